@@ -1,0 +1,99 @@
+# cmt — Crypto Micro-Terminal.  See README.md.
+VERSION    = 0.1.0
+PREFIX    ?= /usr/local
+MANPREFIX ?= $(PREFIX)/share/man
+DATADIR   ?= $(PREFIX)/share/cmt
+DESTDIR   ?=
+
+# O is the output directory, so the sanitizer build never mixes with the
+# normal one.  Binaries land in $(O)/bin.
+O         ?= build
+CC        ?= cc
+AR        ?= ar
+CFLAGS    ?= -O2 -g
+SANFLAGS  ?=
+PKGS       = libcurl libcjson
+CMT_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+             -Wall -Wextra -Werror -ffp-contract=off -Ilib -Icmd \
+             -DCMT_VERSION=\"$(VERSION)\" -DCMT_DATADIR=\"$(DATADIR)\" \
+             $$(pkg-config --cflags $(PKGS)) $(SANFLAGS) $(CFLAGS)
+CMT_LIBS   = $$(pkg-config --libs $(PKGS)) -lm $(SANFLAGS) $(LDFLAGS)
+
+LIB_SRC   = $(wildcard lib/*.c)
+LIB_OBJ   = $(LIB_SRC:%.c=$(O)/%.o)
+CLI_SRC   = $(filter-out cmd/cmt-%.c,$(wildcard cmd/*.c))
+CLI_OBJ   = $(CLI_SRC:%.c=$(O)/%.o)
+TOOLS     = $(patsubst cmd/%.c,%,$(wildcard cmd/cmt-*.c))
+TRAIN_SRC = $(wildcard train/*.c)
+BINS      = $(TOOLS:%=$(O)/bin/%) $(if $(TRAIN_SRC),$(O)/bin/cmt-train)
+UNIT_SRC  = $(wildcard tests/unit/test_*.c)
+UNIT_BINS = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
+HDRS      = $(wildcard lib/*.h cmd/*.h)
+
+all: $(BINS)
+
+$(O)/%.o: %.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CMT_CFLAGS) -c -o $@ $<
+
+$(O)/libcmt.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(O)/bin/cmt-train: $(TRAIN_SRC:%.c=$(O)/%.o) $(CLI_OBJ) $(O)/libcmt.a
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(CMT_LIBS)
+
+$(O)/bin/%: $(O)/cmd/%.o $(CLI_OBJ) $(O)/libcmt.a
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(CMT_LIBS)
+
+$(O)/tests/%: tests/unit/%.c $(O)/libcmt.a $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CMT_CFLAGS) -Wno-unused-parameter -o $@ $< $(O)/libcmt.a \
+		$(CMT_LIBS) -lcmocka
+
+deps:
+	@sh scripts/deps.sh
+
+# check installs what is missing first, then builds in a sub-make so the
+# pkg-config calls see the freshly installed packages.
+check: deps
+	@$(MAKE) --no-print-directory test
+
+test: all $(UNIT_BINS)
+	@sh scripts/run-tests.sh $(O)
+
+asan: deps
+	@$(MAKE) --no-print-directory O=build-asan CFLAGS="-O1 -g" \
+		SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@sh bench/run.sh $(O)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh $(O)
+
+model: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/make-model.sh $(O)
+
+install: all
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 \
+		$(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(DATADIR)
+	cp -f $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	for m in man/*.1; do [ -f "$$m" ] && cp -f $$m $(DESTDIR)$(MANPREFIX)/man1/; done; true
+	for m in man/*.5; do [ -f "$$m" ] && cp -f $$m $(DESTDIR)$(MANPREFIX)/man5/; done; true
+	for f in model/*.json; do [ -f "$$f" ] && cp -f $$f $(DESTDIR)$(DATADIR)/; done; true
+
+uninstall:
+	for b in $(notdir $(BINS)); do rm -f $(DESTDIR)$(PREFIX)/bin/$$b; done
+	for m in man/*.[15]; do rm -f $(DESTDIR)$(MANPREFIX)/man$${m##*.}/$${m##*/}; done
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+.PHONY: all deps check test asan bench demo model install uninstall clean
+.SUFFIXES:

@@ -1,0 +1,76 @@
+/* A strict, allocation-free JSON scanner for one-object-per-line streams,
+ * and fast number formatting for writing them.  cJSON is used for files
+ * read once (models, API responses); this is for the per-line hot path.
+ *
+ * Scanning walks the members of a top-level object in order.  Each value is
+ * validated (strings: escapes and UTF-8; numbers: RFC 8259 grammar; nested
+ * objects and arrays: fully, to a depth of CMT_JSON_MAXDEPTH) and returned
+ * as a slice of the caller's buffer, which must outlive the scan. */
+#ifndef CMT_JSON_H
+#define CMT_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cmt_err.h"
+
+#define CMT_JSON_MAXDEPTH 32
+
+enum cmt_jtype {
+	CMT_JNULL, CMT_JFALSE, CMT_JTRUE, CMT_JNUMBER, CMT_JSTRING,
+	CMT_JOBJECT, CMT_JARRAY
+};
+
+struct cmt_jval {
+	enum cmt_jtype type;
+	const char *raw;    /* the value's text; strings without the quotes */
+	size_t len;
+	int escaped;        /* string contains backslash escapes */
+	int integral;       /* number has no fraction or exponent */
+	double num;         /* numbers: value (may be +-inf if out of range) */
+};
+
+struct cmt_jscan {
+	const char *p, *end;
+	int first;
+};
+
+/* Start scanning the object text [s, s+len); fails unless it begins '{'. */
+enum cmt_err cmt_json_begin(struct cmt_jscan *js, const char *s, size_t len,
+	char *err);
+
+/* Next member: returns CMT_OK with key and value, CMT_ESKIP at the closing
+ * brace (after which only white space may follow), or an error. */
+enum cmt_err cmt_json_next(struct cmt_jscan *js, struct cmt_jval *key,
+	struct cmt_jval *val, char *err);
+
+/* Validate one complete JSON value [s, s+len) (any type, trailing white
+ * space allowed). */
+enum cmt_err cmt_json_validate(const char *s, size_t len, char *err);
+
+/* 1 if the string value v (raw, possibly escaped) equals the C string lit. */
+int cmt_json_streq(const struct cmt_jval *v, const char *lit);
+
+/* Decode a string value's escapes into buf (NUL-terminated); returns the
+ * decoded length, or -1 if it does not fit in cap-1 bytes. */
+long cmt_json_unescape(const struct cmt_jval *v, char *buf, size_t cap);
+
+/* Parse a JSON number from [s, end); *stop gets the first unused byte.
+ * Exact for up to 15 significant digits and powers of ten within 1e+-22
+ * (Clinger's fast path), otherwise falls back to strtod. */
+enum cmt_err cmt_json_number(const char *s, const char *end,
+	const char **stop, double *out, int *integral);
+
+/* Write x with at most sig (1..17) significant digits, JSON syntax, no
+ * trailing zeros; returns length.  buf needs 32 bytes.  Non-finite x is
+ * written as null. */
+int cmt_fmt_double(char *buf, double x, int sig);
+
+/* Write a 64-bit integer; returns length.  buf needs 21 bytes. */
+int cmt_fmt_int(char *buf, int64_t v);
+
+/* Write s[0..len) as a JSON string with quotes and escapes into buf, which
+ * needs 6*len+3 bytes; returns length. */
+size_t cmt_fmt_string(char *buf, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,39 @@
+/* Bounded parsers for command-line values: durations ("250ms", "5s", "1m",
+ * "2h", "1d"; a bare number means seconds), integers, finite doubles, comma
+ * lists of durations, and points in time.  They never call atoi: every
+ * value is checked whole and against its range.  No allocation. */
+#ifndef CMT_PARSE_H
+#define CMT_PARSE_H
+
+#include <stdint.h>
+
+#include "cmt_err.h"
+
+/* Duration in milliseconds; fractions allowed ("1.5s"), result must be a
+ * whole number of ms in [0, 10 years]. */
+enum cmt_err cmt_parse_duration_ms(const char *s, int64_t *ms, char *err);
+
+/* Comma-separated durations, at most max of them, each > 0. */
+enum cmt_err cmt_parse_duration_list(const char *s, int64_t *ms, int max,
+	int *n, char *err);
+
+/* Shortest exact spelling of a duration: 250ms, 5s, 90s, 1m, 15m, 1h, 1d. */
+void cmt_format_duration(int64_t ms, char *buf, int cap);
+
+/* Whole decimal integer in [min, max]. */
+enum cmt_err cmt_parse_int(const char *s, long long min, long long max,
+	long long *out, char *err);
+
+/* Finite double in [min, max]. */
+enum cmt_err cmt_parse_double(const char *s, double min, double max,
+	double *out, char *err);
+
+/* A point in time as ms since the epoch, UTC: "2024-01-31",
+ * "2024-01-31T12:30:00Z" (seconds and ".sss" optional, "Z" or "+00:00"
+ * optional), or a bare integer (>= 1e11 is taken as ms, otherwise s). */
+enum cmt_err cmt_parse_time_ms(const char *s, int64_t *ms, char *err);
+
+/* ISO 8601 UTC with milliseconds, e.g. 2024-01-31T12:30:00.000Z. */
+void cmt_format_time(int64_t ms, char *buf, int cap);
+
+#endif

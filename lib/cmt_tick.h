@@ -1,0 +1,65 @@
+/* The tick: one price observation, the contract between cmt tools.
+ *
+ * NDJSON: {"t":1732450000123,"sym":"BTC-USD","px":97123.5,"vol":0.0123,
+ *          "src":"coingecko"}
+ *   t    integer ms since the Unix epoch (UTC), 0 <= t < 2^53
+ *   sym  BASE-QUOTE, letters and digits, upper-cased on input
+ *   px   finite number > 0
+ *   vol  optional finite number >= 0 (null means absent)
+ *   src  optional string
+ * Unknown fields are ignored by the parser (tools that pass ticks on pass
+ * the original line through untouched).  Duplicate known fields are errors.
+ *
+ * CSV: a header naming t, sym, px and optionally vol and src in any order
+ * (other columns ignored), then one row per tick.  No quoting.
+ *
+ * A cmt_tick_decoder sniffs the format from the first non-blank line and
+ * keeps the CSV column map; it owns no heap memory. */
+#ifndef CMT_TICK_H
+#define CMT_TICK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cmt_err.h"
+
+#define CMT_SYM_MAX 24   /* including the NUL */
+#define CMT_SRC_MAX 24
+
+struct cmt_tick {
+	int64_t t;
+	double px;
+	double vol;          /* valid when has_vol */
+	int has_vol;
+	char sym[CMT_SYM_MAX];
+	char src[CMT_SRC_MAX]; /* "" when absent */
+};
+
+enum cmt_tick_format { CMT_TICK_AUTO, CMT_TICK_JSON, CMT_TICK_CSV };
+
+struct cmt_tick_decoder {
+	enum cmt_tick_format format;
+	int col_t, col_sym, col_px, col_vol, col_src, ncols;
+};
+
+void cmt_tick_decoder_init(struct cmt_tick_decoder *d,
+	enum cmt_tick_format format);
+
+/* Decode one line.  CMT_ESKIP for blank lines and the CSV header; other
+ * errors leave a one-line reason in err. */
+enum cmt_err cmt_tick_decode(struct cmt_tick_decoder *d, const char *line,
+	size_t len, struct cmt_tick *tk, char *err);
+
+enum cmt_err cmt_tick_parse_json(const char *line, size_t len,
+	struct cmt_tick *tk, char *err);
+
+/* Validate and canonicalise a symbol (upper case) into out[CMT_SYM_MAX]. */
+enum cmt_err cmt_tick_symbol(const char *s, size_t len, char *out,
+	char *err);
+
+/* Write tk as one NDJSON line with a trailing newline; returns the length.
+ * buf needs CMT_TICK_LINE_MAX bytes. */
+#define CMT_TICK_LINE_MAX 256
+int cmt_tick_format_json(const struct cmt_tick *tk, char *buf);
+
+#endif

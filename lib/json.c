@@ -1,0 +1,594 @@
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmt_json.h"
+
+static const double pow10_exact[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+static const char *
+skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+enum cmt_err
+cmt_json_number(const char *s, const char *end, const char **stop,
+	double *out, int *integral)
+{
+	const char *p = s;
+	uint64_t mant = 0;
+	int ndig = 0, exp10 = 0, neg = 0, dropped = 0, eneg = 0, isint = 1;
+	long e = 0;
+	char tmp[512];
+	double v;
+
+	if (p < end && *p == '-')
+		neg = 1, p++;
+	if (p >= end || *p < '0' || *p > '9')
+		return CMT_ESYNTAX;
+	if (*p == '0') {
+		p++;
+	} else {
+		while (p < end && *p >= '0' && *p <= '9') {
+			if (ndig < 19)
+				mant = mant * 10 + (uint64_t)(*p - '0'), ndig++;
+			else
+				exp10++, dropped |= *p != '0';
+			p++;
+		}
+	}
+	if (p < end && *p == '.') {
+		p++;
+		isint = 0;
+		if (p >= end || *p < '0' || *p > '9')
+			return CMT_ESYNTAX;
+		while (p < end && *p >= '0' && *p <= '9') {
+			if (mant == 0 && *p == '0') {
+				exp10--;    /* leading zeros cost no digits */
+			} else if (ndig < 19) {
+				mant = mant * 10 + (uint64_t)(*p - '0'), ndig++;
+				exp10--;
+			} else {
+				dropped |= *p != '0';
+			}
+			p++;
+		}
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		isint = 0;
+		if (p < end && (*p == '+' || *p == '-'))
+			eneg = *p++ == '-';
+		if (p >= end || *p < '0' || *p > '9')
+			return CMT_ESYNTAX;
+		while (p < end && *p >= '0' && *p <= '9') {
+			if (e < 100000)
+				e = e * 10 + (*p - '0');
+			p++;
+		}
+		exp10 += eneg ? -(int)e : (int)e;
+	}
+	*stop = p;
+	if (integral)
+		*integral = isint;
+	if (!dropped && mant <= (1ULL << 53) && exp10 >= -22 && exp10 <= 22) {
+		v = (double)mant;
+		v = exp10 < 0 ? v / pow10_exact[-exp10] : v * pow10_exact[exp10];
+	} else {
+		if ((size_t)(p - s) >= sizeof tmp)
+			return CMT_ETOOLONG;
+		memcpy(tmp, s, (size_t)(p - s));
+		tmp[p - s] = '\0';
+		v = strtod(tmp, NULL);
+		*out = v;
+		return CMT_OK;
+	}
+	*out = neg ? -v : v;
+	return CMT_OK;
+}
+
+/* Validate a string body starting after the opening quote; returns the
+ * pointer to the closing quote or NULL. */
+static const char *
+scan_string(const char *p, const char *end, int *escaped, char *err)
+{
+	const unsigned char *u;
+	unsigned c;
+	int n, i;
+
+	*escaped = 0;
+	while (p < end) {
+		u = (const unsigned char *)p;
+		c = *u;
+		if (c == '"')
+			return p;
+		if (c < 0x20) {
+			cmt_errf(err, CMT_ESYNTAX, "control character in string");
+			return NULL;
+		}
+		if (c == '\\') {
+			*escaped = 1;
+			if (++p >= end)
+				break;
+			switch (*p) {
+			case '"': case '\\': case '/': case 'b': case 'f':
+			case 'n': case 'r': case 't':
+				p++;
+				continue;
+			case 'u':
+				for (i = 1; i <= 4; i++)
+					if (p + i >= end || !((p[i] >= '0' && p[i] <= '9') ||
+					    ((p[i] | 32) >= 'a' && (p[i] | 32) <= 'f'))) {
+						cmt_errf(err, CMT_ESYNTAX, "bad \\u escape");
+						return NULL;
+					}
+				p += 5;
+				continue;
+			default:
+				cmt_errf(err, CMT_ESYNTAX, "bad escape in string");
+				return NULL;
+			}
+		}
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		/* UTF-8: reject overlongs, surrogates and code points > U+10FFFF. */
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3;
+		else
+			goto badutf;
+		if (end - p <= n)
+			goto badutf;
+		for (i = 1; i <= n; i++)
+			if ((u[i] & 0xc0) != 0x80)
+				goto badutf;
+		if ((c == 0xe0 && u[1] < 0xa0) || (c == 0xed && u[1] > 0x9f) ||
+		    (c == 0xf0 && u[1] < 0x90) || (c == 0xf4 && u[1] > 0x8f))
+			goto badutf;
+		p += n + 1;
+	}
+	cmt_errf(err, CMT_ESYNTAX, "unterminated string");
+	return NULL;
+badutf:
+	cmt_errf(err, CMT_ESYNTAX, "invalid UTF-8 in string");
+	return NULL;
+}
+
+/* Parse one value at p; fills v and returns the byte after it, or NULL. */
+static const char *
+scan_value(const char *p, const char *end, struct cmt_jval *v, char *err)
+{
+	char stack[CMT_JSON_MAXDEPTH];
+	int depth = 0, esc, expect_value;
+	const char *start = p, *q;
+	double num;
+
+	if (p >= end) {
+		cmt_errf(err, CMT_ESYNTAX, "missing value");
+		return NULL;
+	}
+	v->escaped = 0;
+	v->integral = 0;
+	switch (*p) {
+	case '"':
+		q = scan_string(p + 1, end, &esc, err);
+		if (!q)
+			return NULL;
+		v->type = CMT_JSTRING;
+		v->raw = p + 1;
+		v->len = (size_t)(q - p - 1);
+		v->escaped = esc;
+		return q + 1;
+	case 'n':
+		if (end - p >= 4 && memcmp(p, "null", 4) == 0) {
+			v->type = CMT_JNULL, v->raw = p, v->len = 4;
+			return p + 4;
+		}
+		break;
+	case 't':
+		if (end - p >= 4 && memcmp(p, "true", 4) == 0) {
+			v->type = CMT_JTRUE, v->raw = p, v->len = 4;
+			return p + 4;
+		}
+		break;
+	case 'f':
+		if (end - p >= 5 && memcmp(p, "false", 5) == 0) {
+			v->type = CMT_JFALSE, v->raw = p, v->len = 5;
+			return p + 5;
+		}
+		break;
+	case '{':
+	case '[':
+		/* Containers are validated iteratively with an explicit stack so
+		 * hostile nesting cannot exhaust the C stack. */
+		v->type = *p == '{' ? CMT_JOBJECT : CMT_JARRAY;
+		stack[depth++] = *p++;
+		expect_value = 1;
+		while (depth > 0) {
+			p = skip_ws(p, end);
+			if (p >= end)
+				goto unterminated;
+			if ((*p == '}' || *p == ']') && expect_value == 1) {
+				/* empty container, or a closer right after an opener */
+				if ((*p == '}') != (stack[depth - 1] == '{'))
+					goto mismatch;
+				goto close;
+			}
+			if (stack[depth - 1] == '{') {
+				if (*p != '"') {
+					cmt_errf(err, CMT_ESYNTAX, "expected member name");
+					return NULL;
+				}
+				q = scan_string(p + 1, end, &esc, err);
+				if (!q)
+					return NULL;
+				p = skip_ws(q + 1, end);
+				if (p >= end || *p != ':') {
+					cmt_errf(err, CMT_ESYNTAX, "expected ':'");
+					return NULL;
+				}
+				p = skip_ws(p + 1, end);
+			}
+			if (p < end && (*p == '{' || *p == '[')) {
+				if (depth == CMT_JSON_MAXDEPTH) {
+					cmt_errf(err, CMT_ETOOLONG, "nesting deeper than %d",
+						CMT_JSON_MAXDEPTH);
+					return NULL;
+				}
+				stack[depth++] = *p++;
+				expect_value = 1;
+				continue;
+			}
+			if (p < end && *p == '"') {
+				q = scan_string(p + 1, end, &esc, err);
+				if (!q)
+					return NULL;
+				p = q + 1;
+			} else if (p < end && (*p == '-' || (*p >= '0' && *p <= '9'))) {
+				if (cmt_json_number(p, end, &q, &num, NULL))
+					goto badnum;
+				p = q;
+			} else if (end - p >= 4 && (memcmp(p, "null", 4) == 0 ||
+			    memcmp(p, "true", 4) == 0)) {
+				p += 4;
+			} else if (end - p >= 5 && memcmp(p, "false", 5) == 0) {
+				p += 5;
+			} else {
+				cmt_errf(err, CMT_ESYNTAX, "invalid value");
+				return NULL;
+			}
+after_value:
+			p = skip_ws(p, end);
+			if (p >= end)
+				goto unterminated;
+			if (*p == ',') {
+				p++;
+				expect_value = 2; /* a value must follow */
+				continue;
+			}
+			if (*p != '}' && *p != ']') {
+				cmt_errf(err, CMT_ESYNTAX, "expected ',' or closing bracket");
+				return NULL;
+			}
+			if ((*p == '}') != (stack[depth - 1] == '{'))
+				goto mismatch;
+close:
+			p++;
+			depth--;
+			expect_value = 0;
+			if (depth > 0)
+				goto after_value;
+		}
+		v->raw = start;
+		v->len = (size_t)(p - start);
+		return p;
+	default:
+		if (*p == '-' || (*p >= '0' && *p <= '9')) {
+			if (cmt_json_number(p, end, &q, &v->num, &v->integral))
+				goto badnum;
+			v->type = CMT_JNUMBER;
+			v->raw = p;
+			v->len = (size_t)(q - p);
+			return q;
+		}
+	}
+	cmt_errf(err, CMT_ESYNTAX, "invalid value");
+	return NULL;
+badnum:
+	cmt_errf(err, CMT_ESYNTAX, "malformed number");
+	return NULL;
+mismatch:
+	cmt_errf(err, CMT_ESYNTAX, "mismatched bracket");
+	return NULL;
+unterminated:
+	cmt_errf(err, CMT_ESYNTAX, "unterminated object or array");
+	return NULL;
+}
+
+enum cmt_err
+cmt_json_begin(struct cmt_jscan *js, const char *s, size_t len, char *err)
+{
+	js->end = s + len;
+	js->p = skip_ws(s, js->end);
+	js->first = 1;
+	if (js->p >= js->end || *js->p != '{')
+		return cmt_errf(err, CMT_ESYNTAX, "not a JSON object");
+	js->p++;
+	return CMT_OK;
+}
+
+enum cmt_err
+cmt_json_next(struct cmt_jscan *js, struct cmt_jval *key, struct cmt_jval *val,
+	char *err)
+{
+	const char *p = skip_ws(js->p, js->end), *q;
+	int esc;
+
+	if (p < js->end && *p == '}') {
+		p = skip_ws(p + 1, js->end);
+		if (p != js->end)
+			return cmt_errf(err, CMT_ESYNTAX,
+				"unexpected text after the object");
+		js->p = p;
+		return CMT_ESKIP;
+	}
+	if (!js->first) {
+		if (p >= js->end || *p != ',')
+			return cmt_errf(err, CMT_ESYNTAX,
+				p >= js->end ? "truncated object" :
+				"expected ',' or '}'");
+		p = skip_ws(p + 1, js->end);
+	}
+	if (p >= js->end || *p != '"')
+		return cmt_errf(err, CMT_ESYNTAX, p >= js->end ?
+			"truncated object" : "expected member name");
+	if (!(q = scan_string(p + 1, js->end, &esc, err)))
+		return CMT_ESYNTAX;
+	key->type = CMT_JSTRING;
+	key->raw = p + 1;
+	key->len = (size_t)(q - p - 1);
+	key->escaped = esc;
+	p = skip_ws(q + 1, js->end);
+	if (p >= js->end || *p != ':')
+		return cmt_errf(err, CMT_ESYNTAX, "expected ':'");
+	p = skip_ws(p + 1, js->end);
+	if (!(p = scan_value(p, js->end, val, err)))
+		return CMT_ESYNTAX;
+	js->p = p;
+	js->first = 0;
+	return CMT_OK;
+}
+
+enum cmt_err
+cmt_json_validate(const char *s, size_t len, char *err)
+{
+	struct cmt_jval v;
+	const char *end = s + len, *p = skip_ws(s, end);
+
+	if (!(p = scan_value(p, end, &v, err)))
+		return CMT_ESYNTAX;
+	if (skip_ws(p, end) != end)
+		return cmt_errf(err, CMT_ESYNTAX, "unexpected text after value");
+	return CMT_OK;
+}
+
+static int
+hexval(char c)
+{
+	return c <= '9' ? c - '0' : (c | 32) - 'a' + 10;
+}
+
+long
+cmt_json_unescape(const struct cmt_jval *v, char *buf, size_t cap)
+{
+	const char *p = v->raw, *end = v->raw + v->len;
+	size_t n = 0;
+	unsigned cp, lo;
+	char c;
+
+	while (p < end) {
+		if (n + 5 > cap)
+			return -1;
+		if (*p != '\\') {
+			buf[n++] = *p++;
+			continue;
+		}
+		p++;
+		switch ((c = *p++)) {
+		case 'b': buf[n++] = '\b'; break;
+		case 'f': buf[n++] = '\f'; break;
+		case 'n': buf[n++] = '\n'; break;
+		case 'r': buf[n++] = '\r'; break;
+		case 't': buf[n++] = '\t'; break;
+		case 'u':
+			cp = (unsigned)(hexval(p[0]) << 12 | hexval(p[1]) << 8 |
+			    hexval(p[2]) << 4 | hexval(p[3]));
+			p += 4;
+			if (cp >= 0xd800 && cp <= 0xdbff && end - p >= 6 &&
+			    p[0] == '\\' && p[1] == 'u') {
+				lo = (unsigned)(hexval(p[2]) << 12 | hexval(p[3]) << 8 |
+				    hexval(p[4]) << 4 | hexval(p[5]));
+				if (lo >= 0xdc00 && lo <= 0xdfff) {
+					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+					p += 6;
+				}
+			}
+			if (cp >= 0xd800 && cp <= 0xdfff)
+				cp = 0xfffd; /* lone surrogate: not representable */
+			if (cp < 0x80) {
+				buf[n++] = (char)cp;
+			} else if (cp < 0x800) {
+				buf[n++] = (char)(0xc0 | cp >> 6);
+				buf[n++] = (char)(0x80 | (cp & 0x3f));
+			} else if (cp < 0x10000) {
+				buf[n++] = (char)(0xe0 | cp >> 12);
+				buf[n++] = (char)(0x80 | (cp >> 6 & 0x3f));
+				buf[n++] = (char)(0x80 | (cp & 0x3f));
+			} else {
+				buf[n++] = (char)(0xf0 | cp >> 18);
+				buf[n++] = (char)(0x80 | (cp >> 12 & 0x3f));
+				buf[n++] = (char)(0x80 | (cp >> 6 & 0x3f));
+				buf[n++] = (char)(0x80 | (cp & 0x3f));
+			}
+			break;
+		default: buf[n++] = c; break;
+		}
+	}
+	if (n >= cap)
+		return -1;
+	buf[n] = '\0';
+	return (long)n;
+}
+
+int
+cmt_json_streq(const struct cmt_jval *v, const char *lit)
+{
+	char buf[256];
+	size_t n = strlen(lit);
+	long m;
+
+	if (!v->escaped)
+		return v->len == n && memcmp(v->raw, lit, n) == 0;
+	m = cmt_json_unescape(v, buf, sizeof buf);
+	return m == (long)n && memcmp(buf, lit, n) == 0;
+}
+
+int
+cmt_fmt_int(char *buf, int64_t v)
+{
+	char tmp[24];
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	int n = 0, len = 0;
+
+	do
+		tmp[n++] = (char)('0' + u % 10);
+	while ((u /= 10));
+	if (v < 0)
+		buf[len++] = '-';
+	while (n)
+		buf[len++] = tmp[--n];
+	buf[len] = '\0';
+	return len;
+}
+
+/* Fast path for |x| in [1e-9, 1e15): scale to an integer of sig digits.
+ * The scaling multiplies by an exact power of ten or divides by one, so the
+ * error is one rounding of the product: far below the last printed digit
+ * for sig <= 15.  Outside the range, or for sig > 15, snprintf does it. */
+int
+cmt_fmt_double(char *buf, double x, int sig)
+{
+	char dig[24];
+	uint64_t m, lim;
+	double ax, scaled;
+	int e10, n, len = 0, i, nd, shift;
+
+	if (!isfinite(x)) {
+		memcpy(buf, "null", 5);
+		return 4;
+	}
+	if (x == 0) {
+		memcpy(buf, "0", 2);
+		return 1;
+	}
+	ax = fabs(x);
+	if (sig > 15 || ax < 1e-9 || ax >= 1e15)
+		return snprintf(buf, 32, "%.*g", sig, x);
+	e10 = (int)floor(log10(ax));
+	shift = sig - 1 - e10;   /* scaled = ax * 10^shift, |shift| <= 23 */
+	if (shift > 22 || shift < -22)
+		return snprintf(buf, 32, "%.*g", sig, x);
+	scaled = shift >= 0 ? ax * pow10_exact[shift] : ax / pow10_exact[-shift];
+	m = (uint64_t)llround(scaled);
+	lim = (uint64_t)pow10_exact[sig];
+	if (m >= lim) {          /* rounded up to the next power of ten */
+		m = (m + 5) / 10;
+		e10++;
+	} else if (m < lim / 10) { /* log10 was one too high */
+		return snprintf(buf, 32, "%.*g", sig, x);
+	}
+	nd = 0;
+	while (m) {
+		dig[nd++] = (char)('0' + m % 10);
+		m /= 10;
+	}
+	/* dig holds digits least significant first; drop trailing zeros */
+	i = 0;
+	while (i < nd - 1 && dig[i] == '0')
+		i++;
+	if (x < 0)
+		buf[len++] = '-';
+	if (e10 >= sig || e10 < -5) {
+		buf[len++] = dig[nd - 1];
+		if (nd - 1 > i) {
+			buf[len++] = '.';
+			for (n = nd - 2; n >= i; n--)
+				buf[len++] = dig[n];
+		}
+		len += snprintf(buf + len, 8, "e%c%02d", e10 < 0 ? '-' : '+',
+			e10 < 0 ? -e10 : e10);
+		return len;
+	}
+	if (e10 < 0) {
+		buf[len++] = '0';
+		buf[len++] = '.';
+		for (n = -1; n > e10; n--)
+			buf[len++] = '0';
+		for (n = nd - 1; n >= i; n--)
+			buf[len++] = dig[n];
+	} else {
+		for (n = nd - 1; n >= nd - 1 - e10; n--)
+			buf[len++] = n >= 0 ? dig[n] : '0';
+		if (nd - 1 - e10 > i) {
+			buf[len++] = '.';
+			for (n = nd - 2 - e10; n >= i; n--)
+				buf[len++] = dig[n];
+		}
+	}
+	buf[len] = '\0';
+	return len;
+}
+
+size_t
+cmt_fmt_string(char *buf, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0, i;
+	unsigned char c;
+
+	buf[n++] = '"';
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			buf[n++] = '\\';
+			buf[n++] = (char)c;
+		} else if (c < 0x20) {
+			buf[n++] = '\\';
+			switch (c) {
+			case '\n': buf[n++] = 'n'; break;
+			case '\t': buf[n++] = 't'; break;
+			case '\r': buf[n++] = 'r'; break;
+			default:
+				buf[n++] = 'u'; buf[n++] = '0'; buf[n++] = '0';
+				buf[n++] = hex[c >> 4]; buf[n++] = hex[c & 15];
+			}
+		} else {
+			buf[n++] = (char)c;
+		}
+	}
+	buf[n++] = '"';
+	buf[n] = '\0';
+	return n;
+}

@@ -1,0 +1,236 @@
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmt_parse.h"
+
+#define MAX_DURATION_MS (10LL * 366 * 86400 * 1000)
+
+enum cmt_err
+cmt_parse_duration_ms(const char *s, int64_t *ms, char *err)
+{
+	static const struct { const char *unit; double ms; } units[] = {
+		{ "ms", 1 }, { "s", 1e3 }, { "m", 60e3 }, { "h", 3600e3 },
+		{ "d", 86400e3 }, { "", 1e3 },
+	};
+	char *end;
+	double v, scaled;
+	size_t i;
+
+	if (!s || !*s || !(*s >= '0' && *s <= '9'))
+		return cmt_errf(err, CMT_ESYNTAX,
+			"invalid duration '%s' (use e.g. 250ms, 5s, 1m, 2h)",
+			s ? s : "");
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s)
+		return cmt_errf(err, CMT_ESYNTAX, "invalid duration '%s'", s);
+	for (i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (strcmp(end, units[i].unit) == 0)
+			break;
+	if (i == sizeof units / sizeof units[0])
+		return cmt_errf(err, CMT_ESYNTAX,
+			"invalid duration '%s': unknown unit '%s' (ms, s, m, h, d)",
+			s, end);
+	scaled = v * units[i].ms;
+	if (!(scaled <= (double)MAX_DURATION_MS))
+		return cmt_errf(err, CMT_ERANGE, "duration '%s' is too long", s);
+	if (scaled != floor(scaled))
+		return cmt_errf(err, CMT_EVALUE,
+			"duration '%s' is not a whole number of milliseconds", s);
+	*ms = (int64_t)scaled;
+	return CMT_OK;
+}
+
+enum cmt_err
+cmt_parse_duration_list(const char *s, int64_t *ms, int max, int *n,
+	char *err)
+{
+	char item[64];
+	const char *p = s, *comma;
+	size_t len;
+	enum cmt_err e;
+
+	*n = 0;
+	for (;;) {
+		comma = strchr(p, ',');
+		len = comma ? (size_t)(comma - p) : strlen(p);
+		if (len == 0 || len >= sizeof item)
+			return cmt_errf(err, CMT_ESYNTAX,
+				"invalid duration list '%s'", s);
+		if (*n == max)
+			return cmt_errf(err, CMT_ELIMIT,
+				"too many durations in '%s' (at most %d)", s, max);
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if ((e = cmt_parse_duration_ms(item, &ms[*n], err)))
+			return e;
+		if (ms[*n] <= 0)
+			return cmt_errf(err, CMT_EVALUE,
+				"duration '%s' must be greater than 0", item);
+		(*n)++;
+		if (!comma)
+			return CMT_OK;
+		p = comma + 1;
+	}
+}
+
+void
+cmt_format_duration(int64_t ms, char *buf, int cap)
+{
+	if (ms % 86400000 == 0 && ms >= 86400000)
+		snprintf(buf, cap, "%lldd", (long long)(ms / 86400000));
+	else if (ms % 3600000 == 0 && ms >= 3600000)
+		snprintf(buf, cap, "%lldh", (long long)(ms / 3600000));
+	else if (ms % 60000 == 0 && ms >= 60000)
+		snprintf(buf, cap, "%lldm", (long long)(ms / 60000));
+	else if (ms % 1000 == 0)
+		snprintf(buf, cap, "%llds", (long long)(ms / 1000));
+	else
+		snprintf(buf, cap, "%lldms", (long long)ms);
+}
+
+enum cmt_err
+cmt_parse_int(const char *s, long long min, long long max, long long *out,
+	char *err)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	if (!s || !*s)
+		return cmt_errf(err, CMT_ESYNTAX, "empty number");
+	v = strtoll(s, &end, 10);
+	if (*end || end == s)
+		return cmt_errf(err, CMT_ESYNTAX, "invalid integer '%s'", s);
+	if (errno == ERANGE || v < min || v > max)
+		return cmt_errf(err, CMT_ERANGE,
+			"'%s' is out of range [%lld, %lld]", s, min, max);
+	*out = v;
+	return CMT_OK;
+}
+
+enum cmt_err
+cmt_parse_double(const char *s, double min, double max, double *out,
+	char *err)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	if (!s || !*s)
+		return cmt_errf(err, CMT_ESYNTAX, "empty number");
+	v = strtod(s, &end);
+	if (*end || end == s)
+		return cmt_errf(err, CMT_ESYNTAX, "invalid number '%s'", s);
+	if (!isfinite(v) || v < min || v > max)
+		return cmt_errf(err, CMT_ERANGE,
+			"'%s' is out of range [%g, %g]", s, min, max);
+	*out = v;
+	return CMT_OK;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant). */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int
+digits(const char **p, int n, int *out)
+{
+	int v = 0;
+
+	while (n--) {
+		if (**p < '0' || **p > '9')
+			return -1;
+		v = v * 10 + (*(*p)++ - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+enum cmt_err
+cmt_parse_time_ms(const char *s, int64_t *ms, char *err)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	const char *p = s;
+	int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, fd = 0;
+	long long v;
+
+	if (s && *s && strspn(s, "0123456789") == strlen(s)) {
+		if (cmt_parse_int(s, 0, 9000000000000000LL, &v, err))
+			return CMT_ESYNTAX;
+		*ms = v >= 100000000000LL ? v : v * 1000;
+		return CMT_OK;
+	}
+	if (!s || digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) ||
+	    *p++ != '-' || digits(&p, 2, &d))
+		goto bad;
+	if (*p == 'T' || *p == ' ') {
+		p++;
+		if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi))
+			goto bad;
+		if (*p == ':') {
+			p++;
+			if (digits(&p, 2, &sec))
+				goto bad;
+			if (*p == '.') {
+				p++;
+				while (*p >= '0' && *p <= '9') {
+					if (fd < 3)
+						frac = frac * 10 + (*p - '0'), fd++;
+					p++;
+				}
+				while (fd < 3)
+					frac *= 10, fd++;
+			}
+		}
+		if (*p == 'Z')
+			p++;
+		else if (strcmp(p, "+00:00") == 0)
+			p += 6;
+	}
+	if (*p || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
+	    h > 23 || mi > 59 || sec > 60)
+		goto bad;
+	*ms = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000LL +
+	    sec * 1000LL + frac;
+	return CMT_OK;
+bad:
+	return cmt_errf(err, CMT_ESYNTAX,
+		"invalid time '%s' (use 2024-01-31, 2024-01-31T12:30:00Z or epoch)",
+		s ? s : "");
+}
+
+void
+cmt_format_time(int64_t ms, char *buf, int cap)
+{
+	int64_t days = ms >= 0 ? ms / 86400000 : (ms - 86399999) / 86400000;
+	int64_t rem = ms - days * 86400000;
+	int64_t z = days + 719468, era, doe, yoe, doy, mp, y;
+	int d, m;
+
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	y += m <= 2;
+	snprintf(buf, cap, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", (long long)y,
+		m, d, (int)(rem / 3600000), (int)(rem / 60000 % 60),
+		(int)(rem / 1000 % 60), (int)(rem % 1000));
+}

@@ -1,0 +1,326 @@
+#include <math.h>
+#include <string.h>
+
+#include "cmt_json.h"
+#include "cmt_tick.h"
+
+#define MAX_T 9007199254740992.0 /* 2^53: exact in a double */
+
+void
+cmt_tick_decoder_init(struct cmt_tick_decoder *d, enum cmt_tick_format format)
+{
+	memset(d, 0, sizeof *d);
+	d->format = format;
+	d->col_t = d->col_sym = d->col_px = d->col_vol = d->col_src = -1;
+}
+
+enum cmt_err
+cmt_tick_symbol(const char *s, size_t len, char *out, char *err)
+{
+	size_t i, dash = 0, ndash = 0;
+	char c;
+
+	if (len == 0 || len >= CMT_SYM_MAX)
+		return cmt_errf(err, CMT_EVALUE, "symbol must be 1 to %d characters",
+			CMT_SYM_MAX - 1);
+	for (i = 0; i < len; i++) {
+		c = s[i];
+		if (c == '-') {
+			dash = i;
+			ndash++;
+		} else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9'))) {
+			return cmt_errf(err, CMT_EVALUE,
+				"symbol '%.*s' is not BASE-QUOTE", (int)len, s);
+		}
+		out[i] = (char)(c >= 'a' && c <= 'z' ? c - 32 : c);
+	}
+	if (ndash != 1 || dash == 0 || dash == len - 1)
+		return cmt_errf(err, CMT_EVALUE,
+			"symbol '%.*s' is not BASE-QUOTE", (int)len, s);
+	out[len] = '\0';
+	return CMT_OK;
+}
+
+static enum cmt_err
+check_t(double v, int integral, char *err)
+{
+	if (!integral || !(v >= 0 && v < MAX_T))
+		return cmt_errf(err, CMT_EVALUE,
+			"\"t\" must be whole milliseconds since the epoch");
+	return CMT_OK;
+}
+
+static enum cmt_err
+check_px(double v, char *err)
+{
+	if (!isfinite(v))
+		return cmt_errf(err, CMT_ERANGE, "\"px\" is not finite");
+	if (!(v > 0))
+		return cmt_errf(err, CMT_EVALUE, "\"px\" must be > 0");
+	return CMT_OK;
+}
+
+static enum cmt_err
+check_vol(double v, char *err)
+{
+	if (!isfinite(v))
+		return cmt_errf(err, CMT_ERANGE, "\"vol\" is not finite");
+	if (v < 0)
+		return cmt_errf(err, CMT_EVALUE, "\"vol\" must be >= 0");
+	return CMT_OK;
+}
+
+enum cmt_err
+cmt_tick_parse_json(const char *line, size_t len, struct cmt_tick *tk,
+	char *err)
+{
+	struct cmt_jscan js;
+	struct cmt_jval k, v;
+	enum cmt_err e;
+	unsigned seen = 0, bit;
+	char sym[64];
+	long n;
+
+	if ((e = cmt_json_begin(&js, line, len, err)))
+		return e;
+	tk->has_vol = 0;
+	tk->src[0] = '\0';
+	while ((e = cmt_json_next(&js, &k, &v, err)) == CMT_OK) {
+		if (k.escaped || k.len > 3)
+			continue;
+		if (k.len == 1 && k.raw[0] == 't')
+			bit = 1;
+		else if (k.len == 3 && memcmp(k.raw, "sym", 3) == 0)
+			bit = 2;
+		else if (k.len == 2 && memcmp(k.raw, "px", 2) == 0)
+			bit = 4;
+		else if (k.len == 3 && memcmp(k.raw, "vol", 3) == 0)
+			bit = 8;
+		else if (k.len == 3 && memcmp(k.raw, "src", 3) == 0)
+			bit = 16;
+		else
+			continue;
+		if (seen & bit)
+			return cmt_errf(err, CMT_EVALUE, "duplicate key \"%.*s\"",
+				(int)k.len, k.raw);
+		seen |= bit;
+		switch (bit) {
+		case 1:
+			if (v.type != CMT_JNUMBER)
+				return cmt_errf(err, CMT_ETYPE, "\"t\" is not a number");
+			if ((e = check_t(v.num, v.integral, err)))
+				return e;
+			tk->t = (int64_t)v.num;
+			break;
+		case 2:
+			if (v.type != CMT_JSTRING)
+				return cmt_errf(err, CMT_ETYPE, "\"sym\" is not a string");
+			n = cmt_json_unescape(&v, sym, sizeof sym);
+			if (n < 0)
+				return cmt_errf(err, CMT_EVALUE, "\"sym\" is too long");
+			if ((e = cmt_tick_symbol(sym, (size_t)n, tk->sym, err)))
+				return e;
+			break;
+		case 4:
+			if (v.type != CMT_JNUMBER)
+				return cmt_errf(err, CMT_ETYPE, "\"px\" is not a number");
+			if ((e = check_px(v.num, err)))
+				return e;
+			tk->px = v.num;
+			break;
+		case 8:
+			if (v.type == CMT_JNULL)
+				break;
+			if (v.type != CMT_JNUMBER)
+				return cmt_errf(err, CMT_ETYPE, "\"vol\" is not a number");
+			if ((e = check_vol(v.num, err)))
+				return e;
+			tk->vol = v.num;
+			tk->has_vol = 1;
+			break;
+		case 16:
+			if (v.type == CMT_JNULL)
+				break;
+			if (v.type != CMT_JSTRING)
+				return cmt_errf(err, CMT_ETYPE, "\"src\" is not a string");
+			if (cmt_json_unescape(&v, tk->src, sizeof tk->src) < 0)
+				return cmt_errf(err, CMT_EVALUE, "\"src\" is too long");
+			break;
+		}
+	}
+	if (e != CMT_ESKIP)
+		return e;
+	if (!(seen & 1))
+		return cmt_errf(err, CMT_EMISSING, "missing \"t\"");
+	if (!(seen & 2))
+		return cmt_errf(err, CMT_EMISSING, "missing \"sym\"");
+	if (!(seen & 4))
+		return cmt_errf(err, CMT_EMISSING, "missing \"px\"");
+	return CMT_OK;
+}
+
+static int
+field_is(const char *s, size_t len, const char *name)
+{
+	return strlen(name) == len && memcmp(s, name, len) == 0;
+}
+
+static enum cmt_err
+parse_csv_header(struct cmt_tick_decoder *d, const char *line, size_t len,
+	char *err)
+{
+	const char *p = line, *end = line + len, *comma;
+	int col = 0;
+	size_t n;
+
+	while (p <= end) {
+		comma = memchr(p, ',', (size_t)(end - p));
+		n = comma ? (size_t)(comma - p) : (size_t)(end - p);
+		if (field_is(p, n, "t"))
+			d->col_t = col;
+		else if (field_is(p, n, "sym"))
+			d->col_sym = col;
+		else if (field_is(p, n, "px"))
+			d->col_px = col;
+		else if (field_is(p, n, "vol"))
+			d->col_vol = col;
+		else if (field_is(p, n, "src"))
+			d->col_src = col;
+		col++;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	d->ncols = col;
+	if (d->col_t < 0 || d->col_sym < 0 || d->col_px < 0)
+		return cmt_errf(err, CMT_EMISSING,
+			"CSV header must name columns t, sym and px");
+	d->format = CMT_TICK_CSV;
+	return CMT_ESKIP;
+}
+
+static enum cmt_err
+csv_number(const char *s, size_t n, const char *name, double *out,
+	int *integral, char *err)
+{
+	const char *stop;
+
+	if (n == 0)
+		return cmt_errf(err, CMT_EMISSING, "empty \"%s\"", name);
+	if (cmt_json_number(s, s + n, &stop, out, integral) || stop != s + n)
+		return cmt_errf(err, CMT_ESYNTAX, "\"%s\" is not a number: '%.*s'",
+			name, (int)(n > 40 ? 40 : n), s);
+	return CMT_OK;
+}
+
+static enum cmt_err
+parse_csv_row(const struct cmt_tick_decoder *d, const char *line, size_t len,
+	struct cmt_tick *tk, char *err)
+{
+	const char *p = line, *end = line + len, *comma;
+	enum cmt_err e;
+	int col = 0, integral, got = 0;
+	size_t n;
+	double v;
+
+	tk->has_vol = 0;
+	tk->src[0] = '\0';
+	while (p <= end) {
+		comma = memchr(p, ',', (size_t)(end - p));
+		n = comma ? (size_t)(comma - p) : (size_t)(end - p);
+		if (col == d->col_t) {
+			if ((e = csv_number(p, n, "t", &v, &integral, err)) ||
+			    (e = check_t(v, integral, err)))
+				return e;
+			tk->t = (int64_t)v;
+			got++;
+		} else if (col == d->col_sym) {
+			if ((e = cmt_tick_symbol(p, n, tk->sym, err)))
+				return e;
+			got++;
+		} else if (col == d->col_px) {
+			if ((e = csv_number(p, n, "px", &v, &integral, err)) ||
+			    (e = check_px(v, err)))
+				return e;
+			tk->px = v;
+			got++;
+		} else if (col == d->col_vol && n > 0) {
+			if ((e = csv_number(p, n, "vol", &v, &integral, err)) ||
+			    (e = check_vol(v, err)))
+				return e;
+			tk->vol = v;
+			tk->has_vol = 1;
+		} else if (col == d->col_src && n > 0) {
+			if (n >= CMT_SRC_MAX)
+				return cmt_errf(err, CMT_EVALUE, "\"src\" is too long");
+			memcpy(tk->src, p, n);
+			tk->src[n] = '\0';
+		}
+		col++;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	if (col != d->ncols)
+		return cmt_errf(err, CMT_ESYNTAX, "expected %d CSV fields, got %d",
+			d->ncols, col);
+	if (got != 3)
+		return cmt_errf(err, CMT_EMISSING, "missing t, sym or px");
+	return CMT_OK;
+}
+
+enum cmt_err
+cmt_tick_decode(struct cmt_tick_decoder *d, const char *line, size_t len,
+	struct cmt_tick *tk, char *err)
+{
+	size_t i = 0;
+
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (i == len)
+		return CMT_ESKIP;
+	if (d->format == CMT_TICK_AUTO) {
+		if (line[i] == '{')
+			d->format = CMT_TICK_JSON;
+		else
+			return parse_csv_header(d, line, len, err);
+	}
+	if (d->format == CMT_TICK_JSON)
+		return cmt_tick_parse_json(line, len, tk, err);
+	if (d->ncols == 0)
+		return parse_csv_header(d, line, len, err);
+	if (line[i] == '{')
+		return cmt_errf(err, CMT_ESYNTAX, "JSON line in a CSV stream");
+	return parse_csv_row(d, line, len, tk, err);
+}
+
+int
+cmt_tick_format_json(const struct cmt_tick *tk, char *buf)
+{
+	int n = 0;
+
+	memcpy(buf, "{\"t\":", 5);
+	n = 5;
+	n += cmt_fmt_int(buf + n, tk->t);
+	memcpy(buf + n, ",\"sym\":", 7);
+	n += 7;
+	n += (int)cmt_fmt_string(buf + n, tk->sym, strlen(tk->sym));
+	memcpy(buf + n, ",\"px\":", 6);
+	n += 6;
+	n += cmt_fmt_double(buf + n, tk->px, 15);
+	if (tk->has_vol) {
+		memcpy(buf + n, ",\"vol\":", 7);
+		n += 7;
+		n += cmt_fmt_double(buf + n, tk->vol, 15);
+	}
+	if (tk->src[0]) {
+		memcpy(buf + n, ",\"src\":", 7);
+		n += 7;
+		n += (int)cmt_fmt_string(buf + n, tk->src, strlen(tk->src));
+	}
+	buf[n++] = '}';
+	buf[n++] = '\n';
+	buf[n] = '\0';
+	return n;
+}
