@@ -1,0 +1,63 @@
+/* Reading feature-vector lines (cmt-features output, possibly with "y",
+ * "p_up" and "model" added by later tools), as NDJSON or CSV.  The decoder
+ * sniffs the format from the first line and keeps the CSV column map.
+ * Parsed strings (fs, feature names, model) are slices of the caller's line
+ * or of the decoder's header copy: valid until the next call. No
+ * allocation after cmt_fvec_decoder_init. */
+#ifndef CMT_FVEC_H
+#define CMT_FVEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cmt_err.h"
+#include "cmt_tick.h"
+
+#define CMT_FEAT_N 11        /* features per vector, fixed by the format */
+#define CMT_FVEC_CSV_COLS 32
+#define CMT_FVEC_HDR_MAX 2048
+
+struct cmt_slice {
+	const char *s;
+	size_t len;
+};
+
+struct cmt_fvec {
+	int64_t t;
+	char sym[CMT_SYM_MAX];
+	double px;
+	struct cmt_slice fs;              /* feature-set id */
+	struct cmt_slice name[CMT_FEAT_N];
+	double x[CMT_FEAT_N];             /* NAN where the feature is null */
+	int nnull;                        /* how many features are null */
+	int warmup;
+	int has_y, y;                     /* y: 1 up, 0 down, -1 null (flat) */
+	int has_p;
+	double p_up;
+	struct cmt_slice model;
+	size_t close;                     /* NDJSON: offset of the final '}' */
+};
+
+enum cmt_fvec_format { CMT_FVEC_AUTO, CMT_FVEC_JSON, CMT_FVEC_CSV };
+
+struct cmt_fvec_decoder {
+	enum cmt_fvec_format format;
+	int ncols;
+	signed char col_kind[CMT_FVEC_CSV_COLS]; /* what each CSV column is */
+	struct cmt_slice col_name[CMT_FVEC_CSV_COLS];
+	char header[CMT_FVEC_HDR_MAX];
+};
+
+void cmt_fvec_decoder_init(struct cmt_fvec_decoder *d,
+	enum cmt_fvec_format format);
+
+/* Decode one line.  CMT_ESKIP for blank lines and the CSV header.  Checks
+ * the shape (t, sym, px, fs and exactly CMT_FEAT_N features present, y in
+ * {0,1,null}, p_up in [0,1]) but not which feature set it is. */
+enum cmt_err cmt_fvec_decode(struct cmt_fvec_decoder *d, const char *line,
+	size_t len, struct cmt_fvec *v, char *err);
+
+/* 1 if the slice equals the NUL-terminated string. */
+int cmt_slice_eq(struct cmt_slice a, const char *s);
+
+#endif

@@ -1,0 +1,383 @@
+#include <math.h>
+#include <string.h>
+
+#include "cmt_fvec.h"
+#include "cmt_json.h"
+
+enum col { COL_T, COL_SYM, COL_PX, COL_FS, COL_WARMUP, COL_Y, COL_P,
+	COL_MODEL, COL_FEATURE, COL_OTHER };
+
+void
+cmt_fvec_decoder_init(struct cmt_fvec_decoder *d, enum cmt_fvec_format format)
+{
+	memset(d, 0, sizeof *d);
+	d->format = format;
+}
+
+int
+cmt_slice_eq(struct cmt_slice a, const char *s)
+{
+	size_t n = strlen(s);
+
+	return a.len == n && memcmp(a.s, s, n) == 0;
+}
+
+static void
+reset(struct cmt_fvec *v)
+{
+	int i;
+
+	v->nnull = 0;
+	v->warmup = 0;
+	v->has_y = 0;
+	v->has_p = 0;
+	v->model.s = NULL;
+	v->model.len = 0;
+	v->fs.s = NULL;
+	v->fs.len = 0;
+	for (i = 0; i < CMT_FEAT_N; i++)
+		v->x[i] = NAN;
+}
+
+static enum cmt_err
+set_y(struct cmt_fvec *v, int null, double y, char *err)
+{
+	v->has_y = 1;
+	if (null) {
+		v->y = -1;
+		return CMT_OK;
+	}
+	if (y != 0 && y != 1)
+		return cmt_errf(err, CMT_EVALUE, "\"y\" must be 0, 1 or null");
+	v->y = (int)y;
+	return CMT_OK;
+}
+
+static enum cmt_err
+set_p(struct cmt_fvec *v, double p, char *err)
+{
+	if (!(p >= 0 && p <= 1))
+		return cmt_errf(err, CMT_EVALUE, "\"p_up\" must be in [0, 1]");
+	v->has_p = 1;
+	v->p_up = p;
+	return CMT_OK;
+}
+
+static enum cmt_err
+parse_features(struct cmt_fvec *v, const struct cmt_jval *obj, char *err)
+{
+	struct cmt_jscan js;
+	struct cmt_jval k, x;
+	enum cmt_err e;
+	int n = 0;
+
+	if ((e = cmt_json_begin(&js, obj->raw, obj->len, err)))
+		return e;
+	while ((e = cmt_json_next(&js, &k, &x, err)) == CMT_OK) {
+		if (n == CMT_FEAT_N)
+			return cmt_errf(err, CMT_EMISMATCH,
+				"more than %d features in \"f\"", CMT_FEAT_N);
+		v->name[n].s = k.raw;
+		v->name[n].len = k.len;
+		if (x.type == CMT_JNULL) {
+			v->nnull++;
+		} else if (x.type != CMT_JNUMBER) {
+			return cmt_errf(err, CMT_ETYPE,
+				"feature \"%.*s\" is not a number",
+				(int)(k.len > 40 ? 40 : k.len), k.raw);
+		} else if (!isfinite(x.num)) {
+			v->nnull++; /* 1e400 and the like: not usable */
+		} else {
+			v->x[n] = x.num;
+		}
+		n++;
+	}
+	if (e != CMT_ESKIP)
+		return e;
+	if (n != CMT_FEAT_N)
+		return cmt_errf(err, CMT_EMISMATCH,
+			"%d features in \"f\", expected %d", n, CMT_FEAT_N);
+	return CMT_OK;
+}
+
+static enum cmt_err
+decode_json(const char *line, size_t len, struct cmt_fvec *v, char *err)
+{
+	struct cmt_jscan js;
+	struct cmt_jval k, x;
+	enum cmt_err e;
+	unsigned seen = 0;
+	char sym[64];
+	long n;
+
+	if ((e = cmt_json_begin(&js, line, len, err)))
+		return e;
+	while ((e = cmt_json_next(&js, &k, &x, err)) == CMT_OK) {
+		unsigned bit = 0;
+
+		if (k.len == 1 && k.raw[0] == 't')
+			bit = 1;
+		else if (k.len == 3 && memcmp(k.raw, "sym", 3) == 0)
+			bit = 2;
+		else if (k.len == 2 && memcmp(k.raw, "px", 2) == 0)
+			bit = 4;
+		else if (k.len == 2 && memcmp(k.raw, "fs", 2) == 0)
+			bit = 8;
+		else if (k.len == 1 && k.raw[0] == 'f')
+			bit = 16;
+		else if (k.len == 1 && k.raw[0] == 'y')
+			bit = 32;
+		else if (k.len == 4 && memcmp(k.raw, "p_up", 4) == 0)
+			bit = 64;
+		else if (k.len == 5 && memcmp(k.raw, "model", 5) == 0)
+			bit = 128;
+		else if (k.len == 6 && memcmp(k.raw, "warmup", 6) == 0)
+			bit = 256;
+		if (!bit)
+			continue;
+		if (seen & bit)
+			return cmt_errf(err, CMT_EVALUE, "duplicate key \"%.*s\"",
+				(int)k.len, k.raw);
+		seen |= bit;
+		switch (bit) {
+		case 1:
+			if (x.type != CMT_JNUMBER || !x.integral || x.num < 0)
+				return cmt_errf(err, CMT_ETYPE,
+					"\"t\" is not whole milliseconds");
+			v->t = (int64_t)x.num;
+			break;
+		case 2:
+			if (x.type != CMT_JSTRING)
+				return cmt_errf(err, CMT_ETYPE, "\"sym\" is not a string");
+			n = cmt_json_unescape(&x, sym, sizeof sym);
+			if (n < 0)
+				return cmt_errf(err, CMT_EVALUE, "\"sym\" is too long");
+			if ((e = cmt_tick_symbol(sym, (size_t)n, v->sym, err)))
+				return e;
+			break;
+		case 4:
+			if (x.type != CMT_JNUMBER || !isfinite(x.num) || x.num <= 0)
+				return cmt_errf(err, CMT_EVALUE,
+					"\"px\" is not a positive number");
+			v->px = x.num;
+			break;
+		case 8:
+			if (x.type != CMT_JSTRING || x.escaped)
+				return cmt_errf(err, CMT_ETYPE,
+					"\"fs\" is not a plain string");
+			v->fs.s = x.raw;
+			v->fs.len = x.len;
+			break;
+		case 16:
+			if (x.type != CMT_JOBJECT)
+				return cmt_errf(err, CMT_ETYPE, "\"f\" is not an object");
+			if ((e = parse_features(v, &x, err)))
+				return e;
+			break;
+		case 32:
+			if (x.type != CMT_JNULL && x.type != CMT_JNUMBER)
+				return cmt_errf(err, CMT_ETYPE, "\"y\" is not a number");
+			if ((e = set_y(v, x.type == CMT_JNULL, x.num, err)))
+				return e;
+			break;
+		case 64:
+			if (x.type != CMT_JNUMBER)
+				return cmt_errf(err, CMT_ETYPE, "\"p_up\" is not a number");
+			if ((e = set_p(v, x.num, err)))
+				return e;
+			break;
+		case 128:
+			if (x.type == CMT_JSTRING) {
+				v->model.s = x.raw;
+				v->model.len = x.len;
+			}
+			break;
+		case 256:
+			v->warmup = x.type == CMT_JTRUE;
+			break;
+		}
+	}
+	if (e != CMT_ESKIP)
+		return e;
+	if ((seen & 31) != 31)
+		return cmt_errf(err, CMT_EMISSING, "missing %s",
+			!(seen & 1) ? "\"t\"" : !(seen & 2) ? "\"sym\"" :
+			!(seen & 4) ? "\"px\"" : !(seen & 8) ? "\"fs\"" : "\"f\"");
+	/* the closing brace, for tools that append members */
+	v->close = len;
+	while (v->close > 0 && line[v->close - 1] != '}')
+		v->close--;
+	v->close--;
+	return CMT_OK;
+}
+
+static enum cmt_err
+parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
+	char *err)
+{
+	const char *p, *end, *comma;
+	int col = 0, nfeat = 0;
+	size_t n;
+	enum col kind;
+
+	if (len >= sizeof d->header)
+		return cmt_errf(err, CMT_ETOOLONG, "CSV header too long");
+	memcpy(d->header, line, len);
+	d->header[len] = '\0';
+	p = d->header;
+	end = d->header + len;
+	for (;;) {
+		comma = memchr(p, ',', (size_t)(end - p));
+		n = comma ? (size_t)(comma - p) : (size_t)(end - p);
+		if (col == CMT_FVEC_CSV_COLS)
+			return cmt_errf(err, CMT_ELIMIT, "more than %d CSV columns",
+				CMT_FVEC_CSV_COLS);
+#define IS(name) (n == sizeof name - 1 && memcmp(p, name, n) == 0)
+		kind = IS("t") ? COL_T : IS("sym") ? COL_SYM : IS("px") ? COL_PX :
+		    IS("fs") ? COL_FS : IS("warmup") ? COL_WARMUP : IS("y") ? COL_Y :
+		    IS("p_up") ? COL_P : IS("model") ? COL_MODEL : COL_FEATURE;
+#undef IS
+		if (kind == COL_FEATURE)
+			nfeat++;
+		d->col_kind[col] = (signed char)kind;
+		d->col_name[col].s = p;
+		d->col_name[col].len = n;
+		col++;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	d->ncols = col;
+	if (nfeat != CMT_FEAT_N)
+		return cmt_errf(err, CMT_EMISMATCH,
+			"CSV header has %d feature columns, expected %d", nfeat,
+			CMT_FEAT_N);
+	d->format = CMT_FVEC_CSV;
+	return CMT_ESKIP;
+}
+
+static enum cmt_err
+csv_num(const char *s, size_t n, const char *name, double *out, int *integral,
+	char *err)
+{
+	const char *stop;
+
+	if (cmt_json_number(s, s + n, &stop, out, integral) || stop != s + n)
+		return cmt_errf(err, CMT_ESYNTAX, "%s is not a number: '%.*s'", name,
+			(int)(n > 40 ? 40 : n), s);
+	return CMT_OK;
+}
+
+static enum cmt_err
+decode_csv(const struct cmt_fvec_decoder *d, const char *line, size_t len,
+	struct cmt_fvec *v, char *err)
+{
+	const char *p = line, *end = line + len, *comma;
+	enum cmt_err e;
+	int col = 0, nf = 0, integral;
+	size_t n;
+	double x;
+
+	for (;;) {
+		comma = memchr(p, ',', (size_t)(end - p));
+		n = comma ? (size_t)(comma - p) : (size_t)(end - p);
+		if (col >= d->ncols)
+			return cmt_errf(err, CMT_ESYNTAX, "more than %d CSV fields",
+				d->ncols);
+		switch (d->col_kind[col]) {
+		case COL_T:
+			if ((e = csv_num(p, n, "t", &x, &integral, err)))
+				return e;
+			if (!integral || x < 0)
+				return cmt_errf(err, CMT_EVALUE,
+					"t is not whole milliseconds");
+			v->t = (int64_t)x;
+			break;
+		case COL_SYM:
+			if ((e = cmt_tick_symbol(p, n, v->sym, err)))
+				return e;
+			break;
+		case COL_PX:
+			if ((e = csv_num(p, n, "px", &x, &integral, err)))
+				return e;
+			if (!isfinite(x) || x <= 0)
+				return cmt_errf(err, CMT_EVALUE, "px must be > 0");
+			v->px = x;
+			break;
+		case COL_FS:
+			v->fs.s = p;
+			v->fs.len = n;
+			break;
+		case COL_WARMUP:
+			v->warmup = n == 4 && memcmp(p, "true", 4) == 0;
+			break;
+		case COL_Y:
+			if (n == 0 || (n == 4 && memcmp(p, "null", 4) == 0)) {
+				set_y(v, 1, 0, err);
+			} else {
+				if ((e = csv_num(p, n, "y", &x, &integral, err)) ||
+				    (e = set_y(v, 0, x, err)))
+					return e;
+			}
+			break;
+		case COL_P:
+			if (n > 0) {
+				if ((e = csv_num(p, n, "p_up", &x, &integral, err)) ||
+				    (e = set_p(v, x, err)))
+					return e;
+			}
+			break;
+		case COL_MODEL:
+			v->model.s = p;
+			v->model.len = n;
+			break;
+		case COL_FEATURE:
+			v->name[nf] = d->col_name[col];
+			if (n == 0 || (n == 4 && memcmp(p, "null", 4) == 0)) {
+				v->nnull++;
+			} else {
+				if ((e = csv_num(p, n, "feature", &x, &integral, err)))
+					return e;
+				if (isfinite(x))
+					v->x[nf] = x;
+				else
+					v->nnull++;
+			}
+			nf++;
+			break;
+		}
+		col++;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	if (col != d->ncols)
+		return cmt_errf(err, CMT_ESYNTAX, "expected %d CSV fields, got %d",
+			d->ncols, col);
+	v->close = len;
+	return CMT_OK;
+}
+
+enum cmt_err
+cmt_fvec_decode(struct cmt_fvec_decoder *d, const char *line, size_t len,
+	struct cmt_fvec *v, char *err)
+{
+	size_t i = 0;
+
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (i == len)
+		return CMT_ESKIP;
+	reset(v);
+	if (d->format == CMT_FVEC_AUTO) {
+		if (line[i] == '{')
+			d->format = CMT_FVEC_JSON;
+		else
+			return parse_header(d, line, len, err);
+	}
+	if (d->format == CMT_FVEC_JSON)
+		return decode_json(line, len, v, err);
+	if (d->ncols == 0)
+		return parse_header(d, line, len, err);
+	return decode_csv(d, line, len, v, err);
+}
