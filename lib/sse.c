@@ -714,7 +714,7 @@ drain_input(struct cmt_sse *s, struct client *c)
 			continue;
 		if (n < 0 && errno == EAGAIN)
 			return;
-		if (c->state == C_STREAM || n < 0)
+		if (c->state == C_STREAM || n < 0 || c->out_off == c->out_len)
 			client_close(s, c);
 		return;
 	}
@@ -738,8 +738,11 @@ flush_reply(struct cmt_sse *s, struct client *c)
 		c->out_off += (size_t)n;
 		s->st.bytes_out += (size_t)n;
 	}
+	/* Close only when the peer does (or at the deadline): closing with
+	 * unread bytes, such as a request body, would reset the connection
+	 * and could destroy the answer before the peer read it. */
 	shutdown(c->fd, SHUT_WR);
-	client_close(s, c);
+	drain_input(s, c);
 }
 
 static void
@@ -1028,7 +1031,8 @@ timers(struct cmt_sse *s, int64_t now)
 			}
 			client_close(s, c);
 		} else if (c->state == C_REPLY && now >= c->deadline) {
-			s->st.timeouts++;
+			if (c->out_off < c->out_len)
+				s->st.timeouts++;
 			client_close(s, c);
 		}
 	}

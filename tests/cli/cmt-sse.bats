@@ -123,6 +123,15 @@ events_of() {
 	assert_output "retry: 1500"
 }
 
+@test "a regular file on stdin is served from the backlog" {
+	seq 1 3 >"$TMP/file"
+	cmt-sse --port "$PORT" <"$TMP/file" 2>"$TMP/err" &
+	SSE_PID=$!
+	wait_metric cmt_sse_input_open 0
+	run curl -sN --max-time 1 "$URL/events?lastEventId=0"
+	assert_output "$(printf 'retry: 3000\n\nid: 1\ndata: 1\n\nid: 2\ndata: 2\n\nid: 3\ndata: 3\n')"
+}
+
 @test "--event-field names the event type from a JSON member" {
 	start_sse --event-field kind
 	client a
@@ -210,6 +219,10 @@ for i in range(1, 3001):
 	assert_output --partial "Allow: GET, HEAD"
 	run curl -s -o /dev/null -w '%{http_code}' -X DELETE "$URL/"
 	assert_output 405
+	# A body we never wanted does not cost the client its answer.
+	head -c 300000 /dev/zero >"$TMP/body"
+	run curl -s -o /dev/null -w '%{http_code}' --data-binary @"$TMP/body" "$URL/events"
+	assert_output 405
 	exec 4<>"/dev/tcp/127.0.0.1/$PORT"
 	printf 'HELLO\r\n\r\n' >&4
 	run head -1 <&4
@@ -220,7 +233,7 @@ for i in range(1, 3001):
 	run head -1 <&4
 	exec 4<&-
 	assert_output --partial "400"
-	wait_metric cmt_sse_request_errors_total 5
+	wait_metric cmt_sse_request_errors_total 6
 }
 
 @test "oversized request lines and headers are refused" {
