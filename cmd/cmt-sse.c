@@ -135,10 +135,13 @@ main(int argc, char **argv)
 	o.on_skip = on_skip;
 	while ((c = getopt_long(argc, argv, "p:b:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'p': o.port = (int)int_arg("port", optarg, 0, 65535); break;
+		case 'p':
+			o.port = (int)int_arg("port", optarg, 0, 65535);
+			break;
 		case 'b': o.bind = optarg; break;
 		case O_BACKLOG:
-			o.backlog = (size_t)int_arg("backlog", optarg, 1, 10000000);
+			o.backlog = (size_t)int_arg("backlog", optarg, 1,
+				10000000);
 			break;
 		case O_CLIENTBUF:
 			o.client_buffer = size_arg("client-buffer", optarg);
@@ -150,7 +153,9 @@ main(int argc, char **argv)
 		case O_HEARTBEAT:
 			o.heartbeat_ms = duration_arg("heartbeat", optarg, 10);
 			break;
-		case O_RETRY: o.retry_ms = duration_arg("retry", optarg, 0); break;
+		case O_RETRY:
+			o.retry_ms = duration_arg("retry", optarg, 0);
+			break;
 		case O_TIMEOUT:
 			o.request_timeout_ms = duration_arg("request-timeout",
 				optarg, 10);
@@ -167,7 +172,7 @@ main(int argc, char **argv)
 		cmt_usage_error("unexpected argument '%s'", argv[optind]);
 	if (o.cors && (!*o.cors || strlen(o.cors) > CMT_SSE_MAX_ORIGIN ||
 	    strpbrk(o.cors, "\r\n")))
-		cmt_usage_error("--cors: origin must be 1 to %d bytes on one line",
+		cmt_usage_error("--cors: origin must be 1 to %d bytes",
 			CMT_SSE_MAX_ORIGIN);
 	if (o.event_field && !*o.event_field)
 		cmt_usage_error("--event-field: empty field name");

@@ -30,7 +30,7 @@ struct cmt_sse_req {
 	size_t query_len;
 	int has_last_id;        /* Last-Event-ID header, else ?lastEventId= */
 	uint64_t last_id;
-	size_t head_len;        /* bytes of the head, final blank line included */
+	size_t head_len;        /* bytes of the head, blank line included */
 };
 
 /* Parse the request head at buf[0..len).  Returns 0 when the head is not

@@ -115,10 +115,10 @@ query_last_id(struct cmt_sse_req *req)
 		amp = memchr(p, '&', (size_t)(end - p));
 		if (!amp)
 			amp = end;
-		if ((size_t)(amp - p) > sizeof key - 1 &&
-		    memcmp(p, key, sizeof key - 1) == 0 &&
-		    parse_u64(p + sizeof key - 1,
-			(size_t)(amp - p) - (sizeof key - 1), &req->last_id) == 0) {
+		size_t n = (size_t)(amp - p), k = sizeof key - 1;
+
+		if (n > k && memcmp(p, key, k) == 0 &&
+		    parse_u64(p + k, n - k, &req->last_id) == 0) {
 			req->has_last_id = 1;
 			return;
 		}
@@ -209,7 +209,8 @@ cmt_sse_parse_request(const char *buf, size_t len, struct cmt_sse_req *req)
 		v = colon + 1;
 		ve = p + llen;
 		for (t = v; t < ve; t++)
-			if (((unsigned char)*t < ' ' && *t != '\t') || *t == 0x7f)
+			if (((unsigned char)*t < ' ' && *t != '\t') ||
+			    *t == 0x7f)
 				return 400;
 		while (v < ve && (*v == ' ' || *v == '\t'))
 			v++;
@@ -221,8 +222,8 @@ cmt_sse_parse_request(const char *buf, size_t len, struct cmt_sse_req *req)
 			/* Ids are ours, so decimal; anything else is ignored
 			 * like a missing header (the client starts afresh). */
 			have_header_id = 1;
-			req->has_last_id =
-				parse_u64(v, (size_t)(ve - v), &req->last_id) == 0;
+			req->has_last_id = parse_u64(v, (size_t)(ve - v),
+				&req->last_id) == 0;
 		}
 		p = eol + 1;
 	}
@@ -252,7 +253,8 @@ cmt_sse_event_type(const char *line, size_t len, const char *field,
 			return 0;
 		for (i = 0; i < v.len; i++) {
 			unsigned char c = (unsigned char)v.raw[i];
-			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			if (!((c >= 'a' && c <= 'z') ||
+			    (c >= 'A' && c <= 'Z') ||
 			    (c >= '0' && c <= '9') || strchr("-_.:", c)))
 				return 0;
 		}
@@ -314,7 +316,8 @@ make_listener(struct cmt_sse *s, char *err)
 			"bind address '%s' is not an IPv4 or IPv6 address",
 			s->o.bind);
 	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		0);
 	if (fd < 0)
 		return cmt_errf(err, CMT_EIO, "socket: %s", strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -891,7 +894,7 @@ publish(struct cmt_sse *s, const char *line, size_t len, uint64_t lineno)
 	need = len + FRAME_EXTRA;
 	sl = &s->ring[id % s->cap];
 	if (s->count == s->cap) {
-		/* The oldest event leaves: whoever still needs it is too slow. */
+		/* The oldest event leaves: who still needs it is too slow. */
 		for (c = s->clients; c; c = next) {
 			next = c->next;
 			if (c->state == C_STREAM && c->next_id <= sl->id)
@@ -1109,7 +1112,8 @@ cmt_sse_metrics(const struct cmt_sse *s, char *buf, size_t cap)
 	} m[] = {
 		{ "cmt_sse_clients", "gauge",
 			"Open client connections (streams and requests)." },
-		{ "cmt_sse_streams", "gauge", "Clients subscribed to /events." },
+		{ "cmt_sse_streams", "gauge",
+			"Clients subscribed to /events." },
 		{ "cmt_sse_events_in_total", "counter",
 			"Input lines published as events." },
 		{ "cmt_sse_lines_skipped_total", "counter",
@@ -1130,7 +1134,8 @@ cmt_sse_metrics(const struct cmt_sse *s, char *buf, size_t cap)
 			"Connections refused with 503 (too many clients)." },
 		{ "cmt_sse_request_timeouts_total", "counter",
 			"Connections closed for not finishing a request." },
-		{ "cmt_sse_requests_total", "counter", "HTTP requests parsed." },
+		{ "cmt_sse_requests_total", "counter",
+			"HTTP requests parsed." },
 		{ "cmt_sse_request_errors_total", "counter",
 			"Requests answered with a 4xx or 5xx status." },
 		{ "cmt_sse_last_event_id", "gauge", "Id of the newest event." },
@@ -1160,8 +1165,9 @@ cmt_sse_metrics(const struct cmt_sse *s, char *buf, size_t cap)
 		return 0;
 	buf[0] = '\0';
 	for (i = 0; i < sizeof m / sizeof m[0]; i++) {
-		n = snprintf(buf + len, cap - len, "# HELP %s %s\n# TYPE %s %s\n"
-			"%s %llu\n", m[i].name, m[i].help, m[i].name, m[i].type,
+		n = snprintf(buf + len, cap - len,
+			"# HELP %s %s\n# TYPE %s %s\n%s %llu\n",
+			m[i].name, m[i].help, m[i].name, m[i].type,
 			m[i].name, (unsigned long long)v[i]);
 		if (n < 0 || (size_t)n >= cap - len)
 			return cap - 1 > len ? strlen(buf) : len;

@@ -77,6 +77,10 @@ def main():
         time.sleep(0.3)  # let the charts draw, then report the final state
         print(call(base, "POST", "/session/%s/execute/sync" % sid,
                    {"script": STATE_JS, "args": []}))
+        if os.environ.get("CMT_SCREENSHOT"):  # for looking at the page
+            png = call(base, "GET", "/session/%s/screenshot" % sid)
+            with open(os.environ["CMT_SCREENSHOT"], "wb") as f:
+                f.write(__import__("base64").b64decode(png))
     finally:
         if sid:
             try: call(base, "DELETE", "/session/" + sid)
