@@ -12,7 +12,6 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -533,7 +532,7 @@ write_now(struct cmt_sse *s, int fd, int status)
 	n = reply_head(s, status, "text/plain; charset=utf-8", b, buf,
 		sizeof buf);
 	memcpy(buf + n, body, b);
-	if (write(fd, buf, n + b) > 0)
+	if (send(fd, buf, n + b, MSG_NOSIGNAL) > 0)
 		s->st.bytes_out += n + b;
 }
 
@@ -693,9 +692,13 @@ read_request(struct cmt_sse *s, struct client *c)
 			return;
 		}
 		if (status != 0) {
+			char body[64];
+			int len = snprintf(body, sizeof body, "%d %s\n", status,
+				reason(status));
+
 			s->st.requests++;
-			reply(s, c, status, "text/plain; charset=utf-8",
-				reason(status), strlen(reason(status)), 0);
+			reply(s, c, status, "text/plain; charset=utf-8", body,
+				(size_t)len, 0);
 			return;
 		}
 	}
@@ -729,7 +732,8 @@ flush_reply(struct cmt_sse *s, struct client *c)
 	ssize_t n;
 
 	while (c->out_off < c->out_len) {
-		n = write(c->fd, c->out + c->out_off, c->out_len - c->out_off);
+		n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+			MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)
@@ -752,6 +756,7 @@ static void
 flush_stream(struct cmt_sse *s, struct client *c)
 {
 	struct iovec iov[MAX_IOV];
+	struct msghdr msg = { 0 };
 	struct slot *sl;
 	uint64_t id;
 	size_t k, used, off;
@@ -774,7 +779,9 @@ flush_stream(struct cmt_sse *s, struct client *c)
 		}
 		if (k == 0)
 			return;
-		n = writev(c->fd, iov, (int)k);
+		msg.msg_iov = iov;
+		msg.msg_iovlen = k;
+		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EAGAIN)

@@ -439,5 +439,5 @@ EOF
 	assert_line "status live"
 	assert_line "events 3"
 	assert_line "gaps 1"
-	assert_line "sym SOL-USD px=153 chg=+2.000% pup=75.00% model= points=3 ppoints=2"
+	assert_line "sym SOL-USD px=153.0000 chg=+2.000% pup=75.00% model= points=3 ppoints=2"
 }
