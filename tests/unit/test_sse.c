@@ -88,6 +88,31 @@ an_incomplete_head_asks_for_more(void **state)
 }
 
 static void
+every_prefix_of_a_request_asks_for_more_and_the_whole_parses(void **state)
+{
+	static const char req[] = "GET /events?lastEventId=9 HTTP/1.1\r\n"
+		"Host: 127.0.0.1:8080\r\nUser-Agent: t\r\n"
+		"Last-Event-ID: 12\r\n\r\n";
+	struct cmt_sse_req r;
+	size_t len;
+	char *buf;
+
+	/* Exact-size copies, so a read past the end shows under ASan. */
+	for (len = 0; len <= sizeof req - 1; len++) {
+		buf = malloc(len ? len : 1);
+		memcpy(buf, req, len);
+		if (len < sizeof req - 1)
+			assert_int_equal(cmt_sse_parse_request(buf, len, &r), 0);
+		else
+			assert_int_equal(cmt_sse_parse_request(buf, len, &r),
+				200);
+		free(buf);
+	}
+	assert_int_equal(r.last_id, 12);
+	assert_int_equal(r.head_len, sizeof req - 1);
+}
+
+static void
 malformed_heads_are_bad_requests(void **state)
 {
 	static const char *bad[] = {
@@ -252,6 +277,8 @@ main(void)
 		cmocka_unit_test(head_and_other_methods_are_told_apart),
 		cmocka_unit_test(bare_newlines_are_accepted_as_line_ends),
 		cmocka_unit_test(an_incomplete_head_asks_for_more),
+		cmocka_unit_test(
+			every_prefix_of_a_request_asks_for_more_and_the_whole_parses),
 		cmocka_unit_test(malformed_heads_are_bad_requests),
 		cmocka_unit_test(other_http_versions_are_refused_with_505),
 		cmocka_unit_test(oversized_heads_are_refused_before_they_are_complete),
