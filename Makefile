@@ -36,6 +36,9 @@ $(O)/%.o: %.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CMT_CFLAGS) -c -o $@ $<
 
+# cmt-sse links web/index.html into its binary with .incbin.
+$(O)/cmd/cmt-sse.o: web/index.html
+
 $(O)/libcmt.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 

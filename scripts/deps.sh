@@ -3,7 +3,8 @@
 # As root it runs apt-get; otherwise it prints the command and exits 1.
 set -u
 pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libcmocka-dev
-bats bats-assert bats-support python3 curl ${CMT_EXTRA_PKGS:-}"
+bats bats-assert bats-support python3 curl chromium chromium-driver
+${CMT_EXTRA_PKGS:-}"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -1,0 +1,193 @@
+/* cmt-sse: serve stdin lines as Server-Sent Events, with a dashboard page,
+ * /metrics and /healthz.  The work is in lib/sse.c. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmt_parse.h"
+#include "cmt_sse.h"
+
+/* The dashboard, web/index.html, is linked into the binary as it is. */
+__asm__(".section .rodata\n"
+	".balign 16\n"
+	"cmt_sse_page:\n"
+	".incbin \"web/index.html\"\n"
+	"cmt_sse_page_end:\n"
+	".byte 0\n"
+	".previous\n");
+extern const char cmt_sse_page[], cmt_sse_page_end[];
+
+static void
+usage(void)
+{
+	printf("Usage: %s [OPTION]...\n"
+"Read lines from stdin and send each to every client of GET /events as one\n"
+"Server-Sent Event; GET / is a live dashboard, /metrics and /healthz.\n"
+"\n"
+"  -p, --port N              TCP port (default 8080; 0: any free port)\n"
+"  -b, --bind ADDR           address to listen on (default 127.0.0.1)\n"
+"      --backlog N           events kept for Last-Event-ID (default 1024)\n"
+"      --client-buffer SIZE  bytes a client may lag before it is dropped\n"
+"                            (default 1MiB; suffixes KiB, MiB)\n"
+"      --max-clients N       open connections; more get 503 (default 4096)\n"
+"      --heartbeat DUR       keep-alive comment to idle streams (default 15s)\n"
+"      --retry DUR           reconnection delay hint (default 3s)\n"
+"      --request-timeout DUR time to send a request head (default 10s)\n"
+"      --cors ORIGIN         send Access-Control-Allow-Origin: ORIGIN\n"
+"      --event-field F       event type from the JSON string member F\n"
+"      --exit-on-eof         at end of input, finish streams and exit\n"
+"  -h, --help                show this help and exit\n"
+"      --version             show the version and exit\n",
+		cmt_progname);
+}
+
+static long long
+int_arg(const char *name, const char *s, long long min, long long max)
+{
+	char err[CMT_ERRLEN];
+	long long v;
+
+	if (cmt_parse_int(s, min, max, &v, err))
+		cmt_usage_error("--%s: %s", name, err);
+	return v;
+}
+
+static int64_t
+duration_arg(const char *name, const char *s, int64_t min)
+{
+	char err[CMT_ERRLEN];
+	int64_t ms;
+
+	if (cmt_parse_duration_ms(s, &ms, err))
+		cmt_usage_error("--%s: %s", name, err);
+	if (ms < min)
+		cmt_usage_error("--%s: must be at least %lldms", name,
+			(long long)min);
+	return ms;
+}
+
+/* Bytes with an optional binary suffix: 65536, 64KiB, 1MiB (K, M too). */
+static size_t
+size_arg(const char *name, const char *s)
+{
+	static const struct { const char *suf; long long mul; } u[] = {
+		{ "KiB", 1 << 10 }, { "K", 1 << 10 }, { "MiB", 1 << 20 },
+		{ "M", 1 << 20 }, { "GiB", 1 << 30 }, { "G", 1 << 30 },
+	};
+	char num[32], err[CMT_ERRLEN];
+	size_t n = strspn(s, "0123456789"), i;
+	long long v, mul = 1;
+
+	for (i = 0; s[n] && i < sizeof u / sizeof u[0]; i++)
+		if (strcmp(s + n, u[i].suf) == 0)
+			mul = u[i].mul;
+	if ((s[n] && mul == 1) || n == 0 || n >= sizeof num)
+		cmt_usage_error("--%s: invalid size '%s' (e.g. 65536, 64KiB, "
+			"1MiB)", name, s);
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (cmt_parse_int(num, 1, (1LL << 40) / mul, &v, err))
+		cmt_usage_error("--%s: %s", name, err);
+	return (size_t)(v * mul);
+}
+
+static void
+on_skip(void *ctx, uint64_t lineno, const char *reason)
+{
+	(void)ctx;
+	cmt_warn("line %llu: %s", (unsigned long long)lineno, reason);
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_BACKLOG = 256, O_CLIENTBUF, O_MAXCLIENTS, O_HEARTBEAT,
+		O_RETRY, O_TIMEOUT, O_CORS, O_EVENTFIELD, O_EXITEOF,
+		O_VERSION };
+	static const struct option longopts[] = {
+		{ "port", required_argument, NULL, 'p' },
+		{ "bind", required_argument, NULL, 'b' },
+		{ "backlog", required_argument, NULL, O_BACKLOG },
+		{ "client-buffer", required_argument, NULL, O_CLIENTBUF },
+		{ "max-clients", required_argument, NULL, O_MAXCLIENTS },
+		{ "heartbeat", required_argument, NULL, O_HEARTBEAT },
+		{ "retry", required_argument, NULL, O_RETRY },
+		{ "request-timeout", required_argument, NULL, O_TIMEOUT },
+		{ "cors", required_argument, NULL, O_CORS },
+		{ "event-field", required_argument, NULL, O_EVENTFIELD },
+		{ "exit-on-eof", no_argument, NULL, O_EXITEOF },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cmt_sse_opts o;
+	struct cmt_sse_stats st;
+	struct cmt_sse *srv;
+	char err[CMT_ERRLEN];
+	int c, status = CMT_EXIT_OK;
+
+	cmt_cli_init(argv[0]);
+	cmt_sse_defaults(&o);
+	o.page = cmt_sse_page;
+	o.page_len = (size_t)(cmt_sse_page_end - cmt_sse_page);
+	o.on_skip = on_skip;
+	while ((c = getopt_long(argc, argv, "p:b:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			o.port = (int)int_arg("port", optarg, 0, 65535);
+			break;
+		case 'b': o.bind = optarg; break;
+		case O_BACKLOG:
+			o.backlog = (size_t)int_arg("backlog", optarg, 1,
+				10000000);
+			break;
+		case O_CLIENTBUF:
+			o.client_buffer = size_arg("client-buffer", optarg);
+			break;
+		case O_MAXCLIENTS:
+			o.max_clients = (int)int_arg("max-clients", optarg, 1,
+				1000000);
+			break;
+		case O_HEARTBEAT:
+			o.heartbeat_ms = duration_arg("heartbeat", optarg, 10);
+			break;
+		case O_RETRY:
+			o.retry_ms = duration_arg("retry", optarg, 0);
+			break;
+		case O_TIMEOUT:
+			o.request_timeout_ms = duration_arg("request-timeout",
+				optarg, 10);
+			break;
+		case O_CORS: o.cors = optarg; break;
+		case O_EVENTFIELD: o.event_field = optarg; break;
+		case O_EXITEOF: o.exit_on_eof = 1; break;
+		case 'h': usage(); return cmt_finish(CMT_EXIT_OK);
+		case O_VERSION: cmt_print_version();
+		default: cmt_usage_error("invalid option");
+		}
+	}
+	if (optind < argc)
+		cmt_usage_error("unexpected argument '%s'", argv[optind]);
+	if (o.cors && (!*o.cors || strlen(o.cors) > CMT_SSE_MAX_ORIGIN ||
+	    strpbrk(o.cors, "\r\n")))
+		cmt_usage_error("--cors: origin must be 1 to %d bytes",
+			CMT_SSE_MAX_ORIGIN);
+	if (o.event_field && !*o.event_field)
+		cmt_usage_error("--event-field: empty field name");
+	if (cmt_sse_open(&srv, &o, err))
+		cmt_die(CMT_EXIT_FAIL, "%s", err);
+	cmt_warn("listening on http://%s%s%s:%d/", strchr(o.bind, ':') ? "[" :
+		"", o.bind, strchr(o.bind, ':') ? "]" : "", cmt_sse_port(srv));
+	if (cmt_sse_run(srv, &cmt_stop, err)) {
+		cmt_warn("%s", err);
+		status = CMT_EXIT_FAIL;
+	}
+	cmt_sse_stats(srv, &st);
+	if (st.lines_skipped)
+		cmt_warn("%llu line%s skipped", (unsigned long long)
+			st.lines_skipped, st.lines_skipped == 1 ? "" : "s");
+	cmt_sse_close(srv);
+	return cmt_finish(status);
+}

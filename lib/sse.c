@@ -1,0 +1,1212 @@
+/* accept4 */
+#define _GNU_SOURCE
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmt_json.h"
+#include "cmt_line.h"
+#include "cmt_sse.h"
+
+#define CTL_CAP     1024   /* stream headers, retry, gap, heartbeats */
+#define MAX_IOV     64
+#define INPUT_BATCH 256    /* lines read per turn, so clients get served */
+#define READ_CHUNK  4096
+#define FRAME_EXTRA (32 + CMT_SSE_MAX_EVENT)  /* id:, event:, data: */
+
+/*
+ * Events live once, in a ring of `cap` slots holding the formatted frame
+ * ("id: N\n[event: T\n]data: LINE\n\n").  A streaming client is only a
+ * cursor into that ring (next event id, bytes of it already sent), so a
+ * broadcast costs no copy per client, and a client's queue is the stretch
+ * of ring between its cursor and the head.  Slot buffers grow to the
+ * largest frame seen and are then reused: no allocation per line.
+ */
+struct slot {
+	uint64_t id;
+	uint64_t start;   /* offset of the frame in the whole stream */
+	size_t len, cap;
+	char *buf;
+};
+
+enum cstate { C_READ, C_REPLY, C_STREAM, C_DEAD };
+
+struct client {
+	int fd;
+	enum cstate state;
+	int64_t deadline;           /* C_READ, C_REPLY: give up then */
+	char *req;                  /* C_READ: request head so far */
+	size_t req_len;
+	char *out;                  /* C_REPLY: whole response */
+	size_t out_len, out_off;
+	char ctl[CTL_CAP];          /* C_STREAM: bytes before the next frame */
+	size_t ctl_len, ctl_off;
+	uint64_t next_id;           /* C_STREAM: next event to send */
+	size_t off;                 /* bytes of that event already sent */
+	struct client *prev, *next;
+};
+
+struct cmt_sse {
+	struct cmt_sse_opts o;
+	int lfd, ep, spare_fd, port;
+	int in_flags, in_pollable, input_open;
+	struct cmt_linereader *lr;
+	struct slot *ring;
+	size_t cap, count;
+	uint64_t head_id, total_bytes;
+	struct client *clients, *dead;
+	int draining;
+	int64_t drain_deadline, next_heartbeat, next_sweep;
+	struct cmt_sse_stats st;
+};
+
+/* ---- HTTP request head parsing (pure) ---- */
+
+static int
+is_tchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		(c >= '0' && c <= '9') || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static int
+parse_u64(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (len == 0 || len > 19)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+ieq(const char *s, size_t len, const char *lit)
+{
+	return strlen(lit) == len && strncasecmp(s, lit, len) == 0;
+}
+
+/* ?lastEventId=N among &-separated parameters. */
+static void
+query_last_id(struct cmt_sse_req *req)
+{
+	const char *p = req->query, *end = p + req->query_len, *amp;
+	static const char key[] = "lastEventId=";
+
+	while (p < end) {
+		amp = memchr(p, '&', (size_t)(end - p));
+		if (!amp)
+			amp = end;
+		size_t n = (size_t)(amp - p), k = sizeof key - 1;
+
+		if (n > k && memcmp(p, key, k) == 0 &&
+		    parse_u64(p + k, n - k, &req->last_id) == 0) {
+			req->has_last_id = 1;
+			return;
+		}
+		p = amp + 1;
+	}
+}
+
+static int
+parse_request_line(const char *s, size_t len, struct cmt_sse_req *req,
+	int *http11)
+{
+	const char *sp1, *sp2, *end = s + len, *t, *q;
+
+	sp1 = memchr(s, ' ', len);
+	if (!sp1 || sp1 == s)
+		return 400;
+	for (t = s; t < sp1; t++)
+		if (!is_tchar((unsigned char)*t))
+			return 400;
+	sp2 = memchr(sp1 + 1, ' ', (size_t)(end - sp1 - 1));
+	if (!sp2 || sp2 == sp1 + 1 || sp1[1] != '/')
+		return 400;
+	for (t = sp1 + 1; t < sp2; t++)
+		if ((unsigned char)*t <= ' ' || *t == 0x7f)
+			return 400;
+	if ((size_t)(end - sp2 - 1) != 8 || memcmp(sp2 + 1, "HTTP/", 5) != 0)
+		return 400;
+	t = sp2 + 6;
+	if (t[0] < '0' || t[0] > '9' || t[1] != '.' || t[2] < '0' || t[2] > '9')
+		return 400;
+	if (t[0] != '1' || (t[2] != '0' && t[2] != '1'))
+		return 505;
+	*http11 = t[2] == '1';
+	if (sp1 - s == 3 && memcmp(s, "GET", 3) == 0)
+		req->method = CMT_SSE_GET;
+	else if (sp1 - s == 4 && memcmp(s, "HEAD", 4) == 0)
+		req->method = CMT_SSE_HEAD;
+	else
+		req->method = CMT_SSE_OTHER;
+	req->path = sp1 + 1;
+	q = memchr(req->path, '?', (size_t)(sp2 - req->path));
+	req->path_len = (size_t)((q ? q : sp2) - req->path);
+	if (q) {
+		req->query = q + 1;
+		req->query_len = (size_t)(sp2 - q - 1);
+	}
+	return 200;
+}
+
+int
+cmt_sse_parse_request(const char *buf, size_t len, struct cmt_sse_req *req)
+{
+	const char *p = buf, *end = buf + len, *eol, *colon, *v, *ve, *t;
+	size_t llen;
+	int status, http11 = 0, hosts = 0, nheaders = 0, have_header_id = 0;
+
+	memset(req, 0, sizeof *req);
+	eol = memchr(p, '\n', len);
+	if (!eol)
+		return len > CMT_SSE_MAX_REQLINE + 1 ? 414 : 0;
+	llen = (size_t)(eol - p);
+	if (llen > 0 && p[llen - 1] == '\r')
+		llen--;
+	if (llen > CMT_SSE_MAX_REQLINE)
+		return 414;
+	if ((status = parse_request_line(p, llen, req, &http11)) != 200)
+		return status;
+	p = eol + 1;
+	for (;;) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			return len >= CMT_SSE_MAX_HEAD ? 431 : 0;
+		if ((size_t)(eol + 1 - buf) > CMT_SSE_MAX_HEAD)
+			return 431;
+		llen = (size_t)(eol - p);
+		if (llen > 0 && p[llen - 1] == '\r')
+			llen--;
+		if (llen == 0)
+			break;
+		if (++nheaders > CMT_SSE_MAX_HEADERS)
+			return 431;
+		colon = memchr(p, ':', llen);
+		if (!colon || colon == p)
+			return 400;
+		for (t = p; t < colon; t++)
+			if (!is_tchar((unsigned char)*t))
+				return 400;
+		v = colon + 1;
+		ve = p + llen;
+		for (t = v; t < ve; t++)
+			if (((unsigned char)*t < ' ' && *t != '\t') ||
+			    *t == 0x7f)
+				return 400;
+		while (v < ve && (*v == ' ' || *v == '\t'))
+			v++;
+		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+			ve--;
+		if (ieq(p, (size_t)(colon - p), "Host")) {
+			hosts++;
+		} else if (ieq(p, (size_t)(colon - p), "Last-Event-ID")) {
+			/* Ids are ours, so decimal; anything else is ignored
+			 * like a missing header (the client starts afresh). */
+			have_header_id = 1;
+			req->has_last_id = parse_u64(v, (size_t)(ve - v),
+				&req->last_id) == 0;
+		}
+		p = eol + 1;
+	}
+	if (hosts > 1 || (http11 && hosts == 0))
+		return 400;
+	req->head_len = (size_t)(eol + 1 - buf);
+	if (!have_header_id && req->query)
+		query_last_id(req);
+	return 200;
+}
+
+size_t
+cmt_sse_event_type(const char *line, size_t len, const char *field,
+	char *out)
+{
+	struct cmt_jscan js;
+	struct cmt_jval k, v;
+	size_t i;
+
+	if (cmt_json_begin(&js, line, len, NULL) != CMT_OK)
+		return 0;
+	while (cmt_json_next(&js, &k, &v, NULL) == CMT_OK) {
+		if (!cmt_json_streq(&k, field))
+			continue;
+		if (v.type != CMT_JSTRING || v.escaped || v.len == 0 ||
+		    v.len >= CMT_SSE_MAX_EVENT)
+			return 0;
+		for (i = 0; i < v.len; i++) {
+			unsigned char c = (unsigned char)v.raw[i];
+			if (!((c >= 'a' && c <= 'z') ||
+			    (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || strchr("-_.:", c)))
+				return 0;
+		}
+		memcpy(out, v.raw, v.len);
+		out[v.len] = '\0';
+		return v.len;
+	}
+	return 0;
+}
+
+/* ---- server ---- */
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+cmt_sse_defaults(struct cmt_sse_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->bind = "127.0.0.1";
+	o->port = 8080;
+	o->in_fd = 0;
+	o->max_line = CMT_LINE_MAX_DEFAULT;
+	o->backlog = 1024;
+	o->client_buffer = 1 << 20;
+	o->max_clients = 4096;
+	o->heartbeat_ms = 15000;
+	o->retry_ms = 3000;
+	o->request_timeout_ms = 10000;
+	o->drain_ms = 2000;
+}
+
+static int
+make_listener(struct cmt_sse *s, char *err)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+	socklen_t sl;
+	int fd, one = 1;
+
+	memset(&ss, 0, sizeof ss);
+	if (inet_pton(AF_INET, s->o.bind, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)s->o.port);
+		sl = sizeof *a4;
+	} else if (inet_pton(AF_INET6, s->o.bind, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)s->o.port);
+		sl = sizeof *a6;
+	} else {
+		return cmt_errf(err, CMT_EVALUE,
+			"bind address '%s' is not an IPv4 or IPv6 address",
+			s->o.bind);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		0);
+	if (fd < 0)
+		return cmt_errf(err, CMT_EIO, "socket: %s", strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 ||
+	    listen(fd, SOMAXCONN) < 0) {
+		cmt_errf(err, CMT_EIO, "cannot listen on %s port %d: %s",
+			s->o.bind, s->o.port, strerror(errno));
+		close(fd);
+		return CMT_EIO;
+	}
+	sl = sizeof ss;
+	getsockname(fd, (struct sockaddr *)&ss, &sl);
+	s->port = ntohs(ss.ss_family == AF_INET ? a4->sin_port : a6->sin6_port);
+	s->lfd = fd;
+	return CMT_OK;
+}
+
+static int
+ep_add(struct cmt_sse *s, int fd, uint32_t events, void *ptr)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof ev);
+	ev.events = events;
+	ev.data.ptr = ptr;
+	return epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void
+raise_fd_limit(rlim_t want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+enum cmt_err
+cmt_sse_open(struct cmt_sse **srv, const struct cmt_sse_opts *o, char *err)
+{
+	struct cmt_sse *s;
+	enum cmt_err e;
+
+	*srv = NULL;
+	if (o->backlog < 1 || o->backlog > 10000000)
+		return cmt_errf(err, CMT_EVALUE,
+			"backlog must be 1 to 10000000 events");
+	if (o->max_clients < 1)
+		return cmt_errf(err, CMT_EVALUE, "max clients must be >= 1");
+	if (o->cors && (strlen(o->cors) > CMT_SSE_MAX_ORIGIN ||
+	    strpbrk(o->cors, "\r\n")))
+		return cmt_errf(err, CMT_EVALUE,
+			"CORS origin must be one line of at most %d bytes",
+			CMT_SSE_MAX_ORIGIN);
+	if (o->heartbeat_ms <= 0 || o->request_timeout_ms <= 0)
+		return cmt_errf(err, CMT_EVALUE,
+			"heartbeat and request timeout must be > 0");
+	if (!(s = calloc(1, sizeof *s)))
+		return cmt_errf(err, CMT_ENOMEM, "out of memory");
+	s->o = *o;
+	if (!s->o.bind)
+		s->o.bind = "127.0.0.1";
+	if (!s->o.max_line)
+		s->o.max_line = CMT_LINE_MAX_DEFAULT;
+	s->lfd = s->ep = s->spare_fd = -1;
+	s->cap = o->backlog;
+	raise_fd_limit((rlim_t)o->max_clients + 64);
+	if (!(s->ring = calloc(s->cap, sizeof *s->ring))) {
+		free(s);
+		return cmt_errf(err, CMT_ENOMEM, "out of memory for backlog");
+	}
+	if ((e = make_listener(s, err)) != CMT_OK)
+		goto fail;
+	e = CMT_EIO;
+	if ((s->ep = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
+	    ep_add(s, s->lfd, EPOLLIN, &s->lfd) < 0) {
+		cmt_errf(err, e, "epoll: %s", strerror(errno));
+		goto fail;
+	}
+	/* Kept so that accept() can still shed a connection at EMFILE. */
+	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (o->in_fd >= 0) {
+		if (!(s->lr = cmt_line_open(o->in_fd, s->o.max_line))) {
+			e = cmt_errf(err, CMT_ENOMEM, "out of memory");
+			goto fail;
+		}
+		s->in_flags = fcntl(o->in_fd, F_GETFL);
+		if (s->in_flags >= 0)
+			fcntl(o->in_fd, F_SETFL, s->in_flags | O_NONBLOCK);
+		s->input_open = 1;
+		/* Regular files cannot be polled: they are read every turn. */
+		s->in_pollable = ep_add(s, o->in_fd, EPOLLIN, &s->o.in_fd) == 0;
+	}
+	s->st.input_open = s->input_open;
+	*srv = s;
+	return CMT_OK;
+fail:
+	cmt_sse_close(s);
+	return e;
+}
+
+int
+cmt_sse_port(const struct cmt_sse *s)
+{
+	return s->port;
+}
+
+static void
+list_remove(struct client **head, struct client *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		*head = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void
+list_push(struct client **head, struct client *c)
+{
+	c->prev = NULL;
+	c->next = *head;
+	if (*head)
+		(*head)->prev = c;
+	*head = c;
+}
+
+/* Closing only marks the client: it may still be named by events of the
+ * current epoll batch, so it is freed at the end of the turn. */
+static void
+client_close(struct cmt_sse *s, struct client *c)
+{
+	if (c->state == C_DEAD)
+		return;
+	if (c->state == C_STREAM)
+		s->st.streams--;
+	s->st.clients--;
+	epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	c->state = C_DEAD;
+	list_remove(&s->clients, c);
+	list_push(&s->dead, c);
+}
+
+static void
+reap(struct cmt_sse *s)
+{
+	struct client *c;
+
+	while ((c = s->dead)) {
+		s->dead = c->next;
+		free(c->req);
+		free(c->out);
+		free(c);
+	}
+}
+
+static const char *
+reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 414: return "URI Too Long";
+	case 431: return "Request Header Fields Too Large";
+	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
+	}
+	return "Error";
+}
+
+static int
+cors_header(const struct cmt_sse *s, char *buf, size_t cap)
+{
+	if (!s->o.cors)
+		return 0;
+	return snprintf(buf, cap, "Access-Control-Allow-Origin: %s\r\n"
+		"Vary: Origin\r\n", s->o.cors);
+}
+
+/* Header block of a one-shot response into buf; returns its length. */
+static size_t
+reply_head(const struct cmt_sse *s, int status, const char *type,
+	size_t body_len, char *buf, size_t cap)
+{
+	int n;
+
+	n = snprintf(buf, cap, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
+		"Content-Length: %zu\r\nCache-Control: no-cache\r\n"
+		"Connection: close\r\n%s", status, reason(status), type,
+		body_len, status == 405 ? "Allow: GET, HEAD\r\n" : "");
+	n += cors_header(s, buf + n, cap - (size_t)n);
+	n += snprintf(buf + n, cap - (size_t)n, "\r\n");
+	return (size_t)n;
+}
+
+/* For connections we will not serve: one try, no queue. */
+static void
+write_now(struct cmt_sse *s, int fd, int status)
+{
+	char buf[512], body[64];
+	size_t n, b;
+
+	b = (size_t)snprintf(body, sizeof body, "%d %s\n", status,
+		reason(status));
+	n = reply_head(s, status, "text/plain; charset=utf-8", b, buf,
+		sizeof buf);
+	memcpy(buf + n, body, b);
+	if (send(fd, buf, n + b, MSG_NOSIGNAL) > 0)
+		s->st.bytes_out += n + b;
+}
+
+static void flush_client(struct cmt_sse *s, struct client *c);
+
+static void
+reply(struct cmt_sse *s, struct client *c, int status, const char *type,
+	const char *body, size_t body_len, int head_only)
+{
+	char head[512];
+	size_t n = reply_head(s, status, type, body_len, head, sizeof head);
+
+	if (status >= 400)
+		s->st.bad_requests++;
+	if (head_only)
+		body_len = 0;
+	free(c->req);
+	c->req = NULL;
+	if (!(c->out = malloc(n + body_len))) {
+		client_close(s, c);
+		return;
+	}
+	memcpy(c->out, head, n);
+	if (body_len)
+		memcpy(c->out + n, body, body_len);
+	c->out_len = n + body_len;
+	c->out_off = 0;
+	c->state = C_REPLY;
+	c->deadline = now_ms() + s->o.request_timeout_ms;
+	flush_client(s, c);
+}
+
+static uint64_t
+oldest_id(const struct cmt_sse *s)
+{
+	return s->head_id - s->count + 1;
+}
+
+static uint64_t
+lag_bytes(const struct cmt_sse *s, const struct client *c)
+{
+	if (c->next_id > s->head_id)
+		return 0;
+	return s->total_bytes - (s->ring[c->next_id % s->cap].start + c->off);
+}
+
+static void
+ctl_append(struct client *c, const char *buf, size_t n)
+{
+	if (c->ctl_len + n <= CTL_CAP) {
+		memcpy(c->ctl + c->ctl_len, buf, n);
+		c->ctl_len += n;
+	}
+}
+
+static void
+start_stream(struct cmt_sse *s, struct client *c, const struct cmt_sse_req *r)
+{
+	char buf[CTL_CAP];
+	uint64_t next, first;
+	int n;
+
+	if (r->method == CMT_SSE_HEAD) {
+		reply(s, c, 200, "text/event-stream", NULL, 0, 1);
+		return;
+	}
+	n = snprintf(buf, sizeof buf, "HTTP/1.1 200 OK\r\n"
+		"Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+		"Connection: keep-alive\r\nX-Accel-Buffering: no\r\n");
+	n += cors_header(s, buf + n, sizeof buf - (size_t)n);
+	n += snprintf(buf + n, sizeof buf - (size_t)n, "\r\n");
+	free(c->req);
+	c->req = NULL;
+	c->ctl_len = c->ctl_off = 0;
+	ctl_append(c, buf, (size_t)n);
+	n = snprintf(buf, sizeof buf, "retry: %lld\n\n",
+		(long long)s->o.retry_ms);
+	ctl_append(c, buf, (size_t)n);
+	c->state = C_STREAM;
+	s->st.streams++;
+	s->st.streams_opened++;
+	c->off = 0;
+	next = s->head_id + 1;
+	if (r->has_last_id) {
+		first = oldest_id(s);
+		if (r->last_id > s->head_id || r->last_id + 1 < first)
+			next = first;   /* missed events are gone (or reset) */
+		else
+			next = r->last_id + 1;
+		c->next_id = next;
+		/* Replay no more than the client may lag behind. */
+		while (c->next_id < s->head_id &&
+		    lag_bytes(s, c) > s->o.client_buffer)
+			c->next_id++;
+		if (c->next_id != r->last_id + 1) {
+			n = snprintf(buf, sizeof buf, "event: gap\ndata: "
+				"{\"after\":%llu,\"next\":%llu}\n\n",
+				(unsigned long long)r->last_id,
+				(unsigned long long)c->next_id);
+			ctl_append(c, buf, (size_t)n);
+		}
+	} else {
+		c->next_id = next;
+	}
+	flush_client(s, c);
+}
+
+static void
+route(struct cmt_sse *s, struct client *c, const struct cmt_sse_req *r)
+{
+	char metrics[8192];
+	size_t n;
+	int head = r->method == CMT_SSE_HEAD;
+	const char *text = "text/plain; charset=utf-8";
+
+	s->st.requests++;
+	if (r->method == CMT_SSE_OTHER)
+		reply(s, c, 405, text, "405 Method Not Allowed\n", 23, 0);
+	else if (r->path_len == 7 && memcmp(r->path, "/events", 7) == 0)
+		start_stream(s, c, r);
+	else if (r->path_len == 8 && memcmp(r->path, "/metrics", 8) == 0) {
+		n = cmt_sse_metrics(s, metrics, sizeof metrics);
+		reply(s, c, 200, "text/plain; version=0.0.4; charset=utf-8",
+			metrics, n, head);
+	} else if (r->path_len == 8 && memcmp(r->path, "/healthz", 8) == 0)
+		reply(s, c, 200, text, "ok\n", 3, head);
+	else if ((r->path_len == 1 || (r->path_len == 11 &&
+	    memcmp(r->path, "/index.html", 11) == 0)) && s->o.page)
+		reply(s, c, 200, "text/html; charset=utf-8", s->o.page,
+			s->o.page_len, head);
+	else
+		reply(s, c, 404, text, "404 Not Found\n", 14, 0);
+}
+
+static void
+read_request(struct cmt_sse *s, struct client *c)
+{
+	struct cmt_sse_req r;
+	ssize_t n;
+	int status;
+
+	for (;;) {
+		n = read(c->fd, c->req + c->req_len,
+			CMT_SSE_MAX_HEAD - c->req_len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			client_close(s, c);
+			return;
+		}
+		c->req_len += (size_t)n;
+		status = cmt_sse_parse_request(c->req, c->req_len, &r);
+		if (status == 200) {
+			route(s, c, &r);
+			return;
+		}
+		if (status != 0) {
+			char body[64];
+			int len = snprintf(body, sizeof body, "%d %s\n", status,
+				reason(status));
+
+			s->st.requests++;
+			reply(s, c, status, "text/plain; charset=utf-8", body,
+				(size_t)len, 0);
+			return;
+		}
+	}
+}
+
+/* Streams and replies: requests after the first are not read (every
+ * reply closes the connection), so input is drained only to see EOF. */
+static void
+drain_input(struct cmt_sse *s, struct client *c)
+{
+	char buf[READ_CHUNK];
+	ssize_t n;
+
+	for (;;) {
+		n = read(c->fd, buf, sizeof buf);
+		if (n > 0)
+			continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (c->state == C_STREAM || n < 0 || c->out_off == c->out_len)
+			client_close(s, c);
+		return;
+	}
+}
+
+static void
+flush_reply(struct cmt_sse *s, struct client *c)
+{
+	ssize_t n;
+
+	while (c->out_off < c->out_len) {
+		n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+			MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n < 0) {
+			client_close(s, c);
+			return;
+		}
+		c->out_off += (size_t)n;
+		s->st.bytes_out += (size_t)n;
+	}
+	/* Close only when the peer does (or at the deadline): closing with
+	 * unread bytes, such as a request body, would reset the connection
+	 * and could destroy the answer before the peer read it. */
+	shutdown(c->fd, SHUT_WR);
+	drain_input(s, c);
+}
+
+static void
+flush_stream(struct cmt_sse *s, struct client *c)
+{
+	struct iovec iov[MAX_IOV];
+	struct msghdr msg = { 0 };
+	struct slot *sl;
+	uint64_t id;
+	size_t k, used, off;
+	ssize_t n;
+	int has_ctl;
+
+	for (;;) {
+		k = 0;
+		/* Control bytes only between frames, never inside one. */
+		has_ctl = c->off == 0 && c->ctl_off < c->ctl_len;
+		if (has_ctl) {
+			iov[k].iov_base = c->ctl + c->ctl_off;
+			iov[k++].iov_len = c->ctl_len - c->ctl_off;
+		}
+		for (id = c->next_id, off = c->off; id <= s->head_id &&
+		    k < MAX_IOV; id++, off = 0) {
+			sl = &s->ring[id % s->cap];
+			iov[k].iov_base = sl->buf + off;
+			iov[k++].iov_len = sl->len - off;
+		}
+		if (k == 0)
+			return;
+		msg.msg_iov = iov;
+		msg.msg_iovlen = k;
+		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n < 0) {
+			client_close(s, c);
+			return;
+		}
+		s->st.bytes_out += (size_t)n;
+		used = (size_t)n;
+		if (has_ctl) {
+			k = c->ctl_len - c->ctl_off;
+			if (used < k) {
+				c->ctl_off += used;
+				continue;
+			}
+			used -= k;
+			c->ctl_off = c->ctl_len = 0;
+		}
+		while (used > 0) {
+			sl = &s->ring[c->next_id % s->cap];
+			k = sl->len - c->off;
+			if (used < k) {
+				c->off += used;
+				break;
+			}
+			used -= k;
+			c->off = 0;
+			c->next_id++;
+			s->st.events_out++;
+		}
+	}
+}
+
+static void
+flush_client(struct cmt_sse *s, struct client *c)
+{
+	if (c->state == C_REPLY)
+		flush_reply(s, c);
+	else if (c->state == C_STREAM)
+		flush_stream(s, c);
+}
+
+static void
+drop_slow(struct cmt_sse *s, struct client *c)
+{
+	s->st.clients_dropped++;
+	client_close(s, c);
+}
+
+static void
+accept_clients(struct cmt_sse *s)
+{
+	struct client *c;
+	int fd, one = 1;
+
+	for (;;) {
+		fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if ((errno == EMFILE || errno == ENFILE) &&
+			    s->spare_fd >= 0) {
+				/* Shed the connection instead of spinning. */
+				close(s->spare_fd);
+				fd = accept(s->lfd, NULL, NULL);
+				if (fd >= 0) {
+					s->st.clients_rejected++;
+					close(fd);
+				}
+				s->spare_fd = open("/dev/null",
+					O_RDONLY | O_CLOEXEC);
+				continue;
+			}
+			return;
+		}
+		s->st.connections++;
+		c = NULL;
+		if (s->draining || s->st.clients >= (size_t)s->o.max_clients ||
+		    !(c = calloc(1, sizeof *c)) ||
+		    !(c->req = malloc(CMT_SSE_MAX_HEAD))) {
+			free(c);
+			s->st.clients_rejected++;
+			write_now(s, fd, 503);
+			close(fd);
+			continue;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		c->fd = fd;
+		c->state = C_READ;
+		c->deadline = now_ms() + s->o.request_timeout_ms;
+		if (ep_add(s, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+		    c) < 0) {
+			close(fd);
+			free(c->req);
+			free(c);
+			continue;
+		}
+		list_push(&s->clients, c);
+		s->st.clients++;
+	}
+}
+
+/* Append one event to the ring and send it to every stream. */
+static void
+publish(struct cmt_sse *s, const char *line, size_t len, uint64_t lineno)
+{
+	char type[CMT_SSE_MAX_EVENT];
+	struct slot *sl;
+	struct client *c, *next;
+	uint64_t id = s->head_id + 1;
+	size_t tlen = 0, need, n;
+	char *p;
+
+	if (s->o.event_field)
+		tlen = cmt_sse_event_type(line, len, s->o.event_field, type);
+	need = len + FRAME_EXTRA;
+	sl = &s->ring[id % s->cap];
+	if (s->count == s->cap) {
+		/* The oldest event leaves: who still needs it is too slow. */
+		for (c = s->clients; c; c = next) {
+			next = c->next;
+			if (c->state == C_STREAM && c->next_id <= sl->id)
+				drop_slow(s, c);
+		}
+		s->st.backlog_bytes -= sl->len;
+		s->count--;
+	}
+	if (sl->cap < need) {
+		if (!(p = realloc(sl->buf, need))) {
+			s->st.lines_skipped++;   /* ids stay contiguous */
+			if (s->o.on_skip)
+				s->o.on_skip(s->o.ctx, lineno, "out of memory");
+			return;
+		}
+		sl->buf = p;
+		sl->cap = need;
+	}
+	n = (size_t)snprintf(sl->buf, sl->cap, "id: %llu\n",
+		(unsigned long long)id);
+	if (tlen)
+		n += (size_t)snprintf(sl->buf + n, sl->cap - n, "event: %s\n",
+			type);
+	memcpy(sl->buf + n, "data: ", 6);
+	memcpy(sl->buf + n + 6, line, len);
+	n += 6 + len;
+	memcpy(sl->buf + n, "\n\n", 2);
+	sl->len = n + 2;
+	sl->id = id;
+	sl->start = s->total_bytes;
+	s->total_bytes += sl->len;
+	s->st.backlog_bytes += sl->len;
+	s->head_id = id;
+	s->count++;
+	for (c = s->clients; c; c = next) {
+		next = c->next;
+		if (c->state != C_STREAM)
+			continue;
+		/* One event may always be queued, however large it is. */
+		if (c->next_id < id && lag_bytes(s, c) > s->o.client_buffer)
+			drop_slow(s, c);
+		else
+			flush_stream(s, c);
+	}
+}
+
+static void
+start_drain(struct cmt_sse *s, int64_t now)
+{
+	if (s->draining)
+		return;
+	s->draining = 1;
+	s->drain_deadline = now + s->o.drain_ms;
+	epoll_ctl(s->ep, EPOLL_CTL_DEL, s->lfd, NULL);
+}
+
+static void
+end_input(struct cmt_sse *s)
+{
+	s->input_open = 0;
+	if (s->in_pollable)
+		epoll_ctl(s->ep, EPOLL_CTL_DEL, s->o.in_fd, NULL);
+	if (s->o.exit_on_eof)
+		start_drain(s, now_ms());
+}
+
+static enum cmt_err
+read_input(struct cmt_sse *s, char *err)
+{
+	struct cmt_line ln;
+	char why[64];
+	int i, r;
+
+	for (i = 0; i < INPUT_BATCH; i++) {
+		r = cmt_line_next(s->lr, &ln);
+		if (r == 0) {
+			end_input(s);
+			return CMT_OK;
+		}
+		if (r < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return CMT_OK;
+			return cmt_errf(err, CMT_EIO, "read error: %s",
+				strerror(errno));
+		}
+		if (ln.too_long || ln.has_nul) {
+			s->st.lines_skipped++;
+			if (ln.too_long)
+				snprintf(why, sizeof why,
+					"longer than %zu bytes, skipped",
+					s->o.max_line);
+			else
+				snprintf(why, sizeof why,
+					"contains a NUL byte, skipped");
+			if (s->o.on_skip)
+				s->o.on_skip(s->o.ctx, ln.no, why);
+			continue;
+		}
+		s->st.lines_in++;
+		s->st.bytes_in += ln.len + 1;
+		publish(s, ln.s, ln.len, ln.no);
+	}
+	return CMT_OK;
+}
+
+static void
+timers(struct cmt_sse *s, int64_t now)
+{
+	static const char beat[] = ": keep-alive\n\n";
+	struct client *c, *next;
+	int beat_now = now >= s->next_heartbeat;
+
+	/* A sweep visits every client: not more often than needed. */
+	if (!beat_now && !s->draining && now < s->next_sweep)
+		return;
+	s->next_sweep = now + 100;
+	if (beat_now)
+		s->next_heartbeat = now + s->o.heartbeat_ms;
+	for (c = s->clients; c; c = next) {
+		next = c->next;
+		if (c->state == C_STREAM) {
+			if (s->draining && c->next_id > s->head_id &&
+			    c->ctl_len == 0) {
+				shutdown(c->fd, SHUT_WR);
+				client_close(s, c);
+			} else if (beat_now && c->next_id > s->head_id &&
+			    c->ctl_len == 0) {
+				ctl_append(c, beat, sizeof beat - 1);
+				flush_stream(s, c);
+			}
+		} else if (c->state == C_READ && (s->draining ||
+		    now >= c->deadline)) {
+			if (!s->draining) {
+				s->st.timeouts++;
+				s->st.bad_requests++;
+				write_now(s, c->fd, 408);
+			}
+			client_close(s, c);
+		} else if (c->state == C_REPLY && now >= c->deadline) {
+			if (c->out_off < c->out_len)
+				s->st.timeouts++;
+			client_close(s, c);
+		}
+	}
+}
+
+enum cmt_err
+cmt_sse_run(struct cmt_sse *s, volatile sig_atomic_t *stop, char *err)
+{
+	struct epoll_event evs[256];
+	struct client *c;
+	int64_t now, wait;
+	int i, n;
+	enum cmt_err e;
+
+	s->next_heartbeat = now_ms() + s->o.heartbeat_ms;
+	for (;;) {
+		now = now_ms();
+		if (stop && *stop)
+			start_drain(s, now);
+		if (s->draining && (s->st.clients == 0 ||
+		    now >= s->drain_deadline))
+			break;
+		wait = s->next_heartbeat - now;
+		if (wait > 200)
+			wait = 200;   /* bounds the delay in noticing *stop */
+		if (wait < 0 || (s->input_open && (!s->in_pollable ||
+		    cmt_line_pending(s->lr) > 0)))
+			wait = 0;
+		n = epoll_wait(s->ep, evs, 256, (int)wait);
+		if (n < 0 && errno != EINTR)
+			return cmt_errf(err, CMT_EIO, "epoll_wait: %s",
+				strerror(errno));
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.ptr == &s->lfd) {
+				accept_clients(s);
+				continue;
+			}
+			if (evs[i].data.ptr == &s->o.in_fd)
+				continue;   /* read below, once per turn */
+			c = evs[i].data.ptr;
+			if (c->state != C_DEAD && (evs[i].events &
+			    (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) {
+				if (c->state == C_READ)
+					read_request(s, c);
+				else
+					drain_input(s, c);
+			}
+			if (c->state != C_DEAD && (evs[i].events & EPOLLOUT))
+				flush_client(s, c);
+		}
+		if (s->input_open && !s->draining &&
+		    (e = read_input(s, err)) != CMT_OK)
+			return e;
+		timers(s, now_ms());
+		reap(s);
+	}
+	return CMT_OK;
+}
+
+void
+cmt_sse_stats(const struct cmt_sse *s, struct cmt_sse_stats *st)
+{
+	*st = s->st;
+	st->last_id = s->head_id;
+	st->backlog_events = s->count;
+	st->input_open = s->input_open;
+}
+
+size_t
+cmt_sse_metrics(const struct cmt_sse *s, char *buf, size_t cap)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} m[] = {
+		{ "cmt_sse_clients", "gauge",
+			"Open client connections (streams and requests)." },
+		{ "cmt_sse_streams", "gauge",
+			"Clients subscribed to /events." },
+		{ "cmt_sse_events_in_total", "counter",
+			"Input lines published as events." },
+		{ "cmt_sse_lines_skipped_total", "counter",
+			"Input lines skipped (too long or NUL byte)." },
+		{ "cmt_sse_input_bytes_total", "counter",
+			"Bytes of published input lines, newline included." },
+		{ "cmt_sse_events_out_total", "counter",
+			"Events written whole to a client." },
+		{ "cmt_sse_bytes_out_total", "counter",
+			"Bytes written to clients." },
+		{ "cmt_sse_connections_total", "counter",
+			"Connections accepted." },
+		{ "cmt_sse_streams_opened_total", "counter",
+			"Event streams opened." },
+		{ "cmt_sse_clients_dropped_total", "counter",
+			"Streams closed because the client fell behind." },
+		{ "cmt_sse_clients_rejected_total", "counter",
+			"Connections refused with 503 (too many clients)." },
+		{ "cmt_sse_request_timeouts_total", "counter",
+			"Connections closed for not finishing a request." },
+		{ "cmt_sse_requests_total", "counter",
+			"HTTP requests parsed." },
+		{ "cmt_sse_request_errors_total", "counter",
+			"Requests answered with a 4xx or 5xx status." },
+		{ "cmt_sse_last_event_id", "gauge", "Id of the newest event." },
+		{ "cmt_sse_backlog_events", "gauge",
+			"Events held for replay." },
+		{ "cmt_sse_backlog_capacity", "gauge",
+			"Events the backlog can hold." },
+		{ "cmt_sse_backlog_bytes", "gauge",
+			"Bytes of the events held for replay." },
+		{ "cmt_sse_input_open", "gauge",
+			"1 while the input is open, 0 after its end." },
+	};
+	struct cmt_sse_stats st;
+	uint64_t v[sizeof m / sizeof m[0]];
+	size_t i, len = 0;
+	int n;
+
+	cmt_sse_stats(s, &st);
+	v[0] = st.clients; v[1] = st.streams; v[2] = st.lines_in;
+	v[3] = st.lines_skipped; v[4] = st.bytes_in; v[5] = st.events_out;
+	v[6] = st.bytes_out; v[7] = st.connections; v[8] = st.streams_opened;
+	v[9] = st.clients_dropped; v[10] = st.clients_rejected;
+	v[11] = st.timeouts; v[12] = st.requests; v[13] = st.bad_requests;
+	v[14] = st.last_id; v[15] = st.backlog_events; v[16] = s->cap;
+	v[17] = st.backlog_bytes; v[18] = (uint64_t)st.input_open;
+	if (cap == 0)
+		return 0;
+	buf[0] = '\0';
+	for (i = 0; i < sizeof m / sizeof m[0]; i++) {
+		n = snprintf(buf + len, cap - len,
+			"# HELP %s %s\n# TYPE %s %s\n%s %llu\n",
+			m[i].name, m[i].help, m[i].name, m[i].type,
+			m[i].name, (unsigned long long)v[i]);
+		if (n < 0 || (size_t)n >= cap - len)
+			return cap - 1 > len ? strlen(buf) : len;
+		len += (size_t)n;
+	}
+	return len;
+}
+
+void
+cmt_sse_close(struct cmt_sse *s)
+{
+	struct client *c;
+	size_t i;
+
+	if (!s)
+		return;
+	while ((c = s->clients))
+		client_close(s, c);
+	reap(s);
+	if (s->lr) {
+		cmt_line_close(s->lr);
+		if (s->in_flags >= 0)
+			fcntl(s->o.in_fd, F_SETFL, s->in_flags);
+	}
+	if (s->lfd >= 0)
+		close(s->lfd);
+	if (s->ep >= 0)
+		close(s->ep);
+	if (s->spare_fd >= 0)
+		close(s->spare_fd);
+	for (i = 0; s->ring && i < s->cap; i++)
+		free(s->ring[i].buf);
+	free(s->ring);
+	free(s);
+}

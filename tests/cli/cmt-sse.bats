@@ -1,0 +1,443 @@
+#!/usr/bin/env bats
+# cmt-sse: events, ids, replay, slow clients, bad requests, metrics, exit
+# paths, and the dashboard in headless Chromium.  The server reads a FIFO
+# held open on fd 5 (bats owns fd 3), so each test decides when lines arrive.
+load helper
+
+local_setup() {
+	PORT=$(free_port)
+	URL="http://127.0.0.1:$PORT"
+	SSE_PID=
+	CURL_PIDS=
+}
+
+local_teardown() {
+	local p
+	for p in $CURL_PIDS $SSE_PID; do
+		kill "$p" 2>/dev/null || true
+	done
+	exec 5>&- 2>/dev/null || true
+	[ -z "$SSE_PID" ] || wait "$SSE_PID" 2>/dev/null || true
+}
+
+# start_sse ARGS...: server on $PORT reading $TMP/in (written through fd 3).
+start_sse() {
+	mkfifo "$TMP/in"
+	cmt-sse --port "$PORT" "$@" <"$TMP/in" 2>"$TMP/err" &
+	SSE_PID=$!
+	exec 5>"$TMP/in"
+	local i
+	for i in $(seq 100); do
+		curl -sf "$URL/healthz" >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	cat "$TMP/err" >&2
+	return 1
+}
+
+metric() {
+	curl -sf "$URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'
+}
+
+# wait_metric NAME VALUE: poll /metrics until NAME equals VALUE (5 s).
+wait_metric() {
+	local i v
+	for i in $(seq 100); do
+		v=$(metric "$1")
+		[ "$v" = "$2" ] && return 0
+		sleep 0.05
+	done
+	echo "metric $1 is '$v', expected '$2'" >&2
+	return 1
+}
+
+# client NAME [CURL ARGS...]: a curl -N subscriber writing $TMP/NAME.
+client() {
+	local name=$1
+	shift
+	curl -sN --max-time 20 "$@" "$URL/events" >"$TMP/$name" 2>/dev/null 5>&- &
+	CURL_PIDS="$CURL_PIDS $!"
+}
+
+# Only the event lines of a stream (no retry hint, comments, blank lines).
+events_of() {
+	grep -E '^(id|event|data):' "$TMP/$1"
+}
+
+@test "--help prints the synopsis and exits 0; --version works" {
+	run cmt-sse --help
+	assert_success
+	assert_output --partial "Usage: cmt-sse"
+	assert_output --partial "--event-field"
+	run cmt-sse --version
+	assert_success
+	assert_output --regexp '^cmt-sse \(cmt\) [0-9]'
+}
+
+@test "bad arguments are usage errors naming the option" {
+	run cmt-sse --port 70000
+	assert_failure 2
+	assert_output --partial "--port"
+	run cmt-sse --client-buffer 12XB
+	assert_failure 2
+	assert_output --partial "--client-buffer"
+	run cmt-sse --heartbeat soon
+	assert_failure 2
+	run cmt-sse --cors ''
+	assert_failure 2
+	run cmt-sse extra
+	assert_failure 2
+}
+
+@test "an address that cannot be bound is a runtime failure" {
+	run cmt-sse --bind 203.0.113.1 --port "$PORT" </dev/null
+	assert_failure 1
+	assert_output --partial "cannot listen on 203.0.113.1"
+	run cmt-sse --bind not-an-ip </dev/null
+	assert_failure 1
+}
+
+@test "each line is one event with increasing ids, in order, CR stripped" {
+	start_sse
+	client a
+	client b
+	wait_metric cmt_sse_streams 2
+	printf '{"sym":"BTC-USD","px":1}\r\nplain text\n\n{"sym":"ETH-USD","px":2}\n' >&5
+	wait_metric cmt_sse_events_out_total 8
+	run events_of a
+	assert_output "$(printf 'id: 1\ndata: {"sym":"BTC-USD","px":1}\nid: 2\ndata: plain text\nid: 3\ndata: \nid: 4\ndata: {"sym":"ETH-USD","px":2}')"
+	run diff "$TMP/a" "$TMP/b"
+	assert_success
+	run head -1 "$TMP/a"
+	assert_output "retry: 3000"
+}
+
+@test "the stream answers with SSE headers" {
+	start_sse --retry 1500ms
+	run curl -sN --max-time 1 -D - -o "$TMP/body" "$URL/events"
+	assert_output --partial "HTTP/1.1 200 OK"
+	assert_output --partial "Content-Type: text/event-stream"
+	assert_output --partial "Cache-Control: no-cache"
+	refute_output --partial "Access-Control-Allow-Origin"
+	run head -1 "$TMP/body"
+	assert_output "retry: 1500"
+}
+
+@test "a regular file on stdin is served from the backlog" {
+	seq 1 3 >"$TMP/file"
+	cmt-sse --port "$PORT" <"$TMP/file" 2>"$TMP/err" &
+	SSE_PID=$!
+	wait_metric cmt_sse_input_open 0
+	run curl -sN --max-time 1 "$URL/events?lastEventId=0"
+	assert_output "$(printf 'retry: 3000\n\nid: 1\ndata: 1\n\nid: 2\ndata: 2\n\nid: 3\ndata: 3\n')"
+}
+
+@test "--event-field names the event type from a JSON member" {
+	start_sse --event-field kind
+	client a
+	wait_metric cmt_sse_streams 1
+	printf '%s\n' '{"kind":"metrics","auc":0.55}' '{"kind":"bad type"}' 'x' >&5
+	wait_metric cmt_sse_events_out_total 3
+	run events_of a
+	assert_output "$(printf 'id: 1\nevent: metrics\ndata: {"kind":"metrics","auc":0.55}\nid: 2\ndata: {"kind":"bad type"}\nid: 3\ndata: x')"
+}
+
+@test "a reconnecting client gets what it missed after Last-Event-ID" {
+	start_sse
+	seq 1 5 >&5
+	wait_metric cmt_sse_events_in_total 5
+	run curl -sN --max-time 1 -H 'Last-Event-ID: 3' "$URL/events"
+	assert_output "$(printf 'retry: 3000\n\nid: 4\ndata: 4\n\nid: 5\ndata: 5\n')"
+	# The query parameter works too; lastEventId=0 means the whole backlog.
+	run curl -sN --max-time 1 "$URL/events?lastEventId=0"
+	assert_line --index 1 "id: 1"
+	assert_line --index 10 "data: 5"   # blank lines are not counted
+	# Without either, only new events.
+	client fresh
+	wait_metric cmt_sse_streams 1
+	echo 6 >&5
+	wait_metric cmt_sse_events_out_total 8
+	run events_of fresh
+	assert_output "$(printf 'id: 6\ndata: 6')"
+}
+
+@test "events gone from the backlog are announced as a gap" {
+	start_sse --backlog 3
+	seq 1 6 >&5
+	wait_metric cmt_sse_events_in_total 6
+	assert_equal "$(metric cmt_sse_backlog_events)" 3
+	run curl -sN --max-time 1 -H 'Last-Event-ID: 1' "$URL/events"
+	assert_output "$(printf 'retry: 3000\n\nevent: gap\ndata: {"after":1,"next":4}\n\nid: 4\ndata: 4\n\nid: 5\ndata: 5\n\nid: 6\ndata: 6\n')"
+	# An id from before a restart (beyond the newest) is a gap too.
+	run curl -sN --max-time 1 -H 'Last-Event-ID: 99' "$URL/events"
+	assert_line --index 1 'event: gap'
+	assert_line --index 2 'data: {"after":99,"next":4}'
+}
+
+@test "a client that stops reading is dropped; the others get everything" {
+	start_sse --client-buffer 256KiB --backlog 100000
+	client fast
+	# A subscriber with a tiny receive window that never reads.
+	python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+time.sleep(30)' "$PORT" 5>&- &
+	CURL_PIDS="$CURL_PIDS $!"
+	wait_metric cmt_sse_streams 2
+	# 3000 lines of 4 KiB: far more than socket buffers and 256 KiB.
+	python3 -c '
+import sys
+pad = "x" * 4000
+w = sys.stdout.write
+for i in range(1, 3001):
+    w("{\"n\":%d,\"pad\":\"%s\"}\n" % (i, pad))' >&5
+	wait_metric cmt_sse_events_in_total 3000
+	wait_metric cmt_sse_clients_dropped_total 1
+	wait_metric cmt_sse_streams 1
+	for i in $(seq 200); do
+		[ "$(grep -c '^id: ' "$TMP/fast")" = 3000 ] && break
+		sleep 0.05
+	done
+	run grep -c '^id: ' "$TMP/fast"
+	assert_output 3000
+	# Ids 1..3000 in order, each with its own line.
+	run sh -c "grep '^id: ' '$TMP/fast' | cut -c5- | awk '\$1 != NR { bad++ } END { print bad + 0 }'"
+	assert_output 0
+	run sh -c "grep '^data: ' '$TMP/fast' | cut -c7-20 | sed -n '1p;3000p'"
+	assert_output "$(printf '{"n":1,"pad":"\n{"n":3000,"pad')"
+}
+
+@test "unknown paths are 404, other methods 405, junk 400" {
+	start_sse
+	run curl -s -o /dev/null -w '%{http_code}' "$URL/nope"
+	assert_output 404
+	run curl -s -D - -o /dev/null -X POST "$URL/events"
+	assert_output --partial "405 Method Not Allowed"
+	assert_output --partial "Allow: GET, HEAD"
+	run curl -s -o /dev/null -w '%{http_code}' -X DELETE "$URL/"
+	assert_output 405
+	# A body we never wanted does not cost the client its answer.
+	head -c 300000 /dev/zero >"$TMP/body"
+	run curl -s -o /dev/null -w '%{http_code}' --data-binary @"$TMP/body" "$URL/events"
+	assert_output 405
+	exec 4<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'HELLO\r\n\r\n' >&4
+	run head -1 <&4
+	exec 4<&-
+	assert_output "$(printf 'HTTP/1.1 400 Bad Request\r')"
+	exec 4<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GET / HTTP/1.1\r\n\r\n' >&4   # no Host
+	run head -1 <&4
+	exec 4<&-
+	assert_output --partial "400"
+	wait_metric cmt_sse_request_errors_total 6
+}
+
+@test "oversized request lines and headers are refused" {
+	start_sse
+	run curl -s -o /dev/null -w '%{http_code}' "$URL/$(head -c 3000 /dev/zero | tr '\0' a)"
+	assert_output 414
+	run curl -s -o /dev/null -w '%{http_code}' -H "X-Big: $(head -c 9000 /dev/zero | tr '\0' b)" "$URL/"
+	assert_output 431
+	# The server is still fine.
+	run curl -sf "$URL/healthz"
+	assert_output ok
+}
+
+@test "HEAD answers headers only" {
+	start_sse
+	run curl -s -I "$URL/"
+	assert_output --partial "Content-Type: text/html"
+	exec 4<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'HEAD /healthz HTTP/1.0\r\n\r\n' >&4
+	run cat <&4
+	exec 4<&-
+	assert_line --index 0 "$(printf 'HTTP/1.1 200 OK\r')"
+	assert_line "$(printf 'Content-Length: 3\r')"
+	refute_line "ok"
+}
+
+@test "a client that never finishes its request is timed out" {
+	start_sse --request-timeout 300ms
+	exec 4<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GET /events HTTP/1.1\r\nHost: x\r\n' >&4
+	run timeout 3 head -1 <&4
+	exec 4<&-
+	assert_output "$(printf 'HTTP/1.1 408 Request Timeout\r')"
+	wait_metric cmt_sse_request_timeouts_total 1
+}
+
+@test "connections beyond --max-clients get 503" {
+	start_sse --max-clients 2
+	client a
+	wait_metric cmt_sse_streams 1   # the metrics request is the second
+	client b
+	# Wait until both slots hold streams: then a third is refused.
+	for i in $(seq 100); do
+		code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")
+		[ "$code" = 503 ] && break
+		sleep 0.05
+	done
+	assert_equal "$code" 503
+	kill $CURL_PIDS
+	CURL_PIDS=
+	wait_metric cmt_sse_streams 0
+	assert [ "$(metric cmt_sse_clients_rejected_total)" -ge 1 ]
+}
+
+@test "metrics count clients, events, bytes and backlog use" {
+	start_sse --backlog 10
+	client a
+	wait_metric cmt_sse_streams 1
+	printf 'one\ntwo\nthree\n' >&5
+	wait_metric cmt_sse_events_out_total 3
+	run curl -s -D - "$URL/metrics"
+	assert_output --partial "Content-Type: text/plain; version=0.0.4"
+	assert_output --partial "# TYPE cmt_sse_events_in_total counter"
+	assert_output --partial "# HELP cmt_sse_clients_dropped_total"
+	assert_line "cmt_sse_events_in_total 3"
+	assert_line "cmt_sse_input_bytes_total 14"
+	assert_line "cmt_sse_last_event_id 3"
+	assert_line "cmt_sse_backlog_events 3"
+	assert_line "cmt_sse_backlog_capacity 10"
+	# Frames are "id: N\ndata: LINE\n\n": 14 bytes plus the line each.
+	assert_line "cmt_sse_backlog_bytes 53"
+	assert_line "cmt_sse_input_open 1"
+	exec 5>&-
+	wait_metric cmt_sse_input_open 0
+	# The stream stays open after EOF by default.
+	assert_equal "$(metric cmt_sse_streams)" 1
+}
+
+@test "overlong and NUL lines are reported and skipped; ids stay contiguous" {
+	start_sse
+	client a
+	wait_metric cmt_sse_streams 1
+	{
+		echo first
+		head -c 70000 /dev/zero | tr '\0' x
+		echo
+		printf 'has\0nul\n'
+		echo last
+	} >&5
+	wait_metric cmt_sse_events_out_total 2
+	run events_of a
+	assert_output "$(printf 'id: 1\ndata: first\nid: 2\ndata: last')"
+	run cat "$TMP/err"
+	assert_output --partial "line 2: longer than 65536 bytes, skipped"
+	assert_output --partial "line 3: contains a NUL byte, skipped"
+	assert_equal "$(metric cmt_sse_lines_skipped_total)" 2
+}
+
+@test "--exit-on-eof delivers everything, ends the streams and exits 0" {
+	start_sse --exit-on-eof
+	client a
+	wait_metric cmt_sse_streams 1
+	seq 1 100 >&5
+	exec 5>&-
+	wait "$SSE_PID"
+	SSE_PID=
+	for p in $CURL_PIDS; do wait "$p" || true; done
+	run grep -c '^id: ' "$TMP/a"
+	assert_output 100
+	run tail -2 "$TMP/a"
+	assert_output "$(printf 'data: 100\n')"
+}
+
+@test "SIGTERM closes the streams cleanly and exits 0" {
+	start_sse
+	client a
+	wait_metric cmt_sse_streams 1
+	echo hello >&5
+	wait_metric cmt_sse_events_out_total 1
+	kill -TERM "$SSE_PID"
+	wait "$SSE_PID"
+	SSE_PID=
+	for p in $CURL_PIDS; do wait "$p"; done   # curl sees a clean end
+	CURL_PIDS=
+	run events_of a
+	assert_output "$(printf 'id: 1\ndata: hello')"
+}
+
+@test "idle streams get keep-alive comments" {
+	start_sse --heartbeat 100ms
+	run curl -sN --max-time 0.5 "$URL/events"
+	assert_line ": keep-alive"
+}
+
+@test "--cors adds the origin header to every answer" {
+	start_sse --cors https://dash.example
+	run curl -s -D - -o /dev/null "$URL/metrics"
+	assert_output --partial "Access-Control-Allow-Origin: https://dash.example"
+	run curl -sN --max-time 0.5 -D - -o /dev/null "$URL/events"
+	assert_output --partial "Access-Control-Allow-Origin: https://dash.example"
+}
+
+# ---- dashboard, in headless Chromium driven by chromedriver ----
+
+need_chromium() {
+	command -v chromium >/dev/null &&
+		{ command -v chromedriver >/dev/null ||
+		  [ -x /usr/lib/chromium/chromedriver ]; } ||
+		skip "chromium and chromium-driver are not installed (scripts/deps.sh)"
+}
+
+@test "the page is served at / and needs nothing from elsewhere" {
+	start_sse
+	run curl -sf "$URL/"
+	assert_success
+	assert_output --partial "new EventSource("
+	refute_output --regexp '(src|href)="(https?:)?//'
+}
+
+@test "the dashboard shows prices, P(up), indicators and metrics" {
+	need_chromium
+	start_sse
+	cat >&5 <<'EOF'
+{"t":1732450000000,"sym":"BTC-USD","px":97123.5,"fs":"cmt1","f":{"ret_1m":0.00012,"rsi":55.25,"macd_hist":-3.5,"bb_pctb":0.61},"p_up":0.5123,"model":"mlp-v1"}
+{"t":1732450060000,"sym":"BTC-USD","px":97200.25,"fs":"cmt1","f":{"ret_1m":0.00079,"rsi":58.5,"macd_hist":-1.25,"bb_pctb":0.72},"p_up":0.5377,"model":"mlp-v1"}
+{"t":1732450000000,"sym":"ETH-USD","px":3401.5,"src":"binance"}
+not json at all
+{"kind":"metrics","model":"mlp-v1","n":120,"accuracy":0.5417,"auc":0.5561}
+EOF
+	wait_metric cmt_sse_events_in_total 5
+	run python3 "$BATS_TEST_DIRNAME/dashboard.py" "$URL/" 5
+	assert_success
+	assert_line "status live"
+	assert_line "events 5"
+	assert_line "ignored 1"
+	assert_line "sym BTC-USD px=97200.25 chg=+0.079% pup=53.77% model=mlp-v1 points=2 ppoints=2 ret_1m=0.00079 rsi=58.5 macd_hist=-1.25 bb_pctb=0.72"
+	assert_line "sym ETH-USD px=3401.50 chg=+0.000% pup=— model= points=1 ppoints=0"
+	assert_line "metric accuracy=0.5417"
+	assert_line "metric auc=0.5561"
+	assert_line "metric n=120"
+}
+
+@test "the dashboard follows live events and reconnects after a restart" {
+	need_chromium
+	start_sse --retry 200ms
+	echo '{"t":1000,"sym":"SOL-USD","px":150}' >&5
+	wait_metric cmt_sse_events_in_total 1
+	python3 "$BATS_TEST_DIRNAME/dashboard.py" "$URL/" 3 20 >"$TMP/dom" 5>&- &
+	local dash=$!
+	wait_metric cmt_sse_streams 1
+	echo '{"t":2000,"sym":"SOL-USD","px":151.5,"p_up":0.25}' >&5
+	wait_metric cmt_sse_events_out_total 2
+	# Restart the server on the same port: ids start again at 1.
+	kill "$SSE_PID"
+	wait "$SSE_PID" || true
+	exec 5>&-
+	rm -f "$TMP/in"
+	start_sse --retry 200ms
+	wait_metric cmt_sse_streams 1
+	echo '{"t":3000,"sym":"SOL-USD","px":153,"p_up":0.75}' >&5
+	wait "$dash"
+	run cat "$TMP/dom"
+	assert_line "status live"
+	assert_line "events 3"
+	assert_line "gaps 1"
+	assert_line "sym SOL-USD px=153.0000 chg=+2.000% pup=75.00% model= points=3 ppoints=2"
+}
