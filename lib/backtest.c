@@ -579,7 +579,7 @@ cmt_bt_format_text(const struct cmt_bt *bt)
 		fx(a[0], all->ece, 0, 4));
 	sb_printf(&b, "  %-9s %8s %8s %8s\n", "p_up", "n", "mean p", "up");
 	for (k = 0; k < CMT_BT_BINS; k++)
-		sb_printf(&b, "  %.1f-%.1f %c %8zu %8s %8s\n",
+		sb_printf(&b, "  [%.1f,%.1f%c %8zu %8s %8s\n",
 			(double)k / CMT_BT_BINS, (double)(k + 1) / CMT_BT_BINS,
 			k == CMT_BT_BINS - 1 ? ']' : ')', all->calib[k].n,
 			fx(a[0], all->calib[k].p_mean, 8, 4),
