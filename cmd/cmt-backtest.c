@@ -63,6 +63,9 @@ emit(struct run *r, int64_t t)
 	size_t n = cmt_bt_roll_format(r->roll, t, buf, sizeof buf);
 
 	cmt_out(buf, n);
+	/* a live stream (or a tee -a log) wants each line when it is due */
+	if (fflush(stdout) != 0)
+		exit(cmt_finish(CMT_EXIT_FAIL));
 	r->pending = 0;
 }
 

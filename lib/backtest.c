@@ -856,7 +856,6 @@ cmt_bt_roll_format(struct cmt_bt_roll *r, int64_t t, char *buf, size_t cap)
 	struct cmt_metrics m;
 	char a[6][32];
 	size_t i, up = 0;
-	double lag = NAN;
 	int n;
 
 	/* the ring in any order: the metrics do not depend on it */
@@ -867,16 +866,16 @@ cmt_bt_roll_format(struct cmt_bt_roll *r, int64_t t, char *buf, size_t cap)
 		up += r->y[i] == 1;
 	}
 	cmt_metrics_compute(r->ps, r->ys, r->n, r->pair, &m);
+	strcpy(a[5], "null");
 	if (r->n) {
 		qsort(r->lags, r->n, sizeof *r->lags, cmp_double);
-		lag = r->lags[r->n / 2];
+		cmt_fmt_int(a[5], (int64_t)r->lags[r->n / 2]);
 	}
 	n = snprintf(buf, cap, "{\"type\":\"metrics\",\"t\":%lld,\"window\":%zu,"
 		"\"count\":%llu,\"accuracy\":%s,\"auc\":%s,\"logloss\":%s,"
 		"\"brier\":%s,\"base_rate\":%s,\"lag_ms\":%s}\n", (long long)t,
 		r->n, (unsigned long long)r->total, jnum(a[0], m.accuracy),
 		jnum(a[1], m.auc), jnum(a[2], m.logloss), jnum(a[3], m.brier),
-		jnum(a[4], r->n ? (double)up / (double)r->n : NAN),
-		jnum(a[5], lag));
+		jnum(a[4], r->n ? (double)up / (double)r->n : NAN), a[5]);
 	return n < 0 ? 0 : (size_t)n >= cap ? cap - 1 : (size_t)n;
 }
