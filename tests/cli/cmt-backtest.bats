@@ -206,13 +206,18 @@ print(len(r.findall(ns + "polyline")), len(r.findall(ns + "circle")))' "$TMP/p.s
 	awk '{ sub(/"t":[0-9]+/, sprintf("\"t\":%.0f", 1709251200000 + (NR - 1) * 60000)); print }' "$TMP/p" > "$TMP/q"
 	# the second row closes the first minute: its line must come out
 	# while the input is still open
-	{ head -2 "$TMP/q"; sleep 3; } | cmt-backtest --follow > "$TMP/out" &
+	mkfifo "$TMP/fifo"
+	cmt-backtest --follow < "$TMP/fifo" > "$TMP/out" &
 	pid=$!
-	for i in 1 2 3 4 5 6 7 8 9 10; do
+	exec 4> "$TMP/fifo"
+	head -2 "$TMP/q" >&4
+	for i in $(seq 50); do
 		[ -s "$TMP/out" ] && break
-		sleep 0.2
+		sleep 0.1
 	done
 	[ -s "$TMP/out" ]
-	kill $pid 2>/dev/null || true
-	wait $pid || true
+	grep -q '"t":1709251260000,"window":1,' "$TMP/out"
+	exec 4>&-
+	wait $pid
+	[ "$(wc -l < "$TMP/out")" -eq 2 ]
 }
