@@ -21,6 +21,9 @@ struct run {
 	struct cmt_bt_roll *roll;    /* --follow */
 	int64_t every, next_emit;
 	int pending;                 /* rows added since the last line */
+	int pass;                    /* --pass: copy input lines to stdout */
+	char model[65];              /* model of the last scored row */
+	size_t model_len;
 	int64_t last_t;
 	unsigned long long bad;
 };
@@ -41,6 +44,8 @@ usage(void)
 		"                      interval of stream time\n"
 		"  -e, --every D       --follow interval (default 60s)\n"
 		"  -w, --window N      --follow: scored rows in the window (default 1000)\n"
+		"  -P, --pass          --follow: also copy each good input line to\n"
+		"                      stdout, between the metrics lines\n"
 		"  -h, --help          show this help and exit\n"
 		"      --version       show the version and exit\n",
 		cmt_progname);
@@ -59,8 +64,9 @@ now_ms(void)
 static void
 emit(struct run *r, int64_t t)
 {
-	char buf[512];
-	size_t n = cmt_bt_roll_format(r->roll, t, buf, sizeof buf);
+	char buf[CMT_BT_ROLL_LINE];
+	size_t n = cmt_bt_roll_format(r->roll, t, r->model, r->model_len, buf,
+		sizeof buf);
 
 	cmt_out(buf, n);
 	/* a live stream (or a tee -a log) wants each line when it is due */
@@ -83,6 +89,8 @@ follow(struct run *r, const struct cmt_fvec *v)
 	if (v->has_y && v->y >= 0 && v->has_p) {
 		cmt_bt_roll_add(r->roll, v->p_up, v->y, now_ms() - v->t);
 		r->pending = 1;
+		r->model_len = v->model.len < 64 ? v->model.len : 64;
+		memcpy(r->model, v->model.s, r->model_len);
 	}
 }
 
@@ -119,6 +127,10 @@ read_input(struct run *r, const char *path)
 			e = cmt_bt_add(r->bt, &v, err);
 		else if (e == CMT_OK)
 			follow(r, &v);
+		if (e == CMT_OK && r->pass) {
+			cmt_out(ln.s, ln.len);
+			cmt_out("\n", 1);
+		}
 		if (e == CMT_ENOMEM)
 			cmt_die(CMT_EXIT_FAIL, "out of memory");
 		if (e && e != CMT_ESKIP) {
@@ -153,6 +165,7 @@ main(int argc, char **argv)
 		{ "follow", no_argument, NULL, 'f' },
 		{ "every", required_argument, NULL, 'e' },
 		{ "window", required_argument, NULL, 'w' },
+		{ "pass", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -165,7 +178,7 @@ main(int argc, char **argv)
 	int c, i, json = 0, follow_mode = 0;
 
 	cmt_cli_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "jT:F:p:fe:w:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jT:F:p:fe:w:Ph", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
 		case 'T':
@@ -188,11 +201,14 @@ main(int argc, char **argv)
 			if (cmt_parse_int(optarg, 2, 10000000, &window, err))
 				cmt_usage_error("--window: %s", err);
 			break;
+		case 'P': r.pass = 1; break;
 		case 'h': usage(); break;
 		case 'V': cmt_print_version(); break;
 		default: cmt_usage_error("unknown option");
 		}
 	}
+	if (r.pass && !follow_mode)
+		cmt_usage_error("--pass goes with --follow");
 	if (follow_mode && (json || plot))
 		cmt_usage_error("--follow writes NDJSON lines; --json and --plot "
 			"are for the final report");

@@ -851,10 +851,11 @@ cmp_double(const void *a, const void *b)
 }
 
 size_t
-cmt_bt_roll_format(struct cmt_bt_roll *r, int64_t t, char *buf, size_t cap)
+cmt_bt_roll_format(struct cmt_bt_roll *r, int64_t t, const char *model,
+	size_t model_len, char *buf, size_t cap)
 {
 	struct cmt_metrics m;
-	char a[6][32];
+	char a[6][32], name[6 * 64 + 16] = "";
 	size_t i, up = 0;
 	int n;
 
@@ -871,10 +872,14 @@ cmt_bt_roll_format(struct cmt_bt_roll *r, int64_t t, char *buf, size_t cap)
 		qsort(r->lags, r->n, sizeof *r->lags, cmp_double);
 		cmt_fmt_int(a[5], (int64_t)r->lags[r->n / 2]);
 	}
-	n = snprintf(buf, cap, "{\"type\":\"metrics\",\"t\":%lld,\"window\":%zu,"
-		"\"count\":%llu,\"accuracy\":%s,\"auc\":%s,\"logloss\":%s,"
-		"\"brier\":%s,\"base_rate\":%s,\"lag_ms\":%s}\n", (long long)t,
-		r->n, (unsigned long long)r->total, jnum(a[0], m.accuracy),
+	if (model && model_len) {
+		strcpy(name, ",\"model\":");
+		cmt_fmt_string(name + 9, model, model_len > 64 ? 64 : model_len);
+	}
+	n = snprintf(buf, cap, "{\"kind\":\"metrics\"%s,\"t\":%lld,"
+		"\"window\":%zu,\"count\":%llu,\"accuracy\":%s,\"auc\":%s,"
+		"\"logloss\":%s,\"brier\":%s,\"base_rate\":%s,\"lag_ms\":%s}\n",
+		name, (long long)t, r->n, (unsigned long long)r->total, jnum(a[0], m.accuracy),
 		jnum(a[1], m.auc), jnum(a[2], m.logloss), jnum(a[3], m.brier),
 		jnum(a[4], r->n ? (double)up / (double)r->n : NAN), a[5]);
 	return n < 0 ? 0 : (size_t)n >= cap ? cap - 1 : (size_t)n;

@@ -105,9 +105,11 @@ struct cmt_bt_roll *cmt_bt_roll_new(size_t window);
 void cmt_bt_roll_free(struct cmt_bt_roll *r);
 void cmt_bt_roll_add(struct cmt_bt_roll *r, double p, int y, int64_t lag_ms);
 
-/* One NDJSON metrics line (with newline) for stream time t into buf of
- * cap bytes (512 is enough); returns its length. */
-size_t cmt_bt_roll_format(struct cmt_bt_roll *r, int64_t t, char *buf,
-	size_t cap);
+/* One NDJSON metrics line (with newline), {"kind":"metrics",...}, for
+ * stream time t into buf of cap bytes (CMT_BT_ROLL_LINE); model (may be
+ * NULL) is named in it when not empty.  Returns the length. */
+#define CMT_BT_ROLL_LINE 1024
+size_t cmt_bt_roll_format(struct cmt_bt_roll *r, int64_t t,
+	const char *model, size_t model_len, char *buf, size_t cap);
 
 #endif

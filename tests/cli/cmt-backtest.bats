@@ -195,7 +195,7 @@ print(len(r.findall(ns + "polyline")), len(r.findall(ns + "circle")))' "$TMP/p.s
 	run cmt-backtest --follow --every 1m --window 4 "$TMP/q"
 	assert_success
 	[ "${#lines[@]}" -eq 3 ]
-	assert_line --index 0 --regexp '^\{"type":"metrics","t":1709251260000,"window":3,"count":3,"accuracy":1,"auc":(1|null),'
+	assert_line --index 0 --regexp '^\{"kind":"metrics","model":"t","t":1709251260000,"window":3,"count":3,"accuracy":1,"auc":(1|null),'
 	assert_line --index 1 --partial '"t":1709251320000,"window":4,"count":6,'
 	assert_line --index 2 --partial '"t":1709251360000,"window":4,"count":9,"accuracy":1,'
 	assert_line --index 2 --regexp '"lag_ms":[0-9]+\}$'
@@ -220,4 +220,18 @@ print(len(r.findall(ns + "polyline")), len(r.findall(ns + "circle")))' "$TMP/p.s
 	exec 4>&-
 	wait $pid
 	[ "$(wc -l < "$TMP/out")" -eq 2 ]
+}
+
+@test "--follow --pass interleaves the input lines with the metrics lines" {
+	pred "$TMP/p" 3 future
+	awk '{ sub(/"t":[0-9]+/, sprintf("\"t\":%.0f", 1709251200000 + (NR - 1) * 60000)); print }' "$TMP/p" > "$TMP/q"
+	run cmt-backtest --follow --pass "$TMP/q"
+	assert_success
+	[ "${#lines[@]}" -eq 6 ]
+	assert_line --index 0 "$(sed -n 1p "$TMP/q")"
+	assert_line --index 1 --partial '"kind":"metrics","model":"t","t":1709251260000,"window":1,'
+	assert_line --index 2 "$(sed -n 2p "$TMP/q")"
+	assert_line --index 5 --partial '"t":1709251320000,"window":3,'
+	run cmt-backtest --pass "$TMP/q"
+	assert_failure 2
 }

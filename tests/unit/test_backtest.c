@@ -207,7 +207,7 @@ static void
 the_rolling_window_forgets_the_oldest_rows(void **state)
 {
 	struct cmt_bt_roll *r = cmt_bt_roll_new(2);
-	char buf[512];
+	char buf[CMT_BT_ROLL_LINE];
 
 	cmt_bt_roll_add(r, 0.9, 0, 10);
 	cmt_bt_roll_add(r, 0.1, 1, 20);
@@ -215,8 +215,9 @@ the_rolling_window_forgets_the_oldest_rows(void **state)
 	cmt_bt_roll_add(r, 0.2, 0, 40);
 	/* window: (0.9, 1) and (0.2, 0): all right; AUC 1; median lag of
 	 * {30, 40} is the upper one, 40 */
-	cmt_bt_roll_format(r, 120000, buf, sizeof buf);
-	assert_non_null(strstr(buf, "\"t\":120000,\"window\":2,\"count\":4,"
+	cmt_bt_roll_format(r, 120000, "m\"1", 3, buf, sizeof buf);
+	assert_non_null(strstr(buf, "{\"kind\":\"metrics\",\"model\":\"m\\\"1\","
+		"\"t\":120000,\"window\":2,\"count\":4,"
 		"\"accuracy\":1,\"auc\":1,"));
 	assert_non_null(strstr(buf, "\"lag_ms\":40}\n"));
 	cmt_bt_roll_free(r);
