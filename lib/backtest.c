@@ -779,9 +779,12 @@ cmt_bt_format_svg(const struct cmt_bt *bt)
 				CAL_Y0 + CAL_S * (1 - bin->freq), bin->n);
 	}
 	sb_printf(&b, "<text x=\"%g\" y=\"%g\">n %zu, accuracy %.4f, AUC %.4f, "
-		"log-loss %.4f, Brier %.4f</text>\n</svg>\n", CAL_X0 + CAL_S + 30,
-		CAL_Y0 + 20, all->model.m.n, all->model.m.accuracy,
-		all->model.m.auc, all->model.m.logloss, all->model.m.brier);
+		"log-loss %.4f, Brier %.4f</text>\n<text x=\"%g\" y=\"%g\" "
+		"fill=\"#777\">dots: bins; grey bars: share of rows per bin; "
+		"dashes: perfect calibration</text>\n</svg>\n",
+		CAL_X0 + CAL_S + 30, CAL_Y0 + 20, all->model.m.n,
+		all->model.m.accuracy, all->model.m.auc, all->model.m.logloss,
+		all->model.m.brier, CAL_X0 + CAL_S + 30, CAL_Y0 + 40);
 	return sb_done(&b);
 }
 
