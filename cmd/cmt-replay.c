@@ -20,6 +20,8 @@ usage(void)
 		"  -s, --speed X|max  X times real time (default 1); max: no pacing\n"
 		"  -f, --from T       skip ticks before T (2024-03-01, ISO 8601, epoch)\n"
 		"  -t, --to T         stop at ticks at or after T\n"
+		"  -w, --warmup D     write the first D of ticks without pacing\n"
+		"                     (to warm up indicators downstream)\n"
 		"  -h, --help         show this help and exit\n"
 		"      --version      show the version and exit\n",
 		cmt_progname);
@@ -57,6 +59,7 @@ main(int argc, char **argv)
 		{ "speed", required_argument, NULL, 's' },
 		{ "from", required_argument, NULL, 'f' },
 		{ "to", required_argument, NULL, 't' },
+		{ "warmup", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -66,18 +69,22 @@ main(int argc, char **argv)
 	struct cmt_replay_rec rec;
 	struct cmt_replay *r;
 	char err[CMT_ERRLEN];
-	int64_t from = INT64_MIN, to = INT64_MAX;
+	int64_t from = INT64_MIN, to = INT64_MAX, warmup = 0;
 	unsigned long long emitted = 0, bad = 0;
 	double speed = 1;
 	int c, status = CMT_EXIT_OK;
 	enum cmt_err e;
 
 	cmt_cli_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "s:f:t:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:f:t:w:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': speed = parse_speed(optarg); break;
 		case 'f': from = parse_time("--from", optarg); break;
 		case 't': to = parse_time("--to", optarg); break;
+		case 'w':
+			if (cmt_parse_duration_ms(optarg, &warmup, err))
+				cmt_usage_error("--warmup: %s", err);
+			break;
 		case 'h': usage(); break;
 		case 'V': cmt_print_version(); break;
 		default: cmt_usage_error("unknown option");
@@ -92,7 +99,7 @@ main(int argc, char **argv)
 			err);
 	if (e)
 		cmt_die(CMT_EXIT_FAIL, "%s", err);
-	cmt_replay_pacer_init(&pacer, speed);
+	cmt_replay_pacer_init(&pacer, speed, warmup);
 	while (!cmt_stop) {
 		e = cmt_replay_next(r, &rec, err);
 		if (e == CMT_ESKIP)

@@ -39,15 +39,19 @@ enum cmt_err cmt_replay_next(struct cmt_replay *r, struct cmt_replay_rec *rec,
 void cmt_replay_close(struct cmt_replay *r);
 
 /* Pacing: tick time t is due (t - t0) / speed after the first tick was
- * paced, t0 being that first tick's time.  speed <= 0 means no pacing. */
+ * paced, t0 being that first tick's time.  speed <= 0 means no pacing.
+ * Ticks less than warmup_ms after the very first one are not paced (they
+ * warm up the indicators downstream); the clock starts after them. */
 struct cmt_replay_pacer {
 	double speed;
-	int started;
-	int64_t t0;
+	int64_t warmup_ms;
+	int seen, started;
+	int64_t tfirst, t0;
 	struct timespec start;
 };
 
-void cmt_replay_pacer_init(struct cmt_replay_pacer *p, double speed);
+void cmt_replay_pacer_init(struct cmt_replay_pacer *p, double speed,
+	int64_t warmup_ms);
 
 /* Nanoseconds until t is due (0 if it is due now); the first call starts
  * the clock. */

@@ -268,10 +268,12 @@ cmt_replay_next(struct cmt_replay *r, struct cmt_replay_rec *rec, char *err)
 }
 
 void
-cmt_replay_pacer_init(struct cmt_replay_pacer *p, double speed)
+cmt_replay_pacer_init(struct cmt_replay_pacer *p, double speed,
+	int64_t warmup_ms)
 {
 	memset(p, 0, sizeof *p);
 	p->speed = speed;
+	p->warmup_ms = warmup_ms;
 }
 
 /* Nanoseconds after the start at which t is due. */
@@ -293,6 +295,12 @@ cmt_replay_delay(struct cmt_replay_pacer *p, int64_t t)
 	int64_t elapsed, due;
 
 	if (p->speed <= 0)
+		return 0;
+	if (!p->seen) {
+		p->seen = 1;
+		p->tfirst = t;
+	}
+	if (!p->started && t - p->tfirst < p->warmup_ms)
 		return 0;
 	if (!p->started) {
 		p->started = 1;

@@ -147,6 +147,22 @@ EOF
 	assert_success
 }
 
+@test "--warmup writes its span at once and paces the rest" {
+	# an hour and a minute of ticks a minute apart, the last one an hour
+	# after the first, so it starts the clock; then two more 1 s and 2 s
+	# after it: 2 s at --speed 4 is all that is waited for
+	ticks "$TMP/a" 1709251200000 61 60000
+	ticks "$TMP/b" 1709254801000 2 1000
+	start=$(date +%s%N)
+	run cmt-replay --speed 4 --warmup 1h "$TMP/a" "$TMP/b"
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	assert_success
+	[ "${#lines[@]}" -eq 63 ]
+	[ "$ms" -ge 490 ] && [ "$ms" -lt 2000 ]
+	run cmt-replay --warmup soon "$TMP/a"
+	assert_failure 2
+}
+
 @test "--speed max does not sleep through a day of ticks" {
 	ticks "$TMP/a" 1709251200000 17280 5000
 	run timeout 10 cmt-replay --speed max "$TMP/a"

@@ -107,16 +107,31 @@ the_pacer_schedules_relative_to_the_first_tick(void **state)
 	struct cmt_replay_pacer p;
 	int64_t d;
 
-	cmt_replay_pacer_init(&p, 4);
+	cmt_replay_pacer_init(&p, 4, 0);
 	assert_int_equal(cmt_replay_delay(&p, 10000), 0);  /* starts clock */
 	d = cmt_replay_delay(&p, 14000);  /* 4 s of ticks at 4x: 1 s */
 	assert_true(d > 990000000 && d <= 1000000000);
 	assert_int_equal(cmt_replay_delay(&p, 9000), 0);   /* the past */
 	assert_int_equal(cmt_replay_delay(&p, 10000), 0);
-	cmt_replay_pacer_init(&p, 0);                      /* max */
+	cmt_replay_pacer_init(&p, 0, 0);                      /* max */
 	assert_int_equal(cmt_replay_delay(&p, 1), 0);
 	assert_int_equal(cmt_replay_delay(&p, 1000000000), 0);
 	assert_int_equal(cmt_replay_wait(&p, 1000000000), 0);
+}
+
+static void
+warmup_ticks_are_not_paced_and_the_clock_starts_after_them(void **state)
+{
+	struct cmt_replay_pacer p;
+	int64_t d;
+
+	cmt_replay_pacer_init(&p, 1, 3600000);
+	assert_int_equal(cmt_replay_delay(&p, 0), 0);
+	assert_int_equal(cmt_replay_delay(&p, 1800000), 0);
+	assert_int_equal(cmt_replay_delay(&p, 3599999), 0);
+	assert_int_equal(cmt_replay_delay(&p, 3600000), 0);  /* starts clock */
+	d = cmt_replay_delay(&p, 3601000);
+	assert_true(d > 990000000 && d <= 1000000000);
 }
 
 static void
@@ -124,7 +139,7 @@ the_pacer_sleeps_until_the_tick_is_due(void **state)
 {
 	struct cmt_replay_pacer p;
 
-	cmt_replay_pacer_init(&p, 1000);
+	cmt_replay_pacer_init(&p, 1000, 0);
 	cmt_replay_delay(&p, 0);
 	assert_int_equal(cmt_replay_wait(&p, 20000), 0);  /* 20 ms */
 	assert_int_equal(cmt_replay_delay(&p, 20000), 0);
@@ -139,6 +154,7 @@ main(void)
 		cmocka_unit_test(a_bad_line_is_an_error_with_its_line_number_then_replay_goes_on),
 		cmocka_unit_test(the_range_is_half_open),
 		cmocka_unit_test(the_pacer_schedules_relative_to_the_first_tick),
+		cmocka_unit_test(warmup_ticks_are_not_paced_and_the_clock_starts_after_them),
 		cmocka_unit_test(the_pacer_sleeps_until_the_tick_is_due),
 	};
 
