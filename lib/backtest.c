@@ -870,10 +870,12 @@ cmt_bt_roll_format(struct cmt_bt_roll *r, int64_t t, const char *model,
 		up += r->y[i] == 1;
 	}
 	cmt_metrics_compute(r->ps, r->ys, r->n, r->pair, &m);
+	/* a replayed stream is days behind the clock: no latency to show */
 	strcpy(a[5], "null");
 	if (r->n) {
 		qsort(r->lags, r->n, sizeof *r->lags, cmp_double);
-		cmt_fmt_int(a[5], (int64_t)r->lags[r->n / 2]);
+		if (r->lags[r->n / 2] >= 0 && r->lags[r->n / 2] <= 86400000)
+			cmt_fmt_int(a[5], (int64_t)r->lags[r->n / 2]);
 	}
 	if (model && model_len) {
 		strcpy(name, ",\"model\":");

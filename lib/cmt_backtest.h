@@ -98,7 +98,9 @@ char *cmt_bt_format_text(const struct cmt_bt *bt);
 char *cmt_bt_format_json(const struct cmt_bt *bt);
 char *cmt_bt_format_svg(const struct cmt_bt *bt);
 
-/* Rolling metrics over the last `window` scored rows for --follow. */
+/* Rolling metrics over the last `window` scored rows for --follow.  lag_ms
+ * is the wall clock at arrival minus the row's t; its median is reported
+ * when it lies within a day (a live stream), null otherwise. */
 struct cmt_bt_roll;
 
 struct cmt_bt_roll *cmt_bt_roll_new(size_t window);

@@ -1,6 +1,7 @@
 #!/bin/sh
 # `make demo-live`: the demo's recorded (simulated) ticks replayed at
-# CMT_DEMO_SPEED times real time (default 60: a minute per second) through
+# CMT_DEMO_SPEED times real time (default 60: a minute per second; the
+# first 2 hours unpaced, to warm up the indicators) through
 # features and predict, with rolling metrics from cmt-backtest --follow,
 # into cmt-sse: open the printed URL.  Ctrl-C stops it.  $1 is the build
 # directory; CMT_DEMO_PORT picks the port (default 8080).
@@ -18,10 +19,10 @@ speed=${CMT_DEMO_SPEED:-60}
 port=${CMT_DEMO_PORT:-8080}
 cat >&2 <<MSG
 demo-live: SIMULATED ticks replayed at ${speed}x real time
-demo-live: cmt-replay --speed $speed $ticks | cmt-features --model default --label 60s | cmt-predict | cmt-backtest --follow --every 5m --pass | cmt-sse --port $port
+demo-live: cmt-replay --speed $speed --warmup 2h $ticks | cmt-features --model default --label 60s | cmt-predict | cmt-backtest --follow --every 5m --pass | cmt-sse --port $port
 demo-live: dashboard at http://127.0.0.1:$port/   (Ctrl-C to stop)
 MSG
-cmt-replay --speed "$speed" "$ticks" |
+cmt-replay --speed "$speed" --warmup 2h "$ticks" |
 	cmt-features --model default --label 60s |
 	cmt-predict |
 	cmt-backtest --follow --every 5m --pass |

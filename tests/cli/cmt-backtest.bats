@@ -198,7 +198,17 @@ print(len(r.findall(ns + "polyline")), len(r.findall(ns + "circle")))' "$TMP/p.s
 	assert_line --index 0 --regexp '^\{"kind":"metrics","model":"t","t":1709251260000,"window":3,"count":3,"accuracy":1,"auc":(1|null),'
 	assert_line --index 1 --partial '"t":1709251320000,"window":4,"count":6,'
 	assert_line --index 2 --partial '"t":1709251360000,"window":4,"count":9,"accuracy":1,'
-	assert_line --index 2 --regexp '"lag_ms":[0-9]+\}$'
+	# 2024 data is not live: no latency
+	assert_line --index 2 --partial '"lag_ms":null}'
+}
+
+@test "--follow reports the latency of a live stream" {
+	now=$(date +%s%3N)
+	pred "$TMP/p" 3 future
+	awk -v now="$now" '{ sub(/"t":[0-9]+/, sprintf("\"t\":%.0f", now - 3000 + NR * 1000)); print }' "$TMP/p" > "$TMP/q"
+	run cmt-backtest --follow "$TMP/q"
+	assert_success
+	assert_line --index 0 --regexp '"lag_ms":[0-9]{1,5}\}$'
 }
 
 @test "--follow emits each line as soon as the interval closes" {

@@ -148,7 +148,7 @@ EOF
 }
 
 @test "--warmup writes its span at once and paces the rest" {
-	# an hour and a minute of ticks a minute apart, the last one an hour
+	# 61 ticks a minute apart, the last one an hour
 	# after the first, so it starts the clock; then two more 1 s and 2 s
 	# after it: 2 s at --speed 4 is all that is waited for
 	ticks "$TMP/a" 1709251200000 61 60000
