@@ -76,6 +76,10 @@ main(int argc, char **argv)
 	enum cmt_err e;
 
 	cmt_cli_init(argv[0]);
+	/* Block-buffered even on a pipe: stdout is flushed before every wait,
+	 * so each tick still leaves when it is due, and --speed max is not
+	 * one write per line. */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	while ((c = getopt_long(argc, argv, "s:f:t:w:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': speed = parse_speed(optarg); break;
