@@ -20,7 +20,7 @@ t() {
 	/usr/bin/time -f "%e %M" -o "$out/time" "$@" | cat > /dev/null
 	read -r s kb < "$out/time"
 	printf '%-34s %6.2f s %8.0f lines/s %7d KiB\n' "$label" "$s" \
-		"$(echo "$lines / ($s + 0.0001)" | bc -l)" "$kb"
+		"$(awk -v l="$lines" -v s="$s" 'BEGIN { print l / (s + 0.0001) }')" "$kb"
 }
 echo "$n prediction lines, $(du -k "$f" | cut -f1) KiB"
 t "wc -l" $n wc -l "$f"

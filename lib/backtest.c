@@ -320,28 +320,41 @@ cmt_bt_group(const struct cmt_bt *bt, int i)
 	return &bt->groups[i];
 }
 
-/* Scratch arrays for scoring one group. */
+/* Scratch arrays for scoring one group; order lists the rows symbol by
+ * symbol (in input order within one), symbol s at [start[s], start[s+1]). */
 struct work {
 	double *p, *pm, *pl, *pair, *px, *eq;
 	int *y;
+	size_t *order, *start;
 };
+
+/* Row index of the k-th row of symbol s (s < 0: of all rows). */
+static const struct row *
+row_at(const struct cmt_bt *bt, const struct work *w, int s, size_t k)
+{
+	return &bt->rows[s < 0 ? k : w->order[w->start[s] + k]];
+}
+
+static size_t
+rows_of(const struct cmt_bt *bt, const struct work *w, int s)
+{
+	return s < 0 ? bt->n : w->start[s + 1] - w->start[s];
+}
 
 static void
 score(const struct cmt_bt *bt, int s, struct cmt_bt_group *g,
 	struct work *w)
 {
-	size_t i, n = 0, up = 0;
+	size_t i, n = 0, up = 0, nr = rows_of(bt, w, s);
 	double se, auc;
 
 	memset(g, 0, sizeof *g);
 	strcpy(g->sym, s < 0 ? "ALL" : bt->sym[s]);
 	g->t_first = INT64_MAX;
 	g->t_last = INT64_MIN;
-	for (i = 0; i < bt->n; i++) {
-		const struct row *r = &bt->rows[i];
+	for (i = 0; i < nr; i++) {
+		const struct row *r = row_at(bt, w, s, i);
 
-		if (s >= 0 && r->sym != s)
-			continue;
 		g->lines++;
 		if (r->t < g->t_first)
 			g->t_first = r->t;
@@ -407,12 +420,10 @@ trade_all(struct cmt_bt *bt, struct work *w)
 	for (s = 0; s < bt->nsym; s++) {
 		struct cmt_bt_trading *t = &bt->groups[s].trading;
 
-		for (n = 0, i = 0; i < bt->n; i++) {
-			if (bt->rows[i].sym != s)
-				continue;
-			w->px[n] = bt->rows[i].px;
-			w->p[n] = bt->rows[i].p;
-			n++;
+		n = rows_of(bt, w, s);
+		for (i = 0; i < n; i++) {
+			w->px[i] = row_at(bt, w, s, i)->px;
+			w->p[i] = row_at(bt, w, s, i)->p;
 		}
 		cmt_bt_trade(w->px, w->p, n, bt->o.theta, bt->o.fee_bps, t,
 			w->eq);
@@ -420,17 +431,11 @@ trade_all(struct cmt_bt *bt, struct work *w)
 		all->trades += t->trades;
 		all->wins += t->wins;
 		all->bh_ret += t->bh_ret / ns;
-		for (n = 0, i = 0; i < bt->n; i++) {
-			if (bt->rows[i].sym != s)
-				continue;
-			if (n > 0) {
-				bt->curve[np].t = bt->rows[i].t;
-				bt->curve[np].eq = w->eq[n] - w->eq[n - 1];
-				bt->curve[np].bh = (w->px[n] - w->px[n - 1]) /
-					w->px[0];
-				np++;
-			}
-			n++;
+		for (i = 1; i < n; i++) {
+			bt->curve[np].t = row_at(bt, w, s, i)->t;
+			bt->curve[np].eq = w->eq[i] - w->eq[i - 1];
+			bt->curve[np].bh = (w->px[i] - w->px[i - 1]) / w->px[0];
+			np++;
 		}
 		cur[s] = 1;
 		curbh[s] = 1;
@@ -477,7 +482,7 @@ enum cmt_err
 cmt_bt_finish(struct cmt_bt *bt, char *err)
 {
 	struct work w;
-	size_t n = bt->n ? bt->n : 1;
+	size_t i, n = bt->n ? bt->n : 1;
 	enum cmt_err e = CMT_OK;
 	int s;
 
@@ -493,11 +498,23 @@ cmt_bt_finish(struct cmt_bt *bt, char *err)
 	w.eq = malloc(n * sizeof *w.eq);
 	w.pair = malloc(2 * n * sizeof *w.pair);
 	w.y = malloc(n * sizeof *w.y);
+	w.order = malloc(n * sizeof *w.order);
+	w.start = calloc((size_t)bt->nsym + 1, sizeof *w.start);
 	if (!bt->groups || !w.p || !w.pm || !w.pl || !w.px || !w.eq ||
-	    !w.pair || !w.y) {
+	    !w.pair || !w.y || !w.order || !w.start) {
 		e = cmt_errf(err, CMT_ENOMEM, "out of memory");
 		goto out;
 	}
+	/* counting sort by symbol, stable */
+	for (i = 0; i < bt->n; i++)
+		w.start[bt->rows[i].sym + 1]++;
+	for (s = 0; s < bt->nsym; s++)
+		w.start[s + 1] += w.start[s];
+	for (i = 0; i < bt->n; i++)
+		w.order[w.start[bt->rows[i].sym]++] = i;
+	for (s = bt->nsym; s > 0; s--)
+		w.start[s] = w.start[s - 1];
+	w.start[0] = 0;
 	for (s = 0; s < bt->nsym; s++)
 		score(bt, s, &bt->groups[s], &w);
 	score(bt, -1, &bt->groups[bt->nsym], &w);
@@ -511,6 +528,8 @@ out:
 	free(w.eq);
 	free(w.pair);
 	free(w.y);
+	free(w.order);
+	free(w.start);
 	if (e) {
 		free(bt->groups);
 		bt->groups = NULL;

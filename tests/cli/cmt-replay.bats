@@ -48,6 +48,14 @@ ticks() {
 	cmp "$TMP/rec.ndjson" "$TMP/out2"
 }
 
+@test "a recording of a tool's output round-trips, plain and gzip" {
+	cmt-sim --symbols BTC-USD,ETH-USD --start 2024-03-01 --duration 1h \
+		--every 2s --seed 3 | tee "$TMP/rec.ndjson" | gzip > "$TMP/rec.gz"
+	cmt-replay --speed max "$TMP/rec.ndjson" | cmp - "$TMP/rec.ndjson"
+	cmt-replay --speed max "$TMP/rec.gz" | cmp - "$TMP/rec.ndjson"
+	[ "$(wc -l < "$TMP/rec.ndjson")" -gt 1000 ]
+}
+
 @test "a bad line is reported with file and line number and skipped" {
 	ticks "$TMP/a" 1709251200000 3 1000
 	{ head -1 "$TMP/a"; echo 'not json'; echo '{"t":1,"sym":"BTC-USD","px":-1}'; tail -2 "$TMP/a"; } > "$TMP/b"
