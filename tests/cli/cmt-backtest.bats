@@ -142,6 +142,31 @@ EOF
 	assert_output "(1, 1, 1)"
 }
 
+@test "look-ahead control through cmt-features on simulated ticks" {
+	# The real chain: cmt-sim (a GARCH random walk) -> cmt-features
+	# --label 60s.  p_up from the vector's own ret_1m (the past) must
+	# score at chance (~5700 rows: sd 0.0066, allowed 0.03); p_up from
+	# its y (the future) scores 1.
+	cmt-sim --symbols BTC-USD,ETH-USD --start 2024-03-01 --duration 2d \
+		--every 5s --seed 11 |
+		cmt-features --step 60s --windows 1m,5m,15m,60m \
+			--vol-windows 30m,60m --label 60s -q > "$TMP/f"
+	awk '{ r = $0; sub(/.*"ret_1m":/, "", r); sub(/,.*/, "", r)
+		p = (r + 0 > 0) ? 0.8 : 0.2
+		sub(/}$/, sprintf(",\"p_up\":%s,\"model\":\"momentum\"}", p)); print }' "$TMP/f" > "$TMP/past"
+	awk '{ p = /"y":1/ ? 0.8 : 0.2
+		sub(/}$/, sprintf(",\"p_up\":%s,\"model\":\"leak\"}", p)); print }' "$TMP/f" > "$TMP/leak"
+	cmt-backtest --json "$TMP/past" > "$TMP/r.json"
+	# both forecasts are used (the signal was read), and at chance
+	run json_get "$TMP/r.json" '[b["n"] > 2000 for b in j["overall"]["calibration"] if b["n"]]'
+	assert_output "[True, True]"
+	run json_get "$TMP/r.json" 'j["overall"]["scored"] > 5000 and abs(j["overall"]["model"]["accuracy"] - .5) < .03'
+	assert_output "True"
+	cmt-backtest --json "$TMP/leak" > "$TMP/r.json"
+	run json_get "$TMP/r.json" 'j["overall"]["model"]["accuracy"]'
+	assert_output "1"
+}
+
 @test "a fair coin is at chance and calibrated within noise" {
 	pred "$TMP/p" 4000 coin
 	cmt-backtest --json "$TMP/p" > "$TMP/r.json"
