@@ -32,22 +32,22 @@ static void
 usage(void)
 {
 	printf("Usage: %s [OPTION]... [FILE]...\n"
-		"Score prediction lines (feature vectors with \"y\" and \"p_up\")\n"
-		"per symbol and overall; with no FILE, or when FILE is -, read\n"
-		"standard input.\n\n"
-		"  -j, --json          one JSON object instead of the text report\n"
-		"  -T, --theta X       trading rule: long when p_up > X (default 0.5)\n"
-		"  -F, --fee-bps B     cost of each entry and exit in basis points\n"
-		"                      (default 10)\n"
-		"  -p, --plot FILE     write an SVG equity curve and calibration plot\n"
-		"  -f, --follow        rolling mode: one NDJSON metrics line per\n"
-		"                      interval of stream time\n"
-		"  -e, --every D       --follow interval (default 60s)\n"
-		"  -w, --window N      --follow: scored rows in the window (default 1000)\n"
-		"  -P, --pass          --follow: also copy each good input line to\n"
-		"                      stdout, between the metrics lines\n"
-		"  -h, --help          show this help and exit\n"
-		"      --version       show the version and exit\n",
+"Score prediction lines (feature vectors with \"y\" and \"p_up\")\n"
+"per symbol and overall; with no FILE, or when FILE is -, read\n"
+"standard input.\n\n"
+"  -j, --json          one JSON object instead of the text report\n"
+"  -T, --theta X       trading rule: long when p_up > X (default 0.5)\n"
+"  -F, --fee-bps B     cost of each entry and exit in basis points\n"
+"                      (default 10)\n"
+"  -p, --plot FILE     write an SVG equity curve and calibration plot\n"
+"  -f, --follow        rolling mode: one NDJSON metrics line per\n"
+"                      interval of stream time\n"
+"  -e, --every D       --follow interval (default 60s)\n"
+"  -w, --window N      --follow: scored rows in the window (default 1000)\n"
+"  -P, --pass          --follow: also copy each good input line to\n"
+"                      stdout, between the metrics lines\n"
+"  -h, --help          show this help and exit\n"
+"      --version       show the version and exit\n",
 		cmt_progname);
 	exit(cmt_finish(CMT_EXIT_OK));
 }
@@ -119,8 +119,8 @@ read_input(struct run *r, const char *path)
 			break;
 		}
 		if (ln.too_long)
-			e = cmt_errf(err, CMT_ETOOLONG, "line longer than %d bytes",
-				CMT_LINE_MAX_DEFAULT);
+			e = cmt_errf(err, CMT_ETOOLONG, "line longer "
+				"than %d bytes", CMT_LINE_MAX_DEFAULT);
 		else
 			e = cmt_fvec_decode(&dec, ln.s, ln.len, &v, err);
 		if (e == CMT_OK && r->bt)
@@ -178,7 +178,8 @@ main(int argc, char **argv)
 	int c, i, json = 0, follow_mode = 0;
 
 	cmt_cli_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "jT:F:p:fe:w:Ph", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jT:F:p:fe:w:Ph", opts,
+	    NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
 		case 'T':
@@ -210,8 +211,8 @@ main(int argc, char **argv)
 	if (r.pass && !follow_mode)
 		cmt_usage_error("--pass goes with --follow");
 	if (follow_mode && (json || plot))
-		cmt_usage_error("--follow writes NDJSON lines; --json and --plot "
-			"are for the final report");
+		cmt_usage_error("--follow writes NDJSON lines; --json and "
+			"--plot are for the final report");
 	if (follow_mode) {
 		if (!(r.roll = cmt_bt_roll_new((size_t)window)))
 			cmt_die(CMT_EXIT_FAIL, "out of memory");

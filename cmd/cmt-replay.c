@@ -14,16 +14,16 @@ static void
 usage(void)
 {
 	printf("Usage: %s [OPTION]... [FILE]...\n"
-		"Write recorded ticks (NDJSON or CSV, plain or gzip) to stdout,\n"
-		"merged by time and paced by their timestamps.  With no FILE, or\n"
-		"when FILE is -, read standard input.\n\n"
-		"  -s, --speed X|max  X times real time (default 1); max: no pacing\n"
-		"  -f, --from T       skip ticks before T (2024-03-01, ISO 8601, epoch)\n"
-		"  -t, --to T         stop at ticks at or after T\n"
-		"  -w, --warmup D     write the first D of ticks without pacing\n"
-		"                     (to warm up indicators downstream)\n"
-		"  -h, --help         show this help and exit\n"
-		"      --version      show the version and exit\n",
+"Write recorded ticks (NDJSON or CSV, plain or gzip) to stdout,\n"
+"merged by time and paced by their timestamps.  With no FILE, or\n"
+"when FILE is -, read standard input.\n\n"
+"  -s, --speed X|max  X times real time (default 1); max: no pacing\n"
+"  -f, --from T       skip ticks before T (2024-03-01, ISO 8601, epoch)\n"
+"  -t, --to T         stop at ticks at or after T\n"
+"  -w, --warmup D     write the first D of ticks without pacing\n"
+"                     (to warm up indicators downstream)\n"
+"  -h, --help         show this help and exit\n"
+"      --version      show the version and exit\n",
 		cmt_progname);
 	exit(cmt_finish(CMT_EXIT_OK));
 }
@@ -37,7 +37,8 @@ parse_speed(const char *s)
 	if (strcmp(s, "max") == 0)
 		return 0;
 	if (cmt_parse_double(s, 1e-6, 1e9, &x, err))
-		cmt_usage_error("--speed: %s (a factor such as 10, or max)", err);
+		cmt_usage_error("--speed: %s (a factor such as 10, or max)",
+			err);
 	return x;
 }
 

@@ -614,12 +614,15 @@ cmt_bt_format_text(const struct cmt_bt *bt)
 
 		if (bt->nsym == 1 && i == 1)
 			break;
-		sb_printf(&b, "%-14s %8zu %8zu %8zu %8s %8s%% %8s%% %7s%% %8s\n",
+		sb_printf(&b,
+			"%-14s %8zu %8zu %8zu %8s %8s%% %8s%% %7s%% %8s\n",
 			i == bt->nsym ? "ALL (1/S each)" : bt->groups[i].sym,
 			t->periods, t->long_periods, t->trades,
-			fx(a[0], t->hit_rate, 8, 4), fx(a[1], 100 * t->ret, 8, 3),
+			fx(a[0], t->hit_rate, 8, 4),
+			fx(a[1], 100 * t->ret, 8, 3),
 			fx(a[2], 100 * t->bh_ret, 8, 3),
-			fx(a[3], 100 * t->max_dd, 7, 3), fx(a[4], t->sharpe, 8, 4));
+			fx(a[3], 100 * t->max_dd, 7, 3),
+			fx(a[4], t->sharpe, 8, 4));
 	}
 	return sb_done(&b);
 }
@@ -630,7 +633,8 @@ json_scores(struct sb *b, const char *name, const struct cmt_bt_scores *s)
 	char a[6][32];
 
 	sb_printf(b, "\"%s\":{\"n\":%zu,\"accuracy\":%s,\"auc\":%s,"
-		"\"auc_lo\":%s,\"auc_hi\":%s,\"logloss\":%s,\"brier\":%s}", name,
+		"\"auc_lo\":%s,\"auc_hi\":%s,\"logloss\":%s,\"brier\":%s}",
+		name,
 		s->m.n, jnum(a[0], s->m.accuracy), jnum(a[1], s->m.auc),
 		jnum(a[2], s->auc_lo), jnum(a[3], s->auc_hi),
 		jnum(a[4], s->m.logloss), jnum(a[5], s->m.brier));
@@ -660,8 +664,9 @@ json_group(struct sb *b, const struct cmt_bt *bt,
 		sb_printf(b, "%s{\"lo\":%s,\"hi\":%s,\"n\":%zu,\"p_mean\":%s,"
 			"\"freq\":%s}", k ? "," : "",
 			jnum(a[0], (double)k / CMT_BT_BINS),
-			jnum(a[1], (double)(k + 1) / CMT_BT_BINS), g->calib[k].n,
-			jnum(a[2], g->calib[k].p_mean), jnum(a[3], g->calib[k].freq));
+			jnum(a[1], (double)(k + 1) / CMT_BT_BINS),
+			g->calib[k].n, jnum(a[2], g->calib[k].p_mean),
+			jnum(a[3], g->calib[k].freq));
 	sb_printf(b, "],\"trading\":{\"theta\":%s,\"fee_bps\":%s,"
 		"\"periods\":%zu,\"long_periods\":%zu,\"trades\":%zu,"
 		"\"wins\":%zu,\"hit_rate\":%s,\"return\":%s,\"buy_hold\":%s,"
@@ -707,8 +712,8 @@ svg_polyline(struct sb *b, const struct point *c, size_t n, int bh,
 	size_t i, step = n > 1500 ? (n + 1499) / 1500 : 1;
 	double span = t1 > t0 ? (double)(t1 - t0) : 1;
 
-	sb_printf(b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.2\""
-		" points=\"", color);
+	sb_printf(b, "<polyline fill=\"none\" stroke=\"%s\" "
+		"stroke-width=\"1.2\" points=\"", color);
 	for (i = 0; i < n; i += step) {
 		double v = bh ? c[i].bh : c[i].eq;
 
@@ -743,29 +748,31 @@ cmt_bt_format_svg(const struct cmt_bt *bt)
 		"<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
 		SVG_W, SVG_H);
 	sb_printf(&b, "<text x=\"%g\" y=\"24\" font-size=\"14\">Equity, equal "
-		"weight over %d symbol(s): rule (long when p_up &gt; %g, fee %g "
-		"bps) vs buy and hold</text>\n", EQ_X0, bt->nsym, bt->o.theta,
-		bt->o.fee_bps);
+		"weight over %d symbol(s): rule (long when p_up &gt; %g, "
+		"fee %g bps) vs buy and hold</text>\n", EQ_X0, bt->nsym,
+		bt->o.theta, bt->o.fee_bps);
 	sb_printf(&b, "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" "
-		"fill=\"none\" stroke=\"#999\"/>\n", EQ_X0, EQ_Y0, EQ_X1 - EQ_X0,
-		EQ_Y1 - EQ_Y0);
-	sb_printf(&b, "<text x=\"%g\" y=\"%g\" text-anchor=\"end\">%.4f</text>\n"
-		"<text x=\"%g\" y=\"%g\" text-anchor=\"end\">%.4f</text>\n",
+		"fill=\"none\" stroke=\"#999\"/>\n", EQ_X0, EQ_Y0,
+		EQ_X1 - EQ_X0, EQ_Y1 - EQ_Y0);
+	sb_printf(&b, "<text x=\"%g\" y=\"%g\" text-anchor=\"end\">%.4f"
+		"</text>\n<text x=\"%g\" y=\"%g\" text-anchor=\"end\">%.4f"
+		"</text>\n",
 		EQ_X0 - 4, EQ_Y0 + 10, hi, EQ_X0 - 4, EQ_Y1, lo);
 	if (bt->ncurve) {
 		int64_t a = c[0].t, z = c[bt->ncurve - 1].t;
 
 		cmt_format_time(a, t0, sizeof t0);
 		cmt_format_time(z, t1, sizeof t1);
-		sb_printf(&b, "<text x=\"%g\" y=\"%g\">%s</text>\n<text x=\"%g\" "
-			"y=\"%g\" text-anchor=\"end\">%s</text>\n", EQ_X0,
+		sb_printf(&b, "<text x=\"%g\" y=\"%g\">%s</text>\n"
+			"<text x=\"%g\" y=\"%g\" text-anchor=\"end\">%s"
+			"</text>\n", EQ_X0,
 			EQ_Y1 + 16, t0, EQ_X1, EQ_Y1 + 16, t1);
 		svg_polyline(&b, c, bt->ncurve, 1, lo, hi, a, z, "#999999");
 		svg_polyline(&b, c, bt->ncurve, 0, lo, hi, a, z, "#1f77b4");
 	}
 	sb_printf(&b, "<text x=\"%g\" y=\"%g\" fill=\"#1f77b4\">rule %+.3f%%"
-		"</text>\n<text x=\"%g\" y=\"%g\" fill=\"#999999\">buy and hold "
-		"%+.3f%%</text>\n", EQ_X0 + 200, EQ_Y1 + 16,
+		"</text>\n<text x=\"%g\" y=\"%g\" fill=\"#999999\">"
+		"buy and hold %+.3f%%</text>\n", EQ_X0 + 200, EQ_Y1 + 16,
 		100 * all->trading.ret, EQ_X0 + 330, EQ_Y1 + 16,
 		100 * all->trading.bh_ret);
 	sb_printf(&b, "<text x=\"%g\" y=\"%g\" font-size=\"14\">Calibration "
@@ -773,12 +780,14 @@ cmt_bt_format_svg(const struct cmt_bt *bt)
 		CAL_X0, CAL_Y0 - 16, CMT_BT_BINS, all->ece);
 	sb_printf(&b, "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" "
 		"fill=\"none\" stroke=\"#999\"/>\n<line x1=\"%g\" y1=\"%g\" "
-		"x2=\"%g\" y2=\"%g\" stroke=\"#ccc\" stroke-dasharray=\"4\"/>\n",
+		"x2=\"%g\" y2=\"%g\" stroke=\"#ccc\" "
+		"stroke-dasharray=\"4\"/>\n",
 		CAL_X0, CAL_Y0, CAL_S, CAL_S, CAL_X0, CAL_Y0 + CAL_S,
 		CAL_X0 + CAL_S, CAL_Y0);
 	sb_printf(&b, "<text x=\"%g\" y=\"%g\">0</text><text x=\"%g\" y=\"%g\" "
 		"text-anchor=\"end\">1</text><text x=\"%g\" y=\"%g\" "
-		"text-anchor=\"end\">1</text>\n", CAL_X0 - 10, CAL_Y0 + CAL_S + 14,
+		"text-anchor=\"end\">1</text>\n", CAL_X0 - 10,
+		CAL_Y0 + CAL_S + 14,
 		CAL_X0 + CAL_S, CAL_Y0 + CAL_S + 14, CAL_X0 - 4, CAL_Y0 + 10);
 	for (k = 0; k < CMT_BT_BINS; k++) {
 		const struct cmt_bt_bin *bin = &all->calib[k];
@@ -792,9 +801,10 @@ cmt_bt_format_svg(const struct cmt_bt *bt)
 			CAL_Y0 + CAL_S * (1 - share),
 			CAL_S / CMT_BT_BINS - 1, CAL_S * share);
 		if (bin->n)
-			sb_printf(&b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" "
-				"fill=\"#d62728\"><title>%zu rows</title>"
-				"</circle>\n", CAL_X0 + CAL_S * bin->p_mean,
+			sb_printf(&b, "<circle cx=\"%.1f\" cy=\"%.1f\" "
+				"r=\"3.5\" fill=\"#d62728\"><title>%zu rows"
+				"</title></circle>\n",
+				CAL_X0 + CAL_S * bin->p_mean,
 				CAL_Y0 + CAL_S * (1 - bin->freq), bin->n);
 	}
 	sb_printf(&b, "<text x=\"%g\" y=\"%g\">n %zu, accuracy %.4f, AUC %.4f, "
@@ -898,12 +908,14 @@ cmt_bt_roll_format(struct cmt_bt_roll *r, int64_t t, const char *model,
 	}
 	if (model && model_len) {
 		strcpy(name, ",\"model\":");
-		cmt_fmt_string(name + 9, model, model_len > 64 ? 64 : model_len);
+		cmt_fmt_string(name + 9, model,
+			model_len > 64 ? 64 : model_len);
 	}
 	n = snprintf(buf, cap, "{\"kind\":\"metrics\"%s,\"t\":%lld,"
 		"\"window\":%zu,\"count\":%llu,\"accuracy\":%s,\"auc\":%s,"
 		"\"logloss\":%s,\"brier\":%s,\"base_rate\":%s,\"lag_ms\":%s}\n",
-		name, (long long)t, r->n, (unsigned long long)r->total, jnum(a[0], m.accuracy),
+		name, (long long)t, r->n, (unsigned long long)r->total,
+		jnum(a[0], m.accuracy),
 		jnum(a[1], m.auc), jnum(a[2], m.logloss), jnum(a[3], m.brier),
 		jnum(a[4], r->n ? (double)up / (double)r->n : NAN), a[5]);
 	return n < 0 ? 0 : (size_t)n >= cap ? cap - 1 : (size_t)n;

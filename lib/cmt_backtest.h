@@ -42,7 +42,7 @@ struct cmt_bt_trading {
 	double ret;          /* compounded return of the rule, after fees */
 	double bh_ret;       /* buy and hold over the same periods */
 	double max_dd;       /* largest fall from a peak of the rule's equity */
-	double sharpe;       /* mean / sd of per-period returns, not annualised */
+	double sharpe;       /* mean/sd of per-period returns, not annualised */
 };
 
 /* The rule on one symbol's consecutive vectors: the position decided at

@@ -151,7 +151,8 @@ cmt_replay_open(struct cmt_replay **out, char *const *paths, int n,
 	r->to = to;
 	for (i = 0; i < n; i++) {
 		if (strcmp(paths[i], "-") == 0 && stdin_seen++) {
-			e = cmt_errf(err, CMT_EVALUE, "standard input given twice");
+			e = cmt_errf(err, CMT_EVALUE,
+				"standard input given twice");
 			goto fail;
 		}
 		r->n = i + 1;
@@ -210,8 +211,8 @@ advance(struct cmt_replay *r, struct source *s, struct cmt_replay_rec *rec,
 		}
 		rec->lineno = s->ln.no;
 		if (s->ln.too_long)
-			return cmt_errf(err, CMT_ETOOLONG,
-				"line longer than %d bytes", CMT_LINE_MAX_DEFAULT);
+			return cmt_errf(err, CMT_ETOOLONG, "line longer "
+				"than %d bytes", CMT_LINE_MAX_DEFAULT);
 		if (s->ln.no == 1 && s->piped && s->ln.len >= 2 &&
 		    (unsigned char)s->ln.s[0] == 0x1f &&
 		    (unsigned char)s->ln.s[1] == 0x8b) {
@@ -221,7 +222,8 @@ advance(struct cmt_replay *r, struct source *s, struct cmt_replay_rec *rec,
 				"name the file, or decompress with zcat");
 		}
 		if (s->ln.has_nul)
-			return cmt_errf(err, CMT_ESYNTAX, "line contains a NUL byte");
+			return cmt_errf(err, CMT_ESYNTAX,
+				"line contains a NUL byte");
 		e = cmt_tick_decode(&s->dec, s->ln.s, s->ln.len, &tk, err);
 		if (e == CMT_ESKIP)
 			continue;
