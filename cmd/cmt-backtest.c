@@ -22,7 +22,7 @@ struct run {
 	int64_t every, next_emit;
 	int pending;                 /* rows added since the last line */
 	int pass;                    /* --pass: copy input lines to stdout */
-	char model[65];              /* model of the last scored row */
+	char model[CMT_BT_MODEL_MAX];/* model of the last scored row */
 	size_t model_len;
 	int64_t last_t;
 	unsigned long long bad;
@@ -89,7 +89,9 @@ follow(struct run *r, const struct cmt_fvec *v)
 	if (v->has_y && v->y >= 0 && v->has_p) {
 		cmt_bt_roll_add(r->roll, v->p_up, v->y, now_ms() - v->t);
 		r->pending = 1;
-		r->model_len = v->model.len < 64 ? v->model.len : 64;
+		/* a longer name is not named in the metrics lines */
+		r->model_len = v->model.len <= CMT_BT_MODEL_MAX ?
+			v->model.len : 0;
 		memcpy(r->model, v->model.s, r->model_len);
 	}
 }

@@ -31,6 +31,8 @@ struct cmt_bt {
 	struct row *rows;
 	size_t n, cap;
 	int nsym;
+	char model[CMT_BT_MODEL_MAX + 1]; /* model of the rows with p_up */
+	int models;                /* 0 none yet, 1 one, 2 more than one */
 	char sym[CMT_BT_MAX_SYMBOLS][CMT_SYM_MAX];
 	int64_t last_t[CMT_BT_MAX_SYMBOLS];
 	struct cmt_bt_group *groups;   /* nsym + 1 after finish */
@@ -298,6 +300,20 @@ cmt_bt_add(struct cmt_bt *bt, const struct cmt_fvec *v, char *err)
 		bt->cap = cap;
 	}
 	bt->last_t[s] = v->t;
+	if (v->has_p && v->model.len) {
+		size_t n = v->model.len;
+
+		if (n > CMT_BT_MODEL_MAX) {
+			bt->models = 2;  /* unnamable: report as several */
+		} else if (!bt->models) {
+			memcpy(bt->model, v->model.s, n);
+			bt->model[n] = '\0';
+			bt->models = 1;
+		} else if (bt->models == 1 && (strlen(bt->model) != n ||
+		    memcmp(bt->model, v->model.s, n) != 0)) {
+			bt->models = 2;
+		}
+	}
 	r = &bt->rows[bt->n++];
 	r->t = v->t;
 	r->px = v->px;
@@ -537,6 +553,16 @@ out:
 	return e;
 }
 
+/* The model named by the rows: "-" when none, "(several)" if they differ.
+ * Names are the raw JSON string contents (escapes kept), valid between
+ * quotes in the JSON report. */
+static const char *
+model_name(const struct cmt_bt *bt)
+{
+	return bt->models == 0 ? "-" : bt->models == 1 ? bt->model :
+		"(several)";
+}
+
 /* Fixed-point for the text table; "-" when undefined. */
 static const char *
 fx(char *buf, double x, int width, int prec)
@@ -574,8 +600,9 @@ cmt_bt_format_text(const struct cmt_bt *bt)
 
 	cmt_format_time(all->lines ? all->t_first : 0, t0, sizeof t0);
 	cmt_format_time(all->lines ? all->t_last : 0, t1, sizeof t1);
-	sb_printf(&b, "vectors %zu, symbols %d, from %s to %s\n", all->lines,
-		bt->nsym, all->lines ? t0 : "-", all->lines ? t1 : "-");
+	sb_printf(&b, "model %s; vectors %zu, symbols %d, from %s to %s\n",
+		model_name(bt), all->lines, bt->nsym, all->lines ? t0 : "-",
+		all->lines ? t1 : "-");
 	sb_printf(&b, "scored %zu; not scored: %zu flat (y null), %zu without "
 		"p_up, %zu unlabelled\n\n", all->model.m.n, all->flat,
 		all->no_p, all->unlabelled);
@@ -683,7 +710,10 @@ cmt_bt_format_json(const struct cmt_bt *bt)
 	struct sb b = { 0 };
 	int i;
 
-	sb_printf(&b, "{\"overall\":");
+	if (bt->models)
+		sb_printf(&b, "{\"model\":\"%s\",\"overall\":", model_name(bt));
+	else
+		sb_printf(&b, "{\"model\":null,\"overall\":");
 	json_group(&b, bt, &bt->groups[bt->nsym]);
 	sb_printf(&b, ",\"symbols\":[");
 	for (i = 0; i < bt->nsym; i++) {
@@ -887,7 +917,7 @@ cmt_bt_roll_format(struct cmt_bt_roll *r, int64_t t, const char *model,
 	size_t model_len, char *buf, size_t cap)
 {
 	struct cmt_metrics m;
-	char a[6][32], name[6 * 64 + 16] = "";
+	char a[6][32], name[CMT_BT_MODEL_MAX + 16] = "";
 	size_t i, up = 0;
 	int n;
 
@@ -906,11 +936,9 @@ cmt_bt_roll_format(struct cmt_bt_roll *r, int64_t t, const char *model,
 		if (r->lags[r->n / 2] >= 0 && r->lags[r->n / 2] <= 86400000)
 			cmt_fmt_int(a[5], (int64_t)r->lags[r->n / 2]);
 	}
-	if (model && model_len) {
-		strcpy(name, ",\"model\":");
-		cmt_fmt_string(name + 9, model,
-			model_len > 64 ? 64 : model_len);
-	}
+	if (model && model_len && model_len <= CMT_BT_MODEL_MAX)
+		snprintf(name, sizeof name, ",\"model\":\"%.*s\"",
+			(int)model_len, model);
 	n = snprintf(buf, cap, "{\"kind\":\"metrics\"%s,\"t\":%lld,"
 		"\"window\":%zu,\"count\":%llu,\"accuracy\":%s,\"auc\":%s,"
 		"\"logloss\":%s,\"brier\":%s,\"base_rate\":%s,\"lag_ms\":%s}\n",

@@ -15,6 +15,7 @@
 
 #define CMT_BT_BINS 10
 #define CMT_BT_MAX_SYMBOLS 1024
+#define CMT_BT_MODEL_MAX 256   /* longest model name reported */
 
 struct cmt_bt_bin {
 	size_t n;
@@ -108,8 +109,10 @@ void cmt_bt_roll_free(struct cmt_bt_roll *r);
 void cmt_bt_roll_add(struct cmt_bt_roll *r, double p, int y, int64_t lag_ms);
 
 /* One NDJSON metrics line (with newline), {"kind":"metrics",...}, for
- * stream time t into buf of cap bytes (CMT_BT_ROLL_LINE); model (may be
- * NULL) is named in it when not empty.  Returns the length. */
+ * stream time t into buf of cap bytes (CMT_BT_ROLL_LINE).  model is the
+ * raw content of a JSON string (escapes kept, as struct cmt_fvec has it),
+ * named in the line when not empty nor longer than CMT_BT_MODEL_MAX; it
+ * may be NULL.  Returns the length. */
 #define CMT_BT_ROLL_LINE 1024
 size_t cmt_bt_roll_format(struct cmt_bt_roll *r, int64_t t,
 	const char *model, size_t model_len, char *buf, size_t cap);

@@ -78,6 +78,8 @@ EOF
 	cmt-backtest --json "$TINY" > "$TMP/r.json"
 	run json_get "$TMP/r.json" '"%(scored)d %(flat)d %(no_p)d %(vectors)d" % j["overall"]'
 	assert_output "4 1 1 6"
+	run json_get "$TMP/r.json" 'j["model"]'
+	assert_output "hand"
 	run json_get "$TMP/r.json" '" ".join("%.6f" % j["overall"]["model"][k] for k in ("accuracy", "logloss", "brier", "auc", "auc_lo", "auc_hi"))'
 	assert_output "0.500000 0.574633 0.202500 0.750000 0.057048 1.000000"
 	run json_get "$TMP/r.json" '"%.6f" % j["overall"]["ece"]'
@@ -184,6 +186,14 @@ EOF
 	assert_line --partial "2 bad lines skipped"
 	cmt-backtest --json "$TINY" > "$TMP/want"
 	cmt-backtest --json "$TMP/b" 2>/dev/null | cmp - "$TMP/want"
+}
+
+@test "the report names the model, or says there were several" {
+	sed '2s/"model":"hand"/"model":"other"/' "$TINY" > "$TMP/m"
+	run cmt-backtest "$TMP/m"
+	assert_line --index 0 --partial "model (several); vectors 6"
+	run cmt-backtest "$TINY"
+	assert_line --index 0 --partial "model hand; vectors 6"
 }
 
 @test "standard input and several files are read alike" {

@@ -215,7 +215,7 @@ the_rolling_window_forgets_the_oldest_rows(void **state)
 	cmt_bt_roll_add(r, 0.2, 0, 40);
 	/* window: (0.9, 1) and (0.2, 0): all right; AUC 1; median lag of
 	 * {30, 40} is the upper one, 40 */
-	cmt_bt_roll_format(r, 120000, "m\"1", 3, buf, sizeof buf);
+	cmt_bt_roll_format(r, 120000, "m\\\"1", 4, buf, sizeof buf);
 	assert_non_null(strstr(buf, "{\"kind\":\"metrics\",\"model\":\"m\\\"1\","
 		"\"t\":120000,\"window\":2,\"count\":4,"
 		"\"accuracy\":1,\"auc\":1,"));
