@@ -33,7 +33,8 @@ cmt-backtest --json "$pred" > "$dir/backtest.json"
 cat >&2 <<MSG
 
 demo: the ticks were SIMULATED (cmt-sim, GBM + GARCH(1,1)): a random walk
-      has nothing to predict, so scores near 0.5 are the honest result.
+      has nothing to predict, so scores near 0.5 are the honest result,
+      and a rule trading on noise pays its fees.
 demo: predictions log  $pred
       JSON report      $dir/backtest.json
       plot             $dir/backtest.svg
