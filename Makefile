@@ -78,6 +78,10 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh $(O)
 
+demo-live: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo-live.sh $(O)
+
 model: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/make-model.sh $(O)
@@ -98,5 +102,5 @@ uninstall:
 clean:
 	rm -rf build build-asan build-fuzz
 
-.PHONY: all deps check test asan bench demo model install uninstall clean
+.PHONY: all deps check test asan bench demo demo-live model install uninstall clean
 .SUFFIXES:

@@ -103,7 +103,9 @@ cmt_print_version(void)
 void
 cmt_out(const char *buf, size_t n)
 {
-	if (fwrite_unlocked(buf, 1, n, stdout) != n) {
+	/* fwrite can report success when flushing older data failed. */
+	if (fwrite_unlocked(buf, 1, n, stdout) != n ||
+	    ferror_unlocked(stdout)) {
 		cmt_warn("write error:");
 		exit(CMT_EXIT_FAIL);
 	}

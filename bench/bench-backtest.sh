@@ -1,0 +1,29 @@
+#!/bin/sh
+# cmt-backtest throughput and peak RSS on ~1M prediction lines (simulated
+# ticks -> cmt-features --label, p_up drawn by awk), beside wc -l.
+set -eu
+BIN=$1
+out=bench/out
+mkdir -p "$out"
+f="$out/backtest-pred.ndjson"
+if [ ! -s "$f" ]; then
+	"$BIN/cmt-sim" --symbols BTC-USD,ETH-USD --count 1000000 --every 1s \
+		--regular --seed 7 |
+		"$BIN/cmt-features" --step 1s --label 1s -q |
+		awk 'BEGIN { srand(7) } { sub(/}$/, sprintf(",\"p_up\":%.4f,\"model\":\"bench\"}", rand())); print }' > "$f"
+fi
+n=$(wc -l < "$f")
+# t LABEL LINES COMMAND...: wall time, lines/s and peak RSS of COMMAND,
+# writing into a pipe as it would in a pipeline.
+t() {
+	label=$1 lines=$2; shift 2
+	/usr/bin/time -f "%e %M" -o "$out/time" "$@" | cat > /dev/null
+	read -r s kb < "$out/time"
+	printf '%-34s %6.2f s %8.0f lines/s %7d KiB\n' "$label" "$s" \
+		"$(awk -v l="$lines" -v s="$s" 'BEGIN { print l / (s + 0.0001) }')" "$kb"
+}
+echo "$n prediction lines, $(du -k "$f" | cut -f1) KiB"
+t "wc -l" $n wc -l "$f"
+t "cmt-backtest" $n "$BIN/cmt-backtest" "$f"
+t "cmt-backtest --json --plot" $n "$BIN/cmt-backtest" --json --plot "$out/bt.svg" "$f"
+t "cmt-backtest --follow --every 1m" $n "$BIN/cmt-backtest" --follow --every 1m "$f"

@@ -1,0 +1,64 @@
+/* Replaying recorded ticks: reads several tick files (NDJSON or CSV, plain
+ * or gzip through a `gzip -dc` child), merges them by timestamp and paces
+ * their output.  The replay owns its readers and children; a returned
+ * record's text is valid until the next cmt_replay_next. */
+#ifndef CMT_REPLAY_H
+#define CMT_REPLAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "cmt_err.h"
+
+struct cmt_replay;
+
+struct cmt_replay_rec {
+	const char *line;   /* NDJSON tick, no newline: the recorded bytes, or
+	                     * the canonical form of a CSV row */
+	size_t len;
+	int64_t t;
+	const char *file;   /* where it came from ("-" is stdin) */
+	uint64_t lineno;
+};
+
+/* Open every path ("-" is standard input, at most once); ticks outside
+ * [from, to) are dropped.  Fails on the first file that cannot be read. */
+enum cmt_err cmt_replay_open(struct cmt_replay **out, char *const *paths,
+	int n, int64_t from, int64_t to, char *err);
+
+/* Next tick in time order (stable: on equal t the earlier file first).
+ * CMT_OK: *rec is filled.  CMT_ESKIP: every input is exhausted.  CMT_EIO
+ * with errno EINTR: a signal arrived, call again.  Any other error
+ * describes one bad line or a failed input (rec->file and rec->lineno say
+ * where); the replay goes on with the next call. */
+enum cmt_err cmt_replay_next(struct cmt_replay *r, struct cmt_replay_rec *rec,
+	char *err);
+
+/* Close the inputs and reap the gzip children. */
+void cmt_replay_close(struct cmt_replay *r);
+
+/* Pacing: tick time t is due (t - t0) / speed after the first tick was
+ * paced, t0 being that first tick's time.  speed <= 0 means no pacing.
+ * Ticks less than warmup_ms after the very first one are not paced (they
+ * warm up the indicators downstream); the clock starts after them. */
+struct cmt_replay_pacer {
+	double speed;
+	int64_t warmup_ms;
+	int seen, started;
+	int64_t tfirst, t0;
+	struct timespec start;
+};
+
+void cmt_replay_pacer_init(struct cmt_replay_pacer *p, double speed,
+	int64_t warmup_ms);
+
+/* Nanoseconds until t is due (0 if it is due now); the first call starts
+ * the clock. */
+int64_t cmt_replay_delay(struct cmt_replay_pacer *p, int64_t t);
+
+/* Sleep until t is due: 0 when due, -1 with errno EINTR when a signal
+ * interrupted the sleep (check the stop flag, call again). */
+int cmt_replay_wait(struct cmt_replay_pacer *p, int64_t t);
+
+#endif

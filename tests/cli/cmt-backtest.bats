@@ -1,0 +1,282 @@
+#!/usr/bin/env bats
+# cmt-backtest: hand-computed metrics on a tiny file, the look-ahead
+# control, the rolling --follow mode, the plot and bad input.
+load helper
+
+TINY="$BATS_TEST_DIRNAME/data/tiny-predictions.ndjson"
+
+# json_get FILE EXPR: evaluate a Python expression on the JSON report j.
+json_get() {
+	python3 -c 'import json, sys; j = json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+# Prediction lines on a seeded random walk: pred FILE N MODE, where MODE
+# says where p_up comes from (past: the last return, known at t; future:
+# the next move, a leak; coin: a fair coin).  y is the next move.
+pred() {
+	python3 - "$@" <<'EOF'
+import random, sys
+path, n, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+rng = random.Random(7)
+fs = "cmt1;step=60s;ret=1m/5m/15m/60m;rv=30m/60m;rsi=14;macd=12/26/9;bb=20/2;mom=10;vt=5/20"
+names = ["ret_1m", "ret_5m", "ret_15m", "ret_60m", "rv_30m", "rv_60m", "rsi",
+         "macd_hist", "bb_pctb", "mom", "vol_trend"]
+px = [100.0]
+for i in range(n + 1):
+    px.append(px[-1] * (1.001 if rng.random() < 0.5 else 1 / 1.001))
+with open(path, "w") as f:
+    for i in range(1, n + 1):
+        last = px[i] / px[i - 1] - 1          # known at time i
+        y = 1 if px[i + 1] > px[i] else 0     # known only at i + 1
+        p = {"past": 0.9 if last > 0 else 0.1,
+             "future": 0.9 if y else 0.1,
+             "coin": rng.random()}[mode]
+        feats = ",".join('"%s":%r' % (k, last if k == "ret_1m" else 0.0)
+                         for k in names)
+        f.write('{"t":%d,"sym":"BTC-USD","px":%r,"fs":"%s","f":{%s},'
+                '"y":%d,"p_up":%r,"model":"t"}\n'
+                % (1709251200000 + 60000 * i, px[i], fs, feats, y, p))
+EOF
+}
+
+@test "help goes to stdout and exits 0; --version names the tool" {
+	run cmt-backtest --help
+	assert_success
+	assert_output --partial "Usage: cmt-backtest"
+	run cmt-backtest --version
+	assert_success
+	assert_output --regexp "^cmt-backtest \(cmt\) [0-9]"
+}
+
+@test "bad arguments are usage errors (exit 2)" {
+	run cmt-backtest --theta 1.5 "$TINY"
+	assert_failure 2
+	assert_output --partial "--theta"
+	run cmt-backtest --fee-bps -1 "$TINY"
+	assert_failure 2
+	run cmt-backtest --every 0 --follow "$TINY"
+	assert_failure 2
+	run cmt-backtest --follow --json "$TINY"
+	assert_failure 2
+	run cmt-backtest --window 1 --follow "$TINY"
+	assert_failure 2
+}
+
+@test "scores of the tiny file equal the hand-computed values" {
+	# Scored rows (p, y): (.85,1) (.25,0) (.45,1) (.65,0); row 3 has y
+	# null, row 6 no p_up.
+	# accuracy: right, right, wrong (.45 < .5), wrong (.65) = 2/4 = 0.5
+	# log-loss: -(ln .85 + ln .75 + ln .45 + ln .35)/4 = 0.574633
+	# Brier: (.15^2 + .25^2 + .55^2 + .65^2)/4 = .81/4 = 0.2025
+	# AUC: up {.85,.45} vs down {.25,.65}: 3 of 4 pairs = 0.75
+	# DeLong: V10 = {1,.5}, V01 = {1,.5}, var = .125/2 + .125/2,
+	#   lo = .75 - 1.959964 * sqrt(.125) = 0.057048, hi clipped to 1
+	# ECE: bins 2,4,6,8: (.25 + .55 + .65 + .15)/4 = 0.4
+	# majority: p = base rate .5: accuracy .5, log-loss ln 2, Brier .25
+	# last return (+,+,0,+) -> p (1,1,.5,1): accuracy .5, Brier
+	#   (0 + 1 + .25 + 1)/4 = .5625, AUC (.5+.5+0+0)/4 = .25
+	cmt-backtest --json "$TINY" > "$TMP/r.json"
+	run json_get "$TMP/r.json" '"%(scored)d %(flat)d %(no_p)d %(vectors)d" % j["overall"]'
+	assert_output "4 1 1 6"
+	run json_get "$TMP/r.json" 'j["model"]'
+	assert_output "hand"
+	run json_get "$TMP/r.json" '" ".join("%.6f" % j["overall"]["model"][k] for k in ("accuracy", "logloss", "brier", "auc", "auc_lo", "auc_hi"))'
+	assert_output "0.500000 0.574633 0.202500 0.750000 0.057048 1.000000"
+	run json_get "$TMP/r.json" '"%.6f" % j["overall"]["ece"]'
+	assert_output "0.400000"
+	run json_get "$TMP/r.json" '" ".join("%.6f" % j["overall"]["majority"][k] for k in ("accuracy", "logloss", "brier", "auc"))'
+	assert_output "0.500000 0.693147 0.250000 0.500000"
+	run json_get "$TMP/r.json" '" ".join("%.4f" % j["overall"]["last_return"][k] for k in ("accuracy", "brier", "auc"))'
+	assert_output "0.5000 0.5625 0.2500"
+	run json_get "$TMP/r.json" '[(b["n"], b["freq"]) for b in j["overall"]["calibration"] if b["n"]]'
+	assert_output "[(1, 0), (1, 1), (1, 0), (1, 1)]"
+}
+
+@test "the trading summary of the tiny file equals the hand-computed values" {
+	# Prices 100 110 99 99 108.9 98.01; p_up .85 .25 .55 .45 .65 -.
+	# Long over periods 1 (+10 %), 3 (0 %), 5 (-10 %): without fees the
+	# equity is 1.1 1.1 1.1 1.1 0.99: return -1 %, 3 trades, 1 win,
+	# drawdown 1 - .99/1.1 = 10 %, buy and hold 98.01/100 - 1 = -1.99 %.
+	# With 10 bps: 1.0989 * .999^4 * .9 - 1 = -1.4940 %.
+	cmt-backtest --json --fee-bps 0 "$TINY" > "$TMP/r.json"
+	run json_get "$TMP/r.json" '"%(periods)d %(long_periods)d %(trades)d %(wins)d %(return).6f %(buy_hold).6f %(max_drawdown).6f" % j["overall"]["trading"]'
+	assert_output "5 3 3 1 -0.010000 -0.019900 0.100000"
+	cmt-backtest --json "$TINY" > "$TMP/r.json"
+	run json_get "$TMP/r.json" '"%.6f" % j["symbols"][0]["trading"]["return"]'
+	assert_output "$(python3 -c 'print("%.6f" % (1.0989 * .999**4 * .9 - 1))')"
+}
+
+@test "the text report shows the same figures" {
+	run cmt-backtest --fee-bps 0 "$TINY"
+	assert_success
+	assert_output --partial "scored 4; not scored: 1 flat (y null), 1 without p_up"
+	assert_line --regexp "^  model +4 +0\.5000 +0\.7500 +\[0\.0570, 1\.0000\] +0\.5746 +0\.2025 +0\.4000$"
+	assert_line --regexp "^  majority +4 +0\.5000 +0\.5000 +0\.6931 +0\.2500"
+	assert_line --regexp "^BTC-USD +5 +3 +3 +0\.3333 +-1\.000% +-1\.990% +10\.000%"
+}
+
+@test "look-ahead control: a past-only signal on a random walk scores at chance" {
+	# p_up from the last return (known at t) on a fair random walk: the
+	# next move is independent of it, so accuracy must be ~1/2 (4000
+	# rows, sd 0.0079, we allow 3.5 sd) and the rule's ~2000 long
+	# periods of +-0.1 % must sum to ~0 (sd 4.5 %, we allow 20 %).  A
+	# backtest that scored p against the move that ended at t, or traded
+	# the return into t, would report 100 % and a 7-fold gain.
+	pred "$TMP/p" 4000 past
+	cmt-backtest --json --fee-bps 0 "$TMP/p" > "$TMP/r.json"
+	run json_get "$TMP/r.json" 'abs(j["overall"]["model"]["accuracy"] - .5) < .028'
+	assert_output "True"
+	run json_get "$TMP/r.json" 'j["overall"]["model"]["auc_lo"] < .5 < j["overall"]["model"]["auc_hi"]'
+	assert_output "True"
+	run json_get "$TMP/r.json" 'abs(j["overall"]["trading"]["return"]) < .2'
+	assert_output "True"
+	run json_get "$TMP/r.json" 'abs(j["overall"]["last_return"]["accuracy"] - .5) < .028'
+	assert_output "True"
+}
+
+@test "look-ahead control, positive: a leaked future is caught as perfect" {
+	# The same walk with p_up taken from the next move: every score and
+	# every trade must be perfect, which proves the control above could
+	# see a leak if there were one.
+	pred "$TMP/p" 4000 future
+	cmt-backtest --json --fee-bps 0 "$TMP/p" > "$TMP/r.json"
+	run json_get "$TMP/r.json" '(j["overall"]["model"]["accuracy"], j["overall"]["model"]["auc"], j["overall"]["trading"]["hit_rate"])'
+	assert_output "(1, 1, 1)"
+}
+
+@test "look-ahead control through cmt-features on simulated ticks" {
+	# The real chain: cmt-sim (a GARCH random walk) -> cmt-features
+	# --label 60s.  p_up from the vector's own ret_1m (the past) must
+	# score at chance (~5700 rows: sd 0.0066, allowed 0.03); p_up from
+	# its y (the future) scores 1.
+	cmt-sim --symbols BTC-USD,ETH-USD --start 2024-03-01 --duration 2d \
+		--every 5s --seed 11 |
+		cmt-features --step 60s --windows 1m,5m,15m,60m \
+			--vol-windows 30m,60m --label 60s -q > "$TMP/f"
+	awk '{ r = $0; sub(/.*"ret_1m":/, "", r); sub(/,.*/, "", r)
+		p = (r + 0 > 0) ? 0.8 : 0.2
+		sub(/}$/, sprintf(",\"p_up\":%s,\"model\":\"momentum\"}", p)); print }' "$TMP/f" > "$TMP/past"
+	awk '{ p = /"y":1/ ? 0.8 : 0.2
+		sub(/}$/, sprintf(",\"p_up\":%s,\"model\":\"leak\"}", p)); print }' "$TMP/f" > "$TMP/leak"
+	cmt-backtest --json "$TMP/past" > "$TMP/r.json"
+	# both forecasts are used (the signal was read), and at chance
+	run json_get "$TMP/r.json" '[b["n"] > 2000 for b in j["overall"]["calibration"] if b["n"]]'
+	assert_output "[True, True]"
+	run json_get "$TMP/r.json" 'j["overall"]["scored"] > 5000 and abs(j["overall"]["model"]["accuracy"] - .5) < .03'
+	assert_output "True"
+	cmt-backtest --json "$TMP/leak" > "$TMP/r.json"
+	run json_get "$TMP/r.json" 'j["overall"]["model"]["accuracy"]'
+	assert_output "1"
+}
+
+@test "a fair coin is at chance and calibrated within noise" {
+	pred "$TMP/p" 4000 coin
+	cmt-backtest --json "$TMP/p" > "$TMP/r.json"
+	# uniform p against fair outcomes: E|p - 1/2| = 1/4 is the ECE
+	run json_get "$TMP/r.json" 'abs(j["overall"]["model"]["auc"] - .5) < .04 and .2 < j["overall"]["ece"] < .3'
+	assert_output "True"
+}
+
+@test "bad and out-of-order lines are reported with their line number and skipped" {
+	{ head -2 "$TINY"; echo '{"t":1}'; sed -n 1p "$TINY"; tail -4 "$TINY"; } > "$TMP/b"
+	run cmt-backtest --json "$TMP/b"
+	assert_success
+	assert_line --partial "$TMP/b:3:"
+	assert_line --partial "$TMP/b:4: BTC-USD: t 1709251200000 is not after"
+	assert_line --partial "2 bad lines skipped"
+	cmt-backtest --json "$TINY" > "$TMP/want"
+	cmt-backtest --json "$TMP/b" 2>/dev/null | cmp - "$TMP/want"
+}
+
+@test "the report names the model, or says there were several" {
+	sed '2s/"model":"hand"/"model":"other"/' "$TINY" > "$TMP/m"
+	run cmt-backtest "$TMP/m"
+	assert_line --index 0 --partial "model (several); vectors 6"
+	run cmt-backtest "$TINY"
+	assert_line --index 0 --partial "model hand; vectors 6"
+}
+
+@test "standard input and several files are read alike" {
+	cmt-backtest --json < "$TINY" > "$TMP/a"
+	head -3 "$TINY" > "$TMP/x"
+	tail -3 "$TINY" > "$TMP/y"
+	cmt-backtest --json "$TMP/x" - < "$TMP/y" > "$TMP/b"
+	cmp "$TMP/a" "$TMP/b"
+}
+
+@test "no vectors at all is a failure" {
+	run cmt-backtest /dev/null
+	assert_failure 1
+	assert_output --partial "no vectors"
+}
+
+@test "--plot writes an SVG with the equity curve and the calibration points" {
+	pred "$TMP/p" 500 past
+	run cmt-backtest --plot "$TMP/p.svg" "$TMP/p"
+	assert_success
+	run python3 -c 'import sys, xml.etree.ElementTree as E
+r = E.parse(sys.argv[1]).getroot(); ns = "{http://www.w3.org/2000/svg}"
+print(len(r.findall(ns + "polyline")), len(r.findall(ns + "circle")))' "$TMP/p.svg"
+	assert_output "2 2"
+	run cmt-backtest --plot /nonexistent/dir/p.svg "$TMP/p"
+	assert_failure 1
+}
+
+@test "--follow writes one metrics line per interval of stream time" {
+	# 9 rows 20 s apart from a minute boundary: lines at the boundaries
+	# 60 s and 120 s (3 and 6 rows), and one at the end (9 rows).
+	pred "$TMP/p" 9 future
+	awk '{ sub(/"t":[0-9]+/, sprintf("\"t\":%.0f", 1709251200000 + (NR - 1) * 20000)); print }' "$TMP/p" > "$TMP/q"
+	run cmt-backtest --follow --every 1m --window 4 "$TMP/q"
+	assert_success
+	[ "${#lines[@]}" -eq 3 ]
+	assert_line --index 0 --regexp '^\{"kind":"metrics","model":"t","t":1709251260000,"window":3,"count":3,"accuracy":1,"auc":(1|null),'
+	assert_line --index 1 --partial '"t":1709251320000,"window":4,"count":6,'
+	assert_line --index 2 --partial '"t":1709251360000,"window":4,"count":9,"accuracy":1,'
+	# 2024 data is not live: no latency
+	assert_line --index 2 --partial '"lag_ms":null}'
+}
+
+@test "--follow reports the latency of a live stream" {
+	now=$(date +%s%3N)
+	pred "$TMP/p" 3 future
+	awk -v now="$now" '{ sub(/"t":[0-9]+/, sprintf("\"t\":%.0f", now - 3000 + NR * 1000)); print }' "$TMP/p" > "$TMP/q"
+	run cmt-backtest --follow "$TMP/q"
+	assert_success
+	assert_line --index 0 --regexp '"lag_ms":[0-9]{1,5}\}$'
+}
+
+@test "--follow emits each line as soon as the interval closes" {
+	pred "$TMP/p" 3 future
+	awk '{ sub(/"t":[0-9]+/, sprintf("\"t\":%.0f", 1709251200000 + (NR - 1) * 60000)); print }' "$TMP/p" > "$TMP/q"
+	# the second row closes the first minute: its line must come out
+	# while the input is still open
+	mkfifo "$TMP/fifo"
+	cmt-backtest --follow < "$TMP/fifo" > "$TMP/out" &
+	pid=$!
+	exec 4> "$TMP/fifo"
+	head -2 "$TMP/q" >&4
+	for i in $(seq 50); do
+		[ -s "$TMP/out" ] && break
+		sleep 0.1
+	done
+	[ -s "$TMP/out" ]
+	grep -q '"t":1709251260000,"window":1,' "$TMP/out"
+	exec 4>&-
+	wait $pid
+	[ "$(wc -l < "$TMP/out")" -eq 2 ]
+}
+
+@test "--follow --pass interleaves the input lines with the metrics lines" {
+	pred "$TMP/p" 3 future
+	awk '{ sub(/"t":[0-9]+/, sprintf("\"t\":%.0f", 1709251200000 + (NR - 1) * 60000)); print }' "$TMP/p" > "$TMP/q"
+	run cmt-backtest --follow --pass "$TMP/q"
+	assert_success
+	[ "${#lines[@]}" -eq 6 ]
+	assert_line --index 0 "$(sed -n 1p "$TMP/q")"
+	assert_line --index 1 --partial '"kind":"metrics","model":"t","t":1709251260000,"window":1,'
+	assert_line --index 2 "$(sed -n 2p "$TMP/q")"
+	assert_line --index 5 --partial '"t":1709251320000,"window":3,'
+	run cmt-backtest --pass "$TMP/q"
+	assert_failure 2
+}

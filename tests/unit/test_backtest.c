@@ -1,0 +1,242 @@
+/* Unit tests for the backtest: calibration, DeLong interval, trading rule,
+ * the equal-weight portfolio and the rolling window, against values worked
+ * out by hand in the comments. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmt_backtest.h"
+
+/* cmocka's assert_float_equal works in float; these are doubles */
+#define assert_near(a, b, eps) assert_true(fabs((a) - (b)) <= (eps))
+
+/* The four scored rows of tests/cli/data/tiny-predictions.ndjson. */
+static const double P4[] = { 0.85, 0.25, 0.45, 0.65 };
+static const int Y4[] = { 1, 0, 1, 0 };
+
+static void
+calibration_puts_each_forecast_in_its_tenth_and_ece_is_hand_value(void **state)
+{
+	struct cmt_bt_bin tab[CMT_BT_BINS];
+	double ece = cmt_bt_calibration(P4, Y4, 4, tab);
+
+	/* bins 2, 4, 6, 8 hold one row each: |0.25-0| + |0.45-1| +
+	 * |0.65-0| + |0.85-1| = 0.25 + 0.55 + 0.65 + 0.15 = 1.6; / 4 = 0.4 */
+	assert_near(ece, 0.4, 1e-12);
+	assert_int_equal(tab[2].n, 1);
+	assert_int_equal(tab[4].n, 1);
+	assert_near(tab[4].freq, 1, 0);
+	assert_near(tab[6].p_mean, 0.65, 1e-12);
+	assert_int_equal(tab[0].n + tab[1].n + tab[3].n + tab[5].n + tab[7].n +
+		tab[9].n, 0);
+	assert_true(isnan(tab[0].p_mean));
+}
+
+static void
+calibration_puts_one_in_the_last_bin(void **state)
+{
+	struct cmt_bt_bin tab[CMT_BT_BINS];
+	double p[] = { 1.0, 0.0 };
+	int y[] = { 1, 0 };
+
+	assert_near(cmt_bt_calibration(p, y, 2, tab), 0, 0);
+	assert_int_equal(tab[9].n, 1);
+	assert_int_equal(tab[0].n, 1);
+	assert_true(isnan(cmt_bt_calibration(p, y, 0, tab)));
+}
+
+static void
+delong_standard_error_matches_the_hand_computation(void **state)
+{
+	double scratch[8], auc, se;
+
+	/* up rows 0.85, 0.45 outrank 2/2 and 1/2 of the down rows: V10 =
+	 * {1, 0.5}; down rows 0.25, 0.65 are outranked by 2/2 and 1/2 of
+	 * the up rows: V01 = {1, 0.5}.  AUC = 0.75; S10 = S01 =
+	 * (0.25^2 + 0.25^2) / 1 = 0.125; var = 0.125/2 + 0.125/2 = 0.125 */
+	se = cmt_bt_auc_se(P4, Y4, 4, scratch, &auc);
+	assert_near(auc, 0.75, 1e-12);
+	assert_near(se, sqrt(0.125), 1e-12);
+}
+
+static void
+delong_counts_ties_as_half_and_needs_two_of_each_class(void **state)
+{
+	double scratch[8], auc;
+	double p[] = { 0.5, 0.5, 0.5, 0.5 };
+	int y[] = { 1, 0, 1, 0 };
+
+	assert_near(cmt_bt_auc_se(p, y, 4, scratch, &auc), 0, 1e-12);
+	assert_near(auc, 0.5, 1e-12);
+	assert_true(isnan(cmt_bt_auc_se(p, y, 3, scratch, &auc)));
+}
+
+/* The six rows of the tiny file: prices and p_up (NAN: no p_up). */
+static const double PX6[] = { 100, 110, 99, 99, 108.9, 98.01 };
+static const double PU6[] = { 0.85, 0.25, 0.55, 0.45, 0.65, NAN };
+
+static void
+trading_rule_without_fees_matches_hand_values(void **state)
+{
+	struct cmt_bt_trading t;
+	double eq[6];
+
+	/* long over periods 1 (+10 %), 3 (0 %) and 5 (-10 %): equity 1.1,
+	 * 1.1, 1.1, 1.1, 0.99; trades 3, one win (+10 %); buy and hold
+	 * 98.01/100 - 1; drawdown 1 - 0.99/1.1 = 0.1; per-period returns
+	 * 0.1, 0, 0, 0, -0.1 have mean 0 */
+	cmt_bt_trade(PX6, PU6, 6, 0.5, 0, &t, eq);
+	assert_int_equal(t.periods, 5);
+	assert_int_equal(t.long_periods, 3);
+	assert_int_equal(t.trades, 3);
+	assert_int_equal(t.wins, 1);
+	assert_near(t.ret, -0.01, 1e-12);
+	assert_near(t.bh_ret, -0.0199, 1e-12);
+	assert_near(t.max_dd, 0.1, 1e-12);
+	assert_near(t.sharpe, 0, 1e-12);
+	assert_near(eq[0], 1, 0);
+	assert_near(eq[5], 0.99, 1e-12);
+}
+
+static void
+trading_rule_pays_the_fee_on_every_entry_and_exit(void **state)
+{
+	struct cmt_bt_trading t;
+	double e;
+
+	/* f = 0.001.  Growth per period: 0.999*1.1 (entry), 0.999 (exit),
+	 * 0.999 (entry, flat price), 0.999 (exit), 0.999*0.9 (entry; open at
+	 * the end, no exit fee).  Trade 1 = 1.0989*0.999 - 1 > 0 wins;
+	 * trade 2 = 0.999^2 - 1 loses.  Peak 1.0989, so the drawdown is
+	 * 1 - E/1.0989.  Returns 0.0989, -0.001 x3, -0.1009: mean -0.001,
+	 * deviations 0.0999, 0, 0, 0, -0.0999: sd = sqrt(2*0.0999^2/4). */
+	cmt_bt_trade(PX6, PU6, 6, 0.5, 10, &t, NULL);
+	e = 1.0989 * 0.999 * 0.999 * 0.999 * 0.999 * 0.9;
+	assert_near(t.ret, e - 1, 1e-12);
+	assert_int_equal(t.wins, 1);
+	assert_near(t.max_dd, 1 - e / 1.0989, 1e-12);
+	assert_near(t.sharpe,
+		-0.001 / sqrt(2 * 0.0999 * 0.0999 / 4), 1e-9);
+	/* theta 0.7: only row 1 (0.85) is long */
+	cmt_bt_trade(PX6, PU6, 6, 0.7, 0, &t, NULL);
+	assert_int_equal(t.trades, 1);
+	assert_near(t.ret, 0.1, 1e-12);
+}
+
+static struct cmt_fvec
+vec(const char *sym, int64_t t, double px, double p, int y)
+{
+	struct cmt_fvec v;
+	int i;
+
+	memset(&v, 0, sizeof v);
+	strcpy(v.sym, sym);
+	v.t = t;
+	v.px = px;
+	v.has_p = !isnan(p);
+	v.p_up = p;
+	v.has_y = 1;
+	v.y = y;
+	for (i = 0; i < CMT_FEAT_N; i++)
+		v.x[i] = 0;
+	return v;
+}
+
+static void
+overall_trading_weights_each_symbol_equally_in_time_order(void **state)
+{
+	struct cmt_bt_opts o = { .theta = 0.5, .fee_bps = 0 };
+	struct cmt_bt *bt;
+	struct cmt_fvec v[4];
+	const struct cmt_bt_group *all;
+	char err[CMT_ERRLEN];
+	int i;
+
+	/* A gains 10 % at t=60s, B loses 10 % at t=90s, both long:
+	 * portfolio (1.1 + 1)/2 = 1.05, then (1.1 + 0.9)/2 = 1.0;
+	 * drawdown 1 - 1/1.05; buy and hold likewise 0 */
+	v[0] = vec("A-B", 0, 100, 0.9, 1);
+	v[1] = vec("C-D", 30000, 50, 0.9, 0);
+	v[2] = vec("A-B", 60000, 110, 0.9, 1);
+	v[3] = vec("C-D", 90000, 45, 0.9, 0);
+	assert_int_equal(cmt_bt_new(&bt, &o), CMT_OK);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(cmt_bt_add(bt, &v[i], err), CMT_OK);
+	assert_int_equal(cmt_bt_finish(bt, err), CMT_OK);
+	assert_int_equal(cmt_bt_ngroups(bt), 3);
+	all = cmt_bt_group(bt, 2);
+	assert_string_equal(all->sym, "ALL");
+	assert_int_equal(all->trading.trades, 2);
+	assert_int_equal(all->trading.wins, 1);
+	assert_int_equal(all->trading.periods, 2);
+	assert_near(all->trading.ret, 0, 1e-12);
+	assert_near(all->trading.bh_ret, 0, 1e-12);
+	assert_near(all->trading.max_dd, 1 - 1 / 1.05, 1e-12);
+	assert_near(cmt_bt_group(bt, 0)->trading.ret, 0.1, 1e-12);
+	assert_near(cmt_bt_group(bt, 1)->trading.ret, -0.1, 1e-12);
+	/* scores: p = 0.9 everywhere, y = 1,0,1,0 overall */
+	assert_int_equal(all->model.m.n, 4);
+	assert_near(all->model.m.accuracy, 0.5, 1e-12);
+	assert_near(all->base_rate, 0.5, 1e-12);
+	cmt_bt_free(bt);
+}
+
+static void
+a_vector_not_after_its_symbols_previous_one_is_rejected(void **state)
+{
+	struct cmt_bt_opts o = { .theta = 0.5, .fee_bps = 0 };
+	struct cmt_bt *bt;
+	struct cmt_fvec a = vec("A-B", 60000, 1, 0.5, 1);
+	struct cmt_fvec b = vec("A-B", 60000, 1, 0.5, 1);
+	struct cmt_fvec c = vec("C-D", 0, 1, 0.5, 1);
+	char err[CMT_ERRLEN];
+
+	assert_int_equal(cmt_bt_new(&bt, &o), CMT_OK);
+	assert_int_equal(cmt_bt_add(bt, &a, err), CMT_OK);
+	assert_int_equal(cmt_bt_add(bt, &b, err), CMT_EORDER);
+	assert_int_equal(cmt_bt_add(bt, &c, err), CMT_OK);
+	cmt_bt_free(bt);
+}
+
+static void
+the_rolling_window_forgets_the_oldest_rows(void **state)
+{
+	struct cmt_bt_roll *r = cmt_bt_roll_new(2);
+	char buf[CMT_BT_ROLL_LINE];
+
+	cmt_bt_roll_add(r, 0.9, 0, 10);
+	cmt_bt_roll_add(r, 0.1, 1, 20);
+	cmt_bt_roll_add(r, 0.9, 1, 30);
+	cmt_bt_roll_add(r, 0.2, 0, 40);
+	/* window: (0.9, 1) and (0.2, 0): all right; AUC 1; median lag of
+	 * {30, 40} is the upper one, 40 */
+	cmt_bt_roll_format(r, 120000, "m\\\"1", 4, buf, sizeof buf);
+	assert_non_null(strstr(buf, "{\"kind\":\"metrics\",\"model\":\"m\\\"1\","
+		"\"t\":120000,\"window\":2,\"count\":4,"
+		"\"accuracy\":1,\"auc\":1,"));
+	assert_non_null(strstr(buf, "\"lag_ms\":40}\n"));
+	cmt_bt_roll_free(r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(calibration_puts_each_forecast_in_its_tenth_and_ece_is_hand_value),
+		cmocka_unit_test(calibration_puts_one_in_the_last_bin),
+		cmocka_unit_test(delong_standard_error_matches_the_hand_computation),
+		cmocka_unit_test(delong_counts_ties_as_half_and_needs_two_of_each_class),
+		cmocka_unit_test(trading_rule_without_fees_matches_hand_values),
+		cmocka_unit_test(trading_rule_pays_the_fee_on_every_entry_and_exit),
+		cmocka_unit_test(overall_trading_weights_each_symbol_equally_in_time_order),
+		cmocka_unit_test(a_vector_not_after_its_symbols_previous_one_is_rejected),
+		cmocka_unit_test(the_rolling_window_forgets_the_oldest_rows),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
