@@ -29,6 +29,14 @@ BINS      = $(TOOLS:%=$(O)/bin/%) $(if $(TRAIN_SRC),$(O)/bin/cmt-train)
 UNIT_SRC  = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRC:tests/unit/%.c=$(O)/tests/%)
 HDRS      = $(wildcard lib/*.h cmd/*.h)
+# Fuzz targets fuzz/fuzz_<name>.c: libFuzzer binaries for make fuzz, and
+# regression drivers $(O)/tests/test_fuzz_<name> (corpus and past crashes)
+# that make check runs like the unit tests.
+FUZZ_NAMES = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_CHECK = $(FUZZ_NAMES:%=$(O)/tests/test_fuzz_%)
+FUZZ_SECONDS ?= 60
+FUZZ_SAN   = -fsanitize=fuzzer-no-link,address,undefined \
+             -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 all: $(BINS)
 
@@ -50,6 +58,14 @@ $(O)/bin/%: $(O)/cmd/%.o $(CLI_OBJ) $(O)/libcmt.a
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(CMT_LIBS)
 
+$(O)/tests/test_fuzz_%: $(O)/fuzz/fuzz_%.o $(O)/fuzz/replay.o $(O)/libcmt.a
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(CMT_LIBS)
+
+$(O)/fuzzers/fuzz_%: $(O)/fuzz/fuzz_%.o $(O)/libcmt.a
+	@mkdir -p $(@D)
+	$(CC) -fsanitize=fuzzer -o $@ $^ $(CMT_LIBS)
+
 $(O)/tests/%: tests/unit/%.c $(O)/libcmt.a $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CMT_CFLAGS) -Wno-unused-parameter -o $@ $< $(O)/libcmt.a \
@@ -63,12 +79,27 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory test
 
-test: all $(UNIT_BINS)
+test: all $(UNIT_BINS) $(FUZZ_CHECK)
 	@sh scripts/run-tests.sh $(O)
 
 asan: deps
 	@$(MAKE) --no-print-directory O=build-asan CFLAGS="-O1 -g" \
 		SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
+
+# clang and libFuzzer only for this target, so make check stays small.
+fuzz:
+	@CMT_EXTRA_PKGS="clang libclang-rt-14-dev" sh scripts/deps.sh
+	@$(MAKE) --no-print-directory O=build-fuzz CC=clang CFLAGS="-O1 -g" \
+		SANFLAGS="$(FUZZ_SAN)" fuzzers
+	@sh scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+fuzzers: $(FUZZ_NAMES:%=$(O)/fuzzers/fuzz_%)
+
+valgrind: deps
+	@$(MAKE) --no-print-directory O=build-vg CFLAGS="-O1 -g" test-bins
+	@sh scripts/valgrind-bats.sh build-vg
+
+test-bins: all $(UNIT_BINS) $(FUZZ_CHECK)
 
 bench: deps
 	@$(MAKE) --no-print-directory all
@@ -100,7 +131,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-vg
 
-.PHONY: all deps check test asan bench demo demo-live model install uninstall clean
+.PHONY: all deps check test test-bins asan fuzz fuzzers valgrind bench demo demo-live model install uninstall clean
 .SUFFIXES:

@@ -1,0 +1,87 @@
+/* Fuzz target: feature-vector and prediction lines, NDJSON and CSV, fed as
+ * a stream of lines through one decoder (the first byte picks the format).
+ * A decoded vector must have the shape cmt_fvec.h promises, with every
+ * slice inside the line or the decoder's header copy. */
+#include <math.h>
+#include <string.h>
+
+#include "cmt_fvec.h"
+#include "fuzz.h"
+
+static int
+inside(struct cmt_slice s, const char *lo, size_t n)
+{
+	return s.s >= lo && s.s + s.len <= lo + n;
+}
+
+static int
+in_line_or_header(struct cmt_slice s, const char *line, size_t len,
+	const struct cmt_fvec_decoder *d)
+{
+	return inside(s, line, len) ||
+		inside(s, d->header, sizeof d->header);
+}
+
+static void
+check_fvec(const struct cmt_fvec *v, const char *line, size_t len,
+	const struct cmt_fvec_decoder *d)
+{
+	int nnull = 0;
+
+	FUZZ_CHECK(isfinite(v->px) && v->px > 0);
+	FUZZ_CHECK(v->t >= 0);
+	FUZZ_CHECK(strnlen(v->sym, CMT_SYM_MAX) > 0 &&
+		strnlen(v->sym, CMT_SYM_MAX) < CMT_SYM_MAX);
+	FUZZ_CHECK(in_line_or_header(v->fs, line, len, d));
+	for (int i = 0; i < CMT_FEAT_N; i++) {
+		FUZZ_CHECK(in_line_or_header(v->name[i], line, len, d));
+		if (isnan(v->x[i]))
+			nnull++;
+		else
+			FUZZ_CHECK(isfinite(v->x[i]));
+	}
+	FUZZ_CHECK(nnull == v->nnull);
+	FUZZ_CHECK(!v->has_y || v->y == 1 || v->y == 0 || v->y == -1);
+	FUZZ_CHECK(!v->has_p || (v->p_up >= 0 && v->p_up <= 1));
+	if (v->has_p && v->model.s)
+		FUZZ_CHECK(in_line_or_header(v->model, line, len, d));
+	if (d->format == CMT_FVEC_JSON)
+		FUZZ_CHECK(v->close < len && line[v->close] == '}');
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const enum cmt_fvec_format fmt[] = {
+		CMT_FVEC_AUTO, CMT_FVEC_JSON, CMT_FVEC_CSV
+	};
+	static struct cmt_fvec_decoder d;
+	struct cmt_fvec v;
+	char err[CMT_ERRLEN];
+	const uint8_t *p, *nl, *end = data + size;
+
+	if (size < 1)
+		return 0;
+	cmt_fvec_decoder_init(&d, fmt[data[0] % 3]);
+	for (p = data + 1; p < end; p = nl + 1) {
+		char *line;
+		size_t len;
+		enum cmt_err e;
+
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			nl = end;
+		len = (size_t)(nl - p);
+		line = fuzz_strdup(p, len);
+		err[0] = '\0';
+		memset(&v, 0, sizeof v);
+		e = cmt_fvec_decode(&d, line, len, &v, err);
+		if (e == CMT_OK)
+			check_fvec(&v, line, len, &d);
+		else if (e != CMT_ESKIP)
+			FUZZ_CHECK(err[0] != '\0' &&
+				strnlen(err, CMT_ERRLEN) < CMT_ERRLEN);
+		free(line);
+	}
+	return 0;
+}

@@ -1,0 +1,75 @@
+/* Fuzz target: tick lines, NDJSON and CSV.  The input is a stream of lines
+ * fed through one decoder (so a CSV header sets up the rows after it); the
+ * first byte picks the format.  A decoded tick must satisfy the contract of
+ * cmt_tick.h and survive a format/parse round trip. */
+#include <math.h>
+#include <string.h>
+
+#include "cmt_tick.h"
+#include "fuzz.h"
+
+static void
+check_tick(const struct cmt_tick *tk)
+{
+	struct cmt_tick back;
+	char line[CMT_TICK_LINE_MAX], err[CMT_ERRLEN];
+	size_t n;
+	int len;
+
+	FUZZ_CHECK(tk->t >= 0 && tk->t < (int64_t)1 << 53);
+	FUZZ_CHECK(isfinite(tk->px) && tk->px > 0);
+	FUZZ_CHECK(!tk->has_vol || (isfinite(tk->vol) && tk->vol >= 0));
+	n = strnlen(tk->sym, CMT_SYM_MAX);
+	FUZZ_CHECK(n > 0 && n < CMT_SYM_MAX);
+	for (size_t i = 0; i < n; i++)
+		FUZZ_CHECK((tk->sym[i] >= 'A' && tk->sym[i] <= 'Z') ||
+			(tk->sym[i] >= '0' && tk->sym[i] <= '9') ||
+			tk->sym[i] == '-');
+	FUZZ_CHECK(strnlen(tk->src, CMT_SRC_MAX) < CMT_SRC_MAX);
+	len = cmt_tick_format_json(tk, line);
+	FUZZ_CHECK(len > 0 && len < CMT_TICK_LINE_MAX);
+	FUZZ_CHECK(line[len - 1] == '\n');
+	FUZZ_CHECK(cmt_tick_parse_json(line, (size_t)len - 1, &back, err) ==
+		CMT_OK);
+	FUZZ_CHECK(back.t == tk->t && strcmp(back.sym, tk->sym) == 0);
+	FUZZ_CHECK(strcmp(back.src, tk->src) == 0);
+	FUZZ_CHECK(back.has_vol == tk->has_vol);
+	/* 15 significant digits: equal to 1e-14 relative */
+	FUZZ_CHECK(fabs(back.px - tk->px) <= tk->px * 1e-14);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const enum cmt_tick_format fmt[] = {
+		CMT_TICK_AUTO, CMT_TICK_JSON, CMT_TICK_CSV
+	};
+	struct cmt_tick_decoder d;
+	struct cmt_tick tk;
+	char err[CMT_ERRLEN];
+	const uint8_t *p, *nl, *end = data + size;
+
+	if (size < 1)
+		return 0;
+	cmt_tick_decoder_init(&d, fmt[data[0] % 3]);
+	for (p = data + 1; p < end; p = nl + 1) {
+		char *line;
+		size_t len;
+		enum cmt_err e;
+
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			nl = end;
+		len = (size_t)(nl - p);
+		line = fuzz_strdup(p, len);
+		err[0] = '\0';
+		e = cmt_tick_decode(&d, line, len, &tk, err);
+		if (e == CMT_OK)
+			check_tick(&tk);
+		else if (e != CMT_ESKIP)
+			FUZZ_CHECK(err[0] != '\0' &&
+				strnlen(err, CMT_ERRLEN) < CMT_ERRLEN);
+		free(line);
+	}
+	return 0;
+}
