@@ -247,11 +247,13 @@ parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 			break;
 		p = comma + 1;
 	}
-	d->ncols = col;
+	/* A rejected header must not leave a column map behind: rows read
+	 * against it would index past the CMT_FEAT_N features. */
 	if (nfeat != CMT_FEAT_N)
 		return cmt_errf(err, CMT_EMISMATCH,
 			"CSV header has %d feature columns, expected %d", nfeat,
 			CMT_FEAT_N);
+	d->ncols = col;
 	d->format = CMT_FVEC_CSV;
 	return CMT_ESKIP;
 }
