@@ -394,24 +394,25 @@ long
 cmt_json_unescape(const struct cmt_jval *v, char *buf, size_t cap)
 {
 	const char *p = v->raw, *end = v->raw + v->len;
-	size_t n = 0;
+	size_t n = 0, k;
 	unsigned cp, lo;
-	char c;
+	char c, u[4];
 
+	/* Each step decodes one character into u, so the fit check is exact:
+	 * a string that decodes to cap-1 bytes fits. */
 	while (p < end) {
-		if (n + 5 > cap)
-			return -1;
+		k = 0;
 		if (*p != '\\') {
-			buf[n++] = *p++;
-			continue;
+			u[k++] = *p++;
+			goto put;
 		}
 		p++;
 		switch ((c = *p++)) {
-		case 'b': buf[n++] = '\b'; break;
-		case 'f': buf[n++] = '\f'; break;
-		case 'n': buf[n++] = '\n'; break;
-		case 'r': buf[n++] = '\r'; break;
-		case 't': buf[n++] = '\t'; break;
+		case 'b': u[k++] = '\b'; break;
+		case 'f': u[k++] = '\f'; break;
+		case 'n': u[k++] = '\n'; break;
+		case 'r': u[k++] = '\r'; break;
+		case 't': u[k++] = '\t'; break;
 		case 'u':
 			cp = (unsigned)(hexval(p[0]) << 12 | hexval(p[1]) << 8 |
 			    hexval(p[2]) << 4 | hexval(p[3]));
@@ -428,23 +429,28 @@ cmt_json_unescape(const struct cmt_jval *v, char *buf, size_t cap)
 			if (cp >= 0xd800 && cp <= 0xdfff)
 				cp = 0xfffd; /* lone surrogate: not representable */
 			if (cp < 0x80) {
-				buf[n++] = (char)cp;
+				u[k++] = (char)cp;
 			} else if (cp < 0x800) {
-				buf[n++] = (char)(0xc0 | cp >> 6);
-				buf[n++] = (char)(0x80 | (cp & 0x3f));
+				u[k++] = (char)(0xc0 | cp >> 6);
+				u[k++] = (char)(0x80 | (cp & 0x3f));
 			} else if (cp < 0x10000) {
-				buf[n++] = (char)(0xe0 | cp >> 12);
-				buf[n++] = (char)(0x80 | (cp >> 6 & 0x3f));
-				buf[n++] = (char)(0x80 | (cp & 0x3f));
+				u[k++] = (char)(0xe0 | cp >> 12);
+				u[k++] = (char)(0x80 | (cp >> 6 & 0x3f));
+				u[k++] = (char)(0x80 | (cp & 0x3f));
 			} else {
-				buf[n++] = (char)(0xf0 | cp >> 18);
-				buf[n++] = (char)(0x80 | (cp >> 12 & 0x3f));
-				buf[n++] = (char)(0x80 | (cp >> 6 & 0x3f));
-				buf[n++] = (char)(0x80 | (cp & 0x3f));
+				u[k++] = (char)(0xf0 | cp >> 18);
+				u[k++] = (char)(0x80 | (cp >> 12 & 0x3f));
+				u[k++] = (char)(0x80 | (cp >> 6 & 0x3f));
+				u[k++] = (char)(0x80 | (cp & 0x3f));
 			}
 			break;
-		default: buf[n++] = c; break;
+		default: u[k++] = c; break;
 		}
+put:
+		if (n + k >= cap)
+			return -1;
+		memcpy(buf + n, u, k);
+		n += k;
 	}
 	if (n >= cap)
 		return -1;
