@@ -4,6 +4,8 @@
 #include "cmt_fvec.h"
 #include "cmt_json.h"
 
+#define MAX_T 9007199254740992.0 /* 2^53, as for ticks: exact, fits int64 */
+
 enum col { COL_T, COL_SYM, COL_PX, COL_FS, COL_WARMUP, COL_Y, COL_P,
 	COL_MODEL, COL_FEATURE, COL_OTHER };
 
@@ -141,7 +143,8 @@ decode_json(const char *line, size_t len, struct cmt_fvec *v, char *err)
 		seen |= bit;
 		switch (bit) {
 		case 1:
-			if (x.type != CMT_JNUMBER || !x.integral || x.num < 0)
+			if (x.type != CMT_JNUMBER || !x.integral || x.num < 0 ||
+			    x.num >= MAX_T)
 				return cmt_errf(err, CMT_ETYPE,
 					"\"t\" is not whole milliseconds");
 			v->t = (int64_t)x.num;
@@ -290,7 +293,7 @@ decode_csv(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 		case COL_T:
 			if ((e = csv_num(p, n, "t", &x, &integral, err)))
 				return e;
-			if (!integral || x < 0)
+			if (!integral || x < 0 || x >= MAX_T)
 				return cmt_errf(err, CMT_EVALUE,
 					"t is not whole milliseconds");
 			v->t = (int64_t)x;
