@@ -987,15 +987,22 @@ read_input(struct cmt_sse *s, char *err)
 			return cmt_errf(err, CMT_EIO, "read error: %s",
 				strerror(errno));
 		}
-		if (ln.too_long || ln.has_nul) {
+		/* A CR inside a line would end the data: field at the client
+		 * (EventSource splits on CR too) and let the rest of the line
+		 * pose as id: or event: fields. */
+		if (ln.too_long || ln.has_nul ||
+		    memchr(ln.s, '\r', ln.len)) {
 			s->st.lines_skipped++;
 			if (ln.too_long)
 				snprintf(why, sizeof why,
 					"longer than %zu bytes, skipped",
 					s->o.max_line);
-			else
+			else if (ln.has_nul)
 				snprintf(why, sizeof why,
 					"contains a NUL byte, skipped");
+			else
+				snprintf(why, sizeof why,
+					"contains a CR, skipped");
 			if (s->o.on_skip)
 				s->o.on_skip(s->o.ctx, ln.no, why);
 			continue;
