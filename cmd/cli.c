@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,16 @@
 
 volatile sig_atomic_t cmt_stop;
 const char *cmt_progname = "cmt";
+
+/* The -o file: bytes buffered, bytes in the file (size) and the offset
+ * just past its last newline (whole), to cut back to on failure. */
+static struct {
+	int fd;
+	const char *path;
+	size_t len;
+	off_t size, whole;
+	char buf[1 << 16];
+} out = { .fd = -1 };
 
 static void
 on_signal(int sig)
@@ -32,6 +43,9 @@ cmt_cli_init(const char *argv0)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A file size limit is a write error we report (EFBIG), not death
+	 * with half a line written. */
+	signal(SIGXFSZ, SIG_IGN);
 	if (isatty(STDOUT_FILENO) ||
 	    (fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode)))
 		setvbuf(stdout, NULL, _IOLBF, 0);
@@ -100,9 +114,119 @@ cmt_print_version(void)
 	exit(cmt_finish(CMT_EXIT_OK));
 }
 
+static const char *
+last_newline(const char *p, size_t n)
+{
+	while (n > 0)
+		if (p[--n] == '\n')
+			return p + n;
+	return NULL;
+}
+
+/* Write out.buf[0..n) to the -o file; on failure cut the file back to its
+ * last complete line, report and exit 1. */
+static void
+out_write(size_t n)
+{
+	const char *p = out.buf, *nl;
+	size_t left = n;
+	ssize_t w;
+
+	while (left > 0) {
+		w = write(out.fd, p, left);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int saved = w < 0 ? errno : ENOSPC;
+
+			if (ftruncate(out.fd, out.whole) == 0)
+				out.size = out.whole;
+			out.len = 0;
+			errno = saved;
+			cmt_warn("%s: write error:", out.path);
+			exit(CMT_EXIT_FAIL);
+		}
+		p += w;
+		left -= (size_t)w;
+	}
+	if ((nl = last_newline(out.buf, n)) != NULL)
+		out.whole = out.size + (nl - out.buf) + 1;
+	out.size += (off_t)n;
+	memmove(out.buf, out.buf + n, out.len - n);
+	out.len -= n;
+}
+
+/* Write the buffer up to its last newline (all of it when it holds no
+ * newline: a line longer than the buffer goes out in pieces). */
+static void
+out_lines(void)
+{
+	const char *nl = last_newline(out.buf, out.len);
+
+	out_write(nl ? (size_t)(nl - out.buf) + 1 : out.len);
+}
+
+/* Flush whole lines, drop any partial tail, fsync and close; 0 or -1. */
+static int
+out_close(void)
+{
+	int rc = 0;
+
+	if (out.fd < 0)
+		return 0;
+	if (out.len > 0)
+		out_lines();
+	if (out.size != out.whole && ftruncate(out.fd, out.whole) != 0)
+		rc = -1;
+	if (fsync(out.fd) != 0 && errno != EINVAL && errno != EROFS)
+		rc = -1;
+	if (close(out.fd) != 0)
+		rc = -1;
+	out.fd = -1;
+	return rc;
+}
+
+/* On exit through cmt_die or exit(): whole lines still reach the file. */
+static void
+out_atexit(void)
+{
+	if (out.fd >= 0 && out_close() != 0) {
+		cmt_warn("%s: write error:", out.path);
+		_exit(CMT_EXIT_FAIL);
+	}
+}
+
+void
+cmt_output(const char *path)
+{
+	if (out.fd >= 0)
+		cmt_usage_error("-o given twice");
+	out.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (out.fd < 0)
+		cmt_die(CMT_EXIT_FAIL, "%s:", path);
+	out.path = path;
+	atexit(out_atexit);
+}
+
 void
 cmt_out(const char *buf, size_t n)
 {
+	if (out.fd >= 0) {
+		if (n > sizeof out.buf - out.len && out.len > 0)
+			out_lines();
+		while (n > sizeof out.buf - out.len) {
+			size_t k = sizeof out.buf - out.len;
+
+			memcpy(out.buf + out.len, buf, k);
+			out.len += k;
+			buf += k;
+			n -= k;
+			out_lines();
+		}
+		memcpy(out.buf + out.len, buf, n);
+		out.len += n;
+		return;
+	}
 	/* fwrite can report success when flushing older data failed. */
 	if (fwrite_unlocked(buf, 1, n, stdout) != n ||
 	    ferror_unlocked(stdout)) {
@@ -111,9 +235,27 @@ cmt_out(const char *buf, size_t n)
 	}
 }
 
+void
+cmt_flush(void)
+{
+	if (out.fd >= 0) {
+		if (out.len > 0)
+			out_lines();
+		return;
+	}
+	if (fflush(stdout) != 0) {
+		cmt_warn("write error:");
+		exit(CMT_EXIT_FAIL);
+	}
+}
+
 int
 cmt_finish(int status)
 {
+	if (out.fd >= 0 && out_close() != 0) {
+		cmt_warn("%s: write error:", out.path);
+		status = CMT_EXIT_FAIL;
+	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (errno == 0)
 			errno = EIO;

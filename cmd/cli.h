@@ -15,9 +15,10 @@ extern volatile sig_atomic_t cmt_stop;
 extern const char *cmt_progname;
 
 /* Name the program, install signal handlers (SIGINT/SIGTERM set cmt_stop
- * and interrupt blocking reads; SIGPIPE is ignored so a closed pipe is a
- * write error we report), and make stdout line-buffered when it is a pipe
- * or terminal, block-buffered otherwise. */
+ * and interrupt blocking reads; SIGPIPE and SIGXFSZ are ignored so a
+ * closed pipe or a file size limit is a write error we report), and make
+ * stdout line-buffered when it is a pipe or terminal, block-buffered
+ * otherwise. */
 void cmt_cli_init(const char *argv0);
 
 /* "prog: message"; a format ending in ':' appends strerror(errno). */
@@ -39,8 +40,22 @@ _Noreturn void cmt_print_version(void);
  * closed pipe or a full disk stops the tool instead of truncating. */
 void cmt_out(const char *buf, size_t n);
 
-/* Flush stdout and check for errors; returns the exit status to use
- * (status if the flush worked, 1 otherwise, with a message). */
+/* -o FILE: send what cmt_out writes to FILE (created or truncated, like a
+ * shell redirection) instead of stdout.  The file only ever receives whole
+ * lines: the buffer is written up to its last newline, and on a write
+ * error (full disk, closed FIFO) the file is cut back to its last complete
+ * line before the tool reports the error and exits 1.  On exit the file is
+ * flushed, cut after its last newline, fsync'ed and closed; so SIGINT,
+ * SIGTERM or SIGPIPE never leave a partial line in it. */
+void cmt_output(const char *path);
+
+/* Write out what cmt_out buffered (whole lines for -o), before a tool
+ * waits on a timer or its input; exits 1 on a write error. */
+void cmt_flush(void);
+
+/* Flush stdout (or the -o file, then fsync and close it) and check for
+ * errors; returns the exit status to use (status if the flush worked, 1
+ * otherwise, with a message). */
 int cmt_finish(int status);
 
 #endif

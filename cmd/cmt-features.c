@@ -44,6 +44,7 @@ usage(void)
 	"      --emit-warmup      also emit vectors during warm-up, flagged\n"
 	"      --csv              write CSV (header + rows) instead of NDJSON\n"
 	"      --max-symbols N    distinct symbols tracked at most (1024)\n"
+	"  -o, --output FILE      write to FILE (whole lines only) not stdout\n"
 	"  -q, --quiet            no summary line on exit\n"
 	"  -h, --help             this text\n"
 	"      --version          print the version\n", cmt_progname);
@@ -164,6 +165,7 @@ main(int argc, char **argv)
 		{ "csv", no_argument, NULL, 'C' },
 		{ "max-symbols", required_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -183,7 +185,7 @@ main(int argc, char **argv)
 	cmt_fs_defaults(fs);
 	o.max_gap_ms = -1;
 	o.max_symbols = 1024;
-	while ((c = getopt_long(argc, argv, "s:w:f:m:g:l:qh", longopts,
+	while ((c = getopt_long(argc, argv, "s:w:f:m:g:l:o:qh", longopts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -246,6 +248,7 @@ main(int argc, char **argv)
 			o.max_symbols = (int)ll;
 			break;
 		case 'q': quiet = 1; break;
+		case 'o': cmt_output(optarg); break;
 		case 'h': usage();
 		case 'V': cmt_print_version();
 		default: cmt_usage_hint();

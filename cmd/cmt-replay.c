@@ -22,6 +22,7 @@ usage(void)
 "  -t, --to T         stop at ticks at or after T\n"
 "  -w, --warmup D     write the first D of ticks without pacing\n"
 "                     (to warm up indicators downstream)\n"
+"  -o, --output FILE  write to FILE (whole lines only) not stdout\n"
 "  -h, --help         show this help and exit\n"
 "      --version      show the version and exit\n",
 		cmt_progname);
@@ -61,6 +62,7 @@ main(int argc, char **argv)
 		{ "from", required_argument, NULL, 'f' },
 		{ "to", required_argument, NULL, 't' },
 		{ "warmup", required_argument, NULL, 'w' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -81,7 +83,7 @@ main(int argc, char **argv)
 	 * so each tick still leaves when it is due, and --speed max is not
 	 * one write per line. */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	while ((c = getopt_long(argc, argv, "s:f:t:w:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:f:t:w:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': speed = parse_speed(optarg); break;
 		case 'f': from = parse_time("--from", optarg); break;
@@ -90,6 +92,7 @@ main(int argc, char **argv)
 			if (cmt_parse_duration_ms(optarg, &warmup, err))
 				cmt_usage_error("--warmup: %s", err);
 			break;
+		case 'o': cmt_output(optarg); break;
 		case 'h': usage(); break;
 		case 'V': cmt_print_version(); break;
 		default: cmt_usage_error("unknown option");
@@ -123,7 +126,7 @@ main(int argc, char **argv)
 			continue;
 		}
 		if (cmt_replay_delay(&pacer, rec.t) > 0) {
-			fflush(stdout);
+			cmt_flush();
 			while (cmt_replay_wait(&pacer, rec.t) < 0 && !cmt_stop)
 				;
 			if (cmt_stop)

@@ -1,0 +1,138 @@
+#!/usr/bin/env bats
+# Fault injection for the stream writers: a full disk (/dev/full, a file
+# size limit), a closed pipe, and SIGTERM/SIGPIPE in the middle of a stream
+# written with -o.  Every failure is a message and exit 1, never a silent
+# truncation; a file written with -o only ever holds whole lines.
+load helper
+
+local_setup() {
+	cmt-sim -n 20000 --seed 7 >"$TMP/ticks"
+}
+
+# whole_prefix OUT SRC: OUT is non-empty, ends in a newline and is a prefix
+# of SRC.
+whole_prefix() {
+	local n
+	n=$(stat -c %s "$1")
+	[ "$n" -gt 0 ]
+	[ "$(tail -c 1 "$1" | od -An -c | tr -d ' ')" = '\n' ]
+	head -c "$n" "$2" | cmp - "$1"
+}
+
+@test "a full disk (/dev/full) is a write error and exit 1 for every stream writer" {
+	run sh -c 'cmt-sim -n 100000 >/dev/full'
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"write error: No space left on device"* ]]
+	run sh -c 'cmt-replay --speed max "$1" >/dev/full' _ "$TMP/ticks"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"write error: No space left on device"* ]]
+	run sh -c 'cmt-features --emit-warmup -q "$1" >/dev/full' _ "$TMP/ticks"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"write error: No space left on device"* ]]
+	run sh -c 'cmt-backtest "$1" >/dev/full' _ \
+		"$ROOT/tests/cli/data/tiny-predictions.ndjson"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"write error"* ]]
+}
+
+@test "-o /dev/full is a write error naming the file, exit 1" {
+	run cmt-replay --speed max -o /dev/full "$TMP/ticks"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"/dev/full: write error: No space left on device"* ]]
+	run cmt-features --emit-warmup -q -o /dev/full "$TMP/ticks"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"/dev/full: write error: No space left on device"* ]]
+}
+
+@test "a closed pipe stops the writer with a message and exit 1" {
+	run bash -c 'cmt-sim -n 1000000 | head -n 1 >/dev/null;
+		echo "status ${PIPESTATUS[0]}"'
+	[[ "$output" == *"write error: Broken pipe"* ]]
+	[[ "$output" == *"status 1"* ]]
+	run bash -c 'cmt-replay --speed max "$1" | head -n 1 >/dev/null;
+		echo "status ${PIPESTATUS[0]}"' _ "$TMP/ticks"
+	[[ "$output" == *"write error: Broken pipe"* ]]
+	[[ "$output" == *"status 1"* ]]
+	run bash -c 'cmt-features --emit-warmup -q "$1" | head -n 1 >/dev/null;
+		echo "status ${PIPESTATUS[0]}"' _ "$TMP/ticks"
+	[[ "$output" == *"write error: Broken pipe"* ]]
+	[[ "$output" == *"status 1"* ]]
+}
+
+@test "-o under a file size limit: exit 1 and the file is cut back to whole lines" {
+	run bash -c 'ulimit -f 100; cmt-replay --speed max -o "$1" "$2"' _ \
+		"$TMP/out" "$TMP/ticks"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$TMP/out: write error: File too large"* ]]
+	[ "$(stat -c %s "$TMP/out")" -le 102400 ]
+	whole_prefix "$TMP/out" "$TMP/ticks"
+	cmt-features --emit-warmup -q "$TMP/ticks" >"$TMP/all"
+	run bash -c 'ulimit -f 100; cmt-features --emit-warmup -q -o "$1" "$2"' \
+		_ "$TMP/out2" "$TMP/ticks"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"File too large"* ]]
+	whole_prefix "$TMP/out2" "$TMP/all"
+}
+
+@test "without -o a file size limit is still a reported error, not SIGXFSZ" {
+	run bash -c 'ulimit -f 100; cmt-replay --speed max "$1" >"$2"' _ \
+		"$TMP/ticks" "$TMP/out"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"write error: File too large"* ]]
+}
+
+@test "SIGTERM mid-stream: exit 0 and the -o file holds whole lines" {
+	# 20 ticks a second: the stream is cut while a tick is pending
+	cmt-replay --speed 20 -o "$TMP/out" "$TMP/ticks" 2>"$TMP/err" &
+	pid=$!
+	sleep 0.6
+	kill -TERM "$pid"
+	st=0
+	wait "$pid" || st=$?
+	[ "$st" -eq 0 ]
+	whole_prefix "$TMP/out" "$TMP/ticks"
+	[ "$(wc -l <"$TMP/out")" -lt 20000 ]
+}
+
+@test "SIGTERM with input still arriving: cmt-features -o ends on a whole line" {
+	mkfifo "$TMP/in"
+	cmt-features --emit-warmup -q -o "$TMP/out" <"$TMP/in" 2>"$TMP/err" &
+	pid=$!
+	exec 5>"$TMP/in"
+	head -n 5000 "$TMP/ticks" >&5
+	# half a tick line: the tool must not emit anything for it
+	printf '{"t":1704067200000,"sym":"BTC' >&5
+	sleep 0.3
+	kill -TERM "$pid"
+	st=0
+	wait "$pid" || st=$?
+	exec 5>&-
+	[ "$st" -eq 0 ]
+	head -n 5000 "$TMP/ticks" | cmt-features --emit-warmup -q >"$TMP/all"
+	whole_prefix "$TMP/out" "$TMP/all"
+}
+
+@test "SIGPIPE sent to a writer with -o is ignored: the file is complete" {
+	cmt-replay --speed 10000 -o "$TMP/out" "$TMP/ticks" &
+	pid=$!
+	sleep 0.3
+	kill -PIPE "$pid" || true
+	st=0
+	wait "$pid" || st=$?
+	[ "$st" -eq 0 ]
+	cmp "$TMP/out" "$TMP/ticks"
+}
+
+@test "-o to a FIFO whose reader leaves: write error, exit 1" {
+	mkfifo "$TMP/fifo"
+	head -c 1000 "$TMP/fifo" >/dev/null &
+	run cmt-replay --speed max -o "$TMP/fifo" "$TMP/ticks"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"write error: Broken pipe"* ]]
+}
+
+@test "-o names a file that cannot be created: exit 1 before reading" {
+	run cmt-features -o "$TMP/no/such/dir/out" "$TMP/ticks"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$TMP/no/such/dir/out: No such file or directory"* ]]
+}
