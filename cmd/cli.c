@@ -87,6 +87,13 @@ cmt_usage_error(const char *fmt, ...)
 }
 
 void
+cmt_usage_hint(void)
+{
+	fprintf(stderr, "Try '%s --help' for more information.\n", cmt_progname);
+	exit(CMT_EXIT_USAGE);
+}
+
+void
 cmt_print_version(void)
 {
 	printf("%s (cmt) %s\n", cmt_progname, CMT_VERSION);

@@ -29,6 +29,9 @@ _Noreturn void cmt_die(int status, const char *fmt, ...)
 _Noreturn void cmt_usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
+/* After getopt has printed its own complaint: the hint line, exit 2. */
+_Noreturn void cmt_usage_hint(void);
+
 /* Print "prog (cmt) VERSION" to stdout and exit 0. */
 _Noreturn void cmt_print_version(void);
 

@@ -1,0 +1,316 @@
+/* cmt-features: ticks in, feature vectors out. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cmt_features.h"
+#include "cmt_line.h"
+#include "cmt_parse.h"
+
+enum { BAD_SYNTAX, BAD_FIELD, BAD_LONG, BAD_ORDER, BAD_LIMIT, BAD_KINDS };
+static const char *bad_name[] = { "malformed", "invalid field", "too long",
+	"out of order", "over symbol limit" };
+
+struct run {
+	const char *name;       /* input name for messages; NULL for stdin */
+	uint64_t lines, ticks, bad[BAD_KINDS];
+};
+
+_Noreturn static void
+usage(void)
+{
+	printf("usage: %s [options] [FILE...]\n"
+	"Read ticks (NDJSON or CSV) from FILEs or stdin; write one feature vector\n"
+	"per symbol per grid step.\n\n"
+	"  -s, --step D           grid step (1s)\n"
+	"  -w, --windows LIST     4 log-return windows (5s,15s,30s,60s)\n"
+	"      --vol-windows LIST 2 realised-volatility windows (30s,60s)\n"
+	"      --rsi N            RSI period (14)\n"
+	"      --macd F,S,G       MACD periods (12,26,9)\n"
+	"      --bb N,K           Bollinger period and width in sd (20,2)\n"
+	"      --mom N            momentum lag in steps (10)\n"
+	"      --vol-trend S,L    volume EMA periods in steps (5,20)\n"
+	"  -f, --feature-set ID   take all of the above from a feature-set id\n"
+	"  -m, --model FILE       take them from a model file (\"default\": the\n"
+	"                         shipped model)\n"
+	"  -g, --max-gap D        longest silence forward-filled (10 steps, at\n"
+	"                         least 5m); longer resets the symbol\n"
+	"  -l, --label H          add y: 1 if the price H later is higher, 0 if\n"
+	"                         lower, null if equal (output delayed by H)\n"
+	"      --emit-warmup      also emit vectors during warm-up, flagged\n"
+	"      --csv              write CSV (header + rows) instead of NDJSON\n"
+	"      --max-symbols N    distinct symbols tracked at most (1024)\n"
+	"  -q, --quiet            no summary line on exit\n"
+	"  -h, --help             this text\n"
+	"      --version          print the version\n", cmt_progname);
+	exit(cmt_finish(CMT_EXIT_OK));
+}
+
+static void
+emit(void *ctx, const char *line, size_t len)
+{
+	(void)ctx;
+	cmt_out(line, len);
+}
+
+static void
+notice(void *ctx, const char *msg)
+{
+	(void)ctx;
+	cmt_warn("%s", msg);
+}
+
+static int
+bad_kind(enum cmt_err e)
+{
+	switch (e) {
+	case CMT_ESYNTAX: return BAD_SYNTAX;
+	case CMT_ETOOLONG: return BAD_LONG;
+	case CMT_EORDER: return BAD_ORDER;
+	case CMT_ELIMIT: return BAD_LIMIT;
+	default: return BAD_FIELD;
+	}
+}
+
+static void
+bad_line(struct run *r, uint64_t no, enum cmt_err e, const char *why)
+{
+	r->bad[bad_kind(e)]++;
+	if (r->name)
+		cmt_warn("%s: line %llu: %s", r->name, (unsigned long long)no, why);
+	else
+		cmt_warn("line %llu: %s", (unsigned long long)no, why);
+}
+
+/* Feed one input to the engine; returns -1 on a read error. */
+static int
+feed(struct cmt_features *fe, int fd, struct run *r)
+{
+	struct cmt_linereader *lr = cmt_line_open(fd, 0);
+	struct cmt_tick_decoder dec;
+	struct cmt_line ln;
+	struct cmt_tick tk;
+	enum cmt_err e;
+	char err[CMT_ERRLEN];
+	int rc;
+
+	if (!lr)
+		cmt_die(CMT_EXIT_FAIL, "out of memory");
+	cmt_tick_decoder_init(&dec, CMT_TICK_AUTO);
+	while (!cmt_stop) {
+		if ((rc = cmt_line_next(lr, &ln)) == 0)
+			break;
+		if (rc < 0) {
+			if (errno == EINTR)
+				continue;
+			cmt_warn("%s: read error:", r->name ? r->name : "stdin");
+			cmt_line_close(lr);
+			return -1;
+		}
+		r->lines++;
+		if (ln.too_long) {
+			bad_line(r, ln.no, CMT_ETOOLONG, "line longer than 64 KiB");
+			continue;
+		}
+		if (ln.has_nul) {
+			bad_line(r, ln.no, CMT_ESYNTAX, "NUL byte in line");
+			continue;
+		}
+		e = cmt_tick_decode(&dec, ln.s, ln.len, &tk, err);
+		if (e == CMT_ESKIP)
+			continue;
+		if (e == CMT_OK)
+			e = cmt_features_push(fe, &tk, err);
+		if (e) {
+			bad_line(r, ln.no, e, err);
+			continue;
+		}
+		r->ticks++;
+	}
+	cmt_line_close(lr);
+	return 0;
+}
+
+static void
+parse_pair(const char *opt, const char *arg, int *a, int *b)
+{
+	char extra;
+
+	if (sscanf(arg, "%d,%d%c", a, b, &extra) != 2)
+		cmt_usage_error("%s: expected N,M, got '%s'", opt, arg);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "step", required_argument, NULL, 's' },
+		{ "windows", required_argument, NULL, 'w' },
+		{ "vol-windows", required_argument, NULL, 'v' },
+		{ "rsi", required_argument, NULL, 'R' },
+		{ "macd", required_argument, NULL, 'M' },
+		{ "bb", required_argument, NULL, 'B' },
+		{ "mom", required_argument, NULL, 'O' },
+		{ "vol-trend", required_argument, NULL, 'T' },
+		{ "feature-set", required_argument, NULL, 'f' },
+		{ "model", required_argument, NULL, 'm' },
+		{ "max-gap", required_argument, NULL, 'g' },
+		{ "label", required_argument, NULL, 'l' },
+		{ "emit-warmup", no_argument, NULL, 'W' },
+		{ "csv", no_argument, NULL, 'C' },
+		{ "max-symbols", required_argument, NULL, 'S' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cmt_features_options o;
+	struct cmt_feature_set *fs = &o.fs;
+	struct cmt_features_stats st;
+	struct cmt_features *fe;
+	struct run r;
+	char err[CMT_ERRLEN], hdr[1024], extra;
+	const char *fs_id = NULL, *model = NULL;
+	long long ll;
+	int c, n, quiet = 0, status = CMT_EXIT_OK, i, fd, any_bad = 0;
+
+	cmt_cli_init(argv[0]);
+	memset(&o, 0, sizeof o);
+	cmt_fs_defaults(fs);
+	o.max_gap_ms = -1;
+	o.max_symbols = 1024;
+	while ((c = getopt_long(argc, argv, "s:w:f:m:g:l:qh", longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (cmt_parse_duration_ms(optarg, &fs->step_ms, err) ||
+			    fs->step_ms <= 0)
+				cmt_usage_error("--step: %s", fs->step_ms <= 0 ?
+					"must be > 0" : err);
+			break;
+		case 'w':
+			if (cmt_parse_duration_list(optarg, fs->ret_ms, 4, &n, err) ||
+			    n != 4)
+				cmt_usage_error("--windows: %s", n != 4 ?
+					"expected 4 durations" : err);
+			break;
+		case 'v':
+			if (cmt_parse_duration_list(optarg, fs->rv_ms, 2, &n, err) ||
+			    n != 2)
+				cmt_usage_error("--vol-windows: %s", n != 2 ?
+					"expected 2 durations" : err);
+			break;
+		case 'R':
+			if (cmt_parse_int(optarg, 2, 512, &ll, err))
+				cmt_usage_error("--rsi: %s", err);
+			fs->rsi_n = (int)ll;
+			break;
+		case 'M':
+			if (sscanf(optarg, "%d,%d,%d%c", &fs->macd_fast, &fs->macd_slow,
+			    &fs->macd_signal, &extra) != 3)
+				cmt_usage_error("--macd: expected F,S,G, got '%s'", optarg);
+			break;
+		case 'B':
+			if (sscanf(optarg, "%d,%lf%c", &fs->bb_n, &fs->bb_k,
+			    &extra) != 2)
+				cmt_usage_error("--bb: expected N,K, got '%s'", optarg);
+			break;
+		case 'O':
+			if (cmt_parse_int(optarg, 1, 100000, &ll, err))
+				cmt_usage_error("--mom: %s", err);
+			fs->mom_n = (int)ll;
+			break;
+		case 'T': parse_pair("--vol-trend", optarg, &fs->vt_short,
+			&fs->vt_long); break;
+		case 'f': fs_id = optarg; break;
+		case 'm': model = optarg; break;
+		case 'g':
+			if (cmt_parse_duration_ms(optarg, &o.max_gap_ms, err))
+				cmt_usage_error("--max-gap: %s", err);
+			break;
+		case 'l':
+			if (cmt_parse_duration_ms(optarg, &o.label_ms, err) ||
+			    o.label_ms <= 0)
+				cmt_usage_error("--label: %s", o.label_ms <= 0 ?
+					"must be > 0" : err);
+			break;
+		case 'W': o.emit_warmup = 1; break;
+		case 'C': o.csv = 1; break;
+		case 'S':
+			if (cmt_parse_int(optarg, 1, 1000000, &ll, err))
+				cmt_usage_error("--max-symbols: %s", err);
+			o.max_symbols = (int)ll;
+			break;
+		case 'q': quiet = 1; break;
+		case 'h': usage();
+		case 'V': cmt_print_version();
+		default: cmt_usage_hint();
+		}
+	}
+	if (fs_id && model)
+		cmt_usage_error("--feature-set and --model are exclusive");
+	if (model)
+		cmt_usage_error("--model: not available in this build");
+	if (fs_id && cmt_fs_parse_id(fs_id, fs, err))
+		cmt_usage_error("--feature-set: %s", err);
+	if (cmt_fs_check(fs, err))
+		cmt_usage_error("%s", err);
+	if (o.max_gap_ms < 0)
+		o.max_gap_ms = fs->step_ms * 10 > 300000 ? fs->step_ms * 10 : 300000;
+	if (!(fe = cmt_features_new(&o, emit, notice, NULL, err)))
+		cmt_usage_error("%s", err);
+	if (o.csv)
+		cmt_out(hdr, cmt_features_csv_header(fe, hdr, sizeof hdr));
+
+	memset(&r, 0, sizeof r);
+	for (i = optind; i < argc || i == optind; i++) {
+		if (i >= argc || strcmp(argv[i], "-") == 0) {
+			r.name = i >= argc ? NULL : "stdin";
+			fd = STDIN_FILENO;
+		} else if ((fd = open(argv[i], O_RDONLY)) < 0) {
+			cmt_warn("%s:", argv[i]);
+			status = CMT_EXIT_FAIL;
+			continue;
+		} else {
+			r.name = argv[i];
+		}
+		if (feed(fe, fd, &r) < 0)
+			status = CMT_EXIT_FAIL;
+		if (fd != STDIN_FILENO)
+			close(fd);
+		if (cmt_stop || i >= argc)
+			break;
+	}
+	cmt_features_finish(fe);
+	cmt_features_stats(fe, &st);
+	status = cmt_finish(status);
+	if (!quiet) {
+		char buf[512];
+		int len = snprintf(buf, sizeof buf, "%llu lines, %llu ticks, "
+			"%llu vectors, %d symbols", (unsigned long long)r.lines,
+			(unsigned long long)r.ticks, (unsigned long long)st.vectors,
+			st.symbols);
+		for (n = 0; n < BAD_KINDS; n++)
+			if (r.bad[n]) {
+				len += snprintf(buf + len, sizeof buf - (size_t)len,
+					", %llu %s", (unsigned long long)r.bad[n],
+					bad_name[n]);
+				any_bad = 1;
+			}
+		if (st.gap_resets)
+			len += snprintf(buf + len, sizeof buf - (size_t)len,
+				", %llu gap resets", (unsigned long long)st.gap_resets);
+		if (st.unlabelled)
+			snprintf(buf + len, sizeof buf - (size_t)len,
+				", %llu vectors without a label dropped",
+				(unsigned long long)st.unlabelled);
+		cmt_warn("%s%s", buf, any_bad ? " (skipped lines reported above)" :
+			"");
+	}
+	cmt_features_free(fe);
+	return status;
+}

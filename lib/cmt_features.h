@@ -1,0 +1,96 @@
+/* Turning ticks into feature vectors.  Each symbol is resampled onto a
+ * grid of `step` (grid value = last price at or before the grid time,
+ * grid times are multiples of step since the epoch); gaps up to max_gap
+ * are forward-filled, longer ones reset that symbol.  At every grid point
+ * the 11 features are computed from that point and earlier ones only.
+ * With a label horizon H, each vector is held back until the grid point H
+ * later exists and is then emitted with y.  Memory per symbol is fixed at
+ * creation; the number of symbols is capped.  The engine owns its memory;
+ * output lines are handed to the caller's emit callback, one at a time. */
+#ifndef CMT_FEATURES_H
+#define CMT_FEATURES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cmt_err.h"
+#include "cmt_fvec.h"
+#include "cmt_tick.h"
+
+#define CMT_FS_ID_MAX 320
+#define CMT_FEAT_NAME_MAX 24
+
+struct cmt_feature_set {
+	int64_t step_ms;
+	int64_t ret_ms[4];        /* log-return windows */
+	int64_t rv_ms[2];         /* realised-volatility windows */
+	int rsi_n;
+	int macd_fast, macd_slow, macd_signal;
+	int bb_n;
+	double bb_k;
+	int mom_n;                /* momentum lag, in steps */
+	int vt_short, vt_long;    /* volume EMA periods, in steps */
+};
+
+/* step 1s; ret 5s,15s,30s,60s; rv 30s,60s; rsi 14; macd 12/26/9;
+ * bb 20/2; mom 10; vt 5/20. */
+void cmt_fs_defaults(struct cmt_feature_set *fs);
+enum cmt_err cmt_fs_check(const struct cmt_feature_set *fs, char *err);
+
+/* "cmt1;step=1m;ret=1m/5m/15m/1h;rv=30m/1h;rsi=14;macd=12/26/9;bb=20/2;
+ * mom=10;vt=5/20".  Format writes the canonical spelling (durations as
+ * cmt_format_duration spells them); ids are compared as strings, so parse
+ * any spelling and format it again to compare. */
+void cmt_fs_format_id(const struct cmt_feature_set *fs, char *buf);
+enum cmt_err cmt_fs_parse_id(const char *id, struct cmt_feature_set *fs,
+	char *err);
+
+/* ret_<w> x4, rv_<w> x2, rsi, macd_hist, bb_pctb, mom, vol_trend. */
+void cmt_fs_names(const struct cmt_feature_set *fs,
+	char names[CMT_FEAT_N][CMT_FEAT_NAME_MAX]);
+
+/* Grid steps before every feature can be defined (warm-up). */
+int cmt_fs_warmup_steps(const struct cmt_feature_set *fs);
+
+struct cmt_features_options {
+	struct cmt_feature_set fs;
+	int64_t max_gap_ms;       /* longer silences reset a symbol */
+	int64_t label_ms;         /* 0: no label */
+	int emit_warmup;
+	int csv;
+	int max_symbols;
+};
+
+struct cmt_features_stats {
+	uint64_t vectors;         /* lines emitted */
+	uint64_t gap_resets;
+	uint64_t unlabelled;      /* dropped: no grid point H later (gap, EOF) */
+	int symbols;
+};
+
+typedef void (*cmt_emit_fn)(void *ctx, const char *line, size_t len);
+typedef void (*cmt_notice_fn)(void *ctx, const char *msg);
+
+struct cmt_features;
+
+struct cmt_features *cmt_features_new(const struct cmt_features_options *o,
+	cmt_emit_fn emit, cmt_notice_fn notice, void *ctx, char *err);
+
+/* The CSV header line (with newline) for o->csv output. */
+size_t cmt_features_csv_header(const struct cmt_features *fe, char *buf,
+	size_t cap);
+
+/* Feed one tick.  CMT_EORDER for a timestamp not after the symbol's last
+ * one, CMT_ELIMIT when a new symbol would exceed max_symbols; the tick is
+ * then ignored and the stream can go on. */
+enum cmt_err cmt_features_push(struct cmt_features *fe,
+	const struct cmt_tick *tk, char *err);
+
+/* End of input: counts the vectors still waiting for their label. */
+void cmt_features_finish(struct cmt_features *fe);
+
+void cmt_features_stats(const struct cmt_features *fe,
+	struct cmt_features_stats *st);
+void cmt_features_free(struct cmt_features *fe);
+
+#endif

@@ -1,0 +1,614 @@
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmt_features.h"
+#include "cmt_indicators.h"
+#include "cmt_json.h"
+#include "cmt_parse.h"
+
+#define RV_RESUM_EVERY 4096  /* recompute running sums to stop drift */
+#define LINE_MAX_OUT 1024
+
+struct pending {
+	int64_t t;
+	double px;
+	double x[CMT_FEAT_N];
+	int warm;
+};
+
+struct symstate {
+	char sym[CMT_SYM_MAX];
+	int active;
+	int64_t last_t, next_g;
+	double last_px;
+	double step_vol;
+	int step_vol_ok;          /* every tick of this step carried volume */
+	long k;                   /* grid points since the last reset */
+	double *px, *lp;          /* grid prices and log prices, ring hist_n */
+	double *ret;              /* step log returns, ring rv_n */
+	double rv_sum[2], rv_sum2[2];
+	struct cmt_rsi rsi;
+	struct cmt_macd macd;
+	struct cmt_bbands bb;
+	struct cmt_ema vol_short, vol_long;
+	struct pending *pend;     /* ring of label_steps vectors */
+	int pend_head, pend_count;
+};
+
+struct cmt_features {
+	struct cmt_features_options o;
+	cmt_emit_fn emit;
+	cmt_notice_fn notice;
+	void *ctx;
+	int ret_steps[4], rv_steps[2], warmup, hist_n, rv_n, label_steps;
+	struct symstate **table;  /* open addressing, size table_n */
+	int table_n, nsym;
+	struct symstate *last;    /* one-entry cache: ticks come in runs */
+	char fs_id[CMT_FS_ID_MAX];
+	char names[CMT_FEAT_N][CMT_FEAT_NAME_MAX];
+	char key[CMT_FEAT_N][CMT_FEAT_NAME_MAX + 4]; /* "name": */
+	int key_len[CMT_FEAT_N];
+	char out[LINE_MAX_OUT];
+	struct cmt_features_stats st;
+};
+
+void
+cmt_fs_defaults(struct cmt_feature_set *fs)
+{
+	static const int64_t ret[4] = { 5000, 15000, 30000, 60000 };
+
+	memset(fs, 0, sizeof *fs);
+	fs->step_ms = 1000;
+	memcpy(fs->ret_ms, ret, sizeof ret);
+	fs->rv_ms[0] = 30000;
+	fs->rv_ms[1] = 60000;
+	fs->rsi_n = 14;
+	fs->macd_fast = 12;
+	fs->macd_slow = 26;
+	fs->macd_signal = 9;
+	fs->bb_n = 20;
+	fs->bb_k = 2;
+	fs->mom_n = 10;
+	fs->vt_short = 5;
+	fs->vt_long = 20;
+}
+
+static int
+steps_of(int64_t ms, int64_t step)
+{
+	return (int)(ms / step);
+}
+
+enum cmt_err
+cmt_fs_check(const struct cmt_feature_set *fs, char *err)
+{
+	char d[32];
+	int i;
+
+	if (fs->step_ms <= 0)
+		return cmt_errf(err, CMT_EVALUE, "step must be > 0");
+	for (i = 0; i < 6; i++) {
+		int64_t w = i < 4 ? fs->ret_ms[i] : fs->rv_ms[i - 4];
+
+		cmt_format_duration(w, d, sizeof d);
+		if (w <= 0 || w % fs->step_ms)
+			return cmt_errf(err, CMT_EVALUE,
+				"window %s is not a positive multiple of the step", d);
+		if (w / fs->step_ms > 100000)
+			return cmt_errf(err, CMT_ERANGE,
+				"window %s is more than 100000 steps", d);
+		if (i >= 4 && w / fs->step_ms < 2)
+			return cmt_errf(err, CMT_EVALUE,
+				"volatility window %s needs at least 2 steps", d);
+	}
+	if (fs->rsi_n < 2 || fs->rsi_n > CMT_IND_MAX_PERIOD ||
+	    fs->macd_fast < 2 || fs->macd_slow < 2 || fs->macd_signal < 1 ||
+	    fs->macd_fast > CMT_IND_MAX_PERIOD ||
+	    fs->macd_slow > CMT_IND_MAX_PERIOD ||
+	    fs->macd_signal > CMT_IND_MAX_PERIOD ||
+	    fs->bb_n < 2 || fs->bb_n > CMT_IND_MAX_PERIOD || !(fs->bb_k > 0) ||
+	    fs->mom_n < 1 || fs->mom_n > 100000 || fs->vt_short < 1 ||
+	    fs->vt_long < fs->vt_short || fs->vt_long > CMT_IND_MAX_PERIOD)
+		return cmt_errf(err, CMT_ERANGE,
+			"indicator period out of range (2..%d)", CMT_IND_MAX_PERIOD);
+	return CMT_OK;
+}
+
+void
+cmt_fs_format_id(const struct cmt_feature_set *fs, char *buf)
+{
+	char d[7][16], k[32];
+	int i;
+
+	cmt_format_duration(fs->step_ms, d[0], 16);
+	for (i = 0; i < 4; i++)
+		cmt_format_duration(fs->ret_ms[i], d[1 + i], 16);
+	for (i = 0; i < 2; i++)
+		cmt_format_duration(fs->rv_ms[i], d[5 + i], 16);
+	cmt_fmt_double(k, fs->bb_k, 10);
+	snprintf(buf, CMT_FS_ID_MAX, "cmt1;step=%s;ret=%s/%s/%s/%s;rv=%s/%s;"
+		"rsi=%d;macd=%d/%d/%d;bb=%d/%s;mom=%d;vt=%d/%d", d[0], d[1], d[2],
+		d[3], d[4], d[5], d[6], fs->rsi_n, fs->macd_fast, fs->macd_slow,
+		fs->macd_signal, fs->bb_n, k, fs->mom_n, fs->vt_short, fs->vt_long);
+}
+
+enum cmt_err
+cmt_fs_parse_id(const char *id, struct cmt_feature_set *fs, char *err)
+{
+	char step[16], r[4][16], v[2][16], k[24];
+	enum cmt_err e;
+	int i, n = 0;
+
+	memset(fs, 0, sizeof *fs);
+	if (strlen(id) >= CMT_FS_ID_MAX ||
+	    sscanf(id, "cmt1;step=%15[0-9a-z];ret=%15[0-9a-z]/%15[0-9a-z]/"
+	    "%15[0-9a-z]/%15[0-9a-z];rv=%15[0-9a-z]/%15[0-9a-z];rsi=%d;"
+	    "macd=%d/%d/%d;bb=%d/%23[0-9.e+-];mom=%d;vt=%d/%d%n", step, r[0],
+	    r[1], r[2], r[3], v[0], v[1], &fs->rsi_n, &fs->macd_fast,
+	    &fs->macd_slow, &fs->macd_signal, &fs->bb_n, k, &fs->mom_n,
+	    &fs->vt_short, &fs->vt_long, &n) != 16 || id[n] != '\0')
+		return cmt_errf(err, CMT_ESYNTAX, "invalid feature-set id '%s'", id);
+	if ((e = cmt_parse_duration_ms(step, &fs->step_ms, err)))
+		return e;
+	for (i = 0; i < 4; i++)
+		if ((e = cmt_parse_duration_ms(r[i], &fs->ret_ms[i], err)))
+			return e;
+	for (i = 0; i < 2; i++)
+		if ((e = cmt_parse_duration_ms(v[i], &fs->rv_ms[i], err)))
+			return e;
+	if ((e = cmt_parse_double(k, 0.01, 100, &fs->bb_k, err)))
+		return e;
+	return cmt_fs_check(fs, err);
+}
+
+void
+cmt_fs_names(const struct cmt_feature_set *fs,
+	char names[CMT_FEAT_N][CMT_FEAT_NAME_MAX])
+{
+	static const char *fixed[] = { "rsi", "macd_hist", "bb_pctb", "mom",
+		"vol_trend" };
+	char d[16];
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		cmt_format_duration(fs->ret_ms[i], d, sizeof d);
+		snprintf(names[i], CMT_FEAT_NAME_MAX, "ret_%s", d);
+	}
+	for (i = 0; i < 2; i++) {
+		cmt_format_duration(fs->rv_ms[i], d, sizeof d);
+		snprintf(names[4 + i], CMT_FEAT_NAME_MAX, "rv_%s", d);
+	}
+	for (i = 0; i < 5; i++)
+		snprintf(names[6 + i], CMT_FEAT_NAME_MAX, "%s", fixed[i]);
+}
+
+static int
+imax(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+int
+cmt_fs_warmup_steps(const struct cmt_feature_set *fs)
+{
+	int w = 0, i;
+
+	for (i = 0; i < 4; i++)
+		w = imax(w, steps_of(fs->ret_ms[i], fs->step_ms));
+	for (i = 0; i < 2; i++)
+		w = imax(w, steps_of(fs->rv_ms[i], fs->step_ms));
+	w = imax(w, cmt_rsi_lookback(fs->rsi_n));
+	w = imax(w, cmt_macd_lookback(fs->macd_fast, fs->macd_slow,
+		fs->macd_signal));
+	w = imax(w, cmt_bbands_lookback(fs->bb_n));
+	w = imax(w, fs->mom_n);
+	w = imax(w, cmt_ema_lookback(fs->vt_long));
+	return w;
+}
+
+struct cmt_features *
+cmt_features_new(const struct cmt_features_options *o, cmt_emit_fn emit,
+	cmt_notice_fn notice, void *ctx, char *err)
+{
+	struct cmt_features *fe;
+	const struct cmt_feature_set *fs = &o->fs;
+	int i;
+
+	if (cmt_fs_check(fs, err))
+		return NULL;
+	if (o->label_ms < 0 || o->label_ms % fs->step_ms ||
+	    o->label_ms / fs->step_ms > 100000) {
+		cmt_errf(err, CMT_EVALUE,
+			"label horizon must be a multiple of the step (at most "
+			"100000 steps)");
+		return NULL;
+	}
+	if (o->max_gap_ms < fs->step_ms) {
+		cmt_errf(err, CMT_EVALUE, "max gap must be at least one step");
+		return NULL;
+	}
+	if (o->max_symbols < 1 || o->max_symbols > 1000000) {
+		cmt_errf(err, CMT_EVALUE, "max symbols must be 1..1000000");
+		return NULL;
+	}
+	if (!(fe = calloc(1, sizeof *fe))) {
+		cmt_errf(err, CMT_ENOMEM, "out of memory");
+		return NULL;
+	}
+	fe->o = *o;
+	fe->emit = emit;
+	fe->notice = notice;
+	fe->ctx = ctx;
+	for (i = 0; i < 4; i++)
+		fe->ret_steps[i] = steps_of(fs->ret_ms[i], fs->step_ms);
+	for (i = 0; i < 2; i++) {
+		fe->rv_steps[i] = steps_of(fs->rv_ms[i], fs->step_ms);
+		fe->rv_n = imax(fe->rv_n, fe->rv_steps[i]);
+	}
+	fe->hist_n = 1 + imax(fs->mom_n, imax(imax(fe->ret_steps[0],
+	    fe->ret_steps[1]), imax(fe->ret_steps[2], fe->ret_steps[3])));
+	fe->warmup = cmt_fs_warmup_steps(fs);
+	fe->label_steps = (int)(o->label_ms / fs->step_ms);
+	for (fe->table_n = 16; fe->table_n < 2 * o->max_symbols; )
+		fe->table_n *= 2;
+	if (fe->table_n > 4096)
+		fe->table_n = 4096 > 2 * o->max_symbols ? fe->table_n : 4096;
+	if (!(fe->table = calloc((size_t)fe->table_n, sizeof *fe->table))) {
+		free(fe);
+		cmt_errf(err, CMT_ENOMEM, "out of memory");
+		return NULL;
+	}
+	cmt_fs_format_id(fs, fe->fs_id);
+	cmt_fs_names(fs, fe->names);
+	for (i = 0; i < CMT_FEAT_N; i++)
+		fe->key_len[i] = snprintf(fe->key[i], sizeof fe->key[i], "%s\"%s\":",
+			i ? "," : "", fe->names[i]);
+	return fe;
+}
+
+size_t
+cmt_features_csv_header(const struct cmt_features *fe, char *buf, size_t cap)
+{
+	size_t n;
+	int i;
+
+	n = (size_t)snprintf(buf, cap, "t,sym,px,fs");
+	for (i = 0; i < CMT_FEAT_N && n < cap; i++)
+		n += (size_t)snprintf(buf + n, cap - n, ",%s", fe->names[i]);
+	if (fe->o.emit_warmup && n < cap)
+		n += (size_t)snprintf(buf + n, cap - n, ",warmup");
+	if (fe->o.label_ms && n < cap)
+		n += (size_t)snprintf(buf + n, cap - n, ",y");
+	if (n < cap)
+		n += (size_t)snprintf(buf + n, cap - n, "\n");
+	return n < cap ? n : cap - 1;
+}
+
+static void
+reset_symbol(struct cmt_features *fe, struct symstate *s)
+{
+	const struct cmt_feature_set *fs = &fe->o.fs;
+
+	s->active = 0;
+	s->k = 0;
+	s->step_vol = 0;
+	s->step_vol_ok = 1;
+	s->rv_sum[0] = s->rv_sum[1] = s->rv_sum2[0] = s->rv_sum2[1] = 0;
+	cmt_rsi_init(&s->rsi, fs->rsi_n);
+	cmt_macd_init(&s->macd, fs->macd_fast, fs->macd_slow, fs->macd_signal);
+	cmt_bbands_init(&s->bb, fs->bb_n, fs->bb_k);
+	cmt_ema_init(&s->vol_short, fs->vt_short);
+	cmt_ema_init(&s->vol_long, fs->vt_long);
+	fe->st.unlabelled += (uint64_t)s->pend_count;
+	s->pend_head = s->pend_count = 0;
+}
+
+static uint32_t
+hash_sym(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+static struct symstate *
+lookup(struct cmt_features *fe, const char *sym, char *err)
+{
+	struct symstate *s;
+	uint32_t i = hash_sym(sym) & (uint32_t)(fe->table_n - 1);
+	size_t sz;
+	char *mem;
+
+	if (fe->last && strcmp(fe->last->sym, sym) == 0)
+		return fe->last;
+	while (fe->table[i]) {
+		if (strcmp(fe->table[i]->sym, sym) == 0)
+			return fe->last = fe->table[i];
+		i = (i + 1) & (uint32_t)(fe->table_n - 1);
+	}
+	if (fe->nsym >= fe->o.max_symbols || fe->nsym >= fe->table_n / 2) {
+		cmt_errf(err, CMT_ELIMIT, "more than %d symbols; '%s' ignored",
+			fe->nsym, sym);
+		return NULL;
+	}
+	sz = sizeof *s + sizeof(double) * (size_t)(2 * fe->hist_n + fe->rv_n) +
+	    sizeof(struct pending) * (size_t)(fe->label_steps + 1);
+	if (!(mem = calloc(1, sz))) {
+		cmt_errf(err, CMT_ENOMEM, "out of memory");
+		return NULL;
+	}
+	s = (struct symstate *)mem;
+	s->pend = (struct pending *)(mem + sizeof *s);
+	s->px = (double *)(s->pend + fe->label_steps + 1);
+	s->lp = s->px + fe->hist_n;
+	s->ret = s->lp + fe->hist_n;
+	snprintf(s->sym, sizeof s->sym, "%s", sym);
+	reset_symbol(fe, s);
+	fe->table[i] = s;
+	fe->nsym++;
+	return fe->last = s;
+}
+
+static int
+put_str(char *out, int n, const char *s, int len)
+{
+	memcpy(out + n, s, (size_t)len);
+	return n + len;
+}
+
+static void
+emit_vector(struct cmt_features *fe, const struct symstate *s,
+	const struct pending *p, int y)
+{
+	char *out = fe->out;
+	int n = 0, i;
+
+	if (fe->o.csv) {
+		n += cmt_fmt_int(out + n, p->t);
+		out[n++] = ',';
+		n = put_str(out, n, s->sym, (int)strlen(s->sym));
+		out[n++] = ',';
+		n += cmt_fmt_double(out + n, p->px, 15);
+		out[n++] = ',';
+		n = put_str(out, n, fe->fs_id, (int)strlen(fe->fs_id));
+		for (i = 0; i < CMT_FEAT_N; i++) {
+			out[n++] = ',';
+			if (!isnan(p->x[i]))
+				n += cmt_fmt_double(out + n, p->x[i], 10);
+		}
+		if (fe->o.emit_warmup)
+			n = put_str(out, n, p->warm ? ",false" : ",true",
+				p->warm ? 6 : 5);
+		if (fe->o.label_ms) {
+			out[n++] = ',';
+			if (y >= 0)
+				out[n++] = (char)('0' + y);
+		}
+	} else {
+		n = put_str(out, n, "{\"t\":", 5);
+		n += cmt_fmt_int(out + n, p->t);
+		n = put_str(out, n, ",\"sym\":\"", 8);
+		n = put_str(out, n, s->sym, (int)strlen(s->sym));
+		n = put_str(out, n, "\",\"px\":", 7);
+		n += cmt_fmt_double(out + n, p->px, 15);
+		n = put_str(out, n, ",\"fs\":\"", 7);
+		n = put_str(out, n, fe->fs_id, (int)strlen(fe->fs_id));
+		n = put_str(out, n, "\",\"f\":{", 7);
+		for (i = 0; i < CMT_FEAT_N; i++) {
+			n = put_str(out, n, fe->key[i], fe->key_len[i]);
+			n += cmt_fmt_double(out + n, p->x[i], 10); /* NAN: null */
+		}
+		out[n++] = '}';
+		if (!p->warm)
+			n = put_str(out, n, ",\"warmup\":true", 14);
+		if (fe->o.label_ms) {
+			n = put_str(out, n, ",\"y\":", 5);
+			if (y >= 0)
+				out[n++] = (char)('0' + y);
+			else
+				n = put_str(out, n, "null", 4);
+		}
+		out[n++] = '}';
+	}
+	out[n++] = '\n';
+	fe->st.vectors++;
+	fe->emit(fe->ctx, out, (size_t)n);
+}
+
+/* One grid point of symbol s at time g with price p. */
+static void
+grid_point(struct cmt_features *fe, struct symstate *s, int64_t g, double p)
+{
+	const struct cmt_feature_set *fs = &fe->o.fs;
+	struct pending cur, *slot;
+	double lp = log(p), r, up, mid, lo, sd, m, sig, hist, v, vs, vl;
+	long k = s->k;
+	int i, j, hi = (int)(k % fe->hist_n), have_vs, have_vl;
+
+	s->px[hi] = p;
+	s->lp[hi] = lp;
+	cur.t = g;
+	cur.px = p;
+	for (i = 0; i < CMT_FEAT_N; i++)
+		cur.x[i] = NAN;
+	for (i = 0; i < 4; i++)
+		if (k >= fe->ret_steps[i])
+			cur.x[i] = lp - s->lp[(k - fe->ret_steps[i]) % fe->hist_n];
+	if (k >= 1) {
+		long ri = k - 1;   /* index of this step's return */
+
+		r = lp - s->lp[(k - 1) % fe->hist_n];
+		s->ret[ri % fe->rv_n] = r;
+		for (j = 0; j < 2; j++) {
+			int n = fe->rv_steps[j];
+
+			s->rv_sum[j] += r;
+			s->rv_sum2[j] += r * r;
+			if (ri >= n) {
+				double old = s->ret[(ri - n) % fe->rv_n];
+				s->rv_sum[j] -= old;
+				s->rv_sum2[j] -= old * old;
+			}
+			if (ri % RV_RESUM_EVERY == RV_RESUM_EVERY - 1 && ri + 1 >= n) {
+				long q;
+				s->rv_sum[j] = s->rv_sum2[j] = 0;
+				for (q = ri - n + 1; q <= ri; q++) {
+					double x = s->ret[q % fe->rv_n];
+					s->rv_sum[j] += x;
+					s->rv_sum2[j] += x * x;
+				}
+			}
+			if (ri + 1 >= n) {
+				double mean = s->rv_sum[j] / n;
+				double var = s->rv_sum2[j] / n - mean * mean;
+				cur.x[4 + j] = var > 0 ? sqrt(var) : 0;
+			}
+		}
+	}
+	if (cmt_rsi_update(&s->rsi, p, &v))
+		cur.x[6] = v;
+	if (cmt_macd_update(&s->macd, p, &m, &sig, &hist))
+		cur.x[7] = hist / p;
+	if (cmt_bbands_update(&s->bb, p, &up, &mid, &lo, &sd) && up > lo)
+		cur.x[8] = (p - lo) / (up - lo);
+	if (k >= fs->mom_n)
+		cur.x[9] = (p - s->px[(k - fs->mom_n) % fe->hist_n]) / p;
+	if (s->step_vol_ok) {
+		have_vs = cmt_ema_update(&s->vol_short, s->step_vol, &vs);
+		have_vl = cmt_ema_update(&s->vol_long, s->step_vol, &vl);
+		if (have_vs && have_vl && vl > 0)
+			cur.x[10] = vs / vl;
+	} else {
+		/* a tick without volume: the volume series restarts */
+		cmt_ema_init(&s->vol_short, fs->vt_short);
+		cmt_ema_init(&s->vol_long, fs->vt_long);
+	}
+	s->step_vol = 0;
+	s->step_vol_ok = 1;
+	cur.warm = k >= fe->warmup;
+	s->k++;
+
+	if (fe->label_steps == 0) {
+		if (cur.warm || fe->o.emit_warmup)
+			emit_vector(fe, s, &cur, -1);
+		return;
+	}
+	if (s->pend_count == fe->label_steps) {
+		slot = &s->pend[s->pend_head];
+		if (slot->warm || fe->o.emit_warmup)
+			emit_vector(fe, s, slot, p > slot->px ? 1 :
+			    p < slot->px ? 0 : -1);
+		s->pend_head = (s->pend_head + 1) % fe->label_steps;
+		s->pend_count--;
+	}
+	s->pend[(s->pend_head + s->pend_count) % fe->label_steps] = cur;
+	s->pend_count++;
+}
+
+static void
+notice(struct cmt_features *fe, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+notice(struct cmt_features *fe, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (!fe->notice)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	fe->notice(fe->ctx, msg);
+}
+
+enum cmt_err
+cmt_features_push(struct cmt_features *fe, const struct cmt_tick *tk,
+	char *err)
+{
+	struct symstate *s = lookup(fe, tk->sym, err);
+	int64_t step = fe->o.fs.step_ms;
+	char when[32], gap[32];
+
+	if (!s)
+		return CMT_ELIMIT;
+	if (s->active) {
+		if (tk->t <= s->last_t)
+			return cmt_errf(err, CMT_EORDER,
+				"%s: timestamp %lld is %s the previous one (%lld)",
+				tk->sym, (long long)tk->t, tk->t == s->last_t ?
+				"the same as" : "before", (long long)s->last_t);
+		if (tk->t - s->last_t > fe->o.max_gap_ms) {
+			uint64_t before = fe->st.unlabelled;
+
+			cmt_format_time(tk->t, when, sizeof when);
+			cmt_format_duration(tk->t - s->last_t, gap, sizeof gap);
+			reset_symbol(fe, s);
+			fe->st.gap_resets++;
+			notice(fe, "%s: no tick for %s before %s (max gap exceeded): "
+				"state reset, warm-up restarts%s", tk->sym, gap, when,
+				fe->st.unlabelled > before ?
+				", unlabelled vectors dropped" : "");
+		}
+	}
+	if (!s->active) {
+		s->active = 1;
+		/* first grid point at or after the tick */
+		s->next_g = (tk->t + step - 1) / step * step;
+	} else {
+		while (s->next_g < tk->t) {
+			grid_point(fe, s, s->next_g, s->last_px);
+			s->next_g += step;
+		}
+	}
+	s->last_px = tk->px;
+	s->last_t = tk->t;
+	if (tk->has_vol)
+		s->step_vol += tk->vol;
+	else
+		s->step_vol_ok = 0;
+	if (s->next_g == tk->t) {
+		grid_point(fe, s, s->next_g, tk->px);
+		s->next_g += step;
+	}
+	return CMT_OK;
+}
+
+void
+cmt_features_finish(struct cmt_features *fe)
+{
+	int i;
+
+	for (i = 0; i < fe->table_n; i++)
+		if (fe->table[i]) {
+			fe->st.unlabelled += (uint64_t)fe->table[i]->pend_count;
+			fe->table[i]->pend_count = 0;
+		}
+}
+
+void
+cmt_features_stats(const struct cmt_features *fe,
+	struct cmt_features_stats *st)
+{
+	*st = fe->st;
+	st->symbols = fe->nsym;
+}
+
+void
+cmt_features_free(struct cmt_features *fe)
+{
+	int i;
+
+	if (!fe)
+		return;
+	for (i = 0; i < fe->table_n; i++)
+		free(fe->table[i]);
+	free(fe->table);
+	free(fe);
+}
