@@ -42,12 +42,15 @@ for f in "$DATA"/btc_1m/*.csv "$DATA"/eth_1m/*.csv; do
 	echo "make-model: $f -> $part ($sym)" >&2
 done
 
-PIPELINE="for each ../shared/data/{btc,eth}_1m/*.csv: awk -F, -v sym=BTC-USDT|ETH-USDT '$TOTICKS' FILE | $FEATURES; 2021-2023 files >> train.ndjson, 2024 files >> test.ndjson; then: cmt-train -o model/default.json -n default --horizon 60s --test test.ndjson --seed $SEED train.ndjson  (scripts/make-model.sh, cmt $(sed -n 's/^VERSION *= *//p' Makefile))"
+VERSION=$(sed -n 's/^VERSION *= *//p' Makefile)
+PIPELINE="sh scripts/make-model.sh (cmt $VERSION): for each ../shared/data/{btc,eth}_1m/*.csv, 'awk -F, -v sym=BTC-USDT|ETH-USDT '\''$TOTICKS'\'' FILE | $FEATURES', appending the 2021-2023 files to train.ndjson and the 2024 files to test.ndjson; then the command above"
+SOURCE="Binance spot 1-minute candles, BTC/USDT and ETH/USDT (../shared/data, see its README). Train and validation: the 2021, 2022 and 2023 files of both symbols (2021-03-26 to 2023-11-10, validation = latest 15% by time); test: the 2024 files (BTC 2024-02-12 to 2024-03-17, ETH 2024-05-01 to 2024-06-04), never seen in training"
 
-"$BIN/cmt-train" -o "$work/default.json" -n default --horizon 60s \
-	--test "$work/test.ndjson" --seed "$SEED" \
-	--source "Binance spot 1-minute candles BTC/USDT and ETH/USDT (../shared/data): train+validation 2021-03..2023-11 (8 files minus 2024), test 2024-02-12..2024-03-17 (BTC) and 2024-05-01..2024-06-04 (ETH)" \
-	--pipeline "$PIPELINE" "$work/train.ndjson"
-mkdir -p model
-mv "$work/default.json" "$OUT"
+# run from the work directory so the recorded command has no temp paths
+here=$(pwd)
+(cd "$work" && "$BIN/cmt-train" -o default.json -n default --horizon 60s \
+	--test test.ndjson --seed "$SEED" --source "$SOURCE" \
+	--pipeline "$PIPELINE" train.ndjson)
+mkdir -p "$here/model"
+mv "$work/default.json" "$here/$OUT"
 echo "make-model: wrote $OUT" >&2

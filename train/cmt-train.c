@@ -152,28 +152,36 @@ parse_widths(const char *s, int *w)
 	}
 }
 
-/* "cmt-train" plus the arguments, for the model card */
+/* "cmt-train" plus the arguments, quoted for sh, for the model card */
 static char *
 join_args(int argc, char **argv)
 {
 	size_t n = 16, i;
-	char *s;
+	const char *p;
+	char *s, *q;
 
 	for (i = 1; i < (size_t)argc; i++)
-		n += strlen(argv[i]) + 3;
+		n += 4 * strlen(argv[i]) + 3;
 	if (!(s = malloc(n)))
 		cmt_die(CMT_EXIT_FAIL, "out of memory");
-	strcpy(s, "cmt-train");
+	q = s + sprintf(s, "cmt-train");
 	for (i = 1; i < (size_t)argc; i++) {
-		strcat(s, " ");
-		if (strpbrk(argv[i], " ;|&$'\"") && !strchr(argv[i], '\'')) {
-			strcat(s, "'");
-			strcat(s, argv[i]);
-			strcat(s, "'");
-		} else {
-			strcat(s, argv[i]);
+		*q++ = ' ';
+		if (!argv[i][strspn(argv[i], "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./,=:+@%")] &&
+		    argv[i][0]) {
+			q = stpcpy(q, argv[i]);
+			continue;
 		}
+		*q++ = '\'';
+		for (p = argv[i]; *p; p++)
+			if (*p == '\'')
+				q = stpcpy(q, "'\\''");
+			else
+				*q++ = *p;
+		*q++ = '\'';
 	}
+	*q = '\0';
 	return s;
 }
 
@@ -203,7 +211,7 @@ main(int argc, char **argv)
 	struct card_info ci;
 	struct cmt_model *m;
 	const char *output = NULL, *name = NULL, *test_file = NULL;
-	char err[CMT_ERRLEN], base[CMT_MODEL_NAME_MAX], *dot;
+	char err[CMT_ERRLEN], base[CMT_MODEL_NAME_MAX], *dot, *command;
 	double test_frac = 0.15, val_frac = 0.15;
 	int64_t horizon = 60000, test_from = -1, cut;
 	int c, csv = 0, quiet = 0, i;
@@ -312,7 +320,7 @@ main(int argc, char **argv)
 	ci.skipped_flat = all.skipped_flat + rest.skipped_flat;
 	ci.skipped_null = all.skipped_null + rest.skipped_null;
 	ci.skipped_warmup = all.skipped_warmup + rest.skipped_warmup;
-	ci.command = join_args(argc, argv);
+	ci.command = command = join_args(argc, argv);
 	if ((e = cmt_train_evaluate(m, &test, &ci.model, err)) ||
 	    (e = cmt_train_evaluate(m, &val, &ci.val_model, err)) ||
 	    (e = cmt_train_baselines(&train, &test, &ci.majority, &ci.last_sign,
@@ -333,7 +341,7 @@ main(int argc, char **argv)
 		e = cmt_model_save(m, output, err);
 	if (e)
 		cmt_die(CMT_EXIT_FAIL, "%s", err);
-	free((char *)ci.command);
+	free(command);
 	cmt_model_free(m);
 	cmt_dataset_free(&all);
 	cmt_dataset_free(&rest);
