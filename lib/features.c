@@ -263,9 +263,13 @@ cmt_features_new(const struct cmt_features_options *o, cmt_emit_fn emit,
 	}
 	cmt_fs_format_id(fs, fe->fs_id);
 	cmt_fs_names(fs, fe->names);
-	for (i = 0; i < CMT_FEAT_N; i++)
-		fe->key_len[i] = snprintf(fe->key[i], sizeof fe->key[i], "%s\"%s\":",
-			i ? "," : "", fe->names[i]);
+	for (i = 0; i < CMT_FEAT_N; i++) {
+		char name[CMT_FEAT_NAME_MAX];
+
+		memcpy(name, fe->names[i], sizeof name);
+		fe->key_len[i] = snprintf(fe->key[i], sizeof fe->key[i],
+			"%s\"%s\":", i ? "," : "", name);
+	}
 	return fe;
 }
 

@@ -486,7 +486,7 @@ symbol_limit_keeps_memory_bounded(void **state)
 	struct cmt_features_options o;
 	struct cmt_features *fe;
 	struct cmt_tick tk;
-	char err[CMT_ERRLEN], sym[16];
+	char err[CMT_ERRLEN], sym[CMT_SYM_MAX];
 	int i, refused = 0;
 
 	small_options(&o);

@@ -1,0 +1,209 @@
+#!/usr/bin/env bats
+# cmt-features as a user runs it: options, formats, bad input, exit codes.
+load helper
+
+# 400 one-per-second ticks of one symbol, NDJSON and the same as CSV.
+make_ticks() {
+	awk 'BEGIN { for (i = 0; i < 400; i++)
+		printf "{\"t\":%.0f,\"sym\":\"BTC-USD\",\"px\":%.2f,\"vol\":%.3f}\n",
+			1700000000000 + i * 1000, 50000 + 30 * sin(i / 7) + i % 5,
+			0.1 + (i % 3) / 10 }' > "$TMP/ticks.ndjson"
+	{ echo "t,sym,px,vol"
+	  awk -F'[:,}]' '{ gsub(/"/, ""); print $2 "," $4 "," $6 "," $8 }' \
+		"$TMP/ticks.ndjson"; } > "$TMP/ticks.csv"
+}
+
+@test "--help prints the synopsis to stdout and exits 0" {
+	run cmt-features --help
+	assert_success
+	assert_output --partial "usage: cmt-features"
+	assert_output --partial "--label"
+}
+
+@test "--version names the tool" {
+	run cmt-features --version
+	assert_success
+	assert_output --regexp "^cmt-features \(cmt\) [0-9]+\.[0-9]+"
+}
+
+@test "bad arguments are usage errors with exit 2 naming the option" {
+	run cmt-features --step 0s
+	assert_failure 2
+	assert_output --partial "--step"
+	run cmt-features --windows 5s,15s
+	assert_failure 2
+	assert_output --partial "expected 4 durations"
+	run cmt-features --step 7s
+	assert_failure 2
+	assert_output --partial "not a positive multiple of the step"
+	run cmt-features --label 1500ms
+	assert_failure 2
+	run cmt-features --feature-set nonsense
+	assert_failure 2
+	assert_output --partial "invalid feature-set id"
+	run cmt-features --no-such-flag
+	assert_failure 2
+	run cmt-features "$TMP/missing.ndjson"
+	assert_failure 1
+	assert_output --partial "missing.ndjson"
+}
+
+@test "emits one vector per grid step after the 60-step warm-up" {
+	make_ticks
+	run cmt-features -q "$TMP/ticks.ndjson"
+	assert_success
+	assert_equal "${#lines[@]}" 340
+	assert_line --index 0 --partial '"t":1700000060000,"sym":"BTC-USD"'
+	assert_line --index 0 --partial '"fs":"cmt1;step=1s;ret=5s/15s/30s/1m;rv=30s/1m;rsi=14;macd=12/26/9;bb=20/2;mom=10;vt=5/20"'
+	for f in ret_5s ret_15s ret_30s ret_1m rv_30s rv_1m rsi macd_hist bb_pctb mom vol_trend; do
+		assert_line --index 0 --partial "\"$f\":"
+	done
+}
+
+@test "CSV ticks give exactly the same vectors as NDJSON ticks" {
+	make_ticks
+	cmt-features -q "$TMP/ticks.ndjson" > "$TMP/a"
+	cmt-features -q < "$TMP/ticks.csv" > "$TMP/b"
+	run cmp "$TMP/a" "$TMP/b"
+	assert_success
+}
+
+@test "--csv writes a header and one row per vector" {
+	make_ticks
+	run cmt-features -q --csv --label 5s "$TMP/ticks.ndjson"
+	assert_success
+	assert_line --index 0 "t,sym,px,fs,ret_5s,ret_15s,ret_30s,ret_1m,rv_30s,rv_1m,rsi,macd_hist,bb_pctb,mom,vol_trend,y"
+	assert_equal "${#lines[@]}" 336   # header + 340 - 5 held back for labels
+}
+
+@test "--emit-warmup flags early vectors and nulls undefined features" {
+	make_ticks
+	run cmt-features -q --emit-warmup "$TMP/ticks.ndjson"
+	assert_equal "${#lines[@]}" 400
+	assert_line --index 0 --partial '"ret_5s":null'
+	assert_line --index 0 --partial '"warmup":true'
+	refute_line --index 60 --partial 'warmup'
+}
+
+@test "--label adds y from the grid price H later and holds output back" {
+	awk 'BEGIN { for (i = 0; i < 100; i++) printf "{\"t\":%.0f,\"sym\":\"ETH-USD\",\"px\":%d}\n", 1700000000000 + i * 1000, 100 + (i % 4 < 2 ? i : -i) }' > "$TMP/t"
+	cmt-features -q --label 2s --emit-warmup "$TMP/t" > "$TMP/out"
+	run wc -l < "$TMP/out"
+	assert_output 98
+	# price at i is 100+i or 100-i; y compares with i+2
+	run awk -F'"px":|,"fs"|"y":|}' '{ px[NR] = $2; y[NR] = $(NF-1) } END {
+		for (i = 1; i <= NR - 2; i++) {
+			want = px[i+2] > px[i] ? 1 : (px[i+2] < px[i] ? 0 : "null")
+			if (y[i] != want) { print "row " i ": y=" y[i] " want " want; exit 1 }
+		}
+		print "ok" }' "$TMP/out"
+	assert_output ok
+}
+
+@test "every class of bad line is reported with its number and skipped" {
+	make_ticks
+	head -200 "$TMP/ticks.ndjson" > "$TMP/mixed"
+	{
+		echo 'not json at all'
+		echo '{"t":1700000200500,"sym":"BTC-USD","px":"50000"}'
+		echo '{"t":1700000200600,"sym":"BTC-USD"}'
+		echo '{"t":1700000200700,"sym":"BTC-USD","px":-5}'
+		echo '{"t":1700000200800,"sym":"BTC-USD","px":NaN}'
+		echo '{"t":1700000200900,"sym":"BTC-USD","px":1e400}'
+		echo '{"t":1700000100000,"sym":"BTC-USD","px":50000}'
+		echo '{"t":1700000199000,"sym":"BTC-USD","px":50000}'
+		echo '{"t":1700000200950,"sym":"BTC","px":50000}'
+		echo '{"t":1700000200960,"sym":"BTC-USD","px":50000'
+		printf '{"t":1700000200970,"sym":"BTC-USD","px":50000,"x":"%070000d"}\n' 0
+		echo ''
+	} >> "$TMP/mixed"
+	tail -200 "$TMP/ticks.ndjson" >> "$TMP/mixed"
+	run cmt-features "$TMP/mixed"
+	assert_success
+	assert_output --partial "line 201: not a JSON object"
+	assert_output --partial 'line 202: "px" is not a number'
+	assert_output --partial 'line 203: missing "px"'
+	assert_output --partial 'line 204: "px" must be > 0'
+	assert_output --partial "line 205: "
+	assert_output --partial 'line 206: "px" is not finite'
+	assert_output --partial "line 207: BTC-USD: timestamp 1700000100000 is before"
+	assert_output --partial "line 208: BTC-USD: timestamp 1700000199000 is the same as"
+	assert_output --partial "line 209: symbol 'BTC' is not BASE-QUOTE"
+	assert_output --partial "line 210: truncated object"
+	assert_output --partial "line 211: line longer than 64 KiB"
+	assert_output --partial "412 lines, 400 ticks, 340 vectors, 1 symbols, 3 malformed, 5 invalid field, 1 too long, 2 out of order"
+	# the good lines around the bad ones give exactly the clean output
+	cmt-features -q "$TMP/mixed" 2>/dev/null > "$TMP/a"
+	cmt-features -q "$TMP/ticks.ndjson" > "$TMP/b"
+	run cmp "$TMP/a" "$TMP/b"
+	assert_success
+}
+
+@test "NUL bytes and CRLF line endings" {
+	make_ticks
+	sed 's/$/\r/' "$TMP/ticks.ndjson" > "$TMP/crlf"
+	cmt-features -q "$TMP/crlf" > "$TMP/a"
+	cmt-features -q "$TMP/ticks.ndjson" > "$TMP/b"
+	run cmp "$TMP/a" "$TMP/b"
+	assert_success
+	{ head -5 "$TMP/ticks.ndjson"; printf '{"t":1\0}\n'; tail -n +6 "$TMP/ticks.ndjson"; } > "$TMP/nul"
+	run cmt-features "$TMP/nul"
+	assert_output --partial "line 6: NUL byte in line"
+	assert_output --partial "400 ticks"
+}
+
+@test "a long silence resets the symbol and says so" {
+	awk 'BEGIN { for (i = 0; i < 100; i++) printf "{\"t\":%.0f,\"sym\":\"BTC-USD\",\"px\":%d}\n", 1700000000000 + i * 1000 + (i >= 50 ? 3600000 : 0), 100 + i % 7 }' > "$TMP/gap"
+	run cmt-features --emit-warmup "$TMP/gap"
+	assert_success
+	assert_output --partial "BTC-USD: no tick for 3601s before 2023-11-14T23:14:10.000Z (max gap exceeded): state reset"
+	assert_output --partial "1 gap resets"
+	run cmt-features --emit-warmup --max-gap 2h -q "$TMP/gap"
+	refute_output --partial "reset"
+	assert_equal "${#lines[@]}" 3700
+}
+
+@test "interleaved symbols are resampled independently" {
+	cmt-sim --symbols BTC-USD,ETH-USD -d 10m -e 700ms --seed 3 > "$TMP/mixed"
+	grep BTC-USD "$TMP/mixed" > "$TMP/btc"
+	cmt-features -q "$TMP/mixed" | grep '"sym":"BTC-USD"' > "$TMP/a"
+	cmt-features -q "$TMP/btc" > "$TMP/b"
+	run cmp "$TMP/a" "$TMP/b"
+	assert_success
+	grep ETH-USD "$TMP/mixed" | cmt-features -q > "$TMP/eth"
+	run cmp "$TMP/eth" <(cmt-features -q "$TMP/mixed" | grep '"sym":"ETH-USD"')
+	assert_success
+}
+
+@test "--feature-set adopts a feature set given in any spelling" {
+	cmt-sim -d 3h -e 5s > "$TMP/t"
+	run cmt-features -q --feature-set 'cmt1;step=60s;ret=60s/5m/15m/60m;rv=30m/60m;rsi=14;macd=12/26/9;bb=20/2;mom=10;vt=5/20' "$TMP/t"
+	assert_success
+	assert_line --index 0 --partial '"fs":"cmt1;step=1m;ret=1m/5m/15m/1h;rv=30m/1h;rsi=14;macd=12/26/9;bb=20/2;mom=10;vt=5/20"'
+	assert_line --index 0 --partial '"ret_1h":'
+}
+
+@test "a write error (full disk) is reported and exits 1" {
+	make_ticks
+	run bash -c 'cmt-features -q "$1" > /dev/full' _ "$TMP/ticks.ndjson"
+	assert_failure 1
+	assert_output --partial "write error"
+}
+
+@test "SIGTERM mid-stream flushes whole lines and exits 0" {
+	mkfifo "$TMP/fifo"
+	cmt-features -q --step 1s < "$TMP/fifo" > "$TMP/out" &
+	pid=$!
+	exec 5> "$TMP/fifo"
+	cmt-sim -d 5m -e 1s >&5
+	sleep 0.3
+	kill -TERM $pid
+	st=0
+	wait $pid || st=$?
+	exec 5>&-
+	assert_equal "$st" 0
+	run tail -c 1 "$TMP/out"
+	assert_output ""   # the file ends in a newline
+	run wc -l < "$TMP/out"
+	[ "$output" -gt 200 ]
+}
