@@ -100,8 +100,7 @@ line() { # t, features object
 	assert_success
 	assert_output --partial "model:       default (mlp)"
 	assert_output --partial "11 -> 32 -> 16 -> 8 -> 1"
-	fs=$(sed -n 's/^feature set: //p' <<< "$output")
-	cmt-sim -d 3h -e 5s --seed 3 | cmt-features --feature-set "$fs" -q |
+	cmt-sim -d 3h -e 5s --seed 3 | cmt-features --model default -q |
 		cmt-predict > "$TMP/out"
 	n=$(wc -l < "$TMP/out")
 	[ "$n" -gt 100 ]
