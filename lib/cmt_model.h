@@ -76,6 +76,13 @@ void cmt_model_free(struct cmt_model *m);
  * all be finite.  Uses m->act as scratch: one model per thread. */
 double cmt_model_predict(struct cmt_model *m, const double *x);
 
+/* One layer's steps, shared by inference and training so that both do
+ * the same arithmetic in the same order: out = W in + b, then the
+ * activation in place. */
+void cmt_model_affine(const struct cmt_layer *ly, const double *restrict in,
+	double *restrict out);
+void cmt_model_activate(enum cmt_act act, double *v, int n);
+
 /* Check that m can score vectors of feature set fs with the given feature
  * names (names may be NULL): CMT_EMISMATCH with both ids in err if not. */
 enum cmt_err cmt_model_check_fs(const struct cmt_model *m,

@@ -102,44 +102,87 @@ cmt_model_create(const char *kind, const int *width, int nwidth,
 	return CMT_OK;
 }
 
+void
+cmt_model_affine(const struct cmt_layer *ly, const double *restrict in,
+	double *restrict out)
+{
+	const double *restrict w;
+	double acc, xj;
+	int i, j, n = ly->out;
+
+	/* Each output is b + sum over inputs in ascending order, as plain C
+	 * would do it; eight outputs at a time are kept in registers (the
+	 * weights are stored input-major so these are adjacent), which
+	 * vectorises without reassociating any sum and without a chain of
+	 * stores and reloads through out[]. */
+	for (i = 0; i + 8 <= n; i += 8) {
+		double a0 = ly->b[i], a1 = ly->b[i + 1], a2 = ly->b[i + 2],
+		    a3 = ly->b[i + 3], a4 = ly->b[i + 4], a5 = ly->b[i + 5],
+		    a6 = ly->b[i + 6], a7 = ly->b[i + 7];
+
+		w = ly->w + (size_t)i;
+		for (j = 0; j < ly->in; j++, w += n) {
+			xj = in[j];
+			a0 += w[0] * xj;
+			a1 += w[1] * xj;
+			a2 += w[2] * xj;
+			a3 += w[3] * xj;
+			a4 += w[4] * xj;
+			a5 += w[5] * xj;
+			a6 += w[6] * xj;
+			a7 += w[7] * xj;
+		}
+		out[i] = a0;
+		out[i + 1] = a1;
+		out[i + 2] = a2;
+		out[i + 3] = a3;
+		out[i + 4] = a4;
+		out[i + 5] = a5;
+		out[i + 6] = a6;
+		out[i + 7] = a7;
+	}
+	for (; i < n; i++) {
+		acc = ly->b[i];
+		for (j = 0; j < ly->in; j++)
+			acc += ly->w[(size_t)j * (size_t)n + (size_t)i] * in[j];
+		out[i] = acc;
+	}
+}
+
+void
+cmt_model_activate(enum cmt_act act, double *v, int n)
+{
+	int i;
+
+	switch (act) {
+	case CMT_ACT_RELU:
+		for (i = 0; i < n; i++)
+			v[i] = v[i] > 0 ? v[i] : 0;
+		break;
+	case CMT_ACT_TANH:
+		for (i = 0; i < n; i++)
+			v[i] = tanh(v[i]);
+		break;
+	case CMT_ACT_SIGMOID:
+		for (i = 0; i < n; i++)
+			v[i] = 1 / (1 + exp(-v[i]));
+		break;
+	case CMT_ACT_LINEAR:
+		break;
+	}
+}
+
 double
 cmt_model_predict(struct cmt_model *m, const double *x)
 {
-	double *in = m->act[0], *out = m->act[1], *tmp, xj;
-	const double *wj;
-	int l, i, j;
+	double *in = m->act[0], *out = m->act[1], *tmp;
+	int l, j;
 
 	for (j = 0; j < CMT_FEAT_N; j++)
 		in[j] = (x[j] - m->mean[j]) / m->std[j];
 	for (l = 0; l < m->nlayers; l++) {
-		const struct cmt_layer *ly = &m->layer[l];
-
-		/* input-major order: the inner loop runs over independent
-		 * outputs, so it vectorises without reassociating sums */
-		memcpy(out, ly->b, (size_t)ly->out * sizeof *out);
-		for (j = 0; j < ly->in; j++) {
-			if ((xj = in[j]) == 0)
-				continue;
-			wj = ly->w + (size_t)j * (size_t)ly->out;
-			for (i = 0; i < ly->out; i++)
-				out[i] += wj[i] * xj;
-		}
-		switch (ly->act) {
-		case CMT_ACT_RELU:
-			for (i = 0; i < ly->out; i++)
-				out[i] = out[i] > 0 ? out[i] : 0;
-			break;
-		case CMT_ACT_TANH:
-			for (i = 0; i < ly->out; i++)
-				out[i] = tanh(out[i]);
-			break;
-		case CMT_ACT_SIGMOID:
-			for (i = 0; i < ly->out; i++)
-				out[i] = 1 / (1 + exp(-out[i]));
-			break;
-		case CMT_ACT_LINEAR:
-			break;
-		}
+		cmt_model_affine(&m->layer[l], in, out);
+		cmt_model_activate(m->layer[l].act, out, m->layer[l].out);
 		tmp = in;
 		in = out;
 		out = tmp;

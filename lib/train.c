@@ -229,45 +229,21 @@ cmt_train_defaults(struct cmt_train_opts *o)
 
 /* The same arithmetic, in the same order, as cmt_model_predict, keeping
  * every layer's output for the backward pass; returns the output logit. */
+/* cmt_model_predict's arithmetic, keeping every layer's output for the
+ * backward pass; returns the output logit. */
 static double
 forward(const struct cmt_model *m, const double *z,
 	double a[][CMT_MODEL_MAX_WIDTH])
 {
-	double *in, *out, xj, logit = 0;
-	const double *wj;
-	int l, i, j;
+	double logit = 0;
+	int l;
 
 	memcpy(a[0], z, CMT_FEAT_N * sizeof *z);
 	for (l = 0; l < m->nlayers; l++) {
-		const struct cmt_layer *ly = &m->layer[l];
-
-		in = a[l];
-		out = a[l + 1];
-		memcpy(out, ly->b, (size_t)ly->out * sizeof *out);
-		for (j = 0; j < ly->in; j++) {
-			if ((xj = in[j]) == 0)
-				continue;
-			wj = ly->w + (size_t)j * (size_t)ly->out;
-			for (i = 0; i < ly->out; i++)
-				out[i] += wj[i] * xj;
-		}
-		switch (ly->act) {
-		case CMT_ACT_RELU:
-			for (i = 0; i < ly->out; i++)
-				out[i] = out[i] > 0 ? out[i] : 0;
-			break;
-		case CMT_ACT_TANH:
-			for (i = 0; i < ly->out; i++)
-				out[i] = tanh(out[i]);
-			break;
-		case CMT_ACT_SIGMOID:
-			logit = out[0];
-			for (i = 0; i < ly->out; i++)
-				out[i] = 1 / (1 + exp(-out[i]));
-			break;
-		case CMT_ACT_LINEAR:
-			break;
-		}
+		cmt_model_affine(&m->layer[l], a[l], a[l + 1]);
+		if (l == m->nlayers - 1)
+			logit = a[l + 1][0];
+		cmt_model_activate(m->layer[l].act, a[l + 1], m->layer[l].out);
 	}
 	return logit;
 }
