@@ -110,3 +110,12 @@ gen() {
 	[ "$(grep -c '"p_up":' "$TMP/out")" -gt 1000 ]
 	grep -q '"model":"m"}$' "$TMP/out"
 }
+
+@test "make model reproduces the shipped model bit for bit from ../shared/data" {
+	need_shared_data
+	cd "$ROOT"
+	CMT_MODEL_OUT="$TMP/default.json" run sh scripts/make-model.sh "$(dirname "$BIN")"
+	assert_success
+	assert_output --partial "last-return sign"
+	cmp "$TMP/default.json" "$ROOT/model/default.json"
+}
