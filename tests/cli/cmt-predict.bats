@@ -121,3 +121,20 @@ line() { # t, features object
 	assert_failure 1
 	assert_output --partial "write error"
 }
+
+@test "SIGTERM mid-stream flushes whole lines and exits 0" {
+	for t in $(seq 1 300); do line $((t * 60000)) "$F"; done > "$TMP/in"
+	mkfifo "$TMP/fifo"
+	cmt-predict -m "$TMP/lr.json" < "$TMP/fifo" > "$TMP/out" &
+	pid=$!
+	exec 5> "$TMP/fifo"
+	cat "$TMP/in" >&5
+	sleep 0.3
+	kill -TERM $pid
+	st=0
+	wait $pid || st=$?
+	exec 5>&-
+	assert_equal "$st" 0
+	[ "$(wc -l < "$TMP/out")" -eq 300 ]
+	[ "$(tail -c 1 "$TMP/out" | od -An -c | tr -d ' ')" = '\n' ]
+}
