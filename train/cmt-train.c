@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,22 @@ on_epoch(const struct cmt_train_epoch *e, void *ctx)
 	fprintf(stderr, "%s: epoch %3d  train loss %.6f  val loss %.6f%s\n",
 		cmt_progname, e->epoch, e->train_loss, e->val_loss,
 		e->best == e->epoch ? "  *" : "");
+}
+
+/* 1 if some row of a is not later than every row of b */
+static int
+later_rows(const struct cmt_dataset *a, const struct cmt_dataset *b)
+{
+	int64_t last = INT64_MIN;
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->t[i] > last)
+			last = b->t[i];
+	for (i = 0; i < a->n; i++)
+		if (a->t[i] <= last)
+			return 1;
+	return 0;
 }
 
 static void
@@ -184,6 +201,9 @@ main(int argc, char **argv)
 	if (train.n == 0 || val.n == 0 || test.n == 0)
 		cmt_die(CMT_EXIT_FAIL, "too few rows to split by time: train %zu, "
 			"validation %zu, test %zu", train.n, val.n, test.n);
+	if (test_file && later_rows(&test, &rest))
+		cmt_warn("warning: %s has rows earlier than the training rows: "
+			"the test is not strictly out of time", test_file);
 	fprintf(stderr, "%s: %s rows: train %zu, validation %zu, test %zu\n",
 		cmt_progname, to.kind, train.n, val.n, test.n);
 	if ((e = cmt_train_fit(&to, &train, &val, on_epoch, &quiet, &m, &res,
