@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmt_test.h"
 #include "cmt_model.h"
 
 #define FS "cmt1;step=1m;ret=1m/5m/15m/1h;rv=30m/1h;rsi=14;macd=12/26/9;" \
@@ -66,10 +67,10 @@ logreg_probability_matches_the_formula(void **state)
 	assert_string_equal(m->kind, "logreg");
 	assert_string_equal(m->fs, FS);
 	assert_int_equal(m->horizon_ms, 60000);
-	assert_float_equal(cmt_model_predict(m, x), want, 1e-15);
+	assert_close(cmt_model_predict(m, x), want, 1e-15);
 	x[0] = 1;
 	x[6] = 50;
-	assert_float_equal(cmt_model_predict(m, x), 1 / (1 + exp(-0.5)), 1e-15);
+	assert_close(cmt_model_predict(m, x), 1 / (1 + exp(-0.5)), 1e-15);
 	cmt_model_free(m);
 }
 
@@ -82,10 +83,10 @@ mlp_probability_matches_a_hand_forward_pass(void **state)
 
 	assert_int_equal(m->nlayers, 2);
 	assert_int_equal(m->nparams, 2 * 11 + 2 + 2 + 1);
-	assert_float_equal(cmt_model_predict(m, x), 1 / (1 + exp(-0.5)), 1e-15);
+	assert_close(cmt_model_predict(m, x), 1 / (1 + exp(-0.5)), 1e-15);
 	/* z0 = -1: h0 clipped to 0; h1 = 1.5 -> sigmoid(-1.5) */
 	x[0] = -1;
-	assert_float_equal(cmt_model_predict(m, x), 1 / (1 + exp(1.5)), 1e-15);
+	assert_close(cmt_model_predict(m, x), 1 / (1 + exp(1.5)), 1e-15);
 	cmt_model_free(m);
 }
 
