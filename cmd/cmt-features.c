@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "cmt_features.h"
 #include "cmt_line.h"
+#include "cmt_model.h"
 #include "cmt_parse.h"
 
 enum { BAD_SYNTAX, BAD_FIELD, BAD_LONG, BAD_ORDER, BAD_LIMIT, BAD_KINDS };
@@ -175,7 +176,7 @@ main(int argc, char **argv)
 	struct cmt_features_stats st;
 	struct cmt_features *fe;
 	struct run r;
-	char err[CMT_ERRLEN], hdr[1024], extra;
+	char err[CMT_ERRLEN], hdr[1024], extra, model_fs[CMT_MODEL_FS_MAX];
 	const char *fs_id = NULL, *model = NULL;
 	long long ll;
 	int c, n, quiet = 0, status = CMT_EXIT_OK, i, fd, any_bad = 0;
@@ -256,8 +257,11 @@ main(int argc, char **argv)
 	}
 	if (fs_id && model)
 		cmt_usage_error("--feature-set and --model are exclusive");
-	if (model)
-		cmt_usage_error("--model: not available in this build");
+	if (model) {
+		if (cmt_model_feature_set(model, model_fs, sizeof model_fs, err))
+			cmt_die(CMT_EXIT_FAIL, "--model %s: %s", model, err);
+		fs_id = model_fs;
+	}
 	if (fs_id && cmt_fs_parse_id(fs_id, fs, err))
 		cmt_usage_error("--feature-set: %s", err);
 	if (cmt_fs_check(fs, err))

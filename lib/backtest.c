@@ -362,7 +362,8 @@ score(const struct cmt_bt *bt, int s, struct cmt_bt_group *g,
 	struct work *w)
 {
 	size_t i, n = 0, up = 0, nr = rows_of(bt, w, s);
-	double se, auc;
+	size_t sign_n[3] = { 0 }, sign_up[3] = { 0 };
+	double se, auc, hits = 0;
 
 	memset(g, 0, sizeof *g);
 	strcpy(g->sym, s < 0 ? "ALL" : bt->sym[s]);
@@ -385,8 +386,10 @@ score(const struct cmt_bt *bt, int s, struct cmt_bt_group *g,
 		} else {
 			w->p[n] = r->p;
 			w->y[n] = r->y;
-			/* a zero or unknown last return says nothing: 1/2 */
-			w->pl[n] = r->x0 > 0 ? 1 : r->x0 < 0 ? 0 : 0.5;
+			/* the sign of the last return: +1, -1, or 0 (says nothing) */
+			w->pl[n] = r->x0 > 0 ? 1 : r->x0 < 0 ? -1 : 0;
+			sign_n[w->pl[n] > 0 ? 0 : w->pl[n] < 0 ? 1 : 2]++;
+			sign_up[w->pl[n] > 0 ? 0 : w->pl[n] < 0 ? 1 : 2] += r->y;
 			up += r->y;
 			n++;
 		}
@@ -394,9 +397,21 @@ score(const struct cmt_bt *bt, int s, struct cmt_bt_group *g,
 	g->base_rate = n ? (double)up / (double)n : NAN;
 	for (i = 0; i < n; i++)
 		w->pm[i] = g->base_rate;
+	/* The sign rule forecasts up after a rise, down after a fall; its
+	 * probability, like the majority baseline's, is the up-share seen
+	 * among rows with that sign (in hindsight, which can only flatter
+	 * it).  A hard 0/1 probability would make log-loss meaningless. */
+	for (i = 0; i < n; i++) {
+		int k = w->pl[i] > 0 ? 0 : w->pl[i] < 0 ? 1 : 2;
+
+		hits += (w->pl[i] > 0 && w->y[i] == 1) ||
+		    (w->pl[i] < 0 && w->y[i] == 0) ? 1 : w->pl[i] == 0 ? 0.5 : 0;
+		w->pl[i] = (double)sign_up[k] / (double)sign_n[k];
+	}
 	cmt_metrics_compute(w->p, w->y, n, w->pair, &g->model.m);
 	cmt_metrics_compute(w->pm, w->y, n, w->pair, &g->majority.m);
 	cmt_metrics_compute(w->pl, w->y, n, w->pair, &g->last_return.m);
+	g->last_return.m.accuracy = n ? hits / (double)n : NAN;
 	se = cmt_bt_auc_se(w->p, w->y, n, w->pair, &auc);
 	g->model.auc_lo = fmax(0, g->model.m.auc - 1.959964 * se);
 	g->model.auc_hi = fmin(1, g->model.m.auc + 1.959964 * se);

@@ -73,8 +73,11 @@ EOF
 	#   lo = .75 - 1.959964 * sqrt(.125) = 0.057048, hi clipped to 1
 	# ECE: bins 2,4,6,8: (.25 + .55 + .65 + .15)/4 = 0.4
 	# majority: p = base rate .5: accuracy .5, log-loss ln 2, Brier .25
-	# last return (+,+,0,+) -> p (1,1,.5,1): accuracy .5, Brier
-	#   (0 + 1 + .25 + 1)/4 = .5625, AUC (.5+.5+0+0)/4 = .25
+	# last return signs (+,+,0,+), y (1,0,1,0): the rule hits, misses,
+	#   half (zero return), misses: accuracy 1.5/4 = .375.  Its p is the
+	#   up-share per sign: + rows y (1,0,0) -> 1/3, the zero row -> 1, so
+	#   p = (1/3,1/3,1,1/3): Brier (4/9 + 1/9 + 0 + 1/9)/4 = 1/6;
+	#   AUC: ups {1/3, 1} vs downs {1/3, 1/3}: ties .5+.5, wins 1+1 = .75
 	cmt-backtest --json "$TINY" > "$TMP/r.json"
 	run json_get "$TMP/r.json" '"%(scored)d %(flat)d %(no_p)d %(vectors)d" % j["overall"]'
 	assert_output "4 1 1 6"
@@ -87,7 +90,7 @@ EOF
 	run json_get "$TMP/r.json" '" ".join("%.6f" % j["overall"]["majority"][k] for k in ("accuracy", "logloss", "brier", "auc"))'
 	assert_output "0.500000 0.693147 0.250000 0.500000"
 	run json_get "$TMP/r.json" '" ".join("%.4f" % j["overall"]["last_return"][k] for k in ("accuracy", "brier", "auc"))'
-	assert_output "0.5000 0.5625 0.2500"
+	assert_output "0.3750 0.1667 0.7500"
 	run json_get "$TMP/r.json" '[(b["n"], b["freq"]) for b in j["overall"]["calibration"] if b["n"]]'
 	assert_output "[(1, 0), (1, 1), (1, 0), (1, 1)]"
 }

@@ -10,9 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmt_test.h"
 #include "cmt_backtest.h"
 
-/* cmocka's assert_float_equal works in float; these are doubles */
+/* cmocka's assert_close works in float; these are doubles */
 #define assert_near(a, b, eps) assert_true(fabs((a) - (b)) <= (eps))
 
 /* The four scored rows of tests/cli/data/tiny-predictions.ndjson. */

@@ -1,0 +1,185 @@
+/* cmt-predict: add P(up after the horizon) to feature vectors. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cmt_fvec.h"
+#include "cmt_json.h"
+#include "cmt_line.h"
+#include "cmt_model.h"
+#include "cmt_parse.h"
+
+#define NULL_REPORTS 5   /* null-feature vectors reported one by one */
+
+static void
+usage(void)
+{
+	printf("Usage: cmt-predict [-m MODEL] [--csv] [--info]\n"
+		"Read feature vectors (cmt-features output, NDJSON or CSV) on stdin"
+		" and write\neach back with \"p_up\" and \"model\" added.\n\n"
+		"  -m, --model MODEL  model file, or a name such as 'default'"
+		" (the default)\n"
+		"      --csv          input is CSV (otherwise sniffed from the"
+		" first line)\n"
+		"      --info         print the model's description and card,"
+		" then exit\n"
+		"  -h, --help         show this help and exit\n"
+		"      --version      show the version and exit\n");
+}
+
+static void
+print_info(const struct cmt_model *m, const char *path)
+{
+	char hz[32];
+	int l, i;
+
+	cmt_format_duration(m->horizon_ms, hz, sizeof hz);
+	printf("model:       %s (%s)\nfile:        %s\nfeature set: %s\n"
+		"horizon:     %s\nlayers:      %d", m->name, m->kind, path, m->fs,
+		hz, CMT_FEAT_N);
+	for (l = 0; l < m->nlayers; l++)
+		printf(" -> %d", m->layer[l].out);
+	printf(" (%zu parameters)\nfeatures:   ", m->nparams);
+	for (i = 0; i < CMT_FEAT_N; i++)
+		printf(" %s", m->feature[i]);
+	printf("\ncard: %s\n", m->card);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "csv", no_argument, NULL, 'c' },
+		{ "info", no_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static char out[CMT_LINE_MAX_DEFAULT + 512];
+	const char *model_arg = "default";
+	char path[PATH_MAX], err[CMT_ERRLEN], tail[CMT_MODEL_NAME_MAX + 48];
+	struct cmt_fvec_decoder dec;
+	struct cmt_linereader *lr;
+	struct cmt_model *m;
+	struct cmt_fvec v;
+	struct cmt_line ln;
+	unsigned long long npred = 0, nnull = 0, nbad = 0;
+	size_t taillen, fslen, n;
+	int c, csv = 0, info = 0, checked = 0, rc;
+	enum cmt_err e;
+
+	cmt_cli_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm': model_arg = optarg; break;
+		case 'c': csv = 1; break;
+		case 'i': info = 1; break;
+		case 'h': usage(); return cmt_finish(CMT_EXIT_OK);
+		case 'V': cmt_print_version();
+		default: cmt_usage_error("invalid option");
+		}
+	}
+	if (optind < argc)
+		cmt_usage_error("unexpected argument '%s' (input is stdin)",
+			argv[optind]);
+	if (cmt_model_resolve(model_arg, path, sizeof path))
+		cmt_die(CMT_EXIT_FAIL, "%s", path);
+	if ((e = cmt_model_load(path, &m, err)))
+		cmt_die(CMT_EXIT_FAIL, "model %s: %s", path, err);
+	if (info) {
+		print_info(m, path);
+		cmt_model_free(m);
+		return cmt_finish(CMT_EXIT_OK);
+	}
+	if (!(lr = cmt_line_open(STDIN_FILENO, 0)))
+		cmt_die(CMT_EXIT_FAIL, "out of memory");
+	cmt_fvec_decoder_init(&dec, csv ? CMT_FVEC_CSV : CMT_FVEC_AUTO);
+	fslen = strlen(m->fs);
+	/* what follows the probability never changes: build it once */
+	taillen = (size_t)snprintf(tail, sizeof tail, csv ? ",%s" :
+		",\"model\":\"%s\"", m->name);
+	while (!cmt_stop && (rc = cmt_line_next(lr, &ln)) != 0) {
+		if (rc < 0) {
+			if (errno == EINTR)
+				continue;
+			cmt_die(CMT_EXIT_FAIL, "read error:");
+		}
+		if (ln.too_long) {
+			cmt_warn("line %llu: longer than %d bytes, skipped",
+				(unsigned long long)ln.no, CMT_LINE_MAX_DEFAULT);
+			nbad++;
+			continue;
+		}
+		e = cmt_fvec_decode(&dec, ln.s, ln.len, &v, err);
+		if (e == CMT_ESKIP) {
+			if (dec.format != CMT_FVEC_CSV || ln.len == 0)
+				continue;
+			for (c = 0; c < dec.ncols; c++)
+				if (cmt_slice_eq(dec.col_name[c], "p_up"))
+					cmt_die(CMT_EXIT_FAIL, "line %llu: the input "
+						"already has a p_up column",
+						(unsigned long long)ln.no);
+			csv = 1;
+			taillen = (size_t)snprintf(tail, sizeof tail, ",%s",
+				m->name);
+			cmt_out(ln.s, ln.len);
+			cmt_out(",p_up,model\n", 12);
+			continue;
+		}
+		if (e == CMT_OK && v.has_p)
+			e = cmt_errf(err, CMT_EVALUE, "already has \"p_up\"");
+		if (e) {
+			if (dec.format == CMT_FVEC_CSV && dec.ncols == 0)
+				cmt_die(CMT_EXIT_FAIL, "line %llu: %s",
+					(unsigned long long)ln.no, err);
+			cmt_warn("line %llu: %s, skipped",
+				(unsigned long long)ln.no, err);
+			nbad++;
+			continue;
+		}
+		if (v.fs.len != fslen || memcmp(v.fs.s, m->fs, fslen) != 0 ||
+		    !checked) {
+			if (cmt_model_check_fs(m, v.fs, v.name, err)) {
+				cmt_warn("line %llu: %s", (unsigned long long)ln.no,
+					err);
+				cmt_usage_error("make the vectors with "
+					"'cmt-features --model %s'", model_arg);
+			}
+			checked = 1;
+		}
+		if (v.nnull > 0) {
+			if (++nnull <= NULL_REPORTS)
+				cmt_warn("line %llu: null feature, passed through "
+					"without p_up%s", (unsigned long long)ln.no,
+					nnull == NULL_REPORTS ? " (further ones counted "
+					"at exit)" : "");
+			cmt_out(ln.s, ln.len);
+			cmt_out(csv ? ",,\n" : "\n", csv ? 3 : 1);
+			continue;
+		}
+		n = csv ? ln.len : v.close;
+		memcpy(out, ln.s, n);
+		memcpy(out + n, csv ? "," : ",\"p_up\":", csv ? 1 : 8);
+		n += csv ? 1 : 8;
+		n += (size_t)cmt_fmt_double(out + n, cmt_model_predict(m, v.x), 6);
+		memcpy(out + n, tail, taillen);
+		n += taillen;
+		memcpy(out + n, ln.s + (csv ? ln.len : v.close),
+			ln.len - (csv ? ln.len : v.close));
+		n += ln.len - (csv ? ln.len : v.close);
+		out[n++] = '\n';
+		cmt_out(out, n);
+		npred++;
+	}
+	if (nnull > 0 || nbad > 0)
+		cmt_warn("%llu predicted, %llu passed through without p_up (null "
+			"features), %llu bad lines skipped", npred, nnull, nbad);
+	cmt_line_close(lr);
+	cmt_model_free(m);
+	return cmt_finish(CMT_EXIT_OK);
+}

@@ -1,0 +1,107 @@
+/* Forecast models: the JSON model file (load, validate, save), inference
+ * on one feature vector, and where the default model lives.  A model is a
+ * stack of dense layers over standardised features: "mlp" (ReLU hidden
+ * layers, sigmoid output) or "logreg" (one sigmoid layer).  The caller owns
+ * a loaded model and frees it with cmt_model_free; inference never
+ * allocates. */
+#ifndef CMT_MODEL_H
+#define CMT_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cmt_err.h"
+#include "cmt_fvec.h"
+
+#define CMT_MODEL_VERSION 1
+#define CMT_MODEL_MAX_LAYERS 8
+#define CMT_MODEL_MAX_WIDTH 256
+#define CMT_MODEL_NAME_MAX 64       /* [A-Za-z0-9._-], including the NUL */
+#define CMT_MODEL_FS_MAX 256
+#define CMT_MODEL_FEATNAME_MAX 32
+#define CMT_MODEL_FILE_MAX (16 << 20)
+
+enum cmt_act { CMT_ACT_RELU, CMT_ACT_TANH, CMT_ACT_LINEAR, CMT_ACT_SIGMOID };
+
+struct cmt_layer {
+	int in, out;
+	enum cmt_act act;
+	double *w;   /* in x out, input-major: w[j * out + i] feeds unit i */
+	double *b;   /* out */
+};
+
+struct cmt_model {
+	char name[CMT_MODEL_NAME_MAX];
+	char kind[8];                       /* "mlp" or "logreg" */
+	char fs[CMT_MODEL_FS_MAX];          /* feature-set id trained on */
+	char feature[CMT_FEAT_N][CMT_MODEL_FEATNAME_MAX];
+	int64_t horizon_ms;                 /* what p_up is about */
+	double mean[CMT_FEAT_N], std[CMT_FEAT_N];
+	int nlayers;
+	struct cmt_layer layer[CMT_MODEL_MAX_LAYERS];
+	size_t nparams;
+	double *params;                     /* all w and b, one block */
+	char *card;                         /* model card: JSON object text */
+	double act[2][CMT_MODEL_MAX_WIDTH]; /* inference scratch */
+};
+
+/* A zeroed model of the given kind with layer widths width[0..nwidth-1]
+ * (width[0] = CMT_FEAT_N, last = 1; hidden layers ReLU, output sigmoid;
+ * "logreg" takes exactly {CMT_FEAT_N, 1}).  mean 0, std 1, no card. */
+enum cmt_err cmt_model_create(const char *kind, const int *width, int nwidth,
+	struct cmt_model **out, char *err);
+
+/* Read and validate a model file: format and version, kind, feature set
+ * and names, standardisation (finite, std > 0), layer shapes chaining from
+ * CMT_FEAT_N to 1, finite weights, known activations, sigmoid output.  On
+ * any problem *out stays NULL and err names it. */
+enum cmt_err cmt_model_load(const char *path, struct cmt_model **out,
+	char *err);
+
+/* The same from a document already in memory (len bytes). */
+enum cmt_err cmt_model_parse(const char *text, size_t len,
+	struct cmt_model **out, char *err);
+
+/* Write the model as JSON: to f, or atomically to path (a temporary file
+ * renamed over it).  Numbers are written with 17 digits, so a saved model
+ * loads back bit for bit. */
+enum cmt_err cmt_model_write(const struct cmt_model *m, FILE *f, char *err);
+enum cmt_err cmt_model_save(const struct cmt_model *m, const char *path,
+	char *err);
+
+void cmt_model_free(struct cmt_model *m);
+
+/* P(up) for the CMT_FEAT_N raw (unstandardised) features in x, which must
+ * all be finite.  Uses m->act as scratch: one model per thread. */
+double cmt_model_predict(struct cmt_model *m, const double *x);
+
+/* One layer's steps, shared by inference and training so that both do
+ * the same arithmetic in the same order: out = W in + b, then the
+ * activation in place. */
+void cmt_model_affine(const struct cmt_layer *ly, const double *restrict in,
+	double *restrict out);
+void cmt_model_activate(enum cmt_act act, double *v, int n);
+
+/* Check that m can score vectors of feature set fs with the given feature
+ * names (names may be NULL): CMT_EMISMATCH with both ids in err if not. */
+enum cmt_err cmt_model_check_fs(const struct cmt_model *m,
+	struct cmt_slice fs, const struct cmt_slice *names, char *err);
+
+/* Where a model named on the command line is.  "default" or NULL means the
+ * shipped model: $CMT_MODEL if set, else the first existing of
+ *   <dir of the executable>/../share/cmt/default.json   (installed)
+ *   CMT_DATADIR/default.json                            (make install)
+ *   <dir of the executable>/../../model/default.json    (build tree)
+ * Another bare name (no '/', not an existing file) is looked up as
+ * NAME.json in the same directories; anything else is a path used as is.
+ * On failure out holds a message listing the places tried. */
+enum cmt_err cmt_model_resolve(const char *name_or_path, char *out,
+	size_t cap);
+
+/* Resolve name_or_path, load and validate the model, and copy its
+ * feature-set id into fs (cap bytes): for cmt-features --model. */
+enum cmt_err cmt_model_feature_set(const char *name_or_path, char *fs,
+	size_t cap, char *err);
+
+#endif

@@ -1,0 +1,105 @@
+/* Training forecast models from labelled feature vectors: a growable data
+ * set, strict time splits, standardisation, mini-batch Adam with L2 and
+ * early stopping for "mlp" and "logreg", and the naive baselines a model
+ * must be compared with.  Data sets own their arrays (cmt_dataset_free);
+ * a trained model belongs to the caller (cmt_model_free).  Deterministic
+ * for a given seed: the random state lives in the options' seed only. */
+#ifndef CMT_TRAIN_H
+#define CMT_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cmt_err.h"
+#include "cmt_fvec.h"
+#include "cmt_metrics.h"
+#include "cmt_model.h"
+
+struct cmt_dataset {
+	size_t n, cap;
+	double *x;          /* n rows of CMT_FEAT_N raw features */
+	int *y;             /* 1 up, 0 down */
+	int64_t *t;         /* grid time of each row, ms */
+	char fs[CMT_MODEL_FS_MAX];
+	char feature[CMT_FEAT_N][CMT_MODEL_FEATNAME_MAX];
+	/* rows refused by cmt_dataset_add, by reason */
+	size_t skipped_unlabelled, skipped_flat, skipped_null, skipped_warmup;
+};
+
+void cmt_dataset_init(struct cmt_dataset *d);
+void cmt_dataset_free(struct cmt_dataset *d);
+
+/* Add a decoded vector.  Rows without "y", with y null (flat), with a
+ * null feature or marked warm-up are counted and return CMT_ESKIP.  The
+ * first row fixes the feature set; another one is CMT_EMISMATCH. */
+enum cmt_err cmt_dataset_add(struct cmt_dataset *d, const struct cmt_fvec *v,
+	char *err);
+
+/* The time t such that a share frac of the rows have time >= t (frac in
+ * (0, 1); rows are not reordered). */
+int64_t cmt_dataset_time_quantile(const struct cmt_dataset *d, double frac);
+
+/* Copy rows with t < cutoff into *before and the others into *after (both
+ * initialised by the call, keeping input order). */
+enum cmt_err cmt_dataset_split(const struct cmt_dataset *d, int64_t cutoff,
+	struct cmt_dataset *before, struct cmt_dataset *after, char *err);
+
+struct cmt_train_opts {
+	const char *kind;       /* "mlp" or "logreg" */
+	int hidden[CMT_MODEL_MAX_LAYERS - 1];
+	int nhidden;            /* mlp: hidden widths, e.g. 32,16,8 */
+	int max_epochs;
+	int patience;           /* epochs without validation gain to stop */
+	int batch;
+	double lr, l2;          /* Adam step size; L2 weight on weights */
+	uint64_t seed;
+};
+
+/* The defaults: mlp 32,16,8, 60 epochs, patience 6, batch 256, lr 1e-3,
+ * l2 1e-4, seed 1. */
+void cmt_train_defaults(struct cmt_train_opts *o);
+
+struct cmt_train_epoch {
+	int epoch;              /* 1-based */
+	double train_loss;      /* mean log-loss plus L2 term over the epoch */
+	double val_loss;        /* validation log-loss after the epoch */
+	int best;               /* the best epoch so far */
+};
+
+typedef void (*cmt_train_progress)(const struct cmt_train_epoch *e,
+	void *ctx);
+
+struct cmt_train_result {
+	int epochs_run, best_epoch;
+	double best_val_loss;
+	int constant_features;  /* features with zero spread (std set to 1) */
+};
+
+/* Fit a model on train, stopping early on val's log-loss and keeping the
+ * best epoch's weights.  Standardisation statistics come from train only.
+ * progress (may be NULL) is called after each epoch. */
+enum cmt_err cmt_train_fit(const struct cmt_train_opts *o,
+	const struct cmt_dataset *train, const struct cmt_dataset *val,
+	cmt_train_progress progress, void *ctx, struct cmt_model **out,
+	struct cmt_train_result *res, char *err);
+
+/* Mean log-loss over n standardised rows z plus l2/2 * sum of squared
+ * weights (biases excluded); writes its gradient with respect to
+ * m->params into grad (nparams doubles) when grad is not NULL. */
+double cmt_train_loss_grad(const struct cmt_model *m, const double *z,
+	const int *y, size_t n, double l2, double *grad);
+
+/* Score m on d (p from cmt_model_predict, as cmt-predict computes it). */
+enum cmt_err cmt_train_evaluate(struct cmt_model *m,
+	const struct cmt_dataset *d, struct cmt_metrics *out, char *err);
+
+/* The two baselines on test, fitted on train only.  majority: p = the
+ * training share of up rows for every row.  last_sign: accuracy of "up
+ * if the first feature (the shortest return) is > 0, down if < 0, the
+ * training majority if 0"; its log-loss, Brier and AUC use p = the
+ * training share of up rows among rows with the same sign. */
+enum cmt_err cmt_train_baselines(const struct cmt_dataset *train,
+	const struct cmt_dataset *test, struct cmt_metrics *majority,
+	struct cmt_metrics *last_sign, char *err);
+
+#endif

@@ -1,0 +1,732 @@
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "cmt_json.h"
+#include "cmt_model.h"
+
+#ifndef CMT_DATADIR
+#define CMT_DATADIR "/usr/local/share/cmt"
+#endif
+
+static const char *const act_name[] = { "relu", "tanh", "linear", "sigmoid" };
+
+void
+cmt_model_free(struct cmt_model *m)
+{
+	if (!m)
+		return;
+	free(m->params);
+	free(m->card);
+	free(m);
+}
+
+/* Allocate the model and its parameter block for the given widths. */
+static enum cmt_err
+alloc_model(const int *width, int nwidth, struct cmt_model **out, char *err)
+{
+	struct cmt_model *m;
+	size_t n = 0;
+	double *p;
+	int l;
+
+	*out = NULL;
+	if (nwidth < 2 || nwidth - 1 > CMT_MODEL_MAX_LAYERS)
+		return cmt_errf(err, CMT_EVALUE, "a model has 1 to %d layers",
+			CMT_MODEL_MAX_LAYERS);
+	if (width[0] != CMT_FEAT_N)
+		return cmt_errf(err, CMT_EMISMATCH,
+			"first layer takes %d inputs, expected %d", width[0],
+			CMT_FEAT_N);
+	if (width[nwidth - 1] != 1)
+		return cmt_errf(err, CMT_EMISMATCH,
+			"last layer has %d outputs, expected 1", width[nwidth - 1]);
+	for (l = 0; l < nwidth; l++) {
+		if (width[l] < 1 || width[l] > CMT_MODEL_MAX_WIDTH)
+			return cmt_errf(err, CMT_EVALUE,
+				"layer width %d out of range 1..%d", width[l],
+				CMT_MODEL_MAX_WIDTH);
+		if (l > 0)
+			n += (size_t)width[l - 1] * (size_t)width[l] +
+			    (size_t)width[l];
+	}
+	if (!(m = calloc(1, sizeof *m)) || !(m->params = calloc(n, sizeof *p))) {
+		free(m);
+		return cmt_errf(err, CMT_ENOMEM, "out of memory");
+	}
+	m->nparams = n;
+	m->nlayers = nwidth - 1;
+	p = m->params;
+	for (l = 0; l < m->nlayers; l++) {
+		struct cmt_layer *ly = &m->layer[l];
+
+		ly->in = width[l];
+		ly->out = width[l + 1];
+		ly->act = l == m->nlayers - 1 ? CMT_ACT_SIGMOID : CMT_ACT_RELU;
+		ly->w = p;
+		p += (size_t)ly->in * (size_t)ly->out;
+		ly->b = p;
+		p += ly->out;
+	}
+	for (l = 0; l < CMT_FEAT_N; l++)
+		m->std[l] = 1;
+	*out = m;
+	return CMT_OK;
+}
+
+enum cmt_err
+cmt_model_create(const char *kind, const int *width, int nwidth,
+	struct cmt_model **out, char *err)
+{
+	enum cmt_err e;
+
+	*out = NULL;
+	if (strcmp(kind, "mlp") != 0 && strcmp(kind, "logreg") != 0)
+		return cmt_errf(err, CMT_EVALUE,
+			"unknown model kind '%s' (mlp, logreg)", kind);
+	if (strcmp(kind, "logreg") == 0 && nwidth != 2)
+		return cmt_errf(err, CMT_EVALUE, "logreg has no hidden layers");
+	if (strcmp(kind, "mlp") == 0 && nwidth < 3)
+		return cmt_errf(err, CMT_EVALUE,
+			"mlp needs at least one hidden layer");
+	if ((e = alloc_model(width, nwidth, out, err)))
+		return e;
+	strcpy((*out)->kind, kind);
+	strcpy((*out)->name, kind);
+	return CMT_OK;
+}
+
+void
+cmt_model_affine(const struct cmt_layer *ly, const double *restrict in,
+	double *restrict out)
+{
+	const double *restrict w;
+	double acc, xj;
+	int i, j, n = ly->out;
+
+	/* Each output is b + sum over inputs in ascending order, as plain C
+	 * would do it; eight outputs at a time are kept in registers (the
+	 * weights are stored input-major so these are adjacent), which
+	 * vectorises without reassociating any sum and without a chain of
+	 * stores and reloads through out[]. */
+	for (i = 0; i + 8 <= n; i += 8) {
+		double a0 = ly->b[i], a1 = ly->b[i + 1], a2 = ly->b[i + 2],
+		    a3 = ly->b[i + 3], a4 = ly->b[i + 4], a5 = ly->b[i + 5],
+		    a6 = ly->b[i + 6], a7 = ly->b[i + 7];
+
+		w = ly->w + (size_t)i;
+		for (j = 0; j < ly->in; j++, w += n) {
+			xj = in[j];
+			a0 += w[0] * xj;
+			a1 += w[1] * xj;
+			a2 += w[2] * xj;
+			a3 += w[3] * xj;
+			a4 += w[4] * xj;
+			a5 += w[5] * xj;
+			a6 += w[6] * xj;
+			a7 += w[7] * xj;
+		}
+		out[i] = a0;
+		out[i + 1] = a1;
+		out[i + 2] = a2;
+		out[i + 3] = a3;
+		out[i + 4] = a4;
+		out[i + 5] = a5;
+		out[i + 6] = a6;
+		out[i + 7] = a7;
+	}
+	for (; i < n; i++) {
+		acc = ly->b[i];
+		for (j = 0; j < ly->in; j++)
+			acc += ly->w[(size_t)j * (size_t)n + (size_t)i] * in[j];
+		out[i] = acc;
+	}
+}
+
+void
+cmt_model_activate(enum cmt_act act, double *v, int n)
+{
+	int i;
+
+	switch (act) {
+	case CMT_ACT_RELU:
+		for (i = 0; i < n; i++)
+			v[i] = v[i] > 0 ? v[i] : 0;
+		break;
+	case CMT_ACT_TANH:
+		for (i = 0; i < n; i++)
+			v[i] = tanh(v[i]);
+		break;
+	case CMT_ACT_SIGMOID:
+		for (i = 0; i < n; i++)
+			v[i] = 1 / (1 + exp(-v[i]));
+		break;
+	case CMT_ACT_LINEAR:
+		break;
+	}
+}
+
+double
+cmt_model_predict(struct cmt_model *m, const double *x)
+{
+	double *in = m->act[0], *out = m->act[1], *tmp;
+	int l, j;
+
+	for (j = 0; j < CMT_FEAT_N; j++)
+		in[j] = (x[j] - m->mean[j]) / m->std[j];
+	for (l = 0; l < m->nlayers; l++) {
+		cmt_model_affine(&m->layer[l], in, out);
+		cmt_model_activate(m->layer[l].act, out, m->layer[l].out);
+		tmp = in;
+		in = out;
+		out = tmp;
+	}
+	return in[0];
+}
+
+enum cmt_err
+cmt_model_check_fs(const struct cmt_model *m, struct cmt_slice fs,
+	const struct cmt_slice *names, char *err)
+{
+	int i;
+
+	if (!cmt_slice_eq(fs, m->fs))
+		return cmt_errf(err, CMT_EMISMATCH,
+			"feature set '%.*s' does not match the model's '%s'",
+			(int)(fs.len > 120 ? 120 : fs.len), fs.s, m->fs);
+	for (i = 0; names && i < CMT_FEAT_N; i++)
+		if (!cmt_slice_eq(names[i], m->feature[i]))
+			return cmt_errf(err, CMT_EMISMATCH,
+				"feature %d is '%.*s', the model expects '%s'", i + 1,
+				(int)(names[i].len > 40 ? 40 : names[i].len),
+				names[i].s, m->feature[i]);
+	return CMT_OK;
+}
+
+/* ---- loading ---- */
+
+static int
+valid_name(const char *s, size_t cap)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n >= cap)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-' ||
+		    s[i] == '.'))
+			return 0;
+	return 1;
+}
+
+/* Feature-set ids travel unescaped in JSON and CSV lines. */
+static int
+valid_fs(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n >= CMT_MODEL_FS_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] > '~' || s[i] == '"' || s[i] == '\\' ||
+		    s[i] == ',')
+			return 0;
+	return 1;
+}
+
+static const char *
+get_string(const cJSON *o, const char *key, const char *where, char *err,
+	enum cmt_err *e)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (!v) {
+		*e = cmt_errf(err, CMT_EMISSING, "%s\"%s\" is missing", where, key);
+		return NULL;
+	}
+	if (!cJSON_IsString(v)) {
+		*e = cmt_errf(err, CMT_ETYPE, "%s\"%s\" is not a string", where,
+			key);
+		return NULL;
+	}
+	return v->valuestring;
+}
+
+/* An array of exactly n finite numbers (n < 0: any length >= 1, stored in
+ * *got) into dst (may be NULL to only count). */
+static enum cmt_err
+get_numbers(const cJSON *a, double *dst, int n, int *got, const char *what,
+	char *err)
+{
+	const cJSON *v;
+	int i = 0, len;
+
+	if (!cJSON_IsArray(a))
+		return cmt_errf(err, a ? CMT_ETYPE : CMT_EMISSING,
+			"%s is %s", what, a ? "not an array" : "missing");
+	len = cJSON_GetArraySize(a);
+	if ((n >= 0 && len != n) || len < 1)
+		return cmt_errf(err, CMT_EMISMATCH,
+			"%s has %d values, expected %d", what, len, n < 0 ? 1 : n);
+	cJSON_ArrayForEach(v, a) {
+		if (!cJSON_IsNumber(v))
+			return cmt_errf(err, CMT_ETYPE, "%s[%d] is not a number",
+				what, i);
+		if (!isfinite(v->valuedouble))
+			return cmt_errf(err, CMT_ERANGE, "%s[%d] is not finite",
+				what, i);
+		if (dst)
+			dst[i] = v->valuedouble;
+		i++;
+	}
+	if (got)
+		*got = len;
+	return CMT_OK;
+}
+
+static enum cmt_err
+parse_act(const cJSON *layer, int l, enum cmt_act *act, char *err)
+{
+	const char *s;
+	char where[32];
+	enum cmt_err e = CMT_OK;
+	size_t i;
+
+	snprintf(where, sizeof where, "layer %d: ", l + 1);
+	if (!(s = get_string(layer, "activation", where, err, &e)))
+		return e;
+	for (i = 0; i < sizeof act_name / sizeof act_name[0]; i++)
+		if (strcmp(s, act_name[i]) == 0) {
+			*act = (enum cmt_act)i;
+			return CMT_OK;
+		}
+	return cmt_errf(err, CMT_EVALUE,
+		"layer %d: unknown activation '%.40s' (relu, tanh, linear, sigmoid)",
+		l + 1, s);
+}
+
+/* Read the widths from the layers' shapes, then fill the weights. */
+static enum cmt_err
+parse_layers(const cJSON *layers, const char *kind, struct cmt_model **out,
+	char *err)
+{
+	int width[CMT_MODEL_MAX_LAYERS + 1], n, l = 0, i, j, got;
+	const cJSON *ly, *rows, *row;
+	struct cmt_model *m;
+	char what[64];
+	enum cmt_err e;
+	double rowbuf[CMT_MODEL_MAX_WIDTH];
+
+	if (!cJSON_IsArray(layers))
+		return cmt_errf(err, layers ? CMT_ETYPE : CMT_EMISSING,
+			"\"layers\" is %s", layers ? "not an array" : "missing");
+	n = cJSON_GetArraySize(layers);
+	if (n < 1 || n > CMT_MODEL_MAX_LAYERS)
+		return cmt_errf(err, CMT_EVALUE, "%d layers, expected 1 to %d", n,
+			CMT_MODEL_MAX_LAYERS);
+	width[0] = CMT_FEAT_N;
+	cJSON_ArrayForEach(ly, layers) {
+		if (!cJSON_IsObject(ly))
+			return cmt_errf(err, CMT_ETYPE, "layer %d is not an object",
+				l + 1);
+		rows = cJSON_GetObjectItemCaseSensitive(ly, "weights");
+		if (!cJSON_IsArray(rows) || cJSON_GetArraySize(rows) < 1)
+			return cmt_errf(err, CMT_ETYPE,
+				"layer %d: \"weights\" is not a non-empty array", l + 1);
+		width[l + 1] = cJSON_GetArraySize(rows);
+		if (width[l + 1] > CMT_MODEL_MAX_WIDTH)
+			return cmt_errf(err, CMT_ELIMIT,
+				"layer %d: %d units, at most %d", l + 1, width[l + 1],
+				CMT_MODEL_MAX_WIDTH);
+		l++;
+	}
+	if ((e = cmt_model_create(kind, width, n + 1, &m, err)))
+		return e;
+	l = 0;
+	cJSON_ArrayForEach(ly, layers) {
+		struct cmt_layer *L = &m->layer[l];
+
+		if ((e = parse_act(ly, l, &L->act, err)))
+			goto fail;
+		if ((L->act == CMT_ACT_SIGMOID) != (l == n - 1)) {
+			e = cmt_errf(err, CMT_EVALUE, l == n - 1 ?
+				"layer %d: the output layer must be sigmoid" :
+				"layer %d: sigmoid is only allowed on the output layer",
+				l + 1);
+			goto fail;
+		}
+		i = 0;
+		cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(ly,
+		    "weights")) {
+			snprintf(what, sizeof what, "layer %d: weights row %d", l + 1,
+				i + 1);
+			if ((e = get_numbers(row, rowbuf, -1, &got, what, err)))
+				goto fail;
+			if (got != L->in) {
+				e = cmt_errf(err, CMT_EMISMATCH,
+					"layer %d: weights row %d has %d values, expected %d"
+					" (the previous layer's width)", l + 1, i + 1, got,
+					L->in);
+				goto fail;
+			}
+			for (j = 0; j < L->in; j++)
+				L->w[(size_t)j * (size_t)L->out + (size_t)i] = rowbuf[j];
+			i++;
+		}
+		snprintf(what, sizeof what, "layer %d: \"bias\"", l + 1);
+		if ((e = get_numbers(cJSON_GetObjectItemCaseSensitive(ly, "bias"),
+		    L->b, L->out, NULL, what, err)))
+			goto fail;
+		l++;
+	}
+	*out = m;
+	return CMT_OK;
+fail:
+	cmt_model_free(m);
+	return e;
+}
+
+static enum cmt_err
+parse_doc(const cJSON *doc, struct cmt_model **out, char *err)
+{
+	const cJSON *v, *st, *names;
+	const char *s, *kind;
+	struct cmt_model *m = NULL;
+	enum cmt_err e = CMT_OK;
+	int i;
+
+	*out = NULL;
+	if (!cJSON_IsObject(doc))
+		return cmt_errf(err, CMT_ETYPE, "not a JSON object");
+	if (!(s = get_string(doc, "format", "", err, &e)))
+		return e;
+	if (strcmp(s, "cmt-model") != 0)
+		return cmt_errf(err, CMT_EVALUE,
+			"\"format\" is '%.40s', not 'cmt-model'", s);
+	v = cJSON_GetObjectItemCaseSensitive(doc, "version");
+	if (!cJSON_IsNumber(v) || v->valuedouble != CMT_MODEL_VERSION)
+		return cmt_errf(err, CMT_EVALUE,
+			"\"version\" must be %d (this cmt reads version %d)",
+			CMT_MODEL_VERSION, CMT_MODEL_VERSION);
+	if (!(kind = get_string(doc, "kind", "", err, &e)))
+		return e;
+	if ((e = parse_layers(cJSON_GetObjectItemCaseSensitive(doc, "layers"),
+	    kind, &m, err)))
+		return e;
+	if (!(s = get_string(doc, "name", "", err, &e)))
+		goto fail;
+	if (!valid_name(s, sizeof m->name)) {
+		e = cmt_errf(err, CMT_EVALUE,
+			"\"name\" must be 1 to %d of [A-Za-z0-9._-]",
+			CMT_MODEL_NAME_MAX - 1);
+		goto fail;
+	}
+	strcpy(m->name, s);
+	if (!(s = get_string(doc, "feature_set", "", err, &e)))
+		goto fail;
+	if (!valid_fs(s)) {
+		e = cmt_errf(err, CMT_EVALUE,
+			"\"feature_set\" must be 1 to %d printable characters without"
+			" spaces, quotes, backslashes or commas", CMT_MODEL_FS_MAX - 1);
+		goto fail;
+	}
+	strcpy(m->fs, s);
+	names = cJSON_GetObjectItemCaseSensitive(doc, "feature_names");
+	if (!cJSON_IsArray(names) || cJSON_GetArraySize(names) != CMT_FEAT_N) {
+		e = cmt_errf(err, CMT_EMISMATCH,
+			"\"feature_names\" must be an array of %d names", CMT_FEAT_N);
+		goto fail;
+	}
+	i = 0;
+	cJSON_ArrayForEach(v, names) {
+		if (!cJSON_IsString(v) ||
+		    !valid_name(v->valuestring, CMT_MODEL_FEATNAME_MAX)) {
+			e = cmt_errf(err, CMT_EVALUE,
+				"\"feature_names\"[%d] is not a feature name", i);
+			goto fail;
+		}
+		strcpy(m->feature[i++], v->valuestring);
+	}
+	v = cJSON_GetObjectItemCaseSensitive(doc, "horizon_ms");
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 1) ||
+	    v->valuedouble > 864e8 || v->valuedouble != floor(v->valuedouble)) {
+		e = cmt_errf(err, CMT_EVALUE,
+			"\"horizon_ms\" must be a whole number of ms >= 1");
+		goto fail;
+	}
+	m->horizon_ms = (int64_t)v->valuedouble;
+	st = cJSON_GetObjectItemCaseSensitive(doc, "standardize");
+	if (!cJSON_IsObject(st)) {
+		e = cmt_errf(err, CMT_EMISSING, "\"standardize\" is missing");
+		goto fail;
+	}
+	if ((e = get_numbers(cJSON_GetObjectItemCaseSensitive(st, "mean"),
+	    m->mean, CMT_FEAT_N, NULL, "\"standardize\".\"mean\"", err)) ||
+	    (e = get_numbers(cJSON_GetObjectItemCaseSensitive(st, "std"),
+	    m->std, CMT_FEAT_N, NULL, "\"standardize\".\"std\"", err)))
+		goto fail;
+	for (i = 0; i < CMT_FEAT_N; i++)
+		if (!(m->std[i] > 0)) {
+			e = cmt_errf(err, CMT_EVALUE,
+				"\"standardize\".\"std\"[%d] must be > 0", i);
+			goto fail;
+		}
+	v = cJSON_GetObjectItemCaseSensitive(doc, "card");
+	if (!cJSON_IsObject(v)) {
+		e = cmt_errf(err, CMT_EMISSING, "\"card\" (the model card) is %s",
+			v ? "not an object" : "missing");
+		goto fail;
+	}
+	if (!(m->card = cJSON_Print(v))) {
+		e = cmt_errf(err, CMT_ENOMEM, "out of memory");
+		goto fail;
+	}
+	*out = m;
+	return CMT_OK;
+fail:
+	cmt_model_free(m);
+	return e;
+}
+
+enum cmt_err
+cmt_model_parse(const char *text, size_t len, struct cmt_model **out,
+	char *err)
+{
+	const char *end = NULL, *p;
+	cJSON *doc;
+	enum cmt_err e;
+	int line = 1;
+
+	*out = NULL;
+	doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (!doc || (end && (size_t)(end - text) < len &&
+	    strspn(end, " \t\r\n") < len - (size_t)(end - text))) {
+		if (!end || end < text || end > text + len)
+			end = text + len;
+		for (p = text; p < end; p++)
+			line += *p == '\n';
+		cJSON_Delete(doc);
+		return cmt_errf(err, CMT_ESYNTAX, "%s at line %d%s",
+			doc ? "trailing data" : "not valid JSON", line,
+			end == text + len ? " (truncated?)" : "");
+	}
+	e = parse_doc(doc, out, err);
+	cJSON_Delete(doc);
+	return e;
+}
+
+enum cmt_err
+cmt_model_load(const char *path, struct cmt_model **out, char *err)
+{
+	FILE *f;
+	char *buf;
+	size_t n;
+	enum cmt_err e;
+
+	*out = NULL;
+	if (!(f = fopen(path, "rb")))
+		return cmt_errf(err, CMT_EIO, "%s", strerror(errno));
+	if (!(buf = malloc(CMT_MODEL_FILE_MAX + 1))) {
+		fclose(f);
+		return cmt_errf(err, CMT_ENOMEM, "out of memory");
+	}
+	n = fread(buf, 1, CMT_MODEL_FILE_MAX + 1, f);
+	if (ferror(f)) {
+		e = cmt_errf(err, CMT_EIO, "%s", strerror(errno));
+	} else if (n > CMT_MODEL_FILE_MAX) {
+		e = cmt_errf(err, CMT_ELIMIT, "larger than %d bytes",
+			CMT_MODEL_FILE_MAX);
+	} else if (n == 0) {
+		e = cmt_errf(err, CMT_ESYNTAX, "empty file");
+	} else {
+		buf[n] = '\0';
+		e = cmt_model_parse(buf, n, out, err);
+	}
+	fclose(f);
+	free(buf);
+	return e;
+}
+
+/* ---- saving ---- */
+
+static void
+put_numbers(FILE *f, const double *x, int n, size_t stride)
+{
+	int i;
+
+	fputc('[', f);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s%.17g", i ? ", " : "", x[(size_t)i * stride]);
+	fputc(']', f);
+}
+
+static void
+put_string(FILE *f, const char *s)
+{
+	char buf[6 * CMT_MODEL_FS_MAX + 3];
+
+	fwrite(buf, 1, cmt_fmt_string(buf, s, strlen(s)), f);
+}
+
+enum cmt_err
+cmt_model_write(const struct cmt_model *m, FILE *f, char *err)
+{
+	const char *p;
+	int l, i;
+
+	fprintf(f, "{\n\t\"format\": \"cmt-model\",\n\t\"version\": %d,\n",
+		CMT_MODEL_VERSION);
+	fputs("\t\"name\": ", f);
+	put_string(f, m->name);
+	fputs(",\n\t\"kind\": ", f);
+	put_string(f, m->kind);
+	fputs(",\n\t\"feature_set\": ", f);
+	put_string(f, m->fs);
+	fputs(",\n\t\"feature_names\": [", f);
+	for (i = 0; i < CMT_FEAT_N; i++) {
+		fputs(i ? ", " : "", f);
+		put_string(f, m->feature[i]);
+	}
+	fprintf(f, "],\n\t\"horizon_ms\": %lld,\n", (long long)m->horizon_ms);
+	fputs("\t\"standardize\": {\n\t\t\"mean\": ", f);
+	put_numbers(f, m->mean, CMT_FEAT_N, 1);
+	fputs(",\n\t\t\"std\": ", f);
+	put_numbers(f, m->std, CMT_FEAT_N, 1);
+	fputs("\n\t},\n\t\"layers\": [", f);
+	for (l = 0; l < m->nlayers; l++) {
+		const struct cmt_layer *L = &m->layer[l];
+
+		fprintf(f, "%s{\n\t\t\"activation\": \"%s\",\n"
+			"\t\t\"bias\": ", l ? ", " : "", act_name[L->act]);
+		put_numbers(f, L->b, L->out, 1);
+		fputs(",\n\t\t\"weights\": [", f);
+		for (i = 0; i < L->out; i++) {
+			fputs(i ? ",\n\t\t\t" : "\n\t\t\t", f);
+			put_numbers(f, L->w + i, L->in, (size_t)L->out);
+		}
+		fputs("\n\t\t]\n\t}", f);
+	}
+	fputs("],\n\t\"card\": ", f);
+	/* re-indent the card's own lines one level */
+	for (p = m->card ? m->card : "{}"; *p; p++) {
+		fputc(*p, f);
+		if (*p == '\n')
+			fputc('\t', f);
+	}
+	fputs("\n}\n", f);
+	if (fflush(f) != 0 || ferror(f))
+		return cmt_errf(err, CMT_EIO, "write failed: %s", strerror(errno));
+	return CMT_OK;
+}
+
+enum cmt_err
+cmt_model_save(const struct cmt_model *m, const char *path, char *err)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+	enum cmt_err e;
+
+	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp%ld", path,
+	    (long)getpid()) >= sizeof tmp)
+		return cmt_errf(err, CMT_ETOOLONG, "path too long");
+	if (!(f = fopen(tmp, "w")))
+		return cmt_errf(err, CMT_EIO, "%s: %s", tmp, strerror(errno));
+	e = cmt_model_write(m, f, err);
+	if (fclose(f) != 0 && !e)
+		e = cmt_errf(err, CMT_EIO, "%s: %s", tmp, strerror(errno));
+	if (!e && rename(tmp, path) != 0)
+		e = cmt_errf(err, CMT_EIO, "%s: %s", path, strerror(errno));
+	if (e)
+		unlink(tmp);
+	return e;
+}
+
+/* ---- finding the default model ---- */
+
+static int
+is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+enum cmt_err
+cmt_model_resolve(const char *name_or_path, char *out, size_t cap)
+{
+	char exe[PATH_MAX], dirs[3][PATH_MAX + 32], tried[3 * PATH_MAX + 256];
+	const char *name = name_or_path, *env;
+	ssize_t n;
+	size_t used = 0;
+	int i, ndirs = 0;
+
+	if (!name || strcmp(name, "default") == 0) {
+		name = "default";
+		if ((env = getenv("CMT_MODEL")) && *env) {
+			if (strlen(env) >= cap)
+				goto toolong;
+			strcpy(out, env);
+			return CMT_OK;
+		}
+	} else if (strchr(name, '/') || is_file(name)) {
+		if (strlen(name) >= cap)
+			goto toolong;
+		strcpy(out, name);
+		return CMT_OK;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		*strrchr(exe, '/') = '\0';
+		snprintf(dirs[ndirs++], sizeof dirs[0], "%s/../share/cmt", exe);
+	}
+	snprintf(dirs[ndirs++], sizeof dirs[0], "%s", CMT_DATADIR);
+	if (n > 0)
+		snprintf(dirs[ndirs++], sizeof dirs[0], "%s/../../model", exe);
+	tried[0] = '\0';
+	for (i = 0; i < ndirs; i++) {
+		if ((size_t)snprintf(out, cap, "%s/%s.json", dirs[i], name) >= cap)
+			goto toolong;
+		if (is_file(out))
+			return CMT_OK;
+		used += (size_t)snprintf(tried + used, sizeof tried - used, "%s%s",
+			i ? ", " : "", out);
+	}
+	snprintf(out, cap, "no model '%s' found (tried %s%s)", name, tried,
+		strcmp(name, "default") == 0 ? "; set CMT_MODEL" : "");
+	return CMT_EMISSING;
+toolong:
+	snprintf(out, cap, "model path too long");
+	return CMT_ETOOLONG;
+}
+
+enum cmt_err
+cmt_model_feature_set(const char *name_or_path, char *fs, size_t cap,
+	char *err)
+{
+	char path[PATH_MAX];
+	struct cmt_model *m;
+	enum cmt_err e;
+
+	if ((e = cmt_model_resolve(name_or_path, path, sizeof path)))
+		return cmt_errf(err, e, "%.150s", path);
+	if ((e = cmt_model_load(path, &m, err))) {
+		char why[CMT_ERRLEN];
+
+		snprintf(why, sizeof why, "%s", err ? err : "");
+		return cmt_errf(err, e, "%.60s: %s", path, why);
+	}
+	if (strlen(m->fs) >= cap)
+		e = cmt_errf(err, CMT_ETOOLONG, "feature-set id too long");
+	else
+		strcpy(fs, m->fs);
+	cmt_model_free(m);
+	return e;
+}

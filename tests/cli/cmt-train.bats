@@ -1,0 +1,121 @@
+#!/usr/bin/env bats
+# cmt-train: time-split training with a model card and baselines.
+load helper
+
+# n labelled rows, one minute apart; y = [a - 0.5 c + 0.3 g + noise > 0]
+# (or a coin flip with shuffle=1), fs given.
+gen() {
+	awk -v n="$1" -v seed="${2:-1}" -v shuffle="${3:-0}" -v fs="${4:-test1;step=1m}" '
+	BEGIN {
+		srand(seed)
+		split("a b c d e f g h i j k", nm, " ")
+		for (i = 0; i < n; i++) {
+			s = 0
+			line = sprintf("{\"t\":%.0f,\"sym\":\"BTC-USD\",\"px\":100,\"fs\":\"%s\",\"f\":{", 1700000000000 + i * 60000, fs)
+			for (j = 1; j <= 11; j++) {
+				x = rand() * 2 - 1
+				if (j == 1) s += x; if (j == 3) s -= 0.5 * x; if (j == 7) s += 0.3 * x
+				line = line sprintf("%s\"%s\":%.6f", j > 1 ? "," : "", nm[j], x)
+			}
+			y = s + 0.05 * (rand() - 0.5) > 0 ? 1 : 0
+			if (shuffle) y = rand() < 0.5 ? 1 : 0
+			print line "},\"y\":" y "}"
+		}
+	}'
+}
+
+@test "help and version exit 0; -o is required" {
+	run cmt-train --help
+	assert_success
+	assert_output --partial "Usage: cmt-train"
+	run cmt-train --version
+	assert_success
+	run cmt-train < /dev/null
+	assert_failure 2
+	assert_output --partial "-o"
+}
+
+@test "learns a separable set and reports test scores beside both baselines" {
+	gen 4000 > "$TMP/rows"
+	run cmt-train -o "$TMP/m.json" --lr 0.01 "$TMP/rows"
+	assert_success
+	assert_output --partial "epoch   1  train loss"
+	assert_output --partial "majority class"
+	assert_output --partial "last-return sign"
+	acc=$(awk '$1 == "mlp" { print $2 }' <<< "$output")
+	awk -v a="$acc" 'BEGIN { exit !(a > 0.95) }'
+	grep -q '"test_metrics"' "$TMP/m.json"
+	grep -q '"last_return_sign"' "$TMP/m.json"
+	grep -q '"name": "m"' "$TMP/m.json"
+	# and the model scores new rows of the same feature set
+	gen 10 7 | cmt-predict -m "$TMP/m.json" | grep -c '"p_up":' | grep -qx 10
+}
+
+@test "shuffled labels stay near a coin flip" {
+	gen 4000 2 1 > "$TMP/rows"
+	run cmt-train -q -o "$TMP/m.json" --lr 0.01 "$TMP/rows"
+	assert_success
+	acc=$(awk '$1 == "mlp" { print $2 }' <<< "$output")
+	awk -v a="$acc" 'BEGIN { exit !(a > 0.42 && a < 0.58) }'
+}
+
+@test "the same seed gives the same model file" {
+	gen 1500 > "$TMP/rows"
+	cmt-train -q -o "$TMP/m.json" --seed 9 --epochs 5 "$TMP/rows" 2>/dev/null
+	mv "$TMP/m.json" "$TMP/first.json"
+	cmt-train -q -o "$TMP/m.json" --seed 9 --epochs 5 "$TMP/rows" 2>/dev/null
+	cmp "$TMP/first.json" "$TMP/m.json"
+}
+
+@test "logreg trains and --test-from splits by time" {
+	gen 3000 > "$TMP/rows"
+	# rows 0..2999 one minute apart from 1700000000000: cut at row 2500
+	run cmt-train -q -k logreg --lr 0.01 -o "$TMP/lr.json" \
+		--test-from 1700150000000 "$TMP/rows"
+	assert_success
+	assert_output --partial "test 500"
+	grep -q '"kind": "logreg"' "$TMP/lr.json"
+	grep -q '"from":	"2023-11-16T' "$TMP/lr.json"
+}
+
+@test "--test FILE scores a separate later file" {
+	gen 3000 > "$TMP/all"
+	head -2000 "$TMP/all" > "$TMP/train"
+	tail -1000 "$TMP/all" > "$TMP/test"
+	run cmt-train -q -o "$TMP/m.json" --test "$TMP/test" "$TMP/train"
+	assert_success
+	assert_output --partial "test 1000"
+}
+
+@test "rows of two feature sets are a usage error" {
+	{ gen 100; gen 100 1 0 'other;step=1s'; } > "$TMP/rows"
+	run cmt-train -o "$TMP/m.json" "$TMP/rows"
+	assert_failure 2
+	assert_output --partial "other;step=1s"
+	[ ! -e "$TMP/m.json" ]
+}
+
+@test "unlabelled input is refused with a hint" {
+	gen 50 | sed 's/,"y":[01]//' > "$TMP/rows"
+	run cmt-train -o "$TMP/m.json" "$TMP/rows"
+	assert_failure 1
+	assert_output --partial "--label"
+}
+
+@test "ticks to model to predictions without cmt-fetch" {
+	cmt-sim -d 2h --seed 4 > "$TMP/ticks"
+	cmt-features --label 60s -q < "$TMP/ticks" |
+		cmt-train -q -o "$TMP/m.json" --epochs 3 2> "$TMP/err"
+	cmt-features -q < "$TMP/ticks" | cmt-predict -m "$TMP/m.json" > "$TMP/out"
+	[ "$(grep -c '"p_up":' "$TMP/out")" -gt 1000 ]
+	grep -q '"model":"m"}$' "$TMP/out"
+}
+
+@test "make model reproduces the shipped model bit for bit from ../shared/data" {
+	need_shared_data
+	cd "$ROOT"
+	CMT_MODEL_OUT="$TMP/default.json" run sh scripts/make-model.sh "$(dirname "$BIN")"
+	assert_success
+	assert_output --partial "last-return sign"
+	cmp "$TMP/default.json" "$ROOT/model/default.json"
+}

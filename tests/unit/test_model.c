@@ -1,0 +1,259 @@
+/* Unit tests for the model file: loading, validation, saving, inference and
+ * finding the default model. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmt_test.h"
+#include "cmt_model.h"
+
+#define FS "cmt1;step=1m;ret=1m/5m/15m/1h;rv=30m/1h;rsi=14;macd=12/26/9;" \
+	"bb=20/2;mom=10;vt=5/20"
+#define NAMES "[\"ret_1m\",\"ret_5m\",\"ret_15m\",\"ret_1h\",\"rv_30m\"," \
+	"\"rv_1h\",\"rsi\",\"macd_hist\",\"bb_pctb\",\"mom\",\"vol_trend\"]"
+#define HEAD "{\"format\":\"cmt-model\",\"version\":1,\"name\":\"t\"," \
+	"\"feature_set\":\"" FS "\",\"feature_names\":" NAMES "," \
+	"\"horizon_ms\":60000,\"card\":{\"note\":\"test\"},"
+#define STD "\"standardize\":{\"mean\":[1,0,0,0,0,0,50,0,0,0,0]," \
+	"\"std\":[2,1,1,1,1,1,10,1,1,1,1]},"
+
+/* p = sigmoid(0.5 + 1*(x0-1)/2 - 2*(x6-50)/10) */
+static const char logreg[] = HEAD STD "\"kind\":\"logreg\",\"layers\":["
+	"{\"activation\":\"sigmoid\",\"bias\":[0.5],"
+	"\"weights\":[[1,0,0,0,0,0,-2,0,0,0,0]]}]}";
+
+/* h = relu([z0 - z1, z1 + 1]); p = sigmoid(2 h0 - h1) */
+static const char mlp[] = HEAD STD "\"kind\":\"mlp\",\"layers\":["
+	"{\"activation\":\"relu\",\"bias\":[0,1],"
+	"\"weights\":[[1,-1,0,0,0,0,0,0,0,0,0],[0,1,0,0,0,0,0,0,0,0,0]]},"
+	"{\"activation\":\"sigmoid\",\"bias\":[0],\"weights\":[[2,-1]]}]}";
+
+static struct cmt_model *
+parse_ok(const char *text)
+{
+	struct cmt_model *m;
+	char err[CMT_ERRLEN] = "";
+
+	if (cmt_model_parse(text, strlen(text), &m, err))
+		fail_msg("rejected: %s", err);
+	return m;
+}
+
+static enum cmt_err
+parse_err(const char *text, char *err)
+{
+	struct cmt_model *m = (struct cmt_model *)1;
+	enum cmt_err e = cmt_model_parse(text, strlen(text), &m, err);
+
+	assert_null(m);
+	return e;
+}
+
+static void
+logreg_probability_matches_the_formula(void **state)
+{
+	struct cmt_model *m = parse_ok(logreg);
+	double x[CMT_FEAT_N] = { 5, 0, 0, 0, 0, 0, 60, 0, 0, 0, 0 };
+	/* z = 0.5 + (5-1)/2 - 2*(60-50)/10 = 0.5 */
+	double want = 1 / (1 + exp(-0.5));
+
+	assert_string_equal(m->kind, "logreg");
+	assert_string_equal(m->fs, FS);
+	assert_int_equal(m->horizon_ms, 60000);
+	assert_close(cmt_model_predict(m, x), want, 1e-15);
+	x[0] = 1;
+	x[6] = 50;
+	assert_close(cmt_model_predict(m, x), 1 / (1 + exp(-0.5)), 1e-15);
+	cmt_model_free(m);
+}
+
+static void
+mlp_probability_matches_a_hand_forward_pass(void **state)
+{
+	struct cmt_model *m = parse_ok(mlp);
+	/* z0 = (4-1)/2 = 1.5, z1 = 0.5: h = relu(1.0, 1.5); out 2 - 1.5 */
+	double x[CMT_FEAT_N] = { 4, 0.5, 0, 0, 0, 0, 50, 0, 0, 0, 0 };
+
+	assert_int_equal(m->nlayers, 2);
+	assert_int_equal(m->nparams, 2 * 11 + 2 + 2 + 1);
+	assert_close(cmt_model_predict(m, x), 1 / (1 + exp(-0.5)), 1e-15);
+	/* z0 = -1: h0 clipped to 0; h1 = 1.5 -> sigmoid(-1.5) */
+	x[0] = -1;
+	assert_close(cmt_model_predict(m, x), 1 / (1 + exp(1.5)), 1e-15);
+	cmt_model_free(m);
+}
+
+static char *
+replace(const char *s, const char *from, const char *to)
+{
+	static char buf[8192];
+	const char *p = strstr(s, from);
+
+	assert_non_null(p);
+	snprintf(buf, sizeof buf, "%.*s%s%s", (int)(p - s), s, to,
+		p + strlen(from));
+	return buf;
+}
+
+static void
+invalid_models_are_rejected_with_the_problem_named(void **state)
+{
+	static const struct { const char *from, *to, *says; } cases[] = {
+		{ "[0,1]", "[0,1,2]", "bias" },
+		{ "[0,1,0,0,0,0,0,0,0,0,0]", "[0,1,0,0,0,0,0,0,0,0]",
+			"weights row 2" },
+		{ "[[2,-1]]", "[[2,-1,3]]", "previous layer" },
+		{ "\"relu\"", "\"swish\"", "unknown activation" },
+		{ "\"relu\"", "\"sigmoid\"", "sigmoid" },
+		{ "[[2,-1]]", "[[2,1e999]]", "not finite" },
+		{ "[[2,-1]]", "[[2,\"x\"]]", "not a number" },
+		{ "\"version\":1", "\"version\":2", "version" },
+		{ "\"cmt-model\"", "\"other\"", "format" },
+		{ "\"feature_set\":", "\"fset\":", "feature_set" },
+		{ "\"std\":[2,", "\"std\":[0,", "std" },
+		{ "\"rsi\",", "", "feature_names" },
+		{ "\"kind\":\"mlp\"", "\"kind\":\"tree\"", "unknown model kind" },
+		{ "\"card\":{\"note\":\"test\"},", "", "card" },
+		{ "\"name\":\"t\"", "\"name\":\"a b\"", "name" },
+		{ "\"horizon_ms\":60000", "\"horizon_ms\":-5", "horizon" },
+	};
+	char err[CMT_ERRLEN];
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		err[0] = '\0';
+		if (parse_err(replace(mlp, cases[i].from, cases[i].to), err) ==
+		    CMT_OK)
+			fail_msg("case %zu accepted", i);
+		if (!strstr(err, cases[i].says))
+			fail_msg("case %zu: '%s' does not mention '%s'", i, err,
+				cases[i].says);
+	}
+}
+
+static void
+a_truncated_file_never_loads(void **state)
+{
+	char err[CMT_ERRLEN], buf[sizeof mlp];
+	size_t n;
+
+	for (n = 0; n < sizeof mlp - 1; n++) {
+		struct cmt_model *m;
+
+		memcpy(buf, mlp, n);
+		buf[n] = '\0';
+		if (cmt_model_parse(buf, n, &m, err) == CMT_OK)
+			fail_msg("a prefix of %zu bytes loaded", n);
+		assert_null(m);
+	}
+	assert_int_equal(parse_err(replace(mlp, "]}]}", "]}]}x"), err),
+		CMT_ESYNTAX);
+}
+
+static void
+a_saved_model_loads_back_bit_for_bit(void **state)
+{
+	int width[] = { CMT_FEAT_N, 7, 3, 1 };
+	struct cmt_model *m, *back;
+	char path[] = "/tmp/cmt-test-model-XXXXXX", err[CMT_ERRLEN];
+	double x[CMT_FEAT_N];
+	size_t k;
+	int fd, i;
+
+	assert_int_equal(cmt_model_create("mlp", width, 4, &m, err), CMT_OK);
+	for (k = 0; k < m->nparams; k++)
+		m->params[k] = sin((double)k * 1.7) / 3;
+	for (i = 0; i < CMT_FEAT_N; i++) {
+		m->mean[i] = 0.1 * i;
+		m->std[i] = 1.0 / 3 + i;
+		snprintf(m->feature[i], sizeof m->feature[i], "f%d", i);
+		x[i] = cos(i);
+	}
+	strcpy(m->fs, FS);
+	m->horizon_ms = 60000;
+	m->card = strdup("{\"a\": [1, 2]}");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(cmt_model_save(m, path, err), CMT_OK);
+	assert_int_equal(cmt_model_load(path, &back, err), CMT_OK);
+	unlink(path);
+	assert_int_equal(back->nparams, m->nparams);
+	assert_memory_equal(back->params, m->params,
+		m->nparams * sizeof *m->params);
+	assert_memory_equal(back->std, m->std, sizeof m->std);
+	assert_true(cmt_model_predict(back, x) == cmt_model_predict(m, x));
+	assert_string_equal(back->feature[3], "f3");
+	cmt_model_free(m);
+	cmt_model_free(back);
+}
+
+static void
+a_different_feature_set_is_refused_naming_both(void **state)
+{
+	struct cmt_model *m = parse_ok(logreg);
+	struct cmt_slice other = { "cmt1;step=1s", 12 }, same = { FS,
+		sizeof FS - 1 };
+	struct cmt_slice names[CMT_FEAT_N];
+	char err[CMT_ERRLEN];
+	int i;
+
+	assert_int_equal(cmt_model_check_fs(m, other, NULL, err),
+		CMT_EMISMATCH);
+	assert_non_null(strstr(err, "cmt1;step=1s"));
+	assert_non_null(strstr(err, FS));
+	for (i = 0; i < CMT_FEAT_N; i++) {
+		names[i].s = m->feature[i];
+		names[i].len = strlen(m->feature[i]);
+	}
+	assert_int_equal(cmt_model_check_fs(m, same, names, err), CMT_OK);
+	names[6].s = "rsx";
+	names[6].len = 3;
+	assert_int_equal(cmt_model_check_fs(m, same, names, err),
+		CMT_EMISMATCH);
+	assert_non_null(strstr(err, "rsx"));
+	cmt_model_free(m);
+}
+
+static void
+the_default_model_honours_cmt_model_and_paths_pass_through(void **state)
+{
+	char out[4096];
+
+	setenv("CMT_MODEL", "/somewhere/m.json", 1);
+	assert_int_equal(cmt_model_resolve("default", out, sizeof out), CMT_OK);
+	assert_string_equal(out, "/somewhere/m.json");
+	assert_int_equal(cmt_model_resolve(NULL, out, sizeof out), CMT_OK);
+	assert_string_equal(out, "/somewhere/m.json");
+	assert_int_equal(cmt_model_resolve("./x.json", out, sizeof out),
+		CMT_OK);
+	assert_string_equal(out, "./x.json");
+	unsetenv("CMT_MODEL");
+	assert_int_equal(cmt_model_resolve("no-such-model-name", out,
+		sizeof out), CMT_EMISSING);
+	assert_non_null(strstr(out, "no-such-model-name.json"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(logreg_probability_matches_the_formula),
+		cmocka_unit_test(mlp_probability_matches_a_hand_forward_pass),
+		cmocka_unit_test(invalid_models_are_rejected_with_the_problem_named),
+		cmocka_unit_test(a_truncated_file_never_loads),
+		cmocka_unit_test(a_saved_model_loads_back_bit_for_bit),
+		cmocka_unit_test(a_different_feature_set_is_refused_naming_both),
+		cmocka_unit_test(
+			the_default_model_honours_cmt_model_and_paths_pass_through),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

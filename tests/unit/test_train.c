@@ -1,0 +1,382 @@
+/* Unit tests for training: backprop against finite differences, learning a
+ * separable set, not learning shuffled labels, time splits, baselines,
+ * determinism and the train -> save -> load -> predict round trip. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmt_test.h"
+#include "cmt_train.h"
+
+#define FS "test;step=1m"
+
+/* A small deterministic generator, independent of the trainer's. */
+static uint64_t lcg_state;
+
+static double
+uniform(void)
+{
+	lcg_state = lcg_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (double)(lcg_state >> 11) / 9007199254740992.0;
+}
+
+/* n rows one minute apart; y = [x0 - 0.5 x2 + 0.3 x6 > 0], or a coin flip
+ * when shuffled.  Features are scaled differently to exercise
+ * standardisation. */
+static void
+make_set(struct cmt_dataset *d, size_t n, int shuffled, uint64_t seed)
+{
+	static const double scale[CMT_FEAT_N] = { 1e-3, 2e-3, 5e-3, 1e-2, 1e-4,
+		2e-4, 30, 1e-5, 0.5, 1e-3, 2 };
+	size_t i;
+	int j;
+
+	cmt_dataset_init(d);
+	strcpy(d->fs, FS);
+	for (j = 0; j < CMT_FEAT_N; j++)
+		snprintf(d->feature[j], sizeof d->feature[j], "f%d", j);
+	lcg_state = seed;
+	d->x = malloc(n * CMT_FEAT_N * sizeof *d->x);
+	d->y = malloc(n * sizeof *d->y);
+	d->t = malloc(n * sizeof *d->t);
+	for (i = 0; i < n; i++) {
+		double *x = d->x + i * CMT_FEAT_N, u[CMT_FEAT_N];
+
+		for (j = 0; j < CMT_FEAT_N; j++) {
+			u[j] = 2 * uniform() - 1;
+			x[j] = u[j] * scale[j] + (j == 6 ? 50 : 0);
+		}
+		d->y[i] = shuffled ? uniform() < 0.5 :
+		    u[0] - 0.5 * u[2] + 0.3 * u[6] > 0;
+		d->t[i] = 1700000000000LL + (int64_t)i * 60000;
+	}
+	d->n = d->cap = n;
+}
+
+static void
+backprop_matches_finite_differences(void **state)
+{
+	int width[] = { CMT_FEAT_N, 6, 4, 1 }, y[8];
+	double z[8 * CMT_FEAT_N], *grad, loss_hi, loss_lo, num, save;
+	struct cmt_model *m;
+	char err[CMT_ERRLEN];
+	size_t k, i;
+
+	assert_int_equal(cmt_model_create("mlp", width, 4, &m, err), CMT_OK);
+	lcg_state = 42;
+	for (k = 0; k < m->nparams; k++)
+		m->params[k] = uniform() - 0.5;
+	for (i = 0; i < 8 * CMT_FEAT_N; i++)
+		z[i] = 4 * uniform() - 2;
+	for (i = 0; i < 8; i++)
+		y[i] = (int)(i % 3 == 0);
+	grad = malloc(m->nparams * sizeof *grad);
+	cmt_train_loss_grad(m, z, y, 8, 0.01, grad);
+	for (k = 0; k < m->nparams; k++) {
+		save = m->params[k];
+		m->params[k] = save + 1e-6;
+		loss_hi = cmt_train_loss_grad(m, z, y, 8, 0.01, NULL);
+		m->params[k] = save - 1e-6;
+		loss_lo = cmt_train_loss_grad(m, z, y, 8, 0.01, NULL);
+		m->params[k] = save;
+		num = (loss_hi - loss_lo) / 2e-6;
+		if (fabs(num - grad[k]) > 1e-6 + 1e-4 * fabs(num))
+			fail_msg("parameter %zu: backprop %.9g, numeric %.9g", k,
+				grad[k], num);
+	}
+	free(grad);
+	cmt_model_free(m);
+}
+
+static void
+logreg_gradient_matches_finite_differences(void **state)
+{
+	int width[] = { CMT_FEAT_N, 1 }, y[5] = { 1, 0, 0, 1, 1 };
+	double z[5 * CMT_FEAT_N], grad[CMT_FEAT_N + 1], hi, lo, save;
+	struct cmt_model *m;
+	char err[CMT_ERRLEN];
+	size_t k;
+
+	assert_int_equal(cmt_model_create("logreg", width, 2, &m, err), CMT_OK);
+	lcg_state = 7;
+	for (k = 0; k < m->nparams; k++)
+		m->params[k] = uniform() - 0.5;
+	for (k = 0; k < 5 * CMT_FEAT_N; k++)
+		z[k] = 2 * uniform() - 1;
+	cmt_train_loss_grad(m, z, y, 5, 0, grad);
+	for (k = 0; k < m->nparams; k++) {
+		save = m->params[k];
+		m->params[k] = save + 1e-6;
+		hi = cmt_train_loss_grad(m, z, y, 5, 0, NULL);
+		m->params[k] = save - 1e-6;
+		lo = cmt_train_loss_grad(m, z, y, 5, 0, NULL);
+		m->params[k] = save;
+		assert_close(grad[k], (hi - lo) / 2e-6, 1e-7);
+	}
+	cmt_model_free(m);
+}
+
+static struct cmt_model *
+fit(const char *kind, struct cmt_dataset *all, struct cmt_metrics *test_m,
+	uint64_t seed)
+{
+	struct cmt_dataset rest, train, val, test;
+	struct cmt_train_opts o;
+	struct cmt_train_result res;
+	struct cmt_model *m;
+	char err[CMT_ERRLEN];
+
+	cmt_train_defaults(&o);
+	o.kind = kind;
+	o.seed = seed;
+	o.max_epochs = 30;
+	o.lr = 0.01;  /* small sets: fewer steps per epoch */
+	assert_int_equal(cmt_dataset_split(all,
+		cmt_dataset_time_quantile(all, 0.2), &rest, &test, err), CMT_OK);
+	assert_int_equal(cmt_dataset_split(&rest,
+		cmt_dataset_time_quantile(&rest, 0.2), &train, &val, err), CMT_OK);
+	if (cmt_train_fit(&o, &train, &val, NULL, NULL, &m, &res, err))
+		fail_msg("fit: %s", err);
+	assert_true(res.best_epoch >= 1 && res.best_epoch <= res.epochs_run);
+	assert_int_equal(cmt_train_evaluate(m, &test, test_m, err), CMT_OK);
+	cmt_dataset_free(&rest);
+	cmt_dataset_free(&train);
+	cmt_dataset_free(&val);
+	cmt_dataset_free(&test);
+	return m;
+}
+
+static void
+mlp_learns_a_separable_set(void **state)
+{
+	struct cmt_dataset d;
+	struct cmt_metrics tm;
+	struct cmt_model *m;
+
+	make_set(&d, 6000, 0, 1);
+	m = fit("mlp", &d, &tm, 1);
+	assert_true(tm.accuracy > 0.95);
+	assert_true(tm.auc > 0.98);
+	assert_true(tm.logloss < 0.2);
+	cmt_model_free(m);
+	cmt_dataset_free(&d);
+}
+
+static void
+logreg_learns_a_separable_set(void **state)
+{
+	struct cmt_dataset d;
+	struct cmt_metrics tm;
+	struct cmt_model *m;
+
+	make_set(&d, 6000, 0, 2);
+	m = fit("logreg", &d, &tm, 1);
+	assert_true(tm.accuracy > 0.95);
+	assert_int_equal(m->nlayers, 1);
+	cmt_model_free(m);
+	cmt_dataset_free(&d);
+}
+
+static void
+shuffled_labels_stay_near_a_coin_flip(void **state)
+{
+	struct cmt_dataset d;
+	struct cmt_metrics tm;
+	struct cmt_model *m;
+
+	make_set(&d, 6000, 1, 3);
+	m = fit("mlp", &d, &tm, 1);
+	/* 1200 test rows: a coin flip's sd is 1.4 points */
+	assert_true(tm.accuracy > 0.44 && tm.accuracy < 0.56);
+	assert_true(tm.auc > 0.44 && tm.auc < 0.56);
+	assert_true(tm.logloss > 0.68);
+	cmt_model_free(m);
+	cmt_dataset_free(&d);
+}
+
+static void
+same_seed_gives_the_same_model_and_another_seed_does_not(void **state)
+{
+	struct cmt_dataset d;
+	struct cmt_metrics tm;
+	struct cmt_model *a, *b, *c;
+
+	make_set(&d, 2000, 0, 4);
+	a = fit("mlp", &d, &tm, 5);
+	b = fit("mlp", &d, &tm, 5);
+	c = fit("mlp", &d, &tm, 6);
+	assert_memory_equal(a->params, b->params, a->nparams * sizeof(double));
+	assert_memory_not_equal(a->params, c->params,
+		a->nparams * sizeof(double));
+	cmt_model_free(a);
+	cmt_model_free(b);
+	cmt_model_free(c);
+	cmt_dataset_free(&d);
+}
+
+static void
+train_save_load_predict_gives_identical_probabilities(void **state)
+{
+	char path[] = "/tmp/cmt-test-train-XXXXXX", err[CMT_ERRLEN];
+	struct cmt_dataset d;
+	struct cmt_metrics tm;
+	struct cmt_model *m, *back;
+	size_t i;
+	int fd;
+
+	make_set(&d, 3000, 0, 5);
+	m = fit("mlp", &d, &tm, 1);
+	m->card = strdup("{}");
+	m->horizon_ms = 60000;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(cmt_model_save(m, path, err), CMT_OK);
+	if (cmt_model_load(path, &back, err))
+		fail_msg("load: %s", err);
+	unlink(path);
+	for (i = 0; i < d.n; i++)
+		if (cmt_model_predict(m, d.x + i * CMT_FEAT_N) !=
+		    cmt_model_predict(back, d.x + i * CMT_FEAT_N))
+			fail_msg("row %zu differs after the round trip", i);
+	assert_string_equal(back->fs, FS);
+	cmt_model_free(m);
+	cmt_model_free(back);
+	cmt_dataset_free(&d);
+}
+
+static void
+time_split_puts_every_later_row_after_the_cut(void **state)
+{
+	struct cmt_dataset d, before, after;
+	char err[CMT_ERRLEN];
+	int64_t cut;
+	size_t i;
+
+	make_set(&d, 1000, 0, 6);
+	/* interleave a second symbol at the same times, out of order */
+	d.t[10] = d.t[990];
+	cut = cmt_dataset_time_quantile(&d, 0.25);
+	/* sorted, row 10's time comes twice, so rank 750 is row 751 */
+	assert_int_equal(cut, d.t[751]);
+	assert_int_equal(cmt_dataset_split(&d, cut, &before, &after, err),
+		CMT_OK);
+	assert_int_equal(before.n + after.n, 1000);
+	assert_int_equal(after.n, 250);   /* rows 751..999 and row 10 */
+	for (i = 0; i < before.n; i++)
+		assert_true(before.t[i] < cut);
+	for (i = 0; i < after.n; i++)
+		assert_true(after.t[i] >= cut);
+	assert_int_equal(after.t[0], d.t[10]);  /* input order is kept */
+	cmt_dataset_free(&d);
+	cmt_dataset_free(&before);
+	cmt_dataset_free(&after);
+}
+
+static void
+rows_without_a_usable_label_or_features_are_counted_not_added(void **state)
+{
+	struct cmt_dataset d;
+	struct cmt_fvec v;
+	char err[CMT_ERRLEN];
+	int i;
+
+	cmt_dataset_init(&d);
+	memset(&v, 0, sizeof v);
+	v.fs.s = FS;
+	v.fs.len = strlen(FS);
+	for (i = 0; i < CMT_FEAT_N; i++) {
+		v.name[i].s = "f";
+		v.name[i].len = 1;
+		v.x[i] = i;
+	}
+	v.has_y = 1;
+	v.y = 1;
+	assert_int_equal(cmt_dataset_add(&d, &v, err), CMT_OK);
+	v.y = -1;
+	assert_int_equal(cmt_dataset_add(&d, &v, err), CMT_ESKIP);
+	v.y = 0;
+	v.nnull = 1;
+	assert_int_equal(cmt_dataset_add(&d, &v, err), CMT_ESKIP);
+	v.nnull = 0;
+	v.has_y = 0;
+	assert_int_equal(cmt_dataset_add(&d, &v, err), CMT_ESKIP);
+	v.has_y = 1;
+	v.fs.len = 4;
+	assert_int_equal(cmt_dataset_add(&d, &v, err), CMT_EMISMATCH);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.skipped_flat, 1);
+	assert_int_equal(d.skipped_null, 1);
+	assert_int_equal(d.skipped_unlabelled, 1);
+	assert_string_equal(d.fs, FS);
+	cmt_dataset_free(&d);
+}
+
+static void
+baselines_are_fitted_on_train_and_scored_on_test(void **state)
+{
+	struct cmt_dataset tr, te;
+	struct cmt_metrics maj, last;
+	char err[CMT_ERRLEN];
+	/* train: ret > 0 -> up 3 of 4; ret < 0 -> up 1 of 4; base 1/2 */
+	static const double trx[] = { 1, 1, 1, 1, -1, -1, -1, -1 };
+	static const int try[] = { 1, 1, 1, 0, 1, 0, 0, 0 };
+	static const double tex[] = { 2, -2, 3, -3 };
+	static const int tey[] = { 1, 1, 0, 0 };
+	size_t i;
+
+	make_set(&tr, 8, 0, 7);
+	make_set(&te, 4, 0, 8);
+	for (i = 0; i < 8; i++) {
+		tr.x[i * CMT_FEAT_N] = trx[i];
+		tr.y[i] = try[i];
+	}
+	for (i = 0; i < 4; i++) {
+		te.x[i * CMT_FEAT_N] = tex[i];
+		te.y[i] = tey[i];
+	}
+	assert_int_equal(cmt_train_baselines(&tr, &te, &maj, &last, err),
+		CMT_OK);
+	/* majority: p = 0.5 everywhere, counted as "up": 2 of 4 right */
+	assert_close(maj.accuracy, 0.5, 1e-12);
+	assert_close(maj.logloss, log(2.0), 1e-12);
+	assert_close(maj.auc, 0.5, 1e-12);
+	/* sign rule: up, down, up, down vs 1, 1, 0, 0 -> 2 of 4 */
+	assert_close(last.accuracy, 0.5, 1e-12);
+	/* p = .75, .25, .75, .25 */
+	assert_close(last.brier, (0.0625 + 0.5625 + 0.5625 + 0.0625) / 4,
+		1e-12);
+	assert_close(last.logloss,
+		-(log(0.75) + log(0.25) + log(0.25) + log(0.75)) / 4, 1e-12);
+	cmt_dataset_free(&tr);
+	cmt_dataset_free(&te);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(backprop_matches_finite_differences),
+		cmocka_unit_test(logreg_gradient_matches_finite_differences),
+		cmocka_unit_test(mlp_learns_a_separable_set),
+		cmocka_unit_test(logreg_learns_a_separable_set),
+		cmocka_unit_test(shuffled_labels_stay_near_a_coin_flip),
+		cmocka_unit_test(
+			same_seed_gives_the_same_model_and_another_seed_does_not),
+		cmocka_unit_test(
+			train_save_load_predict_gives_identical_probabilities),
+		cmocka_unit_test(time_split_puts_every_later_row_after_the_cut),
+		cmocka_unit_test(
+			rows_without_a_usable_label_or_features_are_counted_not_added),
+		cmocka_unit_test(baselines_are_fitted_on_train_and_scored_on_test),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,116 @@
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cjson/cJSON.h>
+
+#include "card.h"
+#include "cmt_parse.h"
+
+/* Scores to 6 significant digits: more would be noise, and the card is for
+ * people. */
+static double
+r6(double x)
+{
+	char buf[32];
+
+	if (!isfinite(x))
+		return x;
+	snprintf(buf, sizeof buf, "%.6g", x);
+	return strtod(buf, NULL);
+}
+
+static void
+add_time(cJSON *o, const char *key, int64_t ms)
+{
+	char buf[40];
+
+	cmt_format_time(ms, buf, sizeof buf);
+	cJSON_AddStringToObject(o, key, buf);
+}
+
+static void
+add_split(cJSON *o, const char *key, const struct cmt_dataset *d)
+{
+	cJSON *s = cJSON_AddObjectToObject(o, key);
+	int64_t lo = 0, hi = 0;
+	size_t i, up = 0;
+
+	for (i = 0; i < d->n; i++) {
+		if (i == 0 || d->t[i] < lo)
+			lo = d->t[i];
+		if (i == 0 || d->t[i] > hi)
+			hi = d->t[i];
+		up += d->y[i] == 1;
+	}
+	cJSON_AddNumberToObject(s, "rows", (double)d->n);
+	cJSON_AddNumberToObject(s, "up_share",
+		d->n ? r6((double)up / (double)d->n) : NAN);
+	add_time(s, "from", lo);
+	add_time(s, "to", hi);
+}
+
+static void
+add_metrics(cJSON *o, const char *key, const struct cmt_metrics *m)
+{
+	cJSON *s = cJSON_AddObjectToObject(o, key);
+
+	cJSON_AddNumberToObject(s, "accuracy", r6(m->accuracy));
+	cJSON_AddNumberToObject(s, "logloss", r6(m->logloss));
+	cJSON_AddNumberToObject(s, "brier", r6(m->brier));
+	cJSON_AddNumberToObject(s, "auc", r6(m->auc));
+}
+
+char *
+card_build(const struct card_info *ci)
+{
+	cJSON *card = cJSON_CreateObject(), *o, *a;
+	char buf[64], *text;
+	int i;
+
+	snprintf(buf, sizeof buf, "cmt-train %s", CMT_VERSION);
+	cJSON_AddStringToObject(card, "trained_by", buf);
+	cJSON_AddStringToObject(card, "command", ci->command);
+	if (ci->pipeline)
+		cJSON_AddStringToObject(card, "pipeline", ci->pipeline);
+	if (ci->source)
+		cJSON_AddStringToObject(card, "source", ci->source);
+	cmt_format_duration(ci->horizon_ms, buf, sizeof buf);
+	cJSON_AddStringToObject(card, "horizon", buf);
+	o = cJSON_AddObjectToObject(card, "data");
+	cJSON_AddStringToObject(o, "split",
+		"by time: train < validation < test, never shuffled across");
+	add_split(o, "train", ci->train);
+	add_split(o, "validation", ci->val);
+	add_split(o, "test", ci->test);
+	a = cJSON_AddObjectToObject(o, "skipped_rows");
+	cJSON_AddNumberToObject(a, "unlabelled", (double)ci->skipped_unlabelled);
+	cJSON_AddNumberToObject(a, "flat_label", (double)ci->skipped_flat);
+	cJSON_AddNumberToObject(a, "null_feature", (double)ci->skipped_null);
+	cJSON_AddNumberToObject(a, "warmup", (double)ci->skipped_warmup);
+	o = cJSON_AddObjectToObject(card, "training");
+	cJSON_AddStringToObject(o, "kind", ci->opts->kind);
+	a = cJSON_AddArrayToObject(o, "hidden");
+	for (i = 0; i < ci->opts->nhidden && ci->opts->kind[0] == 'm'; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateNumber(ci->opts->hidden[i]));
+	cJSON_AddStringToObject(o, "optimizer", "adam");
+	cJSON_AddNumberToObject(o, "lr", ci->opts->lr);
+	cJSON_AddNumberToObject(o, "l2", ci->opts->l2);
+	cJSON_AddNumberToObject(o, "batch", ci->opts->batch);
+	cJSON_AddNumberToObject(o, "max_epochs", ci->opts->max_epochs);
+	cJSON_AddNumberToObject(o, "patience", ci->opts->patience);
+	cJSON_AddNumberToObject(o, "seed", (double)ci->opts->seed);
+	cJSON_AddNumberToObject(o, "epochs_run", ci->res->epochs_run);
+	cJSON_AddNumberToObject(o, "best_epoch", ci->res->best_epoch);
+	cJSON_AddNumberToObject(o, "constant_features",
+		ci->res->constant_features);
+	add_metrics(card, "validation_metrics", &ci->val_model);
+	o = cJSON_AddObjectToObject(card, "test_metrics");
+	cJSON_AddNumberToObject(o, "rows", (double)ci->model.n);
+	add_metrics(o, "model", &ci->model);
+	add_metrics(o, "majority", &ci->majority);
+	add_metrics(o, "last_return_sign", &ci->last_sign);
+	text = cJSON_Print(card);
+	cJSON_Delete(card);
+	return text;
+}

@@ -1,0 +1,253 @@
+/* cmt-train: fit an mlp or logreg model on labelled feature vectors. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "card.h"
+#include "input.h"
+#include "cli.h"
+#include "cmt_line.h"
+#include "cmt_parse.h"
+
+static void
+usage(void)
+{
+	printf("Usage: cmt-train -o MODEL.json [OPTION]... [FILE]...\n"
+		"Train a model on labelled feature vectors (cmt-features --label)"
+		" from FILEs\nor stdin; split by time into train, validation and"
+		" test (the latest rows).\n\n"
+		"  -o, --output FILE     write the model here ('-' for stdout)\n"
+		"  -k, --kind KIND       mlp (default) or logreg\n"
+		"      --hidden N,N,...  mlp hidden widths (default 32,16,8)\n"
+		"  -n, --name NAME       model name (default: FILE's base name)\n"
+		"      --horizon D       the --label horizon the rows carry"
+		" (default 60s)\n"
+		"      --test FILE       labelled rows to test on, instead of"
+		" the latest rows\n"
+		"      --test-from TIME  test on rows at or after TIME\n"
+		"      --test-frac F     test on the latest share F (default"
+		" 0.15)\n"
+		"      --val-frac F      validate on the latest share F of the"
+		" rest (0.15)\n"
+		"      --epochs N        at most N epochs (60)\n"
+		"      --patience N      stop after N epochs without validation"
+		" gain (6)\n"
+		"      --batch N         mini-batch size (256)\n"
+		"      --lr X            Adam step size (0.001)\n"
+		"      --l2 X            L2 penalty on weights (0.0001)\n"
+		"      --seed N          random seed (1); same seed, same model\n"
+		"      --source TEXT     model card: where the data came from\n"
+		"      --pipeline TEXT   model card: the commands that made the"
+		" rows\n"
+		"      --csv             input is CSV (otherwise sniffed)\n"
+		"  -q, --quiet           no per-epoch lines\n"
+		"  -h, --help            show this help and exit\n"
+		"      --version         show the version and exit\n");
+}
+
+static void
+on_epoch(const struct cmt_train_epoch *e, void *ctx)
+{
+	if (*(int *)ctx)
+		return;
+	fprintf(stderr, "%s: epoch %3d  train loss %.6f  val loss %.6f%s\n",
+		cmt_progname, e->epoch, e->train_loss, e->val_loss,
+		e->best == e->epoch ? "  *" : "");
+}
+
+/* 1 if some row of a is not later than every row of b */
+static int
+later_rows(const struct cmt_dataset *a, const struct cmt_dataset *b)
+{
+	int64_t last = INT64_MIN;
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->t[i] > last)
+			last = b->t[i];
+	for (i = 0; i < a->n; i++)
+		if (a->t[i] <= last)
+			return 1;
+	return 0;
+}
+
+static void
+print_row(const char *what, const struct cmt_metrics *m)
+{
+	fprintf(stderr, "  %-18s %8.4f %9.5f %8.5f %7.4f\n", what, m->accuracy,
+		m->logloss, m->brier, m->auc);
+}
+
+int
+main(int argc, char **argv)
+{
+	enum { O_HIDDEN = 256, O_HORIZON, O_TEST, O_TESTFROM, O_TESTFRAC,
+		O_VALFRAC, O_EPOCHS, O_PATIENCE, O_BATCH, O_LR, O_L2, O_SEED,
+		O_SOURCE, O_PIPELINE, O_CSV, O_VERSION };
+	static const struct option opts[] = {
+		{ "output", 1, NULL, 'o' }, { "kind", 1, NULL, 'k' },
+		{ "name", 1, NULL, 'n' }, { "hidden", 1, NULL, O_HIDDEN },
+		{ "horizon", 1, NULL, O_HORIZON }, { "test", 1, NULL, O_TEST },
+		{ "test-from", 1, NULL, O_TESTFROM },
+		{ "test-frac", 1, NULL, O_TESTFRAC },
+		{ "val-frac", 1, NULL, O_VALFRAC }, { "epochs", 1, NULL, O_EPOCHS },
+		{ "patience", 1, NULL, O_PATIENCE }, { "batch", 1, NULL, O_BATCH },
+		{ "lr", 1, NULL, O_LR }, { "l2", 1, NULL, O_L2 },
+		{ "seed", 1, NULL, O_SEED }, { "source", 1, NULL, O_SOURCE },
+		{ "pipeline", 1, NULL, O_PIPELINE }, { "csv", 0, NULL, O_CSV },
+		{ "quiet", 0, NULL, 'q' }, { "help", 0, NULL, 'h' },
+		{ "version", 0, NULL, O_VERSION }, { NULL, 0, NULL, 0 },
+	};
+	struct cmt_train_opts to;
+	struct cmt_train_result res;
+	struct cmt_dataset all, rest, train, val, test;
+	struct card_info ci;
+	struct cmt_model *m;
+	const char *output = NULL, *name = NULL, *test_file = NULL;
+	char err[CMT_ERRLEN], base[CMT_MODEL_NAME_MAX], *dot, *command;
+	double test_frac = 0.15, val_frac = 0.15;
+	int64_t horizon = 60000, test_from = -1, cut;
+	int c, csv = 0, quiet = 0, i;
+	enum cmt_err e;
+
+	cmt_cli_init(argv[0]);
+	cmt_train_defaults(&to);
+	memset(&ci, 0, sizeof ci);
+	while ((c = getopt_long(argc, argv, "o:k:n:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': output = optarg; break;
+		case 'k': to.kind = optarg; break;
+		case 'n': name = optarg; break;
+		case O_HIDDEN:
+			to.nhidden = parse_widths(optarg, to.hidden);
+			break;
+		case O_HORIZON:
+			if (cmt_parse_duration_ms(optarg, &horizon, err) ||
+			    horizon <= 0)
+				cmt_usage_error("--horizon: %s", horizon <= 0 ?
+					"must be > 0" : err);
+			break;
+		case O_TEST: test_file = optarg; break;
+		case O_TESTFROM:
+			if (cmt_parse_time_ms(optarg, &test_from, err))
+				cmt_usage_error("--test-from: %s", err);
+			break;
+		case O_TESTFRAC: test_frac = num_arg(optarg, 0.01, 0.9,
+			"--test-frac"); break;
+		case O_VALFRAC: val_frac = num_arg(optarg, 0.01, 0.9,
+			"--val-frac"); break;
+		case O_EPOCHS: to.max_epochs = (int)num_arg(optarg, 1, 100000,
+			"--epochs"); break;
+		case O_PATIENCE: to.patience = (int)num_arg(optarg, 1, 100000,
+			"--patience"); break;
+		case O_BATCH: to.batch = (int)num_arg(optarg, 1, 1 << 20,
+			"--batch"); break;
+		case O_LR: to.lr = num_arg(optarg, 1e-9, 10, "--lr"); break;
+		case O_L2: to.l2 = num_arg(optarg, 0, 10, "--l2"); break;
+		case O_SEED: to.seed = (uint64_t)num_arg(optarg, 0, 9e15,
+			"--seed"); break;
+		case O_SOURCE: ci.source = optarg; break;
+		case O_PIPELINE: ci.pipeline = optarg; break;
+		case O_CSV: csv = 1; break;
+		case 'q': quiet = 1; break;
+		case 'h': usage(); return cmt_finish(CMT_EXIT_OK);
+		case O_VERSION: cmt_print_version();
+		default: cmt_usage_error("invalid option");
+		}
+	}
+	if (!output)
+		cmt_usage_error("-o MODEL.json is required");
+	if (strcmp(to.kind, "mlp") != 0 && strcmp(to.kind, "logreg") != 0)
+		cmt_usage_error("--kind: '%s' is not mlp or logreg", to.kind);
+	if (test_file && test_from >= 0)
+		cmt_usage_error("--test and --test-from exclude each other");
+	if (!name) {
+		dot = strrchr(output, '/');
+		snprintf(base, sizeof base, "%s", dot ? dot + 1 : output);
+		if ((dot = strstr(base, ".json")) && dot[5] == '\0')
+			*dot = '\0';
+		name = strcmp(output, "-") == 0 ? to.kind : base;
+	}
+	cmt_dataset_init(&all);
+	if (optind == argc)
+		read_rows("-", csv, &all);
+	for (i = optind; i < argc; i++)
+		read_rows(argv[i], csv, &all);
+	if (all.n == 0)
+		cmt_die(CMT_EXIT_FAIL, "no usable labelled rows (make them with "
+			"cmt-features --label)");
+	cmt_dataset_init(&test);
+	if (test_file) {
+		read_rows(test_file, csv, &test);
+		if (test.n && strcmp(test.fs, all.fs) != 0)
+			cmt_usage_error("--test %s: feature set '%s' differs from "
+				"the training rows' '%s'", test_file, test.fs, all.fs);
+		rest = all;
+		cmt_dataset_init(&all);
+	} else {
+		cut = test_from >= 0 ? test_from :
+		    cmt_dataset_time_quantile(&all, test_frac);
+		if ((e = cmt_dataset_split(&all, cut, &rest, &test, err)))
+			cmt_die(CMT_EXIT_FAIL, "%s", err);
+	}
+	cut = cmt_dataset_time_quantile(&rest, val_frac);
+	if ((e = cmt_dataset_split(&rest, cut, &train, &val, err)))
+		cmt_die(CMT_EXIT_FAIL, "%s", err);
+	if (train.n == 0 || val.n == 0 || test.n == 0)
+		cmt_die(CMT_EXIT_FAIL, "too few rows to split by time: train %zu, "
+			"validation %zu, test %zu", train.n, val.n, test.n);
+	if (test_file && later_rows(&test, &rest))
+		cmt_warn("warning: %s has rows earlier than the training rows: "
+			"the test is not strictly out of time", test_file);
+	fprintf(stderr, "%s: %s rows: train %zu, validation %zu, test %zu\n",
+		cmt_progname, to.kind, train.n, val.n, test.n);
+	if ((e = cmt_train_fit(&to, &train, &val, on_epoch, &quiet, &m, &res,
+	    err)))
+		cmt_die(CMT_EXIT_FAIL, "%s", err);
+	snprintf(m->name, sizeof m->name, "%s", name);
+	m->horizon_ms = horizon;
+	ci.opts = &to;
+	ci.res = &res;
+	ci.horizon_ms = horizon;
+	ci.train = &train;
+	ci.val = &val;
+	ci.test = &test;
+	ci.skipped_unlabelled = all.skipped_unlabelled + rest.skipped_unlabelled;
+	ci.skipped_flat = all.skipped_flat + rest.skipped_flat;
+	ci.skipped_null = all.skipped_null + rest.skipped_null;
+	ci.skipped_warmup = all.skipped_warmup + rest.skipped_warmup;
+	ci.command = command = join_args(argc, argv);
+	if ((e = cmt_train_evaluate(m, &test, &ci.model, err)) ||
+	    (e = cmt_train_evaluate(m, &val, &ci.val_model, err)) ||
+	    (e = cmt_train_baselines(&train, &test, &ci.majority, &ci.last_sign,
+	    err)))
+		cmt_die(CMT_EXIT_FAIL, "%s", err);
+	if (!(m->card = card_build(&ci)))
+		cmt_die(CMT_EXIT_FAIL, "out of memory");
+	fprintf(stderr, "%s: best epoch %d of %d; test set, %zu rows (%.1f%% "
+		"up):\n  %-18s %8s %9s %8s %7s\n", cmt_progname, res.best_epoch,
+		res.epochs_run, test.n, 100.0 * (double)ci.model.n_up /
+		(double)test.n, "", "accuracy", "log-loss", "Brier", "AUC");
+	print_row(to.kind, &ci.model);
+	print_row("majority class", &ci.majority);
+	print_row("last-return sign", &ci.last_sign);
+	if (strcmp(output, "-") == 0)
+		e = cmt_model_write(m, stdout, err);
+	else
+		e = cmt_model_save(m, output, err);
+	if (e)
+		cmt_die(CMT_EXIT_FAIL, "%s", err);
+	free(command);
+	cmt_model_free(m);
+	cmt_dataset_free(&all);
+	cmt_dataset_free(&rest);
+	cmt_dataset_free(&train);
+	cmt_dataset_free(&val);
+	cmt_dataset_free(&test);
+	return cmt_finish(CMT_EXIT_OK);
+}

@@ -1,0 +1,130 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cmt_line.h"
+#include "cmt_parse.h"
+#include "input.h"
+
+/* Read one input into d; bad lines are reported and skipped. */
+void
+read_rows(const char *name, int csv, struct cmt_dataset *d)
+{
+	struct cmt_fvec_decoder dec;
+	struct cmt_linereader *lr;
+	struct cmt_line ln;
+	struct cmt_fvec v;
+	char err[CMT_ERRLEN];
+	enum cmt_err e;
+	int fd = STDIN_FILENO, rc;
+
+	if (strcmp(name, "-") != 0 && (fd = open(name, O_RDONLY)) < 0)
+		cmt_die(CMT_EXIT_FAIL, "%s:", name);
+	if (!(lr = cmt_line_open(fd, 0)))
+		cmt_die(CMT_EXIT_FAIL, "out of memory");
+	cmt_fvec_decoder_init(&dec, csv ? CMT_FVEC_CSV : CMT_FVEC_AUTO);
+	while ((rc = cmt_line_next(lr, &ln)) != 0) {
+		if (rc < 0) {
+			if (errno == EINTR && !cmt_stop)
+				continue;
+			if (cmt_stop)
+				cmt_die(CMT_EXIT_FAIL, "interrupted");
+			cmt_die(CMT_EXIT_FAIL, "%s: read error:", name);
+		}
+		if (ln.too_long) {
+			cmt_warn("%s: line %llu: too long, skipped", name,
+				(unsigned long long)ln.no);
+			continue;
+		}
+		e = cmt_fvec_decode(&dec, ln.s, ln.len, &v, err);
+		if (e == CMT_OK)
+			e = cmt_dataset_add(d, &v, err);
+		if (e == CMT_EMISMATCH && d->n > 0)
+			cmt_usage_error("%s: line %llu: %s", name,
+				(unsigned long long)ln.no, err);
+		if (e == CMT_ENOMEM)
+			cmt_die(CMT_EXIT_FAIL, "%s", err);
+		if (e && e != CMT_ESKIP)
+			cmt_warn("%s: line %llu: %s, skipped", name,
+				(unsigned long long)ln.no, err);
+	}
+	cmt_line_close(lr);
+	if (fd != STDIN_FILENO)
+		close(fd);
+}
+
+double
+num_arg(const char *s, double lo, double hi, const char *opt)
+{
+	char err[CMT_ERRLEN];
+	double x;
+
+	if (cmt_parse_double(s, lo, hi, &x, err))
+		cmt_usage_error("%s: %s", opt, err);
+	return x;
+}
+
+/* --hidden 32,16,8 */
+int
+parse_widths(const char *s, int *w)
+{
+	char item[16], err[CMT_ERRLEN];
+	const char *comma;
+	long long v;
+	size_t len;
+	int n = 0;
+
+	for (;;) {
+		comma = strchr(s, ',');
+		len = comma ? (size_t)(comma - s) : strlen(s);
+		if (n == CMT_MODEL_MAX_LAYERS - 1)
+			cmt_usage_error("--hidden: at most %d layers",
+				CMT_MODEL_MAX_LAYERS - 1);
+		if (len == 0 || len >= sizeof item)
+			cmt_usage_error("--hidden: expected N,N,...");
+		memcpy(item, s, len);
+		item[len] = '\0';
+		if (cmt_parse_int(item, 1, CMT_MODEL_MAX_WIDTH, &v, err))
+			cmt_usage_error("--hidden: %s", err);
+		w[n++] = (int)v;
+		if (!comma)
+			return n;
+		s = comma + 1;
+	}
+}
+
+/* "cmt-train" plus the arguments, quoted for sh, for the model card */
+char *
+join_args(int argc, char **argv)
+{
+	size_t n = 16, i;
+	const char *p;
+	char *s, *q;
+
+	for (i = 1; i < (size_t)argc; i++)
+		n += 4 * strlen(argv[i]) + 3;
+	if (!(s = malloc(n)))
+		cmt_die(CMT_EXIT_FAIL, "out of memory");
+	q = s + sprintf(s, "cmt-train");
+	for (i = 1; i < (size_t)argc; i++) {
+		*q++ = ' ';
+		if (!argv[i][strspn(argv[i], "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./,=:+@%")] &&
+		    argv[i][0]) {
+			q = stpcpy(q, argv[i]);
+			continue;
+		}
+		*q++ = '\'';
+		for (p = argv[i]; *p; p++)
+			if (*p == '\'')
+				q = stpcpy(q, "'\\''");
+			else
+				*q++ = *p;
+		*q++ = '\'';
+	}
+	*q = '\0';
+	return s;
+}
