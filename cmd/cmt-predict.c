@@ -18,7 +18,7 @@
 static void
 usage(void)
 {
-	printf("Usage: cmt-predict [-m MODEL] [--csv] [--info]\n"
+	printf("Usage: cmt-predict [-m MODEL] [--csv] [--info] [-o FILE]\n"
 		"Read feature vectors (cmt-features output, NDJSON or CSV) on stdin"
 		" and write\neach back with \"p_up\" and \"model\" added.\n\n"
 		"  -m, --model MODEL  model file, or a name such as 'default'"
@@ -27,6 +27,8 @@ usage(void)
 		" first line)\n"
 		"      --info         print the model's description and card,"
 		" then exit\n"
+		"  -o, --output FILE  write to FILE (whole lines only), not"
+		" stdout\n"
 		"  -h, --help         show this help and exit\n"
 		"      --version      show the version and exit\n");
 }
@@ -56,6 +58,7 @@ main(int argc, char **argv)
 		{ "model", required_argument, NULL, 'm' },
 		{ "csv", no_argument, NULL, 'c' },
 		{ "info", no_argument, NULL, 'i' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -74,11 +77,12 @@ main(int argc, char **argv)
 	enum cmt_err e;
 
 	cmt_cli_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm': model_arg = optarg; break;
 		case 'c': csv = 1; break;
 		case 'i': info = 1; break;
+		case 'o': cmt_output(optarg); break;
 		case 'h': usage(); return cmt_finish(CMT_EXIT_OK);
 		case 'V': cmt_print_version();
 		default: cmt_usage_error("invalid option");

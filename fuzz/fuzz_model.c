@@ -1,0 +1,59 @@
+/* Fuzz target: the model loader (cmt_model_parse).  A document it accepts
+ * must describe a usable model: layers chaining from CMT_FEAT_N inputs to
+ * one output, finite parameters and standardisation, and a prediction in
+ * [0, 1] for any finite input.  A rejected one leaves no model and says
+ * why. */
+#include <math.h>
+#include <string.h>
+
+#include "cmt_model.h"
+#include "fuzz.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const double probe[2][CMT_FEAT_N] = {
+		{ 0 },
+		{ 1e6, -1e6, 3, -3, 1e-9, 50, 100, -1, 2, 0.5, 1e300 },
+	};
+	struct cmt_model *m = NULL;
+	char *text = fuzz_strdup(data, size);
+	char err[CMT_ERRLEN];
+	enum cmt_err e;
+	int l, i;
+
+	err[0] = '\0';
+	e = cmt_model_parse(text, size, &m, err);
+	if (e != CMT_OK) {
+		FUZZ_CHECK(m == NULL);
+		FUZZ_CHECK(err[0] != '\0' && strnlen(err, CMT_ERRLEN) < CMT_ERRLEN);
+		free(text);
+		return 0;
+	}
+	FUZZ_CHECK(m != NULL);
+	FUZZ_CHECK(m->nlayers >= 1 && m->nlayers <= CMT_MODEL_MAX_LAYERS);
+	FUZZ_CHECK(m->layer[0].in == CMT_FEAT_N);
+	FUZZ_CHECK(m->layer[m->nlayers - 1].out == 1);
+	for (l = 0; l < m->nlayers; l++) {
+		FUZZ_CHECK(m->layer[l].out >= 1 &&
+			m->layer[l].out <= CMT_MODEL_MAX_WIDTH);
+		if (l > 0)
+			FUZZ_CHECK(m->layer[l].in == m->layer[l - 1].out);
+	}
+	for (size_t k = 0; k < m->nparams; k++)
+		FUZZ_CHECK(isfinite(m->params[k]));
+	for (i = 0; i < CMT_FEAT_N; i++)
+		FUZZ_CHECK(isfinite(m->mean[i]) && isfinite(m->std[i]) &&
+			m->std[i] > 0);
+	FUZZ_CHECK(strnlen(m->name, CMT_MODEL_NAME_MAX) < CMT_MODEL_NAME_MAX);
+	FUZZ_CHECK(strnlen(m->fs, CMT_MODEL_FS_MAX) < CMT_MODEL_FS_MAX);
+	for (i = 0; i < 2; i++) {
+		double p = cmt_model_predict(m, probe[i]);
+
+		/* sigmoid of anything, inf included, is in [0, 1]; NaN is not */
+		FUZZ_CHECK(p >= 0 && p <= 1);
+	}
+	cmt_model_free(m);
+	free(text);
+	return 0;
+}
