@@ -139,6 +139,9 @@ out_write(size_t n)
 		if (w <= 0) {
 			int saved = w < 0 ? errno : ENOSPC;
 
+			/* keep the whole lines a short write got out */
+			if ((nl = last_newline(out.buf, (size_t)(p - out.buf))))
+				out.whole = out.size + (nl - out.buf) + 1;
 			if (ftruncate(out.fd, out.whole) == 0)
 				out.size = out.whole;
 			out.len = 0;

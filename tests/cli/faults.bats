@@ -136,3 +136,22 @@ whole_prefix() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"$TMP/no/such/dir/out: No such file or directory"* ]]
 }
+
+@test "cmt-predict: /dev/full, a closed pipe and -o under a size limit" {
+	cmt-features --emit-warmup -q --model default "$TMP/ticks" \
+		>"$TMP/vec"
+	[ "$(wc -l <"$TMP/vec")" -gt 100 ]
+	run sh -c 'cmt-predict <"$1" >/dev/full' _ "$TMP/vec"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"write error: No space left on device"* ]]
+	run bash -c 'cmt-predict <"$1" | head -n 1 >/dev/null;
+		echo "status ${PIPESTATUS[0]}"' _ "$TMP/vec"
+	[[ "$output" == *"write error: Broken pipe"* ]]
+	[[ "$output" == *"status 1"* ]]
+	cmt-predict <"$TMP/vec" >"$TMP/all" 2>/dev/null
+	run bash -c 'ulimit -f 40; cmt-predict -o "$1" <"$2"' _ "$TMP/out" \
+		"$TMP/vec"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"File too large"* ]]
+	whole_prefix "$TMP/out" "$TMP/all"
+}

@@ -139,3 +139,28 @@ PY
 	skipped=$(wc -l <"$TMP/want.skip")
 	[[ "$metrics" == *"cmt_sse_lines_skipped_total $skipped"* ]]
 }
+
+# A logistic model over the feature set of the prediction corpus.
+predict_model() {
+	sed -e 's|"feature_set": "[^"]*"|"feature_set": "cmt1;step=60s;ret=1m/5m/15m/60m;rv=30m/60m;rsi=14;macd=12/26/9;bb=20/2;mom=10;vt=5/20"|' \
+		-e 's/"ret_1h"/"ret_60m"/; s/"rv_1h"/"rv_60m"/' \
+		"$ROOT/fuzz/corpus/model/logreg.json" >"$TMP/model.json"
+}
+
+@test "cmt-predict: every good vector comes out with p_up added and nothing else changed, every bad line reported" {
+	predict_model
+	# the bad prediction lines are bad feature lines too (or carry p_up)
+	mix f fvec-good.ndjson preds-bad.txt
+	cmt-predict -m "$TMP/model.json" <"$TMP/f" >"$TMP/out" 2>"$TMP/err"
+	sed -E 's/,"p_up":[0-9.e-]+,"model":"seed"\}/}/' "$TMP/out" |
+		cmp - "$TMP/f.good"
+	# the all-null vectors pass through without p_up (and are reported)
+	[ "$(grep -c '"p_up"' "$TMP/out")" -eq $(($(wc -l <"$TMP/f.good") - 2)) ]
+	idx_lines "$TMP/f.idx" bad >"$TMP/want"
+	grep -v 'null feature' "$TMP/err" |
+		reported /dev/stdin 's/^cmt-predict: line \([0-9]*\): .*/\1/p' \
+		>"$TMP/got"
+	diff "$TMP/want" "$TMP/got"
+	bad=$(wc -l <"$TMP/want")
+	grep -q "$bad bad lines skipped" "$TMP/err"
+}
