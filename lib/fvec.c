@@ -218,8 +218,11 @@ static enum cmt_err
 parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 	char *err)
 {
+	const unsigned required = 1u << COL_T | 1u << COL_SYM | 1u << COL_PX |
+		1u << COL_FS;
 	const char *p, *end, *comma;
 	int col = 0, nfeat = 0;
+	unsigned seen = 0;
 	size_t n;
 	enum col kind;
 
@@ -242,6 +245,10 @@ parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 #undef IS
 		if (kind == COL_FEATURE)
 			nfeat++;
+		else if (seen & 1u << kind)
+			return cmt_errf(err, CMT_ESYNTAX,
+				"CSV header names \"%.*s\" twice", (int)n, p);
+		seen |= 1u << kind;
 		d->col_kind[col] = (signed char)kind;
 		d->col_name[col].s = p;
 		d->col_name[col].len = n;
@@ -251,7 +258,11 @@ parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 		p = comma + 1;
 	}
 	/* A rejected header must not leave a column map behind: rows read
-	 * against it would index past the CMT_FEAT_N features. */
+	 * against it would index past the CMT_FEAT_N features, or come out
+	 * without a time, symbol or price. */
+	if ((seen & required) != required)
+		return cmt_errf(err, CMT_EMISSING,
+			"CSV header lacks one of t, sym, px, fs");
 	if (nfeat != CMT_FEAT_N)
 		return cmt_errf(err, CMT_EMISMATCH,
 			"CSV header has %d feature columns, expected %d", nfeat,
