@@ -386,35 +386,39 @@ parse_binance_trades(const cJSON *root, const struct cmt_fetch_sym *s,
 	struct cmt_fetch_obs *o, char *err)
 {
 	const cJSON *tr;
-	double px = 0, q, sum = 0;
-	int64_t id = -1, prev = s->last_trade, t = 0;
+	double px = 0, tpx, q, sum = 0;
+	int64_t id, last = -1, prev = s->last_trade, t = 0, tt;
 
 	if (!cJSON_IsArray(root))
 		return cmt_errf(err, CMT_ETYPE, "expected a JSON array of trades");
 	cJSON_ArrayForEach(tr, root) {
 		if (!cJSON_IsObject(tr) ||
 		    whole(cJSON_GetObjectItemCaseSensitive(tr, "a"), &id) ||
-		    num(cJSON_GetObjectItemCaseSensitive(tr, "p"), &px) ||
+		    num(cJSON_GetObjectItemCaseSensitive(tr, "p"), &tpx) ||
 		    num(cJSON_GetObjectItemCaseSensitive(tr, "q"), &q) ||
-		    whole(cJSON_GetObjectItemCaseSensitive(tr, "T"), &t))
+		    whole(cJSON_GetObjectItemCaseSensitive(tr, "T"), &tt))
 			return cmt_errf(err, CMT_EMISSING, "trade without numeric "
 				"\"a\", \"p\", \"q\" and \"T\"");
+		if (id <= s->last_trade)
+			continue;       /* seen before: a replayed response */
 		if (id <= prev)
 			return cmt_errf(err, CMT_EORDER, "trade id %lld is not "
 				"after %lld", (long long)id, (long long)prev);
 		if (!(q >= 0))
 			return cmt_errf(err, CMT_ERANGE, "negative quantity");
-		prev = id;
+		prev = last = id;
+		px = tpx;
+		t = tt;
 		sum += q;
 	}
-	if (id < 0)
+	if (last < 0)
 		return CMT_OK;          /* no trade since the last poll */
 	if (set_px(o, px, s->id, err))
 		return CMT_ERANGE;
 	o->tk.t = t;
 	o->src_time = 1;
-	o->trade = id;
-	o->aux = (double)id;
+	o->trade = last;
+	o->aux = (double)last;
 	/* Without a previous trade id there is no "since" to count from. */
 	if (s->last_trade >= 0) {
 		o->tk.vol = sum;
@@ -883,7 +887,7 @@ request(struct run *run, parse_fn parse, void *arg, char *err)
 				return CMT_OK;
 			if (e == CMT_EVALUE)
 				return cmt_errf(err, e, "%s: %s", run->url, why);
-			snprintf(r.err, sizeof r.err, "bad response: %s", why);
+			snprintf(r.err, sizeof r.err, "bad response: %.140s", why);
 		} else if (r.cls == CMT_HTTP_FATAL) {
 			/* show the API's own explanation, on one line */
 			char body[96];
