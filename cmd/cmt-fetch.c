@@ -62,7 +62,7 @@ warn(void *ctx, const char *msg)
 }
 
 static void
-progress(void *ctx, const char *msg)
+progress(void *ctx, const char *msg, int final)
 {
 	static time_t last;
 	time_t now = time(NULL);
@@ -70,7 +70,7 @@ progress(void *ctx, const char *msg)
 	(void)ctx;
 	if (isatty(STDERR_FILENO)) {
 		fprintf(stderr, "\r%s: %s\033[K", cmt_progname, msg);
-	} else if (now - last >= 2) {
+	} else if (final || now - last >= 2) {
 		last = now;
 		cmt_warn("%s", msg);
 	}

@@ -150,7 +150,8 @@ struct cmt_fetch_cfg {
 	volatile sig_atomic_t *stop;
 	void (*emit)(void *ctx, const struct cmt_tick *tk);
 	void (*warn)(void *ctx, const char *msg);
-	void (*progress)(void *ctx, const char *msg);   /* may be NULL */
+	/* may be NULL; final: the last call of the run */
+	void (*progress)(void *ctx, const char *msg, int final);
 	void *ctx;
 };
 

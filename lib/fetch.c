@@ -886,7 +886,7 @@ request(struct run *run, parse_fn parse, void *arg, char *err)
 			if (e == CMT_OK)
 				return CMT_OK;
 			if (e == CMT_EVALUE)
-				return cmt_errf(err, e, "%s: %s", run->url, why);
+				return cmt_errf(err, e, "%s (%s)", why, run->url);
 			snprintf(r.err, sizeof r.err, "bad response: %.140s", why);
 		} else if (r.cls == CMT_HTTP_FATAL) {
 			/* show the API's own explanation, on one line */
@@ -897,13 +897,13 @@ request(struct run *run, parse_fn parse, void *arg, char *err)
 			for (i = 0; body[i]; i++)
 				if (body[i] == '\n' || body[i] == '\r')
 					body[i] = ' ';
-			return cmt_errf(err, CMT_EIO, "%s: %s%s%s", run->url,
-				r.err, body[0] ? ": " : "", body);
+			return cmt_errf(err, CMT_EIO, "%s%s%s (%s)", r.err,
+				body[0] ? ": " : "", body, run->url);
 		}
 		attempt++;
 		if (c->retry_max > 0 && attempt > c->retry_max)
-			return cmt_errf(err, CMT_EIO, "%s: %s; giving up after %d "
-				"attempts", run->url, r.err, attempt);
+			return cmt_errf(err, CMT_EIO, "giving up after %d attempts: "
+				"%s (%s)", attempt, r.err, run->url);
 		delay = cmt_fetch_backoff_ms(&c->backoff, attempt,
 			r.cls != CMT_HTTP_OK ? r.retry_after_ms : -1, &c->rng);
 		cmt_format_duration(delay, dbuf, sizeof dbuf);
@@ -953,7 +953,7 @@ live_poll(struct run *run, char *err)
 			return e;
 		for (k = 0; k < per; k++) {
 			s = &c->syms[i + k];
-			if (!a.obs[k].ok && per > 1) {
+			if (!a.obs[k].ok && cmt_fetch_batched(c->src)) {
 				if (!s->seen)
 					return cmt_errf(err, CMT_EVALUE, "%s has no "
 						"price for %s (id '%s'); check the "
@@ -1160,7 +1160,7 @@ cmt_fetch_history(struct cmt_fetch_cfg *c, char *err)
 				"%d requests", when, 100.0 * (double)(wend - from) /
 				(double)(c->to_ms - from), (long long)emitted,
 				requests);
-			c->progress(c->ctx, msg);
+			c->progress(c->ctx, msg, wend >= c->to_ms);
 		}
 	}
 	cmt_http_free(run.h);
