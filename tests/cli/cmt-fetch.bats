@@ -127,9 +127,9 @@ ticks = [json.loads(l) for l in open(sys.argv[1])]
 assert len(ticks) == 4
 assert "vol" not in ticks[0]          # nothing to count from
 assert all(t["sym"] == "BTC-USDT" and t["src"] == "binance" for t in ticks)
-# the fake market has 3 new trades per step; trade k: T = T0+100k ms,
+# the fake market has 3 new trades per step; trade k: T = T0+20000k ms,
 # q = 0.001*(k%17+1); the first tick is the last trade of step 1 (k=3)
-ks = [(t["t"] - 1700000000000) // 100 for t in ticks]
+ks = [(t["t"] - 1700000000000) // 20000 for t in ticks]
 assert ks == [3, 6, 9, 12], ks
 for a, b, t in zip(ks, ks[1:], ticks[1:]):
     want = sum(0.001 * (k % 17 + 1) for k in range(a + 1, b + 1))
@@ -405,15 +405,32 @@ EOF
 	assert_output --partial "supports binance and coingecko"
 }
 
-@test "live ticks run through cmt-features and cmt-predict" {
+need_pipeline() {
 	[ -x "$BIN/cmt-features" ] || skip "cmt-features not built"
 	[ -x "$BIN/cmt-predict" ] || skip "cmt-predict not built"
+	cmt-predict --info > /dev/null 2>&1 || skip "no default model"
+}
+
+@test "live ticks run through cmt-features and cmt-predict" {
+	need_pipeline
 	start_api
-	# 1 s polls of a market that moves every poll: enough ticks on a
-	# 1-second grid for the default feature windows to warm up
-	run --separate-stderr bash -c "cmt-fetch --base-url '$URL' --symbols btc \
-		--source binance --count 200 --interval 10ms \
-		| cmt-features --step 1s | cmt-predict"
+	# Binance aggTrades carry volume, which the default model needs; the
+	# fake market moves a minute of trade time per poll.
+	run --separate-stderr bash -c "cmt-fetch --base-url '$URL' \
+		--source binance --symbols btc,eth --count 150 --interval 1ms \
+		| cmt-features --model default | cmt-predict"
 	assert_success
-	echo "$output" | grep -q '"p_up":'
+	[ "$(echo "$output" | grep -c '"p_up":')" -gt 50 ]
+	echo "$output" | grep -q '"sym":"ETH-USDT".*"p_up":'
+}
+
+@test "backfilled history runs through cmt-features and cmt-predict" {
+	need_pipeline
+	start_api
+	run --separate-stderr bash -c "cmt-fetch --base-url '$URL' --history \
+		--source binance --symbols btc --from 2024-01-01 \
+		--to 2024-01-01T03:00:00Z --quiet \
+		| cmt-features --model default | cmt-predict"
+	assert_success
+	[ "$(echo "$output" | grep -c '"p_up":')" -gt 100 ]
 }
