@@ -806,6 +806,7 @@ cmt_fetch_resume_scan(const char *path, struct cmt_fetch_sym *syms,
 struct run {
 	struct cmt_fetch_cfg *c;
 	struct cmt_http *h;
+	int64_t deadline;       /* monotonic ms when --duration ends; 0: none */
 	char url[4096];
 };
 
@@ -910,6 +911,10 @@ request(struct run *run, parse_fn parse, void *arg, char *err)
 		say(c, "%s: %s; retry %d in %s%s", run->url, r.err, attempt,
 			dbuf, r.retry_after_ms >= 0 && r.cls != CMT_HTTP_OK
 			? " (Retry-After)" : "");
+		if (run->deadline && mono_ms() + delay >= run->deadline) {
+			nap(run->deadline - mono_ms(), c->stop);
+			return CMT_ESKIP;
+		}
 		nap(delay, c->stop);
 	}
 }
@@ -994,6 +999,7 @@ cmt_fetch_live(struct cmt_fetch_cfg *c, char *err)
 		return cmt_errf(err, CMT_ELIMIT, "at most %d symbols",
 			CMT_FETCH_MAX_SYMS);
 	run.c = c;
+	run.deadline = c->duration_ms > 0 ? start + c->duration_ms : 0;
 	if (!(run.h = open_http(c, err)))
 		return CMT_ENOMEM;
 	while (!*c->stop) {
@@ -1118,6 +1124,7 @@ cmt_fetch_history(struct cmt_fetch_cfg *c, char *err)
 	if (!(buf = malloc(sizeof *buf * (size_t)cap)))
 		return cmt_errf(err, CMT_ENOMEM, "out of memory");
 	run.c = c;
+	run.deadline = 0;
 	if (!(run.h = open_http(c, err))) {
 		free(buf);
 		return CMT_ENOMEM;

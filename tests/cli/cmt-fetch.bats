@@ -434,3 +434,14 @@ need_pipeline() {
 	assert_success
 	[ "$(echo "$output" | grep -c '"p_up":')" -gt 100 ]
 }
+
+@test "--duration also ends a long backoff" {
+	start_api --plan "ok,429:60"
+	start=$(date +%s%N)
+	run cmt-fetch --base-url "$URL" --symbols btc --duration 700ms \
+		--interval 100ms
+	assert_success
+	elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+	[ "$elapsed" -lt 2000 ]
+	assert_line --index 0 --partial '"t":1700000010000,'
+}
