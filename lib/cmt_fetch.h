@@ -21,6 +21,8 @@ enum cmt_fetch_source {
 #define CMT_FETCH_ID_MAX 64
 #define CMT_FETCH_MAX_SYMS 64
 #define CMT_FETCH_KLINE_LIMIT 1000
+#define CMT_FETCH_TRADE_PAGE 1000      /* aggTrades per request */
+#define CMT_FETCH_TRADE_PAGES_MAX 10   /* pages per symbol per poll */
 #define CMT_FETCH_PAGE_TICKS 5000      /* per symbol per history page */
 #define CMT_FETCH_RETRY_AFTER_MAX (3600LL * 1000)
 
@@ -47,6 +49,7 @@ struct cmt_fetch_obs {
 	int src_time;                 /* tk.t came from the source */
 	double aux;                   /* change marker: trade id or count */
 	int64_t trade;                /* binance aggTrades: last trade id */
+	int ntrades;                  /* binance aggTrades: new trades read */
 };
 
 struct cmt_fetch_idmap {

@@ -273,8 +273,9 @@ cmt_fetch_live_url(enum cmt_fetch_source src, const char *base,
 		if (syms[i].last_trade < 0) {
 			r |= put(buf, cap, &n, "&limit=1");
 		} else {
-			snprintf(num, sizeof num, "&fromId=%lld&limit=1000",
-				(long long)syms[i].last_trade + 1);
+			snprintf(num, sizeof num, "&fromId=%lld&limit=%d",
+				(long long)syms[i].last_trade + 1,
+				CMT_FETCH_TRADE_PAGE);
 			r |= put(buf, cap, &n, num);
 		}
 		break;
@@ -407,6 +408,7 @@ parse_binance_trades(const cJSON *root, const struct cmt_fetch_sym *s,
 		if (!(q >= 0))
 			return cmt_errf(err, CMT_ERANGE, "negative quantity");
 		prev = last = id;
+		o->ntrades++;
 		px = tpx;
 		t = tt;
 		sum += q;
@@ -784,10 +786,11 @@ cmt_fetch_resume_scan(const char *path, struct cmt_fetch_sym *syms,
 				(unsigned long long)ln.no);
 			break;
 		}
-		if (ln.too_long || cmt_tick_decode(&d, ln.s, ln.len, &tk, NULL)) {
-			if (!ln.too_long && ln.s &&
-			    cmt_tick_decode(&d, ln.s, ln.len, &tk, NULL) == CMT_ESKIP)
-				continue;
+		rc = ln.too_long ? CMT_ETOOLONG
+			: (int)cmt_tick_decode(&d, ln.s, ln.len, &tk, NULL);
+		if (rc == CMT_ESKIP)
+			continue;
+		if (rc != CMT_OK) {
 			(*bad)++;
 			continue;
 		}
@@ -944,7 +947,7 @@ live_poll(struct run *run, char *err)
 	struct cmt_fetch_sym *s;
 	struct cmt_tick tk;
 	enum cmt_err e;
-	int i, k, per = cmt_fetch_batched(c->src) ? c->nsym : 1;
+	int i, k, pages = 0, per = cmt_fetch_batched(c->src) ? c->nsym : 1;
 
 	a.run = run;
 	for (i = 0; i < c->nsym; i += per) {
@@ -956,6 +959,17 @@ live_poll(struct run *run, char *err)
 		a.now_ms = wall_ms();
 		if ((e = request(run, live_parse, &a, err)))
 			return e;
+		/* A full page of trades means more are waiting: emit this
+		 * page's tick and fetch the next, a bounded number of times. */
+		if (a.obs[0].ntrades == CMT_FETCH_TRADE_PAGE &&
+		    pages++ < CMT_FETCH_TRADE_PAGES_MAX) {
+			if (cmt_fetch_accept(&c->syms[i], &a.obs[0], c->all,
+			    cmt_fetch_source_name(c->src), &tk))
+				c->emit(c->ctx, &tk);
+			i -= per;
+			continue;
+		}
+		pages = 0;
 		for (k = 0; k < per; k++) {
 			s = &c->syms[i + k];
 			if (!a.obs[k].ok && cmt_fetch_batched(c->src)) {
@@ -1131,6 +1145,9 @@ cmt_fetch_history(struct cmt_fetch_cfg *c, char *err)
 	}
 	from = c->src == CMT_SRC_BINANCE ? cmt_fetch_minute_ceil(c->from_ms)
 		: c->from_ms;
+	/* The bar still open has no final close yet: stop before it. */
+	if (c->src == CMT_SRC_BINANCE && c->to_ms > wall_ms() / 60000 * 60000)
+		c->to_ms = wall_ms() / 60000 * 60000;
 	for (i = 0; i < c->nsym; i++)
 		if (c->syms[i].after_t < from - 1)
 			c->syms[i].after_t = from - 1;

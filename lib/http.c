@@ -132,10 +132,10 @@ cmt_http_new(const struct cmt_http_opts *o)
 		o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 10000L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
 		o->timeout_ms > 0 ? o->timeout_ms : 30000L);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+	/* No redirects: the APIs do not use them, and following one to
+	 * another host would hand it our API-key header. */
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE,
 		(curl_off_t)h->max_body);

@@ -109,7 +109,7 @@ class API:
             base = binance_base(q.get("symbol", ""))
             if not base:
                 return 400, {"code": -1121, "msg": "Invalid symbol."}
-            latest = 3 * n
+            latest = self.args.trades_per_step * n
             if "fromId" in q:
                 lo = int(q["fromId"])
                 hi = min(latest, lo + int(q.get("limit", 500)) - 1)
@@ -233,11 +233,19 @@ class Handler(BaseHTTPRequestHandler):
                 # the client never gets this answer: do not advance
                 status, body = self.api.answer(url, state["n"] + 1)
             else:
+                # history is static; a client still paging through a full
+                # page of trades has not caught up, so the market waits
                 if url.path not in ("/api/v3/klines",) and \
-                        "market_chart" not in url.path:
+                        "market_chart" not in url.path and \
+                        not (key == "/api/v3/aggTrades" and state.get("hold")):
                     state["n"] += 1
                 status, body = self.api.answer(url, state["n"])
                 state["last"][key] = (status, body)
+                if key == "/api/v3/aggTrades":
+                    qs = parse_qs(url.query)
+                    lim = int(qs.get("limit", ["500"])[0])
+                    state["hold"] = status == 200 and "fromId" in qs and \
+                        len(body) == lim
         data = json.dumps(body).encode()
         if kind == "badjson":
             return self.send(200, data[: len(data) // 2])
@@ -259,6 +267,7 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--plan", default="")
     ap.add_argument("--page-cap", type=int, default=1000)
+    ap.add_argument("--trades-per-step", type=int, default=3)
     ap.add_argument("--gap-from", type=int, default=0)
     ap.add_argument("--gap-to", type=int, default=0)
     ap.add_argument("--require-key", default="")

@@ -138,6 +138,25 @@ for a, b, t in zip(ks, ks[1:], ticks[1:]):
 EOF
 }
 
+@test "a burst of more trades than one page is read page by page, volume intact" {
+	start_api --trades-per-step 2500
+	run --separate-stderr cmt-fetch --source binance --base-url "$URL" \
+		--symbols btc --count 2 $FAST
+	assert_success
+	echo "$output" > "$TMP/out"
+	python3 - "$TMP/out" <<'EOF'
+import json, sys
+ticks = [json.loads(l) for l in open(sys.argv[1])]
+ks = [(t["t"] - 1700000000000) // 20000 for t in ticks]
+# poll 1: the latest trade (2500); poll 2: trades 2501..5000 in 3 pages
+assert ks == [2500, 3500, 4500, 5000], ks
+for a, b, t in zip(ks, ks[1:], ticks[1:]):
+    want = sum(0.001 * (k % 17 + 1) for k in range(a + 1, b + 1))
+    assert abs(t["vol"] - want) < 1e-9, (t, want)
+EOF
+	[ "$(api_log | grep -c aggTrades)" -eq 4 ]
+}
+
 @test "coinbase and kraken ticks use BASE-QUOTE names" {
 	start_api
 	run --separate-stderr cmt-fetch --source coinbase --base-url "$URL" \
