@@ -464,3 +464,29 @@ need_pipeline() {
 	[ "$elapsed" -lt 2000 ]
 	assert_line --index 0 --partial '"t":1700000010000,'
 }
+
+@test "SIGINT during a slow transfer stops promptly with exit 0" {
+	start_api --plan "ok,slow:8"
+	cmt-fetch --base-url "$URL" --symbols btc --interval 100ms \
+		--timeout 20s > "$TMP/out" 2> "$TMP/err" &
+	pid=$!
+	for _ in $(seq 50); do
+		[ "$(api_log | grep -c slow)" -eq 1 ] && break
+		sleep 0.1
+	done
+	start=$(date +%s%N)
+	kill -INT "$pid"
+	wait "$pid"
+	elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+	[ "$elapsed" -lt 1500 ]
+	diff <(gecko_ticks 1) "$TMP/out"
+	[ ! -s "$TMP/err" ]
+}
+
+@test "a closed stdout is a write error: exit 1" {
+	start_api
+	run bash -c "cmt-fetch --base-url '$URL' --symbols btc --interval 10ms \
+		--count 50 | head -1; exit \${PIPESTATUS[0]}"
+	assert_failure 1
+	assert_output --partial "write error"
+}
