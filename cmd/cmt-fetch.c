@@ -125,7 +125,7 @@ main(int argc, char **argv)
 	static struct cmt_fetch_idmap map[CMT_FETCH_MAX_SYMS];
 	struct cmt_fetch_cfg c = { 0 };
 	const char *symbols = NULL, *quote = NULL, *key, *resume = NULL;
-	const char *p, *comma, *headers[2] = { NULL, NULL };
+	const char *headers[2] = { NULL, NULL };
 	char err[CMT_ERRLEN], hdr[256];
 	int opt, nmap = 0, history = 0, live_opt = 0, pro = 0, quiet = 0;
 	int key_opt = 0, have_from = 0, have_to = 0, have_pace = 0, have_seed = 0;
@@ -184,9 +184,12 @@ main(int argc, char **argv)
 		case O_BACKOFF: c.backoff.base_ms = duration("--backoff", optarg);
 			break;
 		case O_BACKOFF_MAX:
-			c.backoff.max_ms = duration("--backoff-max", optarg); break;
-		case O_RETRY: c.retry_max = (long)integer("--retry-max", optarg, 0,
-			1000000000); break;
+			c.backoff.max_ms = duration("--backoff-max", optarg);
+			break;
+		case O_RETRY:
+			c.retry_max = (long)integer("--retry-max", optarg, 0,
+				1000000000);
+			break;
 		case O_SEED: c.rng = (uint64_t)integer("--seed", optarg, 0,
 			1LL << 62); have_seed = 1; break;
 		case O_QUIET: quiet = 1; break;
@@ -204,32 +207,19 @@ main(int argc, char **argv)
 		cmt_usage_error("--interval, --timeout and --backoff must be > 0 "
 			"and --backoff-max >= --backoff");
 	if (history && live_opt)
-		cmt_usage_error("--interval, --count, --once, --duration and --all "
-			"apply to live mode, not --history");
+		cmt_usage_error("--interval, --count, --once, --duration and "
+			"--all apply to live mode, not --history");
 	if (!history && (have_from || have_to || resume || have_pace))
-		cmt_usage_error("--from, --to, --resume and --pace need --history");
+		cmt_usage_error("--from, --to, --resume and --pace need "
+			"--history");
 	if (history && !have_from)
 		cmt_usage_error("--history needs --from");
 	if (key_opt && c.src != CMT_SRC_COINGECKO)
 		cmt_usage_error("--api-key applies to --source coingecko only");
 
-	for (p = symbols; ; p = comma + 1) {
-		comma = strchr(p, ',');
-		len = comma ? (size_t)(comma - p) : strlen(p);
-		if (c.nsym == CMT_FETCH_MAX_SYMS)
-			cmt_usage_error("--symbols: at most %d symbols",
-				CMT_FETCH_MAX_SYMS);
-		if (cmt_fetch_map_symbol(c.src, p, len, quote, map, nmap,
-		    &syms[c.nsym], err))
-			cmt_usage_error("--symbols: %s", err);
-		for (int i = 0; i < c.nsym; i++)
-			if (strcmp(syms[i].sym, syms[c.nsym].sym) == 0)
-				cmt_usage_error("--symbols: %s given twice",
-					syms[i].sym);
-		c.nsym++;
-		if (!comma)
-			break;
-	}
+	if (cmt_fetch_map_symbols(c.src, symbols, quote, map, nmap, syms,
+	    CMT_FETCH_MAX_SYMS, &c.nsym, err))
+		cmt_usage_error("--symbols: %s", err);
 	c.syms = syms;
 	if (!c.base_url)
 		c.base_url = cmt_fetch_default_url(c.src, pro);

@@ -80,6 +80,12 @@ enum cmt_err cmt_fetch_map_symbol(enum cmt_fetch_source src, const char *arg,
 	size_t len, const char *quote, const struct cmt_fetch_idmap *map,
 	int nmap, struct cmt_fetch_sym *out, char *err);
 
+/* Map a comma list of symbols into syms[0 .. *n), at most max; a symbol
+ * given twice is an error. */
+enum cmt_err cmt_fetch_map_symbols(enum cmt_fetch_source src,
+	const char *list, const char *quote, const struct cmt_fetch_idmap *map,
+	int nmap, struct cmt_fetch_sym *syms, int max, int *n, char *err);
+
 /* 1 when one request serves all symbols (coingecko, kraken). */
 int cmt_fetch_batched(enum cmt_fetch_source src);
 

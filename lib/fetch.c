@@ -26,7 +26,8 @@ static const struct { const char *base, *id; } gecko_ids[] = {
 	{ "avax", "avalanche-2" }, { "link", "chainlink" },
 	{ "trx", "tron" }, { "bch", "bitcoin-cash" }, { "xlm", "stellar" },
 	{ "atom", "cosmos" }, { "uni", "uniswap" }, { "usdt", "tether" },
-	{ "usdc", "usd-coin" }, { "xmr", "monero" }, { "etc", "ethereum-classic" },
+	{ "usdc", "usd-coin" }, { "xmr", "monero" },
+	{ "etc", "ethereum-classic" },
 };
 
 /* Kraken's own asset codes where they differ from the common ticker. */
@@ -115,15 +116,16 @@ cmt_fetch_idmap_parse(const char *s, struct cmt_fetch_idmap *m, char *err)
 	k = (size_t)(eq - s);
 	v = strlen(eq + 1);
 	if (k >= sizeof m->sym || v >= sizeof m->id)
-		return cmt_errf(err, CMT_ETOOLONG, "--id-map '%s' is too long", s);
+		return cmt_errf(err, CMT_ETOOLONG, "--id-map '%s' is too long",
+			s);
 	for (i = 0; i < v; i++)
 		if (!((eq[1 + i] >= 'a' && eq[1 + i] <= 'z') ||
 		    (eq[1 + i] >= 'A' && eq[1 + i] <= 'Z') ||
 		    (eq[1 + i] >= '0' && eq[1 + i] <= '9') ||
 		    eq[1 + i] == '-' || eq[1 + i] == '_' || eq[1 + i] == '.'))
-			return cmt_errf(err, CMT_EVALUE,
-				"--id-map '%s': id may hold only letters, digits, "
-				"'-', '_' and '.'", s);
+			return cmt_errf(err, CMT_EVALUE, "--id-map '%s': id "
+				"may hold only letters, digits, '-', '_' and '.'",
+				s);
 	lower(m->sym, s, k);
 	memcpy(m->id, eq + 1, v + 1);
 	return CMT_OK;
@@ -191,8 +193,9 @@ cmt_fetch_map_symbol(enum cmt_fetch_source src, const char *arg,
 	switch (src) {
 	case CMT_SRC_COINGECKO:
 		if (!id && !(id = cmt_fetch_coingecko_id(lb)))
-			return cmt_errf(err, CMT_EVALUE, "no CoinGecko id known "
-				"for '%s'; give one with --id-map %s=COIN_ID", lb, lb);
+			return cmt_errf(err, CMT_EVALUE, "no CoinGecko id "
+				"known for '%s'; give one with --id-map "
+				"%s=COIN_ID", lb, lb);
 		snprintf(out->id, sizeof out->id, "%s", id);
 		lower(out->vs, qt, strlen(qt) < sizeof out->vs ? strlen(qt)
 			: sizeof out->vs - 1);
@@ -214,6 +217,36 @@ cmt_fetch_map_symbol(enum cmt_fetch_source src, const char *arg,
 	if (id && src != CMT_SRC_COINGECKO)
 		snprintf(out->id, sizeof out->id, "%s", id);
 	return CMT_OK;
+}
+
+enum cmt_err
+cmt_fetch_map_symbols(enum cmt_fetch_source src, const char *list,
+	const char *quote, const struct cmt_fetch_idmap *map, int nmap,
+	struct cmt_fetch_sym *syms, int max, int *n, char *err)
+{
+	const char *p, *comma;
+	enum cmt_err e;
+	size_t len;
+	int i;
+
+	*n = 0;
+	for (p = list; ; p = comma + 1) {
+		comma = strchr(p, ',');
+		len = comma ? (size_t)(comma - p) : strlen(p);
+		if (*n == max)
+			return cmt_errf(err, CMT_ELIMIT, "at most %d symbols",
+				max);
+		if ((e = cmt_fetch_map_symbol(src, p, len, quote, map, nmap,
+		    &syms[*n], err)))
+			return e;
+		for (i = 0; i < *n; i++)
+			if (strcmp(syms[i].sym, syms[*n].sym) == 0)
+				return cmt_errf(err, CMT_EVALUE,
+					"%s given twice", syms[i].sym);
+		(*n)++;
+		if (!comma)
+			return CMT_OK;
+	}
 }
 
 int
@@ -370,8 +403,8 @@ parse_coingecko(const cJSON *root, const struct cmt_fetch_sym *syms, int n,
 		lu = cJSON_GetObjectItemCaseSensitive(o, "last_updated_at");
 		if (lu && !cJSON_IsNull(lu)) {
 			if (whole(lu, &t))
-				return cmt_errf(err, CMT_ETYPE,
-					"\"last_updated_at\" is not whole seconds");
+				return cmt_errf(err, CMT_ETYPE, "\"last_"
+					"updated_at\" is not whole seconds");
 			obs[i].tk.t = t * 1000;
 			obs[i].src_time = 1;
 		} else {
@@ -391,15 +424,15 @@ parse_binance_trades(const cJSON *root, const struct cmt_fetch_sym *s,
 	int64_t id, last = -1, prev = s->last_trade, t = 0, tt;
 
 	if (!cJSON_IsArray(root))
-		return cmt_errf(err, CMT_ETYPE, "expected a JSON array of trades");
+		return cmt_errf(err, CMT_ETYPE, "expected an array of trades");
 	cJSON_ArrayForEach(tr, root) {
 		if (!cJSON_IsObject(tr) ||
 		    whole(cJSON_GetObjectItemCaseSensitive(tr, "a"), &id) ||
 		    num(cJSON_GetObjectItemCaseSensitive(tr, "p"), &tpx) ||
 		    num(cJSON_GetObjectItemCaseSensitive(tr, "q"), &q) ||
 		    whole(cJSON_GetObjectItemCaseSensitive(tr, "T"), &tt))
-			return cmt_errf(err, CMT_EMISSING, "trade without numeric "
-				"\"a\", \"p\", \"q\" and \"T\"");
+			return cmt_errf(err, CMT_EMISSING, "trade without "
+				"numeric \"a\", \"p\", \"q\" and \"T\"");
 		if (id <= s->last_trade)
 			continue;       /* seen before: a replayed response */
 		if (id <= prev)
@@ -638,7 +671,8 @@ cmt_fetch_history_url(enum cmt_fetch_source src, const char *base,
 	if (src == CMT_SRC_BINANCE)
 		n = snprintf(buf, cap, "%s/api/v3/klines?symbol=%s&interval=1m"
 			"&startTime=%lld&endTime=%lld&limit=%d", base, s->id,
-			(long long)from, (long long)to - 1, CMT_FETCH_KLINE_LIMIT);
+			(long long)from, (long long)to - 1,
+			CMT_FETCH_KLINE_LIMIT);
 	else if (src == CMT_SRC_COINGECKO)
 		n = snprintf(buf, cap, "%s/api/v3/coins/%s/market_chart/range"
 			"?vs_currency=%s&from=%lld&to=%lld", base, s->id, s->vs,
@@ -658,7 +692,7 @@ parse_klines(const cJSON *root, int64_t from, int64_t to,
 	double close, vol;
 
 	if (!cJSON_IsArray(root))
-		return cmt_errf(err, CMT_ETYPE, "expected a JSON array of klines");
+		return cmt_errf(err, CMT_ETYPE, "expected an array of klines");
 	cJSON_ArrayForEach(k, root) {
 		if (!cJSON_IsArray(k) || cJSON_GetArraySize(k) < 6 ||
 		    whole(cJSON_GetArrayItem(k, 0), &open) ||
@@ -667,8 +701,9 @@ parse_klines(const cJSON *root, int64_t from, int64_t to,
 			return cmt_errf(err, CMT_EMISSING, "kline is not [open "
 				"time, open, high, low, close, volume, ...]");
 		if (open <= prev || open % 60000)
-			return cmt_errf(err, CMT_EORDER, "kline open time %lld "
-				"out of order or off the minute", (long long)open);
+			return cmt_errf(err, CMT_EORDER, "kline open time "
+				"%lld out of order or off the minute",
+				(long long)open);
 		if (!(close > 0) || !(vol >= 0))
 			return cmt_errf(err, CMT_ERANGE, "kline at %lld has "
 				"close <= 0 or negative volume", (long long)open);
@@ -781,9 +816,9 @@ cmt_fetch_resume_scan(const char *path, struct cmt_fetch_sym *syms,
 			break;
 		}
 		if (ln.no_newline) {
-			e = cmt_errf(err, CMT_EVALUE, "%s: line %llu is incomplete "
-				"(no newline); remove it before resuming", path,
-				(unsigned long long)ln.no);
+			e = cmt_errf(err, CMT_EVALUE, "%s: line %llu is "
+				"incomplete (no newline); remove it before "
+				"resuming", path, (unsigned long long)ln.no);
 			break;
 		}
 		rc = ln.too_long ? CMT_ETOOLONG
@@ -891,7 +926,8 @@ request(struct run *run, parse_fn parse, void *arg, char *err)
 				return CMT_OK;
 			if (e == CMT_EVALUE)
 				return cmt_errf(err, e, "%s (%s)", why, run->url);
-			snprintf(r.err, sizeof r.err, "bad response: %.140s", why);
+			snprintf(r.err, sizeof r.err, "bad response: %.140s",
+				why);
 		} else if (r.cls == CMT_HTTP_FATAL) {
 			/* show the API's own explanation, on one line */
 			char body[96];
@@ -906,8 +942,8 @@ request(struct run *run, parse_fn parse, void *arg, char *err)
 		}
 		attempt++;
 		if (c->retry_max > 0 && attempt > c->retry_max)
-			return cmt_errf(err, CMT_EIO, "giving up after %d attempts: "
-				"%s (%s)", attempt, r.err, run->url);
+			return cmt_errf(err, CMT_EIO, "giving up after %d "
+				"attempts: %s (%s)", attempt, r.err, run->url);
 		delay = cmt_fetch_backoff_ms(&c->backoff, attempt,
 			r.cls != CMT_HTTP_OK ? r.retry_after_ms : -1, &c->rng);
 		cmt_format_duration(delay, dbuf, sizeof dbuf);
@@ -939,6 +975,19 @@ live_parse(void *arg, const struct cmt_http_resp *r, char *err)
 		a->n, a->now_ms, a->obs, err);
 }
 
+/* A batched answer without one of the symbols: permanent if that symbol
+ * never had a price (the API does not know it), else a passing gap. */
+static enum cmt_err
+missing(struct cmt_fetch_cfg *c, const struct cmt_fetch_sym *s, char *err)
+{
+	if (!s->seen)
+		return cmt_errf(err, CMT_EVALUE, "%s has no price for %s "
+			"(id '%s'); check the symbol or --id-map",
+			cmt_fetch_source_name(c->src), s->sym, s->id);
+	say(c, "no price for %s in this response", s->sym);
+	return CMT_OK;
+}
+
 static enum cmt_err
 live_poll(struct run *run, char *err)
 {
@@ -955,7 +1004,7 @@ live_poll(struct run *run, char *err)
 		a.n = per;
 		if (cmt_fetch_live_url(c->src, c->base_url, c->syms, c->nsym, i,
 		    run->url, sizeof run->url) < 0)
-			return cmt_errf(err, CMT_ETOOLONG, "request URL too long");
+			return cmt_errf(err, CMT_ETOOLONG, "URL too long");
 		a.now_ms = wall_ms();
 		if ((e = request(run, live_parse, &a, err)))
 			return e;
@@ -973,13 +1022,8 @@ live_poll(struct run *run, char *err)
 		for (k = 0; k < per; k++) {
 			s = &c->syms[i + k];
 			if (!a.obs[k].ok && cmt_fetch_batched(c->src)) {
-				if (!s->seen)
-					return cmt_errf(err, CMT_EVALUE, "%s has no "
-						"price for %s (id '%s'); check the "
-						"symbol or --id-map",
-						cmt_fetch_source_name(c->src), s->sym,
-						s->id);
-				say(c, "no price for %s in this response", s->sym);
+				if ((e = missing(c, s, err)))
+					return e;
 				continue;
 			}
 			if (cmt_fetch_accept(s, &a.obs[k], c->all,
@@ -1022,8 +1066,8 @@ cmt_fetch_live(struct cmt_fetch_cfg *c, char *err)
 			break;
 		if (next > now) {
 			wait = next - now;
-			if (c->duration_ms > 0 && start + c->duration_ms - now < wait)
-				wait = start + c->duration_ms - now;
+			if (run.deadline && run.deadline - now < wait)
+				wait = run.deadline - now;
 			nap(wait, c->stop);
 			continue;
 		}
@@ -1103,7 +1147,7 @@ hist_symbol(struct run *run, struct hist_arg *a, int64_t w, int64_t wend,
 			nap(c->pace_ms, c->stop);
 		if (cmt_fetch_history_url(c->src, c->base_url, a->s, cur, wend,
 		    run->url, sizeof run->url) < 0)
-			return cmt_errf(err, CMT_ETOOLONG, "request URL too long");
+			return cmt_errf(err, CMT_ETOOLONG, "URL too long");
 		a->from = cur;
 		a->to = wend;
 		before = a->n;
@@ -1180,10 +1224,10 @@ cmt_fetch_history(struct cmt_fetch_cfg *c, char *err)
 		}
 		if (c->progress) {
 			cmt_format_time(wend, when, sizeof when);
-			snprintf(msg, sizeof msg, "history: %s %3.0f%%, %lld ticks, "
-				"%d requests", when, 100.0 * (double)(wend - from) /
-				(double)(c->to_ms - from), (long long)emitted,
-				requests);
+			snprintf(msg, sizeof msg, "history: %s %3.0f%%, %lld "
+				"ticks, %d requests", when, 100.0 *
+				(double)(wend - from) / (double)(c->to_ms - from),
+				(long long)emitted, requests);
 			c->progress(c->ctx, msg, wend >= c->to_ms);
 		}
 	}

@@ -105,6 +105,26 @@ unknown_coingecko_symbols_are_refused_unless_mapped(void **state)
 }
 
 static void
+symbol_lists_are_split_and_checked_for_repeats(void **state)
+{
+	struct cmt_fetch_sym s[3];
+	char err[CMT_ERRLEN];
+	int n;
+
+	assert_int_equal(cmt_fetch_map_symbols(CMT_SRC_BINANCE, "btc,ETH-BTC",
+		NULL, NULL, 0, s, 3, &n, err), CMT_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(s[0].id, "BTCUSDT");
+	assert_string_equal(s[1].id, "ETHBTC");
+	assert_int_equal(cmt_fetch_map_symbols(CMT_SRC_BINANCE, "btc,BTC-USDT",
+		NULL, NULL, 0, s, 3, &n, err), CMT_EVALUE);
+	assert_int_equal(cmt_fetch_map_symbols(CMT_SRC_BINANCE, "a,b,c,d",
+		NULL, NULL, 0, s, 3, &n, err), CMT_ELIMIT);
+	assert_int_equal(cmt_fetch_map_symbols(CMT_SRC_BINANCE, "btc,,eth",
+		NULL, NULL, 0, s, 3, &n, err), CMT_EVALUE);
+}
+
+static void
 coingecko_simple_price_gives_price_and_source_time(void **state)
 {
 	struct cmt_fetch_sym s[3] = { sym(CMT_SRC_COINGECKO, "btc"),
@@ -502,6 +522,7 @@ main(void)
 		cmocka_unit_test(bare_symbols_get_each_sources_default_quote_and_id),
 		cmocka_unit_test(full_symbols_and_quote_option_choose_the_quote),
 		cmocka_unit_test(unknown_coingecko_symbols_are_refused_unless_mapped),
+		cmocka_unit_test(symbol_lists_are_split_and_checked_for_repeats),
 		cmocka_unit_test(coingecko_simple_price_gives_price_and_source_time),
 		cmocka_unit_test(malformed_and_mistyped_bodies_are_errors),
 		cmocka_unit_test(binance_aggtrades_sum_quantity_since_the_last_trade),
