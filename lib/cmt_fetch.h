@@ -111,8 +111,8 @@ int cmt_fetch_accept(struct cmt_fetch_sym *s, const struct cmt_fetch_obs *o,
 uint64_t cmt_fetch_rand(uint64_t *state);
 
 /* Delay before retry number attempt (1, 2, ...): base*2^(attempt-1) capped
- * at max, then jittered uniformly into [d/2, d].  A Retry-After (>= 0)
- * takes precedence, capped at CMT_FETCH_RETRY_AFTER_MAX. */
+ * at max, then jittered uniformly into [d/2, d].  A longer Retry-After
+ * (>= 0; capped at CMT_FETCH_RETRY_AFTER_MAX) takes precedence. */
 int64_t cmt_fetch_backoff_ms(const struct cmt_backoff *b, int attempt,
 	int64_t retry_after_ms, uint64_t *rng);
 

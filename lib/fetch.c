@@ -633,17 +633,20 @@ cmt_fetch_backoff_ms(const struct cmt_backoff *b, int attempt,
 	int64_t d = b->base_ms, half;
 	int i;
 
-	if (retry_after_ms >= 0)
-		return retry_after_ms < CMT_FETCH_RETRY_AFTER_MAX ?
-			retry_after_ms : CMT_FETCH_RETRY_AFTER_MAX;
 	for (i = 1; i < attempt && d < b->max_ms; i++)
 		d *= 2;
 	if (d > b->max_ms)
 		d = b->max_ms;
-	if (d <= 1)
-		return d;
-	half = d / 2;
-	return d - half + (int64_t)(cmt_fetch_rand(rng) % (uint64_t)(half + 1));
+	if (d > 1) {
+		half = d / 2;
+		d = d - half +
+			(int64_t)(cmt_fetch_rand(rng) % (uint64_t)(half + 1));
+	}
+	/* Never earlier than the server asked, but a "Retry-After: 0" on
+	 * every answer must not turn into a busy loop either. */
+	if (retry_after_ms > CMT_FETCH_RETRY_AFTER_MAX)
+		retry_after_ms = CMT_FETCH_RETRY_AFTER_MAX;
+	return retry_after_ms > d ? retry_after_ms : d;
 }
 
 int64_t
@@ -935,7 +938,8 @@ request(struct run *run, parse_fn parse, void *arg, char *err)
 			snprintf(body, sizeof body, "%.*s", (int)(r.len < 95 ?
 				r.len : 95), r.body);
 			for (i = 0; body[i]; i++)
-				if (body[i] == '\n' || body[i] == '\r')
+				if ((unsigned char)body[i] < 0x20 ||
+				    body[i] == 0x7f)
 					body[i] = ' ';
 			return cmt_errf(err, CMT_EIO, "%s%s%s (%s)", r.err,
 				body[0] ? ": " : "", body, run->url);

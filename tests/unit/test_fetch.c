@@ -367,9 +367,13 @@ backoff_doubles_within_jitter_and_stops_at_the_cap(void **state)
 	/* the jitter actually spreads the delays */
 	assert_true(seen_lo < 600 && seen_hi > 900);
 	assert_true(cmt_fetch_backoff_ms(&b, 1000, -1, &rng) <= 1000);
-	/* Retry-After wins, exactly, but a huge one is capped */
+	/* a longer Retry-After wins exactly, a huge one is capped, and a
+	 * zero one does not cancel the backoff */
 	assert_int_equal(cmt_fetch_backoff_ms(&b, 1, 3000, &rng), 3000);
-	assert_int_equal(cmt_fetch_backoff_ms(&b, 9, 0, &rng), 0);
+	d = cmt_fetch_backoff_ms(&b, 9, 0, &rng);
+	assert_true(d >= 500 && d <= 1000);
+	d = cmt_fetch_backoff_ms(&b, 1, 70, &rng);
+	assert_true(d >= 70 && d <= 100);
 	assert_int_equal(cmt_fetch_backoff_ms(&b, 1, 86400000, &rng),
 		CMT_FETCH_RETRY_AFTER_MAX);
 }
