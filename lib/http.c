@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cmt_http.h"
+#include "cmt_parse.h"
 
 struct cmt_http {
 	CURL *curl;
@@ -260,19 +261,6 @@ month_index(const char *m)
 	return -1;
 }
 
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 int64_t
 cmt_http_retry_after(const char *v, int64_t now_ms)
 {
@@ -304,7 +292,7 @@ cmt_http_retry_after(const char *v, int64_t now_ms)
 	if ((mi = month_index(mon)) < 0 || d < 1 || d > 31 || hh > 23 ||
 	    mm > 59 || ss > 60 || y < 1970)
 		return -1;
-	at = (days_from_civil(y, mi + 1, d) * 86400 + hh * 3600 + mm * 60 +
+	at = (cmt_days_from_civil(y, mi + 1, d) * 86400 + hh * 3600 + mm * 60 +
 		ss) * 1000;
 	return at > now_ms ? at - now_ms : 0;
 }
