@@ -104,3 +104,4 @@ clean:
 
 .PHONY: all deps check test asan bench demo demo-live model install uninstall clean
 .SUFFIXES:
+.SECONDARY:
