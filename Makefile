@@ -136,3 +136,4 @@ clean:
 .SECONDARY: $(FUZZ_NAMES:%=$(O)/fuzz/fuzz_%.o) $(O)/fuzz/replay.o
 .PHONY: all deps check test test-bins asan fuzz fuzzers valgrind bench demo demo-live model install uninstall clean
 .SUFFIXES:
+.SECONDARY:

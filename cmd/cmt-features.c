@@ -137,15 +137,6 @@ feed(struct cmt_features *fe, int fd, struct run *r)
 	return 0;
 }
 
-static void
-parse_pair(const char *opt, const char *arg, int *a, int *b)
-{
-	char extra;
-
-	if (sscanf(arg, "%d,%d%c", a, b, &extra) != 2)
-		cmt_usage_error("%s: expected N,M, got '%s'", opt, arg);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -176,10 +167,10 @@ main(int argc, char **argv)
 	struct cmt_features_stats st;
 	struct cmt_features *fe;
 	struct run r;
-	char err[CMT_ERRLEN], hdr[1024], extra, model_fs[CMT_MODEL_FS_MAX];
+	char err[CMT_ERRLEN], hdr[1024], model_fs[CMT_MODEL_FS_MAX];
 	const char *fs_id = NULL, *model = NULL;
 	long long ll;
-	int c, n, quiet = 0, status = CMT_EXIT_OK, i, fd, any_bad = 0;
+	int c, n, quiet = 0, status = CMT_EXIT_OK, i, fd, any_bad = 0, idx = 0;
 
 	cmt_cli_init(argv[0]);
 	memset(&o, 0, sizeof o);
@@ -187,48 +178,16 @@ main(int argc, char **argv)
 	o.max_gap_ms = -1;
 	o.max_symbols = 1024;
 	while ((c = getopt_long(argc, argv, "s:w:f:m:g:l:o:qh", longopts,
-	    NULL)) != -1) {
+	    &idx)) != -1) {
+		if (c == 's' || c == 'w')   /* short forms: find the long name */
+			for (idx = 0; longopts[idx].val != c; idx++)
+				;
 		switch (c) {
-		case 's':
-			if (cmt_parse_duration_ms(optarg, &fs->step_ms, err) ||
-			    fs->step_ms <= 0)
-				cmt_usage_error("--step: %s", fs->step_ms <= 0 ?
-					"must be > 0" : err);
+		case 's': case 'w': case 'v': case 'R': case 'M': case 'B':
+		case 'O': case 'T':
+			if (cmt_fs_option(fs, longopts[idx].name, optarg, err))
+				cmt_usage_error("--%s: %s", longopts[idx].name, err);
 			break;
-		case 'w':
-			if (cmt_parse_duration_list(optarg, fs->ret_ms, 4, &n, err) ||
-			    n != 4)
-				cmt_usage_error("--windows: %s", n != 4 ?
-					"expected 4 durations" : err);
-			break;
-		case 'v':
-			if (cmt_parse_duration_list(optarg, fs->rv_ms, 2, &n, err) ||
-			    n != 2)
-				cmt_usage_error("--vol-windows: %s", n != 2 ?
-					"expected 2 durations" : err);
-			break;
-		case 'R':
-			if (cmt_parse_int(optarg, 2, 512, &ll, err))
-				cmt_usage_error("--rsi: %s", err);
-			fs->rsi_n = (int)ll;
-			break;
-		case 'M':
-			if (sscanf(optarg, "%d,%d,%d%c", &fs->macd_fast, &fs->macd_slow,
-			    &fs->macd_signal, &extra) != 3)
-				cmt_usage_error("--macd: expected F,S,G, got '%s'", optarg);
-			break;
-		case 'B':
-			if (sscanf(optarg, "%d,%lf%c", &fs->bb_n, &fs->bb_k,
-			    &extra) != 2)
-				cmt_usage_error("--bb: expected N,K, got '%s'", optarg);
-			break;
-		case 'O':
-			if (cmt_parse_int(optarg, 1, 100000, &ll, err))
-				cmt_usage_error("--mom: %s", err);
-			fs->mom_n = (int)ll;
-			break;
-		case 'T': parse_pair("--vol-trend", optarg, &fs->vt_short,
-			&fs->vt_long); break;
 		case 'f': fs_id = optarg; break;
 		case 'm': model = optarg; break;
 		case 'g':

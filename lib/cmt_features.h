@@ -45,6 +45,12 @@ void cmt_fs_format_id(const struct cmt_feature_set *fs, char *buf);
 enum cmt_err cmt_fs_parse_id(const char *id, struct cmt_feature_set *fs,
 	char *err);
 
+/* Set one part of fs from a command-line option: "step", "windows" (4
+ * durations), "vol-windows" (2), "rsi" N, "macd" F,S,G, "bb" N,K, "mom" N,
+ * "vol-trend" S,L.  Ranges are checked later by cmt_fs_check. */
+enum cmt_err cmt_fs_option(struct cmt_feature_set *fs, const char *name,
+	const char *arg, char *err);
+
 /* ret_<w> x4, rv_<w> x2, rsi, macd_hist, bb_pctb, mom, vol_trend. */
 void cmt_fs_names(const struct cmt_feature_set *fs,
 	char names[CMT_FEAT_N][CMT_FEAT_NAME_MAX]);

@@ -33,6 +33,7 @@ struct cmt_jval {
 struct cmt_jscan {
 	const char *p, *end;
 	int first;
+	int nested;   /* an object entered from an outer scan */
 };
 
 /* Start scanning the object text [s, s+len); fails unless it begins '{'. */
@@ -43,6 +44,20 @@ enum cmt_err cmt_json_begin(struct cmt_jscan *js, const char *s, size_t len,
  * brace (after which only white space may follow), or an error. */
 enum cmt_err cmt_json_next(struct cmt_jscan *js, struct cmt_jval *key,
 	struct cmt_jval *val, char *err);
+
+/* The same in two halves, so a caller can descend into an object value
+ * without scanning it twice: cmt_json_key reads the next member's name
+ * (CMT_ESKIP at the closing brace), then either cmt_json_value reads its
+ * value, or cmt_json_enter starts an inner scan of an object value whose
+ * members are read with cmt_json_next until CMT_ESKIP, after which
+ * cmt_json_leave continues the outer scan behind it. */
+enum cmt_err cmt_json_key(struct cmt_jscan *js, struct cmt_jval *key,
+	char *err);
+enum cmt_err cmt_json_value(struct cmt_jscan *js, struct cmt_jval *val,
+	char *err);
+enum cmt_err cmt_json_enter(struct cmt_jscan *js, struct cmt_jscan *inner,
+	char *err);
+void cmt_json_leave(struct cmt_jscan *js, const struct cmt_jscan *inner);
 
 /* Validate one complete JSON value [s, s+len) (any type, trailing white
  * space allowed). */

@@ -33,6 +33,9 @@ enum cmt_err cmt_parse_double(const char *s, double min, double max,
  * optional), or a bare integer (>= 1e11 is taken as ms, otherwise s). */
 enum cmt_err cmt_parse_time_ms(const char *s, int64_t *ms, char *err);
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12). */
+int64_t cmt_days_from_civil(int64_t y, int m, int d);
+
 /* ISO 8601 UTC with milliseconds, e.g. 2024-01-31T12:30:00.000Z. */
 void cmt_format_time(int64_t ms, char *buf, int cap);
 

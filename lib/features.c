@@ -104,16 +104,22 @@ cmt_fs_check(const struct cmt_feature_set *fs, char *err)
 			return cmt_errf(err, CMT_EVALUE,
 				"volatility window %s needs at least 2 steps", d);
 	}
-	if (fs->rsi_n < 2 || fs->rsi_n > CMT_IND_MAX_PERIOD ||
-	    fs->macd_fast < 2 || fs->macd_slow < 2 || fs->macd_signal < 1 ||
-	    fs->macd_fast > CMT_IND_MAX_PERIOD ||
-	    fs->macd_slow > CMT_IND_MAX_PERIOD ||
-	    fs->macd_signal > CMT_IND_MAX_PERIOD ||
-	    fs->bb_n < 2 || fs->bb_n > CMT_IND_MAX_PERIOD || !(fs->bb_k > 0) ||
-	    fs->mom_n < 1 || fs->mom_n > 100000 || fs->vt_short < 1 ||
-	    fs->vt_long < fs->vt_short || fs->vt_long > CMT_IND_MAX_PERIOD)
-		return cmt_errf(err, CMT_ERANGE,
-			"indicator period out of range (2..%d)", CMT_IND_MAX_PERIOD);
+#define PERIOD(v, lo, hi, what) \
+	if ((v) < (lo) || (v) > (hi)) \
+		return cmt_errf(err, CMT_ERANGE, "%s %d is out of range [%d, %d]", \
+			what, (v), (lo), (hi))
+	PERIOD(fs->rsi_n, 2, CMT_IND_MAX_PERIOD, "rsi period");
+	PERIOD(fs->macd_fast, 2, CMT_IND_MAX_PERIOD, "macd fast period");
+	PERIOD(fs->macd_slow, 2, CMT_IND_MAX_PERIOD, "macd slow period");
+	PERIOD(fs->macd_signal, 1, CMT_IND_MAX_PERIOD, "macd signal period");
+	PERIOD(fs->bb_n, 2, CMT_IND_MAX_PERIOD, "bb period");
+	PERIOD(fs->mom_n, 1, 100000, "mom lag");
+	PERIOD(fs->vt_short, 1, CMT_IND_MAX_PERIOD, "vol-trend short period");
+	PERIOD(fs->vt_long, fs->vt_short, CMT_IND_MAX_PERIOD,
+		"vol-trend long period");
+#undef PERIOD
+	if (!(fs->bb_k > 0 && fs->bb_k <= 100))
+		return cmt_errf(err, CMT_ERANGE, "bb width must be in (0, 100]");
 	return CMT_OK;
 }
 
@@ -162,6 +168,52 @@ cmt_fs_parse_id(const char *id, struct cmt_feature_set *fs, char *err)
 	if ((e = cmt_parse_double(k, 0.01, 100, &fs->bb_k, err)))
 		return e;
 	return cmt_fs_check(fs, err);
+}
+
+enum cmt_err
+cmt_fs_option(struct cmt_feature_set *fs, const char *name, const char *arg,
+	char *err)
+{
+	enum cmt_err e;
+	long long ll;
+	char extra;
+	int n = 0;
+
+	if (strcmp(name, "step") == 0) {
+		if ((e = cmt_parse_duration_ms(arg, &fs->step_ms, err)))
+			return e;
+		if (fs->step_ms <= 0)
+			return cmt_errf(err, CMT_EVALUE, "must be > 0");
+	} else if (strcmp(name, "windows") == 0) {
+		if ((e = cmt_parse_duration_list(arg, fs->ret_ms, 4, &n, err)))
+			return e;
+		if (n != 4)
+			return cmt_errf(err, CMT_EVALUE, "expected 4 durations");
+	} else if (strcmp(name, "vol-windows") == 0) {
+		if ((e = cmt_parse_duration_list(arg, fs->rv_ms, 2, &n, err)))
+			return e;
+		if (n != 2)
+			return cmt_errf(err, CMT_EVALUE, "expected 2 durations");
+	} else if (strcmp(name, "rsi") == 0 || strcmp(name, "mom") == 0) {
+		if ((e = cmt_parse_int(arg, 1, 100000, &ll, err)))
+			return e;
+		*(name[0] == 'r' ? &fs->rsi_n : &fs->mom_n) = (int)ll;
+	} else if (strcmp(name, "macd") == 0) {
+		if (sscanf(arg, "%d,%d,%d%c", &fs->macd_fast, &fs->macd_slow,
+		    &fs->macd_signal, &extra) != 3)
+			return cmt_errf(err, CMT_ESYNTAX, "expected F,S,G, got '%s'",
+				arg);
+	} else if (strcmp(name, "bb") == 0) {
+		if (sscanf(arg, "%d,%lf%c", &fs->bb_n, &fs->bb_k, &extra) != 2)
+			return cmt_errf(err, CMT_ESYNTAX, "expected N,K, got '%s'", arg);
+	} else if (strcmp(name, "vol-trend") == 0) {
+		if (sscanf(arg, "%d,%d%c", &fs->vt_short, &fs->vt_long,
+		    &extra) != 2)
+			return cmt_errf(err, CMT_ESYNTAX, "expected S,L, got '%s'", arg);
+	} else {
+		return cmt_errf(err, CMT_EVALUE, "unknown feature-set option");
+	}
+	return CMT_OK;
 }
 
 void

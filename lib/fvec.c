@@ -66,14 +66,14 @@ set_p(struct cmt_fvec *v, double p, char *err)
 }
 
 static enum cmt_err
-parse_features(struct cmt_fvec *v, const struct cmt_jval *obj, char *err)
+parse_features(struct cmt_fvec *v, struct cmt_jscan *outer, char *err)
 {
 	struct cmt_jscan js;
 	struct cmt_jval k, x;
 	enum cmt_err e;
 	int n = 0;
 
-	if ((e = cmt_json_begin(&js, obj->raw, obj->len, err)))
+	if ((e = cmt_json_enter(outer, &js, err)))
 		return e;
 	while ((e = cmt_json_next(&js, &k, &x, err)) == CMT_OK) {
 		if (n == CMT_FEAT_N)
@@ -96,6 +96,7 @@ parse_features(struct cmt_fvec *v, const struct cmt_jval *obj, char *err)
 	}
 	if (e != CMT_ESKIP)
 		return e;
+	cmt_json_leave(outer, &js);
 	if (n != CMT_FEAT_N)
 		return cmt_errf(err, CMT_EMISMATCH,
 			"%d features in \"f\", expected %d", n, CMT_FEAT_N);
@@ -114,7 +115,7 @@ decode_json(const char *line, size_t len, struct cmt_fvec *v, char *err)
 
 	if ((e = cmt_json_begin(&js, line, len, err)))
 		return e;
-	while ((e = cmt_json_next(&js, &k, &x, err)) == CMT_OK) {
+	while ((e = cmt_json_key(&js, &k, err)) == CMT_OK) {
 		unsigned bit = 0;
 
 		if (k.len == 1 && k.raw[0] == 't')
@@ -135,6 +136,17 @@ decode_json(const char *line, size_t len, struct cmt_fvec *v, char *err)
 			bit = 128;
 		else if (k.len == 6 && memcmp(k.raw, "warmup", 6) == 0)
 			bit = 256;
+		if (bit == 16 && js.p < js.end && *js.p == '{') {
+			/* the features are read in place: one pass over them */
+			if (seen & bit)
+				return cmt_errf(err, CMT_EVALUE, "duplicate key \"f\"");
+			seen |= bit;
+			if ((e = parse_features(v, &js, err)))
+				return e;
+			continue;
+		}
+		if ((e = cmt_json_value(&js, &x, err)))
+			return e;
 		if (!bit)
 			continue;
 		if (seen & bit)
@@ -172,11 +184,7 @@ decode_json(const char *line, size_t len, struct cmt_fvec *v, char *err)
 			v->fs.len = x.len;
 			break;
 		case 16:
-			if (x.type != CMT_JOBJECT)
-				return cmt_errf(err, CMT_ETYPE, "\"f\" is not an object");
-			if ((e = parse_features(v, &x, err)))
-				return e;
-			break;
+			return cmt_errf(err, CMT_ETYPE, "\"f\" is not an object");
 		case 32:
 			if (x.type != CMT_JNULL && x.type != CMT_JNUMBER)
 				return cmt_errf(err, CMT_ETYPE, "\"y\" is not a number");

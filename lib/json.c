@@ -10,6 +10,47 @@ static const double pow10_exact[] = {
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };
 
+/* SWAR helpers (8 bytes at a time, little-endian loads via memcpy) in
+ * the manner of simdjson: the hot path is long runs of plain ASCII in
+ * strings and of digits in numbers. */
+static uint64_t
+load8(const char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/* No byte is a control character, '"', '\\' or non-ASCII. */
+static int
+plain8(uint64_t v)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
+
+	return ((v | ((v - ones * 0x20) & ~v) | ((q - ones) & ~q) |
+	    ((b - ones) & ~b)) & high) == 0;
+}
+
+/* All 8 bytes are ASCII digits. */
+static int
+digits8(uint64_t v)
+{
+	return ((v & 0xF0F0F0F0F0F0F0F0ULL) |
+	    (((v + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) >> 4)) ==
+	    0x3333333333333333ULL;
+}
+
+/* The value of 8 ASCII digits, the first one most significant. */
+static uint32_t
+value8(uint64_t v)
+{
+	v = (v & 0x0F0F0F0F0F0F0F0FULL) * 2561 >> 8;
+	v = (v & 0x00FF00FF00FF00FFULL) * 6553601 >> 16;
+	return (uint32_t)((v & 0x0000FFFF0000FFFFULL) * 42949672960001ULL >> 32);
+}
+
 static const char *
 skip_ws(const char *p, const char *end)
 {
@@ -49,6 +90,15 @@ cmt_json_number(const char *s, const char *end, const char **stop,
 		isint = 0;
 		if (p >= end || *p < '0' || *p > '9')
 			return CMT_ESYNTAX;
+		if (mant == 0)
+			while (p < end && *p == '0')
+				p++, exp10--;   /* leading zeros cost no digits */
+		while (ndig <= 11 && end - p >= 8 && digits8(load8(p))) {
+			mant = mant * 100000000 + value8(load8(p));
+			ndig += mant ? 8 : 0;
+			exp10 -= 8;
+			p += 8;
+		}
 		while (p < end && *p >= '0' && *p <= '9') {
 			if (mant == 0 && *p == '0') {
 				exp10--;    /* leading zeros cost no digits */
@@ -94,6 +144,38 @@ cmt_json_number(const char *s, const char *end, const char **stop,
 	return CMT_OK;
 }
 
+/* The end of a well-formed JSON number at p, or NULL: grammar only, no
+ * conversion, for values inside containers that are validated but not
+ * read (the caller converts the ones it reads). */
+static const char *
+skip_number(const char *p, const char *end)
+{
+	if (p < end && *p == '-')
+		p++;
+	if (p >= end || *p < '0' || *p > '9')
+		return NULL;
+	if (*p == '0')
+		p++;
+	else
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	if (p < end && *p == '.') {
+		if (++p >= end || *p < '0' || *p > '9')
+			return NULL;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		if (++p < end && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= end || *p < '0' || *p > '9')
+			return NULL;
+		while (p < end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	return p;
+}
+
 /* Validate a string body starting after the opening quote; returns the
  * pointer to the closing quote or NULL. */
 static const char *
@@ -105,6 +187,13 @@ scan_string(const char *p, const char *end, int *escaped, char *err)
 
 	*escaped = 0;
 	while (p < end) {
+		while (end - p >= 8 && plain8(load8(p)))
+			p += 8;
+		while (p < end && (unsigned char)*p >= 0x20 &&
+		    (unsigned char)*p < 0x80 && *p != '"' && *p != '\\')
+			p++;
+		if (p >= end)
+			break;
 		u = (const unsigned char *)p;
 		c = *u;
 		if (c == '"')
@@ -173,7 +262,6 @@ scan_value(const char *p, const char *end, struct cmt_jval *v, char *err)
 	char stack[CMT_JSON_MAXDEPTH];
 	int depth = 0, esc, expect_value;
 	const char *start = p, *q;
-	double num;
 
 	if (p >= end) {
 		cmt_errf(err, CMT_ESYNTAX, "missing value");
@@ -257,9 +345,8 @@ scan_value(const char *p, const char *end, struct cmt_jval *v, char *err)
 					return NULL;
 				p = q + 1;
 			} else if (p < end && (*p == '-' || (*p >= '0' && *p <= '9'))) {
-				if (cmt_json_number(p, end, &q, &num, NULL))
+				if (!(p = skip_number(p, end)))
 					goto badnum;
-				p = q;
 			} else if (end - p >= 4 && (memcmp(p, "null", 4) == 0 ||
 			    memcmp(p, "true", 4) == 0)) {
 				p += 4;
@@ -323,6 +410,7 @@ cmt_json_begin(struct cmt_jscan *js, const char *s, size_t len, char *err)
 	js->end = s + len;
 	js->p = skip_ws(s, js->end);
 	js->first = 1;
+	js->nested = 0;
 	if (js->p >= js->end || *js->p != '{')
 		return cmt_errf(err, CMT_ESYNTAX, "not a JSON object");
 	js->p++;
@@ -330,17 +418,19 @@ cmt_json_begin(struct cmt_jscan *js, const char *s, size_t len, char *err)
 }
 
 enum cmt_err
-cmt_json_next(struct cmt_jscan *js, struct cmt_jval *key, struct cmt_jval *val,
-	char *err)
+cmt_json_key(struct cmt_jscan *js, struct cmt_jval *key, char *err)
 {
 	const char *p = skip_ws(js->p, js->end), *q;
 	int esc;
 
 	if (p < js->end && *p == '}') {
-		p = skip_ws(p + 1, js->end);
-		if (p != js->end)
-			return cmt_errf(err, CMT_ESYNTAX,
-				"unexpected text after the object");
+		p++;
+		if (!js->nested) {
+			p = skip_ws(p, js->end);
+			if (p != js->end)
+				return cmt_errf(err, CMT_ESYNTAX,
+					"unexpected text after the object");
+		}
 		js->p = p;
 		return CMT_ESKIP;
 	}
@@ -363,12 +453,47 @@ cmt_json_next(struct cmt_jscan *js, struct cmt_jval *key, struct cmt_jval *val,
 	p = skip_ws(q + 1, js->end);
 	if (p >= js->end || *p != ':')
 		return cmt_errf(err, CMT_ESYNTAX, "expected ':'");
-	p = skip_ws(p + 1, js->end);
-	if (!(p = scan_value(p, js->end, val, err)))
-		return CMT_ESYNTAX;
-	js->p = p;
+	js->p = skip_ws(p + 1, js->end);
 	js->first = 0;
 	return CMT_OK;
+}
+
+enum cmt_err
+cmt_json_value(struct cmt_jscan *js, struct cmt_jval *val, char *err)
+{
+	const char *p = scan_value(js->p, js->end, val, err);
+
+	if (!p)
+		return CMT_ESYNTAX;
+	js->p = p;
+	return CMT_OK;
+}
+
+enum cmt_err
+cmt_json_enter(struct cmt_jscan *js, struct cmt_jscan *inner, char *err)
+{
+	if (js->p >= js->end || *js->p != '{')
+		return cmt_errf(err, CMT_ETYPE, "not an object");
+	inner->p = js->p + 1;
+	inner->end = js->end;
+	inner->first = 1;
+	inner->nested = 1;
+	return CMT_OK;
+}
+
+void
+cmt_json_leave(struct cmt_jscan *js, const struct cmt_jscan *inner)
+{
+	js->p = inner->p;
+}
+
+enum cmt_err
+cmt_json_next(struct cmt_jscan *js, struct cmt_jval *key, struct cmt_jval *val,
+	char *err)
+{
+	enum cmt_err e = cmt_json_key(js, key, err);
+
+	return e ? e : cmt_json_value(js, val, err);
 }
 
 enum cmt_err

@@ -132,9 +132,9 @@ cmt_parse_double(const char *s, double min, double max, double *out,
 	return CMT_OK;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
+/* Howard Hinnant's algorithm. */
+int64_t
+cmt_days_from_civil(int64_t y, int m, int d)
 {
 	int64_t era, yoe, doy, doe;
 
@@ -204,7 +204,7 @@ cmt_parse_time_ms(const char *s, int64_t *ms, char *err)
 	if (*p || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
 	    h > 23 || mi > 59 || sec > 60)
 		goto bad;
-	*ms = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000LL +
+	*ms = ((cmt_days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000LL +
 	    sec * 1000LL + frac;
 	return CMT_OK;
 bad:

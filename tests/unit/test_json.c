@@ -105,6 +105,56 @@ numbers_parse_exactly_like_strtod(void **state)
 	assert_false(integral);
 }
 
+/* Random numbers of every shape (long integer parts, leading zeros in
+ * the fraction, more digits than a double holds, exponents) against
+ * strtod, which rounds correctly: the fast paths must agree bit for bit. */
+static void
+random_numbers_parse_exactly_like_strtod(void **state)
+{
+	unsigned long long s = 1;
+	const char *stop;
+	char b[80];
+	double v;
+	long it;
+	int n, i, len, zeros, integral;
+	unsigned r;
+
+	for (it = 0; it < 300000; it++) {
+		n = 0;
+		s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+		r = (unsigned)(s >> 33);
+		if (r & 1)
+			b[n++] = '-';
+		len = (int)((r >> 1) % 22);
+		if (len == 0)
+			b[n++] = '0';
+		else
+			b[n++] = (char)('1' + (r >> 6) % 9);
+		for (i = 1; i < len; i++) {
+			s = s * 6364136223846793005ULL + 1;
+			b[n++] = (char)('0' + (s >> 33) % 10);
+		}
+		if ((r >> 11) & 1) {
+			b[n++] = '.';
+			len = 1 + (int)((r >> 12) % 24);
+			zeros = (int)((r >> 17) % 8);
+			for (i = 0; i < len; i++) {
+				s = s * 6364136223846793005ULL + 1;
+				b[n++] = (char)(i < zeros ? '0' : '0' + (s >> 33) % 10);
+			}
+		}
+		if (((r >> 20) & 3) == 0)
+			n += sprintf(b + n, "e%s%u", (r >> 22) & 1 ? "-" : "",
+				(r >> 23) % 40);
+		b[n] = '\0';
+		assert_int_equal(cmt_json_number(b, b + n, &stop, &v, &integral),
+			CMT_OK);
+		assert_ptr_equal(stop, b + n);
+		if (v != strtod(b, NULL))
+			fail_msg("%s: got %.17g, strtod %.17g", b, v, strtod(b, NULL));
+	}
+}
+
 static void
 doubles_format_like_printf_g(void **state)
 {
@@ -166,6 +216,7 @@ main(void)
 		cmocka_unit_test(malformed_objects_are_rejected),
 		cmocka_unit_test(deep_nesting_is_rejected_without_recursion),
 		cmocka_unit_test(numbers_parse_exactly_like_strtod),
+		cmocka_unit_test(random_numbers_parse_exactly_like_strtod),
 		cmocka_unit_test(doubles_format_like_printf_g),
 		cmocka_unit_test(strings_escape_and_unescape_round_trip),
 	};

@@ -1,0 +1,266 @@
+/* cmt-fetch: poll public price APIs and write NDJSON ticks, or backfill
+ * 1-minute history.  All the work is in lib/fetch.c and lib/http.c. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cmt_fetch.h"
+#include "cmt_parse.h"
+
+_Noreturn static void
+usage(void)
+{
+	printf("Usage: %s [OPTIONS] --symbols LIST\n"
+"       %s --history --from TIME [--to TIME] [OPTIONS] --symbols LIST\n"
+"Poll a price API and write one NDJSON tick per symbol per new reading.\n\n"
+"  -s, --source NAME      coingecko (default), binance, coinbase, kraken\n"
+"  -S, --symbols LIST     comma list: btc,eth or BTC-USD,ETH-USD\n"
+"  -q, --quote CUR        quote for bare symbols (default: USD; binance USDT)\n"
+"      --id-map SYM=ID    source id for a symbol (repeatable)\n"
+"  -i, --interval DUR     time between polls (default 5s)\n"
+"  -n, --count N          stop after N successful polls\n"
+"      --once             same as --count 1\n"
+"  -d, --duration DUR     stop after DUR\n"
+"      --all              emit every reading, even unchanged ones\n"
+"      --base-url URL     API root (a mirror or a test server)\n"
+"      --api-key KEY      CoinGecko key (default $COINGECKO_API_KEY)\n"
+"      --pro              the key is a CoinGecko Pro key\n"
+"  -H, --history          backfill instead of polling\n"
+"      --from TIME        history start (inclusive)\n"
+"      --to TIME          history end (exclusive; default now)\n"
+"      --resume FILE      continue after the last tick of each symbol in FILE\n"
+"      --pace DUR         history: pause between requests\n"
+"                         (default 2.5s coingecko, 0 binance)\n"
+"      --timeout DUR      per request (default 10s)\n"
+"      --backoff DUR      first retry delay (default 1s), doubling\n"
+"      --backoff-max DUR  longest retry delay (default 60s)\n"
+"      --retry-max N      give up after N failures in a row (default 0: never)\n"
+"      --seed N           seed for the backoff jitter\n"
+"      --quiet            no history progress on stderr\n"
+"  -h, --help             this help\n"
+"      --version          version\n", cmt_progname, cmt_progname);
+	exit(cmt_finish(CMT_EXIT_OK));
+}
+
+static void
+emit(void *ctx, const struct cmt_tick *tk)
+{
+	char line[CMT_TICK_LINE_MAX];
+
+	(void)ctx;
+	cmt_out(line, (size_t)cmt_tick_format_json(tk, line));
+}
+
+static void
+warn(void *ctx, const char *msg)
+{
+	(void)ctx;
+	cmt_warn("%s", msg);
+}
+
+static void
+progress(void *ctx, const char *msg, int final)
+{
+	static time_t last;
+	time_t now = time(NULL);
+
+	(void)ctx;
+	if (isatty(STDERR_FILENO)) {
+		fprintf(stderr, "\r%s: %s\033[K", cmt_progname, msg);
+	} else if (final || now - last >= 2) {
+		last = now;
+		cmt_warn("%s", msg);
+	}
+}
+
+static int64_t
+duration(const char *opt, const char *s)
+{
+	char err[CMT_ERRLEN];
+	int64_t ms;
+
+	if (cmt_parse_duration_ms(s, &ms, err))
+		cmt_usage_error("%s: %s", opt, err);
+	return ms;
+}
+
+static long long
+integer(const char *opt, const char *s, long long min, long long max)
+{
+	char err[CMT_ERRLEN];
+	long long v;
+
+	if (cmt_parse_int(s, min, max, &v, err))
+		cmt_usage_error("%s: %s", opt, err);
+	return v;
+}
+
+enum { O_ONCE = 256, O_ALL, O_BASE, O_KEY, O_PRO, O_FROM, O_TO, O_RESUME,
+	O_PACE, O_TIMEOUT, O_BACKOFF, O_BACKOFF_MAX, O_RETRY, O_SEED, O_QUIET,
+	O_IDMAP, O_VERSION };
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "source", 1, 0, 's' }, { "symbols", 1, 0, 'S' },
+		{ "quote", 1, 0, 'q' }, { "id-map", 1, 0, O_IDMAP },
+		{ "interval", 1, 0, 'i' }, { "count", 1, 0, 'n' },
+		{ "once", 0, 0, O_ONCE }, { "duration", 1, 0, 'd' },
+		{ "all", 0, 0, O_ALL }, { "base-url", 1, 0, O_BASE },
+		{ "api-key", 1, 0, O_KEY }, { "pro", 0, 0, O_PRO },
+		{ "history", 0, 0, 'H' }, { "from", 1, 0, O_FROM },
+		{ "to", 1, 0, O_TO }, { "resume", 1, 0, O_RESUME },
+		{ "pace", 1, 0, O_PACE }, { "timeout", 1, 0, O_TIMEOUT },
+		{ "backoff", 1, 0, O_BACKOFF },
+		{ "backoff-max", 1, 0, O_BACKOFF_MAX },
+		{ "retry-max", 1, 0, O_RETRY }, { "seed", 1, 0, O_SEED },
+		{ "quiet", 0, 0, O_QUIET }, { "help", 0, 0, 'h' },
+		{ "version", 0, 0, O_VERSION }, { 0, 0, 0, 0 }
+	};
+	static struct cmt_fetch_sym syms[CMT_FETCH_MAX_SYMS];
+	static struct cmt_fetch_idmap map[CMT_FETCH_MAX_SYMS];
+	struct cmt_fetch_cfg c = { 0 };
+	const char *symbols = NULL, *quote = NULL, *key, *resume = NULL;
+	const char *headers[2] = { NULL, NULL };
+	char err[CMT_ERRLEN], hdr[256];
+	int opt, nmap = 0, history = 0, live_opt = 0, pro = 0, quiet = 0;
+	int key_opt = 0, have_from = 0, have_to = 0, have_pace = 0, have_seed = 0;
+	long bad;
+	size_t len;
+	enum cmt_err e;
+
+	cmt_cli_init(argv[0]);
+	key = getenv("COINGECKO_API_KEY");
+	c.interval_ms = 5000;
+	c.backoff.base_ms = 1000;
+	c.backoff.max_ms = 60000;
+	c.http.timeout_ms = 10000;
+	while ((opt = getopt_long(argc, argv, "s:S:q:i:n:d:Hh", opts, NULL))
+	    != -1) {
+		switch (opt) {
+		case 's':
+			if (cmt_fetch_source_parse(optarg, &c.src, err))
+				cmt_usage_error("--source: %s", err);
+			break;
+		case 'S': symbols = optarg; break;
+		case 'q': quote = optarg; break;
+		case O_IDMAP:
+			if (nmap == CMT_FETCH_MAX_SYMS)
+				cmt_usage_error("too many --id-map options");
+			if (cmt_fetch_idmap_parse(optarg, &map[nmap++], err))
+				cmt_usage_error("%s", err);
+			break;
+		case 'i': c.interval_ms = duration("--interval", optarg);
+			live_opt = 1; break;
+		case 'n': c.count = integer("--count", optarg, 1, 1LL << 53);
+			live_opt = 1; break;
+		case O_ONCE: c.count = 1; live_opt = 1; break;
+		case 'd': c.duration_ms = duration("--duration", optarg);
+			live_opt = 1; break;
+		case O_ALL: c.all = 1; live_opt = 1; break;
+		case O_BASE: c.base_url = optarg; break;
+		case O_KEY: key = optarg; key_opt = 1; break;
+		case O_PRO: pro = 1; break;
+		case 'H': history = 1; break;
+		case O_FROM:
+			if (cmt_parse_time_ms(optarg, &c.from_ms, err))
+				cmt_usage_error("--from: %s", err);
+			have_from = 1;
+			break;
+		case O_TO:
+			if (cmt_parse_time_ms(optarg, &c.to_ms, err))
+				cmt_usage_error("--to: %s", err);
+			have_to = 1;
+			break;
+		case O_RESUME: resume = optarg; break;
+		case O_PACE: c.pace_ms = duration("--pace", optarg);
+			have_pace = 1; break;
+		case O_TIMEOUT: c.http.timeout_ms = duration("--timeout", optarg);
+			break;
+		case O_BACKOFF: c.backoff.base_ms = duration("--backoff", optarg);
+			break;
+		case O_BACKOFF_MAX:
+			c.backoff.max_ms = duration("--backoff-max", optarg);
+			break;
+		case O_RETRY:
+			c.retry_max = (long)integer("--retry-max", optarg, 0,
+				1000000000);
+			break;
+		case O_SEED: c.rng = (uint64_t)integer("--seed", optarg, 0,
+			1LL << 62); have_seed = 1; break;
+		case O_QUIET: quiet = 1; break;
+		case 'h': usage();
+		case O_VERSION: cmt_print_version();
+		default: cmt_usage_error("unknown option");
+		}
+	}
+	if (optind < argc)
+		cmt_usage_error("unexpected argument '%s'", argv[optind]);
+	if (!symbols)
+		cmt_usage_error("--symbols is required (e.g. --symbols btc,eth)");
+	if (c.interval_ms <= 0 || c.http.timeout_ms <= 0 ||
+	    c.backoff.base_ms <= 0 || c.backoff.max_ms < c.backoff.base_ms)
+		cmt_usage_error("--interval, --timeout and --backoff must be > 0 "
+			"and --backoff-max >= --backoff");
+	if (history && live_opt)
+		cmt_usage_error("--interval, --count, --once, --duration and "
+			"--all apply to live mode, not --history");
+	if (!history && (have_from || have_to || resume || have_pace))
+		cmt_usage_error("--from, --to, --resume and --pace need "
+			"--history");
+	if (history && !have_from)
+		cmt_usage_error("--history needs --from");
+	if (key_opt && c.src != CMT_SRC_COINGECKO)
+		cmt_usage_error("--api-key applies to --source coingecko only");
+
+	if (cmt_fetch_map_symbols(c.src, symbols, quote, map, nmap, syms,
+	    CMT_FETCH_MAX_SYMS, &c.nsym, err))
+		cmt_usage_error("--symbols: %s", err);
+	c.syms = syms;
+	if (!c.base_url)
+		c.base_url = cmt_fetch_default_url(c.src, pro);
+	len = strlen(c.base_url);
+	if (len && c.base_url[len - 1] == '/')
+		cmt_usage_error("--base-url: drop the trailing '/'");
+	if (key && *key && c.src == CMT_SRC_COINGECKO) {
+		snprintf(hdr, sizeof hdr, "x-cg-%s-api-key: %s",
+			pro ? "pro" : "demo", key);
+		headers[0] = hdr;
+	}
+	c.headers = headers;
+	if (!have_seed)
+		c.rng = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	c.stop = &cmt_stop;
+	c.emit = emit;
+	c.warn = warn;
+	c.progress = quiet ? NULL : progress;
+
+	if (history) {
+		if (!have_to)
+			c.to_ms = (int64_t)time(NULL) * 1000;
+		if (c.to_ms <= c.from_ms)
+			cmt_usage_error("--to must be after --from");
+		if (!have_pace)
+			c.pace_ms = c.src == CMT_SRC_COINGECKO ? 2500 : 0;
+		if (resume) {
+			if ((e = cmt_fetch_resume_scan(resume, syms, c.nsym, &bad,
+			    err)))
+				cmt_die(CMT_EXIT_FAIL, "--resume: %s", err);
+			if (bad)
+				cmt_warn("--resume: %s: %ld lines are not ticks; "
+					"ignored", resume, bad);
+		}
+		e = cmt_fetch_history(&c, err);
+		if (c.progress && isatty(STDERR_FILENO))
+			fputc('\n', stderr);
+	} else {
+		e = cmt_fetch_live(&c, err);
+	}
+	if (e)
+		cmt_die(cmt_finish(CMT_EXIT_FAIL), "%s", err);
+	return cmt_finish(CMT_EXIT_OK);
+}

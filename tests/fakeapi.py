@@ -1,0 +1,292 @@
+#!/usr/bin/env python3
+"""Fake CoinGecko / Binance / Coinbase / Kraken API for cmt-fetch tests.
+
+Listens on 127.0.0.1 (a free port, written to --port-file), speaks HTTP/1.1
+with keep-alive and gzip, and answers in each API's documented shape with
+deterministic data.  A fault plan (--plan, comma list) is consumed one item
+per API request:
+
+  ok          normal answer (the market advances one step)
+  same        the previous answer again (a cached response)
+  429[:S]     Too Many Requests with Retry-After: S (default 1)
+  429date     Too Many Requests with Retry-After as an HTTP-date (+1 s)
+  500, 503    server errors (503 carries Retry-After: 0)
+  401         Unauthorized (permanent)
+  slow:S      wait S seconds before answering 503 (clients should time out)
+  slowok:S    wait S seconds, then answer normally
+  trunc       Content-Length of the full body, half of it sent, closed
+  badjson     a complete HTTP answer whose JSON body is cut short
+  html        200 with Content-Type text/html
+  big         200 with a 10 MB JSON body
+  reset       close the connection without answering
+
+After the plan is used up every request is "ok".  GET /_log returns one
+JSON object per request seen: time, path, action, client port, headers.
+"""
+import argparse
+import email.utils
+import gzip
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+BASE = {"BTC": 50000.0, "ETH": 3000.0, "SOL": 100.0, "XBT": 50000.0}
+GECKO = {"bitcoin": "BTC", "ethereum": "ETH", "solana": "SOL"}
+T0 = 1700000000  # seconds
+
+lock = threading.Lock()
+state = {"n": 0, "plan": [], "log": [], "last": {}}
+
+
+def price(base, n):
+    return BASE[base] + 1.25 * n
+
+
+def trade(base, k):
+    """Binance aggTrade number k (k >= 1) of a symbol: one every 20 s,
+    so 3 trades a step make a minute of market time per poll."""
+    return {"a": k, "p": "%.8f" % (BASE[base] + 0.5 * k),
+            "q": "%.8f" % (0.001 * (k % 17 + 1)), "f": k, "l": k,
+            "T": T0 * 1000 + 20000 * k, "m": k % 2 == 0, "M": True}
+
+
+def kline(base, open_ms):
+    m = open_ms // 60000
+    close = BASE[base] + 0.5 * (m % 1000) + 0.01
+    vol = 1.0 + 0.25 * (m % 7)
+    return [open_ms, "%.8f" % (close - 1), "%.8f" % (close + 2),
+            "%.8f" % (close - 3), "%.8f" % close, "%.8f" % vol,
+            open_ms + 59999, "%.8f" % (vol * close), 42, "0.5", "1.0", "0"]
+
+
+def binance_base(sym):
+    for q in ("USDT", "USD", "BUSD"):
+        if sym.endswith(q) and sym[:-len(q)] in BASE:
+            return sym[:-len(q)]
+    return None
+
+
+class API:
+    """Builds (status, body, extra headers) for an API path; n is the
+    market step the answer describes."""
+
+    def __init__(self, args):
+        self.args = args
+
+    def answer(self, url, n):
+        q = {k: v[0] for k, v in parse_qs(url.query).items()}
+        p = url.path
+        if p == "/api/v3/simple/price":
+            out = {}
+            vs = q.get("vs_currencies", "usd").split(",")
+            for cid in q.get("ids", "").split(","):
+                if cid not in GECKO:
+                    continue
+                o = {}
+                for v in vs:
+                    o[v] = price(GECKO[cid], n)
+                    o[v + "_24h_vol"] = 123456789.5 + n
+                o["last_updated_at"] = T0 + 10 * n
+                out[cid] = o
+            return 200, out
+        if p.startswith("/api/v3/coins/") and p.endswith("/market_chart/range"):
+            cid = p.split("/")[4]
+            if cid not in GECKO:
+                return 404, {"error": "coin not found"}
+            lo, hi = int(q["from"]), int(q["to"])
+            pts = []
+            h = (lo + 3599) // 3600 * 3600
+            while h <= hi:
+                pts.append([h * 1000 + 17, price(GECKO[cid], h // 3600 % 977)])
+                h += 3600
+            return 200, {"prices": pts,
+                         "market_caps": [[t, px * 1.9e7] for t, px in pts],
+                         "total_volumes": [[t, 2.5e10] for t, _ in pts]}
+        if p == "/api/v3/aggTrades":
+            base = binance_base(q.get("symbol", ""))
+            if not base:
+                return 400, {"code": -1121, "msg": "Invalid symbol."}
+            latest = self.args.trades_per_step * n
+            if "fromId" in q:
+                lo = int(q["fromId"])
+                hi = min(latest, lo + int(q.get("limit", 500)) - 1)
+            else:
+                hi = latest
+                lo = max(1, latest - int(q.get("limit", 500)) + 1)
+            return 200, [trade(base, k) for k in range(lo, hi + 1)]
+        if p == "/api/v3/klines":
+            base = binance_base(q.get("symbol", ""))
+            if not base:
+                return 400, {"code": -1121, "msg": "Invalid symbol."}
+            start, end = int(q["startTime"]), int(q["endTime"])
+            limit = min(int(q.get("limit", 500)), self.args.page_cap)
+            m = (start + 59999) // 60000 * 60000
+            bars = []
+            while m <= end and len(bars) < limit:
+                if not (self.args.gap_from <= m < self.args.gap_to):
+                    bars.append(kline(base, m))
+                m += 60000
+            return 200, bars
+        if p.startswith("/products/") and p.endswith("/ticker"):
+            pid = p.split("/")[2]
+            base = pid.split("-")[0]
+            if base not in BASE:
+                return 404, {"message": "NotFound"}
+            t = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(T0 + n))
+            return 200, {"ask": "1", "bid": "1", "volume": "1207.5",
+                         "trade_id": 1000 + n, "price": "%.2f" % price(base, n),
+                         "size": "0.0073", "time": t + ".270099Z"}
+        if p == "/0/public/Ticker":
+            res = {}
+            for pair in q.get("pair", "").split(","):
+                base = pair[:3]
+                if base not in BASE or not pair.endswith("USD"):
+                    return 200, {"error": ["EQuery:Unknown asset pair"]}
+                key = "X%sZUSD" % base if base in ("XBT", "ETH") else pair
+                px = "%.1f" % price(base, n)
+                res[key] = {"a": [px, "1", "1.0"], "b": [px, "1", "1.0"],
+                            "c": [px, "0.0100"], "v": ["10.5", "20.5"],
+                            "p": [px, px], "t": [n, n + 100],
+                            "l": [px, px], "h": [px, px], "o": px}
+            return 200, {"error": [], "result": res}
+        return 404, {"error": "no such endpoint: " + p}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True   # headers and body go out separately
+    api = None
+
+    def log_message(self, *a):
+        pass
+
+    def send(self, status, body, ctype="application/json", extra=None):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        gz = "gzip" in self.headers.get("Accept-Encoding", "")
+        if gz:
+            data = gzip.compress(data, 1)
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        if gz:
+            self.send_header("Content-Encoding", "gzip")
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        url = urlparse(self.path)
+        if url.path == "/_log":
+            with lock:
+                body = "".join(json.dumps(e) + "\n" for e in state["log"])
+            return self.send(200, body.encode(), "application/x-ndjson")
+        with lock:
+            action = state["plan"].pop(0) if state["plan"] else "ok"
+            state["log"].append({"t": time.monotonic(), "path": self.path,
+                                 "action": action,
+                                 "port": self.client_address[1],
+                                 "ua": self.headers.get("User-Agent", ""),
+                                 "ae": self.headers.get("Accept-Encoding", ""),
+                                 "key": self.headers.get("x-cg-demo-api-key",
+                                                         "")})
+        need = self.server.args.require_key
+        if need and self.headers.get("x-cg-demo-api-key") != need:
+            return self.send(401, {"status": {"error_code": 10002,
+                                   "error_message": "API key missing"}})
+        kind, _, arg = action.partition(":")
+        if kind == "429":
+            return self.send(429, {"status": "rate limited"},
+                             extra={"Retry-After": arg or "1"})
+        if kind == "429date":
+            when = email.utils.formatdate(time.time() + 1, usegmt=True)
+            return self.send(429, {"status": "rate limited"},
+                             extra={"Retry-After": when})
+        if kind in ("500", "503", "401"):
+            extra = {"Retry-After": "0"} if kind == "503" else None
+            return self.send(int(kind), {"error": "injected " + kind},
+                             extra=extra)
+        if kind == "slow":
+            time.sleep(float(arg or 2))
+            try:
+                return self.send(503, {"error": "slow"})
+            except OSError:
+                return
+        if kind == "reset":
+            self.close_connection = True
+            return
+        if kind == "html":
+            return self.send(200, b"<html><body>maintenance</body></html>",
+                             "text/html")
+        if kind == "big":
+            return self.send(200, b'{"pad":"' + b"x" * (10 << 20) + b'"}')
+        if kind == "slowok":
+            time.sleep(float(arg or 0.3))
+        key = url.path
+        with lock:
+            if kind == "same" and key in state["last"]:
+                status, body = state["last"][key]
+            elif kind in ("trunc", "badjson"):
+                # the client never gets this answer: do not advance
+                status, body = self.api.answer(url, state["n"] + 1)
+            else:
+                # history is static; a client still paging through a full
+                # page of trades has not caught up, so the market waits
+                if url.path not in ("/api/v3/klines",) and \
+                        "market_chart" not in url.path and \
+                        not (key == "/api/v3/aggTrades" and state.get("hold")):
+                    state["n"] += 1
+                status, body = self.api.answer(url, state["n"])
+                state["last"][key] = (status, body)
+                if key == "/api/v3/aggTrades":
+                    qs = parse_qs(url.query)
+                    lim = int(qs.get("limit", ["500"])[0])
+                    state["hold"] = status == 200 and "fromId" in qs and \
+                        len(body) == lim
+        data = json.dumps(body).encode()
+        if kind == "badjson":
+            return self.send(200, data[: len(data) // 2])
+        if kind == "trunc":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        headers = {"X-MBX-USED-WEIGHT-1M": "2"} if "klines" in key else None
+        return self.send(status, data, extra=headers)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--plan", default="")
+    ap.add_argument("--page-cap", type=int, default=1000)
+    ap.add_argument("--trades-per-step", type=int, default=3)
+    ap.add_argument("--gap-from", type=int, default=0)
+    ap.add_argument("--gap-to", type=int, default=0)
+    ap.add_argument("--require-key", default="")
+    args = ap.parse_args()
+    state["plan"] = [a for a in args.plan.split(",") if a]
+    Handler.api = API(args)
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.daemon_threads = True
+    srv.args = args
+    with open(args.port_file + ".tmp", "w") as f:
+        f.write(str(srv.server_address[1]))
+    import os
+    os.rename(args.port_file + ".tmp", args.port_file)
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,548 @@
+/* Unit tests for the price sources (lib/fetch.c) and the pure parts of the
+ * HTTP client (lib/http.c): response parsers on fixtures written in each
+ * API's documented shape, id mapping, "is it new", Retry-After, backoff
+ * and history paging arithmetic. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmt_fetch.h"
+#include "cmt_http.h"
+
+static struct cmt_fetch_sym
+sym(enum cmt_fetch_source src, const char *arg)
+{
+	struct cmt_fetch_sym s;
+	char err[CMT_ERRLEN];
+
+	assert_int_equal(cmt_fetch_map_symbol(src, arg, strlen(arg), NULL,
+		NULL, 0, &s, err), CMT_OK);
+	return s;
+}
+
+static enum cmt_err
+parse(enum cmt_fetch_source src, const char *body,
+	struct cmt_fetch_sym *syms, int n, struct cmt_fetch_obs *obs)
+{
+	char err[CMT_ERRLEN];
+
+	return cmt_fetch_parse_live(src, body, strlen(body), syms, 0, n,
+		1234567, obs, err);
+}
+
+static void
+bare_symbols_get_each_sources_default_quote_and_id(void **state)
+{
+	struct cmt_fetch_sym s;
+
+	s = sym(CMT_SRC_COINGECKO, "btc");
+	assert_string_equal(s.sym, "BTC-USD");
+	assert_string_equal(s.id, "bitcoin");
+	assert_string_equal(s.vs, "usd");
+	s = sym(CMT_SRC_BINANCE, "eth");
+	assert_string_equal(s.sym, "ETH-USDT");
+	assert_string_equal(s.id, "ETHUSDT");
+	s = sym(CMT_SRC_COINBASE, "sol");
+	assert_string_equal(s.sym, "SOL-USD");
+	assert_string_equal(s.id, "SOL-USD");
+	s = sym(CMT_SRC_KRAKEN, "btc");
+	assert_string_equal(s.sym, "BTC-USD");
+	assert_string_equal(s.id, "XBTUSD");
+	assert_string_equal(s.alt, "XXBTZUSD");
+	s = sym(CMT_SRC_KRAKEN, "eth-btc");
+	assert_string_equal(s.sym, "ETH-BTC");
+	assert_string_equal(s.id, "ETHXBT");
+	assert_string_equal(s.alt, "XETHXXBT");
+}
+
+static void
+full_symbols_and_quote_option_choose_the_quote(void **state)
+{
+	struct cmt_fetch_sym s;
+	char err[CMT_ERRLEN];
+
+	s = sym(CMT_SRC_COINGECKO, "eth-eur");
+	assert_string_equal(s.sym, "ETH-EUR");
+	assert_string_equal(s.vs, "eur");
+	assert_int_equal(cmt_fetch_map_symbol(CMT_SRC_BINANCE, "btc,eth", 3,
+		"fdusd", NULL, 0, &s, err), CMT_OK);
+	assert_string_equal(s.sym, "BTC-FDUSD");
+	assert_string_equal(s.id, "BTCFDUSD");
+}
+
+static void
+unknown_coingecko_symbols_are_refused_unless_mapped(void **state)
+{
+	struct cmt_fetch_idmap map[2];
+	struct cmt_fetch_sym s;
+	char err[CMT_ERRLEN];
+
+	assert_int_equal(cmt_fetch_map_symbol(CMT_SRC_COINGECKO, "pepe", 4,
+		NULL, NULL, 0, &s, err), CMT_EVALUE);
+	assert_non_null(strstr(err, "--id-map pepe="));
+	assert_int_equal(cmt_fetch_idmap_parse("PEPE=pepe", &map[0], err),
+		CMT_OK);
+	assert_int_equal(cmt_fetch_idmap_parse("btc=wrapped-bitcoin", &map[1],
+		err), CMT_OK);
+	assert_int_equal(cmt_fetch_map_symbol(CMT_SRC_COINGECKO, "pepe", 4,
+		NULL, map, 2, &s, err), CMT_OK);
+	assert_string_equal(s.id, "pepe");
+	assert_int_equal(cmt_fetch_map_symbol(CMT_SRC_COINGECKO, "BTC-USD", 7,
+		NULL, map, 2, &s, err), CMT_OK);
+	assert_string_equal(s.id, "wrapped-bitcoin");
+	assert_int_equal(cmt_fetch_idmap_parse("btc", &map[0], err),
+		CMT_ESYNTAX);
+	assert_int_equal(cmt_fetch_idmap_parse("btc=a&b", &map[0], err),
+		CMT_EVALUE);
+	assert_int_equal(cmt_fetch_map_symbol(CMT_SRC_BINANCE, "btc-", 4,
+		NULL, NULL, 0, &s, err), CMT_EVALUE);
+	assert_int_equal(cmt_fetch_map_symbol(CMT_SRC_BINANCE, "b$c", 3,
+		NULL, NULL, 0, &s, err), CMT_EVALUE);
+}
+
+static void
+symbol_lists_are_split_and_checked_for_repeats(void **state)
+{
+	struct cmt_fetch_sym s[3];
+	char err[CMT_ERRLEN];
+	int n;
+
+	assert_int_equal(cmt_fetch_map_symbols(CMT_SRC_BINANCE, "btc,ETH-BTC",
+		NULL, NULL, 0, s, 3, &n, err), CMT_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(s[0].id, "BTCUSDT");
+	assert_string_equal(s[1].id, "ETHBTC");
+	assert_int_equal(cmt_fetch_map_symbols(CMT_SRC_BINANCE, "btc,BTC-USDT",
+		NULL, NULL, 0, s, 3, &n, err), CMT_EVALUE);
+	assert_int_equal(cmt_fetch_map_symbols(CMT_SRC_BINANCE, "a,b,c,d",
+		NULL, NULL, 0, s, 3, &n, err), CMT_ELIMIT);
+	assert_int_equal(cmt_fetch_map_symbols(CMT_SRC_BINANCE, "btc,,eth",
+		NULL, NULL, 0, s, 3, &n, err), CMT_EVALUE);
+}
+
+static void
+coingecko_simple_price_gives_price_and_source_time(void **state)
+{
+	struct cmt_fetch_sym s[3] = { sym(CMT_SRC_COINGECKO, "btc"),
+		sym(CMT_SRC_COINGECKO, "eth"), sym(CMT_SRC_COINGECKO, "sol") };
+	struct cmt_fetch_obs o[3];
+
+	assert_int_equal(parse(CMT_SRC_COINGECKO,
+		"{\"bitcoin\":{\"usd\":97123.5,\"usd_24h_vol\":3.1e10,"
+		"\"last_updated_at\":1732450000},"
+		"\"ethereum\":{\"usd\":3400.25}}", s, 3, o), CMT_OK);
+	assert_true(o[0].ok);
+	assert_true(o[0].src_time);
+	assert_int_equal(o[0].tk.t, 1732450000000LL);
+	assert_true(o[0].tk.px == 97123.5);
+	assert_false(o[0].tk.has_vol);      /* 24h volume is not tick volume */
+	assert_true(o[1].ok);
+	assert_false(o[1].src_time);
+	assert_int_equal(o[1].tk.t, 1234567);
+	assert_false(o[2].ok);              /* absent: the caller decides */
+	/* the recorded shape without extras */
+	assert_int_equal(parse(CMT_SRC_COINGECKO,
+		"{\n \"bitcoin\": {\n  \"usd\": 7984.89\n }\n}", s, 1, o), CMT_OK);
+	assert_true(o[0].ok && o[0].tk.px == 7984.89);
+}
+
+static void
+malformed_and_mistyped_bodies_are_errors(void **state)
+{
+	struct cmt_fetch_sym s = sym(CMT_SRC_COINGECKO, "btc");
+	struct cmt_fetch_sym b = sym(CMT_SRC_BINANCE, "btc");
+	struct cmt_fetch_obs o;
+
+	assert_int_equal(parse(CMT_SRC_COINGECKO, "{\"bitcoin\":{\"usd\":97",
+		&s, 1, &o), CMT_ESYNTAX);
+	assert_int_equal(parse(CMT_SRC_COINGECKO, "<html></html>", &s, 1, &o),
+		CMT_ESYNTAX);
+	assert_int_equal(parse(CMT_SRC_COINGECKO, "[]", &s, 1, &o), CMT_ETYPE);
+	assert_int_equal(parse(CMT_SRC_COINGECKO,
+		"{\"bitcoin\":{\"usd\":\"x\"}}", &s, 1, &o), CMT_ETYPE);
+	assert_int_equal(parse(CMT_SRC_COINGECKO,
+		"{\"bitcoin\":{\"usd\":-1}}", &s, 1, &o), CMT_ERANGE);
+	assert_int_equal(parse(CMT_SRC_BINANCE, "{\"code\":-1121}", &b, 1, &o),
+		CMT_ETYPE);
+	assert_int_equal(parse(CMT_SRC_BINANCE, "[{\"a\":1,\"p\":\"1\"}]", &b,
+		1, &o), CMT_EMISSING);
+}
+
+static void
+binance_aggtrades_sum_quantity_since_the_last_trade(void **state)
+{
+	struct cmt_fetch_sym s = sym(CMT_SRC_BINANCE, "btc");
+	struct cmt_fetch_obs o;
+	struct cmt_tick tk;
+
+	/* first poll, the recorded shape (ccxt stores ids as strings) */
+	assert_int_equal(parse(CMT_SRC_BINANCE, "[{\"a\": \"2913537567\", "
+		"\"p\": \"73238.70000000\", \"q\": \"0.00109000\", \"f\": "
+		"\"3479463557\", \"l\": \"3479463557\", \"T\": \"1710327661939\", "
+		"\"m\": false, \"M\": true}]", &s, 1, &o), CMT_OK);
+	assert_true(o.ok);
+	assert_int_equal(o.tk.t, 1710327661939LL);
+	assert_true(o.tk.px == 73238.7);
+	assert_int_equal(o.trade, 2913537567LL);
+	assert_false(o.tk.has_vol);         /* nothing to count from yet */
+	assert_int_equal(cmt_fetch_accept(&s, &o, 0, "binance", &tk), 1);
+	assert_false(tk.has_vol);
+	assert_int_equal(s.last_trade, 2913537567LL);
+	/* next poll: two new trades, and a replayed old one that is skipped */
+	assert_int_equal(parse(CMT_SRC_BINANCE,
+		"[{\"a\":2913537567,\"p\":\"1\",\"q\":\"9\",\"T\":1710327661939},"
+		"{\"a\":2913537568,\"p\":\"73240.5\",\"q\":\"0.25\","
+		"\"T\":1710327662000},{\"a\":2913537569,\"p\":\"73241\","
+		"\"q\":\"0.5\",\"T\":1710327662100}]", &s, 1, &o), CMT_OK);
+	assert_true(o.ok && o.tk.has_vol);
+	assert_true(o.tk.vol == 0.75);
+	assert_true(o.tk.px == 73241.0);
+	assert_int_equal(o.tk.t, 1710327662100LL);
+	assert_int_equal(cmt_fetch_accept(&s, &o, 0, "binance", &tk), 1);
+	assert_true(tk.has_vol && tk.vol == 0.75);
+	assert_string_equal(tk.sym, "BTC-USDT");
+	assert_string_equal(tk.src, "binance");
+	/* nothing new */
+	assert_int_equal(parse(CMT_SRC_BINANCE, "[]", &s, 1, &o), CMT_OK);
+	assert_false(o.ok);
+	assert_int_equal(cmt_fetch_accept(&s, &o, 0, "binance", &tk), 0);
+	/* out-of-order ids inside a page are malformed */
+	assert_int_equal(parse(CMT_SRC_BINANCE,
+		"[{\"a\":2913537580,\"p\":\"1\",\"q\":\"1\",\"T\":1710327663000},"
+		"{\"a\":2913537579,\"p\":\"1\",\"q\":\"1\",\"T\":1710327663000}]",
+		&s, 1, &o), CMT_EORDER);
+}
+
+static void
+volume_of_trades_in_the_same_millisecond_is_carried_not_lost(void **state)
+{
+	struct cmt_fetch_sym s = sym(CMT_SRC_BINANCE, "btc");
+	struct cmt_fetch_obs o;
+	struct cmt_tick tk;
+
+	assert_int_equal(parse(CMT_SRC_BINANCE,
+		"[{\"a\":10,\"p\":\"5\",\"q\":\"1\",\"T\":1000}]", &s, 1, &o), 0);
+	assert_int_equal(cmt_fetch_accept(&s, &o, 0, "binance", &tk), 1);
+	assert_int_equal(parse(CMT_SRC_BINANCE,
+		"[{\"a\":11,\"p\":\"6\",\"q\":\"2\",\"T\":1000}]", &s, 1, &o), 0);
+	assert_int_equal(cmt_fetch_accept(&s, &o, 0, "binance", &tk), 0);
+	assert_int_equal(parse(CMT_SRC_BINANCE,
+		"[{\"a\":12,\"p\":\"7\",\"q\":\"0.5\",\"T\":1001}]", &s, 1, &o), 0);
+	assert_int_equal(cmt_fetch_accept(&s, &o, 0, "binance", &tk), 1);
+	assert_true(tk.vol == 2.5);
+	assert_int_equal(tk.t, 1001);
+}
+
+static void
+coinbase_ticker_time_is_read_to_the_millisecond(void **state)
+{
+	struct cmt_fetch_sym s = sym(CMT_SRC_COINBASE, "btc-usdt");
+	struct cmt_fetch_obs o;
+
+	assert_int_equal(parse(CMT_SRC_COINBASE, "{\"ask\": \"73369.19\", "
+		"\"bid\": \"73360.34\", \"volume\": \"1207.50668151\", "
+		"\"trade_id\": \"18502105\", \"price\": \"73367.8\", \"size\": "
+		"\"0.00730812\", \"time\": \"2024-03-13T11:10:41.270099Z\", "
+		"\"rfq_volume\": \"7.669923\"}", &s, 1, &o), CMT_OK);
+	assert_true(o.ok && o.src_time);
+	assert_int_equal(o.tk.t, 1710328241270LL);
+	assert_true(o.tk.px == 73367.8);
+	assert_false(o.tk.has_vol);
+	assert_true(o.aux == 18502105.0);
+	assert_int_equal(parse(CMT_SRC_COINBASE, "{\"message\":\"NotFound\"}",
+		&s, 1, &o), CMT_EMISSING);
+}
+
+static void
+kraken_ticker_matches_legacy_pair_names(void **state)
+{
+	struct cmt_fetch_sym s[2] = { sym(CMT_SRC_KRAKEN, "btc"),
+		sym(CMT_SRC_KRAKEN, "sol") };
+	struct cmt_fetch_obs o[2];
+
+	assert_int_equal(parse(CMT_SRC_KRAKEN, "{\"error\":[],\"result\":{"
+		"\"SOLUSD\":{\"c\":[\"145.10\",\"2.0\"],\"t\":[900,2000]},"
+		"\"XXBTZUSD\":{\"a\":[\"97001.0\",\"1\",\"1.000\"],"
+		"\"c\":[\"97000.5\",\"0.0100\"],\"v\":[\"10\",\"20\"],"
+		"\"t\":[1234,5678]}}}", s, 2, o), CMT_OK);
+	assert_true(o[0].ok && o[0].tk.px == 97000.5);
+	assert_true(o[0].aux == 1234.0);
+	assert_false(o[0].src_time);
+	assert_int_equal(o[0].tk.t, 1234567);
+	assert_true(o[1].ok && o[1].tk.px == 145.1);
+	assert_int_equal(parse(CMT_SRC_KRAKEN, "{\"error\":[\"EQuery:Unknown "
+		"asset pair\"]}", s, 2, o), CMT_EVALUE);
+	assert_int_equal(parse(CMT_SRC_KRAKEN, "{\"error\":[\"EService:"
+		"Unavailable\"]}", s, 2, o), CMT_EIO);
+}
+
+static void
+repeated_readings_are_emitted_once_unless_all(void **state)
+{
+	struct cmt_fetch_sym s = sym(CMT_SRC_COINGECKO, "btc");
+	struct cmt_fetch_sym k = sym(CMT_SRC_KRAKEN, "btc");
+	struct cmt_fetch_obs o;
+	struct cmt_tick tk;
+	const char *body = "{\"bitcoin\":{\"usd\":5,\"last_updated_at\":100}}";
+
+	assert_int_equal(parse(CMT_SRC_COINGECKO, body, &s, 1, &o), CMT_OK);
+	assert_int_equal(cmt_fetch_accept(&s, &o, 0, "coingecko", &tk), 1);
+	assert_int_equal(tk.t, 100000);
+	assert_int_equal(cmt_fetch_accept(&s, &o, 0, "coingecko", &tk), 0);
+	assert_int_equal(cmt_fetch_accept(&s, &o, 1, "coingecko", &tk), 1);
+	/* poll-time sources: new only when price or trade count moved */
+	o.ok = 1;
+	o.src_time = 0;
+	o.tk.t = 1000;
+	o.tk.px = 7;
+	o.aux = 3;
+	assert_int_equal(cmt_fetch_accept(&k, &o, 0, "kraken", &tk), 1);
+	o.tk.t = 2000;
+	assert_int_equal(cmt_fetch_accept(&k, &o, 0, "kraken", &tk), 0);
+	o.aux = 4;
+	assert_int_equal(cmt_fetch_accept(&k, &o, 0, "kraken", &tk), 1);
+	assert_int_equal(tk.t, 2000);
+}
+
+static void
+retry_after_accepts_seconds_and_http_dates(void **state)
+{
+	int64_t at = 1445412480000LL;   /* Wed, 21 Oct 2015 07:28:00 GMT */
+
+	assert_int_equal(cmt_http_retry_after("120", 0), 120000);
+	assert_int_equal(cmt_http_retry_after(" 0", 0), 0);
+	assert_int_equal(cmt_http_retry_after("Wed, 21 Oct 2015 07:28:00 GMT",
+		at - 5000), 5000);
+	assert_int_equal(cmt_http_retry_after("Wed, 21 Oct 2015 07:28:00 GMT",
+		at + 1), 0);
+	assert_int_equal(cmt_http_retry_after("Thu, 01 Jan 1970 00:01:00 GMT",
+		0), 60000);
+	assert_int_equal(cmt_http_retry_after("-1", 0), -1);
+	assert_int_equal(cmt_http_retry_after("1.5", 0), -1);
+	assert_int_equal(cmt_http_retry_after("soon", 0), -1);
+	assert_int_equal(cmt_http_retry_after("Wed, 21 Foo 2015 07:28:00 GMT",
+		0), -1);
+	assert_int_equal(cmt_http_retry_after("Wed, 21 Oct 2015 07:28:00 PST",
+		0), -1);
+	assert_int_equal(cmt_http_retry_after("99999999999999", 0), -1);
+}
+
+static void
+statuses_are_classified_for_retry(void **state)
+{
+	assert_int_equal(cmt_http_classify_status(200), CMT_HTTP_OK);
+	assert_int_equal(cmt_http_classify_status(429), CMT_HTTP_RATE);
+	assert_int_equal(cmt_http_classify_status(418), CMT_HTTP_RATE);
+	assert_int_equal(cmt_http_classify_status(500), CMT_HTTP_RETRY);
+	assert_int_equal(cmt_http_classify_status(503), CMT_HTTP_RETRY);
+	assert_int_equal(cmt_http_classify_status(408), CMT_HTTP_RETRY);
+	assert_int_equal(cmt_http_classify_status(400), CMT_HTTP_FATAL);
+	assert_int_equal(cmt_http_classify_status(401), CMT_HTTP_FATAL);
+	assert_int_equal(cmt_http_classify_status(404), CMT_HTTP_FATAL);
+}
+
+static void
+backoff_doubles_within_jitter_and_stops_at_the_cap(void **state)
+{
+	struct cmt_backoff b = { 100, 1000 };
+	uint64_t rng = 42;
+	int64_t lo[] = { 50, 100, 200, 400, 500, 500 };
+	int64_t hi[] = { 100, 200, 400, 800, 1000, 1000 };
+	int64_t d, seen_lo = 1000, seen_hi = 0;
+	int a, i;
+
+	for (a = 1; a <= 6; a++)
+		for (i = 0; i < 200; i++) {
+			d = cmt_fetch_backoff_ms(&b, a, -1, &rng);
+			assert_true(d >= lo[a - 1] && d <= hi[a - 1]);
+			if (a == 6) {
+				seen_lo = d < seen_lo ? d : seen_lo;
+				seen_hi = d > seen_hi ? d : seen_hi;
+			}
+		}
+	/* the jitter actually spreads the delays */
+	assert_true(seen_lo < 600 && seen_hi > 900);
+	assert_true(cmt_fetch_backoff_ms(&b, 1000, -1, &rng) <= 1000);
+	/* a longer Retry-After wins exactly, a huge one is capped, and a
+	 * zero one does not cancel the backoff */
+	assert_int_equal(cmt_fetch_backoff_ms(&b, 1, 3000, &rng), 3000);
+	d = cmt_fetch_backoff_ms(&b, 9, 0, &rng);
+	assert_true(d >= 500 && d <= 1000);
+	d = cmt_fetch_backoff_ms(&b, 1, 70, &rng);
+	assert_true(d >= 70 && d <= 100);
+	assert_int_equal(cmt_fetch_backoff_ms(&b, 1, 86400000, &rng),
+		CMT_FETCH_RETRY_AFTER_MAX);
+}
+
+static void
+jitter_is_reproducible_from_the_callers_seed(void **state)
+{
+	struct cmt_backoff b = { 1000, 60000 };
+	uint64_t r1 = 7, r2 = 7, r3 = 8;
+	int64_t x[8], y[8];
+	int i, same = 1;
+
+	for (i = 0; i < 8; i++) {
+		x[i] = cmt_fetch_backoff_ms(&b, 6, -1, &r1);
+		y[i] = cmt_fetch_backoff_ms(&b, 6, -1, &r2);
+		assert_int_equal(x[i], y[i]);
+		same &= x[i] == cmt_fetch_backoff_ms(&b, 6, -1, &r3);
+	}
+	assert_false(same);
+}
+
+static void
+live_urls_name_the_documented_endpoints(void **state)
+{
+	struct cmt_fetch_sym g[2] = { sym(CMT_SRC_COINGECKO, "btc"),
+		sym(CMT_SRC_COINGECKO, "eth-eur") };
+	struct cmt_fetch_sym b = sym(CMT_SRC_BINANCE, "btc");
+	struct cmt_fetch_sym k[2] = { sym(CMT_SRC_KRAKEN, "btc"),
+		sym(CMT_SRC_KRAKEN, "eth") };
+	char url[512];
+
+	assert_true(cmt_fetch_live_url(CMT_SRC_COINGECKO, "http://h", g, 2, 0,
+		url, sizeof url) > 0);
+	assert_string_equal(url, "http://h/api/v3/simple/price?ids=bitcoin,"
+		"ethereum&vs_currencies=usd,eur&include_24hr_vol=true"
+		"&include_last_updated_at=true");
+	cmt_fetch_live_url(CMT_SRC_BINANCE, "http://h", &b, 1, 0, url,
+		sizeof url);
+	assert_string_equal(url,
+		"http://h/api/v3/aggTrades?symbol=BTCUSDT&limit=1");
+	b.last_trade = 99;
+	cmt_fetch_live_url(CMT_SRC_BINANCE, "http://h", &b, 1, 0, url,
+		sizeof url);
+	assert_string_equal(url, "http://h/api/v3/aggTrades?symbol=BTCUSDT"
+		"&fromId=100&limit=1000");
+	cmt_fetch_live_url(CMT_SRC_KRAKEN, "http://h", k, 2, 0, url,
+		sizeof url);
+	assert_string_equal(url, "http://h/0/public/Ticker?pair=XBTUSD,ETHUSD");
+	assert_int_equal(cmt_fetch_live_url(CMT_SRC_KRAKEN, "http://h", k, 2,
+		0, url, 20), -1);
+}
+
+static void
+klines_are_stamped_at_their_close_with_bar_volume(void **state)
+{
+	struct cmt_fetch_sym s = sym(CMT_SRC_BINANCE, "btc");
+	struct cmt_tick tk[4];
+	char err[CMT_ERRLEN];
+	int64_t t0 = 1704067200000LL, last = -1;   /* 2024-01-01 */
+	int n = 0;
+	char body[1024];
+
+	snprintf(body, sizeof body, "[[%lld,\"1\",\"2\",\"0.5\",\"1.5\","
+		"\"10\",%lld,\"15\",3,\"5\",\"7\",\"0\"],"
+		"[%lld,\"1.5\",\"2\",\"1\",\"1.75\",\"0.5\",%lld,\"1\",1,\"0\","
+		"\"0\",\"0\"],"
+		"[%lld,\"1.5\",\"2\",\"1\",\"1.8\",\"0\",%lld,\"0\",0,\"0\","
+		"\"0\",\"0\"]]", (long long)t0, (long long)t0 + 59999,
+		(long long)t0 + 60000, (long long)t0 + 119999,
+		(long long)t0 + 120000, (long long)t0 + 179999);
+	/* [t0, t0+2min): the third bar is outside and not emitted */
+	assert_int_equal(cmt_fetch_parse_history(CMT_SRC_BINANCE, body,
+		strlen(body), &s, t0, t0 + 120000, tk, 4, &n, &last, err),
+		CMT_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(tk[0].t, t0 + 60000);
+	assert_true(tk[0].px == 1.5 && tk[0].has_vol && tk[0].vol == 10);
+	assert_int_equal(tk[1].t, t0 + 120000);
+	assert_true(tk[1].px == 1.75 && tk[1].vol == 0.5);
+	assert_string_equal(tk[1].sym, "BTC-USDT");
+	assert_int_equal(last, t0 + 120000);
+	/* a full buffer is an error, not a silent cut */
+	n = 0;
+	assert_int_equal(cmt_fetch_parse_history(CMT_SRC_BINANCE, body,
+		strlen(body), &s, t0, t0 + 180000, tk, 2, &n, &last, err),
+		CMT_ELIMIT);
+	n = 0;
+	assert_int_equal(cmt_fetch_parse_history(CMT_SRC_BINANCE,
+		"[[1704067200001,\"1\",\"1\",\"1\",\"1\",\"1\"]]", 43, &s, 0,
+		t0 * 2, tk, 4, &n, &last, err), CMT_EORDER);
+}
+
+static void
+market_chart_points_are_kept_inside_the_range(void **state)
+{
+	struct cmt_fetch_sym s = sym(CMT_SRC_COINGECKO, "btc");
+	struct cmt_tick tk[8];
+	char err[CMT_ERRLEN];
+	int64_t last;
+	int n = 0;
+	const char *body = "{\"prices\":[[1535373899623,6756.942910425894],"
+		"[1535374183927,6696.894541693875],[1535374496401,null],"
+		"[1535374779118,6668.291007556478]],\"total_volumes\":[]}";
+
+	assert_int_equal(cmt_fetch_parse_history(CMT_SRC_COINGECKO, body,
+		strlen(body), &s, 1535373899624LL, 1535374779118LL, tk, 8, &n,
+		&last, err), CMT_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(tk[0].t, 1535374183927LL);
+	assert_true(tk[0].px == 6696.894541693875);
+	assert_false(tk[0].has_vol);
+	n = 0;
+	assert_int_equal(cmt_fetch_parse_history(CMT_SRC_COINGECKO,
+		"{\"prices\":[[2,1],[1,1]]}", 24, &s, 0, 10, tk, 8, &n, &last,
+		err), CMT_EORDER);
+}
+
+static void
+history_paging_covers_the_range_in_whole_pages(void **state)
+{
+	struct cmt_fetch_sym b = sym(CMT_SRC_BINANCE, "btc");
+	struct cmt_fetch_sym g = sym(CMT_SRC_COINGECKO, "btc");
+	int64_t from = 1704067200000LL, to = 1706659200000LL; /* Jan 2024 */
+	int64_t span = cmt_fetch_history_span_ms(CMT_SRC_BINANCE);
+	char url[512];
+
+	assert_int_equal(span, 1000 * 60000LL);
+	/* 30 days = 43200 minutes = 43.2 pages of 1000 bars */
+	assert_int_equal((to - from + span - 1) / span, 44);
+	assert_int_equal(cmt_fetch_minute_ceil(from), from);
+	assert_int_equal(cmt_fetch_minute_ceil(from + 1), from + 60000);
+	assert_int_equal(cmt_fetch_minute_ceil(from - 1), from);
+	cmt_fetch_history_url(CMT_SRC_BINANCE, "http://h", &b, from,
+		from + span, url, sizeof url);
+	assert_string_equal(url, "http://h/api/v3/klines?symbol=BTCUSDT"
+		"&interval=1m&startTime=1704067200000&endTime=1704127199999"
+		"&limit=1000");
+	cmt_fetch_history_url(CMT_SRC_COINGECKO, "http://h", &g, from + 1,
+		to, url, sizeof url);
+	assert_string_equal(url, "http://h/api/v3/coins/bitcoin/market_chart/"
+		"range?vs_currency=usd&from=1704067201&to=1706659199");
+	assert_int_equal(cmt_fetch_history_span_ms(CMT_SRC_COINGECKO),
+		90LL * 86400000);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(bare_symbols_get_each_sources_default_quote_and_id),
+		cmocka_unit_test(full_symbols_and_quote_option_choose_the_quote),
+		cmocka_unit_test(unknown_coingecko_symbols_are_refused_unless_mapped),
+		cmocka_unit_test(symbol_lists_are_split_and_checked_for_repeats),
+		cmocka_unit_test(coingecko_simple_price_gives_price_and_source_time),
+		cmocka_unit_test(malformed_and_mistyped_bodies_are_errors),
+		cmocka_unit_test(binance_aggtrades_sum_quantity_since_the_last_trade),
+		cmocka_unit_test(volume_of_trades_in_the_same_millisecond_is_carried_not_lost),
+		cmocka_unit_test(coinbase_ticker_time_is_read_to_the_millisecond),
+		cmocka_unit_test(kraken_ticker_matches_legacy_pair_names),
+		cmocka_unit_test(repeated_readings_are_emitted_once_unless_all),
+		cmocka_unit_test(retry_after_accepts_seconds_and_http_dates),
+		cmocka_unit_test(statuses_are_classified_for_retry),
+		cmocka_unit_test(backoff_doubles_within_jitter_and_stops_at_the_cap),
+		cmocka_unit_test(jitter_is_reproducible_from_the_callers_seed),
+		cmocka_unit_test(live_urls_name_the_documented_endpoints),
+		cmocka_unit_test(klines_are_stamped_at_their_close_with_bar_volume),
+		cmocka_unit_test(market_chart_points_are_kept_inside_the_range),
+		cmocka_unit_test(history_paging_covers_the_range_in_whole_pages),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
