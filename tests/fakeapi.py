@@ -19,6 +19,10 @@ per API request:
   html        200 with Content-Type text/html
   big         200 with a 10 MB JSON body
   reset       close the connection without answering
+  stall:S     Content-Length of the full body, half of it sent, then
+              nothing for S seconds (default 5) before closing
+  rstbody     half the body, then a TCP reset (RST) instead of a close
+  bigchunked  200 with a 10 MB chunked body (no Content-Length to refuse)
 
 After the plan is used up every request is "ok".  GET /_log returns one
 JSON object per request seen: time, path, action, client port, headers.
@@ -27,6 +31,8 @@ import argparse
 import email.utils
 import gzip
 import json
+import socket
+import struct
 import sys
 import threading
 import time
@@ -178,6 +184,22 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def send_chunked(self, size):
+        """200 with a JSON body of about size bytes, chunked, not
+        compressed: a client can only stop it by counting."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        piece = b"x" * 65536
+        try:
+            for data in [b'{"pad":"'] + [piece] * (size // len(piece)) + \
+                    [b'"}']:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            self.close_connection = True
+
     def do_GET(self):
         url = urlparse(self.path)
         if url.path == "/_log":
@@ -223,13 +245,15 @@ class Handler(BaseHTTPRequestHandler):
                              "text/html")
         if kind == "big":
             return self.send(200, b'{"pad":"' + b"x" * (10 << 20) + b'"}')
+        if kind == "bigchunked":
+            return self.send_chunked(10 << 20)
         if kind == "slowok":
             time.sleep(float(arg or 0.3))
         key = url.path
         with lock:
             if kind == "same" and key in state["last"]:
                 status, body = state["last"][key]
-            elif kind in ("trunc", "badjson"):
+            elif kind in ("trunc", "badjson", "stall", "rstbody"):
                 # the client never gets this answer: do not advance
                 status, body = self.api.answer(url, state["n"] + 1)
             else:
@@ -249,13 +273,19 @@ class Handler(BaseHTTPRequestHandler):
         data = json.dumps(body).encode()
         if kind == "badjson":
             return self.send(200, data[: len(data) // 2])
-        if kind == "trunc":
+        if kind in ("trunc", "stall", "rstbody"):
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data[: len(data) // 2])
             self.wfile.flush()
+            if kind == "stall":
+                time.sleep(float(arg or 5))
+            if kind == "rstbody":
+                self.connection.setsockopt(socket.SOL_SOCKET,
+                                           socket.SO_LINGER,
+                                           struct.pack("ii", 1, 0))
             self.close_connection = True
             return
         headers = {"X-MBX-USED-WEIGHT-1M": "2"} if "klines" in key else None
