@@ -4,6 +4,7 @@
 # reports every bad line by its number, then exits 0.  The 1 MiB lines are
 # made at test time.
 load helper
+bats_require_minimum_version 1.5.0
 
 H="$ROOT/tests/hostile"
 
@@ -163,4 +164,16 @@ predict_model() {
 	diff "$TMP/want" "$TMP/got"
 	bad=$(wc -l <"$TMP/want")
 	grep -q "$bad bad lines skipped" "$TMP/err"
+}
+
+@test "cmt-predict: a foreign feature set mid-stream is a bad line, not the end of the stream" {
+	predict_model
+	head -n 3 "$H/fvec-good.ndjson" >"$TMP/in"
+	head -n 1 "$H/fvec-good.ndjson" |
+		sed 's/"fs":"cmt1;step=60s/"fs":"cmt1;step=1s/' >>"$TMP/in"
+	sed -n 4,6p "$H/fvec-good.ndjson" >>"$TMP/in"
+	run --separate-stderr cmt-predict -m "$TMP/model.json" <"$TMP/in"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '"p_up"' <<<"$output")" -eq 6 ]
+	[[ "$stderr" == *"line 4: feature set 'cmt1;step=1s"*", skipped"* ]]
 }
