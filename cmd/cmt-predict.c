@@ -149,6 +149,15 @@ main(int argc, char **argv)
 		if (v.fs.len != fslen || memcmp(v.fs.s, m->fs, fslen) != 0 ||
 		    !checked) {
 			if (cmt_model_check_fs(m, v.fs, v.name, err)) {
+				/* The first vector tells a wrong pipeline; a
+				 * foreign line later is a bad line, and must
+				 * not end the stream. */
+				if (checked) {
+					cmt_warn("line %llu: %s, skipped",
+						(unsigned long long)ln.no, err);
+					nbad++;
+					continue;
+				}
 				cmt_warn("line %llu: %s", (unsigned long long)ln.no,
 					err);
 				cmt_usage_error("make the vectors with "
