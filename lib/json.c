@@ -176,6 +176,19 @@ skip_number(const char *p, const char *end)
 	return p;
 }
 
+/* 1 for bytes that stand for themselves in a string: printable ASCII
+ * other than '"' and '\\'. */
+#define P16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+static const unsigned char plain_byte[256] = {
+	[0x20] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	[0x30] = P16,
+	[0x40] = P16,
+	[0x50] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	[0x60] = P16,
+	[0x70] = P16,
+};
+#undef P16
+
 /* Validate a string body starting after the opening quote; returns the
  * pointer to the closing quote or NULL. */
 static const char *
@@ -189,8 +202,7 @@ scan_string(const char *p, const char *end, int *escaped, char *err)
 	while (p < end) {
 		while (end - p >= 8 && plain8(load8(p)))
 			p += 8;
-		while (p < end && (unsigned char)*p >= 0x20 &&
-		    (unsigned char)*p < 0x80 && *p != '"' && *p != '\\')
+		while (p < end && plain_byte[(unsigned char)*p])
 			p++;
 		if (p >= end)
 			break;
