@@ -3,26 +3,12 @@
 # every injected fault (the tool survives, backs off, and loses or
 # duplicates no tick), history paging and resume, signals, exit codes.
 load helper
+load fakeapi
 bats_require_minimum_version 1.5.0
 
 RETRY="--backoff 50ms --backoff-max 200ms --timeout 2s"
 FAST="--interval 50ms $RETRY"
 
-# start_api [fakeapi options]: sets URL; the server dies in teardown.
-start_api() {
-	python3 "$ROOT/tests/fakeapi.py" --port-file "$TMP/port" "$@" &
-	API_PID=$!
-	for _ in $(seq 100); do
-		[ -s "$TMP/port" ] && break
-		sleep 0.05
-	done
-	URL="http://127.0.0.1:$(cat "$TMP/port")"
-}
-
-local_teardown() {
-	[ -n "${API_PID:-}" ] && kill "$API_PID" 2>/dev/null
-	wait 2>/dev/null || true
-}
 
 api_log() {
 	curl -s "$URL/_log"

@@ -5,24 +5,11 @@
 # tool must recover (every market step delivered once, in order) with its
 # memory bounded by the body cap (8 MiB) and not growing with repeats.
 load helper
+load fakeapi
 bats_require_minimum_version 1.5.0
 
 RETRY="--interval 50ms --backoff 50ms --backoff-max 200ms --timeout 1s"
 
-start_api() {
-	python3 "$ROOT/tests/fakeapi.py" --port-file "$TMP/port" "$@" &
-	API_PID=$!
-	for _ in $(seq 100); do
-		[ -s "$TMP/port" ] && break
-		sleep 0.05
-	done
-	URL="http://127.0.0.1:$(cat "$TMP/port")"
-}
-
-local_teardown() {
-	[ -n "${API_PID:-}" ] && kill "$API_PID" 2>/dev/null
-	wait 2>/dev/null || true
-}
 
 # The ticks the fake CoinGecko market gives for steps 1..N of BTC-USD.
 gecko_ticks() {
