@@ -133,7 +133,6 @@ uninstall:
 clean:
 	rm -rf build build-asan build-fuzz build-vg
 
-.SECONDARY: $(FUZZ_NAMES:%=$(O)/fuzz/fuzz_%.o) $(O)/fuzz/replay.o
 .PHONY: all deps check test test-bins asan fuzz fuzzers valgrind bench demo demo-live model install uninstall clean
 .SUFFIXES:
 .SECONDARY:
