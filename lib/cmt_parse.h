@@ -33,6 +33,17 @@ enum cmt_err cmt_parse_double(const char *s, double min, double max,
  * optional), or a bare integer (>= 1e11 is taken as ms, otherwise s). */
 enum cmt_err cmt_parse_time_ms(const char *s, int64_t *ms, char *err);
 
+/* One field of an unquoted CSV line: *field and *len get the text from
+ * *p to the next comma or end, and *p moves past the comma.  Returns 1 if
+ * another field follows, 0 after the last one. */
+int cmt_csv_field(const char **p, const char *end, const char **field,
+	size_t *len);
+
+/* A CSV cell [s, s+n) that must be a JSON-syntax number; name says which
+ * column in the error ("\"px\" is not a number: 'abc'", "empty \"t\""). */
+enum cmt_err cmt_csv_number(const char *s, size_t n, const char *name,
+	double *out, int *integral, char *err);
+
 /* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12). */
 int64_t cmt_days_from_civil(int64_t y, int m, int d);
 

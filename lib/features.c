@@ -21,6 +21,7 @@ struct pending {
 
 struct symstate {
 	char sym[CMT_SYM_MAX];
+	int sym_len;
 	int active;
 	int64_t last_t, next_g;
 	double last_px;
@@ -48,6 +49,7 @@ struct cmt_features {
 	int table_n, nsym;
 	struct symstate *last;    /* one-entry cache: ticks come in runs */
 	char fs_id[CMT_FS_ID_MAX];
+	int fs_id_len;
 	char names[CMT_FEAT_N][CMT_FEAT_NAME_MAX];
 	char key[CMT_FEAT_N][CMT_FEAT_NAME_MAX + 4]; /* "name": */
 	int key_len[CMT_FEAT_N];
@@ -314,6 +316,7 @@ cmt_features_new(const struct cmt_features_options *o, cmt_emit_fn emit,
 		return NULL;
 	}
 	cmt_fs_format_id(fs, fe->fs_id);
+	fe->fs_id_len = (int)strlen(fe->fs_id);
 	cmt_fs_names(fs, fe->names);
 	for (i = 0; i < CMT_FEAT_N; i++) {
 		char name[CMT_FEAT_NAME_MAX];
@@ -403,7 +406,7 @@ lookup(struct cmt_features *fe, const char *sym, char *err)
 	s->px = (double *)(s->pend + fe->label_steps + 1);
 	s->lp = s->px + fe->hist_n;
 	s->ret = s->lp + fe->hist_n;
-	snprintf(s->sym, sizeof s->sym, "%s", sym);
+	s->sym_len = snprintf(s->sym, sizeof s->sym, "%s", sym);
 	reset_symbol(fe, s);
 	fe->table[i] = s;
 	fe->nsym++;
@@ -427,11 +430,11 @@ emit_vector(struct cmt_features *fe, const struct symstate *s,
 	if (fe->o.csv) {
 		n += cmt_fmt_int(out + n, p->t);
 		out[n++] = ',';
-		n = put_str(out, n, s->sym, (int)strlen(s->sym));
+		n = put_str(out, n, s->sym, s->sym_len);
 		out[n++] = ',';
 		n += cmt_fmt_double(out + n, p->px, 15);
 		out[n++] = ',';
-		n = put_str(out, n, fe->fs_id, (int)strlen(fe->fs_id));
+		n = put_str(out, n, fe->fs_id, fe->fs_id_len);
 		for (i = 0; i < CMT_FEAT_N; i++) {
 			out[n++] = ',';
 			if (!isnan(p->x[i]))
@@ -449,11 +452,11 @@ emit_vector(struct cmt_features *fe, const struct symstate *s,
 		n = put_str(out, n, "{\"t\":", 5);
 		n += cmt_fmt_int(out + n, p->t);
 		n = put_str(out, n, ",\"sym\":\"", 8);
-		n = put_str(out, n, s->sym, (int)strlen(s->sym));
+		n = put_str(out, n, s->sym, s->sym_len);
 		n = put_str(out, n, "\",\"px\":", 7);
 		n += cmt_fmt_double(out + n, p->px, 15);
 		n = put_str(out, n, ",\"fs\":\"", 7);
-		n = put_str(out, n, fe->fs_id, (int)strlen(fe->fs_id));
+		n = put_str(out, n, fe->fs_id, fe->fs_id_len);
 		n = put_str(out, n, "\",\"f\":{", 7);
 		for (i = 0; i < CMT_FEAT_N; i++) {
 			n = put_str(out, n, fe->key[i], fe->key_len[i]);

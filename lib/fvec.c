@@ -3,6 +3,7 @@
 
 #include "cmt_fvec.h"
 #include "cmt_json.h"
+#include "cmt_parse.h"
 
 #define MAX_T 9007199254740992.0 /* 2^53, as for ticks: exact, fits int64 */
 
@@ -228,8 +229,8 @@ parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 {
 	const unsigned required = 1u << COL_T | 1u << COL_SYM | 1u << COL_PX |
 		1u << COL_FS;
-	const char *p, *end, *comma;
-	int col = 0, nfeat = 0;
+	const char *p, *next, *end;
+	int col = 0, nfeat = 0, more;
 	unsigned seen = 0;
 	size_t n;
 	enum col kind;
@@ -238,11 +239,10 @@ parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 		return cmt_errf(err, CMT_ETOOLONG, "CSV header too long");
 	memcpy(d->header, line, len);
 	d->header[len] = '\0';
-	p = d->header;
+	next = d->header;
 	end = d->header + len;
-	for (;;) {
-		comma = memchr(p, ',', (size_t)(end - p));
-		n = comma ? (size_t)(comma - p) : (size_t)(end - p);
+	do {
+		more = cmt_csv_field(&next, end, &p, &n);
 		if (col == CMT_FVEC_CSV_COLS)
 			return cmt_errf(err, CMT_ELIMIT, "more than %d CSV columns",
 				CMT_FVEC_CSV_COLS);
@@ -261,10 +261,7 @@ parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 		d->col_name[col].s = p;
 		d->col_name[col].len = n;
 		col++;
-		if (!comma)
-			break;
-		p = comma + 1;
-	}
+	} while (more);
 	/* A rejected header must not leave a column map behind: rows read
 	 * against it would index past the CMT_FEAT_N features, or come out
 	 * without a time, symbol or price. */
@@ -281,36 +278,24 @@ parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 }
 
 static enum cmt_err
-csv_num(const char *s, size_t n, const char *name, double *out, int *integral,
-	char *err)
-{
-	const char *stop;
-
-	if (cmt_json_number(s, s + n, &stop, out, integral) || stop != s + n)
-		return cmt_errf(err, CMT_ESYNTAX, "%s is not a number: '%.*s'", name,
-			(int)(n > 40 ? 40 : n), s);
-	return CMT_OK;
-}
-
-static enum cmt_err
 decode_csv(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 	struct cmt_fvec *v, char *err)
 {
-	const char *p = line, *end = line + len, *comma;
+	const char *p, *next = line, *end = line + len;
+	int more;
 	enum cmt_err e;
 	int col = 0, nf = 0, integral;
 	size_t n;
 	double x;
 
-	for (;;) {
-		comma = memchr(p, ',', (size_t)(end - p));
-		n = comma ? (size_t)(comma - p) : (size_t)(end - p);
+	do {
+		more = cmt_csv_field(&next, end, &p, &n);
 		if (col >= d->ncols)
 			return cmt_errf(err, CMT_ESYNTAX, "more than %d CSV fields",
 				d->ncols);
 		switch (d->col_kind[col]) {
 		case COL_T:
-			if ((e = csv_num(p, n, "t", &x, &integral, err)))
+			if ((e = cmt_csv_number(p, n, "t", &x, &integral, err)))
 				return e;
 			if (!integral || x < 0 || x >= MAX_T)
 				return cmt_errf(err, CMT_EVALUE,
@@ -322,7 +307,7 @@ decode_csv(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 				return e;
 			break;
 		case COL_PX:
-			if ((e = csv_num(p, n, "px", &x, &integral, err)))
+			if ((e = cmt_csv_number(p, n, "px", &x, &integral, err)))
 				return e;
 			if (!isfinite(x) || x <= 0)
 				return cmt_errf(err, CMT_EVALUE, "px must be > 0");
@@ -339,14 +324,14 @@ decode_csv(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 			if (n == 0 || (n == 4 && memcmp(p, "null", 4) == 0)) {
 				set_y(v, 1, 0, err);
 			} else {
-				if ((e = csv_num(p, n, "y", &x, &integral, err)) ||
+				if ((e = cmt_csv_number(p, n, "y", &x, &integral, err)) ||
 				    (e = set_y(v, 0, x, err)))
 					return e;
 			}
 			break;
 		case COL_P:
 			if (n > 0) {
-				if ((e = csv_num(p, n, "p_up", &x, &integral, err)) ||
+				if ((e = cmt_csv_number(p, n, "p_up", &x, &integral, err)) ||
 				    (e = set_p(v, x, err)))
 					return e;
 			}
@@ -360,7 +345,7 @@ decode_csv(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 			if (n == 0 || (n == 4 && memcmp(p, "null", 4) == 0)) {
 				v->nnull++;
 			} else {
-				if ((e = csv_num(p, n, "feature", &x, &integral, err)))
+				if ((e = cmt_csv_number(p, n, "feature", &x, &integral, err)))
 					return e;
 				if (isfinite(x))
 					v->x[nf] = x;
@@ -371,10 +356,7 @@ decode_csv(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 			break;
 		}
 		col++;
-		if (!comma)
-			break;
-		p = comma + 1;
-	}
+	} while (more);
 	if (col != d->ncols)
 		return cmt_errf(err, CMT_ESYNTAX, "expected %d CSV fields, got %d",
 			d->ncols, col);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmt_json.h"
 #include "cmt_parse.h"
 
 #define MAX_DURATION_MS (10LL * 366 * 86400 * 1000)
@@ -23,9 +24,17 @@ cmt_parse_duration_ms(const char *s, int64_t *ms, char *err)
 		return cmt_errf(err, CMT_ESYNTAX,
 			"invalid duration '%s' (use e.g. 250ms, 5s, 1m, 2h)",
 			s ? s : "");
+	/* digits with an optional fraction, then the unit: no exponents, hex
+	 * or other spellings strtod would take */
+	end = (char *)s + strspn(s, "0123456789");
+	if (*end == '.' && end[1] >= '0' && end[1] <= '9')
+		end += 1 + strspn(end + 1, "0123456789");
+	if (end - s > 30)
+		return cmt_errf(err, CMT_ERANGE, "duration '%s' is too long", s);
+	/* strtod may read past the scan, but only into a bad unit */
 	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s)
+	v = strtod(s, NULL);
+	if (errno)
 		return cmt_errf(err, CMT_ESYNTAX, "invalid duration '%s'", s);
 	for (i = 0; i < sizeof units / sizeof units[0]; i++)
 		if (strcmp(end, units[i].unit) == 0)
@@ -233,4 +242,30 @@ cmt_format_time(int64_t ms, char *buf, int cap)
 	snprintf(buf, cap, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", (long long)y,
 		m, d, (int)(rem / 3600000), (int)(rem / 60000 % 60),
 		(int)(rem / 1000 % 60), (int)(rem % 1000));
+}
+
+int
+cmt_csv_field(const char **p, const char *end, const char **field,
+	size_t *len)
+{
+	const char *comma = memchr(*p, ',', (size_t)(end - *p));
+
+	*field = *p;
+	*len = comma ? (size_t)(comma - *p) : (size_t)(end - *p);
+	*p = comma ? comma + 1 : end;
+	return comma != NULL;
+}
+
+enum cmt_err
+cmt_csv_number(const char *s, size_t n, const char *name, double *out,
+	int *integral, char *err)
+{
+	const char *stop;
+
+	if (n == 0)
+		return cmt_errf(err, CMT_EMISSING, "empty \"%s\"", name);
+	if (cmt_json_number(s, s + n, &stop, out, integral) || stop != s + n)
+		return cmt_errf(err, CMT_ESYNTAX, "\"%s\" is not a number: '%.*s'",
+			name, (int)(n > 40 ? 40 : n), s);
+	return CMT_OK;
 }

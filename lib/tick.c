@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cmt_json.h"
+#include "cmt_parse.h"
 #include "cmt_tick.h"
 
 #define MAX_T 9007199254740992.0 /* 2^53: exact in a double */
@@ -206,13 +207,13 @@ static enum cmt_err
 parse_csv_header(struct cmt_tick_decoder *d, const char *line, size_t len,
 	char *err)
 {
-	const char *p = line, *end = line + len, *comma;
+	const char *p, *next = line, *end = line + len;
+	int more;
 	int col = 0;
 	size_t n;
 
-	while (p <= end) {
-		comma = memchr(p, ',', (size_t)(end - p));
-		n = comma ? (size_t)(comma - p) : (size_t)(end - p);
+	do {
+		more = cmt_csv_field(&next, end, &p, &n);
 		if (field_is(p, n, "t"))
 			d->col_t = col;
 		else if (field_is(p, n, "sym"))
@@ -224,10 +225,7 @@ parse_csv_header(struct cmt_tick_decoder *d, const char *line, size_t len,
 		else if (field_is(p, n, "src"))
 			d->col_src = col;
 		col++;
-		if (!comma)
-			break;
-		p = comma + 1;
-	}
+	} while (more);
 	d->ncols = col;
 	if (d->col_t < 0 || d->col_sym < 0 || d->col_px < 0)
 		return cmt_errf(err, CMT_EMISSING,
@@ -237,24 +235,11 @@ parse_csv_header(struct cmt_tick_decoder *d, const char *line, size_t len,
 }
 
 static enum cmt_err
-csv_number(const char *s, size_t n, const char *name, double *out,
-	int *integral, char *err)
-{
-	const char *stop;
-
-	if (n == 0)
-		return cmt_errf(err, CMT_EMISSING, "empty \"%s\"", name);
-	if (cmt_json_number(s, s + n, &stop, out, integral) || stop != s + n)
-		return cmt_errf(err, CMT_ESYNTAX, "\"%s\" is not a number: '%.*s'",
-			name, (int)(n > 40 ? 40 : n), s);
-	return CMT_OK;
-}
-
-static enum cmt_err
 parse_csv_row(const struct cmt_tick_decoder *d, const char *line, size_t len,
 	struct cmt_tick *tk, char *err)
 {
-	const char *p = line, *end = line + len, *comma;
+	const char *p, *next = line, *end = line + len;
+	int more;
 	enum cmt_err e;
 	int col = 0, integral, got = 0;
 	size_t n;
@@ -262,11 +247,10 @@ parse_csv_row(const struct cmt_tick_decoder *d, const char *line, size_t len,
 
 	tk->has_vol = 0;
 	tk->src[0] = '\0';
-	while (p <= end) {
-		comma = memchr(p, ',', (size_t)(end - p));
-		n = comma ? (size_t)(comma - p) : (size_t)(end - p);
+	do {
+		more = cmt_csv_field(&next, end, &p, &n);
 		if (col == d->col_t) {
-			if ((e = csv_number(p, n, "t", &v, &integral, err)) ||
+			if ((e = cmt_csv_number(p, n, "t", &v, &integral, err)) ||
 			    (e = check_t(v, integral, err)))
 				return e;
 			tk->t = (int64_t)v;
@@ -276,13 +260,13 @@ parse_csv_row(const struct cmt_tick_decoder *d, const char *line, size_t len,
 				return e;
 			got++;
 		} else if (col == d->col_px) {
-			if ((e = csv_number(p, n, "px", &v, &integral, err)) ||
+			if ((e = cmt_csv_number(p, n, "px", &v, &integral, err)) ||
 			    (e = check_px(v, err)))
 				return e;
 			tk->px = v;
 			got++;
 		} else if (col == d->col_vol && n > 0) {
-			if ((e = csv_number(p, n, "vol", &v, &integral, err)) ||
+			if ((e = cmt_csv_number(p, n, "vol", &v, &integral, err)) ||
 			    (e = check_vol(v, err)))
 				return e;
 			tk->vol = v;
@@ -297,10 +281,7 @@ parse_csv_row(const struct cmt_tick_decoder *d, const char *line, size_t len,
 			tk->src[n] = '\0';
 		}
 		col++;
-		if (!comma)
-			break;
-		p = comma + 1;
-	}
+	} while (more);
 	if (col != d->ncols)
 		return cmt_errf(err, CMT_ESYNTAX, "expected %d CSV fields, got %d",
 			d->ncols, col);

@@ -14,16 +14,6 @@ api_log() {
 	curl -s "$URL/_log"
 }
 
-# The ticks coingecko's fake market gives for steps 1..N of BTC-USD.
-gecko_ticks() {
-	python3 -c '
-import sys
-for n in range(1, int(sys.argv[1]) + 1):
-    print("{\"t\":%d,\"sym\":\"BTC-USD\",\"px\":%s,\"src\":\"coingecko\"}"
-          % ((1700000000 + 10 * n) * 1000, "%.15g" % (50000 + 1.25 * n)))
-' "$1"
-}
-
 # Run a live coingecko poll for 3 ticks through fault plan $1 and check
 # that the output is exactly market steps 1..3 and stderr reports retries.
 survives() {

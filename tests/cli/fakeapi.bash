@@ -14,3 +14,13 @@ local_teardown() {
 	[ -n "${API_PID:-}" ] && kill "$API_PID" 2>/dev/null
 	wait 2>/dev/null || true
 }
+
+# The ticks the fake CoinGecko market gives for steps 1..N of BTC-USD.
+gecko_ticks() {
+	python3 -c '
+import sys
+for n in range(1, int(sys.argv[1]) + 1):
+    print("{\"t\":%d,\"sym\":\"BTC-USD\",\"px\":%s,\"src\":\"coingecko\"}"
+          % ((1700000000 + 10 * n) * 1000, "%.15g" % (50000 + 1.25 * n)))
+' "$1"
+}

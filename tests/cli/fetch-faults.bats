@@ -11,16 +11,6 @@ bats_require_minimum_version 1.5.0
 RETRY="--interval 50ms --backoff 50ms --backoff-max 200ms --timeout 1s"
 
 
-# The ticks the fake CoinGecko market gives for steps 1..N of BTC-USD.
-gecko_ticks() {
-	python3 -c '
-import sys
-for n in range(1, int(sys.argv[1]) + 1):
-    print("{\"t\":%d,\"sym\":\"BTC-USD\",\"px\":%s,\"src\":\"coingecko\"}"
-          % ((1700000000 + 10 * n) * 1000, "%.15g" % (50000 + 1.25 * n)))
-' "$1"
-}
-
 # fetch_through PLAN COUNT: run cmt-fetch for COUNT polls through PLAN
 # under /usr/bin/time; $output is the ticks, $TMP/rss the peak RSS in KiB.
 fetch_through() {
