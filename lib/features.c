@@ -12,6 +12,32 @@
 #define RV_RESUM_EVERY 4096  /* recompute running sums to stop drift */
 #define LINE_MAX_OUT 1024
 
+/* A compensated (Neumaier) running sum.  The rolling windows add each
+ * return once and subtract it once; plain doubles leave the rounding of
+ * every past value behind (a window of zero returns after a volatile hour
+ * showed 1e-11, not 0), the compensation term carries it back out. */
+struct ksum {
+	double s, c;
+};
+
+static void
+ksum_add(struct ksum *k, double x)
+{
+	double t = k->s + x;
+
+	if (fabs(k->s) >= fabs(x))
+		k->c += (k->s - t) + x;
+	else
+		k->c += (x - t) + k->s;
+	k->s = t;
+}
+
+static double
+ksum_value(const struct ksum *k)
+{
+	return k->s + k->c;
+}
+
 struct pending {
 	int64_t t;
 	double px;
@@ -29,8 +55,8 @@ struct symstate {
 	int step_vol_ok;          /* every tick of this step carried volume */
 	long k;                   /* grid points since the last reset */
 	double *px, *lp;          /* grid prices and log prices, ring hist_n */
-	double *ret;              /* step log returns, ring rv_n */
-	double rv_sum[2], rv_sum2[2];
+	double *ret;              /* step log returns, ring rv_n (window + 1) */
+	struct ksum rv_sum[2], rv_sum2[2];
 	struct cmt_rsi rsi;
 	struct cmt_macd macd;
 	struct cmt_bbands bb;
@@ -298,9 +324,13 @@ cmt_features_new(const struct cmt_features_options *o, cmt_emit_fn emit,
 	fe->ctx = ctx;
 	for (i = 0; i < 4; i++)
 		fe->ret_steps[i] = steps_of(fs->ret_ms[i], fs->step_ms);
+	/* The return ring holds the longest window plus the slot of the
+	 * return that leaves it: the new return is written before the
+	 * outgoing one n steps back is subtracted, so with exactly n slots
+	 * the two share a slot and the longest window never moves. */
 	for (i = 0; i < 2; i++) {
 		fe->rv_steps[i] = steps_of(fs->rv_ms[i], fs->step_ms);
-		fe->rv_n = imax(fe->rv_n, fe->rv_steps[i]);
+		fe->rv_n = imax(fe->rv_n, fe->rv_steps[i] + 1);
 	}
 	fe->hist_n = 1 + imax(fs->mom_n, imax(imax(fe->ret_steps[0],
 	    fe->ret_steps[1]), imax(fe->ret_steps[2], fe->ret_steps[3])));
@@ -355,7 +385,8 @@ reset_symbol(struct cmt_features *fe, struct symstate *s)
 	s->k = 0;
 	s->step_vol = 0;
 	s->step_vol_ok = 1;
-	s->rv_sum[0] = s->rv_sum[1] = s->rv_sum2[0] = s->rv_sum2[1] = 0;
+	memset(s->rv_sum, 0, sizeof s->rv_sum);
+	memset(s->rv_sum2, 0, sizeof s->rv_sum2);
 	cmt_rsi_init(&s->rsi, fs->rsi_n);
 	cmt_macd_init(&s->macd, fs->macd_fast, fs->macd_slow, fs->macd_signal);
 	cmt_bbands_init(&s->bb, fs->bb_n, fs->bb_k);
@@ -506,25 +537,26 @@ grid_point(struct cmt_features *fe, struct symstate *s, int64_t g, double p)
 		for (j = 0; j < 2; j++) {
 			int n = fe->rv_steps[j];
 
-			s->rv_sum[j] += r;
-			s->rv_sum2[j] += r * r;
+			ksum_add(&s->rv_sum[j], r);
+			ksum_add(&s->rv_sum2[j], r * r);
 			if (ri >= n) {
 				double old = s->ret[(ri - n) % fe->rv_n];
-				s->rv_sum[j] -= old;
-				s->rv_sum2[j] -= old * old;
+				ksum_add(&s->rv_sum[j], -old);
+				ksum_add(&s->rv_sum2[j], -(old * old));
 			}
 			if (ri % RV_RESUM_EVERY == RV_RESUM_EVERY - 1 && ri + 1 >= n) {
 				long q;
-				s->rv_sum[j] = s->rv_sum2[j] = 0;
+				memset(&s->rv_sum[j], 0, sizeof s->rv_sum[j]);
+				memset(&s->rv_sum2[j], 0, sizeof s->rv_sum2[j]);
 				for (q = ri - n + 1; q <= ri; q++) {
 					double x = s->ret[q % fe->rv_n];
-					s->rv_sum[j] += x;
-					s->rv_sum2[j] += x * x;
+					ksum_add(&s->rv_sum[j], x);
+					ksum_add(&s->rv_sum2[j], x * x);
 				}
 			}
 			if (ri + 1 >= n) {
-				double mean = s->rv_sum[j] / n;
-				double var = s->rv_sum2[j] / n - mean * mean;
+				double mean = ksum_value(&s->rv_sum[j]) / n;
+				double var = ksum_value(&s->rv_sum2[j]) / n - mean * mean;
 				cur.x[4 + j] = var > 0 ? sqrt(var) : 0;
 			}
 		}
