@@ -8,14 +8,45 @@
 
 #include <cjson/cJSON.h>
 
+#include "cmt_features.h"
 #include "cmt_json.h"
 #include "cmt_model.h"
+#include "cmt_parse.h"
 
 #ifndef CMT_DATADIR
 #define CMT_DATADIR "/usr/local/share/cmt"
 #endif
 
 static const char *const act_name[] = { "relu", "tanh", "linear", "sigmoid" };
+
+/* A model written by hand or by another tool may spell a window "60m"
+ * where cmt-features writes "1h".  A cmt1 id is parsed and formatted
+ * again, and a feature name "<prefix>_<duration>" gets the same duration
+ * spelling, so ids and names compare as strings afterwards.  Anything
+ * else (a foreign feature set) is left as written. */
+static void
+canonical_feature_set(struct cmt_model *m)
+{
+	struct cmt_feature_set fs;
+	char id[CMT_FS_ID_MAX], err[CMT_ERRLEN], d[16], *u;
+	int64_t ms;
+	int i;
+
+	if (cmt_fs_parse_id(m->fs, &fs, err))
+		return;
+	cmt_fs_format_id(&fs, id);
+	if (strlen(id) < sizeof m->fs)
+		strcpy(m->fs, id);
+	for (i = 0; i < CMT_FEAT_N; i++) {
+		if (!(u = strrchr(m->feature[i], '_')) ||
+		    cmt_parse_duration_ms(u + 1, &ms, err) || ms <= 0)
+			continue;
+		cmt_format_duration(ms, d, sizeof d);
+		if ((size_t)(u + 1 - m->feature[i]) + strlen(d) <
+		    sizeof m->feature[i])
+			strcpy(u + 1, d);
+	}
+}
 
 void
 cmt_model_free(struct cmt_model *m)
@@ -454,6 +485,7 @@ parse_doc(const cJSON *doc, struct cmt_model **out, char *err)
 		}
 		strcpy(m->feature[i++], v->valuestring);
 	}
+	canonical_feature_set(m);
 	v = cJSON_GetObjectItemCaseSensitive(doc, "horizon_ms");
 	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 1) ||
 	    v->valuedouble > 864e8 || v->valuedouble != floor(v->valuedouble)) {

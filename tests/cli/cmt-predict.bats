@@ -138,3 +138,21 @@ line() { # t, features object
 	[ "$(wc -l < "$TMP/out")" -eq 300 ]
 	[ "$(tail -c 1 "$TMP/out" | od -An -c | tr -d ' ')" = '\n' ]
 }
+
+@test "a model spelling its windows 60m/3600s works with cmt-features --model and cmt-predict -m" {
+	sed -e 's#ret=1m/5m/15m/1h;rv=30m/1h#ret=60s/5m/900s/60m;rv=30m/3600s#' \
+	    -e 's/"ret_1h"/"ret_60m"/; s/"rv_1h"/"rv_3600s"/; s/"ret_1m"/"ret_60s"/' \
+	    "$ROOT/model/default.json" > "$TMP/m.json"
+	grep -q 'ret=60s/5m/900s/60m' "$TMP/m.json"
+	grep -q '"rv_3600s"' "$TMP/m.json"
+	cmt-sim --seed 3 --symbols BTC-USDT --every 1m --regular --count 200 > "$TMP/ticks"
+	cmt-features --model "$TMP/m.json" < "$TMP/ticks" > "$TMP/vec"
+	run cmt-predict -m "$TMP/m.json" < "$TMP/vec"
+	assert_success
+	[ "$(grep -c '"p_up":' <<< "$output")" -eq "$(wc -l < "$TMP/vec")" ]
+	[ "$(wc -l < "$TMP/vec")" -gt 100 ]
+	# the same probabilities as the model spelled canonically
+	run diff <(cmt-predict -m "$TMP/m.json" < "$TMP/vec") \
+	    <(cmt-predict -m "$ROOT/model/default.json" < "$TMP/vec")
+	assert_success
+}
