@@ -59,3 +59,6 @@ esac
 mkdir -p "$(dirname "$OUT")"
 mv "$work/default.json" "$OUT"
 echo "make-model: wrote $OUT" >&2
+# the figures README quotes: cmt-backtest on the test rows, beside $OUT
+sh scripts/eval-model.sh "$O" "$OUT" "${OUT%.json}.test.txt"
+echo "make-model: wrote ${OUT%.json}.test.txt" >&2

@@ -108,8 +108,8 @@ card_build(const struct card_info *ci)
 	o = cJSON_AddObjectToObject(card, "test_metrics");
 	cJSON_AddNumberToObject(o, "rows", (double)ci->model.n);
 	add_metrics(o, "model", &ci->model);
-	add_metrics(o, "majority", &ci->majority);
-	add_metrics(o, "last_return_sign", &ci->last_sign);
+	add_metrics(o, "majority_from_train_share", &ci->majority);
+	add_metrics(o, "last_return_sign_from_train", &ci->last_sign);
 	text = cJSON_Print(card);
 	cJSON_Delete(card);
 	return text;

@@ -234,8 +234,8 @@ main(int argc, char **argv)
 		res.epochs_run, test.n, 100.0 * (double)ci.model.n_up /
 		(double)test.n, "", "accuracy", "log-loss", "Brier", "AUC");
 	print_row(to.kind, &ci.model);
-	print_row("majority class", &ci.majority);
-	print_row("last-return sign", &ci.last_sign);
+	print_row("majority (train)", &ci.majority);
+	print_row("last sign (train)", &ci.last_sign);
 	if (strcmp(output, "-") == 0)
 		e = cmt_model_write(m, stdout, err);
 	else

@@ -40,12 +40,12 @@ gen() {
 	run cmt-train -o "$TMP/m.json" --lr 0.01 "$TMP/rows"
 	assert_success
 	assert_output --partial "epoch   1  train loss"
-	assert_output --partial "majority class"
-	assert_output --partial "last-return sign"
+	assert_output --partial "majority (train)"
+	assert_output --partial "last sign (train)"
 	acc=$(awk '$1 == "mlp" { print $2 }' <<< "$output")
 	awk -v a="$acc" 'BEGIN { exit !(a > 0.95) }'
 	grep -q '"test_metrics"' "$TMP/m.json"
-	grep -q '"last_return_sign"' "$TMP/m.json"
+	grep -q '"last_return_sign_from_train"' "$TMP/m.json"
 	grep -q '"name": "m"' "$TMP/m.json"
 	# and the model scores new rows of the same feature set
 	gen 10 7 | cmt-predict -m "$TMP/m.json" | grep -c '"p_up":' | grep -qx 10
@@ -116,6 +116,7 @@ gen() {
 	cd "$ROOT"
 	CMT_MODEL_OUT="$TMP/default.json" run sh scripts/make-model.sh "$(dirname "$BIN")"
 	assert_success
-	assert_output --partial "last-return sign"
+	assert_output --partial "last sign (train)"
 	cmp "$TMP/default.json" "$ROOT/model/default.json"
+	cmp "$TMP/default.test.txt" "$ROOT/model/default.test.txt"
 }

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Score a model on the shipped model's test period exactly as a user would:
+# the 2024 candle files of ../shared/data (never seen in training) become
+# ticks at each bar's close, then `cmt-features --model M --label 60s |
+# cmt-predict -m M | cmt-backtest`.  The report is what README and the man
+# pages quote: the model beside the majority and last-return baselines,
+# both taken on the test rows themselves.
+# Usage: sh scripts/eval-model.sh BUILD_DIR MODEL [REPORT]
+# Environment: CMT_DATA (../shared/data).
+set -eu
+O=$1
+MODEL=$2
+REPORT=${3:-/dev/stdout}
+BIN=$(cd "$O/bin" && pwd)
+DATA=${CMT_DATA:-../shared/data}
+TOTICKS='NR > 1 { printf "{\"t\":%d000,\"sym\":\"%s\",\"px\":%s,\"vol\":%s}\n", $1 + 60, sym, $5, $6 }'
+
+for f in "$DATA"/btc_1m/*_2024.csv "$DATA"/eth_1m/*_2024.csv; do
+	[ -f "$f" ] || { echo "eval-model: $f is missing" >&2; exit 1; }
+done
+{
+	echo "# sh scripts/eval-model.sh BUILD $(basename "$MODEL"): the 2024 test files of"
+	echo "# ../shared/data through cmt-features --model M --label 60s | cmt-predict -m M | cmt-backtest"
+	for f in "$DATA"/btc_1m/*_2024.csv "$DATA"/eth_1m/*_2024.csv; do
+		case $f in
+		*btc*) sym=BTC-USDT ;;
+		*) sym=ETH-USDT ;;
+		esac
+		awk -F, -v sym="$sym" "$TOTICKS" "$f" |
+			"$BIN/cmt-features" --model "$MODEL" --label 60s --quiet
+	done | "$BIN/cmt-predict" -m "$MODEL" | "$BIN/cmt-backtest"
+} > "$REPORT"
