@@ -109,6 +109,10 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh $(O)
 
+demo-sim: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh $(O) sim
+
 demo-live: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo-live.sh $(O)
@@ -133,6 +137,6 @@ uninstall:
 clean:
 	rm -rf build build-asan build-fuzz build-vg
 
-.PHONY: all deps check test test-bins asan fuzz fuzzers valgrind bench demo demo-live model install uninstall clean
+.PHONY: all deps check test test-bins asan fuzz fuzzers valgrind bench demo demo-sim demo-live model install uninstall clean
 .SUFFIXES:
 .SECONDARY:

@@ -1,5 +1,6 @@
 #!/bin/sh
-# `make demo-live`: the demo's recorded (simulated) ticks replayed at
+# `make demo-live`: the demo's recorded ticks (real Binance minutes from
+# data/demo; CMT_DEMO_DATA=sim for the simulated ones) replayed at
 # CMT_DEMO_SPEED times real time (default 60: a minute per second; the
 # first 2 hours unpaced, to warm up the indicators) through
 # features and predict, with rolling metrics from cmt-backtest --follow,
@@ -14,11 +15,12 @@ for t in cmt-sim cmt-replay cmt-features cmt-predict cmt-backtest cmt-sse; do
 		exit 1
 	}
 done
-ticks=$(sh scripts/demo-ticks.sh "$O")
+kind=${CMT_DEMO_DATA:-real}
+ticks=$(sh scripts/demo-ticks.sh "$O" "$kind")
 speed=${CMT_DEMO_SPEED:-60}
 port=${CMT_DEMO_PORT:-8080}
 cat >&2 <<MSG
-demo-live: SIMULATED ticks replayed at ${speed}x real time
+demo-live: $( [ "$kind" = sim ] && echo SIMULATED ticks || echo real Binance 1-minute bars, 2024 ) replayed at ${speed}x real time
 demo-live: cmt-replay --speed $speed --warmup 2h $ticks | cmt-features --model default --label 60s | cmt-predict | cmt-backtest --follow --every 5m --pass | cmt-sse --port $port
 demo-live: dashboard at http://127.0.0.1:$port/   (Ctrl-C to stop)
 MSG

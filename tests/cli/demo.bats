@@ -1,0 +1,42 @@
+#!/usr/bin/env bats
+# make demo: the whole pipeline on the bundled real minutes (data/demo),
+# and make demo-sim on simulated ticks.
+load helper
+
+local_setup() {
+	mkdir -p "$TMP/o"
+	ln -s "$BIN" "$TMP/o/bin"
+}
+
+@test "the demo replays the bundled real BTC and ETH minutes and prints the model beside the baselines" {
+	cd "$ROOT"
+	run sh scripts/demo.sh "$TMP/o"
+	assert_success
+	assert_output --partial "REAL Binance 1-minute bars"
+	# a week of each symbol, every minute after warm-up scored or flat
+	assert_output --partial "vectors 20038, symbols 2, from 2024-03-04T"
+	assert_output --partial "scored 19821; not scored: 217 flat"
+	assert_line --regexp '^BTC-USDT  \(up 0\.5153\)$'
+	assert_line --regexp '^  majority +19821 +0\.5065 '
+	assert_line --regexp '^  last return +19821 '
+	# the figures README quotes for the demo are the ones it prints
+	assert_line --regexp '^  model +19821 +0\.5020 +0\.5073 +\[0\.4993, 0\.5153\]'
+	grep -q 'accuracy 0.5020, AUC 0.507 \[0.499, 0.515\]' "$ROOT/README.md"
+	grep -q 'majority baseline (0.5065)' "$ROOT/README.md"
+	# the ticks are bar closes with the bars' volume, marked as Binance's
+	gzip -dc "$TMP/o/demo/ticks-binance-2024.ndjson.gz" | head -1 |
+		grep -q '^{"t":1709510460000,"sym":"BTC-USDT","px":[0-9.]*,"vol":[0-9.]*,"src":"binance"}$'
+	[ -s "$TMP/o/demo/backtest-real.json" ]
+	[ -s "$TMP/o/demo/backtest.svg" ]
+}
+
+@test "make demo-sim runs the same pipeline on simulated ticks and says so" {
+	cd "$ROOT"
+	run sh scripts/demo.sh "$TMP/o" sim
+	assert_success
+	assert_output --partial "the ticks were SIMULATED"
+	assert_output --partial "BTC-USD  (up"
+	run sh scripts/demo-ticks.sh "$TMP/o" nonsense
+	assert_failure 2
+	assert_output --partial "unknown kind 'nonsense'"
+}
