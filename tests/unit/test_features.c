@@ -1,4 +1,5 @@
-/* The feature engine against an independent naive computation, plus the
+/* The feature engine against a naive computation of a few of its features
+ * (test_features_golden.c checks all 11 at every step), plus the
  * properties users rely on: no look-ahead, labels, gaps, interleaving,
  * ordering, warm-up and volume handling. */
 #include <setjmp.h>
