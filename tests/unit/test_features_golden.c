@@ -334,10 +334,12 @@ no_notice(void *ctx, const char *msg)
 	fail_msg("%s: unexpected notice: %s", ((struct check *)ctx)->what, msg);
 }
 
-/* Feed the series through the engine; every vector checked. */
+/* Feed the series through the engine; every vector checked.  With got,
+ * the engine's own values are copied out (ng * 11, NAN before warm-up)
+ * and ng is returned in *ng. */
 static void
-check_series(const struct cmt_feature_set *fs, const struct series *s,
-	const char *what)
+run_checked(const struct cmt_feature_set *fs, const struct series *s,
+	const char *what, double **got, int *ng)
 {
 	struct cmt_features_options opt;
 	struct cmt_features *fe;
@@ -355,6 +357,12 @@ check_series(const struct cmt_feature_set *fs, const struct series *s,
 	memset(&c, 0, sizeof c);
 	c.o = &o;
 	c.what = what;
+	if (got) {
+		c.got = malloc((size_t)o.ng * CMT_FEAT_N * sizeof *c.got);
+		assert_non_null(c.got);
+		for (i = 0; i < o.ng * CMT_FEAT_N; i++)
+			c.got[i] = NAN;
+	}
 	fe = cmt_features_new(&opt, check_emit, no_notice, &c, err);
 	if (!fe)
 		fail_msg("%s: %s", what, err);
@@ -372,7 +380,18 @@ check_series(const struct cmt_feature_set *fs, const struct series *s,
 	/* every grid point from warm-up to the last tick was emitted */
 	assert_int_equal(c.lines, o.ng - o.warmup);
 	assert_true(c.lines > 0);
+	if (got) {
+		*got = c.got;
+		*ng = o.ng;
+	}
 	oracle_free(&o);
+}
+
+static void
+check_series(const struct cmt_feature_set *fs, const struct series *s,
+	const char *what)
+{
+	run_checked(fs, s, what, NULL, NULL);
 }
 
 /* ---- series ------------------------------------------------------------ */
@@ -507,39 +526,37 @@ feature_sets(struct cmt_feature_set fs[NSETS], const char *name[NSETS])
 
 /* ---- the tests --------------------------------------------------------- */
 
+/* Every feature set on a generated series of `steps` steps after its
+ * warm-up. */
 static void
-every_feature_matches_the_oracle_on_a_few_hundred_steps(void **state)
+check_every_set(int steps, uint64_t seed)
 {
 	struct cmt_feature_set fs[NSETS];
 	const char *name[NSETS];
 	struct series s;
 	int i;
 
-	(void)state;
 	feature_sets(fs, name);
 	for (i = 0; i < NSETS; i++) {
-		make_series(&s, 400 + cmt_fs_warmup_steps(&fs[i]), fs[i].step_ms,
-			(uint64_t)(11 + i));
+		make_series(&s, steps + cmt_fs_warmup_steps(&fs[i]), fs[i].step_ms,
+			seed + (uint64_t)i);
 		check_series(&fs[i], &s, name[i]);
 		series_free(&s);
 	}
 }
 
 static void
+every_feature_matches_the_oracle_on_a_few_hundred_steps(void **state)
+{
+	(void)state;
+	check_every_set(400, 11);
+}
+
+static void
 every_feature_matches_the_oracle_past_the_recompute_period(void **state)
 {
-	struct cmt_feature_set fs[NSETS];
-	const char *name[NSETS];
-	struct series s;
-	int i;
-
 	(void)state;
-	feature_sets(fs, name);
-	for (i = 0; i < NSETS; i++) {
-		make_series(&s, 12000, fs[i].step_ms, (uint64_t)(101 + i));
-		check_series(&fs[i], &s, name[i]);
-		series_free(&s);
-	}
+	check_every_set(12000, 101);
 }
 
 /* Real minutes: the demo sample (BTC and ETH, 2024) that make demo replays,
@@ -608,50 +625,14 @@ every_feature_matches_the_oracle_on_real_minutes(void **state)
 	}
 }
 
-/* Features of a transformed series, in one array per step. */
+/* The engine's features of a transformed series, one array per step
+ * (held to the oracle on the way). */
 static double *
 features_of(const struct cmt_feature_set *fs, const struct series *s, int *n)
 {
-	struct oracle o;
 	double *x;
-	struct check c;
-	struct cmt_features_options opt;
-	struct cmt_features *fe;
-	char err[CMT_ERRLEN];
-	int i;
 
-	/* the engine's own output is what is tested: capture it through the
-	 * checker (which also holds it to the oracle) and copy it out */
-	memset(&opt, 0, sizeof opt);
-	opt.fs = *fs;
-	opt.max_gap_ms = 1000 * fs->step_ms;
-	opt.max_symbols = 4;
-	oracle_build(&o, fs, s);
-	memset(&c, 0, sizeof c);
-	c.o = &o;
-	c.what = "transformed";
-	c.got = calloc((size_t)o.ng * CMT_FEAT_N, sizeof *c.got);
-	assert_non_null(c.got);
-	for (i = 0; i < o.ng * CMT_FEAT_N; i++)
-		c.got[i] = NAN;
-	fe = cmt_features_new(&opt, check_emit, no_notice, &c, err);
-	assert_non_null(fe);
-	for (i = 0; i < s->n; i++) {
-		struct cmt_tick tk;
-
-		memset(&tk, 0, sizeof tk);
-		strcpy(tk.sym, "ETH-USDT");
-		tk.t = s->t[i];
-		tk.px = s->px[i];
-		tk.vol = s->vol[i];
-		tk.has_vol = 1;
-		assert_int_equal(cmt_features_push(fe, &tk, err), CMT_OK);
-	}
-	cmt_features_free(fe);
-	assert_int_equal(c.lines, o.ng - o.warmup);
-	*n = o.ng;
-	x = c.got;
-	oracle_free(&o);
+	run_checked(fs, s, "transformed", &x, n);
 	return x;
 }
 
