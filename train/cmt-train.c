@@ -214,8 +214,15 @@ main(int argc, char **argv)
 	if (test_file && later_rows(&test, &rest))
 		cmt_warn("warning: %s has rows earlier than the training rows: "
 			"the test is not strictly out of time", test_file);
-	fprintf(stderr, "%s: %s rows: train %zu, validation %zu, test %zu\n",
-		cmt_progname, to.kind, train.n, val.n, test.n);
+	fprintf(stderr, "%s: %s rows: train %zu, validation %zu, test %zu; "
+		"skipped: %zu flat, %zu null feature, %zu warm-up, %zu partial, "
+		"%zu unlabelled\n", cmt_progname, to.kind, train.n, val.n, test.n,
+		all.skipped_flat + rest.skipped_flat + test.skipped_flat,
+		all.skipped_null + rest.skipped_null + test.skipped_null,
+		all.skipped_warmup + rest.skipped_warmup + test.skipped_warmup,
+		all.skipped_partial + rest.skipped_partial + test.skipped_partial,
+		all.skipped_unlabelled + rest.skipped_unlabelled +
+		test.skipped_unlabelled);
 	if ((e = cmt_train_fit(&to, &train, &val, on_epoch, &quiet, &m, &res,
 	    err)))
 		cmt_die(CMT_EXIT_FAIL, "%s", err);
