@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # cmt-predict: probabilities added to feature vectors, NDJSON and CSV.
 load helper
+load fakeapi
 bats_require_minimum_version 1.5.0
 
 FS='test1;step=1m'
@@ -156,6 +157,17 @@ lr2() {
 	cmt-predict < "$TMP/vol.fv" > "$TMP/out2"
 	[ "$(grep -c '"model":"default"}$' "$TMP/out2")" -eq "$(wc -l < "$TMP/vol.fv")" ]
 	cmt-predict -m "$ROOT/model/default.json" < "$TMP/vol.fv" | cmp - "$TMP/out2"
+}
+
+@test "the README's live pipeline from CoinGecko (no volume) gives p_up" {
+	start_api
+	# the fake CoinGecko moves 10 s of market time per poll: 450 polls are
+	# 75 minutes, past the 1-minute model's hour of warm-up
+	run --separate-stderr bash -c "cmt-fetch --base-url '$URL' --symbols btc \
+		--count 450 --interval 1ms | cmt-features --model default -q | cmt-predict"
+	assert_success
+	[ "${#lines[@]}" -ge 10 ]
+	[ "$(echo "$output" | grep -c '"vol_trend":null,*.*"p_up":0\.[0-9]*,"model":"default-price"}$')" -eq "${#lines[@]}" ]
 }
 
 @test "an explicit -m FILE keeps a single model: null vol_trend passes without p_up" {
