@@ -46,7 +46,7 @@ usage(void)
 	"      --csv              write CSV (header + rows) instead of NDJSON\n"
 	"      --max-symbols N    distinct symbols tracked at most (1024)\n"
 	"  -o, --output FILE      write to FILE (whole lines only) not stdout\n"
-	"  -q, --quiet            no summary line on exit\n"
+	"  -q, --quiet            no warm-up notice, no summary line on exit\n"
 	"  -h, --help             this text\n"
 	"      --version          print the version\n", cmt_progname);
 	exit(cmt_finish(CMT_EXIT_OK));
@@ -225,6 +225,7 @@ main(int argc, char **argv)
 		cmt_usage_error("--feature-set: %s", err);
 	if (cmt_fs_check(fs, err))
 		cmt_usage_error("%s", err);
+	o.warmup_notice = !quiet;
 	if (o.max_gap_ms < 0)
 		o.max_gap_ms = fs->step_ms * 10 > 300000 ? fs->step_ms * 10 : 300000;
 	if (!(fe = cmt_features_new(&o, emit, notice, NULL, err)))

@@ -63,6 +63,7 @@ struct cmt_features_options {
 	int64_t max_gap_ms;       /* longer silences reset a symbol */
 	int64_t label_ms;         /* 0: no label */
 	int emit_warmup;
+	int warmup_notice;        /* say when a symbol's first vector comes */
 	int csv;
 	int max_symbols;
 };

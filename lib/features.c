@@ -587,6 +587,29 @@ notice(struct cmt_features *fe, const char *fmt, ...)
 	fe->notice(fe->ctx, msg);
 }
 
+/* Said once when a symbol's warm-up starts (first tick, or after a gap
+ * reset): when its first vector comes, so a live pipeline is not silent. */
+static void
+warming_notice(struct cmt_features *fe, const struct symstate *s)
+{
+	int64_t step = fe->o.fs.step_ms, first;
+	char when[32], span[32], lag[48] = "";
+
+	if (!fe->o.warmup_notice || fe->o.emit_warmup || fe->warmup <= 0)
+		return;
+	first = s->next_g + (int64_t)fe->warmup * step;
+	cmt_format_time(first, when, sizeof when);
+	cmt_format_duration((int64_t)fe->warmup * step, span, sizeof span);
+	if (fe->o.label_ms) {
+		strcpy(lag, "; written with its label, ");
+		cmt_format_duration(fe->o.label_ms, lag + strlen(lag),
+			sizeof lag - strlen(lag));
+		strcat(lag, " later");
+	}
+	notice(fe, "%s: warming up: first vector in %d grid steps (%s), at "
+		"grid time %s%s", s->sym, fe->warmup, span, when, lag);
+}
+
 enum cmt_err
 cmt_features_push(struct cmt_features *fe, const struct cmt_tick *tk,
 	char *err)
@@ -620,6 +643,7 @@ cmt_features_push(struct cmt_features *fe, const struct cmt_tick *tk,
 		s->active = 1;
 		/* first grid point at or after the tick */
 		s->next_g = (tk->t + step - 1) / step * step;
+		warming_notice(fe, s);
 	} else {
 		while (s->next_g < tk->t) {
 			grid_point(fe, s, s->next_g, s->last_px);

@@ -207,3 +207,20 @@ make_ticks() {
 	run wc -l < "$TMP/out"
 	[ "$output" -gt 200 ]
 }
+
+@test "a warming symbol is announced once on stderr, with the steps to its first vector" {
+	cmt-sim -d 30m -e 5s --seed 2 > "$TMP/t"
+	cmt-features --model default "$TMP/t" > "$TMP/out" 2> "$TMP/err"
+	[ ! -s "$TMP/out" ]   # 30 minutes: still warming
+	[ "$(grep -c 'warming up' "$TMP/err")" -eq 2 ]
+	grep -qx 'cmt-features: BTC-USD: warming up: first vector in 60 grid steps (1h), at grid time 2024-01-01T01:01:00.000Z' "$TMP/err"
+	grep -q '^cmt-features: ETH-USD: warming up: first vector in 60 grid steps (1h), at grid time ' "$TMP/err"
+	# the time named is when the first vector comes
+	cmt-sim -d 2h -e 5s --seed 2 | cmt-features --model default -q |
+		grep -m1 '"sym":"BTC-USD"' | grep -q '"t":1704070860000,'
+	# -q and --emit-warmup say nothing
+	cmt-features --model default -q "$TMP/t" 2> "$TMP/err" > /dev/null
+	[ ! -s "$TMP/err" ]
+	cmt-features --model default --emit-warmup "$TMP/t" 2> "$TMP/err" > /dev/null
+	! grep -q 'warming up' "$TMP/err"
+}

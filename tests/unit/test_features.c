@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cmt_features.h"
+#include "cmt_parse.h"
 #include "cmt_fvec.h"
 #include "cmt_test.h"
 
@@ -23,6 +24,7 @@
 struct capture {
 	int n, notices;
 	char *line[MAXV];
+	char notice[4][256];   /* the first four notices */
 };
 
 static void
@@ -39,8 +41,11 @@ cap_emit(void *ctx, const char *line, size_t len)
 static void
 cap_notice(void *ctx, const char *msg)
 {
-	(void)msg;
-	((struct capture *)ctx)->notices++;
+	struct capture *c = ctx;
+
+	if (c->notices < 4)
+		snprintf(c->notice[c->notices], sizeof c->notice[0], "%s", msg);
+	c->notices++;
 }
 
 static void
@@ -355,7 +360,7 @@ gaps_are_forward_filled_up_to_max_gap_then_reset(void **state)
 		tk[n++] = tick("BTC-USD", 1700000000000LL + 78000 + i * 1000,
 			300 + i, -1);
 	run(&o, tk, n, &cap);
-	assert_int_equal(cap.notices, 1);
+	assert_int_equal(cap.notices, 1);   /* the reset (--emit-warmup) */
 	/* 10 + 9 grid points (t0..t0+18s) before the reset, 8 after */
 	assert_int_equal(cap.n, 19 + 8);
 	decode(cap.line[15], &v);     /* t0+15s: filled with 109 */
@@ -366,6 +371,63 @@ gaps_are_forward_filled_up_to_max_gap_then_reset(void **state)
 	assert_int_equal(v.t, 1700000000000LL + 78000);
 	assert_true(v.warmup);
 	assert_true(isnan(v.x[0]));   /* no return across the gap */
+	cap_free(&cap);
+}
+
+static void
+warm_up_is_announced_once_per_symbol_with_the_steps_to_go(void **state)
+{
+	struct cmt_tick tk[80];
+	struct cmt_features_options o;
+	struct capture cap = { 0 };
+	int i, n = 0, w;
+
+	small_options(&o);
+	o.max_gap_ms = 10000;
+	o.warmup_notice = 1;
+	w = cmt_fs_warmup_steps(&o.fs);
+	assert_true(w > 1);
+	/* t0 + 0.5 s: the first grid point is t0 + 1 s, the first vector
+	 * w steps later */
+	for (i = 0; i < 30; i++) {
+		tk[n++] = tick("BTC-USD", 1700000000500LL + i * 1000, 100 + i, -1);
+		tk[n++] = tick("ETH-USD", 1700000000500LL + i * 1000, 50 + i, -1);
+	}
+	/* a reset: warm-up starts again, and is announced again */
+	for (i = 0; i < 3; i++)
+		tk[n++] = tick("BTC-USD", 1700000100000LL + i * 1000, 100, -1);
+	run(&o, tk, n, &cap);
+	assert_int_equal(cap.notices, 4);
+	{
+		char want[128];
+
+		snprintf(want, sizeof want, "BTC-USD: warming up: first vector in "
+			"%d grid steps (%ds), at grid time ", w, w);
+		assert_non_null(strstr(cap.notice[0], want));
+		assert_non_null(strstr(cap.notice[1], "ETH-USD: warming up"));
+		assert_non_null(strstr(cap.notice[2], "BTC-USD: no tick"));
+		assert_non_null(strstr(cap.notice[3], "BTC-USD: warming up"));
+	}
+	/* the time named is the first vector's */
+	{
+		struct cmt_fvec v;
+		char when[40];
+
+		decode(cap.line[0], &v);
+		assert_int_equal(v.t, 1700000001000LL + w * 1000LL);
+		cmt_format_time(v.t, when, sizeof when);
+		assert_non_null(strstr(cap.notice[0], when));
+	}
+	cap_free(&cap);
+	/* with --emit-warmup the vectors themselves say it: no notice */
+	o.emit_warmup = 1;
+	run(&o, tk, 60, &cap);
+	assert_int_equal(cap.notices, 0);
+	cap_free(&cap);
+	o.emit_warmup = 0;
+	o.warmup_notice = 0;    /* cmt-features -q */
+	run(&o, tk, 60, &cap);
+	assert_int_equal(cap.notices, 0);
 	cap_free(&cap);
 }
 
@@ -510,6 +572,8 @@ main(void)
 		cmocka_unit_test(no_feature_depends_on_future_ticks),
 		cmocka_unit_test(labels_compare_the_grid_price_h_later),
 		cmocka_unit_test(gaps_are_forward_filled_up_to_max_gap_then_reset),
+		cmocka_unit_test(
+			warm_up_is_announced_once_per_symbol_with_the_steps_to_go),
 		cmocka_unit_test(interleaved_symbols_match_each_symbol_alone),
 		cmocka_unit_test(out_of_order_and_duplicate_ticks_are_refused_without_harm),
 		cmocka_unit_test(volume_trend_uses_step_volumes_and_is_null_without_volume),
