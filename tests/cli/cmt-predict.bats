@@ -234,3 +234,14 @@ lr2() {
 	[ "$(wc -l < "$TMP/out")" -eq 300 ]
 	[ "$(tail -c 1 "$TMP/out" | od -An -c | tr -d ' ')" = '\n' ]
 }
+
+@test "partial vectors are scored, \"partial\":true kept, counted in the summary" {
+	cmt-sim -d 2h -e 5s --seed 3 | sed 's/,"vol":[^,}]*//' |
+		cmt-features --model default --partial 15s -q > "$TMP/fv"
+	n=$(grep -c '"partial":true}$' "$TMP/fv")
+	[ "$n" -gt 50 ]
+	cmt-predict < "$TMP/fv" > "$TMP/out" 2> "$TMP/err"
+	[ "$(grep -c '"partial":true,"p_up":0\.[0-9]*,"model":"default-price"}$' "$TMP/out")" -eq "$n" ]
+	[ "$(wc -l < "$TMP/out")" -eq "$(wc -l < "$TMP/fv")" ]
+	grep -q ", $n partial vectors" "$TMP/err"
+}

@@ -143,3 +143,19 @@ gen() {
 	assert_failure 2
 	assert_output --partial "no feature 'volume' to exclude"
 }
+
+@test "partial vectors are skipped and counted in the summary and the card" {
+	cmt-sim -d 3h --seed 4 > "$TMP/ticks"
+	cmt-features --label 60s -q < "$TMP/ticks" > "$TMP/rows"
+	cmt-features --label 60s --partial 0 -q < "$TMP/ticks" > "$TMP/prows"
+	n=$(grep -c '"partial":true' "$TMP/prows")
+	[ "$n" -gt 1000 ]
+	cmt-train -q -o "$TMP/a.json" --epochs 2 "$TMP/rows" 2> "$TMP/err"
+	cmt-train -q -o "$TMP/b.json" --epochs 2 "$TMP/prows" 2> "$TMP/perr"
+	grep -q ", $n partial," "$TMP/perr"
+	grep -q ", 0 partial," "$TMP/err"
+	grep -q "\"partial\":	$n" "$TMP/b.json"
+	# the same model as without them: only the card's count and command differ
+	diff <(grep -v '"partial":\|"command":' "$TMP/a.json") \
+		<(grep -v '"partial":\|"command":' "$TMP/b.json" | sed 's/"name": "b"/"name": "a"/')
+}
