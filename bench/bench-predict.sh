@@ -44,5 +44,5 @@ awk -v n="$N" -v t0="$t0" -v t1="$t1" -v t2="$t2" -v t3="$t3" \
 cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -ffp-contract=off -Ilib \
 	-o "$OUT/forward" bench/forward.c "$O/libcmt.a" \
 	$(pkg-config --libs libcjson) -lm
-model=$(CMT_MODEL= "$BIN/cmt-predict" --info | sed -n 's/^file: *//p')
+model=$(CMT_MODEL= "$BIN/cmt-predict" --info | sed -n "s/^file: *//p" | head -n 1)
 "$OUT/forward" "$model"

@@ -25,7 +25,7 @@ struct run {
 	char model[CMT_BT_MODEL_MAX];/* model of the last scored row */
 	size_t model_len;
 	int64_t last_t;
-	unsigned long long bad;
+	unsigned long long bad, partial;
 };
 
 static void
@@ -78,6 +78,12 @@ emit(struct run *r, int64_t t)
 static void
 follow(struct run *r, const struct cmt_fvec *v)
 {
+	if (v->partial) {
+		/* provisional: not scored, and its t is the step's end, ahead
+		 * of the stream; --pass still copies it */
+		r->partial++;
+		return;
+	}
 	if (r->next_emit == 0)
 		r->next_emit = (v->t / r->every + 1) * r->every;
 	if (v->t >= r->next_emit) {
@@ -230,6 +236,9 @@ main(int argc, char **argv)
 	if (follow_mode) {
 		if (r.pending)
 			emit(&r, r.last_t);
+		if (r.partial)
+			cmt_warn("%llu partial vectors passed over (not scored)",
+				r.partial);
 		cmt_bt_roll_free(r.roll);
 		return cmt_finish(CMT_EXIT_OK);
 	}

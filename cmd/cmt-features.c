@@ -43,10 +43,13 @@ usage(void)
 	"  -l, --label H          add y: 1 if the price H later is higher, 0 if\n"
 	"                         lower, null if equal (output delayed by H)\n"
 	"      --emit-warmup      also emit vectors during warm-up, flagged\n"
+	"  -p, --partial EVERY    also emit provisional vectors for the step in\n"
+	"                         progress, \"partial\":true, at most every EVERY\n"
+	"                         of tick time per symbol (0: on every tick)\n"
 	"      --csv              write CSV (header + rows) instead of NDJSON\n"
 	"      --max-symbols N    distinct symbols tracked at most (1024)\n"
 	"  -o, --output FILE      write to FILE (whole lines only) not stdout\n"
-	"  -q, --quiet            no summary line on exit\n"
+	"  -q, --quiet            no warm-up notice, no summary line on exit\n"
 	"  -h, --help             this text\n"
 	"      --version          print the version\n", cmt_progname);
 	exit(cmt_finish(CMT_EXIT_OK));
@@ -154,6 +157,7 @@ main(int argc, char **argv)
 		{ "max-gap", required_argument, NULL, 'g' },
 		{ "label", required_argument, NULL, 'l' },
 		{ "emit-warmup", no_argument, NULL, 'W' },
+		{ "partial", required_argument, NULL, 'p' },
 		{ "csv", no_argument, NULL, 'C' },
 		{ "max-symbols", required_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -177,7 +181,7 @@ main(int argc, char **argv)
 	cmt_fs_defaults(fs);
 	o.max_gap_ms = -1;
 	o.max_symbols = 1024;
-	while ((c = getopt_long(argc, argv, "s:w:f:m:g:l:o:qh", longopts,
+	while ((c = getopt_long(argc, argv, "s:w:f:m:g:l:p:o:qh", longopts,
 	    &idx)) != -1) {
 		if (c == 's' || c == 'w')   /* short forms: find the long name */
 			for (idx = 0; longopts[idx].val != c; idx++)
@@ -201,6 +205,13 @@ main(int argc, char **argv)
 					"must be > 0" : err);
 			break;
 		case 'W': o.emit_warmup = 1; break;
+		case 'p':
+			if (cmt_parse_duration_ms(optarg, &o.partial_every_ms, err) ||
+			    o.partial_every_ms < 0)
+				cmt_usage_error("--partial: %s", o.partial_every_ms < 0 ?
+					"must be >= 0" : err);
+			o.partial = 1;
+			break;
 		case 'C': o.csv = 1; break;
 		case 'S':
 			if (cmt_parse_int(optarg, 1, 1000000, &ll, err))
@@ -225,6 +236,7 @@ main(int argc, char **argv)
 		cmt_usage_error("--feature-set: %s", err);
 	if (cmt_fs_check(fs, err))
 		cmt_usage_error("%s", err);
+	o.warmup_notice = !quiet;
 	if (o.max_gap_ms < 0)
 		o.max_gap_ms = fs->step_ms * 10 > 300000 ? fs->step_ms * 10 : 300000;
 	if (!(fe = cmt_features_new(&o, emit, notice, NULL, err)))
@@ -267,6 +279,10 @@ main(int argc, char **argv)
 					bad_name[n]);
 				any_bad = 1;
 			}
+		if (o.partial)
+			len += snprintf(buf + len, sizeof buf - (size_t)len,
+				", %llu partial vectors",
+				(unsigned long long)st.partials);
 		if (st.gap_resets)
 			len += snprintf(buf + len, sizeof buf - (size_t)len,
 				", %llu gap resets", (unsigned long long)st.gap_resets);

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,15 +15,31 @@
 #include "cmt_parse.h"
 
 #define NULL_REPORTS 5   /* null-feature vectors reported one by one */
+#define MAX_MODELS 8
+
+/* The models, tried in order: the first whose inputs a vector has scores
+ * it. */
+struct scorer {
+	int n;
+	struct cmt_model *m[MAX_MODELS];
+	char path[MAX_MODELS][PATH_MAX];
+	char tail[MAX_MODELS][CMT_MODEL_NAME_MAX + 16]; /* ,"model":"NAME" */
+	size_t taillen[MAX_MODELS];
+	unsigned long long scored[MAX_MODELS];
+};
 
 static void
 usage(void)
 {
-	printf("Usage: cmt-predict [-m MODEL] [--csv] [--info] [-o FILE]\n"
+	printf("Usage: cmt-predict [-m MODEL]... [--csv] [--info] [-o FILE]\n"
 		"Read feature vectors (cmt-features output, NDJSON or CSV) on stdin"
 		" and write\neach back with \"p_up\" and \"model\" added.\n\n"
-		"  -m, --model MODEL  model file, or a name such as 'default'"
-		" (the default)\n"
+		"  -m, --model MODEL  model file, or a name; repeated, each vector"
+		" is scored\n"
+		"                     by the first model whose inputs it has."
+		" Default: the\n"
+		"                     shipped pair, 'default' then 'default-price'"
+		" (no volume)\n"
 		"      --csv          input is CSV (otherwise sniffed from the"
 		" first line)\n"
 		"      --info         print the model's description and card,"
@@ -42,13 +59,57 @@ print_info(const struct cmt_model *m, const char *path)
 	cmt_format_duration(m->horizon_ms, hz, sizeof hz);
 	printf("model:       %s (%s)\nfile:        %s\nfeature set: %s\n"
 		"horizon:     %s\nlayers:      %d", m->name, m->kind, path, m->fs,
-		hz, CMT_FEAT_N);
+		hz, m->ninput);
 	for (l = 0; l < m->nlayers; l++)
 		printf(" -> %d", m->layer[l].out);
 	printf(" (%zu parameters)\nfeatures:   ", m->nparams);
 	for (i = 0; i < CMT_FEAT_N; i++)
 		printf(" %s", m->feature[i]);
+	printf("\ninputs:     ");
+	for (i = 0; i < m->ninput; i++)
+		printf(" %s", m->feature[m->input[i]]);
 	printf("\ncard: %s\n", m->card);
+}
+
+static void
+add_model(struct scorer *sc, const char *name)
+{
+	char err[CMT_ERRLEN], *path = sc->path[sc->n];
+	struct cmt_model *m;
+
+	if (sc->n == MAX_MODELS)
+		cmt_usage_error("at most %d models", MAX_MODELS);
+	if (cmt_model_resolve(name, path, PATH_MAX))
+		cmt_die(CMT_EXIT_FAIL, "%s", path);
+	if (cmt_model_load(path, &m, err))
+		cmt_die(CMT_EXIT_FAIL, "model %s: %s", path, err);
+	if (sc->n > 0 && strcmp(m->fs, sc->m[0]->fs) != 0)
+		cmt_usage_error("model %s: feature set '%s' differs from model "
+			"%s's '%s'", m->name, m->fs, sc->m[0]->name, sc->m[0]->fs);
+	sc->m[sc->n++] = m;
+}
+
+/* The suffix after the probability, for NDJSON or CSV output. */
+static void
+make_tails(struct scorer *sc, int csv)
+{
+	int i;
+
+	for (i = 0; i < sc->n; i++)
+		sc->taillen[i] = (size_t)snprintf(sc->tail[i], sizeof sc->tail[i],
+			csv ? ",%s" : ",\"model\":\"%s\"", sc->m[i]->name);
+}
+
+/* The first model that can score x, or -1. */
+static int
+pick(const struct scorer *sc, const double *x)
+{
+	int i;
+
+	for (i = 0; i < sc->n; i++)
+		if (cmt_model_can_score(sc->m[i], x))
+			return i;
+	return -1;
 }
 
 int
@@ -64,22 +125,27 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static char out[CMT_LINE_MAX_DEFAULT + 512];
-	const char *model_arg = "default";
-	char path[PATH_MAX], err[CMT_ERRLEN], tail[CMT_MODEL_NAME_MAX + 48];
+	static struct scorer sc;
+	const char *model_arg[MAX_MODELS], *env;
+	char err[CMT_ERRLEN], fsname[CMT_MODEL_FS_MAX];
 	struct cmt_fvec_decoder dec;
 	struct cmt_linereader *lr;
 	struct cmt_model *m;
 	struct cmt_fvec v;
 	struct cmt_line ln;
-	unsigned long long npred = 0, nnull = 0, nbad = 0;
-	size_t taillen, fslen, n;
-	int c, csv = 0, info = 0, checked = 0, rc;
+	unsigned long long npred = 0, nnull = 0, nbad = 0, npartial = 0;
+	size_t fslen, n;
+	int c, csv = 0, info = 0, checked = 0, rc, nmodel = 0, k, i;
 	enum cmt_err e;
 
 	cmt_cli_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "m:o:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'm': model_arg = optarg; break;
+		case 'm':
+			if (nmodel == MAX_MODELS)
+				cmt_usage_error("at most %d models", MAX_MODELS);
+			model_arg[nmodel++] = optarg;
+			break;
 		case 'c': csv = 1; break;
 		case 'i': info = 1; break;
 		case 'o': cmt_output(optarg); break;
@@ -91,22 +157,33 @@ main(int argc, char **argv)
 	if (optind < argc)
 		cmt_usage_error("unexpected argument '%s' (input is stdin)",
 			argv[optind]);
-	if (cmt_model_resolve(model_arg, path, sizeof path))
-		cmt_die(CMT_EXIT_FAIL, "%s", path);
-	if ((e = cmt_model_load(path, &m, err)))
-		cmt_die(CMT_EXIT_FAIL, "model %s: %s", path, err);
+	/* The shipped default is the pair, unless $CMT_MODEL replaces it
+	 * with one model. */
+	if (nmodel == 0 || (nmodel == 1 &&
+	    strcmp(model_arg[0], CMT_MODEL_DEFAULT) == 0)) {
+		add_model(&sc, CMT_MODEL_DEFAULT);
+		if (!((env = getenv("CMT_MODEL")) && *env))
+			add_model(&sc, CMT_MODEL_PRICE);
+	} else {
+		for (i = 0; i < nmodel; i++)
+			add_model(&sc, model_arg[i]);
+	}
 	if (info) {
-		print_info(m, path);
-		cmt_model_free(m);
+		for (i = 0; i < sc.n; i++) {
+			printf("%s", i ? "\n" : "");
+			print_info(sc.m[i], sc.path[i]);
+		}
+		for (i = 0; i < sc.n; i++)
+			cmt_model_free(sc.m[i]);
 		return cmt_finish(CMT_EXIT_OK);
 	}
+	m = sc.m[0];
 	if (!(lr = cmt_line_open(STDIN_FILENO, 0)))
 		cmt_die(CMT_EXIT_FAIL, "out of memory");
 	cmt_fvec_decoder_init(&dec, csv ? CMT_FVEC_CSV : CMT_FVEC_AUTO);
 	fslen = strlen(m->fs);
 	/* what follows the probability never changes: build it once */
-	taillen = (size_t)snprintf(tail, sizeof tail, csv ? ",%s" :
-		",\"model\":\"%s\"", m->name);
+	make_tails(&sc, csv);
 	while (!cmt_stop && (rc = cmt_line_next(lr, &ln)) != 0) {
 		if (rc < 0) {
 			if (errno == EINTR)
@@ -129,8 +206,7 @@ main(int argc, char **argv)
 						"already has a p_up column",
 						(unsigned long long)ln.no);
 			csv = 1;
-			taillen = (size_t)snprintf(tail, sizeof tail, ",%s",
-				m->name);
+			make_tails(&sc, csv);
 			cmt_out(ln.s, ln.len);
 			cmt_out(",p_up,model\n", 12);
 			continue;
@@ -148,7 +224,9 @@ main(int argc, char **argv)
 		}
 		if (v.fs.len != fslen || memcmp(v.fs.s, m->fs, fslen) != 0 ||
 		    !checked) {
-			if (cmt_model_check_fs(m, v.fs, v.name, err)) {
+			for (k = 0, e = CMT_OK; k < sc.n && !e; k++)
+				e = cmt_model_check_fs(sc.m[k], v.fs, v.name, err);
+			if (e) {
 				/* The first vector tells a wrong pipeline; a
 				 * foreign line later is a bad line, and must
 				 * not end the stream. */
@@ -160,12 +238,15 @@ main(int argc, char **argv)
 				}
 				cmt_warn("line %llu: %s", (unsigned long long)ln.no,
 					err);
+				snprintf(fsname, sizeof fsname, "%s", nmodel ?
+					model_arg[0] : CMT_MODEL_DEFAULT);
 				cmt_usage_error("make the vectors with "
-					"'cmt-features --model %s'", model_arg);
+					"'cmt-features --model %s'", fsname);
 			}
 			checked = 1;
 		}
-		if (v.nnull > 0) {
+		npartial += v.partial != 0;
+		if ((k = pick(&sc, v.x)) < 0) {
 			if (++nnull <= NULL_REPORTS)
 				cmt_warn("line %llu: null feature, passed through "
 					"without p_up%s", (unsigned long long)ln.no,
@@ -179,9 +260,11 @@ main(int argc, char **argv)
 		memcpy(out, ln.s, n);
 		memcpy(out + n, csv ? "," : ",\"p_up\":", csv ? 1 : 8);
 		n += csv ? 1 : 8;
-		n += (size_t)cmt_fmt_double(out + n, cmt_model_predict(m, v.x), 6);
-		memcpy(out + n, tail, taillen);
-		n += taillen;
+		n += (size_t)cmt_fmt_double(out + n,
+			cmt_model_predict(sc.m[k], v.x), 6);
+		memcpy(out + n, sc.tail[k], sc.taillen[k]);
+		n += sc.taillen[k];
+		sc.scored[k]++;
 		memcpy(out + n, ln.s + (csv ? ln.len : v.close),
 			ln.len - (csv ? ln.len : v.close));
 		n += ln.len - (csv ? ln.len : v.close);
@@ -189,10 +272,22 @@ main(int argc, char **argv)
 		cmt_out(out, n);
 		npred++;
 	}
-	if (nnull > 0 || nbad > 0)
-		cmt_warn("%llu predicted, %llu passed through without p_up (null "
-			"features), %llu bad lines skipped", npred, nnull, nbad);
+	if (nnull > 0 || nbad > 0 || npred > sc.scored[0]) {
+		char by[MAX_MODELS * (CMT_MODEL_NAME_MAX + 24) + 64] = "";
+		size_t len = 0;
+
+		for (i = 0; sc.n > 1 && i < sc.n; i++)
+			len += (size_t)snprintf(by + len, sizeof by - len, "%s%s %llu%s",
+				i ? ", " : " (", sc.m[i]->name, sc.scored[i],
+				i == sc.n - 1 ? ")" : "");
+		if (npartial)
+			snprintf(by + len, sizeof by - len, ", %llu partial vectors",
+				npartial);
+		cmt_warn("%llu predicted%s, %llu passed through without p_up (null "
+			"features), %llu bad lines skipped", npred, by, nnull, nbad);
+	}
 	cmt_line_close(lr);
-	cmt_model_free(m);
+	for (i = 0; i < sc.n; i++)
+		cmt_model_free(sc.m[i]);
 	return cmt_finish(CMT_EXIT_OK);
 }

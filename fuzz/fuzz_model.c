@@ -1,6 +1,6 @@
 /* Fuzz target: the model loader (cmt_model_parse).  A document it accepts
- * must describe a usable model: layers chaining from CMT_FEAT_N inputs to
- * one output, finite parameters and standardisation, and a prediction in
+ * must describe a usable model: 1 to CMT_FEAT_N distinct inputs among the
+ * features, layers chaining from them to one output, finite parameters and standardisation, and a prediction in
  * [0, 1] for any finite input.  A rejected one leaves no model and says
  * why. */
 #include <math.h>
@@ -32,7 +32,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FUZZ_CHECK(m != NULL);
 	FUZZ_CHECK(m->nlayers >= 1 && m->nlayers <= CMT_MODEL_MAX_LAYERS);
-	FUZZ_CHECK(m->layer[0].in == CMT_FEAT_N);
+	FUZZ_CHECK(m->ninput >= 1 && m->ninput <= CMT_FEAT_N);
+	FUZZ_CHECK(m->layer[0].in == m->ninput);
+	for (i = 0; i < m->ninput; i++) {
+		FUZZ_CHECK(m->input[i] >= 0 && m->input[i] < CMT_FEAT_N);
+		for (l = 0; l < i; l++)
+			FUZZ_CHECK(m->input[l] != m->input[i]);
+	}
 	FUZZ_CHECK(m->layer[m->nlayers - 1].out == 1);
 	for (l = 0; l < m->nlayers; l++) {
 		FUZZ_CHECK(m->layer[l].out >= 1 &&
@@ -42,7 +48,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (size_t k = 0; k < m->nparams; k++)
 		FUZZ_CHECK(isfinite(m->params[k]));
-	for (i = 0; i < CMT_FEAT_N; i++)
+	for (i = 0; i < m->ninput; i++)
 		FUZZ_CHECK(isfinite(m->mean[i]) && isfinite(m->std[i]) &&
 			m->std[i] > 0);
 	FUZZ_CHECK(strnlen(m->name, CMT_MODEL_NAME_MAX) < CMT_MODEL_NAME_MAX);

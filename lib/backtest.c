@@ -35,6 +35,10 @@ struct cmt_bt {
 	int models;                /* 0 none yet, 1 one, 2 more than one */
 	char sym[CMT_BT_MAX_SYMBOLS][CMT_SYM_MAX];
 	int64_t last_t[CMT_BT_MAX_SYMBOLS];
+	/* partial vectors skipped: in all, and by symbol (their own table, as
+	 * a symbol with partial vectors only has no group) */
+	size_t partial, npartial_sym, partial_n[CMT_BT_MAX_SYMBOLS];
+	char partial_sym[CMT_BT_MAX_SYMBOLS][CMT_SYM_MAX];
 	struct cmt_bt_group *groups;   /* nsym + 1 after finish */
 	struct point *curve;
 	size_t ncurve;
@@ -274,12 +278,35 @@ symbol_index(struct cmt_bt *bt, const char *sym)
 	return -1;
 }
 
+static int
+partial_index(const struct cmt_bt *bt, const char *sym)
+{
+	int i;
+
+	for (i = (int)bt->npartial_sym - 1; i >= 0; i--)
+		if (strcmp(bt->partial_sym[i], sym) == 0)
+			return i;
+	return -1;
+}
+
 enum cmt_err
 cmt_bt_add(struct cmt_bt *bt, const struct cmt_fvec *v, char *err)
 {
 	struct row *r;
 	int s = symbol_index(bt, v->sym);
 
+	if (v->partial) {
+		/* provisional: its step's final vector follows */
+		bt->partial++;
+		if ((s = partial_index(bt, v->sym)) < 0 &&
+		    bt->npartial_sym < CMT_BT_MAX_SYMBOLS) {
+			s = (int)bt->npartial_sym++;
+			strcpy(bt->partial_sym[s], v->sym);
+		}
+		if (s >= 0)
+			bt->partial_n[s]++;
+		return CMT_ESKIP;
+	}
 	if (s < 0) {
 		if (bt->nsym == CMT_BT_MAX_SYMBOLS)
 			return cmt_errf(err, CMT_ELIMIT, "more than %d symbols",
@@ -364,9 +391,14 @@ score(const struct cmt_bt *bt, int s, struct cmt_bt_group *g,
 	size_t i, n = 0, up = 0, nr = rows_of(bt, w, s);
 	size_t sign_n[3] = { 0 }, sign_up[3] = { 0 };
 	double se, auc, hits = 0;
+	int k;
 
 	memset(g, 0, sizeof *g);
 	strcpy(g->sym, s < 0 ? "ALL" : bt->sym[s]);
+	if (s < 0)
+		g->partial = bt->partial;
+	else if ((k = partial_index(bt, bt->sym[s])) >= 0)
+		g->partial = bt->partial_n[k];
 	g->t_first = INT64_MAX;
 	g->t_last = INT64_MIN;
 	for (i = 0; i < nr; i++) {
@@ -619,8 +651,8 @@ cmt_bt_format_text(const struct cmt_bt *bt)
 		model_name(bt), all->lines, bt->nsym, all->lines ? t0 : "-",
 		all->lines ? t1 : "-");
 	sb_printf(&b, "scored %zu; not scored: %zu flat (y null), %zu without "
-		"p_up, %zu unlabelled\n\n", all->model.m.n, all->flat,
-		all->no_p, all->unlabelled);
+		"p_up, %zu unlabelled, %zu partial\n\n", all->model.m.n,
+		all->flat, all->no_p, all->unlabelled, all->partial);
 	sb_printf(&b, "%-14s %8s %8s %8s  %-18s %8s %8s %8s\n", "scores", "n",
 		"accuracy", "auc", "auc 95% (DeLong)", "logloss", "brier",
 		"ece");
@@ -692,10 +724,10 @@ json_group(struct sb *b, const struct cmt_bt *bt,
 
 	sb_printf(b, "{\"sym\":\"%s\",\"vectors\":%zu,\"t_first\":%lld,"
 		"\"t_last\":%lld,\"scored\":%zu,\"flat\":%zu,\"no_p\":%zu,"
-		"\"unlabelled\":%zu,\"base_rate\":%s,", g->sym, g->lines,
-		g->lines ? (long long)g->t_first : 0,
+		"\"unlabelled\":%zu,\"partial\":%zu,\"base_rate\":%s,", g->sym,
+		g->lines, g->lines ? (long long)g->t_first : 0,
 		g->lines ? (long long)g->t_last : 0, g->model.m.n, g->flat,
-		g->no_p, g->unlabelled, jnum(a[0], g->base_rate));
+		g->no_p, g->unlabelled, g->partial, jnum(a[0], g->base_rate));
 	json_scores(b, "model", &g->model);
 	sb_printf(b, ",");
 	json_scores(b, "majority", &g->majority);

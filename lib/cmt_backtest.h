@@ -70,6 +70,7 @@ struct cmt_bt_group {
 	size_t unlabelled;       /* no "y" member */
 	size_t flat;             /* "y":null: price unchanged after H */
 	size_t no_p;             /* labelled but no "p_up" */
+	size_t partial;          /* "partial":true, skipped (not in lines) */
 	double base_rate;        /* share of y = 1 among scored rows */
 	struct cmt_bt_scores model, majority, last_return;
 	struct cmt_bt_bin calib[CMT_BT_BINS];
@@ -84,7 +85,9 @@ enum cmt_err cmt_bt_new(struct cmt_bt **out, const struct cmt_bt_opts *o);
 void cmt_bt_free(struct cmt_bt *bt);
 
 /* Keep one decoded vector.  CMT_EORDER if its t is not after the previous
- * vector of its symbol; CMT_ELIMIT past CMT_BT_MAX_SYMBOLS symbols. */
+ * vector of its symbol; CMT_ELIMIT past CMT_BT_MAX_SYMBOLS symbols.  A
+ * partial vector (provisional, for a step whose final vector follows) is
+ * counted and not kept: CMT_ESKIP. */
 enum cmt_err cmt_bt_add(struct cmt_bt *bt, const struct cmt_fvec *v,
 	char *err);
 

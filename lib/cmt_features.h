@@ -4,7 +4,11 @@
  * are forward-filled, longer ones reset that symbol.  At every grid point
  * the 11 features are computed from that point and earlier ones only.
  * With a label horizon H, each vector is held back until the grid point H
- * later exists and is then emitted with y.  Memory per symbol is fixed at
+ * later exists and is then emitted with y.  With partial vectors on, a
+ * tick inside a grid step also yields a provisional vector for the step in
+ * progress, computed on a copy of the symbol's state as if the step ended
+ * at that tick's price, marked "partial":true; the engine's state and the
+ * final vectors are exactly what they are without.  Memory per symbol is fixed at
  * creation; the number of symbols is capped.  The engine owns its memory;
  * output lines are handed to the caller's emit callback, one at a time. */
 #ifndef CMT_FEATURES_H
@@ -63,12 +67,17 @@ struct cmt_features_options {
 	int64_t max_gap_ms;       /* longer silences reset a symbol */
 	int64_t label_ms;         /* 0: no label */
 	int emit_warmup;
+	int warmup_notice;        /* say when a symbol's first vector comes */
+	int partial;              /* emit partial vectors ... */
+	int64_t partial_every_ms; /* ... at most this often per symbol, in
+	                           * tick time (0: after every tick) */
 	int csv;
 	int max_symbols;
 };
 
 struct cmt_features_stats {
-	uint64_t vectors;         /* lines emitted */
+	uint64_t vectors;         /* lines emitted, partial ones aside */
+	uint64_t partials;        /* partial vectors emitted */
 	uint64_t gap_resets;
 	uint64_t unlabelled;      /* dropped: no grid point H later (gap, EOF) */
 	int symbols;

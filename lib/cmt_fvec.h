@@ -31,6 +31,7 @@ struct cmt_fvec {
 	double x[CMT_FEAT_N];             /* NAN where the feature is null */
 	int nnull;                        /* how many features are null */
 	int warmup;
+	int partial;                      /* "partial":true: step in progress */
 	int has_y, y;                     /* y: 1 up, 0 down, -1 null (flat) */
 	int has_p;
 	double p_up;
@@ -53,7 +54,8 @@ void cmt_fvec_decoder_init(struct cmt_fvec_decoder *d,
 
 /* Decode one line.  CMT_ESKIP for blank lines and the CSV header.  Checks
  * the shape (t, sym, px, fs and exactly CMT_FEAT_N features present, y in
- * {0,1,null}, p_up in [0,1]) but not which feature set it is. */
+ * {0,1,null}, p_up in [0,1]) but not which feature set it is.  "warmup"
+ * and "partial" (members or CSV columns) are true only when "true". */
 enum cmt_err cmt_fvec_decode(struct cmt_fvec_decoder *d, const char *line,
 	size_t len, struct cmt_fvec *v, char *err);
 

@@ -1,7 +1,10 @@
 /* Forecast models: the JSON model file (load, validate, save), inference
  * on one feature vector, and where the default model lives.  A model is a
  * stack of dense layers over standardised features: "mlp" (ReLU hidden
- * layers, sigmoid output) or "logreg" (one sigmoid layer).  The caller owns
+ * layers, sigmoid output) or "logreg" (one sigmoid layer).  A model reads
+ * the features it names as its inputs, a subset of its feature set's
+ * vector members (e.g. all but vol_trend for a price-only model), found by
+ * name in the vector; the rest are ignored, null or not.  The caller owns
  * a loaded model and frees it with cmt_model_free; inference never
  * allocates. */
 #ifndef CMT_MODEL_H
@@ -14,7 +17,7 @@
 #include "cmt_err.h"
 #include "cmt_fvec.h"
 
-#define CMT_MODEL_VERSION 1
+#define CMT_MODEL_VERSION 2   /* written; version 1 (all features) is read too */
 #define CMT_MODEL_MAX_LAYERS 8
 #define CMT_MODEL_MAX_WIDTH 256
 #define CMT_MODEL_NAME_MAX 64       /* [A-Za-z0-9._-], including the NUL */
@@ -35,9 +38,11 @@ struct cmt_model {
 	char name[CMT_MODEL_NAME_MAX];
 	char kind[8];                       /* "mlp" or "logreg" */
 	char fs[CMT_MODEL_FS_MAX];          /* feature-set id trained on */
-	char feature[CMT_FEAT_N][CMT_MODEL_FEATNAME_MAX];
+	char feature[CMT_FEAT_N][CMT_MODEL_FEATNAME_MAX]; /* vector order */
+	int ninput;                         /* the model's inputs: */
+	int input[CMT_FEAT_N];              /* positions in feature[], in input order */
 	int64_t horizon_ms;                 /* what p_up is about */
-	double mean[CMT_FEAT_N], std[CMT_FEAT_N];
+	double mean[CMT_FEAT_N], std[CMT_FEAT_N]; /* per input */
 	int nlayers;
 	struct cmt_layer layer[CMT_MODEL_MAX_LAYERS];
 	size_t nparams;
@@ -47,15 +52,19 @@ struct cmt_model {
 };
 
 /* A zeroed model of the given kind with layer widths width[0..nwidth-1]
- * (width[0] = CMT_FEAT_N, last = 1; hidden layers ReLU, output sigmoid;
- * "logreg" takes exactly {CMT_FEAT_N, 1}).  mean 0, std 1, no card. */
+ * (width[0] = the number of inputs, 1 to CMT_FEAT_N, last = 1; hidden
+ * layers ReLU, output sigmoid; "logreg" has no hidden layer).  Its inputs
+ * are the first width[0] features until the caller sets input[].  mean 0,
+ * std 1, no card. */
 enum cmt_err cmt_model_create(const char *kind, const int *width, int nwidth,
 	struct cmt_model **out, char *err);
 
 /* Read and validate a model file: format and version, kind, feature set
- * and names, standardisation (finite, std > 0), layer shapes chaining from
- * CMT_FEAT_N to 1, finite weights, known activations, sigmoid output.  On
- * any problem *out stays NULL and err names it. */
+ * and names, inputs (version 2: "inputs", distinct names among
+ * "feature_names"; version 1: all features), standardisation (one finite
+ * mean and std > 0 per input), layer shapes chaining from the number of
+ * inputs to 1, finite weights, known activations, sigmoid output.  On any
+ * problem *out stays NULL and err names it. */
 enum cmt_err cmt_model_load(const char *path, struct cmt_model **out,
 	char *err);
 
@@ -72,9 +81,16 @@ enum cmt_err cmt_model_save(const struct cmt_model *m, const char *path,
 
 void cmt_model_free(struct cmt_model *m);
 
-/* P(up) for the CMT_FEAT_N raw (unstandardised) features in x, which must
- * all be finite.  Uses m->act as scratch: one model per thread. */
+/* P(up) for a vector's CMT_FEAT_N raw (unstandardised) features in x, in
+ * vector order; only the model's inputs are read and they must be finite
+ * (cmt_model_can_score).  Uses m->act as scratch: one model per thread. */
 double cmt_model_predict(struct cmt_model *m, const double *x);
+
+/* 1 if every input of m is finite in x (the other features may be null). */
+int cmt_model_can_score(const struct cmt_model *m, const double *x);
+
+/* Position of the feature called name in m->feature[], or -1. */
+int cmt_model_feature_index(const struct cmt_model *m, const char *name);
 
 /* One layer's steps, shared by inference and training so that both do
  * the same arithmetic in the same order: out = W in + b, then the
@@ -98,6 +114,13 @@ enum cmt_err cmt_model_check_fs(const struct cmt_model *m,
  * On failure out holds a message listing the places tried. */
 enum cmt_err cmt_model_resolve(const char *name_or_path, char *out,
 	size_t cap);
+
+/* The shipped default is a pair: CMT_MODEL_DEFAULT, trained with volume,
+ * and CMT_MODEL_PRICE, the same training without vol_trend, which scores
+ * vectors from sources without volume.  Both are found by
+ * cmt_model_resolve under their names. */
+#define CMT_MODEL_DEFAULT "default"
+#define CMT_MODEL_PRICE "default-price"
 
 /* Resolve name_or_path, load and validate the model, and copy its
  * feature-set id into fs (cap bytes): for cmt-features --model. */

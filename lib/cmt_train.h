@@ -22,16 +22,30 @@ struct cmt_dataset {
 	int64_t *t;         /* grid time of each row, ms */
 	char fs[CMT_MODEL_FS_MAX];
 	char feature[CMT_FEAT_N][CMT_MODEL_FEATNAME_MAX];
+	/* features left out of the model (cmt_dataset_exclude), and the
+	 * positions of those it uses, fixed by the first row (all until then) */
+	char exclude[CMT_FEAT_N][CMT_MODEL_FEATNAME_MAX];
+	int nexclude;
+	int ninput, input[CMT_FEAT_N];
 	/* rows refused by cmt_dataset_add, by reason */
-	size_t skipped_unlabelled, skipped_flat, skipped_null, skipped_warmup;
+	size_t skipped_unlabelled, skipped_flat, skipped_null, skipped_warmup,
+	    skipped_partial;
 };
 
 void cmt_dataset_init(struct cmt_dataset *d);
 void cmt_dataset_free(struct cmt_dataset *d);
 
+/* Leave the feature called name out of the model (before the first row;
+ * the first row must have it, else cmt_dataset_add fails with
+ * CMT_EMISMATCH).  A null value of an excluded feature does not skip a
+ * row.  CMT_ELIMIT when every feature would be excluded. */
+enum cmt_err cmt_dataset_exclude(struct cmt_dataset *d, const char *name,
+	char *err);
+
 /* Add a decoded vector.  Rows without "y", with y null (flat), with a
- * null feature or marked warm-up are counted and return CMT_ESKIP.  The
- * first row fixes the feature set; another one is CMT_EMISMATCH. */
+ * null feature among those used, marked warm-up or partial are counted
+ * and return CMT_ESKIP.  The first row fixes the feature set and the
+ * inputs; another set is CMT_EMISMATCH. */
 enum cmt_err cmt_dataset_add(struct cmt_dataset *d, const struct cmt_fvec *v,
 	char *err);
 
@@ -75,15 +89,17 @@ struct cmt_train_result {
 	int constant_features;  /* features with zero spread (std set to 1) */
 };
 
-/* Fit a model on train, stopping early on val's log-loss and keeping the
- * best epoch's weights.  Standardisation statistics come from train only.
+/* Fit a model on train's inputs, stopping early on val's log-loss and
+ * keeping the best epoch's weights.  Standardisation statistics come from
+ * train only.
  * progress (may be NULL) is called after each epoch. */
 enum cmt_err cmt_train_fit(const struct cmt_train_opts *o,
 	const struct cmt_dataset *train, const struct cmt_dataset *val,
 	cmt_train_progress progress, void *ctx, struct cmt_model **out,
 	struct cmt_train_result *res, char *err);
 
-/* Mean log-loss over n standardised rows z plus l2/2 * sum of squared
+/* Mean log-loss over n standardised rows z (m->ninput values each) plus
+ * l2/2 * sum of squared
  * weights (biases excluded); writes its gradient with respect to
  * m->params into grad (nparams doubles) when grad is not NULL. */
 double cmt_train_loss_grad(const struct cmt_model *m, const double *z,

@@ -63,6 +63,7 @@ struct symstate {
 	struct cmt_ema vol_short, vol_long;
 	struct pending *pend;     /* ring of label_steps vectors */
 	int pend_head, pend_count;
+	int64_t partial_t;        /* tick time of the last partial vector */
 };
 
 struct cmt_features {
@@ -81,6 +82,8 @@ struct cmt_features {
 	int key_len[CMT_FEAT_N];
 	char out[LINE_MAX_OUT];
 	struct cmt_features_stats st;
+	struct symstate *scratch; /* partial vectors are computed on this copy */
+	int in_partial;
 };
 
 void
@@ -345,6 +348,21 @@ cmt_features_new(const struct cmt_features_options *o, cmt_emit_fn emit,
 		cmt_errf(err, CMT_ENOMEM, "out of memory");
 		return NULL;
 	}
+	if (o->partial && (o->partial_every_ms < 0 || !(fe->scratch = calloc(1,
+	    sizeof *fe->scratch + sizeof(double) *
+	    (size_t)(2 * fe->hist_n + fe->rv_n))))) {
+		cmt_errf(err, o->partial_every_ms < 0 ? CMT_EVALUE : CMT_ENOMEM,
+			o->partial_every_ms < 0 ? "partial interval must be >= 0" :
+			"out of memory");
+		free(fe->table);
+		free(fe);
+		return NULL;
+	}
+	if (fe->scratch) {
+		fe->scratch->px = (double *)(fe->scratch + 1);
+		fe->scratch->lp = fe->scratch->px + fe->hist_n;
+		fe->scratch->ret = fe->scratch->lp + fe->hist_n;
+	}
 	cmt_fs_format_id(fs, fe->fs_id);
 	fe->fs_id_len = (int)strlen(fe->fs_id);
 	cmt_fs_names(fs, fe->names);
@@ -369,6 +387,8 @@ cmt_features_csv_header(const struct cmt_features *fe, char *buf, size_t cap)
 		n += (size_t)snprintf(buf + n, cap - n, ",%s", fe->names[i]);
 	if (fe->o.emit_warmup && n < cap)
 		n += (size_t)snprintf(buf + n, cap - n, ",warmup");
+	if (fe->o.partial && n < cap)
+		n += (size_t)snprintf(buf + n, cap - n, ",partial");
 	if (fe->o.label_ms && n < cap)
 		n += (size_t)snprintf(buf + n, cap - n, ",y");
 	if (n < cap)
@@ -474,9 +494,12 @@ emit_vector(struct cmt_features *fe, const struct symstate *s,
 		if (fe->o.emit_warmup)
 			n = put_str(out, n, p->warm ? ",false" : ",true",
 				p->warm ? 6 : 5);
+		if (fe->o.partial)
+			n = put_str(out, n, fe->in_partial ? ",true" : ",false",
+				fe->in_partial ? 5 : 6);
 		if (fe->o.label_ms) {
 			out[n++] = ',';
-			if (y >= 0)
+			if (y >= 0 && !fe->in_partial)
 				out[n++] = (char)('0' + y);
 		}
 	} else {
@@ -496,7 +519,9 @@ emit_vector(struct cmt_features *fe, const struct symstate *s,
 		out[n++] = '}';
 		if (!p->warm)
 			n = put_str(out, n, ",\"warmup\":true", 14);
-		if (fe->o.label_ms) {
+		if (fe->in_partial)
+			n = put_str(out, n, ",\"partial\":true", 15);
+		if (fe->o.label_ms && !fe->in_partial) {
 			n = put_str(out, n, ",\"y\":", 5);
 			if (y >= 0)
 				out[n++] = (char)('0' + y);
@@ -506,7 +531,10 @@ emit_vector(struct cmt_features *fe, const struct symstate *s,
 		out[n++] = '}';
 	}
 	out[n++] = '\n';
-	fe->st.vectors++;
+	if (fe->in_partial)
+		fe->st.partials++;
+	else
+		fe->st.vectors++;
 	fe->emit(fe->ctx, out, (size_t)n);
 }
 
@@ -584,7 +612,7 @@ grid_point(struct cmt_features *fe, struct symstate *s, int64_t g, double p)
 	cur.warm = k >= fe->warmup;
 	s->k++;
 
-	if (fe->label_steps == 0) {
+	if (fe->label_steps == 0 || fe->in_partial) {
 		if (cur.warm || fe->o.emit_warmup)
 			emit_vector(fe, s, &cur, -1);
 		return;
@@ -617,6 +645,52 @@ notice(struct cmt_features *fe, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	fe->notice(fe->ctx, msg);
+}
+
+/* The vector of s's grid step in progress as if it ended now, at the last
+ * price: the grid point computed on a copy of the state (and of its
+ * rings), so the symbol's own state is never touched. */
+static void
+emit_partial(struct cmt_features *fe, const struct symstate *s)
+{
+	struct symstate *c = fe->scratch;
+	double *px = c->px, *lp = c->lp, *ret = c->ret;
+
+	*c = *s;
+	c->px = px;
+	c->lp = lp;
+	c->ret = ret;
+	memcpy(px, s->px, (size_t)fe->hist_n * sizeof *px);
+	memcpy(lp, s->lp, (size_t)fe->hist_n * sizeof *lp);
+	memcpy(ret, s->ret, (size_t)fe->rv_n * sizeof *ret);
+	c->pend = NULL;
+	c->pend_count = 0;
+	fe->in_partial = 1;
+	grid_point(fe, c, s->next_g, s->last_px);
+	fe->in_partial = 0;
+}
+
+/* Said once when a symbol's warm-up starts (first tick, or after a gap
+ * reset): when its first vector comes, so a live pipeline is not silent. */
+static void
+warming_notice(struct cmt_features *fe, const struct symstate *s)
+{
+	int64_t step = fe->o.fs.step_ms, first;
+	char when[32], span[32], lag[48] = "";
+
+	if (!fe->o.warmup_notice || fe->o.emit_warmup || fe->warmup <= 0)
+		return;
+	first = s->next_g + (int64_t)fe->warmup * step;
+	cmt_format_time(first, when, sizeof when);
+	cmt_format_duration((int64_t)fe->warmup * step, span, sizeof span);
+	if (fe->o.label_ms) {
+		strcpy(lag, "; written with its label, ");
+		cmt_format_duration(fe->o.label_ms, lag + strlen(lag),
+			sizeof lag - strlen(lag));
+		strcat(lag, " later");
+	}
+	notice(fe, "%s: warming up: first vector in %d grid steps (%s), at "
+		"grid time %s%s", s->sym, fe->warmup, span, when, lag);
 }
 
 enum cmt_err
@@ -652,6 +726,7 @@ cmt_features_push(struct cmt_features *fe, const struct cmt_tick *tk,
 		s->active = 1;
 		/* first grid point at or after the tick */
 		s->next_g = (tk->t + step - 1) / step * step;
+		warming_notice(fe, s);
 	} else {
 		while (s->next_g < tk->t) {
 			grid_point(fe, s, s->next_g, s->last_px);
@@ -667,6 +742,10 @@ cmt_features_push(struct cmt_features *fe, const struct cmt_tick *tk,
 	if (s->next_g == tk->t) {
 		grid_point(fe, s, s->next_g, tk->px);
 		s->next_g += step;
+	} else if (fe->o.partial && (fe->o.partial_every_ms == 0 ||
+	    tk->t - s->partial_t >= fe->o.partial_every_ms)) {
+		emit_partial(fe, s);
+		s->partial_t = tk->t;
 	}
 	return CMT_OK;
 }
@@ -701,5 +780,6 @@ cmt_features_free(struct cmt_features *fe)
 	for (i = 0; i < fe->table_n; i++)
 		free(fe->table[i]);
 	free(fe->table);
+	free(fe->scratch);
 	free(fe);
 }

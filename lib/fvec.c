@@ -8,7 +8,7 @@
 #define MAX_T 9007199254740992.0 /* 2^53, as for ticks: exact, fits int64 */
 
 enum col { COL_T, COL_SYM, COL_PX, COL_FS, COL_WARMUP, COL_Y, COL_P,
-	COL_MODEL, COL_FEATURE, COL_OTHER };
+	COL_MODEL, COL_PARTIAL, COL_FEATURE, COL_OTHER };
 
 void
 cmt_fvec_decoder_init(struct cmt_fvec_decoder *d, enum cmt_fvec_format format)
@@ -32,6 +32,7 @@ reset(struct cmt_fvec *v)
 
 	v->nnull = 0;
 	v->warmup = 0;
+	v->partial = 0;
 	v->has_y = 0;
 	v->has_p = 0;
 	v->model.s = NULL;
@@ -137,6 +138,8 @@ decode_json(const char *line, size_t len, struct cmt_fvec *v, char *err)
 			bit = 128;
 		else if (k.len == 6 && memcmp(k.raw, "warmup", 6) == 0)
 			bit = 256;
+		else if (k.len == 7 && memcmp(k.raw, "partial", 7) == 0)
+			bit = 512;
 		if (bit == 16 && js.p < js.end && *js.p == '{') {
 			/* the features are read in place: one pass over them */
 			if (seen & bit)
@@ -207,6 +210,9 @@ decode_json(const char *line, size_t len, struct cmt_fvec *v, char *err)
 		case 256:
 			v->warmup = x.type == CMT_JTRUE;
 			break;
+		case 512:
+			v->partial = x.type == CMT_JTRUE;
+			break;
 		}
 	}
 	if (e != CMT_ESKIP)
@@ -249,7 +255,8 @@ parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 #define IS(name) (n == sizeof name - 1 && memcmp(p, name, n) == 0)
 		kind = IS("t") ? COL_T : IS("sym") ? COL_SYM : IS("px") ? COL_PX :
 		    IS("fs") ? COL_FS : IS("warmup") ? COL_WARMUP : IS("y") ? COL_Y :
-		    IS("p_up") ? COL_P : IS("model") ? COL_MODEL : COL_FEATURE;
+		    IS("p_up") ? COL_P : IS("model") ? COL_MODEL :
+		    IS("partial") ? COL_PARTIAL : COL_FEATURE;
 #undef IS
 		if (kind == COL_FEATURE)
 			nfeat++;
@@ -319,6 +326,9 @@ decode_csv(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 			break;
 		case COL_WARMUP:
 			v->warmup = n == 4 && memcmp(p, "true", 4) == 0;
+			break;
+		case COL_PARTIAL:
+			v->partial = n == 4 && memcmp(p, "true", 4) == 0;
 			break;
 		case COL_Y:
 			if (n == 0 || (n == 4 && memcmp(p, "null", 4) == 0)) {

@@ -99,9 +99,9 @@ alloc_model(const int *width, int nwidth, struct cmt_model **out, char *err)
 	if (nwidth < 2 || nwidth - 1 > CMT_MODEL_MAX_LAYERS)
 		return cmt_errf(err, CMT_EVALUE, "a model has 1 to %d layers",
 			CMT_MODEL_MAX_LAYERS);
-	if (width[0] != CMT_FEAT_N)
+	if (width[0] < 1 || width[0] > CMT_FEAT_N)
 		return cmt_errf(err, CMT_EMISMATCH,
-			"first layer takes %d inputs, expected %d", width[0],
+			"first layer takes %d inputs, expected 1 to %d", width[0],
 			CMT_FEAT_N);
 	if (width[nwidth - 1] != 1)
 		return cmt_errf(err, CMT_EMISMATCH,
@@ -133,8 +133,11 @@ alloc_model(const int *width, int nwidth, struct cmt_model **out, char *err)
 		ly->b = p;
 		p += ly->out;
 	}
-	for (l = 0; l < CMT_FEAT_N; l++)
+	m->ninput = width[0];
+	for (l = 0; l < CMT_FEAT_N; l++) {
 		m->std[l] = 1;
+		m->input[l] = l;
+	}
 	*out = m;
 	return CMT_OK;
 }
@@ -237,8 +240,8 @@ cmt_model_predict(struct cmt_model *m, const double *x)
 	double *in = m->act[0], *out = m->act[1], *tmp;
 	int l, j;
 
-	for (j = 0; j < CMT_FEAT_N; j++)
-		in[j] = (x[j] - m->mean[j]) / m->std[j];
+	for (j = 0; j < m->ninput; j++)
+		in[j] = (x[m->input[j]] - m->mean[j]) / m->std[j];
 	for (l = 0; l < m->nlayers; l++) {
 		cmt_model_affine(&m->layer[l], in, out);
 		cmt_model_activate(m->layer[l].act, out, m->layer[l].out);
@@ -247,6 +250,28 @@ cmt_model_predict(struct cmt_model *m, const double *x)
 		out = tmp;
 	}
 	return in[0];
+}
+
+int
+cmt_model_can_score(const struct cmt_model *m, const double *x)
+{
+	int j;
+
+	for (j = 0; j < m->ninput; j++)
+		if (!isfinite(x[m->input[j]]))
+			return 0;
+	return 1;
+}
+
+int
+cmt_model_feature_index(const struct cmt_model *m, const char *name)
+{
+	int i;
+
+	for (i = 0; i < CMT_FEAT_N; i++)
+		if (strcmp(m->feature[i], name) == 0)
+			return i;
+	return -1;
 }
 
 enum cmt_err
@@ -378,8 +403,8 @@ parse_act(const cJSON *layer, int l, enum cmt_act *act, char *err)
 
 /* Read the widths from the layers' shapes, then fill the weights. */
 static enum cmt_err
-parse_layers(const cJSON *layers, const char *kind, struct cmt_model **out,
-	char *err)
+parse_layers(const cJSON *layers, const char *kind, int ninput,
+	struct cmt_model **out, char *err)
 {
 	int width[CMT_MODEL_MAX_LAYERS + 1], n, l = 0, i, j, got;
 	const cJSON *ly, *rows, *row;
@@ -395,7 +420,7 @@ parse_layers(const cJSON *layers, const char *kind, struct cmt_model **out,
 	if (n < 1 || n > CMT_MODEL_MAX_LAYERS)
 		return cmt_errf(err, CMT_EVALUE, "%d layers, expected 1 to %d", n,
 			CMT_MODEL_MAX_LAYERS);
-	width[0] = CMT_FEAT_N;
+	width[0] = ninput;
 	cJSON_ArrayForEach(ly, layers) {
 		if (!cJSON_IsObject(ly))
 			return cmt_errf(err, CMT_ETYPE, "layer %d is not an object",
@@ -436,8 +461,8 @@ parse_layers(const cJSON *layers, const char *kind, struct cmt_model **out,
 			if (got != L->in) {
 				e = cmt_errf(err, CMT_EMISMATCH,
 					"layer %d: weights row %d has %d values, expected %d"
-					" (the previous layer's width)", l + 1, i + 1, got,
-					L->in);
+					" (%s)", l + 1, i + 1, got, L->in, l == 0 ?
+					"the number of inputs" : "the previous layer's width");
 				goto fail;
 			}
 			for (j = 0; j < L->in; j++)
@@ -457,14 +482,82 @@ fail:
 	return e;
 }
 
+/* "feature_names" (the vector's members, in order) into names[]. */
+static enum cmt_err
+parse_names(const cJSON *doc, char names[][CMT_MODEL_FEATNAME_MAX],
+	char *err)
+{
+	const cJSON *v, *a = cJSON_GetObjectItemCaseSensitive(doc,
+	    "feature_names");
+	int i = 0;
+
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != CMT_FEAT_N)
+		return cmt_errf(err, CMT_EMISMATCH,
+			"\"feature_names\" must be an array of %d names", CMT_FEAT_N);
+	cJSON_ArrayForEach(v, a) {
+		if (!cJSON_IsString(v) ||
+		    !valid_name(v->valuestring, CMT_MODEL_FEATNAME_MAX))
+			return cmt_errf(err, CMT_EVALUE,
+				"\"feature_names\"[%d] is not a feature name", i);
+		strcpy(names[i++], v->valuestring);
+	}
+	return CMT_OK;
+}
+
+/* "inputs": distinct names among names[], as positions into input[].
+ * Version 1 files have none and read every feature. */
+static enum cmt_err
+parse_inputs(const cJSON *doc, int version,
+	char names[][CMT_MODEL_FEATNAME_MAX], int *input, int *ninput,
+	char *err)
+{
+	const cJSON *v, *a = cJSON_GetObjectItemCaseSensitive(doc, "inputs");
+	int i, j, n = 0;
+
+	if (version == 1) {
+		if (a)
+			return cmt_errf(err, CMT_EVALUE,
+				"\"inputs\" needs \"version\": 2");
+		for (i = 0; i < CMT_FEAT_N; i++)
+			input[i] = i;
+		*ninput = CMT_FEAT_N;
+		return CMT_OK;
+	}
+	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) < 1 ||
+	    cJSON_GetArraySize(a) > CMT_FEAT_N)
+		return cmt_errf(err, a ? CMT_ETYPE : CMT_EMISSING,
+			"\"inputs\" must be an array of 1 to %d feature names%s",
+			CMT_FEAT_N, a ? "" : " (it is missing)");
+	cJSON_ArrayForEach(v, a) {
+		if (!cJSON_IsString(v))
+			return cmt_errf(err, CMT_ETYPE,
+				"\"inputs\"[%d] is not a string", n);
+		for (i = 0; i < CMT_FEAT_N; i++)
+			if (strcmp(names[i], v->valuestring) == 0)
+				break;
+		if (i == CMT_FEAT_N)
+			return cmt_errf(err, CMT_EMISMATCH,
+				"\"inputs\"[%d] '%.40s' is not one of \"feature_names\"",
+				n, v->valuestring);
+		for (j = 0; j < n; j++)
+			if (input[j] == i)
+				return cmt_errf(err, CMT_EVALUE,
+					"\"inputs\" names '%.40s' twice", v->valuestring);
+		input[n++] = i;
+	}
+	*ninput = n;
+	return CMT_OK;
+}
+
 static enum cmt_err
 parse_doc(const cJSON *doc, struct cmt_model **out, char *err)
 {
-	const cJSON *v, *st, *names;
+	char names[CMT_FEAT_N][CMT_MODEL_FEATNAME_MAX];
+	int input[CMT_FEAT_N], ninput = 0, version, i;
+	const cJSON *v, *st;
 	const char *s, *kind;
 	struct cmt_model *m = NULL;
 	enum cmt_err e = CMT_OK;
-	int i;
 
 	*out = NULL;
 	if (!cJSON_IsObject(doc))
@@ -475,15 +568,23 @@ parse_doc(const cJSON *doc, struct cmt_model **out, char *err)
 		return cmt_errf(err, CMT_EVALUE,
 			"\"format\" is '%.40s', not 'cmt-model'", s);
 	v = cJSON_GetObjectItemCaseSensitive(doc, "version");
-	if (!cJSON_IsNumber(v) || v->valuedouble != CMT_MODEL_VERSION)
+	if (!cJSON_IsNumber(v) || (v->valuedouble != 1 &&
+	    v->valuedouble != CMT_MODEL_VERSION))
 		return cmt_errf(err, CMT_EVALUE,
-			"\"version\" must be %d (this cmt reads version %d)",
+			"\"version\" must be 1 or %d (this cmt reads versions 1 to %d)",
 			CMT_MODEL_VERSION, CMT_MODEL_VERSION);
+	version = (int)v->valuedouble;
 	if (!(kind = get_string(doc, "kind", "", err, &e)))
 		return e;
-	if ((e = parse_layers(cJSON_GetObjectItemCaseSensitive(doc, "layers"),
-	    kind, &m, err)))
+	if ((e = parse_names(doc, names, err)) ||
+	    (e = parse_inputs(doc, version, names, input, &ninput, err)))
 		return e;
+	if ((e = parse_layers(cJSON_GetObjectItemCaseSensitive(doc, "layers"),
+	    kind, ninput, &m, err)))
+		return e;
+	memcpy(m->feature, names, sizeof names);
+	memcpy(m->input, input, sizeof input);
+	m->ninput = ninput;
 	if (!(s = get_string(doc, "name", "", err, &e)))
 		goto fail;
 	if (!valid_name(s, sizeof m->name)) {
@@ -502,22 +603,6 @@ parse_doc(const cJSON *doc, struct cmt_model **out, char *err)
 		goto fail;
 	}
 	strcpy(m->fs, s);
-	names = cJSON_GetObjectItemCaseSensitive(doc, "feature_names");
-	if (!cJSON_IsArray(names) || cJSON_GetArraySize(names) != CMT_FEAT_N) {
-		e = cmt_errf(err, CMT_EMISMATCH,
-			"\"feature_names\" must be an array of %d names", CMT_FEAT_N);
-		goto fail;
-	}
-	i = 0;
-	cJSON_ArrayForEach(v, names) {
-		if (!cJSON_IsString(v) ||
-		    !valid_name(v->valuestring, CMT_MODEL_FEATNAME_MAX)) {
-			e = cmt_errf(err, CMT_EVALUE,
-				"\"feature_names\"[%d] is not a feature name", i);
-			goto fail;
-		}
-		strcpy(m->feature[i++], v->valuestring);
-	}
 	canonical_feature_set(m);
 	v = cJSON_GetObjectItemCaseSensitive(doc, "horizon_ms");
 	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 1) ||
@@ -532,12 +617,13 @@ parse_doc(const cJSON *doc, struct cmt_model **out, char *err)
 		e = cmt_errf(err, CMT_EMISSING, "\"standardize\" is missing");
 		goto fail;
 	}
+	/* one mean and one std per input, in input order */
 	if ((e = get_numbers(cJSON_GetObjectItemCaseSensitive(st, "mean"),
-	    m->mean, CMT_FEAT_N, NULL, "\"standardize\".\"mean\"", err)) ||
+	    m->mean, ninput, NULL, "\"standardize\".\"mean\"", err)) ||
 	    (e = get_numbers(cJSON_GetObjectItemCaseSensitive(st, "std"),
-	    m->std, CMT_FEAT_N, NULL, "\"standardize\".\"std\"", err)))
+	    m->std, ninput, NULL, "\"standardize\".\"std\"", err)))
 		goto fail;
-	for (i = 0; i < CMT_FEAT_N; i++)
+	for (i = 0; i < ninput; i++)
 		if (!(m->std[i] > 0)) {
 			e = cmt_errf(err, CMT_EVALUE,
 				"\"standardize\".\"std\"[%d] must be > 0", i);
@@ -659,11 +745,16 @@ cmt_model_write(const struct cmt_model *m, FILE *f, char *err)
 		fputs(i ? ", " : "", f);
 		put_string(f, m->feature[i]);
 	}
+	fputs("],\n\t\"inputs\": [", f);
+	for (i = 0; i < m->ninput; i++) {
+		fputs(i ? ", " : "", f);
+		put_string(f, m->feature[m->input[i]]);
+	}
 	fprintf(f, "],\n\t\"horizon_ms\": %lld,\n", (long long)m->horizon_ms);
 	fputs("\t\"standardize\": {\n\t\t\"mean\": ", f);
-	put_numbers(f, m->mean, CMT_FEAT_N, 1);
+	put_numbers(f, m->mean, m->ninput, 1);
 	fputs(",\n\t\t\"std\": ", f);
-	put_numbers(f, m->std, CMT_FEAT_N, 1);
+	put_numbers(f, m->std, m->ninput, 1);
 	fputs("\n\t},\n\t\"layers\": [", f);
 	for (l = 0; l < m->nlayers; l++) {
 		const struct cmt_layer *L = &m->layer[l];

@@ -9,7 +9,70 @@
 void
 cmt_dataset_init(struct cmt_dataset *d)
 {
+	int i;
+
 	memset(d, 0, sizeof *d);
+	d->ninput = CMT_FEAT_N;
+	for (i = 0; i < CMT_FEAT_N; i++)
+		d->input[i] = i;
+}
+
+enum cmt_err
+cmt_dataset_exclude(struct cmt_dataset *d, const char *name, char *err)
+{
+	int i;
+
+	if (strlen(name) == 0 || strlen(name) >= CMT_MODEL_FEATNAME_MAX)
+		return cmt_errf(err, CMT_EVALUE, "'%.40s' is not a feature name",
+			name);
+	for (i = 0; i < d->nexclude; i++)
+		if (strcmp(d->exclude[i], name) == 0)
+			return CMT_OK;
+	if (d->nexclude == CMT_FEAT_N - 1)
+		return cmt_errf(err, CMT_ELIMIT,
+			"at least one feature must be left");
+	strcpy(d->exclude[d->nexclude++], name);
+	return CMT_OK;
+}
+
+/* The first row's names fix the feature names and the inputs. */
+static enum cmt_err
+take_names(struct cmt_dataset *d, const struct cmt_fvec *v, char *err)
+{
+	int i, j, n = 0;
+
+	if (v->fs.len == 0 || v->fs.len >= sizeof d->fs)
+		return cmt_errf(err, CMT_EVALUE,
+			"feature-set id is empty or longer than %d",
+			CMT_MODEL_FS_MAX - 1);
+	for (i = 0; i < CMT_FEAT_N; i++) {
+		if (v->name[i].len >= CMT_MODEL_FEATNAME_MAX)
+			return cmt_errf(err, CMT_EVALUE,
+				"feature name longer than %d",
+				CMT_MODEL_FEATNAME_MAX - 1);
+		memcpy(d->feature[i], v->name[i].s, v->name[i].len);
+		d->feature[i][v->name[i].len] = '\0';
+	}
+	for (j = 0; j < d->nexclude; j++) {
+		for (i = 0; i < CMT_FEAT_N; i++)
+			if (strcmp(d->feature[i], d->exclude[j]) == 0)
+				break;
+		if (i == CMT_FEAT_N)
+			return cmt_errf(err, CMT_EMISMATCH,
+				"no feature '%s' to exclude in '%.*s'", d->exclude[j],
+				(int)(v->fs.len > 60 ? 60 : v->fs.len), v->fs.s);
+	}
+	for (i = 0; i < CMT_FEAT_N; i++) {
+		for (j = 0; j < d->nexclude; j++)
+			if (strcmp(d->feature[i], d->exclude[j]) == 0)
+				break;
+		if (j == d->nexclude)
+			d->input[n++] = i;
+	}
+	d->ninput = n;
+	memcpy(d->fs, v->fs.s, v->fs.len);
+	d->fs[v->fs.len] = '\0';
+	return CMT_OK;
 }
 
 void
@@ -54,6 +117,10 @@ cmt_dataset_add(struct cmt_dataset *d, const struct cmt_fvec *v, char *err)
 	enum cmt_err e;
 	int i;
 
+	if (v->partial) {
+		d->skipped_partial++;
+		return CMT_ESKIP;
+	}
 	if (v->warmup) {
 		d->skipped_warmup++;
 		return CMT_ESKIP;
@@ -66,29 +133,19 @@ cmt_dataset_add(struct cmt_dataset *d, const struct cmt_fvec *v, char *err)
 		d->skipped_flat++;
 		return CMT_ESKIP;
 	}
-	if (v->nnull > 0) {
-		d->skipped_null++;
-		return CMT_ESKIP;
-	}
 	if (!d->fs[0]) {
-		if (v->fs.len == 0 || v->fs.len >= sizeof d->fs)
-			return cmt_errf(err, CMT_EVALUE,
-				"feature-set id is empty or longer than %d",
-				CMT_MODEL_FS_MAX - 1);
-		memcpy(d->fs, v->fs.s, v->fs.len);
-		for (i = 0; i < CMT_FEAT_N; i++) {
-			if (v->name[i].len >= CMT_MODEL_FEATNAME_MAX)
-				return cmt_errf(err, CMT_EVALUE,
-					"feature name longer than %d",
-					CMT_MODEL_FEATNAME_MAX - 1);
-			memcpy(d->feature[i], v->name[i].s, v->name[i].len);
-			d->feature[i][v->name[i].len] = '\0';
-		}
+		if ((e = take_names(d, v, err)))
+			return e;
 	} else if (!cmt_slice_eq(v->fs, d->fs)) {
 		return cmt_errf(err, CMT_EMISMATCH,
 			"feature set '%.*s' differs from the first row's '%.60s'",
 			(int)(v->fs.len > 60 ? 60 : v->fs.len), v->fs.s, d->fs);
 	}
+	for (i = 0; i < d->ninput; i++)
+		if (isnan(v->x[d->input[i]])) {
+			d->skipped_null++;
+			return CMT_ESKIP;
+		}
 	if ((e = reserve(d, d->n + 1, err)))
 		return e;
 	memcpy(d->x + d->n * CMT_FEAT_N, v->x, sizeof v->x);
@@ -150,6 +207,12 @@ cmt_dataset_split(const struct cmt_dataset *d, int64_t cutoff,
 	memcpy(after->fs, d->fs, sizeof d->fs);
 	memcpy(before->feature, d->feature, sizeof d->feature);
 	memcpy(after->feature, d->feature, sizeof d->feature);
+	memcpy(before->exclude, d->exclude, sizeof d->exclude);
+	memcpy(after->exclude, d->exclude, sizeof d->exclude);
+	before->nexclude = after->nexclude = d->nexclude;
+	before->ninput = after->ninput = d->ninput;
+	memcpy(before->input, d->input, sizeof d->input);
+	memcpy(after->input, d->input, sizeof d->input);
 	return CMT_OK;
 }
 
@@ -227,8 +290,6 @@ cmt_train_defaults(struct cmt_train_opts *o)
 	o->seed = 1;
 }
 
-/* The same arithmetic, in the same order, as cmt_model_predict, keeping
- * every layer's output for the backward pass; returns the output logit. */
 /* cmt_model_predict's arithmetic, keeping every layer's output for the
  * backward pass; returns the output logit. */
 static double
@@ -238,7 +299,7 @@ forward(const struct cmt_model *m, const double *z,
 	double logit = 0;
 	int l;
 
-	memcpy(a[0], z, CMT_FEAT_N * sizeof *z);
+	memcpy(a[0], z, (size_t)m->ninput * sizeof *z);
 	for (l = 0; l < m->nlayers; l++) {
 		cmt_model_affine(&m->layer[l], a[l], a[l + 1]);
 		if (l == m->nlayers - 1)
@@ -264,13 +325,13 @@ cmt_train_loss_grad(const struct cmt_model *m, const double *z, const int *y,
 	double a[CMT_MODEL_MAX_LAYERS + 1][CMT_MODEL_MAX_WIDTH];
 	double delta[CMT_MODEL_MAX_WIDTH], prev[CMT_MODEL_MAX_WIDTH];
 	double loss = 0, reg = 0, s, inv;
-	size_t r, k, off;
+	size_t r, k, off, nin = (size_t)m->ninput;
 	int l, i, j, L = m->nlayers;
 
 	if (grad)
 		memset(grad, 0, m->nparams * sizeof *grad);
 	for (r = 0; r < n; r++) {
-		loss += bce_logit(forward(m, z + r * CMT_FEAT_N, a), y[r]);
+		loss += bce_logit(forward(m, z + r * nin, a), y[r]);
 		if (!grad)
 			continue;
 		delta[0] = a[L][0] - y[r];  /* d loss / d logit */
@@ -339,14 +400,15 @@ standardise_stats(const struct cmt_dataset *d, double *mean, double *std,
 	int j;
 
 	*nconst = 0;
-	for (j = 0; j < CMT_FEAT_N; j++) {
+	for (j = 0; j < d->ninput; j++) {
 		double sum = 0, ss = 0, mu, dv;
+		int c = d->input[j];
 
 		for (r = 0; r < d->n; r++)
-			sum += d->x[r * CMT_FEAT_N + j];
+			sum += d->x[r * CMT_FEAT_N + c];
 		mu = sum / (double)d->n;
 		for (r = 0; r < d->n; r++) {
-			dv = d->x[r * CMT_FEAT_N + j] - mu;
+			dv = d->x[r * CMT_FEAT_N + c] - mu;
 			ss += dv * dv;
 		}
 		mean[j] = mu;
@@ -359,19 +421,20 @@ standardise_stats(const struct cmt_dataset *d, double *mean, double *std,
 	}
 }
 
+/* The model's inputs of each row, standardised: m->ninput per row. */
 static double *
 standardise(const struct cmt_model *m, const struct cmt_dataset *d)
 {
-	double *z = malloc((d->n ? d->n : 1) * CMT_FEAT_N * sizeof *z);
-	size_t r;
+	size_t r, nin = (size_t)m->ninput;
+	double *z = malloc((d->n ? d->n : 1) * nin * sizeof *z);
 	int j;
 
 	if (!z)
 		return NULL;
 	for (r = 0; r < d->n; r++)
-		for (j = 0; j < CMT_FEAT_N; j++)
-			z[r * CMT_FEAT_N + j] = (d->x[r * CMT_FEAT_N + j] -
-			    m->mean[j]) / m->std[j];
+		for (j = 0; j < m->ninput; j++)
+			z[r * nin + (size_t)j] = (d->x[r * CMT_FEAT_N +
+			    (size_t)m->input[j]] - m->mean[j]) / m->std[j];
 	return z;
 }
 
@@ -415,7 +478,11 @@ cmt_train_fit(const struct cmt_train_opts *o, const struct cmt_dataset *train,
 			"%s set is empty", train->n == 0 ? "training" : "validation");
 	if (o->batch < 1 || o->max_epochs < 1 || !(o->lr > 0) || !(o->l2 >= 0))
 		return cmt_errf(err, CMT_EVALUE, "bad training options");
-	width[nw++] = CMT_FEAT_N;
+	if (train->ninput != val->ninput ||
+	    memcmp(train->input, val->input, sizeof train->input) != 0)
+		return cmt_errf(err, CMT_EMISMATCH,
+			"training and validation rows use different inputs");
+	width[nw++] = train->ninput;
 	if (strcmp(o->kind, "mlp") == 0)
 		for (i = 0; i < o->nhidden; i++)
 			width[nw++] = o->hidden[i];
@@ -424,6 +491,8 @@ cmt_train_fit(const struct cmt_train_opts *o, const struct cmt_dataset *train,
 		return e;
 	memcpy(m->fs, train->fs, sizeof m->fs);
 	memcpy(m->feature, train->feature, sizeof m->feature);
+	m->ninput = train->ninput;
+	memcpy(m->input, train->input, sizeof m->input);
 	standardise_stats(train, m->mean, m->std, &res->constant_features);
 	rng_seed(&rng, o->seed);
 	init_weights(m, &rng);
@@ -434,7 +503,7 @@ cmt_train_fit(const struct cmt_train_opts *o, const struct cmt_dataset *train,
 	m1 = calloc(np, sizeof *m1);
 	m2 = calloc(np, sizeof *m2);
 	best = malloc(np * sizeof *best);
-	zb = malloc((size_t)o->batch * CMT_FEAT_N * sizeof *zb);
+	zb = malloc((size_t)o->batch * (size_t)m->ninput * sizeof *zb);
 	yb = malloc((size_t)o->batch * sizeof *yb);
 	order = malloc(train->n * sizeof *order);
 	if (!ztr || !zval || !grad || !m1 || !m2 || !best || !zb || !yb ||
@@ -460,9 +529,9 @@ cmt_train_fit(const struct cmt_train_opts *o, const struct cmt_dataset *train,
 			nb = train->n - start < (size_t)o->batch ?
 			    train->n - start : (size_t)o->batch;
 			for (k = 0; k < nb; k++) {
-				memcpy(zb + k * CMT_FEAT_N,
-					ztr + order[start + k] * CMT_FEAT_N,
-					CMT_FEAT_N * sizeof *zb);
+				memcpy(zb + k * (size_t)m->ninput,
+					ztr + order[start + k] * (size_t)m->ninput,
+					(size_t)m->ninput * sizeof *zb);
 				yb[k] = train->y[order[start + k]];
 			}
 			sum += cmt_train_loss_grad(m, zb, yb, nb, o->l2, grad) *

@@ -1,21 +1,22 @@
 #!/bin/sh
-# Rebuild the shipped model, model/default.json, from the real Binance
-# 1-minute candles in ../shared/data (see its README).  Each candle file
+# Rebuild the shipped models from the real Binance 1-minute candles in
+# ../shared/data (see its README): model/default.json (every feature) and
+# model/default-price.json (the same rows and training without vol_trend,
+# for sources without volume).  Each candle file
 # becomes ticks at the bar's close (t = (ts + 60) * 1000, px = close,
 # vol = volume), then labelled feature vectors, one file at a time because
 # the files are separate periods.  Train and validate on 2021-2023, test on
 # 2024 (both symbols): the split is by time and the test rows are never seen
-# in training.  The commands are recorded in the model card.
+# in training.  The commands are recorded in the model cards.
 # Usage: sh scripts/make-model.sh [BUILD_DIR]
-# Environment: CMT_DATA (../shared/data), CMT_MODEL_OUT (model/default.json),
-# CMT_SEED (1).
+# Environment: CMT_DATA (../shared/data), CMT_MODEL_DIR (model), CMT_SEED (1).
 set -eu
 O=${1:-build}
 BIN=$(cd "$O/bin" && pwd)
 DATA=${CMT_DATA:-../shared/data}
 FS='cmt1;step=60s;ret=1m/5m/15m/60m;rv=30m/60m;rsi=14;macd=12/26/9;bb=20/2;mom=10;vt=5/20'
 SEED=${CMT_SEED:-1}
-OUT=${CMT_MODEL_OUT:-model/default.json}
+OUT=${CMT_MODEL_DIR:-model}
 
 if [ ! -d "$DATA/btc_1m" ] || [ ! -d "$DATA/eth_1m" ]; then
 	echo "make-model: $DATA/btc_1m and $DATA/eth_1m are needed" >&2
@@ -53,12 +54,19 @@ case $OUT in
 /*) ;;
 *) OUT=$(pwd)/$OUT ;;
 esac
-(cd "$work" && "$BIN/cmt-train" -o default.json -n default --horizon 60s \
-	--test test.ndjson --seed "$SEED" --source "$SOURCE" \
-	--pipeline "$PIPELINE" train.ndjson)
-mkdir -p "$(dirname "$OUT")"
-mv "$work/default.json" "$OUT"
-echo "make-model: wrote $OUT" >&2
-# the figures README quotes: cmt-backtest on the test rows, beside $OUT
-sh scripts/eval-model.sh "$O" "$OUT" "${OUT%.json}.test.txt"
-echo "make-model: wrote ${OUT%.json}.test.txt" >&2
+mkdir -p "$OUT"
+for name in default default-price; do
+	case $name in
+	default-price) exclude='--exclude vol_trend' ;;
+	*) exclude= ;;
+	esac
+	# shellcheck disable=SC2086 # $exclude is two words or none
+	(cd "$work" && "$BIN/cmt-train" -o "$name.json" -n "$name" $exclude \
+		--horizon 60s --test test.ndjson --seed "$SEED" \
+		--source "$SOURCE" --pipeline "$PIPELINE" train.ndjson)
+	mv "$work/$name.json" "$OUT/$name.json"
+	echo "make-model: wrote $OUT/$name.json" >&2
+	# the figures README quotes: cmt-backtest on the test rows
+	sh scripts/eval-model.sh "$O" "$OUT/$name.json" "$OUT/$name.test.txt"
+	echo "make-model: wrote $OUT/$name.test.txt" >&2
+done

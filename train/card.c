@@ -88,11 +88,15 @@ card_build(const struct card_info *ci)
 	cJSON_AddNumberToObject(a, "flat_label", (double)ci->skipped_flat);
 	cJSON_AddNumberToObject(a, "null_feature", (double)ci->skipped_null);
 	cJSON_AddNumberToObject(a, "warmup", (double)ci->skipped_warmup);
+	cJSON_AddNumberToObject(a, "partial", (double)ci->skipped_partial);
 	o = cJSON_AddObjectToObject(card, "training");
 	cJSON_AddStringToObject(o, "kind", ci->opts->kind);
 	a = cJSON_AddArrayToObject(o, "hidden");
 	for (i = 0; i < ci->opts->nhidden && ci->opts->kind[0] == 'm'; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateNumber(ci->opts->hidden[i]));
+	a = cJSON_AddArrayToObject(o, "excluded_features");
+	for (i = 0; i < ci->train->nexclude; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(ci->train->exclude[i]));
 	cJSON_AddStringToObject(o, "optimizer", "adam");
 	cJSON_AddNumberToObject(o, "lr", ci->opts->lr);
 	cJSON_AddNumberToObject(o, "l2", ci->opts->l2);

@@ -13,7 +13,8 @@ struct card_info {
 	const struct cmt_train_result *res;
 	int64_t horizon_ms;
 	const struct cmt_dataset *train, *val, *test;
-	size_t skipped_unlabelled, skipped_flat, skipped_null, skipped_warmup;
+	size_t skipped_unlabelled, skipped_flat, skipped_null, skipped_warmup,
+	    skipped_partial;
 	struct cmt_metrics model, majority, last_sign, val_model;
 };
 

@@ -24,6 +24,10 @@ usage(void)
 		"  -o, --output FILE     write the model here ('-' for stdout)\n"
 		"  -k, --kind KIND       mlp (default) or logreg\n"
 		"      --hidden N,N,...  mlp hidden widths (default 32,16,8)\n"
+		"  -x, --exclude NAMES   leave these features out of the model,"
+		" e.g. vol_trend\n"
+		"                        (rows where they are null are then"
+		" kept)\n"
 		"  -n, --name NAME       model name (default: FILE's base name)\n"
 		"      --horizon D       the --label horizon the rows carry"
 		" (default 60s)\n"
@@ -89,9 +93,11 @@ main(int argc, char **argv)
 	enum { O_HIDDEN = 256, O_HORIZON, O_TEST, O_TESTFROM, O_TESTFRAC,
 		O_VALFRAC, O_EPOCHS, O_PATIENCE, O_BATCH, O_LR, O_L2, O_SEED,
 		O_SOURCE, O_PIPELINE, O_CSV, O_VERSION };
+	static struct cmt_dataset all, test;
 	static const struct option opts[] = {
 		{ "output", 1, NULL, 'o' }, { "kind", 1, NULL, 'k' },
 		{ "name", 1, NULL, 'n' }, { "hidden", 1, NULL, O_HIDDEN },
+		{ "exclude", 1, NULL, 'x' },
 		{ "horizon", 1, NULL, O_HORIZON }, { "test", 1, NULL, O_TEST },
 		{ "test-from", 1, NULL, O_TESTFROM },
 		{ "test-frac", 1, NULL, O_TESTFRAC },
@@ -105,7 +111,7 @@ main(int argc, char **argv)
 	};
 	struct cmt_train_opts to;
 	struct cmt_train_result res;
-	struct cmt_dataset all, rest, train, val, test;
+	struct cmt_dataset rest, train, val;
 	struct card_info ci;
 	struct cmt_model *m;
 	const char *output = NULL, *name = NULL, *test_file = NULL;
@@ -118,13 +124,19 @@ main(int argc, char **argv)
 	cmt_cli_init(argv[0]);
 	cmt_train_defaults(&to);
 	memset(&ci, 0, sizeof ci);
-	while ((c = getopt_long(argc, argv, "o:k:n:qh", opts, NULL)) != -1) {
+	cmt_dataset_init(&all);
+	cmt_dataset_init(&test);
+	while ((c = getopt_long(argc, argv, "o:k:n:x:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': output = optarg; break;
 		case 'k': to.kind = optarg; break;
 		case 'n': name = optarg; break;
 		case O_HIDDEN:
 			to.nhidden = parse_widths(optarg, to.hidden);
+			break;
+		case 'x':
+			parse_exclude(optarg, &all);
+			parse_exclude(optarg, &test);
 			break;
 		case O_HORIZON:
 			if (cmt_parse_duration_ms(optarg, &horizon, err) ||
@@ -173,7 +185,6 @@ main(int argc, char **argv)
 			*dot = '\0';
 		name = strcmp(output, "-") == 0 ? to.kind : base;
 	}
-	cmt_dataset_init(&all);
 	if (optind == argc)
 		read_rows("-", csv, &all);
 	for (i = optind; i < argc; i++)
@@ -181,14 +192,13 @@ main(int argc, char **argv)
 	if (all.n == 0)
 		cmt_die(CMT_EXIT_FAIL, "no usable labelled rows (make them with "
 			"cmt-features --label)");
-	cmt_dataset_init(&test);
 	if (test_file) {
 		read_rows(test_file, csv, &test);
 		if (test.n && strcmp(test.fs, all.fs) != 0)
 			cmt_usage_error("--test %s: feature set '%s' differs from "
 				"the training rows' '%s'", test_file, test.fs, all.fs);
 		rest = all;
-		cmt_dataset_init(&all);
+		memset(&all, 0, sizeof all);
 	} else {
 		cut = test_from >= 0 ? test_from :
 		    cmt_dataset_time_quantile(&all, test_frac);
@@ -204,8 +214,15 @@ main(int argc, char **argv)
 	if (test_file && later_rows(&test, &rest))
 		cmt_warn("warning: %s has rows earlier than the training rows: "
 			"the test is not strictly out of time", test_file);
-	fprintf(stderr, "%s: %s rows: train %zu, validation %zu, test %zu\n",
-		cmt_progname, to.kind, train.n, val.n, test.n);
+	fprintf(stderr, "%s: %s rows: train %zu, validation %zu, test %zu; "
+		"skipped: %zu flat, %zu null feature, %zu warm-up, %zu partial, "
+		"%zu unlabelled\n", cmt_progname, to.kind, train.n, val.n, test.n,
+		all.skipped_flat + rest.skipped_flat + test.skipped_flat,
+		all.skipped_null + rest.skipped_null + test.skipped_null,
+		all.skipped_warmup + rest.skipped_warmup + test.skipped_warmup,
+		all.skipped_partial + rest.skipped_partial + test.skipped_partial,
+		all.skipped_unlabelled + rest.skipped_unlabelled +
+		test.skipped_unlabelled);
 	if ((e = cmt_train_fit(&to, &train, &val, on_epoch, &quiet, &m, &res,
 	    err)))
 		cmt_die(CMT_EXIT_FAIL, "%s", err);
@@ -221,6 +238,7 @@ main(int argc, char **argv)
 	ci.skipped_flat = all.skipped_flat + rest.skipped_flat;
 	ci.skipped_null = all.skipped_null + rest.skipped_null;
 	ci.skipped_warmup = all.skipped_warmup + rest.skipped_warmup;
+	ci.skipped_partial = all.skipped_partial + rest.skipped_partial;
 	ci.command = command = join_args(argc, argv);
 	if ((e = cmt_train_evaluate(m, &test, &ci.model, err)) ||
 	    (e = cmt_train_evaluate(m, &val, &ci.val_model, err)) ||

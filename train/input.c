@@ -42,7 +42,7 @@ read_rows(const char *name, int csv, struct cmt_dataset *d)
 		e = cmt_fvec_decode(&dec, ln.s, ln.len, &v, err);
 		if (e == CMT_OK)
 			e = cmt_dataset_add(d, &v, err);
-		if (e == CMT_EMISMATCH && d->n > 0)
+		if (e == CMT_EMISMATCH)
 			cmt_usage_error("%s: line %llu: %s", name,
 				(unsigned long long)ln.no, err);
 		if (e == CMT_ENOMEM)
@@ -92,6 +92,30 @@ parse_widths(const char *s, int *w)
 		w[n++] = (int)v;
 		if (!comma)
 			return n;
+		s = comma + 1;
+	}
+}
+
+/* --exclude vol_trend,rsi */
+void
+parse_exclude(const char *s, struct cmt_dataset *d)
+{
+	char item[CMT_MODEL_FEATNAME_MAX], err[CMT_ERRLEN];
+	const char *comma;
+	size_t len;
+
+	for (;;) {
+		comma = strchr(s, ',');
+		len = comma ? (size_t)(comma - s) : strlen(s);
+		if (len == 0 || len >= sizeof item)
+			cmt_usage_error("--exclude: expected feature names, "
+				"NAME,NAME,...");
+		memcpy(item, s, len);
+		item[len] = '\0';
+		if (cmt_dataset_exclude(d, item, err))
+			cmt_usage_error("--exclude: %s", err);
+		if (!comma)
+			return;
 		s = comma + 1;
 	}
 }

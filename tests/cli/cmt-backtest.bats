@@ -283,3 +283,27 @@ print(len(r.findall(ns + "polyline")), len(r.findall(ns + "circle")))' "$TMP/p.s
 	run cmt-backtest --pass "$TMP/q"
 	assert_failure 2
 }
+
+@test "partial vectors are skipped and counted, batch and --follow; --pass copies them" {
+	pred "$TMP/p" 50 past
+	cmt-backtest --json "$TMP/p" > "$TMP/plain.json"
+	# before each row, two provisional versions of it (same t), which carry
+	# a leaked perfect p_up: counted, never scored
+	awk '{ line = $0; sub(/"p_up":[0-9.e-]+/, "\"p_up\":" ($0 ~ /"y":1/ ? 1 : 0), line)
+		sub(/}$/, ",\"partial\":true}", line); print line; print line; print }' "$TMP/p" > "$TMP/q"
+	cmt-backtest --json "$TMP/q" > "$TMP/q.json"
+	run json_get "$TMP/q.json" '"%(vectors)d %(scored)d %(partial)d" % j["overall"]'
+	assert_output "50 50 100"
+	run json_get "$TMP/q.json" 'j["symbols"][0]["partial"]'
+	assert_output "100"
+	# the scores are the plain file's
+	run json_get "$TMP/q.json" 'json.dumps(j["overall"]["model"])'
+	assert_output "$(json_get "$TMP/plain.json" 'json.dumps(j["overall"]["model"])')"
+	run cmt-backtest "$TMP/q"
+	assert_output --partial "scored 50; not scored: 0 flat (y null), 0 without p_up, 0 unlabelled, 100 partial"
+	run cmt-backtest --follow --every 10m "$TMP/q"
+	assert_success
+	assert_output --partial "100 partial vectors passed over (not scored)"
+	[ "$(cmt-backtest --follow --every 10m "$TMP/q" 2>/dev/null)" = "$(cmt-backtest --follow --every 10m "$TMP/p")" ]
+	[ "$(cmt-backtest --follow --pass --every 10m "$TMP/q" 2>/dev/null | grep -c '"partial":true')" -eq 100 ]
+}

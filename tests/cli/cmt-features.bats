@@ -207,3 +207,74 @@ make_ticks() {
 	run wc -l < "$TMP/out"
 	[ "$output" -gt 200 ]
 }
+
+@test "a warming symbol is announced once on stderr, with the steps to its first vector" {
+	cmt-sim -d 30m -e 5s --seed 2 > "$TMP/t"
+	cmt-features --model default "$TMP/t" > "$TMP/out" 2> "$TMP/err"
+	[ ! -s "$TMP/out" ]   # 30 minutes: still warming
+	[ "$(grep -c 'warming up' "$TMP/err")" -eq 2 ]
+	grep -qx 'cmt-features: BTC-USD: warming up: first vector in 60 grid steps (1h), at grid time 2024-01-01T01:01:00.000Z' "$TMP/err"
+	grep -q '^cmt-features: ETH-USD: warming up: first vector in 60 grid steps (1h), at grid time ' "$TMP/err"
+	# the time named is when the first vector comes
+	cmt-sim -d 2h -e 5s --seed 2 | cmt-features --model default -q |
+		grep -m1 '"sym":"BTC-USD"' | grep -q '"t":1704070860000,'
+	# -q and --emit-warmup say nothing
+	cmt-features --model default -q "$TMP/t" 2> "$TMP/err" > /dev/null
+	[ ! -s "$TMP/err" ]
+	cmt-features --model default --emit-warmup "$TMP/t" 2> "$TMP/err" > /dev/null
+	! grep -q 'warming up' "$TMP/err"
+}
+
+@test "--partial: the output minus its partial lines is byte for byte the output without" {
+	cmt-sim -d 3h -e 2s --seed 6 > "$TMP/t"
+	for opts in "--model default" "--model default --label 1m" "--step 5s --emit-warmup"; do
+		# shellcheck disable=SC2086
+		cmt-features -q $opts "$TMP/t" > "$TMP/plain"
+		for every in 0 3s 20s; do
+			# shellcheck disable=SC2086
+			cmt-features -q $opts --partial "$every" "$TMP/t" > "$TMP/part"
+			[ "$(grep -c '"partial":true' "$TMP/part")" -gt 100 ]
+			grep -v '"partial":true' "$TMP/part" | cmp - "$TMP/plain"
+		done
+	done
+	# a partial vector carries no label; every other line does
+	cmt-features -q --model default --label 1m --partial 3s "$TMP/t" > "$TMP/part"
+	! grep '"partial":true' "$TMP/part" | grep -q '"y":'
+	grep -v '"partial":true' "$TMP/part" | grep -c '"y":' > "$TMP/n"
+	[ "$(cat "$TMP/n")" -eq "$(grep -vc '"partial":true' "$TMP/part")" ]
+}
+
+@test "--partial EVERY: provisional vectors for the step in progress, at most every EVERY of tick time" {
+	# one tick a second, half a second off the grid, on a 1-minute grid
+	awk 'BEGIN { for (i = 0; i < 7200; i++)
+		printf "{\"t\":%.0f,\"sym\":\"BTC-USD\",\"px\":%.2f,\"vol\":1}\n",
+			1700000000500 + i * 1000, 100 + 5 * sin(i / 50) + (i % 7) / 10 }' > "$TMP/t"
+	run cmt-features --model default --partial 3s "$TMP/t"
+	assert_success
+	# 120 minutes of ticks: 120 grid points, the first 60 warm-up, so 60
+	# vectors.  The 61 steps in progress from then on (the last one has 20
+	# ticks) get a partial vector at every third tick: 20 per step, 6 in the
+	# last.
+	assert_output --partial "60 vectors, 1 symbols, 1206 partial vectors"
+	printf '%s\n' "${lines[@]}" | grep '"partial":true}$' | cut -d, -f1 |
+		uniq -c | awk '{ print $1 }' | sort | uniq -c > "$TMP/per-step"
+	assert_equal "$(cat "$TMP/per-step" | tr -s ' ')" "$(printf ' 60 20\n 1 6')"
+	# each partial is for the step in progress: its t is the one of the
+	# next final vector, which follows it
+	printf '%s\n' "${lines[@]}" | grep '^{' | awk -F'[:,]' '
+		/"partial":true/ { if (p != "" && $2 != p) exit 1; p = $2; n++; next }
+		{ if (p != "" && $2 != p) exit 1; p = ""; f++ }
+		END { if (n != 1206 || f != 60) exit 1 }'
+	# 0: every tick inside a step
+	run cmt-features --model default --partial 0 -q "$TMP/t"
+	assert_equal "$(printf '%s\n' "${lines[@]}" | grep -c '"partial":true}$')" 3620
+	# CSV: a partial column, true or false
+	cmt-features --model default --partial 30s --csv -q "$TMP/t" > "$TMP/csv"
+	head -1 "$TMP/csv" | grep -q ',vol_trend,partial$'
+	[ "$(grep -c ',true$' "$TMP/csv")" -eq 120 ]   # two per step
+	[ "$(grep -c ',false$' "$TMP/csv")" -eq 60 ]
+	run cmt-features --partial -1s "$TMP/t"
+	assert_failure 2
+	run cmt-features --partial soon "$TMP/t"
+	assert_failure 2
+}

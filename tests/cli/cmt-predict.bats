@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # cmt-predict: probabilities added to feature vectors, NDJSON and CSV.
 load helper
+load fakeapi
+bats_require_minimum_version 1.5.0
 
 FS='test1;step=1m'
 F='"f":{"a":1,"b":0,"c":0,"d":0,"e":0,"f":0,"g":0,"h":0,"i":0,"j":0,"k":2}'
@@ -108,6 +110,100 @@ line() { # t, features object
 	awk -F'"p_up":' '{ split($2, a, ","); if (!(a[1] >= 0 && a[1] <= 1)) exit 1 }' "$TMP/out"
 }
 
+# The same logistic model in version 2, reading only a and k by name, in
+# the order k, a: it scores vectors whose other features are null.
+lr2() {
+	cat > "$TMP/lr2.json" <<-EOF2
+	{"format":"cmt-model","version":2,"name":"lr2","kind":"logreg",
+	 "feature_set":"$FS","feature_names":["a","b","c","d","e","f","g","h","i","j","k"],
+	 "inputs":["k","a"],
+	 "horizon_ms":60000,
+	 "standardize":{"mean":[0,0],"std":[2,1]},
+	 "layers":[{"activation":"sigmoid","bias":[0.25],"weights":[[-1,1]]}],
+	 "card":{}}
+	EOF2
+}
+
+@test "a model reads its inputs by name; repeated -m falls back model by model" {
+	lr2
+	line 60000 "$F" > "$TMP/in"
+	line 120000 "${F/\"b\":0/\"b\":null}" >> "$TMP/in"
+	line 180000 "${F/\"a\":1/\"a\":null}" >> "$TMP/in"
+	run --separate-stderr cmt-predict -m "$TMP/lr.json" -m "$TMP/lr2.json" < "$TMP/in"
+	assert_success
+	# same probability as lr1 (sigmoid(0.25)), from whichever model
+	assert_line --index 0 --partial '"p_up":0.562177,"model":"lr1"}'
+	assert_line --index 1 --partial '"p_up":0.562177,"model":"lr2"}'
+	# a is an input of both: nobody scores it
+	assert_line --index 2 "$(sed -n 3p "$TMP/in")"
+	[[ "$stderr" == *"line 3: null feature"* ]]
+	[[ "$stderr" == *"(lr1 1, lr2 1)"* ]]
+}
+
+@test "the default pair: vol_trend null is scored by default-price, named in \"model\"" {
+	cmt-sim -d 3h -e 5s --seed 3 > "$TMP/ticks"
+	sed 's/,"vol":[^,}]*//' "$TMP/ticks" > "$TMP/novol"
+	cmt-features --model default -q < "$TMP/ticks" > "$TMP/vol.fv"
+	cmt-features --model default -q < "$TMP/novol" > "$TMP/novol.fv"
+	grep -q '"vol_trend":null' "$TMP/novol.fv"
+	cmt-predict < "$TMP/novol.fv" > "$TMP/out" 2> "$TMP/err"
+	n=$(wc -l < "$TMP/novol.fv")
+	[ "$n" -gt 100 ]
+	[ "$(grep -c '"p_up":[0-9.e-]*,"model":"default-price"}$' "$TMP/out")" -eq "$n" ]
+	grep -q "$n predicted (default 0, default-price $n)" "$TMP/err"
+	# the same numbers as the price-only model alone
+	cmt-predict -m default-price < "$TMP/novol.fv" | cmp - "$TMP/out"
+	# vectors with volume go to the volume model, unchanged from -m default.json
+	cmt-predict < "$TMP/vol.fv" > "$TMP/out2"
+	[ "$(grep -c '"model":"default"}$' "$TMP/out2")" -eq "$(wc -l < "$TMP/vol.fv")" ]
+	cmt-predict -m "$ROOT/model/default.json" < "$TMP/vol.fv" | cmp - "$TMP/out2"
+}
+
+@test "the README's live pipeline from CoinGecko (no volume) gives p_up" {
+	start_api
+	# the fake CoinGecko moves 10 s of market time per poll: 450 polls are
+	# 75 minutes, past the 1-minute model's hour of warm-up
+	run --separate-stderr bash -c "cmt-fetch --base-url '$URL' --symbols btc \
+		--count 450 --interval 1ms | cmt-features --model default -q | cmt-predict"
+	assert_success
+	[ "${#lines[@]}" -ge 10 ]
+	[ "$(echo "$output" | grep -c '"vol_trend":null,*.*"p_up":0\.[0-9]*,"model":"default-price"}$')" -eq "${#lines[@]}" ]
+}
+
+@test "an explicit -m FILE keeps a single model: null vol_trend passes without p_up" {
+	cmt-sim -d 2h -e 5s --seed 5 | sed 's/,"vol":[^,}]*//' |
+		cmt-features --model default -q > "$TMP/novol.fv"
+	cmt-predict -m "$ROOT/model/default.json" < "$TMP/novol.fv" > "$TMP/out" 2> "$TMP/err"
+	cmp "$TMP/out" "$TMP/novol.fv"
+	grep -q "null feature, passed through without p_up" "$TMP/err"
+	run cmt-predict -m "$ROOT/model/default.json" --info
+	assert_output --partial "model:       default (mlp)"
+	refute_output --partial "default-price"
+	run cmt-predict --info
+	assert_output --partial "model:       default-price (mlp)"
+	assert_output --partial "10 -> 32 -> 16 -> 8 -> 1"
+	assert_output --regexp "inputs: +ret_1m .* mom
+"
+}
+
+@test "a model file with bad inputs is refused before any output" {
+	lr2
+	line 60000 "$F" > "$TMP/in"
+	sed 's/"inputs":\["k","a"\]/"inputs":["k","volume"]/' "$TMP/lr2.json" > "$TMP/bad.json"
+	run cmt-predict -m "$TMP/bad.json" < "$TMP/in"
+	assert_failure 1
+	assert_output --partial "'volume' is not one of \"feature_names\""
+	refute_output --partial "p_up"
+	sed 's/"mean":\[0,0\]/"mean":[0,0,0]/' "$TMP/lr2.json" > "$TMP/bad.json"
+	run cmt-predict -m "$TMP/bad.json" < "$TMP/in"
+	assert_failure 1
+	assert_output --partial '"standardize"."mean" has 3 values, expected 2'
+	sed 's/"inputs":\["k","a"\],//' "$TMP/lr2.json" > "$TMP/bad.json"
+	run cmt-predict -m "$TMP/bad.json" < "$TMP/in"
+	assert_failure 1
+	assert_output --partial '"inputs"'
+}
+
 @test "CMT_MODEL chooses the default model" {
 	line 60000 "$F" > "$TMP/in"
 	CMT_MODEL="$TMP/lr.json" run cmt-predict < "$TMP/in"
@@ -155,4 +251,15 @@ line() { # t, features object
 	run diff <(cmt-predict -m "$TMP/m.json" < "$TMP/vec") \
 	    <(cmt-predict -m "$ROOT/model/default.json" < "$TMP/vec")
 	assert_success
+}
+
+@test "partial vectors are scored, \"partial\":true kept, counted in the summary" {
+	cmt-sim -d 2h -e 5s --seed 3 | sed 's/,"vol":[^,}]*//' |
+		cmt-features --model default --partial 15s -q > "$TMP/fv"
+	n=$(grep -c '"partial":true}$' "$TMP/fv")
+	[ "$n" -gt 50 ]
+	cmt-predict < "$TMP/fv" > "$TMP/out" 2> "$TMP/err"
+	[ "$(grep -c '"partial":true,"p_up":0\.[0-9]*,"model":"default-price"}$' "$TMP/out")" -eq "$n" ]
+	[ "$(wc -l < "$TMP/out")" -eq "$(wc -l < "$TMP/fv")" ]
+	grep -q ", $n partial vectors" "$TMP/err"
 }

@@ -448,3 +448,21 @@ EOF
 	assert_line "gaps 1"
 	assert_line "sym SOL-USD px=153.0000 chg=+2.000% pup=75.00% model= points=3 ppoints=2"
 }
+
+@test "the dashboard: partial vectors refresh the step in progress, its final vector settles it" {
+	need_chromium
+	start_sse
+	cat >&5 <<'EOF2'
+{"t":1732450000000,"sym":"BTC-USD","px":97123.5,"fs":"cmt1","f":{"rsi":55.25},"p_up":0.5123,"model":"default"}
+{"t":1732450060000,"sym":"BTC-USD","px":97150,"fs":"cmt1","f":{"rsi":56},"partial":true,"p_up":0.4,"model":"default"}
+{"t":1732450060000,"sym":"BTC-USD","px":97180,"fs":"cmt1","f":{"rsi":57},"partial":true,"p_up":0.45,"model":"default"}
+{"t":1732450060000,"sym":"BTC-USD","px":97200.25,"fs":"cmt1","f":{"rsi":58.5},"p_up":0.5377,"model":"default"}
+{"t":1732450120000,"sym":"BTC-USD","px":97210,"fs":"cmt1","f":{"rsi":59},"partial":true,"p_up":0.6,"model":"default"}
+EOF2
+	wait_metric cmt_sse_events_in_total 5
+	run python3 "$BATS_TEST_DIRNAME/dashboard.py" "$URL/" 5
+	assert_success
+	# three steps, three points: the two partials of the second step were
+	# replaced by its final vector; the third step shows its partial
+	assert_line "sym BTC-USD px=97210.00 chg=+0.089% pup=60.00% model=default points=3 ppoints=3 rsi=59"
+}

@@ -111,12 +111,53 @@ gen() {
 	grep -q '"model":"m"}$' "$TMP/out"
 }
 
-@test "make model reproduces the shipped model bit for bit from ../shared/data" {
+@test "make model reproduces both shipped models bit for bit from ../shared/data" {
 	need_shared_data
 	cd "$ROOT"
-	CMT_MODEL_OUT="$TMP/default.json" run sh scripts/make-model.sh "$(dirname "$BIN")"
+	CMT_MODEL_DIR="$TMP" run sh scripts/make-model.sh "$(dirname "$BIN")"
 	assert_success
 	assert_output --partial "last sign (train)"
 	cmp "$TMP/default.json" "$ROOT/model/default.json"
 	cmp "$TMP/default.test.txt" "$ROOT/model/default.test.txt"
+	cmp "$TMP/default-price.json" "$ROOT/model/default-price.json"
+	cmp "$TMP/default-price.test.txt" "$ROOT/model/default-price.test.txt"
+	# the price-only model: trained on the same rows, vol_trend left out
+	grep -q '"inputs": \["ret_1m", .*"mom"\],' "$TMP/default-price.json"
+	! grep -q '"inputs": .*vol_trend' "$TMP/default-price.json"
+	grep -q '"excluded_features":.*\["vol_trend"\]' "$TMP/default-price.json"
+	[ "$(grep -A1 '"train":' "$TMP/default.json")" = "$(grep -A1 '"train":' "$TMP/default-price.json")" ]
+}
+
+@test "--exclude leaves a feature out, keeping rows where it is null" {
+	cmt-sim -d 3h --seed 4 | sed 's/,"vol":[^,}]*//' |
+		cmt-features --label 60s -q > "$TMP/rows"
+	grep -q '"vol_trend":null' "$TMP/rows"
+	run cmt-train -q -o "$TMP/m.json" --epochs 2 "$TMP/rows"
+	assert_failure 1
+	assert_output --partial "no usable labelled rows"
+	run cmt-train -q -o "$TMP/m.json" --epochs 2 --exclude vol_trend "$TMP/rows"
+	assert_success
+	grep -q '"inputs": \["ret_5s", "ret_15s", "ret_30s", "ret_1m", "rv_30s", "rv_1m", "rsi", "macd_hist", "bb_pctb", "mom"\]' "$TMP/m.json"
+	grep -q '"null_feature":	0' "$TMP/m.json"
+	cmt-predict -m "$TMP/m.json" < "$TMP/rows" | grep -c '"p_up":' > "$TMP/n"
+	[ "$(cat "$TMP/n")" -eq "$(wc -l < "$TMP/rows")" ]
+	run cmt-train -q -o "$TMP/m.json" --exclude volume "$TMP/rows"
+	assert_failure 2
+	assert_output --partial "no feature 'volume' to exclude"
+}
+
+@test "partial vectors are skipped and counted in the summary and the card" {
+	cmt-sim -d 3h --seed 4 > "$TMP/ticks"
+	cmt-features --label 60s -q < "$TMP/ticks" > "$TMP/rows"
+	cmt-features --label 60s --partial 0 -q < "$TMP/ticks" > "$TMP/prows"
+	n=$(grep -c '"partial":true' "$TMP/prows")
+	[ "$n" -gt 1000 ]
+	cmt-train -q -o "$TMP/a.json" --epochs 2 "$TMP/rows" 2> "$TMP/err"
+	cmt-train -q -o "$TMP/b.json" --epochs 2 "$TMP/prows" 2> "$TMP/perr"
+	grep -q ", $n partial," "$TMP/perr"
+	grep -q ", 0 partial," "$TMP/err"
+	grep -q "\"partial\":	$n" "$TMP/b.json"
+	# the same model as without them: only the card's count and command differ
+	diff <(grep -v '"partial":\|"command":' "$TMP/a.json") \
+		<(grep -v '"partial":\|"command":' "$TMP/b.json" | sed 's/"name": "b"/"name": "a"/')
 }

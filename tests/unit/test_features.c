@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cmt_features.h"
+#include "cmt_parse.h"
 #include "cmt_fvec.h"
 #include "cmt_test.h"
 
@@ -24,6 +25,7 @@
 struct capture {
 	int n, notices;
 	char *line[MAXV];
+	char notice[4][256];   /* the first four notices */
 };
 
 static void
@@ -40,8 +42,11 @@ cap_emit(void *ctx, const char *line, size_t len)
 static void
 cap_notice(void *ctx, const char *msg)
 {
-	(void)msg;
-	((struct capture *)ctx)->notices++;
+	struct capture *c = ctx;
+
+	if (c->notices < 4)
+		snprintf(c->notice[c->notices], sizeof c->notice[0], "%s", msg);
+	c->notices++;
 }
 
 static void
@@ -356,7 +361,7 @@ gaps_are_forward_filled_up_to_max_gap_then_reset(void **state)
 		tk[n++] = tick("BTC-USD", 1700000000000LL + 78000 + i * 1000,
 			300 + i, -1);
 	run(&o, tk, n, &cap);
-	assert_int_equal(cap.notices, 1);
+	assert_int_equal(cap.notices, 1);   /* the reset (--emit-warmup) */
 	/* 10 + 9 grid points (t0..t0+18s) before the reset, 8 after */
 	assert_int_equal(cap.n, 19 + 8);
 	decode(cap.line[15], &v);     /* t0+15s: filled with 109 */
@@ -368,6 +373,188 @@ gaps_are_forward_filled_up_to_max_gap_then_reset(void **state)
 	assert_true(v.warmup);
 	assert_true(isnan(v.x[0]));   /* no return across the gap */
 	cap_free(&cap);
+}
+
+static void
+warm_up_is_announced_once_per_symbol_with_the_steps_to_go(void **state)
+{
+	struct cmt_tick tk[80];
+	struct cmt_features_options o;
+	struct capture cap = { 0 };
+	int i, n = 0, w;
+
+	small_options(&o);
+	o.max_gap_ms = 10000;
+	o.warmup_notice = 1;
+	w = cmt_fs_warmup_steps(&o.fs);
+	assert_true(w > 1);
+	/* t0 + 0.5 s: the first grid point is t0 + 1 s, the first vector
+	 * w steps later */
+	for (i = 0; i < 30; i++) {
+		tk[n++] = tick("BTC-USD", 1700000000500LL + i * 1000, 100 + i, -1);
+		tk[n++] = tick("ETH-USD", 1700000000500LL + i * 1000, 50 + i, -1);
+	}
+	/* a reset: warm-up starts again, and is announced again */
+	for (i = 0; i < 3; i++)
+		tk[n++] = tick("BTC-USD", 1700000100000LL + i * 1000, 100, -1);
+	run(&o, tk, n, &cap);
+	assert_int_equal(cap.notices, 4);
+	{
+		char want[128];
+
+		snprintf(want, sizeof want, "BTC-USD: warming up: first vector in "
+			"%d grid steps (%ds), at grid time ", w, w);
+		assert_non_null(strstr(cap.notice[0], want));
+		assert_non_null(strstr(cap.notice[1], "ETH-USD: warming up"));
+		assert_non_null(strstr(cap.notice[2], "BTC-USD: no tick"));
+		assert_non_null(strstr(cap.notice[3], "BTC-USD: warming up"));
+	}
+	/* the time named is the first vector's */
+	{
+		struct cmt_fvec v;
+		char when[40];
+
+		decode(cap.line[0], &v);
+		assert_int_equal(v.t, 1700000001000LL + w * 1000LL);
+		cmt_format_time(v.t, when, sizeof when);
+		assert_non_null(strstr(cap.notice[0], when));
+	}
+	cap_free(&cap);
+	/* with --emit-warmup the vectors themselves say it: no notice */
+	o.emit_warmup = 1;
+	run(&o, tk, 60, &cap);
+	assert_int_equal(cap.notices, 0);
+	cap_free(&cap);
+	o.emit_warmup = 0;
+	o.warmup_notice = 0;    /* cmt-features -q */
+	run(&o, tk, 60, &cap);
+	assert_int_equal(cap.notices, 0);
+	cap_free(&cap);
+}
+
+/* CSV field k of line (0-based): its start, and its length in *len. */
+static char *
+csv_field(char *line, int k, size_t *len)
+{
+	char *p = line;
+
+	while (k-- > 0 && (p = strchr(p, ',')))
+		p++;
+	assert_non_null(p);
+	*len = strcspn(p, ",\n");
+	return p;
+}
+
+/* A wandering two-symbol stream with volume, ticks off the grid. */
+static int
+partial_stream(struct cmt_tick *tk, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		double p = 100 + 4 * sin(i * 0.17) + (i % 5) * 0.07;
+
+		tk[i] = tick(i % 3 ? "BTC-USD" : "ETH-USD",
+			1700000000000LL + 137 + (int64_t)i * 371, p * (i % 3 ? 1 : 0.05),
+			0.5 + (i % 4));
+	}
+	return n;
+}
+
+static void
+partial_vectors_leave_every_final_vector_byte_identical(void **state)
+{
+	enum { N = 1500 };
+	static struct cmt_tick tk[N];
+	static const int64_t every[] = { 0, 1000, 3000 };
+	struct cmt_features_options o;
+	struct capture a = { 0 }, b = { 0 };
+	int lab, warm, csv, e, i, j, npart;
+
+	partial_stream(tk, N);
+	for (lab = 0; lab < 2; lab++)
+	for (warm = 0; warm < 2; warm++)
+	for (csv = 0; csv < 2; csv++)
+	for (e = 0; e < 3; e++) {
+		small_options(&o);
+		o.label_ms = lab ? 3000 : 0;
+		o.emit_warmup = warm;
+		o.csv = csv;
+		run(&o, tk, N, &a);
+		o.partial = 1;
+		o.partial_every_ms = every[e];
+		run(&o, tk, N, &b);
+		npart = 0;
+		for (i = j = 0; i < b.n; i++) {
+			/* CSV: t,sym,px,fs, 11 features, [warmup,] partial */
+			size_t len = 0;
+			char *f = csv ? csv_field(b.line[i], 15 + warm, &len) : NULL;
+			int part = csv ? len == 4 && memcmp(f, "true", 4) == 0 :
+			    strstr(b.line[i], ",\"partial\":true") != NULL;
+
+			if (part) {
+				npart++;
+				continue;
+			} else if (csv) {
+				assert_true(len == 5 && memcmp(f, "false", 5) == 0);
+				memmove(f - 1, f + len, strlen(f + len) + 1);
+			}
+			assert_true(j < a.n);
+			assert_string_equal(b.line[i], a.line[j]);
+			j++;
+		}
+		assert_int_equal(j, a.n);
+		assert_true(npart > (e == 0 ? N / 2 : N / 10));
+		cap_free(&a);
+		cap_free(&b);
+	}
+}
+
+static void
+a_partial_vector_is_the_vector_the_step_would_end_with_now(void **state)
+{
+	enum { N = 600 };
+	static struct cmt_tick tk[N + 1];
+	struct cmt_features_options o;
+	struct capture full = { 0 }, cut = { 0 };
+	int i, checked = 0;
+
+	partial_stream(tk, N);
+	small_options(&o);
+	o.partial = 1;
+	o.partial_every_ms = 0;
+	run(&o, tk, N, &full);
+	o.partial = 0;
+	/* Cut the stream after tick i and end its step there: one more tick
+	 * at the grid time, at the same price, with no volume added.  The
+	 * vector that closes the step is the partial vector of tick i. */
+	for (i = 0; i < N; i += 7) {
+		struct cmt_tick save = tk[i + 1];
+		char want[1024], *p;
+		int m;
+
+		tk[i + 1] = tick(tk[i].sym, (tk[i].t / 1000 + 1) * 1000, tk[i].px,
+			0);
+		run(&o, tk, i + 2, &cut);
+		tk[i + 1] = save;
+		if (cut.n == 0) {
+			cap_free(&cut);
+			continue;   /* still warming up */
+		}
+		snprintf(want, sizeof want, "%s", cut.line[cut.n - 1]);
+		p = strrchr(want, '}');
+		strcpy(p, ",\"partial\":true}\n");
+		/* it must be among the full run's partial lines */
+		for (m = 0; m < full.n; m++)
+			if (strcmp(full.line[m], want) == 0)
+				break;
+		if (m == full.n)
+			fail_msg("tick %d: no partial line %s", i, want);
+		checked++;
+		cap_free(&cut);
+	}
+	assert_true(checked > 50);
+	cap_free(&full);
 }
 
 static void
@@ -511,7 +698,12 @@ main(void)
 		cmocka_unit_test(no_feature_depends_on_future_ticks),
 		cmocka_unit_test(labels_compare_the_grid_price_h_later),
 		cmocka_unit_test(gaps_are_forward_filled_up_to_max_gap_then_reset),
+		cmocka_unit_test(
+			warm_up_is_announced_once_per_symbol_with_the_steps_to_go),
 		cmocka_unit_test(interleaved_symbols_match_each_symbol_alone),
+		cmocka_unit_test(partial_vectors_leave_every_final_vector_byte_identical),
+		cmocka_unit_test(
+			a_partial_vector_is_the_vector_the_step_would_end_with_now),
 		cmocka_unit_test(out_of_order_and_duplicate_ticks_are_refused_without_harm),
 		cmocka_unit_test(volume_trend_uses_step_volumes_and_is_null_without_volume),
 		cmocka_unit_test(symbol_limit_keeps_memory_bounded),

@@ -35,6 +35,17 @@ static const char mlp[] = HEAD STD "\"kind\":\"mlp\",\"layers\":["
 	"\"weights\":[[1,-1,0,0,0,0,0,0,0,0,0],[0,1,0,0,0,0,0,0,0,0,0]]},"
 	"{\"activation\":\"sigmoid\",\"bias\":[0],\"weights\":[[2,-1]]}]}";
 
+/* Version 2: a price-only model reading two inputs by name, in an order
+ * other than the vector's: p = sigmoid(0.5 + 1*(x0-1)/2 - 2*(x6-50)/10)
+ * as for logreg above, with vol_trend not read. */
+#define HEAD2 "{\"format\":\"cmt-model\",\"version\":2,\"name\":\"p\"," \
+	"\"feature_set\":\"" FS "\",\"feature_names\":" NAMES "," \
+	"\"horizon_ms\":60000,\"card\":{},"
+static const char inputs2[] = HEAD2 "\"inputs\":[\"rsi\",\"ret_1m\"],"
+	"\"standardize\":{\"mean\":[50,1],\"std\":[10,2]},"
+	"\"kind\":\"logreg\",\"layers\":[{\"activation\":\"sigmoid\","
+	"\"bias\":[0.5],\"weights\":[[-2,1]]}]}";
+
 static struct cmt_model *
 parse_ok(const char *text)
 {
@@ -114,7 +125,8 @@ invalid_models_are_rejected_with_the_problem_named(void **state)
 		{ "\"relu\"", "\"sigmoid\"", "sigmoid" },
 		{ "[[2,-1]]", "[[2,1e999]]", "not finite" },
 		{ "[[2,-1]]", "[[2,\"x\"]]", "not a number" },
-		{ "\"version\":1", "\"version\":2", "version" },
+		{ "\"version\":1", "\"version\":3", "version" },
+		{ "\"version\":1", "\"version\":2", "\"inputs\"" },
 		{ "\"cmt-model\"", "\"other\"", "format" },
 		{ "\"feature_set\":", "\"fset\":", "feature_set" },
 		{ "\"std\":[2,", "\"std\":[0,", "std" },
@@ -130,6 +142,72 @@ invalid_models_are_rejected_with_the_problem_named(void **state)
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		err[0] = '\0';
 		if (parse_err(replace(mlp, cases[i].from, cases[i].to), err) ==
+		    CMT_OK)
+			fail_msg("case %zu accepted", i);
+		if (!strstr(err, cases[i].says))
+			fail_msg("case %zu: '%s' does not mention '%s'", i, err,
+				cases[i].says);
+	}
+}
+
+static void
+a_model_reads_its_inputs_by_name_and_nothing_else(void **state)
+{
+	struct cmt_model *m = parse_ok(inputs2);
+	double x[CMT_FEAT_N] = { 5, 0, 0, 0, 0, 0, 60, 0, 0, 0, NAN };
+	double want = 1 / (1 + exp(-0.5));
+	int i;
+
+	assert_int_equal(m->ninput, 2);
+	assert_int_equal(m->input[0], 6);   /* rsi */
+	assert_int_equal(m->input[1], 0);   /* ret_1m */
+	assert_int_equal(cmt_model_feature_index(m, "vol_trend"), 10);
+	assert_int_equal(cmt_model_feature_index(m, "volume"), -1);
+	/* every other feature null, vol_trend included: still scored */
+	for (i = 1; i < CMT_FEAT_N; i++)
+		if (i != 6)
+			x[i] = NAN;
+	assert_true(cmt_model_can_score(m, x));
+	assert_close(cmt_model_predict(m, x), want, 1e-15);
+	x[6] = NAN;
+	assert_false(cmt_model_can_score(m, x));
+	cmt_model_free(m);
+	/* version 1 reads every feature: a null vol_trend stops it */
+	m = parse_ok(logreg);
+	assert_int_equal(m->ninput, CMT_FEAT_N);
+	x[6] = 60;
+	for (i = 1; i < CMT_FEAT_N; i++)
+		if (i != 6)
+			x[i] = 0;
+	assert_true(cmt_model_can_score(m, x));
+	x[10] = NAN;
+	assert_false(cmt_model_can_score(m, x));
+	cmt_model_free(m);
+}
+
+static void
+bad_inputs_are_rejected_with_the_problem_named(void **state)
+{
+	static const struct { const char *from, *to, *says; } cases[] = {
+		{ "\"inputs\":[\"rsi\",\"ret_1m\"],", "", "\"inputs\"" },
+		{ "[\"rsi\",\"ret_1m\"]", "[\"rsi\",\"volume\"]",
+			"'volume' is not one of" },
+		{ "[\"rsi\",\"ret_1m\"]", "[\"rsi\",\"rsi\"]", "twice" },
+		{ "[\"rsi\",\"ret_1m\"]", "[]", "\"inputs\"" },
+		{ "[\"rsi\",\"ret_1m\"]", "\"rsi\"", "\"inputs\"" },
+		{ "[\"rsi\",\"ret_1m\"]", "[\"rsi\",3]", "not a string" },
+		{ "\"mean\":[50,1]", "\"mean\":[50,1,0]", "mean" },
+		{ "\"std\":[10,2]", "\"std\":[10]", "std" },
+		{ "[[-2,1]]", "[[-2,1,0]]", "the number of inputs" },
+		{ "[[-2,1]]", "[[-2]]", "the number of inputs" },
+		{ "\"version\":2", "\"version\":1", "needs \"version\": 2" },
+	};
+	char err[CMT_ERRLEN];
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		err[0] = '\0';
+		if (parse_err(replace(inputs2, cases[i].from, cases[i].to), err) ==
 		    CMT_OK)
 			fail_msg("case %zu accepted", i);
 		if (!strstr(err, cases[i].says))
@@ -191,6 +269,47 @@ a_saved_model_loads_back_bit_for_bit(void **state)
 	assert_memory_equal(back->std, m->std, sizeof m->std);
 	assert_true(cmt_model_predict(back, x) == cmt_model_predict(m, x));
 	assert_string_equal(back->feature[3], "f3");
+	assert_int_equal(back->ninput, CMT_FEAT_N);
+	cmt_model_free(m);
+	cmt_model_free(back);
+}
+
+static void
+a_saved_subset_model_loads_back_with_its_inputs(void **state)
+{
+	int width[] = { 3, 4, 1 };
+	struct cmt_model *m, *back;
+	char path[] = "/tmp/cmt-test-model-XXXXXX", err[CMT_ERRLEN];
+	double x[CMT_FEAT_N];
+	size_t k;
+	int fd, i;
+
+	assert_int_equal(cmt_model_create("mlp", width, 3, &m, err), CMT_OK);
+	for (k = 0; k < m->nparams; k++)
+		m->params[k] = sin((double)k * 1.3) / 2;
+	for (i = 0; i < CMT_FEAT_N; i++) {
+		snprintf(m->feature[i], sizeof m->feature[i], "f%d", i);
+		x[i] = cos(i);
+	}
+	m->input[0] = 9;
+	m->input[1] = 2;
+	m->input[2] = 4;
+	m->mean[0] = 0.5;
+	m->std[2] = 3;
+	strcpy(m->fs, FS);
+	m->horizon_ms = 60000;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(cmt_model_save(m, path, err), CMT_OK);
+	assert_int_equal(cmt_model_load(path, &back, err), CMT_OK);
+	unlink(path);
+	assert_int_equal(back->ninput, 3);
+	assert_memory_equal(back->input, m->input, 3 * sizeof *m->input);
+	assert_memory_equal(back->mean, m->mean, 3 * sizeof *m->mean);
+	assert_true(cmt_model_predict(back, x) == cmt_model_predict(m, x));
+	x[10] = NAN;
+	assert_true(cmt_model_can_score(back, x));
 	cmt_model_free(m);
 	cmt_model_free(back);
 }
@@ -248,7 +367,10 @@ main(void)
 		cmocka_unit_test(logreg_probability_matches_the_formula),
 		cmocka_unit_test(mlp_probability_matches_a_hand_forward_pass),
 		cmocka_unit_test(invalid_models_are_rejected_with_the_problem_named),
+		cmocka_unit_test(a_model_reads_its_inputs_by_name_and_nothing_else),
+		cmocka_unit_test(bad_inputs_are_rejected_with_the_problem_named),
 		cmocka_unit_test(a_truncated_file_never_loads),
+		cmocka_unit_test(a_saved_subset_model_loads_back_with_its_inputs),
 		cmocka_unit_test(a_saved_model_loads_back_bit_for_bit),
 		cmocka_unit_test(a_different_feature_set_is_refused_naming_both),
 		cmocka_unit_test(

@@ -303,9 +303,14 @@ rows_without_a_usable_label_or_features_are_counted_not_added(void **state)
 	v.y = -1;
 	assert_int_equal(cmt_dataset_add(&d, &v, err), CMT_ESKIP);
 	v.y = 0;
+	v.x[3] = NAN;
 	v.nnull = 1;
 	assert_int_equal(cmt_dataset_add(&d, &v, err), CMT_ESKIP);
+	v.x[3] = 3;
 	v.nnull = 0;
+	v.partial = 1;
+	assert_int_equal(cmt_dataset_add(&d, &v, err), CMT_ESKIP);
+	v.partial = 0;
 	v.has_y = 0;
 	assert_int_equal(cmt_dataset_add(&d, &v, err), CMT_ESKIP);
 	v.has_y = 1;
@@ -315,8 +320,107 @@ rows_without_a_usable_label_or_features_are_counted_not_added(void **state)
 	assert_int_equal(d.skipped_flat, 1);
 	assert_int_equal(d.skipped_null, 1);
 	assert_int_equal(d.skipped_unlabelled, 1);
+	assert_int_equal(d.skipped_partial, 1);
 	assert_string_equal(d.fs, FS);
 	cmt_dataset_free(&d);
+}
+
+/* Rows from a source without volume: the last feature is always null. */
+static void
+add_rows_without_f10(struct cmt_dataset *d, size_t n)
+{
+	static const char *names[CMT_FEAT_N] = { "f0", "f1", "f2", "f3", "f4",
+		"f5", "f6", "f7", "f8", "f9", "f10" };
+	struct cmt_fvec v;
+	char err[CMT_ERRLEN];
+	size_t i;
+	int j;
+
+	memset(&v, 0, sizeof v);
+	v.fs.s = FS;
+	v.fs.len = strlen(FS);
+	v.has_y = 1;
+	lcg_state = 7;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < CMT_FEAT_N; j++) {
+			v.name[j].s = names[j];
+			v.name[j].len = strlen(names[j]);
+			v.x[j] = 2 * uniform() - 1;
+		}
+		v.x[10] = NAN;
+		v.nnull = 1;
+		v.y = v.x[0] - 0.5 * v.x[2] > 0;
+		v.t = 1700000000000LL + (int64_t)i * 60000;
+		if (cmt_dataset_add(d, &v, err) == CMT_EMISMATCH)
+			fail_msg("%s", err);
+	}
+}
+
+static void
+an_excluded_feature_is_left_out_of_rows_and_model(void **state)
+{
+	struct cmt_dataset all, tr, va, bad;
+	struct cmt_train_opts o;
+	struct cmt_train_result res;
+	struct cmt_model *m;
+	char err[CMT_ERRLEN];
+	double x[CMT_FEAT_N] = { 0.5, 0, -0.2, 0, 0, 0, 0, 0, 0, 0, NAN }, p;
+
+	/* without the exclusion every row has a null feature */
+	cmt_dataset_init(&all);
+	add_rows_without_f10(&all, 100);
+	assert_int_equal(all.n, 0);
+	assert_int_equal(all.skipped_null, 100);
+	cmt_dataset_free(&all);
+
+	cmt_dataset_init(&all);
+	assert_int_equal(cmt_dataset_exclude(&all, "f10", err), CMT_OK);
+	add_rows_without_f10(&all, 3000);
+	assert_int_equal(all.n, 3000);
+	assert_int_equal(all.ninput, 10);
+	assert_int_equal(all.input[9], 9);
+	assert_int_equal(cmt_dataset_split(&all,
+		cmt_dataset_time_quantile(&all, 0.2), &tr, &va, err), CMT_OK);
+	cmt_train_defaults(&o);
+	o.kind = "logreg";
+	o.max_epochs = 30;
+	assert_int_equal(cmt_train_fit(&o, &tr, &va, NULL, NULL, &m, &res, err),
+		CMT_OK);
+	assert_int_equal(m->ninput, 10);
+	assert_int_equal(m->layer[0].in, 10);
+	assert_string_equal(m->feature[10], "f10");
+	assert_true(cmt_model_can_score(m, x));
+	p = cmt_model_predict(m, x);
+	assert_true(p > 0.5 && p < 1);
+	x[10] = 1e9;   /* not an input: never read */
+	assert_true(cmt_model_predict(m, x) == p);
+	x[2] = NAN;
+	assert_false(cmt_model_can_score(m, x));
+	cmt_model_free(m);
+	cmt_dataset_free(&all);
+	cmt_dataset_free(&tr);
+	cmt_dataset_free(&va);
+
+	/* excluding a feature the rows do not have is refused */
+	cmt_dataset_init(&bad);
+	assert_int_equal(cmt_dataset_exclude(&bad, "volume", err), CMT_OK);
+	memset(x, 0, sizeof x);
+	{
+		struct cmt_fvec v;
+		int j;
+
+		memset(&v, 0, sizeof v);
+		v.fs.s = FS;
+		v.fs.len = strlen(FS);
+		v.has_y = 1;
+		for (j = 0; j < CMT_FEAT_N; j++) {
+			v.name[j].s = "f";
+			v.name[j].len = 1;
+		}
+		assert_int_equal(cmt_dataset_add(&bad, &v, err), CMT_EMISMATCH);
+		assert_non_null(strstr(err, "volume"));
+	}
+	cmt_dataset_free(&bad);
 }
 
 static void
@@ -376,6 +480,7 @@ main(void)
 		cmocka_unit_test(
 			rows_without_a_usable_label_or_features_are_counted_not_added),
 		cmocka_unit_test(baselines_are_fitted_on_train_and_scored_on_test),
+		cmocka_unit_test(an_excluded_feature_is_left_out_of_rows_and_model),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
