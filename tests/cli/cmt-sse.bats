@@ -400,6 +400,19 @@ need_chromium() {
 	refute_output --regexp '(src|href)="(https?:)?//'
 }
 
+@test "the vendored charting library is served from the binary" {
+	start_sse
+	curl -sf "$URL/vendor/lightweight-charts.js" >"$TMP/lwc.js"
+	cmp "$TMP/lwc.js" "$BATS_TEST_DIRNAME/../../web/vendor/lightweight-charts.js"
+	run curl -sf "$URL/vendor/lightweight-charts.LICENSE"
+	assert_success
+	assert_output --partial "Apache License"
+	run curl -s "$URL/"
+	assert_output --partial 'src="/vendor/lightweight-charts.js"'
+	run curl -s -o /dev/null -w '%{http_code}' "$URL/vendor/other.js"
+	assert_output 404
+}
+
 @test "the dashboard shows prices, P(up), indicators and metrics" {
 	need_chromium
 	start_sse
