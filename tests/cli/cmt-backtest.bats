@@ -283,3 +283,51 @@ print(len(r.findall(ns + "polyline")), len(r.findall(ns + "circle")))' "$TMP/p.s
 	run cmt-backtest --pass "$TMP/q"
 	assert_failure 2
 }
+
+@test "--follow --horizon scores live forecasts exactly as --label scores them" {
+	# the same ticks made into unlabelled and labelled predictions
+	cmt-sim --symbols BTC-USD,ETH-USD -d 3h -e 5s --seed 3 > "$TMP/t"
+	cmt-features --model default -q "$TMP/t" | cmt-predict > "$TMP/p"
+	cmt-features --model default -q --label 1m "$TMP/t" | cmt-predict > "$TMP/l"
+	run cmt-backtest --follow --horizon 1m --pass --window 50 "$TMP/p"
+	assert_success
+	printf '%s\n' "${lines[@]}" > "$TMP/f"
+	# every prediction line passes through unchanged, in order
+	grep -v '"kind":' "$TMP/f" | cmp - "$TMP/p"
+	# each outcome says what the labelled line says: same t, p_up and y,
+	# hit by the accuracy's rule; flat minutes are not scored
+	python3 - "$TMP/f" "$TMP/l" <<'PY'
+import json, sys
+out = [json.loads(l) for l in open(sys.argv[1]) if '"kind":"outcome"' in l]
+lab = [json.loads(l) for l in open(sys.argv[2])]
+lab = [(o["sym"], o["t"], o["p_up"], o["y"]) for o in lab if o["y"] is not None]
+got = [(o["sym"], o["t"], o["p_up"], o["y"]) for o in out]
+assert sorted(got) == sorted(lab), (len(got), len(lab))
+assert len(got) > 200
+for o in out:
+    assert o["hit"] == ((o["p_up"] >= 0.5) == (o["y"] == 1))
+    assert o["t_out"] == o["t"] + 60000
+    assert (o["px_out"] > o["px"]) == (o["y"] == 1)
+PY
+	# the last per-symbol metrics line is the batch report on that
+	# symbol's last 50 labelled rows
+	for s in BTC-USD ETH-USD; do
+		grep "\"sym\":\"$s\"" "$TMP/l" | grep -v '"y":null' | tail -50 > "$TMP/last"
+		cmt-backtest --json "$TMP/last" > "$TMP/j"
+		m=$(grep "\"kind\":\"metrics\",\"sym\":\"$s\"" "$TMP/f" | tail -1)
+		python3 - "$m" "$TMP/j" <<'PY'
+import json, sys
+m, j = json.loads(sys.argv[1]), json.load(open(sys.argv[2]))["overall"]["model"]
+assert m["window"] == 50 == j["n"], (m, j)
+for k in ("accuracy", "auc", "logloss", "brier"):
+    assert abs(m[k] - j[k]) < 1e-5, (k, m[k], j[k])
+PY
+	done
+	# a symbol that skips t + H cannot score the forecast: counted, said
+	grep -v '"t":17040753' "$TMP/p" > "$TMP/gap"
+	run cmt-backtest --follow --horizon 1m "$TMP/gap"
+	assert_success
+	assert_output --partial "forecasts not scored"
+	run cmt-backtest --horizon 1m "$TMP/p"
+	assert_failure 2
+}
