@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -34,7 +35,11 @@ usage(void)
 "  -T, --theta X       trading rule: long when p_up > X (default 0.5)\n"
 "  -F, --fee-bps B     cost of each entry and exit in basis points\n"
 "                      (default 10)\n"
-"  -p, --plot FILE     write an SVG equity curve and calibration plot\n"
+"  -p, --plot FILE     write an SVG report plot: equity per symbol and\n"
+"                      overall with buy and hold and the baselines,\n"
+"                      calibration and reliability histogram\n"
+"      --plot-png FILE the same plot as PNG (needs rsvg-convert,\n"
+"                      Debian package librsvg2-bin)\n"
 "  -f, --follow        rolling mode: one NDJSON metrics line per\n"
 "                      interval of stream time\n"
 "  -e, --every D       --follow interval (default 60s)\n"
@@ -116,6 +121,45 @@ read_input(struct run *r, const char *path)
 	return cmt_stop ? -1 : 0;
 }
 
+/* SVG to PNG with rsvg-convert (librsvg2-bin): run without a shell, the
+ * SVG on its stdin. */
+static void
+write_png(const char *path, const char *svg)
+{
+	char tmp[] = "/tmp/cmt-plot.XXXXXX";
+	int fd = mkstemp(tmp), status;
+	size_t len = strlen(svg), off = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (fd < 0)
+		cmt_die(CMT_EXIT_FAIL, "temporary file:");
+	unlink(tmp);
+	while (off < len && (n = write(fd, svg + off, len - off)) > 0)
+		off += (size_t)n;
+	if (off < len || lseek(fd, 0, SEEK_SET) < 0)
+		cmt_die(CMT_EXIT_FAIL, "temporary file:");
+	fflush(stdout);
+	if ((pid = fork()) < 0)
+		cmt_die(CMT_EXIT_FAIL, "fork:");
+	if (pid == 0) {
+		dup2(fd, 0);
+		execlp("rsvg-convert", "rsvg-convert", "-f", "png", "-o", path,
+			(char *)NULL);
+		_exit(127);
+	}
+	close(fd);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			cmt_die(CMT_EXIT_FAIL, "waitpid:");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		cmt_die(CMT_EXIT_FAIL, "--plot-png: rsvg-convert not found "
+			"(Debian package librsvg2-bin); --plot writes SVG");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		cmt_die(CMT_EXIT_FAIL, "--plot-png: rsvg-convert failed "
+			"writing %s", path);
+}
+
 static void
 write_file(const char *path, const char *text)
 {
@@ -133,6 +177,7 @@ main(int argc, char **argv)
 		{ "theta", required_argument, NULL, 'T' },
 		{ "fee-bps", required_argument, NULL, 'F' },
 		{ "plot", required_argument, NULL, 'p' },
+		{ "plot-png", required_argument, NULL, 'G' },
 		{ "follow", no_argument, NULL, 'f' },
 		{ "every", required_argument, NULL, 'e' },
 		{ "window", required_argument, NULL, 'w' },
@@ -146,7 +191,7 @@ main(int argc, char **argv)
 	struct cmt_follow_opts fo = { .every_ms = 60000, .out = out };
 	struct cmt_follow_stats fst;
 	struct run r = { 0 };
-	const char *plot = NULL;
+	const char *plot = NULL, *png = NULL;
 	char err[CMT_ERRLEN], *text;
 	long long window = 1000;
 	int c, i, json = 0, follow_mode = 0;
@@ -165,6 +210,7 @@ main(int argc, char **argv)
 				cmt_usage_error("--fee-bps: %s", err);
 			break;
 		case 'p': plot = optarg; break;
+		case 'G': png = optarg; break;
 		case 'f': follow_mode = 1; break;
 		case 'e':
 			if (cmt_parse_duration_ms(optarg, &fo.every_ms, err) ||
@@ -191,7 +237,7 @@ main(int argc, char **argv)
 	if ((fo.pass || fo.horizon_ms) && !follow_mode)
 		cmt_usage_error("--%s goes with --follow", fo.pass ? "pass" :
 			"horizon");
-	if (follow_mode && (json || plot))
+	if (follow_mode && (json || plot || png))
 		cmt_usage_error("--follow writes NDJSON lines; --json and "
 			"--plot are for the final report");
 	if (follow_mode) {
@@ -226,10 +272,13 @@ main(int argc, char **argv)
 		cmt_die(CMT_EXIT_FAIL, "out of memory");
 	cmt_out(text, strlen(text));
 	free(text);
-	if (plot) {
+	if (plot || png) {
 		if (!(text = cmt_bt_format_svg(r.bt)))
 			cmt_die(CMT_EXIT_FAIL, "out of memory");
-		write_file(plot, text);
+		if (plot)
+			write_file(plot, text);
+		if (png)
+			write_png(png, text);
 		free(text);
 	}
 	cmt_bt_free(r.bt);
