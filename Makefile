@@ -44,8 +44,9 @@ $(O)/%.o: %.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CMT_CFLAGS) -c -o $@ $<
 
-# cmt-sse links web/index.html into its binary with .incbin.
-$(O)/cmd/cmt-sse.o: web/index.html
+# cmt-sse links web/index.html and web/vendor/ into its binary with .incbin.
+$(O)/cmd/cmt-sse.o: web/index.html web/vendor/lightweight-charts.js \
+	web/vendor/lightweight-charts.LICENSE
 
 $(O)/libcmt.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
@@ -117,6 +118,11 @@ demo-live: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo-live.sh $(O)
 
+# Refresh the vendored charting library from the npm registry (npm pack);
+# LWC_VERSION=latest (or a version) picks another release.
+web-vendor:
+	@sh scripts/web-vendor.sh
+
 model: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/make-model.sh $(O)
@@ -137,6 +143,6 @@ uninstall:
 clean:
 	rm -rf build build-asan build-fuzz build-vg
 
-.PHONY: all deps check test test-bins asan fuzz fuzzers valgrind bench demo demo-sim demo-live model install uninstall clean
+.PHONY: all deps check test test-bins asan fuzz fuzzers valgrind bench demo demo-sim demo-live model web-vendor install uninstall clean
 .SUFFIXES:
 .SECONDARY:

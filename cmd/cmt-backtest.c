@@ -8,24 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "cmt_backtest.h"
+#include "cmt_follow.h"
 #include "cmt_fvec.h"
 #include "cmt_line.h"
 #include "cmt_parse.h"
 
 struct run {
 	struct cmt_bt *bt;           /* batch mode */
-	struct cmt_bt_roll *roll;    /* --follow */
-	int64_t every, next_emit;
-	int pending;                 /* rows added since the last line */
-	int pass;                    /* --pass: copy input lines to stdout */
-	char model[CMT_BT_MODEL_MAX];/* model of the last scored row */
-	size_t model_len;
-	int64_t last_t;
-	unsigned long long bad, partial;
+	struct cmt_follow *fol;      /* --follow */
+	unsigned long long bad;
 };
 
 static void
@@ -39,7 +35,11 @@ usage(void)
 "  -T, --theta X       trading rule: long when p_up > X (default 0.5)\n"
 "  -F, --fee-bps B     cost of each entry and exit in basis points\n"
 "                      (default 10)\n"
-"  -p, --plot FILE     write an SVG equity curve and calibration plot\n"
+"  -p, --plot FILE     write an SVG report plot: equity per symbol and\n"
+"                      overall with buy and hold and the baselines,\n"
+"                      calibration and reliability histogram\n"
+"      --plot-png FILE the same plot as PNG (needs rsvg-convert,\n"
+"                      Debian package librsvg2-bin)\n"
 "  -f, --follow        rolling mode: one NDJSON metrics line per\n"
 "                      interval of stream time\n"
 "  -e, --every D       --follow interval (default 60s)\n"
@@ -61,45 +61,16 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* --follow output: a live stream (or a tee -a log) wants each metrics
+ * line when it is due. */
 static void
-emit(struct run *r, int64_t t)
+out(void *ctx, const char *s, size_t n, int flush)
 {
-	char buf[CMT_BT_ROLL_LINE];
-	size_t n = cmt_bt_roll_format(r->roll, t, r->model, r->model_len, buf,
-		sizeof buf);
-
-	cmt_out(buf, n);
-	/* a live stream (or a tee -a log) wants each line when it is due */
-	if (fflush(stdout) != 0)
+	(void)ctx;
+	if (n)
+		cmt_out(s, n);
+	if (flush && fflush(stdout) != 0)
 		exit(cmt_finish(CMT_EXIT_FAIL));
-	r->pending = 0;
-}
-
-static void
-follow(struct run *r, const struct cmt_fvec *v)
-{
-	if (v->partial) {
-		/* provisional: not scored, and its t is the step's end, ahead
-		 * of the stream; --pass still copies it */
-		r->partial++;
-		return;
-	}
-	if (r->next_emit == 0)
-		r->next_emit = (v->t / r->every + 1) * r->every;
-	if (v->t >= r->next_emit) {
-		if (r->pending)
-			emit(r, r->next_emit);
-		r->next_emit = (v->t / r->every + 1) * r->every;
-	}
-	r->last_t = v->t;
-	if (v->has_y && v->y >= 0 && v->has_p) {
-		cmt_bt_roll_add(r->roll, v->p_up, v->y, now_ms() - v->t);
-		r->pending = 1;
-		/* a longer name is not named in the metrics lines */
-		r->model_len = v->model.len <= CMT_BT_MODEL_MAX ?
-			v->model.len : 0;
-		memcpy(r->model, v->model.s, r->model_len);
-	}
 }
 
 /* 0 at end of input, -1 when stopped by a signal or a read error. */
@@ -134,11 +105,8 @@ read_input(struct run *r, const char *path)
 		if (e == CMT_OK && r->bt)
 			e = cmt_bt_add(r->bt, &v, err);
 		else if (e == CMT_OK)
-			follow(r, &v);
-		if (e == CMT_OK && r->pass) {
-			cmt_out(ln.s, ln.len);
-			cmt_out("\n", 1);
-		}
+			e = cmt_follow_add(r->fol, &v, ln.s, ln.len, now_ms(),
+				err);
 		if (e == CMT_ENOMEM)
 			cmt_die(CMT_EXIT_FAIL, "out of memory");
 		if (e && e != CMT_ESKIP) {
@@ -151,6 +119,45 @@ read_input(struct run *r, const char *path)
 	if (fd > 0)
 		close(fd);
 	return cmt_stop ? -1 : 0;
+}
+
+/* SVG to PNG with rsvg-convert (librsvg2-bin): run without a shell, the
+ * SVG on its stdin. */
+static void
+write_png(const char *path, const char *svg)
+{
+	char tmp[] = "/tmp/cmt-plot.XXXXXX";
+	int fd = mkstemp(tmp), status;
+	size_t len = strlen(svg), off = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (fd < 0)
+		cmt_die(CMT_EXIT_FAIL, "temporary file:");
+	unlink(tmp);
+	while (off < len && (n = write(fd, svg + off, len - off)) > 0)
+		off += (size_t)n;
+	if (off < len || lseek(fd, 0, SEEK_SET) < 0)
+		cmt_die(CMT_EXIT_FAIL, "temporary file:");
+	fflush(stdout);
+	if ((pid = fork()) < 0)
+		cmt_die(CMT_EXIT_FAIL, "fork:");
+	if (pid == 0) {
+		dup2(fd, 0);
+		execlp("rsvg-convert", "rsvg-convert", "-f", "png", "-o", path,
+			(char *)NULL);
+		_exit(127);
+	}
+	close(fd);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			cmt_die(CMT_EXIT_FAIL, "waitpid:");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		cmt_die(CMT_EXIT_FAIL, "--plot-png: rsvg-convert not found "
+			"(Debian package librsvg2-bin); --plot writes SVG");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		cmt_die(CMT_EXIT_FAIL, "--plot-png: rsvg-convert failed "
+			"writing %s", path);
 }
 
 static void
@@ -170,23 +177,27 @@ main(int argc, char **argv)
 		{ "theta", required_argument, NULL, 'T' },
 		{ "fee-bps", required_argument, NULL, 'F' },
 		{ "plot", required_argument, NULL, 'p' },
+		{ "plot-png", required_argument, NULL, 'G' },
 		{ "follow", no_argument, NULL, 'f' },
 		{ "every", required_argument, NULL, 'e' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "pass", no_argument, NULL, 'P' },
+		{ "horizon", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cmt_bt_opts o = { .theta = 0.5, .fee_bps = 10 };
-	struct run r = { .every = 60000 };
-	const char *plot = NULL;
+	struct cmt_follow_opts fo = { .every_ms = 60000, .out = out };
+	struct cmt_follow_stats fst;
+	struct run r = { 0 };
+	const char *plot = NULL, *png = NULL;
 	char err[CMT_ERRLEN], *text;
 	long long window = 1000;
 	int c, i, json = 0, follow_mode = 0;
 
 	cmt_cli_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "jT:F:p:fe:w:Ph", opts,
+	while ((c = getopt_long(argc, argv, "jT:F:p:fe:w:PH:h", opts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
@@ -199,30 +210,39 @@ main(int argc, char **argv)
 				cmt_usage_error("--fee-bps: %s", err);
 			break;
 		case 'p': plot = optarg; break;
+		case 'G': png = optarg; break;
 		case 'f': follow_mode = 1; break;
 		case 'e':
-			if (cmt_parse_duration_ms(optarg, &r.every, err) ||
-			    r.every <= 0)
-				cmt_usage_error("--every: %s", r.every <= 0 ?
+			if (cmt_parse_duration_ms(optarg, &fo.every_ms, err) ||
+			    fo.every_ms <= 0)
+				cmt_usage_error("--every: %s", fo.every_ms <= 0 ?
 					"must be > 0" : err);
 			break;
 		case 'w':
 			if (cmt_parse_int(optarg, 2, 10000000, &window, err))
 				cmt_usage_error("--window: %s", err);
 			break;
-		case 'P': r.pass = 1; break;
+		case 'P': fo.pass = 1; break;
+		case 'H':
+			if (cmt_parse_duration_ms(optarg, &fo.horizon_ms, err) ||
+			    fo.horizon_ms <= 0)
+				cmt_usage_error("--horizon: %s", fo.horizon_ms <=
+					0 ? "must be > 0" : err);
+			break;
 		case 'h': usage(); break;
 		case 'V': cmt_print_version(); break;
 		default: cmt_usage_error("unknown option");
 		}
 	}
-	if (r.pass && !follow_mode)
-		cmt_usage_error("--pass goes with --follow");
-	if (follow_mode && (json || plot))
+	if ((fo.pass || fo.horizon_ms) && !follow_mode)
+		cmt_usage_error("--%s goes with --follow", fo.pass ? "pass" :
+			"horizon");
+	if (follow_mode && (json || plot || png))
 		cmt_usage_error("--follow writes NDJSON lines; --json and "
 			"--plot are for the final report");
 	if (follow_mode) {
-		if (!(r.roll = cmt_bt_roll_new((size_t)window)))
+		fo.window = (size_t)window;
+		if (!(r.fol = cmt_follow_new(&fo)))
 			cmt_die(CMT_EXIT_FAIL, "out of memory");
 	} else if (cmt_bt_new(&r.bt, &o)) {
 		cmt_die(CMT_EXIT_FAIL, "out of memory");
@@ -234,12 +254,16 @@ main(int argc, char **argv)
 	if (r.bad)
 		cmt_warn("%llu bad lines skipped", r.bad);
 	if (follow_mode) {
-		if (r.pending)
-			emit(&r, r.last_t);
-		if (r.partial)
+		cmt_follow_finish(r.fol);
+		cmt_follow_stats(r.fol, &fst);
+		if (fo.horizon_ms && (fst.missed || fst.overflow))
+			cmt_warn("%llu forecasts not scored: their symbol had no "
+				"vector at t + horizon", (unsigned long long)
+				(fst.missed + fst.overflow));
+		if (fst.partial)
 			cmt_warn("%llu partial vectors passed over (not scored)",
-				r.partial);
-		cmt_bt_roll_free(r.roll);
+				(unsigned long long)fst.partial);
+		cmt_follow_free(r.fol);
 		return cmt_finish(CMT_EXIT_OK);
 	}
 	if (cmt_bt_finish(r.bt, err))
@@ -251,10 +275,13 @@ main(int argc, char **argv)
 		cmt_die(CMT_EXIT_FAIL, "out of memory");
 	cmt_out(text, strlen(text));
 	free(text);
-	if (plot) {
+	if (plot || png) {
 		if (!(text = cmt_bt_format_svg(r.bt)))
 			cmt_die(CMT_EXIT_FAIL, "out of memory");
-		write_file(plot, text);
+		if (plot)
+			write_file(plot, text);
+		if (png)
+			write_png(png, text);
 		free(text);
 	}
 	cmt_bt_free(r.bt);

@@ -9,15 +9,18 @@
 #include "cmt_parse.h"
 #include "cmt_sse.h"
 
-/* The dashboard, web/index.html, is linked into the binary as it is. */
-__asm__(".section .rodata\n"
-	".balign 16\n"
-	"cmt_sse_page:\n"
-	".incbin \"web/index.html\"\n"
-	"cmt_sse_page_end:\n"
-	".byte 0\n"
-	".previous\n");
+/* The dashboard, web/index.html, and the charting library it loads,
+ * web/vendor/lightweight-charts.js (make web-vendor), are linked into the
+ * binary as they are: the page needs no network. */
+#define EMBED(name, file) __asm__(".section .rodata\n.balign 16\n" \
+	#name ":\n.incbin \"" file "\"\n" #name "_end:\n.byte 0\n" \
+	".previous\n")
+EMBED(cmt_sse_page, "web/index.html");
+EMBED(cmt_sse_lwc, "web/vendor/lightweight-charts.js");
+EMBED(cmt_sse_lwc_license, "web/vendor/lightweight-charts.LICENSE");
 extern const char cmt_sse_page[], cmt_sse_page_end[];
+extern const char cmt_sse_lwc[], cmt_sse_lwc_end[];
+extern const char cmt_sse_lwc_license[], cmt_sse_lwc_license_end[];
 
 static void
 usage(void)
@@ -122,6 +125,12 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cmt_sse_file files[] = {
+		{ "/vendor/lightweight-charts.js",
+		  "text/javascript; charset=utf-8", cmt_sse_lwc, 0 },
+		{ "/vendor/lightweight-charts.LICENSE",
+		  "text/plain; charset=utf-8", cmt_sse_lwc_license, 0 },
+	};
 	struct cmt_sse_opts o;
 	struct cmt_sse_stats st;
 	struct cmt_sse *srv;
@@ -132,6 +141,10 @@ main(int argc, char **argv)
 	cmt_sse_defaults(&o);
 	o.page = cmt_sse_page;
 	o.page_len = (size_t)(cmt_sse_page_end - cmt_sse_page);
+	files[0].len = (size_t)(cmt_sse_lwc_end - cmt_sse_lwc);
+	files[1].len = (size_t)(cmt_sse_lwc_license_end - cmt_sse_lwc_license);
+	o.files = files;
+	o.nfiles = sizeof files / sizeof files[0];
 	o.on_skip = on_skip;
 	while ((c = getopt_long(argc, argv, "p:b:h", longopts, NULL)) != -1) {
 		switch (c) {

@@ -65,10 +65,21 @@ struct cmt_sse_opts {
 	int exit_on_eof;           /* end streams and return at end of input */
 	const char *page;          /* body of GET / (text/html) */
 	size_t page_len;
+	/* More static files (the dashboard's scripts), served as they are
+	 * at their path; the array and bodies outlive the server. */
+	const struct cmt_sse_file *files;
+	size_t nfiles;
 	/* Called for each input line that is skipped (too long, NUL byte),
 	 * with the line number and reason; may be NULL. */
 	void (*on_skip)(void *ctx, uint64_t lineno, const char *reason);
 	void *ctx;
+};
+
+struct cmt_sse_file {
+	const char *path;          /* "/vendor/x.js" */
+	const char *type;          /* Content-Type */
+	const char *body;
+	size_t len;
 };
 
 /* Defaults for every field; the caller then sets what it wants. */

@@ -48,6 +48,8 @@ struct pending {
 struct symstate {
 	char sym[CMT_SYM_MAX];
 	int sym_len;
+	char src[6 * CMT_SRC_MAX + 12]; /* ,"src":"..." of the last tick */
+	int src_len;
 	int active;
 	int64_t last_t, next_g;
 	double last_px;
@@ -517,6 +519,7 @@ emit_vector(struct cmt_features *fe, const struct symstate *s,
 			n += cmt_fmt_double(out + n, p->x[i], 10); /* NAN: null */
 		}
 		out[n++] = '}';
+		n = put_str(out, n, s->src, s->src_len);
 		if (!p->warm)
 			n = put_str(out, n, ",\"warmup\":true", 14);
 		if (fe->in_partial)
@@ -735,6 +738,13 @@ cmt_features_push(struct cmt_features *fe, const struct cmt_tick *tk,
 	}
 	s->last_px = tk->px;
 	s->last_t = tk->t;
+	/* the tick's source travels with the vectors (e.g. "sim") */
+	s->src_len = 0;
+	if (tk->src[0]) {
+		memcpy(s->src, ",\"src\":", 7);
+		s->src_len = 7 + (int)cmt_fmt_string(s->src + 7, tk->src,
+			strlen(tk->src));
+	}
 	if (tk->has_vol)
 		s->step_vol += tk->vol;
 	else

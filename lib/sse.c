@@ -640,9 +640,22 @@ start_stream(struct cmt_sse *s, struct client *c, const struct cmt_sse_req *r)
 	flush_client(s, c);
 }
 
+static const struct cmt_sse_file *
+find_file(const struct cmt_sse *s, const char *path, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < s->o.nfiles; i++)
+		if (strlen(s->o.files[i].path) == len &&
+		    memcmp(s->o.files[i].path, path, len) == 0)
+			return &s->o.files[i];
+	return NULL;
+}
+
 static void
 route(struct cmt_sse *s, struct client *c, const struct cmt_sse_req *r)
 {
+	const struct cmt_sse_file *f;
 	char metrics[8192];
 	size_t n;
 	int head = r->method == CMT_SSE_HEAD;
@@ -663,6 +676,8 @@ route(struct cmt_sse *s, struct client *c, const struct cmt_sse_req *r)
 	    memcmp(r->path, "/index.html", 11) == 0)) && s->o.page)
 		reply(s, c, 200, "text/html; charset=utf-8", s->o.page,
 			s->o.page_len, head);
+	else if ((f = find_file(s, r->path, r->path_len)))
+		reply(s, c, 200, f->type, f->body, f->len, head);
 	else
 		reply(s, c, 404, text, "404 Not Found\n", 14, 0);
 }

@@ -213,16 +213,107 @@ EOF
 	assert_output --partial "no vectors"
 }
 
-@test "--plot writes an SVG with the equity curve and the calibration points" {
+# svg_check FILE: what the plot shows, read back from the SVG
+svg_check() {
+	python3 - "$@" <<'PY'
+import re, sys, xml.etree.ElementTree as E
+ns = "{http://www.w3.org/2000/svg}"
+r = E.parse(sys.argv[1]).getroot()
+panels = [g for g in r.iter(ns + "g") if g.get("class") == "panel"]
+for i, g in enumerate(panels):
+    y = [t.text for t in g.findall(ns + "text") if t.get("class") == "ytick"]
+    x = [t.text for t in g.findall(ns + "text") if t.get("class") == "xtick"]
+    title = [t.text for t in g.findall(ns + "text") if t.get("font-weight")]
+    ylab = [t.text for t in g.findall(ns + "text") if t.get("transform")]
+    print("panel %d %s | y %s | x %s | %s" % (i, title[0] if title else "",
+          " ".join(y), " ".join(x), ylab[0] if ylab else ""))
+lines = {}
+for p in r.iter(ns + "polyline"):
+    lines[p.get("stroke")] = lines.get(p.get("stroke"), 0) + 1
+print("polylines " + " ".join("%s=%d" % kv for kv in sorted(lines.items())))
+bins = [int(c.find(ns + "title").text.split()[0]) for c in r.iter(ns + "circle")]
+print("bins %d rows %d" % (len(bins), sum(bins)))
+PY
+}
+
+# round_ticks "0.98 0.99 1.00": evenly spaced by 1, 2 or 5 times 10^k
+round_ticks() {
+	python3 - "$1" <<'PY'
+import math, sys
+v = [float(x.rstrip("%")) for x in sys.argv[1].split()]
+assert len(v) >= 3, v
+d = [round(b - a, 12) for a, b in zip(v, v[1:])]
+assert max(d) - min(d) < 1e-9 * max(map(abs, v)) + 1e-12, d
+m = d[0] / 10 ** math.floor(math.log10(d[0]))
+assert any(abs(m - k) < 1e-6 for k in (1, 2, 5)), (d[0], m)
+PY
+}
+
+@test "--plot: equity with buy and hold and baselines, round ticks, readable times, zoomed calibration" {
 	pred "$TMP/p" 500 past
-	run cmt-backtest --plot "$TMP/p.svg" "$TMP/p"
+	run cmt-backtest --fee-bps 0 --plot "$TMP/p.svg" "$TMP/p"
 	assert_success
-	run python3 -c 'import sys, xml.etree.ElementTree as E
-r = E.parse(sys.argv[1]).getroot(); ns = "{http://www.w3.org/2000/svg}"
-print(len(r.findall(ns + "polyline")), len(r.findall(ns + "circle")))' "$TMP/p.svg"
-	assert_output "2 2"
+	run svg_check "$TMP/p.svg"
+	assert_success
+	echo "$output"
+	# one symbol: the portfolio panel is it; rule, buy and hold, both baselines
+	assert_line --regexp '^panel 0 BTC-USD: long when P\(up\) > 0.5'
+	assert_line --regexp '^polylines #1f77b4=1 #2ca02c=1 #555555=1 #d62728=1$'
+	# 500 minutes from 00:01 UTC: hourly ticks at round times
+	assert_line --regexp '^panel 0 .*\| x 01:00 02:00 03:00 04:00 05:00 06:00 07:00 08:00 \|'
+	# linear, round y ticks (this rule on a leaked-free walk stays near 1)
+	y=$(sed -n 's/^panel 0 .*| y \(.*\) | x .*/\1/p' <<<"$output")
+	round_ticks "$y"
+	refute_line --regexp '^panel 0 .*log scale'
+	# calibration: every scored row in a bin (p is 0.1 or 0.9 here), the
+	# x axis in percent zoomed to the forecasts, then the histogram
+	assert_line "bins 2 rows 500"
+	assert_line --regexp '^panel 1 Calibration, zoomed .*\| x (10%|0%) .* (90%|100%) \| observed share up$'
+	assert_line --regexp '^panel 2 Reliability histogram'
 	run cmt-backtest --plot /nonexistent/dir/p.svg "$TMP/p"
 	assert_failure 1
+}
+
+@test "--plot: a wide range goes to a log scale; a gap in time breaks the lines" {
+	# a fair coin paying 100 bps a trade loses nearly everything
+	pred "$TMP/p" 2000 coin
+	run cmt-backtest --fee-bps 100 --plot "$TMP/p.svg" "$TMP/p"
+	assert_success
+	run svg_check "$TMP/p.svg"
+	assert_line --regexp '^panel 0 .*\| equity \(start = 1\) \(log scale\)$'
+	assert_line --regexp '^panel 0 .*\| y (1e-[0-9]+ )*0.0001 0.001 0.01 0.1 1 \|'
+	# two symbols six weeks apart: each curve of the portfolio has two
+	# pieces, and each symbol its own panel
+	pred "$TMP/a" 300 coin
+	sed 's/"BTC-USD"/"ETH-USD"/' "$TMP/a" | awk '{ match($0, /"t":[0-9]+/);
+		t = substr($0, RSTART + 4, RLENGTH - 4) + 42 * 86400000;
+		sub(/"t":[0-9]+/, sprintf("\"t\":%.0f", t)); print }' > "$TMP/b"
+	cat "$TMP/a" "$TMP/b" > "$TMP/ab"
+	run cmt-backtest --plot "$TMP/ab.svg" "$TMP/ab"
+	assert_success
+	run svg_check "$TMP/ab.svg"
+	assert_line --regexp '^panel 0 Portfolio'
+	assert_line --regexp '^panel 1 BTC-USD: rule'
+	assert_line --regexp '^panel 2 ETH-USD: rule'
+	# 2 pieces in the portfolio + 1 per symbol panel, for each curve
+	assert_line 'polylines #1f77b4=4 #2ca02c=4 #555555=4 #d62728=4'
+	# a 6-week span is labelled in days
+	assert_line --regexp '^panel 0 .*\| x (Mar|Apr) [0-9]{2} '
+}
+
+@test "--plot-png writes a PNG through rsvg-convert, and says so when it is missing" {
+	command -v rsvg-convert >/dev/null || skip "rsvg-convert (librsvg2-bin) is not installed"
+	pred "$TMP/p" 300 coin
+	run cmt-backtest --plot-png "$TMP/p.png" "$TMP/p"
+	assert_success
+	python3 -c 'import sys; assert open(sys.argv[1], "rb").read(8) == b"\x89PNG\r\n\x1a\n"' "$TMP/p.png"
+	mkdir "$TMP/bin"
+	ln -s "$(command -v cmt-backtest)" "$TMP/bin/"
+	PATH="$TMP/bin" run "$TMP/bin/cmt-backtest" --plot-png "$TMP/q.png" "$TMP/p"
+	assert_failure 1
+	assert_output --partial "rsvg-convert not found (Debian package librsvg2-bin)"
+	run cmt-backtest --follow --plot-png "$TMP/q.png" "$TMP/p"
+	assert_failure 2
 }
 
 @test "--follow writes one metrics line per interval of stream time" {
@@ -306,4 +397,52 @@ print(len(r.findall(ns + "polyline")), len(r.findall(ns + "circle")))' "$TMP/p.s
 	assert_output --partial "100 partial vectors passed over (not scored)"
 	[ "$(cmt-backtest --follow --every 10m "$TMP/q" 2>/dev/null)" = "$(cmt-backtest --follow --every 10m "$TMP/p")" ]
 	[ "$(cmt-backtest --follow --pass --every 10m "$TMP/q" 2>/dev/null | grep -c '"partial":true')" -eq 100 ]
+}
+
+@test "--follow --horizon scores live forecasts exactly as --label scores them" {
+	# the same ticks made into unlabelled and labelled predictions
+	cmt-sim --symbols BTC-USD,ETH-USD -d 3h -e 5s --seed 3 > "$TMP/t"
+	cmt-features --model default -q "$TMP/t" | cmt-predict > "$TMP/p"
+	cmt-features --model default -q --label 1m "$TMP/t" | cmt-predict > "$TMP/l"
+	run cmt-backtest --follow --horizon 1m --pass --window 50 "$TMP/p"
+	assert_success
+	printf '%s\n' "${lines[@]}" > "$TMP/f"
+	# every prediction line passes through unchanged, in order
+	grep -v '"kind":' "$TMP/f" | cmp - "$TMP/p"
+	# each outcome says what the labelled line says: same t, p_up and y,
+	# hit by the accuracy's rule; flat minutes are not scored
+	python3 - "$TMP/f" "$TMP/l" <<'PY'
+import json, sys
+out = [json.loads(l) for l in open(sys.argv[1]) if '"kind":"outcome"' in l]
+lab = [json.loads(l) for l in open(sys.argv[2])]
+lab = [(o["sym"], o["t"], o["p_up"], o["y"]) for o in lab if o["y"] is not None]
+got = [(o["sym"], o["t"], o["p_up"], o["y"]) for o in out]
+assert sorted(got) == sorted(lab), (len(got), len(lab))
+assert len(got) > 200
+for o in out:
+    assert o["hit"] == ((o["p_up"] >= 0.5) == (o["y"] == 1))
+    assert o["t_out"] == o["t"] + 60000
+    assert (o["px_out"] > o["px"]) == (o["y"] == 1)
+PY
+	# the last per-symbol metrics line is the batch report on that
+	# symbol's last 50 labelled rows
+	for s in BTC-USD ETH-USD; do
+		grep "\"sym\":\"$s\"" "$TMP/l" | grep -v '"y":null' | tail -50 > "$TMP/last"
+		cmt-backtest --json "$TMP/last" > "$TMP/j"
+		m=$(grep "\"kind\":\"metrics\",\"sym\":\"$s\"" "$TMP/f" | tail -1)
+		python3 - "$m" "$TMP/j" <<'PY'
+import json, sys
+m, j = json.loads(sys.argv[1]), json.load(open(sys.argv[2]))["overall"]["model"]
+assert m["window"] == 50 == j["n"], (m, j)
+for k in ("accuracy", "auc", "logloss", "brier"):
+    assert abs(m[k] - j[k]) < 1e-5, (k, m[k], j[k])
+PY
+	done
+	# a symbol that skips t + H cannot score the forecast: counted, said
+	grep -v '"t":17040753' "$TMP/p" > "$TMP/gap"
+	run cmt-backtest --follow --horizon 1m "$TMP/gap"
+	assert_success
+	assert_output --partial "forecasts not scored"
+	run cmt-backtest --horizon 1m "$TMP/p"
+	assert_failure 2
 }

@@ -60,6 +60,23 @@ make_ticks() {
 	done
 }
 
+@test "the ticks' src travels with the vectors, escaped, and stays absent without one" {
+	make_ticks
+	run cmt-features -q "$TMP/ticks.ndjson"
+	refute_output --partial '"src"'
+	sed 's/}$/,"src":"sim"}/' "$TMP/ticks.ndjson" > "$TMP/src.ndjson"
+	run cmt-features -q --label 5s "$TMP/src.ndjson"
+	assert_success
+	assert_equal "$(grep -c '},"src":"sim","y":[01n]' <<<"$output")" "${#lines[@]}"
+	sed 's/}$/,"src":"a\\"b"}/' "$TMP/ticks.ndjson" > "$TMP/q.ndjson"
+	run cmt-features -q "$TMP/q.ndjson"
+	assert_line --index 0 --partial '},"src":"a\"b"}'
+	# and through cmt-predict, which leaves the line as it is
+	cmt-sim -d 2h -e 5s --seed 3 | cmt-features --model default -q |
+		cmt-predict > "$TMP/out"
+	[ "$(grep -c '"src":"sim","p_up":' "$TMP/out")" -eq "$(wc -l < "$TMP/out")" ]
+}
+
 @test "CSV ticks give exactly the same vectors as NDJSON ticks" {
 	make_ticks
 	cmt-features -q "$TMP/ticks.ndjson" > "$TMP/a"

@@ -400,6 +400,19 @@ need_chromium() {
 	refute_output --regexp '(src|href)="(https?:)?//'
 }
 
+@test "the vendored charting library is served from the binary" {
+	start_sse
+	curl -sf "$URL/vendor/lightweight-charts.js" >"$TMP/lwc.js"
+	cmp "$TMP/lwc.js" "$BATS_TEST_DIRNAME/../../web/vendor/lightweight-charts.js"
+	run curl -sf "$URL/vendor/lightweight-charts.LICENSE"
+	assert_success
+	assert_output --partial "Apache License"
+	run curl -s "$URL/"
+	assert_output --partial 'src="/vendor/lightweight-charts.js"'
+	run curl -s -o /dev/null -w '%{http_code}' "$URL/vendor/other.js"
+	assert_output 404
+}
+
 @test "the dashboard shows prices, P(up), indicators and metrics" {
 	need_chromium
 	start_sse
@@ -408,19 +421,50 @@ need_chromium() {
 {"t":1732450060000,"sym":"BTC-USD","px":97200.25,"fs":"cmt1","f":{"ret_1m":0.00079,"rsi":58.5,"macd_hist":-1.25,"bb_pctb":0.72},"p_up":0.5377,"model":"mlp-v1"}
 {"t":1732450000000,"sym":"ETH-USD","px":3401.5,"src":"binance"}
 not json at all
-{"kind":"metrics","model":"mlp-v1","n":120,"accuracy":0.5417,"auc":0.5561}
+{"kind":"metrics","model":"mlp-v1","t":1732450060000,"window":120,"count":120,"accuracy":0.5417,"auc":0.5561,"logloss":0.6901,"brier":0.2481,"base_rate":0.5,"lag_ms":null}
 EOF
 	wait_metric cmt_sse_events_in_total 5
-	run python3 "$BATS_TEST_DIRNAME/dashboard.py" "$URL/" 5
+	run python3 "$BATS_TEST_DIRNAME/dashboard.py" --eval 'cmt.dump().pups' "$URL/" 5
 	assert_success
-	assert_line "status live"
+	assert_line "status connected"
+	assert_line "data data fresh"
 	assert_line "events 5"
 	assert_line "ignored 1"
-	assert_line "sym BTC-USD px=97200.25 chg=+0.079% pup=53.77% model=mlp-v1 points=2 ppoints=2 ret_1m=0.00079 rsi=58.5 macd_hist=-1.25 bb_pctb=0.72"
-	assert_line "sym ETH-USD px=3401.50 chg=+0.000% pup=— model= points=1 ppoints=0"
-	assert_line "metric accuracy=0.5417"
-	assert_line "metric auc=0.5561"
-	assert_line "metric n=120"
+	assert_line "sim off"
+	assert_line "tile BTC-USD px=97200.25 chg=+0.08% 1m pup=53.8% age=ok"
+	assert_line "tile ETH-USD px=3401.50 chg= pup=— age=ok"
+	assert_line "detail sym=BTC-USD pup=53.8% model=model mlp-v1"
+	assert_line "note forecast at 2024-11-24 12:07:40 UTC"
+	assert_line "ind ret_1m=0.00079 spark=2"
+	assert_line "ind rsi=58.5 spark=2"
+	assert_line "ind macd_hist=-1.25 spark=2"
+	assert_line "overall all symbols, last 120 scored: accuracy 54.2% · AUC 0.5561 · log-loss 0.6901 · base rate 50.0%"
+	assert_line "eval 2"
+}
+
+@test "the dashboard shows a partial forecast as provisional and marks simulated data" {
+	need_chromium
+	start_sse
+	cat >&5 <<'EOF'
+{"t":1732450060000,"sym":"BTC-USD","px":97200.25,"fs":"cmt1","f":{"ret_1m":0.00079},"p_up":0.5377,"model":"mlp-v1"}
+{"t":1732450120000,"sym":"BTC-USD","px":97210,"fs":"cmt1","f":{"ret_1m":0.0001},"p_up":0.4999,"model":"mlp-v1","partial":true}
+EOF
+	wait_metric cmt_sse_events_in_total 2
+	run python3 "$BATS_TEST_DIRNAME/dashboard.py" --eval 'cmt.dump().pups' "$URL/" 2
+	assert_success
+	# just under one half never reads 50.00%, and in the sell colour
+	assert_line "detail sym=BTC-USD pup=49.99% (partial) model=model mlp-v1"
+	assert_line "note provisional (minute still open), for 2024-11-24 12:08:40 UTC"
+	assert_line "tile BTC-USD px=97210.00 chg=+0.01% 1m pup=49.99%* age=ok"
+	assert_line "sim off"
+	# the history holds final forecasts only
+	assert_line "eval 1"
+	echo '{"t":1732450120000,"sym":"ETH-USD","px":3401.5,"src":"sim"}' >&5
+	wait_metric cmt_sse_events_in_total 3
+	run python3 "$BATS_TEST_DIRNAME/dashboard.py" "$URL/" 3
+	assert_line "sim on"
+	assert_line "tile ETH-USD px=3401.50 chg= pup=— age=ok SIM"
+	assert_line "tile BTC-USD px=97210.00 chg=+0.01% 1m pup=49.99%* age=ok"
 }
 
 @test "the dashboard follows live events and reconnects after a restart" {
@@ -443,10 +487,10 @@ EOF
 	echo '{"t":3000,"sym":"SOL-USD","px":153,"p_up":0.75}' >&5
 	wait "$dash"
 	run cat "$TMP/dom"
-	assert_line "status live"
+	assert_line "status connected"
 	assert_line "events 3"
 	assert_line "gaps 1"
-	assert_line "sym SOL-USD px=153.0000 chg=+2.000% pup=75.00% model= points=3 ppoints=2"
+	assert_line "tile SOL-USD px=153.0000 chg=+2.00% 2s pup=75.0% age=ok"
 }
 
 @test "the dashboard: partial vectors refresh the step in progress, its final vector settles it" {
@@ -460,9 +504,12 @@ EOF
 {"t":1732450120000,"sym":"BTC-USD","px":97210,"fs":"cmt1","f":{"rsi":59},"partial":true,"p_up":0.6,"model":"default"}
 EOF2
 	wait_metric cmt_sse_events_in_total 5
-	run python3 "$BATS_TEST_DIRNAME/dashboard.py" "$URL/" 5
+	run python3 "$BATS_TEST_DIRNAME/dashboard.py" --eval 'cmt.dump().pups' "$URL/" 5
 	assert_success
-	# three steps, three points: the two partials of the second step were
-	# replaced by its final vector; the third step shows its partial
-	assert_line "sym BTC-USD px=97210.00 chg=+0.089% pup=60.00% model=default points=3 ppoints=3 rsi=59"
+	# the third step shows its partial as the current, provisional P(up)
+	assert_line "tile BTC-USD px=97210.00 chg=+0.09% 2m pup=60.0%* age=ok"
+	assert_line "detail sym=BTC-USD pup=60.0% (partial) model=model default"
+	# the history holds the final forecasts only: the two partials of the
+	# second step were settled by its final vector (53.77 %), none added
+	assert_line "eval 2"
 }
