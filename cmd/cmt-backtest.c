@@ -112,6 +112,7 @@ read_input(struct run *r, const char *path)
 		cmt_die(CMT_EXIT_FAIL, "%s:", path);
 	if (!(lr = cmt_line_open(fd, 0)))
 		cmt_die(CMT_EXIT_FAIL, "out of memory");
+	cmt_line_on_idle(lr, cmt_idle_flush, NULL);
 	cmt_fvec_decoder_init(&dec, CMT_FVEC_AUTO);
 	while (!cmt_stop && (rc = cmt_line_next(lr, &ln)) != 0) {
 		if (rc < 0) {
