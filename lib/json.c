@@ -640,11 +640,33 @@ static const uint64_t pow10_u64[] = {
 	10000000000000, 100000000000000, 1000000000000000,
 };
 
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "cmt_fmt_double builds digits in little-endian words"
+#endif
+#define ZEROS8 0x3030303030303030u   /* "00000000" */
+
 static const char digit_pairs[] =
 	"000102030405060708091011121314151617181920212223242526272829"
 	"303132333435363738394041424344454647484950515253545556575859"
 	"606162636465666768697071727374757677787980818283848586878889"
 	"90919293949596979899";
+
+/* The 8 decimal digits of v < 10^8 with leading zeros, as the bytes of a
+ * little-endian word (first digit in the low byte): the digits stay in
+ * registers until they are stored where they belong. */
+static uint64_t
+ascii8(uint32_t v)
+{
+	uint32_t hi = v / 10000, lo = v % 10000;
+	uint16_t p0, p1, p2, p3;
+
+	memcpy(&p0, digit_pairs + 2 * (hi / 100), 2);
+	memcpy(&p1, digit_pairs + 2 * (hi % 100), 2);
+	memcpy(&p2, digit_pairs + 2 * (lo / 100), 2);
+	memcpy(&p3, digit_pairs + 2 * (lo % 100), 2);
+	return (uint64_t)p0 | (uint64_t)p1 << 16 | (uint64_t)p2 << 32 |
+	    (uint64_t)p3 << 48;
+}
 
 /* floor(log10(ax)) for ax in [1e-9, 1e15), as floor(log10(ax)) computes
  * it: from the binary exponent and a table; within a relative 1e-9 of a
@@ -677,10 +699,10 @@ decimal_exponent(double ax)
 int
 cmt_fmt_double(char *buf, double x, int sig)
 {
-	char dig[16];           /* the sig digits of m, most significant first */
-	uint64_t m, lim, t;
+	unsigned __int128 d;
+	uint64_t m, lim, t, hi, lo, z;
 	double ax, scaled;
-	int e10, len = 0, k, last, shift;
+	int e10, len = 0, last, shift, tz;
 
 	if (!isfinite(x)) {
 		memcpy(buf, "null", 5);
@@ -708,23 +730,26 @@ cmt_fmt_double(char *buf, double x, int sig)
 	} else if (m < lim / 10) { /* log10 was one too high */
 		return snprintf(buf, 32, "%.*g", sig, x);
 	}
-	/* m has exactly sig digits */
-	for (k = sig; k >= 2; k -= 2) {
-		memcpy(dig + k - 2, digit_pairs + 2 * (m % 100), 2);
-		m /= 100;
-	}
-	if (k == 1)
-		dig[0] = (char)('0' + m);
-	last = sig - 1;          /* the last digit kept: no trailing zeros */
-	while (last > 0 && dig[last] == '0')
-		last--;
+	/* m has exactly sig digits.  Its 16-digit form (leading zeros) in
+	 * two words, d the sig digits from the first, in the low bytes. */
+	hi = ascii8((uint32_t)(m / 100000000));
+	lo = ascii8((uint32_t)(m % 100000000));
+	d = ((unsigned __int128)lo << 64 | hi) >> (8 * (16 - sig));
+	/* trailing zero digits are the high bytes of lo (then of hi) */
+	z = lo - ZEROS8;
+	tz = z ? __builtin_clzll(z) / 8 : 8 + __builtin_clzll(hi - ZEROS8) / 8;
+	last = sig - 1 - tz;     /* the last digit kept */
 	if (x < 0)
 		buf[len++] = '-';
+	/* Stores of 16 bytes from d: buf has 32, and none reaches past it
+	 * (at most 1 + 14 + 1 + 16). */
 	if (e10 >= sig || e10 < -5) {
-		buf[len++] = dig[0];
+		memcpy(buf + len, &d, 16);
+		len++;
 		if (last > 0) {
 			buf[len++] = '.';
-			memcpy(buf + len, dig + 1, (size_t)last);
+			d >>= 8;
+			memcpy(buf + len, &d, 16);
 			len += last;
 		}
 		buf[len++] = 'e';
@@ -732,18 +757,17 @@ cmt_fmt_double(char *buf, double x, int sig)
 		memcpy(buf + len, digit_pairs + 2 * (e10 < 0 ? -e10 : e10), 2);
 		len += 2;
 	} else if (e10 < 0) {
-		buf[len++] = '0';
-		buf[len++] = '.';
-		for (k = -1; k > e10; k--)
-			buf[len++] = '0';
-		memcpy(buf + len, dig, (size_t)last + 1);
+		memcpy(buf + len, "0.000000", 8);
+		len += 1 - e10;
+		memcpy(buf + len, &d, 16);
 		len += last + 1;
 	} else {
-		memcpy(buf + len, dig, (size_t)e10 + 1);
+		memcpy(buf + len, &d, 16);
 		len += e10 + 1;
 		if (last > e10) {
 			buf[len++] = '.';
-			memcpy(buf + len, dig + e10 + 1, (size_t)(last - e10));
+			d >>= 8 * (e10 + 1);
+			memcpy(buf + len, &d, 16);
 			len += last - e10;
 		}
 	}
