@@ -134,8 +134,8 @@ read_input(struct run *r, const char *path)
 			cmt_out(ln.s, ln.len);
 			cmt_out("\n", 1);
 		}
-		if (e == CMT_ENOMEM)
-			cmt_die(CMT_EXIT_FAIL, "out of memory");
+		if (e == CMT_ENOMEM || e == CMT_EIO)   /* not the line's fault */
+			cmt_die(CMT_EXIT_FAIL, "%s", err);
 		if (e && e != CMT_ESKIP) {
 			cmt_warn("%s:%llu: %s", path, (unsigned long long)ln.no,
 				err);
