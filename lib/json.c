@@ -652,20 +652,21 @@ static const char digit_pairs[] =
 	"90919293949596979899";
 
 /* The 8 decimal digits of v < 10^8 with leading zeros, as the bytes of a
- * little-endian word (first digit in the low byte): the digits stay in
- * registers until they are stored where they belong. */
+ * little-endian word (first digit in the low byte), without a table or a
+ * loop: split into two 4-digit halves in 32-bit lanes, each into two
+ * 2-digit quarters in 16-bit lanes, each into two digits in bytes, the
+ * divisions by 100 and 10 done in all lanes at once as a multiply and a
+ * shift (exact for lanes below 10000 and 100). */
 static uint64_t
 ascii8(uint32_t v)
 {
-	uint32_t hi = v / 10000, lo = v % 10000;
-	uint16_t p0, p1, p2, p3;
+	uint64_t x = (uint64_t)(v / 10000) | (uint64_t)(v % 10000) << 32, q;
 
-	memcpy(&p0, digit_pairs + 2 * (hi / 100), 2);
-	memcpy(&p1, digit_pairs + 2 * (hi % 100), 2);
-	memcpy(&p2, digit_pairs + 2 * (lo / 100), 2);
-	memcpy(&p3, digit_pairs + 2 * (lo % 100), 2);
-	return (uint64_t)p0 | (uint64_t)p1 << 16 | (uint64_t)p2 << 32 |
-	    (uint64_t)p3 << 48;
+	q = (x * 10486 >> 20) & 0x0000007f0000007fu;
+	x = q | (x - q * 100) << 16;
+	q = (x * 103 >> 10) & 0x000f000f000f000fu;
+	x = q | (x - q * 10) << 8;
+	return x | ZEROS8;
 }
 
 /* floor(log10(ax)) for ax in [1e-9, 1e15), as floor(log10(ax)) computes
