@@ -32,7 +32,6 @@ void
 cmt_cli_init(const char *argv0)
 {
 	struct sigaction sa;
-	struct stat st;
 	const char *slash = argv0 ? strrchr(argv0, '/') : NULL;
 
 	if (argv0)
@@ -46,11 +45,20 @@ cmt_cli_init(const char *argv0)
 	/* A file size limit is a write error we report (EFBIG), not death
 	 * with half a line written. */
 	signal(SIGXFSZ, SIG_IGN);
-	if (isatty(STDOUT_FILENO) ||
-	    (fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode)))
+	if (isatty(STDOUT_FILENO))
 		setvbuf(stdout, NULL, _IOLBF, 0);
 	else
-		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+		cmt_block_buffered();
+}
+
+void
+cmt_block_buffered(void)
+{
+	/* With a NULL buffer glibc ignores the size and uses st_blksize,
+	 * 4 KiB on a pipe: 16 times the writes. */
+	static char buf[1 << 16];
+
+	setvbuf(stdout, buf, _IOFBF, sizeof buf);
 }
 
 static void
@@ -250,6 +258,13 @@ cmt_flush(void)
 		cmt_warn("write error:");
 		exit(CMT_EXIT_FAIL);
 	}
+}
+
+void
+cmt_idle_flush(void *unused)
+{
+	(void)unused;
+	cmt_flush();
 }
 
 int

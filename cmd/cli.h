@@ -17,9 +17,15 @@ extern const char *cmt_progname;
 /* Name the program, install signal handlers (SIGINT/SIGTERM set cmt_stop
  * and interrupt blocking reads; SIGPIPE and SIGXFSZ are ignored so a
  * closed pipe or a file size limit is a write error we report), and make
- * stdout line-buffered when it is a pipe or terminal, block-buffered
- * otherwise. */
+ * stdout line-buffered on a terminal, block-buffered otherwise (pipes
+ * included): a tool flushes when it would wait, with cmt_flush or
+ * cmt_idle_flush, so a busy pipe gets one write() per buffer, not per
+ * line, and a quiet one still gets each line at once. */
 void cmt_cli_init(const char *argv0);
+
+/* Make stdout block-buffered with a 64 KiB buffer, even on a terminal
+ * (cmt-replay, which flushes before every wait).  Call before any output. */
+void cmt_block_buffered(void);
 
 /* "prog: message"; a format ending in ':' appends strerror(errno). */
 void cmt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -52,6 +58,10 @@ void cmt_output(const char *path);
 /* Write out what cmt_out buffered (whole lines for -o), before a tool
  * waits on a timer or its input; exits 1 on a write error. */
 void cmt_flush(void);
+
+/* cmt_flush with the signature of a cmt_line_on_idle hook: a tool reading
+ * lines flushes its output whenever it is about to wait for input. */
+void cmt_idle_flush(void *unused);
 
 /* Flush stdout (or the -o file, then fsync and close it) and check for
  * errors; returns the exit status to use (status if the flush worked, 1

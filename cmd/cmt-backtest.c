@@ -89,6 +89,7 @@ read_input(struct run *r, const char *path)
 		cmt_die(CMT_EXIT_FAIL, "%s:", path);
 	if (!(lr = cmt_line_open(fd, 0)))
 		cmt_die(CMT_EXIT_FAIL, "out of memory");
+	cmt_line_on_idle(lr, cmt_idle_flush, NULL);
 	cmt_fvec_decoder_init(&dec, CMT_FVEC_AUTO);
 	while (!cmt_stop && (rc = cmt_line_next(lr, &ln)) != 0) {
 		if (rc < 0) {
@@ -107,8 +108,8 @@ read_input(struct run *r, const char *path)
 		else if (e == CMT_OK)
 			e = cmt_follow_add(r->fol, &v, ln.s, ln.len, now_ms(),
 				err);
-		if (e == CMT_ENOMEM)
-			cmt_die(CMT_EXIT_FAIL, "out of memory");
+		if (e == CMT_ENOMEM || e == CMT_EIO)   /* not the line's fault */
+			cmt_die(CMT_EXIT_FAIL, "%s", err);
 		if (e && e != CMT_ESKIP) {
 			cmt_warn("%s:%llu: %s", path, (unsigned long long)ln.no,
 				err);
@@ -240,6 +241,7 @@ main(int argc, char **argv)
 	if (follow_mode && (json || plot || png))
 		cmt_usage_error("--follow writes NDJSON lines; --json and "
 			"--plot are for the final report");
+	o.keep_rows = plot || png;   /* the plot draws every row */
 	if (follow_mode) {
 		fo.window = (size_t)window;
 		if (!(r.fol = cmt_follow_new(&fo)))

@@ -105,6 +105,7 @@ feed(struct cmt_features *fe, int fd, struct run *r)
 
 	if (!lr)
 		cmt_die(CMT_EXIT_FAIL, "out of memory");
+	cmt_line_on_idle(lr, cmt_idle_flush, NULL);
 	cmt_tick_decoder_init(&dec, CMT_TICK_AUTO);
 	while (!cmt_stop) {
 		if ((rc = cmt_line_next(lr, &ln)) == 0)

@@ -237,6 +237,7 @@ main(int argc, char **argv)
 	c.stop = &cmt_stop;
 	c.emit = emit;
 	c.warn = warn;
+	c.idle = cmt_idle_flush;
 	c.progress = quiet ? NULL : progress;
 
 	if (history) {

@@ -180,6 +180,7 @@ main(int argc, char **argv)
 	m = sc.m[0];
 	if (!(lr = cmt_line_open(STDIN_FILENO, 0)))
 		cmt_die(CMT_EXIT_FAIL, "out of memory");
+	cmt_line_on_idle(lr, cmt_idle_flush, NULL);
 	cmt_fvec_decoder_init(&dec, csv ? CMT_FVEC_CSV : CMT_FVEC_AUTO);
 	fslen = strlen(m->fs);
 	/* what follows the probability never changes: build it once */

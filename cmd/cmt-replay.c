@@ -79,10 +79,10 @@ main(int argc, char **argv)
 	enum cmt_err e;
 
 	cmt_cli_init(argv[0]);
-	/* Block-buffered even on a pipe: stdout is flushed before every wait,
-	 * so each tick still leaves when it is due, and --speed max is not
-	 * one write per line. */
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	/* Block-buffered even on a terminal: stdout is flushed before every
+	 * wait (pacing or input), so each tick still leaves when it is due,
+	 * and --speed max is not one write per line. */
+	cmt_block_buffered();
 	while ((c = getopt_long(argc, argv, "s:f:t:w:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's': speed = parse_speed(optarg); break;
@@ -107,6 +107,7 @@ main(int argc, char **argv)
 			err);
 	if (e)
 		cmt_die(CMT_EXIT_FAIL, "%s", err);
+	cmt_replay_on_idle(r, cmt_idle_flush, NULL);
 	cmt_replay_pacer_init(&pacer, speed, warmup);
 	while (!cmt_stop) {
 		e = cmt_replay_next(r, &rec, err);

@@ -1,7 +1,9 @@
 /* Fuzz target: feature-vector and prediction lines, NDJSON and CSV, fed as
  * a stream of lines through one decoder (the first byte picks the format).
  * A decoded vector must have the shape cmt_fvec.h promises, with every
- * slice inside the line or the decoder's header copy. */
+ * slice inside the line or the decoder's header copy.  A second decoder
+ * without the NDJSON fast path reads the same lines: both must return the
+ * same status, message and fields. */
 #include <math.h>
 #include <string.h>
 
@@ -49,20 +51,45 @@ check_fvec(const struct cmt_fvec *v, const char *line, size_t len,
 		FUZZ_CHECK(v->close < len && line[v->close] == '}');
 }
 
+/* Equal text (CSV names point into each decoder's own header copy). */
+static int
+same_slice(struct cmt_slice a, struct cmt_slice b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.s, b.s, a.len) == 0);
+}
+
+static void
+check_same(const struct cmt_fvec *a, const struct cmt_fvec *b)
+{
+	FUZZ_CHECK(a->t == b->t && strcmp(a->sym, b->sym) == 0);
+	FUZZ_CHECK(memcmp(&a->px, &b->px, sizeof a->px) == 0);
+	FUZZ_CHECK(same_slice(a->fs, b->fs) && same_slice(a->model, b->model));
+	FUZZ_CHECK(a->nnull == b->nnull && a->warmup == b->warmup);
+	FUZZ_CHECK(a->has_y == b->has_y && (!a->has_y || a->y == b->y));
+	FUZZ_CHECK(a->has_p == b->has_p && (!a->has_p || a->p_up == b->p_up));
+	FUZZ_CHECK(a->close == b->close);
+	for (int i = 0; i < CMT_FEAT_N; i++) {
+		FUZZ_CHECK(same_slice(a->name[i], b->name[i]));
+		FUZZ_CHECK(memcmp(&a->x[i], &b->x[i], sizeof a->x[i]) == 0);
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum cmt_fvec_format fmt[] = {
 		CMT_FVEC_AUTO, CMT_FVEC_JSON, CMT_FVEC_CSV
 	};
-	static struct cmt_fvec_decoder d;
-	struct cmt_fvec v;
-	char err[CMT_ERRLEN];
+	static struct cmt_fvec_decoder d, full;
+	struct cmt_fvec v, w;
+	char err[CMT_ERRLEN], err2[CMT_ERRLEN];
 	const uint8_t *p, *nl, *end = data + size;
 
 	if (size < 1)
 		return 0;
 	cmt_fvec_decoder_init(&d, fmt[data[0] % 3]);
+	cmt_fvec_decoder_init(&full, fmt[data[0] % 3]);
+	full.fast_off = 1;
 	for (p = data + 1; p < end; p = nl + 1) {
 		char *line;
 		size_t len;
@@ -76,6 +103,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		err[0] = '\0';
 		memset(&v, 0, sizeof v);
 		e = cmt_fvec_decode(&d, line, len, &v, err);
+		err2[0] = '\0';
+		memset(&w, 0, sizeof w);
+		FUZZ_CHECK(cmt_fvec_decode(&full, line, len, &w, err2) == e);
+		if (e == CMT_OK)
+			check_same(&v, &w);
+		else if (e != CMT_ESKIP)
+			FUZZ_CHECK(strcmp(err, err2) == 0);
 		if (e == CMT_OK)
 			check_fvec(&v, line, len, &d);
 		else if (e != CMT_ESKIP)

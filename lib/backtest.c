@@ -1,8 +1,11 @@
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmt_backtest.h"
 #include "cmt_json.h"
@@ -12,7 +15,84 @@
 #define Y_NONE (-2)  /* no "y" member */
 #define Y_FLAT (-1)  /* "y":null */
 
-struct row {
+/* Constant memory: nothing is kept per row.  Each group (a symbol, and
+ * "ALL") keeps running sums in row order (the same order, so the same
+ * floating-point results, as the arrays this replaced), and per-class
+ * counts per distinct p_up, from which the AUC and DeLong's interval are
+ * exact.  Two things depend on what only the end of the input tells: the
+ * baselines' log-loss and Brier score (their forecast is a share seen over
+ * all rows) and the equal-weight portfolio (1/S of the capital per symbol,
+ * and its points merged in time order across symbols).  For them a few
+ * bytes per row go to unlinked temporary files in $TMPDIR (or /tmp), read
+ * back by cmt_bt_finish: the disk, not the memory, grows with the rows. */
+
+/* Counts of up and down rows with one p_up value. */
+struct score {
+	double p;
+	uint64_t up, down;
+};
+
+/* Open addressing on p's bits; cap is a power of two, empty slots have
+ * up + down == 0. */
+struct score_map {
+	struct score *e;
+	size_t cap, n;
+};
+
+struct acc {
+	size_t lines, unlabelled, flat, no_p;
+	int64_t t_first, t_last;
+	size_t n, n_up, hits;          /* scored rows; model hits (p>=0.5)==y */
+	double logloss, brier;         /* model, summed in row order */
+	double cal_p[CMT_BT_BINS], cal_y[CMT_BT_BINS];
+	size_t cal_n[CMT_BT_BINS];
+	size_t sign_n[3], sign_up[3];  /* last return > 0, < 0, == 0 */
+	double sign_hits;              /* the sign rule's hits (ties 1/2) */
+	struct score_map scores;
+};
+
+/* cmt_bt_trade, one row at a time. */
+struct trade {
+	double f, eq, peak, bh, entry, sum, sum2;
+	double px, p, px0;             /* the previous row, the first price */
+	int prev;
+	size_t rows;
+	struct cmt_bt_trading out;
+};
+
+/* Points of the portfolio: per symbol, the change of its equity and of
+ * its buy-and-hold value at each of its rows after the first. */
+struct point {
+	int64_t t;
+	double eq, bh;
+};
+
+/* The points go to the spill file in blocks of BLOCK_POINTS, chained per
+ * symbol (each block's header has the offset of the symbol's next one). */
+#define BLOCK_POINTS 256
+struct block {
+	int64_t next;                  /* offset of the next block, or -1 */
+	int64_t count;
+	struct point pt[BLOCK_POINTS];
+};
+
+struct sym {
+	struct acc acc;
+	struct trade tr;
+	struct block *blk;             /* points not yet spilled */
+	int64_t first_blk, last_blk;   /* spilled blocks, -1 when none */
+};
+
+/* A sequential spill file of fixed-size records. */
+struct spill {
+	int fd;
+	char buf[1 << 16];
+	size_t len;
+	int64_t size;                  /* bytes written to fd */
+};
+
+/* A row as the plot needs it (kept only with o.keep_rows). */
+struct kept_row {
 	int64_t t;
 	double px;
 	double p;        /* NAN without p_up */
@@ -21,28 +101,31 @@ struct row {
 	int y;
 };
 
-/* One point of the overall equal-weight portfolio (for the plot). */
-struct point {
-	int64_t t;
-	double eq, bh;
-};
-
 struct cmt_bt {
 	struct cmt_bt_opts o;
-	struct row *rows;
-	size_t n, cap;
+	size_t n;
 	int nsym;
 	char model[CMT_BT_MODEL_MAX + 1]; /* model of the rows with p_up */
 	int models;                /* 0 none yet, 1 one, 2 more than one */
 	char sym[CMT_BT_MAX_SYMBOLS][CMT_SYM_MAX];
 	int64_t last_t[CMT_BT_MAX_SYMBOLS];
+	struct sym *st[CMT_BT_MAX_SYMBOLS];
+	struct acc all;
+	struct spill rows;         /* per scored row: symbol, sign class, y */
+	int pts_fd;                /* the portfolio's blocks */
+	int64_t pts_size;
 	/* partial vectors skipped: in all, and by symbol (their own table, as
 	 * a symbol with partial vectors only has no group) */
 	size_t partial, npartial_sym, partial_n[CMT_BT_MAX_SYMBOLS];
 	char partial_sym[CMT_BT_MAX_SYMBOLS][CMT_SYM_MAX];
+	/* o.keep_rows (the plot): every row, in input order */
+	struct kept_row *kept;
+	size_t nkept, capkept;
 	struct cmt_bt_group *groups;   /* nsym + 1 after finish */
-	struct point *curve;
-	size_t ncurve;
+	struct point *curve;       /* the points the plot draws */
+	size_t ncurve, ndrawn;     /* points of the curve; drawn of them */
+	int64_t curve_t0, curve_t1;
+	double curve_lo, curve_hi;
 };
 
 /* A growing string for the reports. */
@@ -142,37 +225,58 @@ cmp_pair(const void *a, const void *b)
 	return (x > z) - (x < z);
 }
 
+/* The AUC from runs of equal p in ascending order, as cmt_metrics_auc
+ * computes it from sorted rows: each run shares its average rank. */
+static double
+auc_runs(const struct score *r, size_t nr)
+{
+	double rank_sum = 0, n_up = 0, n = 0, n_down, avg;
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		double ups = (double)r[i].up, rn = (double)(r[i].up + r[i].down);
+
+		avg = (n + 1 + (n + rn)) / 2;
+		rank_sum += ups * avg;
+		n += rn;
+		n_up += ups;
+	}
+	if (n == 0)
+		return NAN;
+	n_down = n - n_up;
+	if (n_up == 0 || n_down == 0)
+		return NAN;
+	return (rank_sum - n_up * (n_up + 1) / 2) / (n_up * n_down);
+}
+
 /* DeLong et al. (1988) with midranks (Sun and Xu 2014): each up row's
  * component is the share of down rows it outranks (ties 1/2), each down
  * row's the share of up rows that outrank it; their variances give the
- * variance of the AUC. */
-double
-cmt_bt_auc_se(const double *p, const int *y, size_t n, double *pair,
-	double *auc)
+ * variance of the AUC.  Rows with equal p have equal components, so runs
+ * of equal p (ascending) are all it needs. */
+static double
+auc_se_runs(const struct score *r, size_t nr, double *auc)
 {
-	double m = 0, k, s10 = 0, s01 = 0, sum10 = 0;
-	double pos_below = 0, neg_below = 0, d;
-	size_t i, j, l;
+	double m = 0, n = 0, k, s10 = 0, s01 = 0, sum10 = 0;
+	double pos_below, neg_below, d;
+	size_t i;
+	int l;
 
 	*auc = NAN;
-	for (i = 0; i < n; i++) {
-		pair[2 * i] = p[i];
-		pair[2 * i + 1] = y[i] == 1;
-		m += y[i] == 1;
+	for (i = 0; i < nr; i++) {
+		m += (double)r[i].up;
+		n += (double)(r[i].up + r[i].down);
 	}
-	k = (double)n - m;
+	k = n - m;
 	if (m < 2 || k < 2)
 		return NAN;
-	qsort(pair, n, 2 * sizeof *pair, cmp_pair);
 	/* first pass: sums, to get the AUC; second: squared deviations */
 	for (l = 0; l < 2; l++) {
 		pos_below = neg_below = 0;
-		for (i = 0; i < n; i = j) {
-			double ups = 0, downs, v10, v01;
+		for (i = 0; i < nr; i++) {
+			double ups = (double)r[i].up, v10, v01;
+			double downs = (double)(r[i].up + r[i].down) - ups;
 
-			for (j = i; j < n && pair[2 * j] == pair[2 * i]; j++)
-				ups += pair[2 * j + 1];
-			downs = (double)(j - i) - ups;
 			v10 = (neg_below + downs / 2) / k;
 			v01 = (m - pos_below - ups / 2) / m;
 			if (l == 0) {
@@ -192,58 +296,304 @@ cmt_bt_auc_se(const double *p, const int *y, size_t n, double *pair,
 	return sqrt(s10 / (m - 1) / m + s01 / (k - 1) / k);
 }
 
-void
-cmt_bt_trade(const double *px, const double *p, size_t n, double theta,
-	double fee_bps, struct cmt_bt_trading *out, double *equity)
+double
+cmt_bt_auc_se(const double *p, const int *y, size_t n, double *pair,
+	double *auc)
 {
-	double f = fee_bps / 1e4, eq = 1, peak = 1, bh = 1, entry = 1;
-	double sum = 0, sum2 = 0, g, r;
-	int pos, prev = 0;
-	size_t i;
+	struct score *r;
+	size_t i, j, nr = 0;
+	double se;
 
-	memset(out, 0, sizeof *out);
-	out->max_dd = 0;
-	if (equity && n)
-		equity[0] = 1;
-	for (i = 0; i + 1 < n; i++) {
-		pos = !isnan(p[i]) && p[i] > theta;
-		r = px[i + 1] / px[i] - 1;
-		if (pos && !prev) {
-			out->trades++;
-			entry = eq;
-		}
-		g = (pos != prev ? 1 - f : 1) * (1 + (pos ? r : 0));
-		eq *= g;
-		if (!pos && prev && eq / entry - 1 > 0)
-			out->wins++;
-		bh *= 1 + r;
-		out->periods++;
-		out->long_periods += pos;
-		sum += g - 1;
-		sum2 += (g - 1) * (g - 1);
-		if (eq > peak)
-			peak = eq;
-		if (1 - eq / peak > out->max_dd)
-			out->max_dd = 1 - eq / peak;
-		if (equity)
-			equity[i + 1] = eq;
-		prev = pos;
+	*auc = NAN;
+	if (!(r = malloc((n ? n : 1) * sizeof *r)))
+		return NAN;
+
+	for (i = 0; i < n; i++) {
+		pair[2 * i] = p[i];
+		pair[2 * i + 1] = y[i] == 1;
 	}
-	if (prev && eq / entry - 1 > 0)
+	qsort(pair, n, 2 * sizeof *pair, cmp_pair);
+	for (i = 0; i < n; i = j) {
+		double p0 = pair[2 * i], ups = 0;
+
+		for (j = i; j < n && pair[2 * j] == p0; j++)
+			ups += pair[2 * j + 1];
+		r[nr].p = p0;
+		r[nr].up = (uint64_t)ups;
+		r[nr].down = (uint64_t)(j - i) - (uint64_t)ups;
+		nr++;
+	}
+	se = auc_se_runs(r, nr, auc);
+	free(r);
+	return se;
+}
+
+static void
+trade_begin(struct trade *t, double fee_bps)
+{
+	memset(t, 0, sizeof *t);
+	t->f = fee_bps / 1e4;
+	t->eq = t->peak = t->bh = t->entry = 1;
+	t->out.max_dd = 0;
+}
+
+/* The row after the previous one: the position decided there earns the
+ * return to px.  Returns the rule's equity now. */
+static double
+trade_step(struct trade *t, double px, double p, double theta)
+{
+	struct cmt_bt_trading *out = &t->out;
+	double g, r;
+	int pos;
+
+	if (t->rows++ == 0) {
+		t->px = t->px0 = px;
+		t->p = p;
+		return t->eq;
+	}
+	pos = !isnan(t->p) && t->p > theta;
+	r = px / t->px - 1;
+	if (pos && !t->prev) {
+		out->trades++;
+		t->entry = t->eq;
+	}
+	g = (pos != t->prev ? 1 - t->f : 1) * (1 + (pos ? r : 0));
+	t->eq *= g;
+	if (!pos && t->prev && t->eq / t->entry - 1 > 0)
 		out->wins++;
-	out->ret = eq - 1;
-	out->bh_ret = bh - 1;
+	t->bh *= 1 + r;
+	out->periods++;
+	out->long_periods += pos;
+	t->sum += g - 1;
+	t->sum2 += (g - 1) * (g - 1);
+	if (t->eq > t->peak)
+		t->peak = t->eq;
+	if (1 - t->eq / t->peak > out->max_dd)
+		out->max_dd = 1 - t->eq / t->peak;
+	t->prev = pos;
+	t->px = px;
+	t->p = p;
+	return t->eq;
+}
+
+/* The results so far, as if the input ended here. */
+static void
+trade_end(const struct trade *t, struct cmt_bt_trading *out)
+{
+	*out = t->out;
+	if (t->prev && t->eq / t->entry - 1 > 0)
+		out->wins++;
+	out->ret = t->eq - 1;
+	out->bh_ret = t->bh - 1;
 	out->hit_rate = out->trades ? (double)out->wins / (double)out->trades :
 		NAN;
 	out->sharpe = NAN;
 	if (out->periods >= 2) {
-		double np = (double)out->periods, mean = sum / np;
-		double var = (sum2 - np * mean * mean) / (np - 1);
+		double np = (double)out->periods, mean = t->sum / np;
+		double var = (t->sum2 - np * mean * mean) / (np - 1);
 
 		if (var > 0)
 			out->sharpe = mean / sqrt(var);
 	}
 }
+
+void
+cmt_bt_trade(const double *px, const double *p, size_t n, double theta,
+	double fee_bps, struct cmt_bt_trading *out, double *equity)
+{
+	struct trade t;
+	size_t i;
+
+	trade_begin(&t, fee_bps);
+	for (i = 0; i < n; i++) {
+		double eq = trade_step(&t, px[i], p[i], theta);
+
+		if (equity)
+			equity[i] = eq;
+	}
+	trade_end(&t, out);
+}
+
+/* ---- the spill files ---- */
+
+static int
+spill_open(char *err)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	snprintf(path, sizeof path, "%s/cmt-backtest.XXXXXX", dir);
+	if ((fd = mkstemp(path)) < 0) {
+		cmt_errf(err, CMT_EIO, "temporary file in %s: %s", dir,
+			strerror(errno));
+		return -1;
+	}
+	unlink(path);
+	return fd;
+}
+
+static enum cmt_err
+write_all(int fd, const void *buf, size_t n, int64_t off, char *err)
+{
+	const char *p = buf;
+	ssize_t w;
+
+	while (n > 0) {
+		w = pwrite(fd, p, n, (off_t)off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return cmt_errf(err, CMT_EIO, "temporary file: %s",
+				w < 0 ? strerror(errno) : "short write");
+		p += w;
+		n -= (size_t)w;
+		off += w;
+	}
+	return CMT_OK;
+}
+
+static enum cmt_err
+read_all(int fd, void *buf, size_t n, int64_t off, char *err)
+{
+	char *p = buf;
+	ssize_t r;
+
+	while (n > 0) {
+		r = pread(fd, p, n, (off_t)off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return cmt_errf(err, CMT_EIO, "temporary file: %s",
+				r < 0 ? strerror(errno) : "truncated");
+		p += r;
+		n -= (size_t)r;
+		off += r;
+	}
+	return CMT_OK;
+}
+
+static enum cmt_err
+spill_put(struct spill *sp, uint32_t rec, char *err)
+{
+	enum cmt_err e;
+
+	if (sp->fd < 0 && (sp->fd = spill_open(err)) < 0)
+		return CMT_EIO;
+	if (sp->len + sizeof rec > sizeof sp->buf) {
+		if ((e = write_all(sp->fd, sp->buf, sp->len, sp->size, err)))
+			return e;
+		sp->size += (int64_t)sp->len;
+		sp->len = 0;
+	}
+	memcpy(sp->buf + sp->len, &rec, sizeof rec);
+	sp->len += sizeof rec;
+	return CMT_OK;
+}
+
+/* A symbol's point; a full block goes to the file, chained. */
+static enum cmt_err
+put_point(struct cmt_bt *bt, struct sym *st, int64_t t, double eq, double bh,
+	char *err)
+{
+	struct block *b = st->blk;
+	enum cmt_err e;
+	int64_t off;
+
+	if (!b) {
+		if (!(b = st->blk = malloc(sizeof *b)))
+			return cmt_errf(err, CMT_ENOMEM, "out of memory");
+		b->next = -1;
+		b->count = 0;
+	}
+	b->pt[b->count].t = t;
+	b->pt[b->count].eq = eq;
+	b->pt[b->count].bh = bh;
+	if (++b->count < BLOCK_POINTS)
+		return CMT_OK;
+	if (bt->pts_fd < 0 && (bt->pts_fd = spill_open(err)) < 0)
+		return CMT_EIO;
+	off = bt->pts_size;
+	if ((e = write_all(bt->pts_fd, b, sizeof *b, off, err)))
+		return e;
+	bt->pts_size += (int64_t)sizeof *b;
+	if (st->last_blk >= 0 && (e = write_all(bt->pts_fd, &off, sizeof off,
+	    st->last_blk + (int64_t)offsetof(struct block, next), err)))
+		return e;
+	if (st->first_blk < 0)
+		st->first_blk = off;
+	st->last_blk = off;
+	b->count = 0;
+	return CMT_OK;
+}
+
+/* ---- per-score counts ---- */
+
+static size_t
+slot(const struct score_map *m, double p)
+{
+	uint64_t bits;
+
+	memcpy(&bits, &p, sizeof bits);
+	return (size_t)((bits * 0x9e3779b97f4a7c15u) >> 20) & (m->cap - 1);
+}
+
+static enum cmt_err
+count_score(struct score_map *m, double p, int up)
+{
+	struct score *e;
+	size_t i;
+
+	if (p == 0)
+		p = 0;   /* -0 and 0 are one score */
+	if (10 * (m->n + 1) > 7 * m->cap) {   /* at most 70 % full */
+		struct score_map g = { NULL, m->cap ? 2 * m->cap : 1024, 0 };
+
+		if (!(g.e = calloc(g.cap, sizeof *g.e)))
+			return CMT_ENOMEM;
+		for (i = 0; i < m->cap; i++) {
+			struct score *o = &m->e[i];
+			size_t k;
+
+			if (o->up + o->down == 0)
+				continue;
+			for (k = slot(&g, o->p); g.e[k].up + g.e[k].down;
+			    k = (k + 1) & (g.cap - 1))
+				;
+			g.e[k] = *o;
+			g.n++;
+		}
+		free(m->e);
+		*m = g;
+	}
+	for (i = slot(m, p);; i = (i + 1) & (m->cap - 1)) {
+		e = &m->e[i];
+		if (e->up + e->down == 0) {
+			e->p = p;
+			m->n++;
+			break;
+		}
+		if (e->p == p)
+			break;
+	}
+	if (up)
+		e->up++;
+	else
+		e->down++;
+	return CMT_OK;
+}
+
+static int
+cmp_score(const void *a, const void *b)
+{
+	const struct score *x = a, *z = b;
+
+	return (x->p > z->p) - (x->p < z->p);
+}
+
+/* ---- adding rows ---- */
 
 enum cmt_err
 cmt_bt_new(struct cmt_bt **out, const struct cmt_bt_opts *o)
@@ -254,29 +604,34 @@ cmt_bt_new(struct cmt_bt **out, const struct cmt_bt_opts *o)
 	if (!bt)
 		return CMT_ENOMEM;
 	bt->o = *o;
+	bt->rows.fd = -1;
+	bt->pts_fd = -1;
+	bt->all.t_first = INT64_MAX;
+	bt->all.t_last = INT64_MIN;
 	return CMT_OK;
 }
 
 void
 cmt_bt_free(struct cmt_bt *bt)
 {
+	int s;
+
 	if (!bt)
 		return;
-	free(bt->rows);
+	for (s = 0; s < bt->nsym; s++) {
+		free(bt->st[s]->acc.scores.e);
+		free(bt->st[s]->blk);
+		free(bt->st[s]);
+	}
+	free(bt->all.scores.e);
+	if (bt->rows.fd >= 0)
+		close(bt->rows.fd);
+	if (bt->pts_fd >= 0)
+		close(bt->pts_fd);
 	free(bt->groups);
 	free(bt->curve);
+	free(bt->kept);
 	free(bt);
-}
-
-static int
-symbol_index(struct cmt_bt *bt, const char *sym)
-{
-	int i;
-
-	for (i = bt->nsym - 1; i >= 0; i--)
-		if (strcmp(bt->sym[i], sym) == 0)
-			return i;
-	return -1;
 }
 
 static int
@@ -290,11 +645,77 @@ partial_index(const struct cmt_bt *bt, const char *sym)
 	return -1;
 }
 
+static int
+symbol_index(struct cmt_bt *bt, const char *sym)
+{
+	int i;
+
+	for (i = bt->nsym - 1; i >= 0; i--)
+		if (strcmp(bt->sym[i], sym) == 0)
+			return i;
+	return -1;
+}
+
+/* One row into a group's running sums. */
+static enum cmt_err
+acc_add(struct acc *a, const struct cmt_fvec *v, double p, int y,
+	int sign, char *err)
+{
+	int k;
+
+	a->lines++;
+	if (v->t < a->t_first)
+		a->t_first = v->t;
+	if (v->t > a->t_last)
+		a->t_last = v->t;
+	if (y == Y_NONE) {
+		a->unlabelled++;
+		return CMT_OK;
+	}
+	if (y == Y_FLAT) {
+		a->flat++;
+		return CMT_OK;
+	}
+	if (isnan(p)) {
+		a->no_p++;
+		return CMT_OK;
+	}
+	a->n++;
+	a->n_up += y == 1;
+	a->hits += (p >= 0.5) == (y == 1);
+	{
+		/* as cmt_metrics_logloss and cmt_metrics_brier */
+		double q = y == 1 ? p : 1 - p, d = p - (y == 1);
+
+		a->logloss -= log(q < CMT_METRICS_EPS ? CMT_METRICS_EPS : q);
+		a->brier += d * d;
+	}
+	/* as cmt_bt_calibration */
+	k = (int)(p * CMT_BT_BINS);
+	if (k >= CMT_BT_BINS)
+		k = CMT_BT_BINS - 1;
+	if (k < 0)
+		k = 0;
+	a->cal_n[k]++;
+	a->cal_p[k] += p;
+	a->cal_y[k] += y == 1;
+	a->sign_n[sign]++;
+	a->sign_up[sign] += (size_t)y;
+	a->sign_hits += (sign == 0 && y == 1) || (sign == 1 && y == 0) ? 1 :
+		sign == 2 ? 0.5 : 0;
+	if (count_score(&a->scores, p, y == 1))
+		return cmt_errf(err, CMT_ENOMEM, "out of memory");
+	return CMT_OK;
+}
+
 enum cmt_err
 cmt_bt_add(struct cmt_bt *bt, const struct cmt_fvec *v, char *err)
 {
-	struct row *r;
-	int s = symbol_index(bt, v->sym);
+	struct sym *st;
+	double p = v->has_p ? v->p_up : NAN, eq0, eq, px0, x0 = v->x[0];
+	int s = symbol_index(bt, v->sym), y = v->has_y ? v->y : Y_NONE;
+	int sign = x0 > 0 ? 0 : x0 < 0 ? 1 : 2;
+	enum cmt_err e;
 
 	if (v->partial) {
 		/* provisional: its step's final vector follows */
@@ -312,21 +733,20 @@ cmt_bt_add(struct cmt_bt *bt, const struct cmt_fvec *v, char *err)
 		if (bt->nsym == CMT_BT_MAX_SYMBOLS)
 			return cmt_errf(err, CMT_ELIMIT, "more than %d symbols",
 				CMT_BT_MAX_SYMBOLS);
+		if (!(st = calloc(1, sizeof *st)))
+			return cmt_errf(err, CMT_ENOMEM, "out of memory");
+		st->acc.t_first = INT64_MAX;
+		st->acc.t_last = INT64_MIN;
+		st->first_blk = st->last_blk = -1;
+		trade_begin(&st->tr, bt->o.fee_bps);
 		s = bt->nsym++;
+		bt->st[s] = st;
 		strcpy(bt->sym[s], v->sym);
 	} else if (v->t <= bt->last_t[s]) {
 		return cmt_errf(err, CMT_EORDER, "%s: t %lld is not after the "
 			"previous vector's", v->sym, (long long)v->t);
 	}
-	if (bt->n == bt->cap) {
-		size_t cap = bt->cap ? bt->cap * 2 : 4096;
-		struct row *rows = realloc(bt->rows, cap * sizeof *rows);
-
-		if (!rows)
-			return cmt_errf(err, CMT_ENOMEM, "out of memory");
-		bt->rows = rows;
-		bt->cap = cap;
-	}
+	st = bt->st[s];
 	bt->last_t[s] = v->t;
 	if (v->has_p && v->model.len) {
 		size_t n = v->model.len;
@@ -342,13 +762,33 @@ cmt_bt_add(struct cmt_bt *bt, const struct cmt_fvec *v, char *err)
 			bt->models = 2;
 		}
 	}
-	r = &bt->rows[bt->n++];
-	r->t = v->t;
-	r->px = v->px;
-	r->p = v->has_p ? v->p_up : NAN;
-	r->x0 = v->x[0];
-	r->sym = s;
-	r->y = v->has_y ? v->y : Y_NONE;
+	bt->n++;
+	if ((e = acc_add(&st->acc, v, p, y, sign, err)) ||
+	    (e = acc_add(&bt->all, v, p, y, sign, err)))
+		return e;
+	if (bt->o.keep_rows) {
+		if (bt->nkept == bt->capkept) {
+			size_t cap = bt->capkept ? 2 * bt->capkept : 4096;
+			struct kept_row *k = realloc(bt->kept, cap * sizeof *k);
+
+			if (!k)
+				return cmt_errf(err, CMT_ENOMEM, "out of memory");
+			bt->kept = k;
+			bt->capkept = cap;
+		}
+		bt->kept[bt->nkept++] = (struct kept_row){ v->t, v->px, p, x0,
+			s, y };
+	}
+	if (y >= 0 && !isnan(p) && (e = spill_put(&bt->rows,
+	    (uint32_t)s << 3 | (uint32_t)sign << 1 | (uint32_t)y, err)))
+		return e;
+	/* the portfolio: this symbol's equity and buy-and-hold changes */
+	eq0 = st->tr.eq;
+	px0 = st->tr.px;
+	eq = trade_step(&st->tr, v->px, p, bt->o.theta);
+	if (st->tr.rows > 1 && (e = put_point(bt, st, v->t, eq - eq0,
+	    (v->px - px0) / st->tr.px0, err)))
+		return e;
 	return CMT_OK;
 }
 
@@ -364,158 +804,316 @@ cmt_bt_group(const struct cmt_bt *bt, int i)
 	return &bt->groups[i];
 }
 
-/* Scratch arrays for scoring one group; order lists the rows symbol by
- * symbol (in input order within one), symbol s at [start[s], start[s+1]). */
-struct work {
-	double *p, *pm, *pl, *pair, *px, *eq;
-	int *y;
-	size_t *order, *start;
-};
+/* ---- the figures ---- */
 
-/* Row index of the k-th row of symbol s (s < 0: of all rows). */
-static const struct row *
-row_at(const struct cmt_bt *bt, const struct work *w, int s, size_t k)
-{
-	return &bt->rows[s < 0 ? k : w->order[w->start[s] + k]];
-}
-
+/* Runs of the sign rule's forecasts: each sign class forecasts the
+ * up-share seen in it; classes with equal forecasts make one run. */
 static size_t
-rows_of(const struct cmt_bt *bt, const struct work *w, int s)
+sign_runs(const struct acc *a, double pl[3], struct score r[3])
 {
-	return s < 0 ? bt->n : w->start[s + 1] - w->start[s];
+	size_t nr = 0, i, j;
+	int k, order[3] = { 0, 1, 2 }, t;
+
+	for (k = 0; k < 3; k++)
+		pl[k] = (double)a->sign_up[k] / (double)a->sign_n[k];
+	for (i = 0; i < 3; i++)         /* sort the three by forecast */
+		for (j = i + 1; j < 3; j++)
+			if (a->sign_n[order[j]] && (!a->sign_n[order[i]] ||
+			    pl[order[j]] < pl[order[i]])) {
+				t = order[i];
+				order[i] = order[j];
+				order[j] = t;
+			}
+	for (i = 0; i < 3; i++) {
+		k = order[i];
+		if (!a->sign_n[k])
+			continue;
+		if (!nr || r[nr - 1].p != pl[k]) {
+			r[nr].p = pl[k];
+			r[nr].up = r[nr].down = 0;
+			nr++;
+		}
+		r[nr - 1].up += a->sign_up[k];
+		r[nr - 1].down += a->sign_n[k] - a->sign_up[k];
+	}
+	return nr;
 }
 
-static void
-score(const struct cmt_bt *bt, int s, struct cmt_bt_group *g,
-	struct work *w)
+/* Everything of a group but the baselines' log-loss and Brier score and
+ * the trading results. */
+static enum cmt_err
+score(const struct acc *a, const char *sym, struct cmt_bt_group *g,
+	char *err)
 {
-	size_t i, n = 0, up = 0, nr = rows_of(bt, w, s);
-	size_t sign_n[3] = { 0 }, sign_up[3] = { 0 };
-	double se, auc, hits = 0;
+	struct score *sc, sr[3];
+	double se, auc, n = (double)a->n, pl[3];
+	size_t i, j, nr;
 	int k;
 
 	memset(g, 0, sizeof *g);
-	strcpy(g->sym, s < 0 ? "ALL" : bt->sym[s]);
-	if (s < 0)
-		g->partial = bt->partial;
-	else if ((k = partial_index(bt, bt->sym[s])) >= 0)
-		g->partial = bt->partial_n[k];
-	g->t_first = INT64_MAX;
-	g->t_last = INT64_MIN;
-	for (i = 0; i < nr; i++) {
-		const struct row *r = row_at(bt, w, s, i);
-
-		g->lines++;
-		if (r->t < g->t_first)
-			g->t_first = r->t;
-		if (r->t > g->t_last)
-			g->t_last = r->t;
-		if (r->y == Y_NONE) {
-			g->unlabelled++;
-		} else if (r->y == Y_FLAT) {
-			g->flat++;
-		} else if (isnan(r->p)) {
-			g->no_p++;
-		} else {
-			w->p[n] = r->p;
-			w->y[n] = r->y;
-			/* the sign of the last return: +1, -1, or 0 (says nothing) */
-			w->pl[n] = r->x0 > 0 ? 1 : r->x0 < 0 ? -1 : 0;
-			sign_n[w->pl[n] > 0 ? 0 : w->pl[n] < 0 ? 1 : 2]++;
-			sign_up[w->pl[n] > 0 ? 0 : w->pl[n] < 0 ? 1 : 2] += r->y;
-			up += r->y;
-			n++;
-		}
-	}
-	g->base_rate = n ? (double)up / (double)n : NAN;
-	for (i = 0; i < n; i++)
-		w->pm[i] = g->base_rate;
-	/* The sign rule forecasts up after a rise, down after a fall; its
-	 * probability, like the majority baseline's, is the up-share seen
-	 * among rows with that sign (in hindsight, which can only flatter
-	 * it).  A hard 0/1 probability would make log-loss meaningless. */
-	for (i = 0; i < n; i++) {
-		int k = w->pl[i] > 0 ? 0 : w->pl[i] < 0 ? 1 : 2;
-
-		hits += (w->pl[i] > 0 && w->y[i] == 1) ||
-		    (w->pl[i] < 0 && w->y[i] == 0) ? 1 : w->pl[i] == 0 ? 0.5 : 0;
-		w->pl[i] = (double)sign_up[k] / (double)sign_n[k];
-	}
-	cmt_metrics_compute(w->p, w->y, n, w->pair, &g->model.m);
-	cmt_metrics_compute(w->pm, w->y, n, w->pair, &g->majority.m);
-	cmt_metrics_compute(w->pl, w->y, n, w->pair, &g->last_return.m);
-	g->last_return.m.accuracy = n ? hits / (double)n : NAN;
-	se = cmt_bt_auc_se(w->p, w->y, n, w->pair, &auc);
+	snprintf(g->sym, sizeof g->sym, "%s", sym);
+	g->t_first = a->t_first;
+	g->t_last = a->t_last;
+	g->lines = a->lines;
+	g->unlabelled = a->unlabelled;
+	g->flat = a->flat;
+	g->no_p = a->no_p;
+	g->base_rate = a->n ? (double)a->n_up / n : NAN;
+	/* the model */
+	g->model.m.n = g->majority.m.n = g->last_return.m.n = a->n;
+	g->model.m.n_up = g->majority.m.n_up = g->last_return.m.n_up = a->n_up;
+	g->model.m.accuracy = a->n ? (double)a->hits / n : NAN;
+	g->model.m.logloss = a->n ? a->logloss / n : NAN;
+	g->model.m.brier = a->n ? a->brier / n : NAN;
+	/* the distinct scores in ascending order: runs of equal p */
+	if (!(sc = malloc((a->scores.n + 1) * sizeof *sc)))
+		return cmt_errf(err, CMT_ENOMEM, "out of memory");
+	for (i = j = 0; i < a->scores.cap; i++)
+		if (a->scores.e[i].up + a->scores.e[i].down)
+			sc[j++] = a->scores.e[i];
+	qsort(sc, j, sizeof *sc, cmp_score);
+	g->model.m.auc = auc_runs(sc, j);
+	se = auc_se_runs(sc, j, &auc);
+	free(sc);
 	g->model.auc_lo = fmax(0, g->model.m.auc - 1.959964 * se);
 	g->model.auc_hi = fmin(1, g->model.m.auc + 1.959964 * se);
 	if (isnan(se))
 		g->model.auc_lo = g->model.auc_hi = NAN;
+	/* the majority baseline forecasts the base rate everywhere */
+	g->majority.m.accuracy = a->n ? (double)((g->base_rate >= 0.5) ?
+		a->n_up : a->n - a->n_up) / n : NAN;
+	sr[0].p = g->base_rate;
+	sr[0].up = a->n_up;
+	sr[0].down = a->n - a->n_up;
+	g->majority.m.auc = auc_runs(sr, a->n ? 1 : 0);
 	g->majority.auc_lo = g->majority.auc_hi = NAN;
+	/* The sign rule forecasts up after a rise, down after a fall; its
+	 * probability, like the majority baseline's, is the up-share seen
+	 * among rows with that sign (in hindsight, which can only flatter
+	 * it).  A hard 0/1 probability would make log-loss meaningless. */
+	nr = sign_runs(a, pl, sr);
+	g->last_return.m.auc = auc_runs(sr, nr);
+	g->last_return.m.accuracy = a->n ? a->sign_hits / n : NAN;
 	g->last_return.auc_lo = g->last_return.auc_hi = NAN;
-	g->ece = cmt_bt_calibration(w->p, w->y, n, g->calib);
+	/* as cmt_bt_calibration */
+	g->ece = 0;
+	for (k = 0; k < CMT_BT_BINS; k++) {
+		g->calib[k].n = a->cal_n[k];
+		g->calib[k].p_mean = a->cal_n[k] ? a->cal_p[k] /
+			(double)a->cal_n[k] : NAN;
+		g->calib[k].freq = a->cal_n[k] ? a->cal_y[k] /
+			(double)a->cal_n[k] : NAN;
+		if (a->cal_n[k])
+			g->ece += (double)a->cal_n[k] / n *
+				fabs(g->calib[k].p_mean - g->calib[k].freq);
+	}
+	if (!a->n)
+		g->ece = NAN;
+	return CMT_OK;
 }
+
+/* The baselines' log-loss and Brier score: their forecasts are known now,
+ * so the scored rows are read back in input order and summed as
+ * cmt_metrics_logloss and cmt_metrics_brier sum them. */
+static enum cmt_err
+baselines(struct cmt_bt *bt, char *err)
+{
+	struct sums { double pm, pl[3], llm, brm, lll, brl; } *sum;
+	uint32_t rec[4096];
+	int64_t off = 0, end = bt->rows.size + (int64_t)bt->rows.len;
+	enum cmt_err e = CMT_OK;
+	size_t i, n;
+	int s, k, y, g, gi;
+
+	if (!(sum = calloc((size_t)bt->nsym + 1, sizeof *sum)))
+		return cmt_errf(err, CMT_ENOMEM, "out of memory");
+	for (s = 0; s <= bt->nsym; s++) {
+		const struct acc *a = s < bt->nsym ? &bt->st[s]->acc : &bt->all;
+		struct score r[3];
+
+		sum[s].pm = bt->groups[s].base_rate;
+		sign_runs(a, sum[s].pl, r);
+	}
+	while (off < end) {
+		n = (size_t)(end - off) / sizeof rec[0];
+		if (n > sizeof rec / sizeof rec[0])
+			n = sizeof rec / sizeof rec[0];
+		if (off >= bt->rows.size)   /* the tail still in memory */
+			memcpy(rec, bt->rows.buf + (off - bt->rows.size),
+				n * sizeof rec[0]);
+		else if (off + (int64_t)(n * sizeof rec[0]) > bt->rows.size)
+			n = (size_t)(bt->rows.size - off) / sizeof rec[0];
+		if (off < bt->rows.size && (e = read_all(bt->rows.fd, rec,
+		    n * sizeof rec[0], off, err)))
+			break;
+		off += (int64_t)(n * sizeof rec[0]);
+		for (i = 0; i < n; i++) {
+			s = (int)(rec[i] >> 3);
+			k = (int)(rec[i] >> 1 & 3);
+			y = (int)(rec[i] & 1);
+			for (gi = 0; gi < 2; gi++) {
+				struct sums *z = &sum[gi ? bt->nsym : s];
+				double q, d;
+
+				q = y == 1 ? z->pm : 1 - z->pm;
+				z->llm -= log(q < CMT_METRICS_EPS ?
+					CMT_METRICS_EPS : q);
+				d = z->pm - (y == 1);
+				z->brm += d * d;
+				q = y == 1 ? z->pl[k] : 1 - z->pl[k];
+				z->lll -= log(q < CMT_METRICS_EPS ?
+					CMT_METRICS_EPS : q);
+				d = z->pl[k] - (y == 1);
+				z->brl += d * d;
+			}
+		}
+	}
+	for (g = 0; g <= bt->nsym && !e; g++) {
+		struct cmt_bt_group *gr = &bt->groups[g];
+		double n = (double)gr->model.m.n;
+
+		gr->majority.m.logloss = gr->model.m.n ? sum[g].llm / n : NAN;
+		gr->majority.m.brier = gr->model.m.n ? sum[g].brm / n : NAN;
+		gr->last_return.m.logloss = gr->model.m.n ? sum[g].lll / n : NAN;
+		gr->last_return.m.brier = gr->model.m.n ? sum[g].brl / n : NAN;
+	}
+	free(sum);
+	return e;
+}
+
+/* ---- the portfolio ---- */
+
+/* A cursor over one symbol's points: its spilled blocks in order, then
+ * the block still in memory. */
+struct cursor {
+	const struct block *cur;
+	int64_t next;      /* next spilled block; -1: the memory one; -2: none */
+	int64_t i;
+	int s;
+	struct block buf;
+};
 
 static int
-cmp_point(const void *a, const void *b)
+cursor_before(const struct cursor *a, const struct cursor *b)
 {
-	const struct point *x = a, *z = b;
+	const struct point *x = &a->cur->pt[a->i], *z = &b->cur->pt[b->i];
 
-	return (x->t > z->t) - (x->t < z->t);
+	return x->t < z->t || (x->t == z->t && a->s < b->s);
 }
 
-/* Trading per symbol, and the overall equal-weight portfolio: each symbol
- * is a sub-account with 1/S of the capital, valued at its latest equity. */
+/* Move to the next point: 1, 0 at the end, -1 on a read error. */
+static int
+cursor_next(struct cmt_bt *bt, struct cursor *c, char *err)
+{
+	c->i++;
+	while (!c->cur || c->i >= c->cur->count) {
+		if (c->next >= 0) {
+			if (read_all(bt->pts_fd, &c->buf, sizeof c->buf, c->next,
+			    err))
+				return -1;
+			c->cur = &c->buf;
+			c->next = c->buf.next;
+		} else if (c->next == -1) {
+			c->cur = bt->st[c->s]->blk;
+			c->next = -2;
+			if (!c->cur)
+				return 0;
+		} else {
+			return 0;
+		}
+		c->i = 0;
+	}
+	return 1;
+}
+
+static void
+sift_down(struct cursor **h, size_t n, size_t i)
+{
+	struct cursor *t;
+	size_t k;
+
+	for (;;) {
+		k = 2 * i + 1;
+		if (k >= n)
+			return;
+		if (k + 1 < n && cursor_before(h[k + 1], h[k]))
+			k++;
+		if (!cursor_before(h[k], h[i]))
+			return;
+		t = h[i];
+		h[i] = h[k];
+		h[k] = t;
+		i = k;
+	}
+}
+
+/* The equal-weight portfolio: each symbol is a sub-account with 1/S of
+ * the capital, valued at its latest equity.  The symbols' equity changes
+ * are merged in time order (on equal times, in symbol order, as the
+ * stable sort of the concatenated per-symbol changes did) and summed per
+ * distinct time.  draw == 0: the figures, the number of curve points and
+ * their range; draw > 0: keep every draw-th curve point for the plot. */
 static enum cmt_err
-trade_all(struct cmt_bt *bt, struct work *w)
+portfolio(struct cmt_bt *bt, size_t draw, char *err)
 {
 	struct cmt_bt_trading *all = &bt->groups[bt->nsym].trading;
-	double *cur = NULL, *curbh = NULL, v = 1, vb = 1, peak = 1, prev = 1;
-	double sum = 0, sum2 = 0, ns = bt->nsym;
-	size_t i, j, n, np = 0;
-	int s;
+	struct cursor *c, **h;
+	double v = 1, vb = 1, peak = 1, prev = 1, sum = 0, sum2 = 0;
+	double ns = bt->nsym;
+	size_t nh = 0, i, n = 0;
+	int s, rc;
 
-	if (!(bt->curve = malloc((bt->n + 1) * sizeof *bt->curve)) ||
-	    !(cur = malloc((size_t)(bt->nsym + 1) * 2 * sizeof *cur))) {
-		free(cur);
-		return CMT_ENOMEM;
+	c = calloc((size_t)bt->nsym + 1, sizeof *c);
+	h = calloc((size_t)bt->nsym + 1, sizeof *h);
+	if (!c || !h) {
+		free(c);
+		free(h);
+		return cmt_errf(err, CMT_ENOMEM, "out of memory");
 	}
-	curbh = cur + bt->nsym + 1;
-	memset(all, 0, sizeof *all);
 	for (s = 0; s < bt->nsym; s++) {
-		struct cmt_bt_trading *t = &bt->groups[s].trading;
-
-		n = rows_of(bt, w, s);
-		for (i = 0; i < n; i++) {
-			w->px[i] = row_at(bt, w, s, i)->px;
-			w->p[i] = row_at(bt, w, s, i)->p;
-		}
-		cmt_bt_trade(w->px, w->p, n, bt->o.theta, bt->o.fee_bps, t,
-			w->eq);
-		all->long_periods += t->long_periods;
-		all->trades += t->trades;
-		all->wins += t->wins;
-		all->bh_ret += t->bh_ret / ns;
-		for (i = 1; i < n; i++) {
-			bt->curve[np].t = row_at(bt, w, s, i)->t;
-			bt->curve[np].eq = w->eq[i] - w->eq[i - 1];
-			bt->curve[np].bh = (w->px[i] - w->px[i - 1]) / w->px[0];
-			np++;
-		}
-		cur[s] = 1;
-		curbh[s] = 1;
+		c[s].s = s;
+		c[s].next = bt->st[s]->first_blk >= 0 ? bt->st[s]->first_blk : -1;
+		c[s].i = -1;
+		if ((rc = cursor_next(bt, &c[s], err)) < 0)
+			goto fail;
+		if (rc)
+			h[nh++] = &c[s];
 	}
-	/* the curve holds equity increments per symbol; merge them in time
-	 * order and sum per distinct time */
-	qsort(bt->curve, np, sizeof *bt->curve, cmp_point);
-	all->max_dd = 0;
-	for (i = 0, n = 0; i < np; i = j) {
-		for (j = i; j < np && bt->curve[j].t == bt->curve[i].t; j++) {
-			v += bt->curve[j].eq / ns;
-			vb += bt->curve[j].bh / ns;
+	for (i = nh; i-- > 0;)
+		sift_down(h, nh, i);
+	if (!draw) {
+		bt->curve_lo = bt->curve_hi = 1;
+		all->max_dd = 0;
+	}
+	while (nh > 0) {
+		int64_t t = h[0]->cur->pt[h[0]->i].t;
+
+		while (nh > 0 && h[0]->cur->pt[h[0]->i].t == t) {
+			const struct point *pt = &h[0]->cur->pt[h[0]->i];
+
+			v += pt->eq / ns;
+			vb += pt->bh / ns;
+			if ((rc = cursor_next(bt, h[0], err)) < 0)
+				goto fail;
+			if (!rc)
+				h[0] = h[--nh];
+			sift_down(h, nh, 0);
 		}
-		bt->curve[n].t = bt->curve[i].t;
-		bt->curve[n].eq = v;
-		bt->curve[n].bh = vb;
+		if (draw) {
+			if (n % draw == 0) {
+				bt->curve[bt->ndrawn].t = t;
+				bt->curve[bt->ndrawn].eq = v;
+				bt->curve[bt->ndrawn].bh = vb;
+				bt->ndrawn++;
+			}
+			n++;
+			continue;
+		}
+		if (n == 0)
+			bt->curve_t0 = t;
+		bt->curve_t1 = t;
+		bt->curve_lo = fmin(bt->curve_lo, fmin(v, vb));
+		bt->curve_hi = fmax(bt->curve_hi, fmax(v, vb));
 		n++;
 		all->periods++;
 		sum += v / prev - 1;
@@ -526,10 +1124,12 @@ trade_all(struct cmt_bt *bt, struct work *w)
 		if (1 - v / peak > all->max_dd)
 			all->max_dd = 1 - v / peak;
 	}
+	free(c);
+	free(h);
+	if (draw)
+		return CMT_OK;
 	bt->ncurve = n;
 	all->ret = v - 1;
-	all->hit_rate = all->trades ? (double)all->wins / (double)all->trades :
-		NAN;
 	all->sharpe = NAN;
 	if (all->periods >= 2) {
 		double k = (double)all->periods, mean = sum / k;
@@ -538,62 +1138,68 @@ trade_all(struct cmt_bt *bt, struct work *w)
 		if (var > 0)
 			all->sharpe = mean / sqrt(var);
 	}
-	free(cur);
 	return CMT_OK;
+fail:
+	free(c);
+	free(h);
+	return CMT_EIO;
 }
 
 enum cmt_err
 cmt_bt_finish(struct cmt_bt *bt, char *err)
 {
-	struct work w;
-	size_t i, n = bt->n ? bt->n : 1;
+	struct cmt_bt_trading *all;
+	double ns = bt->nsym;
 	enum cmt_err e = CMT_OK;
+	size_t draw;
 	int s;
 
-	memset(&w, 0, sizeof w);
 	free(bt->groups);
 	free(bt->curve);
 	bt->curve = NULL;
-	bt->groups = calloc((size_t)bt->nsym + 1, sizeof *bt->groups);
-	w.p = malloc(n * sizeof *w.p);
-	w.pm = malloc(n * sizeof *w.pm);
-	w.pl = malloc(n * sizeof *w.pl);
-	w.px = malloc(n * sizeof *w.px);
-	w.eq = malloc(n * sizeof *w.eq);
-	w.pair = malloc(2 * n * sizeof *w.pair);
-	w.y = malloc(n * sizeof *w.y);
-	w.order = malloc(n * sizeof *w.order);
-	w.start = calloc((size_t)bt->nsym + 1, sizeof *w.start);
-	if (!bt->groups || !w.p || !w.pm || !w.pl || !w.px || !w.eq ||
-	    !w.pair || !w.y || !w.order || !w.start) {
-		e = cmt_errf(err, CMT_ENOMEM, "out of memory");
-		goto out;
+	bt->ncurve = bt->ndrawn = 0;
+	if (!(bt->groups = calloc((size_t)bt->nsym + 1, sizeof *bt->groups)))
+		return cmt_errf(err, CMT_ENOMEM, "out of memory");
+	all = &bt->groups[bt->nsym].trading;
+	for (s = 0; s < bt->nsym && !e; s++) {
+		struct cmt_bt_trading *t = &bt->groups[s].trading;
+
+		if ((e = score(&bt->st[s]->acc, bt->sym[s], &bt->groups[s], err)))
+			break;
+		trade_end(&bt->st[s]->tr, t);
 	}
-	/* counting sort by symbol, stable */
-	for (i = 0; i < bt->n; i++)
-		w.start[bt->rows[i].sym + 1]++;
-	for (s = 0; s < bt->nsym; s++)
-		w.start[s + 1] += w.start[s];
-	for (i = 0; i < bt->n; i++)
-		w.order[w.start[bt->rows[i].sym]++] = i;
-	for (s = bt->nsym; s > 0; s--)
-		w.start[s] = w.start[s - 1];
-	w.start[0] = 0;
-	for (s = 0; s < bt->nsym; s++)
-		score(bt, s, &bt->groups[s], &w);
-	score(bt, -1, &bt->groups[bt->nsym], &w);
-	if (trade_all(bt, &w))
+	if (!e)
+		e = score(&bt->all, "ALL", &bt->groups[bt->nsym], err);
+	for (s = 0; s < bt->nsym && !e; s++) {
+		int k = partial_index(bt, bt->sym[s]);
+
+		bt->groups[s].partial = k >= 0 ? bt->partial_n[k] : 0;
+	}
+	if (!e)
+		bt->groups[bt->nsym].partial = bt->partial;
+	if (!e)
+		e = baselines(bt, err);
+	if (!e) {
+		memset(all, 0, sizeof *all);
+		for (s = 0; s < bt->nsym; s++) {
+			const struct cmt_bt_trading *t = &bt->groups[s].trading;
+
+			all->long_periods += t->long_periods;
+			all->trades += t->trades;
+			all->wins += t->wins;
+			all->bh_ret += t->bh_ret / ns;
+		}
+		all->hit_rate = all->trades ? (double)all->wins /
+			(double)all->trades : NAN;
+		e = portfolio(bt, 0, err);
+	}
+	/* the plot draws at most about 1500 points of the curve */
+	draw = bt->ncurve > 1500 ? (bt->ncurve + 1499) / 1500 : 1;
+	if (!e && bt->ncurve &&
+	    !(bt->curve = malloc((bt->ncurve / draw + 1) * sizeof *bt->curve)))
 		e = cmt_errf(err, CMT_ENOMEM, "out of memory");
-out:
-	free(w.p);
-	free(w.pm);
-	free(w.pl);
-	free(w.px);
-	free(w.eq);
-	free(w.pair);
-	free(w.y);
-	free(w.order);
-	free(w.start);
+	if (!e && bt->ncurve)
+		e = portfolio(bt, draw, err);
 	if (e) {
 		free(bt->groups);
 		bt->groups = NULL;
@@ -836,7 +1442,7 @@ cmp_dbl(const void *a, const void *b)
 static enum cmt_err
 plotdata_make(const struct cmt_bt *bt, struct plotdata *d)
 {
-	size_t i, j, n = bt->n, m = n ? n : 1;
+	size_t i, j, n = bt->nkept, m = n ? n : 1;
 	double *px = NULL, *p = NULL, *steps = NULL, v[NSTRAT];
 	struct tix *tx = NULL;
 	int s, k, ok;
@@ -859,11 +1465,11 @@ plotdata_make(const struct cmt_bt *bt, struct plotdata *d)
 	if (!ok)
 		goto fail;
 	for (i = 0; i < n; i++)
-		d->start[bt->rows[i].sym + 1]++;
+		d->start[bt->kept[i].sym + 1]++;
 	for (s = 0; s < bt->nsym; s++)
 		d->start[s + 1] += d->start[s];
 	for (i = 0; i < n; i++)
-		d->order[d->start[bt->rows[i].sym]++] = i;
+		d->order[d->start[bt->kept[i].sym]++] = i;
 	for (s = bt->nsym; s > 0; s--)
 		d->start[s] = d->start[s - 1];
 	d->start[0] = 0;
@@ -874,14 +1480,14 @@ plotdata_make(const struct cmt_bt *bt, struct plotdata *d)
 
 		for (k = 0; k < NSTRAT; k++) {
 			for (i = 0; i < len; i++) {
-				const struct row *r = &bt->rows[d->order[a + i]];
+				const struct kept_row *r = &bt->kept[d->order[a + i]];
 
 				px[i] = r->px;
 				d->t[a + i] = (double)r->t;
 				p[i] = k == 0 ? r->p : k == 2 ? base :
 					r->x0 > 0 ? 1 : r->x0 < 0 ? 0 : NAN;
 				if (k == 1)
-					d->eq[k][a + i] = r->px / bt->rows[
+					d->eq[k][a + i] = r->px / bt->kept[
 						d->order[a]].px;
 			}
 			if (k != 1)
@@ -1015,10 +1621,10 @@ calibration_panels(struct cmt_svg *g, const struct cmt_bt *bt, double y0)
 
 	/* the range of the forecasts, without the outer 0.1 % on each side
 	 * (they fall into the edge bins) */
-	if ((ps = malloc((bt->n ? bt->n : 1) * sizeof *ps))) {
-		for (i = 0; i < bt->n; i++)
-			if (bt->rows[i].y >= 0 && !isnan(bt->rows[i].p))
-				ps[np++] = bt->rows[i].p;
+	if ((ps = malloc((bt->nkept ? bt->nkept : 1) * sizeof *ps))) {
+		for (i = 0; i < bt->nkept; i++)
+			if (bt->kept[i].y >= 0 && !isnan(bt->kept[i].p))
+				ps[np++] = bt->kept[i].p;
 		qsort(ps, np, sizeof *ps, cmp_dbl);
 		if (np) {
 			lo = ps[(size_t)((double)(np - 1) * 0.001)];
@@ -1033,8 +1639,8 @@ calibration_panels(struct cmt_svg *g, const struct cmt_bt *bt, double y0)
 		hi += 0.005;
 	}
 	w = (hi - lo) / CAL_BINS;
-	for (i = 0; i < bt->n; i++) {
-		const struct row *r = &bt->rows[i];
+	for (i = 0; i < bt->nkept; i++) {
+		const struct kept_row *r = &bt->kept[i];
 
 		if (r->y < 0 || isnan(r->p))
 			continue;

@@ -57,6 +57,8 @@ void cmt_bt_trade(const double *px, const double *p, size_t n, double theta,
 struct cmt_bt_opts {
 	double theta;      /* long when p_up > theta */
 	double fee_bps;    /* cost per entry and per exit, basis points */
+	int keep_rows;     /* keep every row in memory, for the plot (48 B a
+	                    * row); without it memory does not grow with rows */
 };
 
 struct cmt_bt_scores {

@@ -161,6 +161,9 @@ struct cmt_fetch_cfg {
 	void (*warn)(void *ctx, const char *msg);
 	/* may be NULL; final: the last call of the run */
 	void (*progress)(void *ctx, const char *msg, int final);
+	/* may be NULL: called before every wait (a request, a pause), so
+	 * the tool can flush what it has written */
+	void (*idle)(void *ctx);
 	void *ctx;
 };
 

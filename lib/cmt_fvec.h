@@ -16,6 +16,8 @@
 #define CMT_FEAT_N 11        /* features per vector, fixed by the format */
 #define CMT_FVEC_CSV_COLS 32
 #define CMT_FVEC_HDR_MAX 2048
+#define CMT_FVEC_FAST_FS 256      /* longest fs the fast path learns */
+#define CMT_FVEC_FAST_NAME 32     /* longest feature name it learns */
 
 struct cmt_slice {
 	const char *s;
@@ -47,6 +49,19 @@ struct cmt_fvec_decoder {
 	signed char col_kind[CMT_FVEC_CSV_COLS]; /* what each CSV column is */
 	struct cmt_slice col_name[CMT_FVEC_CSV_COLS];
 	char header[CMT_FVEC_HDR_MAX];
+	/* NDJSON fast path: the fs and feature names of the last vector the
+	 * full decoder accepted.  A line laid out exactly as cmt-features
+	 * writes it, {"t":N,"sym":"S","px":N,"fs":"<fs>","f":{"<name>":N|null,
+	 * ...}}, with these fs and names, has only its numbers converted; any
+	 * other line (other keys, order, spacing, escapes, extra members) goes
+	 * to the full decoder, so the result, errors included, is the same. */
+	int fast_off;                     /* tests: 1 disables the fast path */
+	int fast_ready;
+	uint64_t fast_hits;               /* lines the fast path decoded */
+	size_t fast_fs_len;
+	char fast_fs[CMT_FVEC_FAST_FS];
+	unsigned char fast_name_len[CMT_FEAT_N];
+	char fast_name[CMT_FEAT_N][CMT_FVEC_FAST_NAME];
 };
 
 void cmt_fvec_decoder_init(struct cmt_fvec_decoder *d,

@@ -35,4 +35,12 @@ int cmt_line_next(struct cmt_linereader *r, struct cmt_line *ln);
  * that poll the fd must not block while this is non-zero. */
 size_t cmt_line_pending(const struct cmt_linereader *r);
 
+/* Call fn(ctx) when the reader is about to wait for input: no complete
+ * line is buffered and the fd has nothing ready to read (a zero-timeout
+ * poll).  Tools flush their output there, so output is block-buffered
+ * while input keeps coming and nothing sits in a buffer while the tool
+ * waits: one write() per input burst, not per line.  fn NULL: no hook. */
+void cmt_line_on_idle(struct cmt_linereader *r, void (*fn)(void *),
+	void *ctx);
+
 #endif

@@ -35,6 +35,10 @@ enum cmt_err cmt_replay_open(struct cmt_replay **out, char *const *paths,
 enum cmt_err cmt_replay_next(struct cmt_replay *r, struct cmt_replay_rec *rec,
 	char *err);
 
+/* Call fn(ctx) whenever an input is about to be waited for (see
+ * cmt_line_on_idle): cmt-replay flushes its output there. */
+void cmt_replay_on_idle(struct cmt_replay *r, void (*fn)(void *), void *ctx);
+
 /* Close the inputs and reap the gzip children. */
 void cmt_replay_close(struct cmt_replay *r);
 

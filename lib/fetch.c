@@ -871,11 +871,14 @@ wall_ms(void)
 
 /* Sleep in short slices so a signal ends the wait promptly. */
 static void
-nap(int64_t ms, volatile sig_atomic_t *stop)
+nap(const struct cmt_fetch_cfg *c, int64_t ms)
 {
+	volatile sig_atomic_t *stop = c->stop;
 	int64_t end = mono_ms() + ms, left;
 	struct timespec ts;
 
+	if (c->idle)
+		c->idle(c->ctx);
 	while (!*stop && (left = end - mono_ms()) > 0) {
 		if (left > 100)
 			left = 100;
@@ -919,6 +922,8 @@ request(struct run *run, parse_fn parse, void *arg, char *err)
 	for (;;) {
 		if (*c->stop)
 			return CMT_ESKIP;
+		if (c->idle)
+			c->idle(c->ctx);
 		if (cmt_http_get(run->h, run->url, c->headers, &r))
 			return cmt_errf(err, CMT_ENOMEM, "out of memory");
 		if (r.stopped)
@@ -955,10 +960,10 @@ request(struct run *run, parse_fn parse, void *arg, char *err)
 			dbuf, r.retry_after_ms >= 0 && r.cls != CMT_HTTP_OK
 			? " (Retry-After)" : "");
 		if (run->deadline && mono_ms() + delay >= run->deadline) {
-			nap(run->deadline - mono_ms(), c->stop);
+			nap(c, run->deadline - mono_ms());
 			return CMT_ESKIP;
 		}
-		nap(delay, c->stop);
+		nap(c, delay);
 	}
 }
 
@@ -1072,7 +1077,7 @@ cmt_fetch_live(struct cmt_fetch_cfg *c, char *err)
 			wait = next - now;
 			if (run.deadline && run.deadline - now < wait)
 				wait = run.deadline - now;
-			nap(wait, c->stop);
+			nap(c, wait);
 			continue;
 		}
 		if ((e = live_poll(&run, err)) != CMT_OK)
@@ -1115,7 +1120,7 @@ hist_parse(void *arg, const struct cmt_http_resp *r, char *err)
 		cmt_format_duration(w, d, sizeof d);
 		say(a->run->c, "request weight %ld/6000 used; pausing %s",
 			r->used_weight, d);
-		nap(w, a->run->c->stop);
+		nap(a->run->c, w);
 	}
 	return e == CMT_EVALUE ? CMT_ERANGE : e;
 }
@@ -1148,7 +1153,7 @@ hist_symbol(struct run *run, struct hist_arg *a, int64_t w, int64_t wend,
 		cur = a->s->after_t + 1;
 	while (cur < wend && !*c->stop) {
 		if (*requests > 0 && c->pace_ms > 0)
-			nap(c->pace_ms, c->stop);
+			nap(c, c->pace_ms);
 		if (cmt_fetch_history_url(c->src, c->base_url, a->s, cur, wend,
 		    run->url, sizeof run->url) < 0)
 			return cmt_errf(err, CMT_ETOOLONG, "URL too long");

@@ -229,6 +229,119 @@ decode_json(const char *line, size_t len, struct cmt_fvec *v, char *err)
 	return CMT_OK;
 }
 
+/* Remember the fs and feature names of a vector the full decoder
+ * accepted, if they are plain (no escapes) and short enough. */
+static void
+learn_layout(struct cmt_fvec_decoder *d, const struct cmt_fvec *v)
+{
+	int i;
+
+	d->fast_ready = 0;
+	if (v->fs.len >= sizeof d->fast_fs ||
+	    memchr(v->fs.s, '\\', v->fs.len))
+		return;
+	for (i = 0; i < CMT_FEAT_N; i++)
+		if (v->name[i].len >= CMT_FVEC_FAST_NAME ||
+		    memchr(v->name[i].s, '\\', v->name[i].len))
+			return;
+	memcpy(d->fast_fs, v->fs.s, v->fs.len);
+	d->fast_fs_len = v->fs.len;
+	for (i = 0; i < CMT_FEAT_N; i++) {
+		memcpy(d->fast_name[i], v->name[i].s, v->name[i].len);
+		d->fast_name_len[i] = (unsigned char)v->name[i].len;
+	}
+	d->fast_ready = 1;
+}
+
+/* p is at lit (n bytes)? */
+#define AT(p, end, lit) ((size_t)((end) - (p)) >= sizeof lit - 1 && \
+	memcmp((p), lit, sizeof lit - 1) == 0)
+
+/* A number at p followed by the byte next; its end in *p.  0 if not. */
+static int
+fast_number(const char **p, const char *end, char next, double *x,
+	int *integral)
+{
+	const char *stop;
+
+	if (cmt_json_number(*p, end, &stop, x, integral) != CMT_OK ||
+	    stop >= end || *stop != next)
+		return 0;
+	*p = stop + 1;
+	return 1;
+}
+
+/* The fast path: 1 with v filled exactly as decode_json would fill it, or
+ * 0 when the line is not in the learnt layout (v then holds garbage). */
+static int
+decode_fast(const struct cmt_fvec_decoder *d, const char *line, size_t len,
+	struct cmt_fvec *v)
+{
+	const char *p = line, *end = line + len, *q;
+	char err[CMT_ERRLEN];
+	double x;
+	int integral, i;
+	size_t n;
+
+	if (!AT(p, end, "{\"t\":"))
+		return 0;
+	p += 5;
+	if (!fast_number(&p, end, ',', &x, &integral) || !integral ||
+	    x < 0 || x >= MAX_T)
+		return 0;
+	v->t = (int64_t)x;
+	if (!AT(p, end, "\"sym\":\""))
+		return 0;
+	p += 7;
+	if (!(q = memchr(p, '"', (size_t)(end - p))) ||
+	    cmt_tick_symbol(p, (size_t)(q - p), v->sym, err) != CMT_OK)
+		return 0;   /* an escape or a bad symbol: the full decoder says */
+	p = q + 1;
+	if (!AT(p, end, ",\"px\":"))
+		return 0;
+	p += 6;
+	if (!fast_number(&p, end, ',', &x, &integral) || !isfinite(x) || x <= 0)
+		return 0;
+	v->px = x;
+	if (!AT(p, end, "\"fs\":\""))
+		return 0;
+	p += 6;
+	n = d->fast_fs_len;
+	if ((size_t)(end - p) < n + 7 || memcmp(p, d->fast_fs, n) != 0 ||
+	    memcmp(p + n, "\",\"f\":{", 7) != 0)
+		return 0;
+	v->fs.s = p;
+	v->fs.len = n;
+	p += n + 7;
+	for (i = 0; i < CMT_FEAT_N; i++) {
+		n = d->fast_name_len[i];
+		if ((size_t)(end - p) < n + 4 || p[0] != '"' ||
+		    memcmp(p + 1, d->fast_name[i], n) != 0 ||
+		    p[n + 1] != '"' || p[n + 2] != ':')
+			return 0;
+		v->name[i].s = p + 1;
+		v->name[i].len = n;
+		p += n + 3;
+		if (AT(p, end, "null") && (size_t)(end - p) > 4 &&
+		    p[4] == (i + 1 < CMT_FEAT_N ? ',' : '}')) {
+			v->nnull++;
+			p += 5;
+			continue;
+		}
+		if (!fast_number(&p, end, i + 1 < CMT_FEAT_N ? ',' : '}', &x,
+		    &integral))
+			return 0;
+		if (isfinite(x))
+			v->x[i] = x;
+		else
+			v->nnull++;   /* 1e400 and the like: not usable */
+	}
+	if (end - p != 1 || *p != '}')
+		return 0;
+	v->close = len - 1;
+	return 1;
+}
+
 static enum cmt_err
 parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 	char *err)
@@ -379,6 +492,7 @@ cmt_fvec_decode(struct cmt_fvec_decoder *d, const char *line, size_t len,
 	struct cmt_fvec *v, char *err)
 {
 	size_t i = 0;
+	enum cmt_err e;
 
 	while (i < len && (line[i] == ' ' || line[i] == '\t'))
 		i++;
@@ -391,8 +505,19 @@ cmt_fvec_decode(struct cmt_fvec_decoder *d, const char *line, size_t len,
 		else
 			return parse_header(d, line, len, err);
 	}
-	if (d->format == CMT_FVEC_JSON)
-		return decode_json(line, len, v, err);
+	if (d->format == CMT_FVEC_JSON) {
+		if (d->fast_ready && !d->fast_off) {
+			if (decode_fast(d, line, len, v)) {
+				d->fast_hits++;
+				return CMT_OK;
+			}
+			reset(v);
+		}
+		if ((e = decode_json(line, len, v, err)) == CMT_OK &&
+		    !d->fast_off)
+			learn_layout(d, v);
+		return e;
+	}
 	if (d->ncols == 0)
 		return parse_header(d, line, len, err);
 	return decode_csv(d, line, len, v, err);

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +16,8 @@ struct cmt_linereader {
 	uint64_t lineno;
 	int skipping;     /* inside an overlong line, discarding to newline */
 	int eof;
+	void (*idle)(void *);
+	void *idle_ctx;
 };
 
 struct cmt_linereader *
@@ -47,6 +50,22 @@ size_t
 cmt_line_pending(const struct cmt_linereader *r)
 {
 	return r->end - r->start;
+}
+
+void
+cmt_line_on_idle(struct cmt_linereader *r, void (*fn)(void *), void *ctx)
+{
+	r->idle = fn;
+	r->idle_ctx = ctx;
+}
+
+/* 1 if a read() of r->fd would block (or we cannot tell). */
+static int
+would_wait(const struct cmt_linereader *r)
+{
+	struct pollfd p = { .fd = r->fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) <= 0;
 }
 
 static void
@@ -106,6 +125,8 @@ cmt_line_next(struct cmt_linereader *r, struct cmt_line *ln)
 			r->end -= r->start;
 			r->start = 0;
 		}
+		if (r->idle && would_wait(r))
+			r->idle(r->idle_ctx);
 		n = read(r->fd, r->buf + r->end, r->cap - r->end);
 		if (n < 0)
 			return -1;

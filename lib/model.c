@@ -164,62 +164,140 @@ cmt_model_create(const char *kind, const int *width, int nwidth,
 	return CMT_OK;
 }
 
-void
-cmt_model_affine(const struct cmt_layer *ly, const double *restrict in,
-	double *restrict out)
+/* Two doubles added or multiplied lane by lane: the same IEEE operations
+ * as on scalars (no reassociation, no FMA with -ffp-contract=off). */
+typedef double v2d __attribute__((vector_size(16)));
+typedef long long v2i __attribute__((vector_size(16)));
+
+static v2d
+load2(const double *p)
+{
+	v2d v;
+
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+/* ReLU of both lanes, v > 0 ? v : +0 (NaN and -0 give +0), as a mask
+ * and an and: no branch. */
+static v2d
+relu2(v2d v)
+{
+	return (v2d)((v2i)v & (v > (v2d){ 0, 0 }));
+}
+
+static double
+relu1(double v)
+{
+	uint64_t b;
+
+	memcpy(&b, &v, sizeof b);
+	b &= -(uint64_t)(v > 0);
+	memcpy(&v, &b, sizeof v);
+	return v;
+}
+
+static void
+store2(double *p, v2d v, int relu)
+{
+	if (relu)
+		v = relu2(v);
+	memcpy(p, &v, sizeof v);
+}
+
+/* out = W in + b, then ReLU if relu.  Each output is b + sum over inputs
+ * in ascending order, as plain C would do it; sixteen, eight, then two
+ * outputs at a time are kept in registers as pairs (the weights are
+ * stored input-major so these are adjacent): packed adds and multiplies,
+ * lane by lane, so no sum is reassociated, and sixteen outputs give eight
+ * independent chains of adds, enough to hide their latency. */
+static void
+affine(const struct cmt_layer *ly, const double *restrict in,
+	double *restrict out, int relu)
 {
 	const double *restrict w;
-	double acc, xj;
-	int i, j, n = ly->out;
+	double acc;
+	v2d x2;
+	int i = 0, j, n = ly->out;
 
-	/* Each output is b + sum over inputs in ascending order, as plain C
-	 * would do it; eight outputs at a time are kept in registers (the
-	 * weights are stored input-major so these are adjacent), which
-	 * vectorises without reassociating any sum and without a chain of
-	 * stores and reloads through out[]. */
-	for (i = 0; i + 8 <= n; i += 8) {
-		double a0 = ly->b[i], a1 = ly->b[i + 1], a2 = ly->b[i + 2],
-		    a3 = ly->b[i + 3], a4 = ly->b[i + 4], a5 = ly->b[i + 5],
-		    a6 = ly->b[i + 6], a7 = ly->b[i + 7];
+	for (; i + 16 <= n; i += 16) {
+		v2d a0 = load2(ly->b + i), a1 = load2(ly->b + i + 2),
+		    a2 = load2(ly->b + i + 4), a3 = load2(ly->b + i + 6),
+		    a4 = load2(ly->b + i + 8), a5 = load2(ly->b + i + 10),
+		    a6 = load2(ly->b + i + 12), a7 = load2(ly->b + i + 14);
 
 		w = ly->w + (size_t)i;
 		for (j = 0; j < ly->in; j++, w += n) {
-			xj = in[j];
-			a0 += w[0] * xj;
-			a1 += w[1] * xj;
-			a2 += w[2] * xj;
-			a3 += w[3] * xj;
-			a4 += w[4] * xj;
-			a5 += w[5] * xj;
-			a6 += w[6] * xj;
-			a7 += w[7] * xj;
+			x2 = (v2d){ in[j], in[j] };
+			a0 += load2(w) * x2;
+			a1 += load2(w + 2) * x2;
+			a2 += load2(w + 4) * x2;
+			a3 += load2(w + 6) * x2;
+			a4 += load2(w + 8) * x2;
+			a5 += load2(w + 10) * x2;
+			a6 += load2(w + 12) * x2;
+			a7 += load2(w + 14) * x2;
 		}
-		out[i] = a0;
-		out[i + 1] = a1;
-		out[i + 2] = a2;
-		out[i + 3] = a3;
-		out[i + 4] = a4;
-		out[i + 5] = a5;
-		out[i + 6] = a6;
-		out[i + 7] = a7;
+		store2(out + i, a0, relu);
+		store2(out + i + 2, a1, relu);
+		store2(out + i + 4, a2, relu);
+		store2(out + i + 6, a3, relu);
+		store2(out + i + 8, a4, relu);
+		store2(out + i + 10, a5, relu);
+		store2(out + i + 12, a6, relu);
+		store2(out + i + 14, a7, relu);
+	}
+	for (; i + 8 <= n; i += 8) {
+		v2d a0 = load2(ly->b + i), a1 = load2(ly->b + i + 2),
+		    a2 = load2(ly->b + i + 4), a3 = load2(ly->b + i + 6);
+
+		w = ly->w + (size_t)i;
+		for (j = 0; j < ly->in; j++, w += n) {
+			x2 = (v2d){ in[j], in[j] };
+			a0 += load2(w) * x2;
+			a1 += load2(w + 2) * x2;
+			a2 += load2(w + 4) * x2;
+			a3 += load2(w + 6) * x2;
+		}
+		store2(out + i, a0, relu);
+		store2(out + i + 2, a1, relu);
+		store2(out + i + 4, a2, relu);
+		store2(out + i + 6, a3, relu);
+	}
+	for (; i + 2 <= n; i += 2) {
+		v2d a0 = load2(ly->b + i);
+
+		w = ly->w + (size_t)i;
+		for (j = 0; j < ly->in; j++, w += n)
+			a0 += load2(w) * (v2d){ in[j], in[j] };
+		store2(out + i, a0, relu);
 	}
 	for (; i < n; i++) {
 		acc = ly->b[i];
 		for (j = 0; j < ly->in; j++)
 			acc += ly->w[(size_t)j * (size_t)n + (size_t)i] * in[j];
-		out[i] = acc;
+		out[i] = relu ? relu1(acc) : acc;
 	}
+}
+
+void
+cmt_model_affine(const struct cmt_layer *ly, const double *restrict in,
+	double *restrict out)
+{
+	affine(ly, in, out, 0);
 }
 
 void
 cmt_model_activate(enum cmt_act act, double *v, int n)
 {
-	int i;
+	int i = 0;
 
 	switch (act) {
 	case CMT_ACT_RELU:
-		for (i = 0; i < n; i++)
-			v[i] = v[i] > 0 ? v[i] : 0;
+		for (; i + 2 <= n; i += 2)
+			store2(v + i, load2(v + i), 1);
+		for (; i < n; i++)
+			v[i] = relu1(v[i]);
 		break;
 	case CMT_ACT_TANH:
 		for (i = 0; i < n; i++)
@@ -243,8 +321,10 @@ cmt_model_predict(struct cmt_model *m, const double *x)
 	for (j = 0; j < m->ninput; j++)
 		in[j] = (x[m->input[j]] - m->mean[j]) / m->std[j];
 	for (l = 0; l < m->nlayers; l++) {
-		cmt_model_affine(&m->layer[l], in, out);
-		cmt_model_activate(m->layer[l].act, out, m->layer[l].out);
+		/* ReLU fused into the layer: the same values, one pass */
+		affine(&m->layer[l], in, out, m->layer[l].act == CMT_ACT_RELU);
+		if (m->layer[l].act != CMT_ACT_RELU)
+			cmt_model_activate(m->layer[l].act, out, m->layer[l].out);
 		tmp = in;
 		in = out;
 		out = tmp;

@@ -167,6 +167,15 @@ fail:
 }
 
 void
+cmt_replay_on_idle(struct cmt_replay *r, void (*fn)(void *), void *ctx)
+{
+	int i;
+
+	for (i = 0; i < r->n; i++)
+		cmt_line_on_idle(r->src[i].lr, fn, ctx);
+}
+
+void
 cmt_replay_close(struct cmt_replay *r)
 {
 	int i;

@@ -108,6 +108,87 @@ check_vol(double v, char *err)
 	return CMT_OK;
 }
 
+/* p is at lit? */
+#define AT(p, end, lit) ((size_t)((end) - (p)) >= sizeof lit - 1 && \
+	memcmp((p), lit, sizeof lit - 1) == 0)
+
+/* A number at *p followed by the byte next; *p moves past that byte. */
+static int
+fast_number(const char **p, const char *end, char next, double *x,
+	int *integral)
+{
+	const char *stop;
+
+	if (cmt_json_number(*p, end, &stop, x, integral) != CMT_OK ||
+	    stop >= end || *stop != next)
+		return 0;
+	*p = stop + 1;
+	return 1;
+}
+
+/* The fast path for ticks as cmt tools write them,
+ * {"t":N,"sym":"S","px":N[,"vol":N][,"src":"S"]} with plain ASCII strings
+ * and nothing else: only the numbers are converted.  1 with tk filled as
+ * the general parser fills it; 0 for any other line, which the general
+ * parser then reads (and reports), so results and messages are the same. */
+static int
+parse_fast(const char *line, size_t len, struct cmt_tick *tk)
+{
+	const char *p = line, *end = line + len, *q;
+	char err[CMT_ERRLEN];
+	double x;
+	int integral;
+
+	if (!AT(p, end, "{\"t\":"))
+		return 0;
+	p += 5;
+	if (!fast_number(&p, end, ',', &x, &integral) ||
+	    check_t(x, integral, err))
+		return 0;
+	tk->t = (int64_t)x;
+	if (!AT(p, end, "\"sym\":\""))
+		return 0;
+	p += 7;
+	if (!(q = memchr(p, '"', (size_t)(end - p))) ||
+	    cmt_tick_symbol(p, (size_t)(q - p), tk->sym, err))
+		return 0;
+	p = q + 1;
+	if (!AT(p, end, ",\"px\":"))
+		return 0;
+	p += 6;
+	if (cmt_json_number(p, end, &q, &x, &integral) || check_px(x, err) ||
+	    q >= end || (*q != ',' && *q != '}'))
+		return 0;
+	tk->px = x;
+	p = q;
+	tk->has_vol = 0;
+	if (AT(p, end, ",\"vol\":")) {
+		p += 7;
+		if (cmt_json_number(p, end, &q, &x, &integral) ||
+		    check_vol(x, err) || q >= end || (*q != ',' && *q != '}'))
+			return 0;
+		tk->vol = x;
+		tk->has_vol = 1;
+		p = q;
+	}
+	tk->src[0] = '\0';
+	if (AT(p, end, ",\"src\":\"")) {
+		size_t n;
+
+		p += 8;
+		for (q = p; q < end && *q != '"'; q++)
+			if (*q < 0x20 || *q > 0x7e || *q == '\\')
+				return 0;   /* escapes, UTF-8: the general parser */
+		n = (size_t)(q - p);
+		if (q >= end || n >= CMT_SRC_MAX)
+			return 0;
+		memcpy(tk->src, p, n);
+		tk->src[n] = '\0';
+		p = q + 1;
+	}
+	return end - p == 1 && *p == '}';
+}
+
 enum cmt_err
 cmt_tick_parse_json(const char *line, size_t len, struct cmt_tick *tk,
 	char *err)
@@ -119,6 +200,8 @@ cmt_tick_parse_json(const char *line, size_t len, struct cmt_tick *tk,
 	char sym[64];
 	long n;
 
+	if (parse_fast(line, len, tk))
+		return CMT_OK;
 	if ((e = cmt_json_begin(&js, line, len, err)))
 		return e;
 	tk->has_vol = 0;

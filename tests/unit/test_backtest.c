@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cmt_test.h"
+#include "cmt_metrics.h"
 #include "cmt_backtest.h"
 
 /* cmocka's assert_close works in float; these are doubles */
@@ -187,6 +188,271 @@ overall_trading_weights_each_symbol_equally_in_time_order(void **state)
 	cmt_bt_free(bt);
 }
 
+/* ---- the oracle: the figures computed as before issue 13, from every
+ * row kept in memory, with the array functions ---- */
+
+struct orow {
+	int64_t t;
+	double px, p, x0;
+	int sym, y;
+};
+
+static int
+cmp_opoint(const void *a, const void *b)
+{
+	const double *x = a, *z = b;   /* t, symbol, index, eq, bh */
+
+	for (int i = 0; i < 3; i++)
+		if (x[i] != z[i])
+			return (x[i] > z[i]) - (x[i] < z[i]);
+	return 0;
+}
+
+static void
+oracle_group(const struct orow *rows, size_t nrows, int s, const char *sym,
+	struct cmt_bt_group *g)
+{
+	double *p = calloc(nrows + 1, sizeof *p), *pm = calloc(nrows + 1, 8);
+	double *pl = calloc(nrows + 1, 8), *pair = calloc(2 * nrows + 2, 8);
+	int *y = calloc(nrows + 1, sizeof *y);
+	size_t i, n = 0, up = 0, sign_n[3] = { 0 }, sign_up[3] = { 0 };
+	double se, auc, hits = 0;
+
+	memset(g, 0, sizeof *g);
+	strcpy(g->sym, sym);
+	g->t_first = INT64_MAX;
+	g->t_last = INT64_MIN;
+	for (i = 0; i < nrows; i++) {
+		const struct orow *r = &rows[i];
+
+		if (s >= 0 && r->sym != s)
+			continue;
+		g->lines++;
+		g->t_first = r->t < g->t_first ? r->t : g->t_first;
+		g->t_last = r->t > g->t_last ? r->t : g->t_last;
+		if (r->y == -2) {
+			g->unlabelled++;
+		} else if (r->y == -1) {
+			g->flat++;
+		} else if (isnan(r->p)) {
+			g->no_p++;
+		} else {
+			p[n] = r->p;
+			y[n] = r->y;
+			pl[n] = r->x0 > 0 ? 1 : r->x0 < 0 ? -1 : 0;
+			sign_n[pl[n] > 0 ? 0 : pl[n] < 0 ? 1 : 2]++;
+			sign_up[pl[n] > 0 ? 0 : pl[n] < 0 ? 1 : 2] += r->y;
+			up += r->y;
+			n++;
+		}
+	}
+	g->base_rate = n ? (double)up / (double)n : NAN;
+	for (i = 0; i < n; i++)
+		pm[i] = g->base_rate;
+	for (i = 0; i < n; i++) {
+		int k = pl[i] > 0 ? 0 : pl[i] < 0 ? 1 : 2;
+
+		hits += (pl[i] > 0 && y[i] == 1) || (pl[i] < 0 && y[i] == 0) ?
+			1 : pl[i] == 0 ? 0.5 : 0;
+		pl[i] = (double)sign_up[k] / (double)sign_n[k];
+	}
+	cmt_metrics_compute(p, y, n, pair, &g->model.m);
+	cmt_metrics_compute(pm, y, n, pair, &g->majority.m);
+	cmt_metrics_compute(pl, y, n, pair, &g->last_return.m);
+	g->last_return.m.accuracy = n ? hits / (double)n : NAN;
+	se = cmt_bt_auc_se(p, y, n, pair, &auc);
+	g->model.auc_lo = fmax(0, g->model.m.auc - 1.959964 * se);
+	g->model.auc_hi = fmin(1, g->model.m.auc + 1.959964 * se);
+	if (isnan(se))
+		g->model.auc_lo = g->model.auc_hi = NAN;
+	g->majority.auc_lo = g->majority.auc_hi = NAN;
+	g->last_return.auc_lo = g->last_return.auc_hi = NAN;
+	g->ece = cmt_bt_calibration(p, y, n, g->calib);
+	free(p); free(pm); free(pl); free(pair); free(y);
+}
+
+static void
+oracle_trading(const struct orow *rows, size_t nrows, int nsym,
+	struct cmt_bt_group *g, double theta, double fee)
+{
+	struct cmt_bt_trading *all = &g[nsym].trading;
+	double *px = calloc(nrows + 1, 8), *p = calloc(nrows + 1, 8);
+	double *eq = calloc(nrows + 1, 8), *pt = calloc(5 * nrows + 5, 8);
+	double v = 1, vb = 1, peak = 1, prev = 1, sum = 0, sum2 = 0, ns = nsym;
+	size_t i, j, n, np = 0;
+
+	memset(all, 0, sizeof *all);
+	for (int s = 0; s < nsym; s++) {
+		struct cmt_bt_trading *t = &g[s].trading;
+		size_t first = 0;
+
+		for (i = n = 0; i < nrows; i++)
+			if (rows[i].sym == s) {
+				px[n] = rows[i].px;
+				p[n++] = rows[i].p;
+			}
+		cmt_bt_trade(px, p, n, theta, fee, t, eq);
+		all->long_periods += t->long_periods;
+		all->trades += t->trades;
+		all->wins += t->wins;
+		all->bh_ret += t->bh_ret / ns;
+		for (i = n = 0; i < nrows; i++) {
+			if (rows[i].sym != s)
+				continue;
+			if (n++ == 0) {
+				first = i;
+				continue;
+			}
+			pt[5 * np] = (double)rows[i].t;
+			pt[5 * np + 1] = s;
+			pt[5 * np + 2] = (double)np;
+			pt[5 * np + 3] = eq[n - 1] - eq[n - 2];
+			pt[5 * np + 4] = (px[n - 1] - px[n - 2]) / rows[first].px;
+			np++;
+		}
+	}
+	qsort(pt, np, 5 * sizeof *pt, cmp_opoint);   /* stable: by index */
+	for (i = 0; i < np; i = j) {
+		for (j = i; j < np && pt[5 * j] == pt[5 * i]; j++) {
+			v += pt[5 * j + 3] / ns;
+			vb += pt[5 * j + 4] / ns;
+		}
+		all->periods++;
+		sum += v / prev - 1;
+		sum2 += (v / prev - 1) * (v / prev - 1);
+		prev = v;
+		if (v > peak)
+			peak = v;
+		if (1 - v / peak > all->max_dd)
+			all->max_dd = 1 - v / peak;
+	}
+	all->ret = v - 1;
+	all->hit_rate = all->trades ? (double)all->wins / (double)all->trades :
+		NAN;
+	all->sharpe = NAN;
+	if (all->periods >= 2) {
+		double k = (double)all->periods, mean = sum / k;
+		double var = (sum2 - k * mean * mean) / (k - 1);
+
+		if (var > 0)
+			all->sharpe = mean / sqrt(var);
+	}
+	free(px); free(p); free(eq); free(pt);
+}
+
+#define SAME(a, b) do { \
+	double a_ = (a), b_ = (b); \
+	if (!(isnan(a_) && isnan(b_)) && memcmp(&a_, &b_, sizeof a_) != 0) \
+		fail_msg("group %d: %s = %a, oracle %a", gi, #a, a_, b_); \
+} while (0)
+
+static void
+same_scores(int gi, const struct cmt_bt_scores *a, const struct cmt_bt_scores *b)
+{
+	assert_int_equal(a->m.n, b->m.n);
+	assert_int_equal(a->m.n_up, b->m.n_up);
+	SAME(a->m.accuracy, b->m.accuracy);
+	SAME(a->m.logloss, b->m.logloss);
+	SAME(a->m.brier, b->m.brier);
+	SAME(a->m.auc, b->m.auc);
+	SAME(a->auc_lo, b->auc_lo);
+	SAME(a->auc_hi, b->auc_hi);
+}
+
+static uint64_t rng = 99;
+
+static uint64_t
+rnd(uint64_t n)
+{
+	uint64_t z = (rng += 0x9e3779b97f4a7c15u);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return (z ^ (z >> 31)) % n;
+}
+
+/* Rows of three symbols, interleaved and often at equal times, scores
+ * with many ties (four decimals) or without, every kind of y: every figure
+ * of every group equals the stored-rows computation bit for bit. */
+static void
+streaming_figures_equal_the_stored_rows_computation(void **state)
+{
+	static const char *const syms[] = { "A-B", "C-D", "E-F" };
+	struct cmt_bt_opts o = { .theta = 0.52, .fee_bps = 3 };
+	size_t nrows = 9000, i;
+	struct orow *rows = calloc(nrows, sizeof *rows);
+	struct cmt_bt_group want[4];
+	int64_t t[3] = { 0, 0, 0 };
+	double px[3] = { 100, 50, 10 };
+	char err[CMT_ERRLEN];
+	struct cmt_bt *bt;
+	int round, gi, k;
+
+	for (round = 0; round < 4; round++) {
+		assert_int_equal(cmt_bt_new(&bt, &o), CMT_OK);
+		for (i = 0; i < nrows; i++) {
+			struct orow *r = &rows[i];
+			struct cmt_fvec v;
+			int s = i < 3 ? (int)i : (int)rnd(3);  /* met in order */
+
+			t[s] += 1000 * (int64_t)(1 + rnd(3));
+			px[s] *= 1 + ((double)rnd(2001) - 1000) / 1e5;
+			r->sym = s;
+			r->t = t[s];
+			r->px = px[s];
+			r->p = round % 2 ? (double)rnd(10001) / 10000 :
+				(double)rnd(1u << 30) / (1u << 30);
+			if (rnd(50) == 0)
+				r->p = NAN;
+			r->y = rnd(20) == 0 ? -1 : rnd(30) == 0 ? -2 : (int)rnd(2);
+			r->x0 = rnd(5) == 0 ? 0 : ((double)rnd(2001) - 1000) / 1e6;
+			v = vec(syms[s], r->t, r->px, r->p, r->y);
+			v.has_y = r->y != -2;
+			v.x[0] = r->x0;
+			assert_int_equal(cmt_bt_add(bt, &v, err), CMT_OK);
+		}
+		assert_int_equal(cmt_bt_finish(bt, err), CMT_OK);
+		for (k = 0; k < 3; k++)
+			oracle_group(rows, nrows, k, syms[k], &want[k]);
+		oracle_group(rows, nrows, -1, "ALL", &want[3]);
+		oracle_trading(rows, nrows, 3, want, o.theta, o.fee_bps);
+		for (gi = 0; gi < 4; gi++) {
+			const struct cmt_bt_group *g = cmt_bt_group(bt, gi),
+			    *w = &want[gi];
+
+			assert_string_equal(g->sym, w->sym);
+			assert_int_equal(g->lines, w->lines);
+			assert_int_equal(g->unlabelled, w->unlabelled);
+			assert_int_equal(g->flat, w->flat);
+			assert_int_equal(g->no_p, w->no_p);
+			assert_int_equal(g->t_first, w->t_first);
+			assert_int_equal(g->t_last, w->t_last);
+			SAME(g->base_rate, w->base_rate);
+			same_scores(gi, &g->model, &w->model);
+			same_scores(gi, &g->majority, &w->majority);
+			same_scores(gi, &g->last_return, &w->last_return);
+			SAME(g->ece, w->ece);
+			for (k = 0; k < CMT_BT_BINS; k++) {
+				assert_int_equal(g->calib[k].n, w->calib[k].n);
+				SAME(g->calib[k].p_mean, w->calib[k].p_mean);
+				SAME(g->calib[k].freq, w->calib[k].freq);
+			}
+			assert_int_equal(g->trading.periods, w->trading.periods);
+			assert_int_equal(g->trading.long_periods,
+				w->trading.long_periods);
+			assert_int_equal(g->trading.trades, w->trading.trades);
+			assert_int_equal(g->trading.wins, w->trading.wins);
+			SAME(g->trading.hit_rate, w->trading.hit_rate);
+			SAME(g->trading.ret, w->trading.ret);
+			SAME(g->trading.bh_ret, w->trading.bh_ret);
+			SAME(g->trading.max_dd, w->trading.max_dd);
+			SAME(g->trading.sharpe, w->trading.sharpe);
+		}
+		cmt_bt_free(bt);
+	}
+	free(rows);
+}
+
 static void
 a_vector_not_after_its_symbols_previous_one_is_rejected(void **state)
 {
@@ -235,6 +501,7 @@ main(void)
 		cmocka_unit_test(trading_rule_without_fees_matches_hand_values),
 		cmocka_unit_test(trading_rule_pays_the_fee_on_every_entry_and_exit),
 		cmocka_unit_test(overall_trading_weights_each_symbol_equally_in_time_order),
+		cmocka_unit_test(streaming_figures_equal_the_stored_rows_computation),
 		cmocka_unit_test(a_vector_not_after_its_symbols_previous_one_is_rejected),
 		cmocka_unit_test(the_rolling_window_forgets_the_oldest_rows),
 	};

@@ -67,6 +67,99 @@ parse_err(const char *text, char *err)
 	return e;
 }
 
+/* The forward pass as it was before issue 13, scalar and branching: the
+ * packed, branch-free one must give the same bits. */
+static double
+ref_predict(const struct cmt_model *m, const double *x)
+{
+	double a[2][CMT_MODEL_MAX_WIDTH], *in = a[0], *out = a[1], *tmp, acc;
+	int l, i, j;
+
+	for (j = 0; j < CMT_FEAT_N; j++)
+		in[j] = (x[j] - m->mean[j]) / m->std[j];
+	for (l = 0; l < m->nlayers; l++) {
+		const struct cmt_layer *ly = &m->layer[l];
+
+		for (i = 0; i < ly->out; i++) {
+			acc = ly->b[i];
+			for (j = 0; j < ly->in; j++)
+				acc += ly->w[(size_t)j * (size_t)ly->out + (size_t)i] *
+				    in[j];
+			switch (ly->act) {
+			case CMT_ACT_RELU: acc = acc > 0 ? acc : 0; break;
+			case CMT_ACT_TANH: acc = tanh(acc); break;
+			case CMT_ACT_SIGMOID: acc = 1 / (1 + exp(-acc)); break;
+			case CMT_ACT_LINEAR: break;
+			}
+			out[i] = acc;
+		}
+		tmp = in;
+		in = out;
+		out = tmp;
+	}
+	return in[0];
+}
+
+static uint64_t rng = 7;
+
+static double
+draw(int small)
+{
+	uint64_t z = (rng += 0x9e3779b97f4a7c15u);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	z ^= z >> 31;
+	if (small)   /* -1, -0, 0, 1: exact cancellations, signed zeros */
+		return (double[]){ -1, -0.0, 0, 1 }[z % 4];
+	return ((double)(z >> 11) / 9007199254740992.0 - 0.5) *
+	    pow(10, (double)(z % 7) - 3);
+}
+
+static void
+forward_pass_is_bit_for_bit_the_scalar_one(void **state)
+{
+	static const int shapes[][6] = {
+		/* how many widths, then the widths */
+		{ 5, CMT_FEAT_N, 32, 16, 8, 1 }, { 3, CMT_FEAT_N, 37, 1 },
+		{ 5, CMT_FEAT_N, 17, 9, 3, 1 }, { 2, CMT_FEAT_N, 1 },
+		{ 5, CMT_FEAT_N, 64, 48, 2, 1 },
+	};
+	struct cmt_model *m;
+	char err[CMT_ERRLEN];
+	double x[CMT_FEAT_N], got, want;
+	size_t s, k;
+	int i, j, small;
+
+	for (s = 0; s < sizeof shapes / sizeof shapes[0]; s++)
+		for (small = 0; small <= 1; small++) {
+			if (cmt_model_create(shapes[s][0] == 2 ? "logreg" : "mlp",
+			    shapes[s] + 1, shapes[s][0], &m, err))
+				fail_msg("shape %zu: %s", s, err);
+			for (k = 0; k < m->nparams; k++)
+				m->params[k] = draw(small);
+			for (j = 0; j < CMT_FEAT_N; j++) {
+				m->mean[j] = small ? 0 : draw(0);
+				m->std[j] = small ? 1 : fabs(draw(0)) + 0.01;
+			}
+			/* a tanh and a linear hidden layer too */
+			if (s == 2) {
+				m->layer[0].act = CMT_ACT_TANH;
+				m->layer[1].act = CMT_ACT_LINEAR;
+			}
+			for (i = 0; i < 20000; i++) {
+				for (j = 0; j < CMT_FEAT_N; j++)
+					x[j] = draw(small) * (small ? 1 : 100);
+				got = cmt_model_predict(m, x);
+				want = ref_predict(m, x);
+				if (memcmp(&got, &want, sizeof got) != 0)
+					fail_msg("shape %zu: %a, scalar %a", s, got,
+						want);
+			}
+			cmt_model_free(m);
+		}
+}
+
 static void
 logreg_probability_matches_the_formula(void **state)
 {
@@ -365,6 +458,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(logreg_probability_matches_the_formula),
+		cmocka_unit_test(forward_pass_is_bit_for_bit_the_scalar_one),
 		cmocka_unit_test(mlp_probability_matches_a_hand_forward_pass),
 		cmocka_unit_test(invalid_models_are_rejected_with_the_problem_named),
 		cmocka_unit_test(a_model_reads_its_inputs_by_name_and_nothing_else),

@@ -1,0 +1,276 @@
+/* The NDJSON fast path of cmt_fvec_decode (issue 13) against the full
+ * decoder: on lines in cmt-features' layout, and on hundreds of thousands
+ * of mutations of them (a byte deleted, inserted or replaced, members
+ * added, reordered, escaped, spaced), a decoder whose fast path has learnt
+ * the layout must return exactly what a decoder without it returns: the
+ * same status, the same message, the same fields bit for bit. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmt_fvec.h"
+#include "cmt_json.h"
+
+#define FS "cmt1;step=1m;ret=1m/5m/15m/1h;rv=30m/1h;rsi=14;macd=12/26/9;" \
+	"bb=20/2;mom=10;vt=5/20"
+
+static const char *const names[CMT_FEAT_N] = {
+	"ret_1m", "ret_5m", "ret_15m", "ret_1h", "rv_30m", "rv_1h", "rsi",
+	"macd_hist", "bb_pctb", "mom", "vol_trend",
+};
+
+static uint64_t rng = 42;
+
+static uint64_t
+next_u64(void)
+{
+	uint64_t z = (rng += 0x9e3779b97f4a7c15u);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+	return z ^ (z >> 31);
+}
+
+/* A vector line as cmt-features writes it, some features null. */
+static size_t
+make_line(char *buf)
+{
+	size_t n = 0;
+	int i;
+
+	n += (size_t)sprintf(buf, "{\"t\":%llu,\"sym\":\"%s\",\"px\":",
+		(unsigned long long)(1704067200000u + next_u64() % 100000000u),
+		next_u64() % 2 ? "BTC-USD" : "ETH-USD");
+	n += (size_t)cmt_fmt_double(buf + n, (double)(next_u64() % 10000000) /
+		100 + 0.01, 15);
+	n += (size_t)sprintf(buf + n, ",\"fs\":\"%s\",\"f\":{", FS);
+	for (i = 0; i < CMT_FEAT_N; i++) {
+		n += (size_t)sprintf(buf + n, "%s\"%s\":", i ? "," : "", names[i]);
+		if (next_u64() % 16 == 0)
+			n += (size_t)sprintf(buf + n, "null");
+		else
+			n += (size_t)cmt_fmt_double(buf + n,
+				((double)(next_u64() % 2000001) - 1000000) /
+				pow(10, (double)(next_u64() % 9)), 10);
+	}
+	n += (size_t)sprintf(buf + n, "}}");
+	return n;
+}
+
+static int
+same_slice(struct cmt_slice a, struct cmt_slice b)
+{
+	return a.len == b.len && (a.len == 0 || a.s == b.s);
+}
+
+static unsigned long fast_ok, fast_hits, compared;
+
+/* Decode line with a primed fast decoder and with a plain one; compare. */
+static void
+compare(const char *prime, const char *line, size_t len)
+{
+	struct cmt_fvec_decoder fast, full;
+	struct cmt_fvec a, b;
+	char ea[CMT_ERRLEN] = "", eb[CMT_ERRLEN] = "";
+	enum cmt_err ra, rb;
+	int i;
+
+	cmt_fvec_decoder_init(&fast, CMT_FVEC_AUTO);
+	cmt_fvec_decoder_init(&full, CMT_FVEC_AUTO);
+	full.fast_off = 1;
+	assert_int_equal(cmt_fvec_decode(&fast, prime, strlen(prime), &a, ea),
+		CMT_OK);
+	assert_int_equal(cmt_fvec_decode(&full, prime, strlen(prime), &b, eb),
+		CMT_OK);
+	assert_true(fast.fast_ready);
+	memset(&a, 0x55, sizeof a);
+	memset(&b, 0x55, sizeof b);
+	ra = cmt_fvec_decode(&fast, line, len, &a, ea);
+	rb = cmt_fvec_decode(&full, line, len, &b, eb);
+	compared++;
+	fast_hits += fast.fast_hits;   /* the prime was a full decode */
+	if (ra != rb || (ra != CMT_OK && strcmp(ea, eb) != 0))
+		fail_msg("%.*s: fast %d \"%s\", full %d \"%s\"", (int)len, line,
+			ra, ea, rb, eb);
+	if (ra != CMT_OK)
+		return;
+	fast_ok++;
+	if (a.t != b.t || strcmp(a.sym, b.sym) != 0 ||
+	    memcmp(&a.px, &b.px, sizeof a.px) != 0 || !same_slice(a.fs, b.fs) ||
+	    a.nnull != b.nnull || a.warmup != b.warmup || a.has_y != b.has_y ||
+	    (a.has_y && a.y != b.y) || a.has_p != b.has_p ||
+	    (a.has_p && a.p_up != b.p_up) || !same_slice(a.model, b.model) ||
+	    a.close != b.close)
+		fail_msg("%.*s: fields differ", (int)len, line);
+	for (i = 0; i < CMT_FEAT_N; i++)
+		if (!same_slice(a.name[i], b.name[i]) ||
+		    memcmp(&a.x[i], &b.x[i], sizeof a.x[i]) != 0)
+			fail_msg("%.*s: feature %d differs", (int)len, line, i);
+}
+
+static void
+compare_str(const char *prime, const char *line)
+{
+	compare(prime, line, strlen(line));
+}
+
+/* Lines the fast path takes, and near misses it must hand over. */
+static void
+edge_cases(void **state)
+{
+	char prime[2048], line[4096], *p;
+	size_t n;
+
+	n = make_line(prime);
+	compare(prime, prime, n);
+	assert_int_equal(fast_ok, 1);
+	assert_int_equal(fast_hits, 1);   /* the fast path took it */
+	/* the same line with each change below */
+	static const char *const edits[][2] = {
+		{ "\"sym\":\"", "\"sym\":\"x" },         /* bad symbol */
+		{ "BTC-USD", "btc-usd" },                /* lower case: same */
+		{ "BTC-USD", "BTC\\u002dUSD" },          /* escaped */
+		{ "ETH-USD", "ETH-USD\\\"" },
+		{ "{\"t\":", "{ \"t\":" },               /* spacing */
+		{ "{\"t\":", "{\"t\": " },
+		{ "\"ret_1m\":", "\"ret_1m\" :" },
+		{ "\"f\":{", "\"y\":1,\"f\":{" },        /* extra members */
+		{ "\"f\":{", "\"p_up\":0.5,\"f\":{" },
+		{ "\"f\":{", "\"t\":5,\"f\":{" },        /* duplicate */
+		{ "\"f\":{", "\"warmup\":true,\"f\":{" },
+		{ "\"ret_5m\"", "\"ret_5x\"" },          /* other names */
+		{ "\"ret_5m\"", "\"ret\\u005f5m\"" },
+		{ "step=1m", "step=1s" },                /* other fs */
+		{ "step=1m", "step=1\\u006d" },
+		{ "\"rsi\":", "\"rsi\":1e400,\"x\":" },  /* 12 features */
+		{ "\"t\":17", "\"t\":-17" },
+		{ "\"t\":17", "\"t\":1.5e0+17" },
+		{ "\"t\":17", "\"t\":9007199254740992017" },
+		{ "\"px\":", "\"px\":-" },
+		{ "\"px\":", "\"px\":0" },
+		{ "\"px\":", "\"px\":1e400," },
+		{ "\"px\":", "\"px\":null,\"x\":" },
+		{ "\"ret_1m\":", "\"ret_1m\":1e400,\"z\":" },
+	};
+	/* one value replaced */
+	static const char *const values[][2] = {
+		{ "\"px\":", "1e400" }, { "\"px\":", "0" }, { "\"px\":", "-1" },
+		{ "\"px\":", "-0" }, { "\"px\":", "\"1\"" }, { "\"px\":", "1e-400" },
+		{ "\"t\":", "-0" }, { "\"t\":", "1.5" }, { "\"t\":", "1e3" },
+		{ "\"t\":", "9007199254740992" }, { "\"t\":", "9007199254740991" },
+		{ "\"t\":", "-1" }, { "\"t\":", "01" }, { "\"t\":", "null" },
+		{ "\"sym\":", "\"\"" }, { "\"sym\":", "\"A-B-C\"" },
+		{ "\"sym\":", "\"ABCDEFGHIJKLMNOPQRSTU-VWXYZ\"" },
+		{ "\"sym\":", "\"A-\x01\"" }, { "\"sym\":", "7" },
+		{ "\"fs\":", "7" }, { "\"mom\":", "\"1\"" }, { "\"mom\":", "true" },
+		{ "\"mom\":", "1e400" }, { "\"mom\":", "-1e400" },
+		{ "\"mom\":", "1E+2" }, { "\"mom\":", "-0.0" },
+		{ "\"vol_trend\":", "null" }, { "\"vol_trend\":", "nulll" },
+	};
+	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+		const char *after;
+
+		if (!(p = strstr(prime, values[i][0])))
+			continue;
+		p += strlen(values[i][0]);
+		after = p + strcspn(p, ",}");
+		if (*p == '"')   /* a string value: past its closing quote */
+			after = strchr(p + 1, '"') + 1;
+		n = (size_t)(p - prime);
+		snprintf(line, sizeof line, "%.*s%s%s", (int)n, prime,
+			values[i][1], after);
+		compare_str(prime, line);
+	}
+	for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
+		if (!(p = strstr(prime, edits[i][0])))
+			continue;
+		n = (size_t)(p - prime);
+		memcpy(line, prime, n);
+		strcpy(line + n, edits[i][1]);
+		strcat(line, p + strlen(edits[i][0]));
+		compare_str(prime, line);
+	}
+	/* the end of the line */
+	snprintf(line, sizeof line, "%s ", prime);
+	compare_str(prime, line);
+	snprintf(line, sizeof line, "%s}", prime);
+	compare_str(prime, line);
+	snprintf(line, sizeof line, "%.*s,\"y\":0}", (int)strlen(prime) - 1,
+		prime);
+	compare_str(prime, line);
+	snprintf(line, sizeof line, "%.*s", (int)strlen(prime) - 1, prime);
+	compare_str(prime, line);
+	/* a feature written 1e400 is null; 0 and -0 are numbers */
+	p = strstr(prime, "\"rsi\":") + 6;
+	n = (size_t)(p - prime);
+	snprintf(line, sizeof line, "%.*s1e400%s", (int)n, prime,
+		strchr(p, ','));
+	compare_str(prime, line);
+	snprintf(line, sizeof line, "%.*s-0%s", (int)n, prime, strchr(p, ','));
+	compare_str(prime, line);
+	snprintf(line, sizeof line, "%.*snull%s", (int)n, prime,
+		strchr(p, ','));
+	compare_str(prime, line);
+	snprintf(line, sizeof line, "%.*snul%s", (int)n, prime, strchr(p, ','));
+	compare_str(prime, line);
+}
+
+/* Random lines, then single-byte mutations of them. */
+static void
+random_mutations(void **state)
+{
+	static const char interesting[] = "{}[]\":,.-+eE0123456789 \\nul\t\x01\x80";
+	char prime[2048], line[2048], mut[2048];
+	size_t n, m, at;
+	int round, k;
+
+	for (round = 0; round < 4000; round++) {
+		make_line(prime);
+		n = make_line(line);
+		compare(prime, line, n);
+		for (k = 0; k < 60; k++) {
+			at = next_u64() % n;
+			switch (next_u64() % 3) {
+			case 0:   /* delete */
+				memcpy(mut, line, at);
+				memcpy(mut + at, line + at + 1, n - at - 1);
+				m = n - 1;
+				break;
+			case 1:   /* insert */
+				memcpy(mut, line, at);
+				mut[at] = interesting[next_u64() %
+					(sizeof interesting - 1)];
+				memcpy(mut + at + 1, line + at, n - at);
+				m = n + 1;
+				break;
+			default:  /* replace */
+				memcpy(mut, line, n);
+				mut[at] = interesting[next_u64() %
+					(sizeof interesting - 1)];
+				m = n;
+				break;
+			}
+			compare(prime, mut, m);
+		}
+	}
+	print_message("  %lu lines compared, %lu decoded, %lu by the fast path\n",
+		compared, fast_ok, fast_hits);
+	assert_true(fast_hits > 4000);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(edge_cases),
+		cmocka_unit_test(random_mutations),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
