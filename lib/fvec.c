@@ -336,6 +336,36 @@ decode_fast(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 		else
 			v->nnull++;   /* 1e400 and the like: not usable */
 	}
+	/* the members cmt-features may add, in the order it writes them */
+	if (AT(p, end, ",\"src\":\"")) {
+		p += 8;
+		for (q = p; q < end && *q != '"'; q++)
+			if (*q < 0x20 || *q > 0x7e || *q == '\\')
+				return 0;   /* escapes and UTF-8: the full decoder */
+		if (q == end)
+			return 0;
+		p = q + 1;
+	}
+	if (AT(p, end, ",\"warmup\":true")) {
+		v->warmup = 1;
+		p += 14;
+	}
+	if (AT(p, end, ",\"partial\":true")) {
+		v->partial = 1;
+		p += 15;
+	}
+	if (AT(p, end, ",\"y\":")) {
+		p += 5;
+		v->has_y = 1;
+		if (AT(p, end, "null")) {
+			v->y = -1;
+			p += 4;
+		} else if (p < end && (*p == '0' || *p == '1')) {
+			v->y = *p++ - '0';
+		} else {
+			return 0;
+		}
+	}
 	if (end - p != 1 || *p != '}')
 		return 0;
 	v->close = len - 1;
