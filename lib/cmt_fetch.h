@@ -107,6 +107,12 @@ enum cmt_err cmt_fetch_parse_live(enum cmt_fetch_source src,
 int cmt_fetch_accept(struct cmt_fetch_sym *s, const struct cmt_fetch_obs *o,
 	int all, const char *src_name, struct cmt_tick *out);
 
+/* A cJSON number, or a string holding one, that is finite: 0, else -1.
+ * _whole: also a whole number in [0, 9e15]. */
+struct cJSON;
+int cmt_fetch_json_num(const struct cJSON *it, double *out);
+int cmt_fetch_json_whole(const struct cJSON *it, int64_t *out);
+
 /* splitmix64 step on caller-owned state. */
 uint64_t cmt_fetch_rand(uint64_t *state);
 
@@ -163,6 +169,18 @@ struct cmt_fetch_cfg {
 	void (*progress)(void *ctx, const char *msg, int final);
 	void *ctx;
 };
+
+/* GET url and hand a 2xx answer to parse, retrying transient failures
+ * (and answers parse rejects with anything but CMT_EVALUE) with c's
+ * backoff, Retry-After and retry_max, reporting each retry through
+ * c->warn.  deadline: monotonic ms after which a retry is not started
+ * (0: none).  CMT_OK: parsed; CMT_ESKIP: stopped (signal or deadline);
+ * else a permanent failure described in err. */
+typedef enum cmt_err (*cmt_fetch_parse_fn)(void *arg,
+	const struct cmt_http_resp *r, char *err);
+enum cmt_err cmt_fetch_get(struct cmt_fetch_cfg *c, struct cmt_http *h,
+	const char *url, int64_t deadline, cmt_fetch_parse_fn parse, void *arg,
+	char *err);
 
 /* Run until count/duration/stop (CMT_OK) or a permanent error (message in
  * err). */

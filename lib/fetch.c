@@ -353,6 +353,12 @@ num(const cJSON *it, double *out)
 	return 0;
 }
 
+int
+cmt_fetch_json_num(const cJSON *it, double *out)
+{
+	return num(it, out);
+}
+
 static int
 whole(const cJSON *it, int64_t *out)
 {
@@ -362,6 +368,12 @@ whole(const cJSON *it, int64_t *out)
 		return -1;
 	*out = (int64_t)v;
 	return 0;
+}
+
+int
+cmt_fetch_json_whole(const cJSON *it, int64_t *out)
+{
+	return whole(it, out);
 }
 
 static enum cmt_err
@@ -901,15 +913,10 @@ say(struct cmt_fetch_cfg *c, const char *fmt, ...)
 	c->warn(c->ctx, msg);
 }
 
-typedef enum cmt_err (*parse_fn)(void *arg, const struct cmt_http_resp *r,
-	char *err);
-
-/* One request with retries.  CMT_OK: parsed; CMT_ESKIP: stopped by a
- * signal; anything else: a permanent failure described in err. */
-static enum cmt_err
-request(struct run *run, parse_fn parse, void *arg, char *err)
+enum cmt_err
+cmt_fetch_get(struct cmt_fetch_cfg *c, struct cmt_http *h, const char *url,
+	int64_t deadline, cmt_fetch_parse_fn parse, void *arg, char *err)
 {
-	struct cmt_fetch_cfg *c = run->c;
 	struct cmt_http_resp r;
 	char why[CMT_ERRLEN], dbuf[32];
 	int attempt = 0, i;
@@ -919,7 +926,7 @@ request(struct run *run, parse_fn parse, void *arg, char *err)
 	for (;;) {
 		if (*c->stop)
 			return CMT_ESKIP;
-		if (cmt_http_get(run->h, run->url, c->headers, &r))
+		if (cmt_http_get(h, url, c->headers, &r))
 			return cmt_errf(err, CMT_ENOMEM, "out of memory");
 		if (r.stopped)
 			return CMT_ESKIP;
@@ -928,7 +935,7 @@ request(struct run *run, parse_fn parse, void *arg, char *err)
 			if (e == CMT_OK)
 				return CMT_OK;
 			if (e == CMT_EVALUE)
-				return cmt_errf(err, e, "%s (%s)", why, run->url);
+				return cmt_errf(err, e, "%s (%s)", why, url);
 			snprintf(r.err, sizeof r.err, "bad response: %.140s",
 				why);
 		} else if (r.cls == CMT_HTTP_FATAL) {
@@ -942,24 +949,33 @@ request(struct run *run, parse_fn parse, void *arg, char *err)
 				    body[i] == 0x7f)
 					body[i] = ' ';
 			return cmt_errf(err, CMT_EIO, "%s%s%s (%s)", r.err,
-				body[0] ? ": " : "", body, run->url);
+				body[0] ? ": " : "", body, url);
 		}
 		attempt++;
 		if (c->retry_max > 0 && attempt > c->retry_max)
 			return cmt_errf(err, CMT_EIO, "giving up after %d "
-				"attempts: %s (%s)", attempt, r.err, run->url);
+				"attempts: %s (%s)", attempt, r.err, url);
 		delay = cmt_fetch_backoff_ms(&c->backoff, attempt,
 			r.cls != CMT_HTTP_OK ? r.retry_after_ms : -1, &c->rng);
 		cmt_format_duration(delay, dbuf, sizeof dbuf);
-		say(c, "%s: %s; retry %d in %s%s", run->url, r.err, attempt,
+		say(c, "%s: %s; retry %d in %s%s", url, r.err, attempt,
 			dbuf, r.retry_after_ms >= 0 && r.cls != CMT_HTTP_OK
 			? " (Retry-After)" : "");
-		if (run->deadline && mono_ms() + delay >= run->deadline) {
-			nap(run->deadline - mono_ms(), c->stop);
+		if (deadline && mono_ms() + delay >= deadline) {
+			nap(deadline - mono_ms(), c->stop);
 			return CMT_ESKIP;
 		}
 		nap(delay, c->stop);
 	}
+}
+
+/* One request with retries.  CMT_OK: parsed; CMT_ESKIP: stopped by a
+ * signal; anything else: a permanent failure described in err. */
+static enum cmt_err
+request(struct run *run, cmt_fetch_parse_fn parse, void *arg, char *err)
+{
+	return cmt_fetch_get(run->c, run->h, run->url, run->deadline, parse,
+		arg, err);
 }
 
 struct live_arg {
