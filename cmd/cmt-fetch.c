@@ -30,6 +30,9 @@ usage(void)
 "      --once             same as --count 1\n"
 "  -d, --duration DUR     stop after DUR\n"
 "      --all              emit every reading, even unchanged ones\n"
+"  -w, --warmup DUR       first emit DUR of 1-minute bars up to the current\n"
+"                         minute, then go live from there (default 2h;\n"
+"                         0: none)\n"
 "      --stream           one tick per trade from the exchange's WebSocket\n"
 "                         trade stream (binance, coinbase, kraken)\n"
 "      --ws-url URL       WebSocket endpoint (a mirror or a test server)\n"
@@ -142,7 +145,7 @@ integer(const char *opt, const char *s, long long min, long long max)
 
 enum { O_ONCE = 256, O_ALL, O_BASE, O_KEY, O_PRO, O_FROM, O_TO, O_RESUME,
 	O_PACE, O_TIMEOUT, O_BACKOFF, O_BACKOFF_MAX, O_RETRY, O_SEED, O_QUIET,
-	O_IDMAP, O_STREAM, O_WS_URL, O_WS_PING, O_OUTBUF, O_VERSION };
+	O_IDMAP, O_WARMUP, O_STREAM, O_WS_URL, O_WS_PING, O_OUTBUF, O_VERSION };
 
 int
 main(int argc, char **argv)
@@ -161,6 +164,7 @@ main(int argc, char **argv)
 		{ "backoff-max", 1, 0, O_BACKOFF_MAX },
 		{ "retry-max", 1, 0, O_RETRY }, { "seed", 1, 0, O_SEED },
 		{ "quiet", 0, 0, O_QUIET }, { "stream", 0, 0, O_STREAM },
+		{ "warmup", 1, 0, 'w' },
 		{ "ws-url", 1, 0, O_WS_URL }, { "ws-ping", 1, 0, O_WS_PING },
 		{ "out-buffer", 1, 0, O_OUTBUF }, { "help", 0, 0, 'h' },
 		{ "version", 0, 0, O_VERSION }, { 0, 0, 0, 0 }
@@ -172,7 +176,9 @@ main(int argc, char **argv)
 	struct cmt_stream_stats st;
 	struct out out = { 0 };
 	long long outbuf = 8 << 20;
-	int stream = 0, werr;
+	int stream = 0, werr, have_warmup = 0;
+	int64_t warmup = 2 * 3600 * 1000LL, boundary = 0;
+	char when[40], span[32];
 	const char *symbols = NULL, *quote = NULL, *key, *resume = NULL;
 	const char *headers[2] = { NULL, NULL };
 	char err[CMT_ERRLEN], hdr[256];
@@ -189,7 +195,7 @@ main(int argc, char **argv)
 	c.backoff.max_ms = 60000;
 	c.http.timeout_ms = 10000;
 	so.ping_ms = 30000;
-	while ((opt = getopt_long(argc, argv, "s:S:q:i:n:d:Hh", opts, NULL))
+	while ((opt = getopt_long(argc, argv, "s:S:q:i:n:d:w:Hh", opts, NULL))
 	    != -1) {
 		switch (opt) {
 		case 's':
@@ -244,6 +250,8 @@ main(int argc, char **argv)
 			1LL << 62); have_seed = 1; break;
 		case O_QUIET: quiet = 1; break;
 		case O_STREAM: stream = 1; break;
+		case 'w': warmup = duration("--warmup", optarg);
+			have_warmup = 1; break;
 		case O_WS_URL: so.ws_url = optarg; break;
 		case O_WS_PING: so.ping_ms = duration("--ws-ping", optarg);
 			break;
@@ -268,6 +276,10 @@ main(int argc, char **argv)
 	if (!history && (have_from || have_to || resume || have_pace))
 		cmt_usage_error("--from, --to, --resume and --pace need "
 			"--history");
+	if (history && have_warmup)
+		cmt_usage_error("--warmup applies to live mode, not --history");
+	if (warmup > 30LL * 86400000)
+		cmt_usage_error("--warmup is at most 30d");
 	if (history && !have_from)
 		cmt_usage_error("--history needs --from");
 	if (stream && (history || c.all || c.interval_ms != 5000))
@@ -306,6 +318,16 @@ main(int argc, char **argv)
 	c.ctx = &out;
 	c.progress = quiet ? NULL : progress;
 
+	if (!history && warmup > 0) {
+		c.progress = NULL;
+		if ((e = cmt_fetch_warmup(&c, warmup, &boundary, err)))
+			cmt_die(cmt_finish(CMT_EXIT_FAIL), "--warmup: %s", err);
+		cmt_format_duration(warmup, span, sizeof span);
+		cmt_format_time(boundary, when, sizeof when);
+		if (!quiet)
+			cmt_warn("warm start: %s of 1-minute bars up to %s; live "
+				"from there", span, when);
+	}
 	if (history) {
 		if (!have_to)
 			c.to_ms = (int64_t)time(NULL) * 1000;
@@ -325,6 +347,7 @@ main(int argc, char **argv)
 		if (c.progress && isatty(STDERR_FILENO))
 			fputc('\n', stderr);
 	} else if (stream) {
+		so.from_ms = boundary;
 		so.count = c.count;
 		cmt_flush();
 		if (!(out.q = cmt_outq_new(STDOUT_FILENO, (size_t)outbuf)))

@@ -40,6 +40,9 @@ struct cmt_fetch_sym {
 	int have_pending;
 	/* history: emit only ticks with t > after_t (resume) */
 	int64_t after_t;
+	/* warm start: live data from this time on (binance's first poll
+	 * asks the trades since then; its volume is their sum); 0: none */
+	int64_t live_from;
 };
 
 /* One symbol's reading from one response. */
@@ -181,6 +184,16 @@ typedef enum cmt_err (*cmt_fetch_parse_fn)(void *arg,
 enum cmt_err cmt_fetch_get(struct cmt_fetch_cfg *c, struct cmt_http *h,
 	const char *url, int64_t deadline, cmt_fetch_parse_fn parse, void *arg,
 	char *err);
+
+/* Warm start: emit the 1-minute bars of [M - span, M) for every symbol,
+ * merged in time order, where M is the start of the current minute (the
+ * bar still open is never emitted), and set *boundary = M.  Live data
+ * then continues from M: each symbol that got bars counts as seen with
+ * last_t = M - 1, so a poll emits only readings stamped at or after M,
+ * and binance's first poll sums the volume of the trades since M.  Uses
+ * the history settings of c (from, to, pace are overwritten). */
+enum cmt_err cmt_fetch_warmup(struct cmt_fetch_cfg *c, int64_t span_ms,
+	int64_t *boundary, char *err);
 
 /* Run until count/duration/stop (CMT_OK) or a permanent error (message in
  * err). */

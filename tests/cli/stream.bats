@@ -17,7 +17,7 @@ stream() {
 	shift 2
 	run --separate-stderr timeout 60 cmt-fetch --stream --source "$src" \
 		--symbols btc --ws-url "$WS" --base-url "$URL" --count "$n" \
-		--backoff 50ms --backoff-max 200ms "$@"
+		--backoff 50ms --backoff-max 200ms --warmup 0 "$@"
 }
 
 # same SOURCE K-LIST: the output is exactly those trades, in order.
@@ -145,7 +145,7 @@ same() {
 @test "stream: two symbols, each filled across a reconnect" {
 	start_ws binance --symbols BTC-USDT,ETH-USDT --script 'T:1-3,abort|T:7-8'
 	run --separate-stderr timeout 60 cmt-fetch --stream --source binance \
-		--symbols btc,eth --ws-url "$WS" --base-url "$URL" --count 16 \
+		--symbols btc,eth --ws-url "$WS" --base-url "$URL" --count 16 --warmup 0 \
 		--backoff 50ms
 	assert_success
 	{
@@ -160,7 +160,7 @@ same() {
 @test "stream: a slow reader gets whole lines; what the bound drops is counted" {
 	start_ws binance --script 'T:1-30000'
 	timeout 120 cmt-fetch --stream --source binance --symbols btc \
-		--ws-url "$WS" --base-url "$URL" --count 30000 --out-buffer 4096 \
+		--ws-url "$WS" --base-url "$URL" --count 30000 --out-buffer 4096 --warmup 0 \
 		2> "$TMP/err" | { sleep 3; cat; } > "$TMP/got"
 	grep -q 'output blocked' "$TMP/err"
 	dropped=$(sed -n 's/.*: \([0-9]*\) ticks dropped while the output was blocked/\1/p' "$TMP/err")
