@@ -147,6 +147,16 @@ class Market:
         src = self.a.source
         cap = self.a.page_cap
         hi = self.a.latest
+        if src == "binance" and url.path == "/api/v3/klines":
+            # warm start: 1-minute bars, close 100 + minute % 50
+            m = (int(q["startTime"]) + 59999) // 60000 * 60000
+            rows = []
+            while m <= int(q["endTime"]) and len(rows) < 1000:
+                c = 100 + m // 60000 % 50
+                rows.append([m, "1", "1", "1", "%d" % c, "2", m + 59999,
+                             "1", 1, "1", "1", "0"])
+                m += 60000
+            return 200, rows
         if src == "binance" and url.path == "/api/v3/aggTrades":
             s = self.sym_by(q.get("symbol", ""), lambda s: s.replace("-", ""))
             if not s:
@@ -330,7 +340,8 @@ def main():
     ap.add_argument("--latest", type=int, default=1000,
                     help="REST knows trades 1..LATEST")
     ap.add_argument("--page-cap", type=int, default=1000)
-    ap.add_argument("--t0", type=int, default=1700000000000)
+    ap.add_argument("--t0", type=int, default=1700000000000,
+                    help="ms; trade k is at T0 + 250 k")
     ap.add_argument("--port-file")
     ap.add_argument("--log", default="/dev/null")
     ap.add_argument("--expect", help="print the ticks for these k: 1-5,9")
