@@ -290,6 +290,9 @@ main(int argc, char **argv)
 			"kraken (CoinGecko has no trade stream)");
 	if (!stream && so.ws_url)
 		cmt_usage_error("--ws-url needs --stream");
+	if (so.ws_url && cmt_stream_check_url(so.ws_url))
+		cmt_usage_error("--ws-url: '%s' is not ws:// or wss://",
+			so.ws_url);
 	if (so.ping_ms < 1000 || so.ping_ms > 3600000)
 		cmt_usage_error("--ws-ping must be 1s to 1h");
 	if (key_opt && c.src != CMT_SRC_COINGECKO)

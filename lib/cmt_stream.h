@@ -53,6 +53,9 @@ enum cmt_stream_kind {
 /* The default WebSocket endpoint of src; NULL for coingecko. */
 const char *cmt_stream_default_url(enum cmt_fetch_source src);
 
+/* 0 when url is ws:// or wss://, else -1. */
+int cmt_stream_check_url(const char *url);
+
 /* The URL to connect to (Binance: base + ?streams=...; the others: base)
  * and the subscription message; -1 when buf is too small. */
 int cmt_stream_url(enum cmt_fetch_source src, const char *base,

@@ -1017,10 +1017,11 @@ connect_ws(struct run *r, const lws_retry_bo_t *policy)
 	return 0;
 }
 
-static int
-check_url(const char *u)
+int
+cmt_stream_check_url(const char *u)
 {
-	return strncmp(u, "ws://", 5) == 0 || strncmp(u, "wss://", 6) == 0;
+	return strncmp(u, "ws://", 5) == 0 || strncmp(u, "wss://", 6) == 0
+		? 0 : -1;
 }
 
 enum cmt_err
@@ -1043,7 +1044,7 @@ cmt_stream_run(struct cmt_fetch_cfg *c, const struct cmt_stream_opts *o,
 	if (!opts.ws_url && !(opts.ws_url = cmt_stream_default_url(c->src)))
 		return cmt_errf(err, CMT_EVALUE, "%s has no trade stream",
 			cmt_fetch_source_name(c->src));
-	if (!check_url(opts.ws_url))
+	if (cmt_stream_check_url(opts.ws_url))
 		return cmt_errf(err, CMT_EVALUE, "stream URL '%s' is not "
 			"ws:// or wss://", opts.ws_url);
 	if (c->nsym > CMT_FETCH_MAX_SYMS)

@@ -182,6 +182,6 @@ assert ts == sorted(ts) and len(set(ts)) == len(ts), "order"
 	assert_failure 2
 	assert_output --partial "--ws-url needs --stream"
 	run cmt-fetch --stream --source binance --symbols btc --ws-url http://x/
-	assert_failure 1
+	assert_failure 2
 	assert_output --partial "is not ws:// or wss://"
 }
