@@ -829,7 +829,7 @@ put_bar(int64_t open, double close, double vol, int64_t from, int64_t to,
 }
 
 /* Coinbase candles: [[time s, low, high, open, close, volume], ...],
- * newest first. */
+ * newest first; written oldest first. */
 static enum cmt_err
 parse_candles(const cJSON *root, int64_t from, int64_t to,
 	struct cmt_tick *out, int cap, int *n, char *err)
@@ -838,6 +838,7 @@ parse_candles(const cJSON *root, int64_t from, int64_t to,
 	int64_t open, prev = -1;
 	double close, vol;
 	enum cmt_err e;
+	int i, j, n0 = *n;
 
 	if (!cJSON_IsArray(root))
 		return cmt_errf(err, CMT_ETYPE, "expected an array of candles");
@@ -855,6 +856,12 @@ parse_candles(const cJSON *root, int64_t from, int64_t to,
 		prev = open;
 		if ((e = put_bar(open, close, vol, from, to, out, cap, n, err)))
 			return e;
+	}
+	for (i = n0, j = *n - 1; i < j; i++, j--) {    /* oldest first */
+		struct cmt_tick t = out[i];
+
+		out[i] = out[j];
+		out[j] = t;
 	}
 	return CMT_OK;
 }

@@ -492,6 +492,8 @@ fill_kraken(const cJSON *root, const struct cmt_fetch_sym *s, int si,
 		    cmt_fetch_json_num(cJSON_GetArrayItem(tr, 2), &secs))
 			return cmt_errf(err, CMT_EMISSING, "trade is not [price, "
 				"volume, time, side, type, misc, id]");
+		if (!(secs >= 0 && secs < 9e12))
+			return cmt_errf(err, CMT_ERANGE, "trade time out of range");
 		sd = cJSON_IsString(cJSON_GetArrayItem(tr, 3))
 			? cJSON_GetArrayItem(tr, 3)->valuestring : "";
 		if ((e = put_trade(&out[*n], si, s, CMT_SRC_KRAKEN,
