@@ -185,3 +185,20 @@ assert ts == sorted(ts) and len(set(ts)) == len(ts), "order"
 	assert_failure 2
 	assert_output --partial "is not ws:// or wss://"
 }
+
+@test "stream: SIGTERM stops an idle stream with exit 0, every tick written" {
+	start_ws binance --script 'T:1-5'
+	cmt-fetch --stream --source binance --symbols btc --ws-url "$WS" \
+		--base-url "$URL" --warmup 0 > "$TMP/got" 2> "$TMP/err" &
+	pid=$!
+	for _ in $(seq 200); do
+		[ "$(wc -l < "$TMP/got")" -ge 5 ] && break
+		sleep 0.05
+	done
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 0 ]
+	expect_ticks binance BTC-USDT 1-5 | diff - "$TMP/got"
+	grep -q 'stream: 5 trades' "$TMP/err"
+}
