@@ -37,6 +37,7 @@ leaves.  Every event is appended to --log.
 """
 import argparse
 import asyncio
+import calendar
 import http
 import json
 import os
@@ -52,6 +53,12 @@ ID0 = {"binance": 100, "coinbase": 7000, "kraken": 90000}
 
 def px_of(sym, k):
     return BASE[sym.split("-")[0]] + 0.5 * k
+
+
+def iso_to_ms(s):
+    main, _, frac = s.rstrip("Z").partition(".")
+    t = calendar.timegm(time.strptime(main, "%Y-%m-%dT%H:%M:%S"))
+    return t * 1000 + int((frac + "000")[:3])
 
 
 def iso(ms):
@@ -147,8 +154,8 @@ class Market:
         src = self.a.source
         cap = self.a.page_cap
         hi = self.a.latest
+        # warm start: 1-minute bars, close 100 + minute % 50, volume 2
         if src == "binance" and url.path == "/api/v3/klines":
-            # warm start: 1-minute bars, close 100 + minute % 50
             m = (int(q["startTime"]) + 59999) // 60000 * 60000
             rows = []
             while m <= int(q["endTime"]) and len(rows) < 1000:
@@ -157,6 +164,19 @@ class Market:
                              "1", 1, "1", "1", "0"])
                 m += 60000
             return 200, rows
+        if src == "coinbase" and url.path.endswith("/candles"):
+            lo = iso_to_ms(q["start"]) // 60000 * 60000
+            hi = min(iso_to_ms(q["end"]), int(time.time() * 1000))
+            rows = [[m // 1000, 1, 1, 1, 100 + m // 60000 % 50, 2]
+                    for m in range(lo, hi + 1, 60000)]
+            return 200, rows[::-1]
+        if src == "kraken" and url.path == "/0/public/OHLC":
+            now = int(time.time()) // 60 * 60
+            first = int(q["since"]) // 60 * 60 + 60
+            rows = [[t, "1", "1", "1", "%d" % (100 + t // 60 % 50), "1",
+                     "2", 5] for t in range(first, now + 60, 60)]
+            return 200, {"error": [], "result": {"XXBTZUSD": rows,
+                                                 "last": now - 60}}
         if src == "binance" and url.path == "/api/v3/aggTrades":
             s = self.sym_by(q.get("symbol", ""), lambda s: s.replace("-", ""))
             if not s:

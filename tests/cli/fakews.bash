@@ -23,9 +23,13 @@ start_ws() {
 	WS="ws://127.0.0.1:$WSPORT/stream"
 }
 
-# expect_ticks SOURCE SYMBOLS K-LIST: the ticks cmt-fetch must write.
+# expect_ticks SOURCE SYMBOLS K-LIST [fakews options]: the ticks
+# cmt-fetch must write.
 expect_ticks() {
-	"$WSPY" "$ROOT/tests/fakews.py" --source "$1" --symbols "$2" --expect "$3"
+	local src=$1 syms=$2 ks=$3
+	shift 3
+	"$WSPY" "$ROOT/tests/fakews.py" --source "$src" --symbols "$syms" \
+		--expect "$ks" "$@"
 }
 
 local_teardown() {

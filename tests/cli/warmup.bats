@@ -87,23 +87,29 @@ PY
 }
 
 @test "warm start before a stream: bars, then REST trades since the boundary, then the stream" {
-	now=$(( $(date +%s) * 1000 ))
-	start_ws binance --t0 "$now" --script 'T:5-8'
-	run --separate-stderr timeout 60 cmt-fetch --stream --source binance \
-		--symbols btc --ws-url "$WS" --base-url "$URL" --warmup 3m --count 8
-	assert_success
-	M=$(echo "$stderr" | boundary)
-	python3 - "$M" > "$TMP/want" <<'PY'
+	for src in binance coinbase kraken; do
+		local sym=BTC-USD
+		[ "$src" = binance ] && sym=BTC-USDT
+		now=$(( $(date +%s) * 1000 ))
+		rm -f "$TMP/wsport" "$TMP/wslog"
+		start_ws "$src" --symbols "$sym" --t0 "$now" --script 'T:5-8'
+		run --separate-stderr timeout 60 cmt-fetch --stream --source "$src" \
+			--symbols btc --ws-url "$WS" --base-url "$URL" --warmup 3m \
+			--count 8
+		assert_success
+		M=$(echo "$stderr" | boundary)
+		python3 - "$M" "$sym" "$src" > "$TMP/want" <<'PY'
 import sys
-M = int(sys.argv[1])
+M, sym, src = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 for o in range(M - 180000, M, 60000):
-    print('{"t":%d,"sym":"BTC-USDT","px":%d,"vol":2,"src":"binance"}'
-          % (o + 60000, 100 + o // 60000 % 50))
+    print('{"t":%d,"sym":"%s","px":%d,"vol":2,"src":"%s"}'
+          % (o + 60000, sym, 100 + o // 60000 % 50, src))
 PY
-	"$WSPY" "$ROOT/tests/fakews.py" --source binance --t0 "$now" \
-		--expect 1-8 >> "$TMP/want"
-	printf '%s\n' "$output" | diff "$TMP/want" -
-	grep -q 'aggTrades?symbol=BTCUSDT&startTime='"$M" "$TMP/wslog"
+		expect_ticks "$src" "$sym" 1-8 --t0 "$now" >> "$TMP/want"
+		printf '%s\n' "$output" | diff "$TMP/want" -
+		[[ "$stderr" == *"8 trades (4 from REST)"* ]]
+		kill "$WS_PID"
+	done
 }
 
 @test "--warmup usage" {
