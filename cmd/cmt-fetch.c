@@ -26,7 +26,7 @@ usage(void)
 "  -q, --quote CUR        quote for bare symbols (default: USD; binance USDT)\n"
 "      --id-map SYM=ID    source id for a symbol (repeatable)\n"
 "  -i, --interval DUR     time between polls (default 5s)\n"
-"  -n, --count N          stop after N successful polls\n"
+"  -n, --count N          stop after N successful polls (--stream: trades)\n"
 "      --once             same as --count 1\n"
 "  -d, --duration DUR     stop after DUR\n"
 "      --all              emit every reading, even unchanged ones\n"
@@ -176,7 +176,7 @@ main(int argc, char **argv)
 	struct cmt_stream_stats st;
 	struct out out = { 0 };
 	long long outbuf = 8 << 20;
-	int stream = 0, werr, have_warmup = 0;
+	int stream = 0, werr, have_warmup = 0, have_interval = 0;
 	int64_t warmup = 2 * 3600 * 1000LL, boundary = 0;
 	char when[40], span[32];
 	const char *symbols = NULL, *quote = NULL, *key, *resume = NULL;
@@ -211,6 +211,7 @@ main(int argc, char **argv)
 				cmt_usage_error("%s", err);
 			break;
 		case 'i': c.interval_ms = duration("--interval", optarg);
+			have_interval = 1;
 			live_opt = 1; break;
 		case 'n': c.count = integer("--count", optarg, 1, 1LL << 53);
 			live_opt = 1; break;
@@ -282,7 +283,7 @@ main(int argc, char **argv)
 		cmt_usage_error("--warmup is at most 30d");
 	if (history && !have_from)
 		cmt_usage_error("--history needs --from");
-	if (stream && (history || c.all || c.interval_ms != 5000))
+	if (stream && (history || c.all || have_interval))
 		cmt_usage_error("--stream takes no --history, --all or "
 			"--interval");
 	if (stream && c.src == CMT_SRC_COINGECKO)

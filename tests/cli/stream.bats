@@ -178,6 +178,9 @@ assert ts == sorted(ts) and len(set(ts)) == len(ts), "order"
 	run cmt-fetch --stream --symbols btc
 	assert_failure 2
 	assert_output --partial "CoinGecko has no trade stream"
+	run cmt-fetch --stream --source binance --symbols btc --interval 5s
+	assert_failure 2
+	assert_output --partial "--stream takes no --history, --all or --interval"
 	run cmt-fetch --source binance --symbols btc --ws-url ws://127.0.0.1:1/
 	assert_failure 2
 	assert_output --partial "--ws-url needs --stream"
