@@ -12,12 +12,12 @@ CC        ?= cc
 AR        ?= ar
 CFLAGS    ?= -O2 -g
 SANFLAGS  ?=
-PKGS       = libcurl libcjson
+PKGS       = libcurl libcjson libwebsockets
 CMT_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
              -Wall -Wextra -Werror -ffp-contract=off -Ilib -Icmd \
              -DCMT_VERSION=\"$(VERSION)\" -DCMT_DATADIR=\"$(DATADIR)\" \
              $$(pkg-config --cflags $(PKGS)) $(SANFLAGS) $(CFLAGS)
-CMT_LIBS   = $$(pkg-config --libs $(PKGS)) -lm $(SANFLAGS) $(LDFLAGS)
+CMT_LIBS   = $$(pkg-config --libs $(PKGS)) -lm -pthread $(SANFLAGS) $(LDFLAGS)
 
 LIB_SRC   = $(wildcard lib/*.c)
 LIB_OBJ   = $(LIB_SRC:%.c=$(O)/%.o)

@@ -53,4 +53,4 @@ done
 echo "live: $polls CoinGecko polls of 2 symbols (cmt-fetch paced at its 1 ms minimum interval)"
 t "curl, same requests, one connection" $polls curl -s -K "$out/fetch-urls"
 t "cmt-fetch --interval 1ms (polls)" $polls "$BIN/cmt-fetch" --base-url "$url" \
-	--symbols btc,eth --count $polls --interval 1ms
+	--symbols btc,eth --count $polls --interval 1ms --warmup 0

@@ -1,5 +1,6 @@
-/* cmt-fetch: poll public price APIs and write NDJSON ticks, or backfill
- * 1-minute history.  All the work is in lib/fetch.c and lib/http.c. */
+/* cmt-fetch: poll public price APIs or stream their trades and write NDJSON
+ * ticks, or backfill 1-minute history.  All the work is in lib/fetch.c,
+ * lib/stream.c, lib/http.c and lib/outq.c. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,23 +9,37 @@
 
 #include "cli.h"
 #include "cmt_fetch.h"
+#include "cmt_outq.h"
 #include "cmt_parse.h"
+#include "cmt_stream.h"
 
 _Noreturn static void
 usage(void)
 {
 	printf("Usage: %s [OPTIONS] --symbols LIST\n"
+"       %s --stream [OPTIONS] --symbols LIST\n"
 "       %s --history --from TIME [--to TIME] [OPTIONS] --symbols LIST\n"
-"Poll a price API and write one NDJSON tick per symbol per new reading.\n\n"
+"Poll a price API and write one NDJSON tick per symbol per new reading,\n"
+"or stream every trade (--stream).\n\n"
 "  -s, --source NAME      coingecko (default), binance, coinbase, kraken\n"
 "  -S, --symbols LIST     comma list: btc,eth or BTC-USD,ETH-USD\n"
 "  -q, --quote CUR        quote for bare symbols (default: USD; binance USDT)\n"
 "      --id-map SYM=ID    source id for a symbol (repeatable)\n"
 "  -i, --interval DUR     time between polls (default 5s)\n"
-"  -n, --count N          stop after N successful polls\n"
+"  -n, --count N          stop after N successful polls (--stream: trades)\n"
 "      --once             same as --count 1\n"
 "  -d, --duration DUR     stop after DUR\n"
 "      --all              emit every reading, even unchanged ones\n"
+"  -w, --warmup DUR       first emit DUR of 1-minute bars up to the current\n"
+"                         minute, then go live from there (default 2h;\n"
+"                         0: none)\n"
+"      --stream           one tick per trade from the exchange's WebSocket\n"
+"                         trade stream (binance, coinbase, kraken)\n"
+"      --ws-url URL       WebSocket endpoint (a mirror or a test server)\n"
+"      --ws-ping DUR      ping a quiet stream after DUR, drop it after\n"
+"                         twice that without an answer (default 30s)\n"
+"      --out-buffer N     stream: bytes of output held for a slow reader\n"
+"                         before ticks are dropped (default 8388608)\n"
 "      --base-url URL     API root (a mirror or a test server)\n"
 "      --api-key KEY      CoinGecko key (default $COINGECKO_API_KEY)\n"
 "      --pro              the key is a CoinGecko Pro key\n"
@@ -41,17 +56,47 @@ usage(void)
 "      --seed N           seed for the backoff jitter\n"
 "      --quiet            no history progress on stderr\n"
 "  -h, --help             this help\n"
-"      --version          version\n", cmt_progname, cmt_progname);
+"      --version          version\n", cmt_progname, cmt_progname,
+		cmt_progname);
 	exit(cmt_finish(CMT_EXIT_OK));
 }
+
+/* --stream writes through a bounded queue drained by its own thread, so
+ * the socket is read whatever the reader does; a full queue drops ticks,
+ * said on stderr when it starts and ends, and counted. */
+struct out {
+	struct cmt_outq *q;
+	long long dropped, dropping;
+	int failed;
+};
 
 static void
 emit(void *ctx, const struct cmt_tick *tk)
 {
+	struct out *o = ctx;
 	char line[CMT_TICK_LINE_MAX];
+	int n = cmt_tick_format_json(tk, line), r;
 
-	(void)ctx;
-	cmt_out(line, (size_t)cmt_tick_format_json(tk, line));
+	if (!o->q) {
+		cmt_out(line, (size_t)n);
+		return;
+	}
+	r = cmt_outq_push(o->q, line, (size_t)n);
+	if (r < 0) {
+		o->failed = 1;
+		cmt_stop = 1;
+	} else if (r > 0) {
+		if (!o->dropping)
+			cmt_warn("output blocked: %zu bytes wait for the reader; "
+				"dropping ticks until it catches up",
+				cmt_outq_backlog(o->q));
+		o->dropping++;
+		o->dropped++;
+	} else if (o->dropping) {
+		cmt_warn("output flowing again; %lld ticks dropped",
+			o->dropping);
+		o->dropping = 0;
+	}
 }
 
 static void
@@ -100,7 +145,7 @@ integer(const char *opt, const char *s, long long min, long long max)
 
 enum { O_ONCE = 256, O_ALL, O_BASE, O_KEY, O_PRO, O_FROM, O_TO, O_RESUME,
 	O_PACE, O_TIMEOUT, O_BACKOFF, O_BACKOFF_MAX, O_RETRY, O_SEED, O_QUIET,
-	O_IDMAP, O_VERSION };
+	O_IDMAP, O_WARMUP, O_STREAM, O_WS_URL, O_WS_PING, O_OUTBUF, O_VERSION };
 
 int
 main(int argc, char **argv)
@@ -118,12 +163,22 @@ main(int argc, char **argv)
 		{ "backoff", 1, 0, O_BACKOFF },
 		{ "backoff-max", 1, 0, O_BACKOFF_MAX },
 		{ "retry-max", 1, 0, O_RETRY }, { "seed", 1, 0, O_SEED },
-		{ "quiet", 0, 0, O_QUIET }, { "help", 0, 0, 'h' },
+		{ "quiet", 0, 0, O_QUIET }, { "stream", 0, 0, O_STREAM },
+		{ "warmup", 1, 0, 'w' },
+		{ "ws-url", 1, 0, O_WS_URL }, { "ws-ping", 1, 0, O_WS_PING },
+		{ "out-buffer", 1, 0, O_OUTBUF }, { "help", 0, 0, 'h' },
 		{ "version", 0, 0, O_VERSION }, { 0, 0, 0, 0 }
 	};
 	static struct cmt_fetch_sym syms[CMT_FETCH_MAX_SYMS];
 	static struct cmt_fetch_idmap map[CMT_FETCH_MAX_SYMS];
 	struct cmt_fetch_cfg c = { 0 };
+	struct cmt_stream_opts so = { 0 };
+	struct cmt_stream_stats st;
+	struct out out = { 0 };
+	long long outbuf = 8 << 20;
+	int stream = 0, werr, have_warmup = 0, have_interval = 0;
+	int64_t warmup = 2 * 3600 * 1000LL, boundary = 0;
+	char when[40], span[32];
 	const char *symbols = NULL, *quote = NULL, *key, *resume = NULL;
 	const char *headers[2] = { NULL, NULL };
 	char err[CMT_ERRLEN], hdr[256];
@@ -139,7 +194,8 @@ main(int argc, char **argv)
 	c.backoff.base_ms = 1000;
 	c.backoff.max_ms = 60000;
 	c.http.timeout_ms = 10000;
-	while ((opt = getopt_long(argc, argv, "s:S:q:i:n:d:Hh", opts, NULL))
+	so.ping_ms = 30000;
+	while ((opt = getopt_long(argc, argv, "s:S:q:i:n:d:w:Hh", opts, NULL))
 	    != -1) {
 		switch (opt) {
 		case 's':
@@ -155,6 +211,7 @@ main(int argc, char **argv)
 				cmt_usage_error("%s", err);
 			break;
 		case 'i': c.interval_ms = duration("--interval", optarg);
+			have_interval = 1;
 			live_opt = 1; break;
 		case 'n': c.count = integer("--count", optarg, 1, 1LL << 53);
 			live_opt = 1; break;
@@ -193,6 +250,14 @@ main(int argc, char **argv)
 		case O_SEED: c.rng = (uint64_t)integer("--seed", optarg, 0,
 			1LL << 62); have_seed = 1; break;
 		case O_QUIET: quiet = 1; break;
+		case O_STREAM: stream = 1; break;
+		case 'w': warmup = duration("--warmup", optarg);
+			have_warmup = 1; break;
+		case O_WS_URL: so.ws_url = optarg; break;
+		case O_WS_PING: so.ping_ms = duration("--ws-ping", optarg);
+			break;
+		case O_OUTBUF: outbuf = integer("--out-buffer", optarg, 4096,
+			1LL << 32); break;
 		case 'h': usage();
 		case O_VERSION: cmt_print_version();
 		default: cmt_usage_error("unknown option");
@@ -212,8 +277,25 @@ main(int argc, char **argv)
 	if (!history && (have_from || have_to || resume || have_pace))
 		cmt_usage_error("--from, --to, --resume and --pace need "
 			"--history");
+	if (history && have_warmup)
+		cmt_usage_error("--warmup applies to live mode, not --history");
+	if (warmup > 30LL * 86400000)
+		cmt_usage_error("--warmup is at most 30d");
 	if (history && !have_from)
 		cmt_usage_error("--history needs --from");
+	if (stream && (history || c.all || have_interval))
+		cmt_usage_error("--stream takes no --history, --all or "
+			"--interval");
+	if (stream && c.src == CMT_SRC_COINGECKO)
+		cmt_usage_error("--stream needs --source binance, coinbase or "
+			"kraken (CoinGecko has no trade stream)");
+	if (!stream && so.ws_url)
+		cmt_usage_error("--ws-url needs --stream");
+	if (so.ws_url && cmt_stream_check_url(so.ws_url))
+		cmt_usage_error("--ws-url: '%s' is not ws:// or wss://",
+			so.ws_url);
+	if (so.ping_ms < 1000 || so.ping_ms > 3600000)
+		cmt_usage_error("--ws-ping must be 1s to 1h");
 	if (key_opt && c.src != CMT_SRC_COINGECKO)
 		cmt_usage_error("--api-key applies to --source coingecko only");
 
@@ -238,8 +320,19 @@ main(int argc, char **argv)
 	c.emit = emit;
 	c.warn = warn;
 	c.idle = cmt_idle_flush;
+	c.ctx = &out;
 	c.progress = quiet ? NULL : progress;
 
+	if (!history && warmup > 0) {
+		c.progress = NULL;
+		if ((e = cmt_fetch_warmup(&c, warmup, &boundary, err)))
+			cmt_die(cmt_finish(CMT_EXIT_FAIL), "--warmup: %s", err);
+		cmt_format_duration(warmup, span, sizeof span);
+		cmt_format_time(boundary, when, sizeof when);
+		if (!quiet)
+			cmt_warn("warm start: %s of 1-minute bars up to %s; live "
+				"from there", span, when);
+	}
 	if (history) {
 		if (!have_to)
 			c.to_ms = (int64_t)time(NULL) * 1000;
@@ -258,6 +351,25 @@ main(int argc, char **argv)
 		e = cmt_fetch_history(&c, err);
 		if (c.progress && isatty(STDERR_FILENO))
 			fputc('\n', stderr);
+	} else if (stream) {
+		so.from_ms = boundary;
+		so.count = c.count;
+		cmt_flush();
+		if (!(out.q = cmt_outq_new(STDOUT_FILENO, (size_t)outbuf)))
+			cmt_die(CMT_EXIT_FAIL, "cannot start the output thread");
+		e = cmt_stream_run(&c, &so, &st, err);
+		if ((werr = cmt_outq_close(out.q)))
+			cmt_die(CMT_EXIT_FAIL, "write error: %s", strerror(werr));
+		out.q = NULL;
+		if (out.dropped)
+			cmt_warn("%lld ticks dropped while the output was "
+				"blocked", out.dropped);
+		if (!quiet)
+			cmt_warn("stream: %lld trades (%lld from REST), %lld "
+				"duplicates dropped, %lld bad messages, %lld "
+				"reconnects%s", st.trades, st.filled, st.dups,
+				st.bad, st.reconnects, st.lost ? "; trades "
+				"missing, see above" : "");
 	} else {
 		e = cmt_fetch_live(&c, err);
 	}

@@ -54,7 +54,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else {
 			FUZZ_CHECK(err[0] != '\0');
 		}
-	} else if (src == CMT_SRC_BINANCE || src == CMT_SRC_COINGECKO) {
+	} else {
 		n = 0;
 		if (cmt_fetch_parse_history(src, body, size - 1, &syms[0], FROM,
 		    TO, ticks, CMT_FETCH_PAGE_TICKS, &n, &last_open, err) ==

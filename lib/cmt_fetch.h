@@ -40,6 +40,9 @@ struct cmt_fetch_sym {
 	int have_pending;
 	/* history: emit only ticks with t > after_t (resume) */
 	int64_t after_t;
+	/* warm start: live data from this time on (binance's first poll
+	 * asks the trades since then; its volume is their sum); 0: none */
+	int64_t live_from;
 };
 
 /* One symbol's reading from one response. */
@@ -107,6 +110,12 @@ enum cmt_err cmt_fetch_parse_live(enum cmt_fetch_source src,
 int cmt_fetch_accept(struct cmt_fetch_sym *s, const struct cmt_fetch_obs *o,
 	int all, const char *src_name, struct cmt_tick *out);
 
+/* A cJSON number, or a string holding one, that is finite: 0, else -1.
+ * _whole: also a whole number in [0, 9e15]. */
+struct cJSON;
+int cmt_fetch_json_num(const struct cJSON *it, double *out);
+int cmt_fetch_json_whole(const struct cJSON *it, int64_t *out);
+
 /* splitmix64 step on caller-owned state. */
 uint64_t cmt_fetch_rand(uint64_t *state);
 
@@ -166,6 +175,28 @@ struct cmt_fetch_cfg {
 	void (*idle)(void *ctx);
 	void *ctx;
 };
+
+/* GET url and hand a 2xx answer to parse, retrying transient failures
+ * (and answers parse rejects with anything but CMT_EVALUE) with c's
+ * backoff, Retry-After and retry_max, reporting each retry through
+ * c->warn.  deadline: monotonic ms after which a retry is not started
+ * (0: none).  CMT_OK: parsed; CMT_ESKIP: stopped (signal or deadline);
+ * else a permanent failure described in err. */
+typedef enum cmt_err (*cmt_fetch_parse_fn)(void *arg,
+	const struct cmt_http_resp *r, char *err);
+enum cmt_err cmt_fetch_get(struct cmt_fetch_cfg *c, struct cmt_http *h,
+	const char *url, int64_t deadline, cmt_fetch_parse_fn parse, void *arg,
+	char *err);
+
+/* Warm start: emit the 1-minute bars of [M - span, M) for every symbol,
+ * merged in time order, where M is the start of the current minute (the
+ * bar still open is never emitted), and set *boundary = M.  Live data
+ * then continues from M: each symbol that got bars counts as seen with
+ * last_t = M - 1, so a poll emits only readings stamped at or after M,
+ * and binance's first poll sums the volume of the trades since M.  Uses
+ * the history settings of c (from, to, pace are overwritten). */
+enum cmt_err cmt_fetch_warmup(struct cmt_fetch_cfg *c, int64_t span_ms,
+	int64_t *boundary, char *err);
 
 /* Run until count/duration/stop (CMT_OK) or a permanent error (message in
  * err). */

@@ -6,11 +6,13 @@
  *   sym  BASE-QUOTE, letters and digits, upper-cased on input
  *   px   finite number > 0
  *   vol  optional finite number >= 0 (null means absent)
+ *   side optional "buy" or "sell": the taker's side of a trade (null means
+ *        absent)
  *   src  optional string
  * Unknown fields are ignored by the parser (tools that pass ticks on pass
  * the original line through untouched).  Duplicate known fields are errors.
  *
- * CSV: a header naming t, sym, px and optionally vol and src in any order
+ * CSV: a header naming t, sym, px and optionally vol, side and src in any order
  * (other columns ignored), then one row per tick.  No quoting.
  *
  * A cmt_tick_decoder sniffs the format from the first non-blank line and
@@ -26,11 +28,14 @@
 #define CMT_SYM_MAX 24   /* including the NUL */
 #define CMT_SRC_MAX 24
 
+enum cmt_side { CMT_SIDE_NONE, CMT_SIDE_BUY, CMT_SIDE_SELL };
+
 struct cmt_tick {
 	int64_t t;
 	double px;
 	double vol;          /* valid when has_vol */
 	int has_vol;
+	enum cmt_side side;  /* taker side of a trade; CMT_SIDE_NONE: absent */
 	char sym[CMT_SYM_MAX];
 	char src[CMT_SRC_MAX]; /* "" when absent */
 };
@@ -39,7 +44,7 @@ enum cmt_tick_format { CMT_TICK_AUTO, CMT_TICK_JSON, CMT_TICK_CSV };
 
 struct cmt_tick_decoder {
 	enum cmt_tick_format format;
-	int col_t, col_sym, col_px, col_vol, col_src, ncols;
+	int col_t, col_sym, col_px, col_vol, col_side, col_src, ncols;
 };
 
 void cmt_tick_decoder_init(struct cmt_tick_decoder *d,

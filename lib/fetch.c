@@ -303,7 +303,12 @@ cmt_fetch_live_url(enum cmt_fetch_source src, const char *base,
 	case CMT_SRC_BINANCE:
 		r |= put(buf, cap, &n, "/api/v3/aggTrades?symbol=");
 		r |= put(buf, cap, &n, syms[i].id);
-		if (syms[i].last_trade < 0) {
+		if (syms[i].last_trade < 0 && syms[i].live_from > 0) {
+			snprintf(num, sizeof num, "&startTime=%lld&limit=%d",
+				(long long)syms[i].live_from,
+				CMT_FETCH_TRADE_PAGE);
+			r |= put(buf, cap, &n, num);
+		} else if (syms[i].last_trade < 0) {
 			r |= put(buf, cap, &n, "&limit=1");
 		} else {
 			snprintf(num, sizeof num, "&fromId=%lld&limit=%d",
@@ -353,6 +358,12 @@ num(const cJSON *it, double *out)
 	return 0;
 }
 
+int
+cmt_fetch_json_num(const cJSON *it, double *out)
+{
+	return num(it, out);
+}
+
 static int
 whole(const cJSON *it, int64_t *out)
 {
@@ -362,6 +373,12 @@ whole(const cJSON *it, int64_t *out)
 		return -1;
 	*out = (int64_t)v;
 	return 0;
+}
+
+int
+cmt_fetch_json_whole(const cJSON *it, int64_t *out)
+{
+	return whole(it, out);
 }
 
 static enum cmt_err
@@ -454,8 +471,9 @@ parse_binance_trades(const cJSON *root, const struct cmt_fetch_sym *s,
 	o->src_time = 1;
 	o->trade = last;
 	o->aux = (double)last;
-	/* Without a previous trade id there is no "since" to count from. */
-	if (s->last_trade >= 0) {
+	/* Without a previous trade id (or a warm-start time) there is no
+	 * "since" to count from. */
+	if (s->last_trade >= 0 || s->live_from > 0) {
 		o->tk.vol = sum;
 		o->tk.has_vol = 1;
 	}
@@ -652,10 +670,20 @@ cmt_fetch_backoff_ms(const struct cmt_backoff *b, int attempt,
 int64_t
 cmt_fetch_history_span_ms(enum cmt_fetch_source src)
 {
-	/* Binance: one full page of 1-minute klines.  CoinGecko: 90 days,
+	/* Binance: one full page of 1-minute klines; Coinbase: 300 candles
+	 * a request; Kraken: the 720 bars it keeps.  CoinGecko: 90 days,
 	 * the longest range it still answers with hourly points. */
-	return src == CMT_SRC_BINANCE ? CMT_FETCH_KLINE_LIMIT * 60000LL
-		: 90LL * 86400000;
+	switch (src) {
+	case CMT_SRC_BINANCE:
+		return CMT_FETCH_KLINE_LIMIT * 60000LL;
+	case CMT_SRC_COINBASE:
+		return 300 * 60000LL;
+	case CMT_SRC_KRAKEN:
+		return 720 * 60000LL;
+	case CMT_SRC_COINGECKO:
+		break;
+	}
+	return 90LL * 86400000;
 }
 
 int64_t
@@ -681,8 +709,17 @@ cmt_fetch_history_url(enum cmt_fetch_source src, const char *base,
 			"?vs_currency=%s&from=%lld&to=%lld", base, s->id, s->vs,
 			(long long)((from + 999) / 1000),
 			(long long)((to - 1) / 1000));
-	else
-		return -1;
+	else if (src == CMT_SRC_COINBASE) {
+		char a[40], b[40];
+
+		cmt_format_time(from, a, sizeof a);
+		cmt_format_time(to - 60000, b, sizeof b);
+		n = snprintf(buf, cap, "%s/products/%s/candles?granularity=60"
+			"&start=%s&end=%s", base, s->id, a, b);
+	} else
+		/* since is exclusive: ask from the minute before */
+		n = snprintf(buf, cap, "%s/0/public/OHLC?pair=%s&interval=1"
+			"&since=%lld", base, s->id, (long long)(from / 1000 - 60));
 	return n < 0 || (size_t)n >= cap ? -1 : n;
 }
 
@@ -766,6 +803,116 @@ parse_market_chart(const cJSON *root, int64_t from, int64_t to,
 	return CMT_OK;
 }
 
+/* One 1-minute bar opening at `open` into out when in [from, to). */
+static enum cmt_err
+put_bar(int64_t open, double close, double vol, int64_t from, int64_t to,
+	struct cmt_tick *out, int cap, int *n, char *err)
+{
+	if (open % 60000)
+		return cmt_errf(err, CMT_EORDER, "bar time %lld is off the "
+			"minute", (long long)open);
+	if (!(close > 0) || !(vol >= 0))
+		return cmt_errf(err, CMT_ERANGE, "bar at %lld has close <= 0 or "
+			"negative volume", (long long)open);
+	if (open < from || open >= to)
+		return CMT_OK;
+	if (*n >= cap)
+		return cmt_errf(err, CMT_ELIMIT, "more than %d bars in one page",
+			cap);
+	memset(&out[*n], 0, sizeof out[*n]);
+	out[*n].t = open + 60000;
+	out[*n].px = close;
+	out[*n].vol = vol;
+	out[*n].has_vol = 1;
+	(*n)++;
+	return CMT_OK;
+}
+
+/* Coinbase candles: [[time s, low, high, open, close, volume], ...],
+ * newest first; written oldest first. */
+static enum cmt_err
+parse_candles(const cJSON *root, int64_t from, int64_t to,
+	struct cmt_tick *out, int cap, int *n, char *err)
+{
+	const cJSON *k;
+	int64_t open, prev = -1;
+	double close, vol;
+	enum cmt_err e;
+	int i, j, n0 = *n;
+
+	if (!cJSON_IsArray(root))
+		return cmt_errf(err, CMT_ETYPE, "expected an array of candles");
+	cJSON_ArrayForEach(k, root) {
+		if (!cJSON_IsArray(k) || cJSON_GetArraySize(k) < 6 ||
+		    whole(cJSON_GetArrayItem(k, 0), &open) ||
+		    num(cJSON_GetArrayItem(k, 4), &close) ||
+		    num(cJSON_GetArrayItem(k, 5), &vol))
+			return cmt_errf(err, CMT_EMISSING, "candle is not [time, "
+				"low, high, open, close, volume]");
+		open *= 1000;
+		if (prev >= 0 && open >= prev)
+			return cmt_errf(err, CMT_EORDER, "candle time %lld out "
+				"of order", (long long)open);
+		prev = open;
+		if ((e = put_bar(open, close, vol, from, to, out, cap, n, err)))
+			return e;
+	}
+	for (i = n0, j = *n - 1; i < j; i++, j--) {    /* oldest first */
+		struct cmt_tick t = out[i];
+
+		out[i] = out[j];
+		out[j] = t;
+	}
+	return CMT_OK;
+}
+
+/* Kraken OHLC: {"error":[],"result":{"XXBTZUSD":[[time s, open, high,
+ * low, close, vwap, volume, count], ...],"last":1688672160}}; the last
+ * row is the bar still open. */
+static enum cmt_err
+parse_ohlc(const cJSON *root, int64_t from, int64_t to,
+	struct cmt_tick *out, int cap, int *n, char *err)
+{
+	const cJSON *errs, *res, *p, *rows = NULL, *k;
+	int64_t open, prev = -1;
+	double close, vol;
+	enum cmt_err e;
+
+	if (!cJSON_IsObject(root))
+		return cmt_errf(err, CMT_ETYPE, "expected a JSON object");
+	errs = cJSON_GetObjectItemCaseSensitive(root, "error");
+	if (cJSON_IsArray(errs) && cJSON_GetArraySize(errs) > 0) {
+		p = cJSON_GetArrayItem(errs, 0);
+		return cmt_errf(err, cJSON_IsString(p) && strncmp(p->valuestring,
+			"EQuery:", 7) == 0 ? CMT_EVALUE : CMT_EIO, "kraken: %s",
+			cJSON_IsString(p) ? p->valuestring : "error");
+	}
+	res = cJSON_GetObjectItemCaseSensitive(root, "result");
+	if (!cJSON_IsObject(res))
+		return cmt_errf(err, CMT_EMISSING, "no \"result\" object");
+	cJSON_ArrayForEach(p, res)
+		if (cJSON_IsArray(p))
+			rows = p;
+	if (!rows)
+		return cmt_errf(err, CMT_EMISSING, "no OHLC rows");
+	cJSON_ArrayForEach(k, rows) {
+		if (!cJSON_IsArray(k) || cJSON_GetArraySize(k) < 7 ||
+		    whole(cJSON_GetArrayItem(k, 0), &open) ||
+		    num(cJSON_GetArrayItem(k, 4), &close) ||
+		    num(cJSON_GetArrayItem(k, 6), &vol))
+			return cmt_errf(err, CMT_EMISSING, "OHLC row is not [time, "
+				"open, high, low, close, vwap, volume, count]");
+		open *= 1000;
+		if (open <= prev)
+			return cmt_errf(err, CMT_EORDER, "OHLC time %lld out of "
+				"order", (long long)open);
+		prev = open;
+		if ((e = put_bar(open, close, vol, from, to, out, cap, n, err)))
+			return e;
+	}
+	return CMT_OK;
+}
+
 enum cmt_err
 cmt_fetch_parse_history(enum cmt_fetch_source src, const char *body,
 	size_t len, const struct cmt_fetch_sym *s, int64_t from, int64_t to,
@@ -780,6 +927,10 @@ cmt_fetch_parse_history(enum cmt_fetch_source src, const char *body,
 			len);
 	if (src == CMT_SRC_BINANCE)
 		e = parse_klines(root, from, to, out, cap, n, last_open, err);
+	else if (src == CMT_SRC_COINBASE)
+		e = parse_candles(root, from, to, out, cap, n, err);
+	else if (src == CMT_SRC_KRAKEN)
+		e = parse_ohlc(root, from, to, out, cap, n, err);
 	else
 		e = parse_market_chart(root, from, to, out, cap, n, err);
 	cJSON_Delete(root);
@@ -904,15 +1055,10 @@ say(struct cmt_fetch_cfg *c, const char *fmt, ...)
 	c->warn(c->ctx, msg);
 }
 
-typedef enum cmt_err (*parse_fn)(void *arg, const struct cmt_http_resp *r,
-	char *err);
-
-/* One request with retries.  CMT_OK: parsed; CMT_ESKIP: stopped by a
- * signal; anything else: a permanent failure described in err. */
-static enum cmt_err
-request(struct run *run, parse_fn parse, void *arg, char *err)
+enum cmt_err
+cmt_fetch_get(struct cmt_fetch_cfg *c, struct cmt_http *h, const char *url,
+	int64_t deadline, cmt_fetch_parse_fn parse, void *arg, char *err)
 {
-	struct cmt_fetch_cfg *c = run->c;
 	struct cmt_http_resp r;
 	char why[CMT_ERRLEN], dbuf[32];
 	int attempt = 0, i;
@@ -924,7 +1070,7 @@ request(struct run *run, parse_fn parse, void *arg, char *err)
 			return CMT_ESKIP;
 		if (c->idle)
 			c->idle(c->ctx);
-		if (cmt_http_get(run->h, run->url, c->headers, &r))
+		if (cmt_http_get(h, url, c->headers, &r))
 			return cmt_errf(err, CMT_ENOMEM, "out of memory");
 		if (r.stopped)
 			return CMT_ESKIP;
@@ -933,7 +1079,7 @@ request(struct run *run, parse_fn parse, void *arg, char *err)
 			if (e == CMT_OK)
 				return CMT_OK;
 			if (e == CMT_EVALUE)
-				return cmt_errf(err, e, "%s (%s)", why, run->url);
+				return cmt_errf(err, e, "%s (%s)", why, url);
 			snprintf(r.err, sizeof r.err, "bad response: %.140s",
 				why);
 		} else if (r.cls == CMT_HTTP_FATAL) {
@@ -947,24 +1093,33 @@ request(struct run *run, parse_fn parse, void *arg, char *err)
 				    body[i] == 0x7f)
 					body[i] = ' ';
 			return cmt_errf(err, CMT_EIO, "%s%s%s (%s)", r.err,
-				body[0] ? ": " : "", body, run->url);
+				body[0] ? ": " : "", body, url);
 		}
 		attempt++;
 		if (c->retry_max > 0 && attempt > c->retry_max)
 			return cmt_errf(err, CMT_EIO, "giving up after %d "
-				"attempts: %s (%s)", attempt, r.err, run->url);
+				"attempts: %s (%s)", attempt, r.err, url);
 		delay = cmt_fetch_backoff_ms(&c->backoff, attempt,
 			r.cls != CMT_HTTP_OK ? r.retry_after_ms : -1, &c->rng);
 		cmt_format_duration(delay, dbuf, sizeof dbuf);
-		say(c, "%s: %s; retry %d in %s%s", run->url, r.err, attempt,
+		say(c, "%s: %s; retry %d in %s%s", url, r.err, attempt,
 			dbuf, r.retry_after_ms >= 0 && r.cls != CMT_HTTP_OK
 			? " (Retry-After)" : "");
-		if (run->deadline && mono_ms() + delay >= run->deadline) {
-			nap(c, run->deadline - mono_ms());
+		if (deadline && mono_ms() + delay >= deadline) {
+			nap(c, deadline - mono_ms());
 			return CMT_ESKIP;
 		}
 		nap(c, delay);
 	}
+}
+
+/* One request with retries.  CMT_OK: parsed; CMT_ESKIP: stopped by a
+ * signal; anything else: a permanent failure described in err. */
+static enum cmt_err
+request(struct run *run, cmt_fetch_parse_fn parse, void *arg, char *err)
+{
+	return cmt_fetch_get(run->c, run->h, run->url, run->deadline, parse,
+		arg, err);
 }
 
 struct live_arg {
@@ -1146,7 +1301,7 @@ hist_symbol(struct run *run, struct hist_arg *a, int64_t w, int64_t wend,
 	enum cmt_err e;
 	int before;
 
-	if (c->src == CMT_SRC_BINANCE)
+	if (c->src != CMT_SRC_COINGECKO)   /* bars stamped at their close */
 		cur = cmt_fetch_minute_ceil(a->s->after_t - 59999 > w
 			? a->s->after_t - 59999 : w);
 	else if (a->s->after_t + 1 > w)
@@ -1184,9 +1339,10 @@ cmt_fetch_history(struct cmt_fetch_cfg *c, char *err)
 	enum cmt_err e = CMT_OK;
 	char when[40], msg[160];
 
-	if (c->src != CMT_SRC_BINANCE && c->src != CMT_SRC_COINGECKO)
-		return cmt_errf(err, CMT_EVALUE, "--history supports binance and "
-			"coingecko, not %s", cmt_fetch_source_name(c->src));
+	if (c->src == CMT_SRC_KRAKEN && c->from_ms < wall_ms() - 720 * 60000LL)
+		return cmt_errf(err, CMT_EVALUE, "kraken keeps only the last 720 "
+			"1-minute bars (12 h); --history supports binance, "
+			"coinbase and coingecko");
 	cap = CMT_FETCH_PAGE_TICKS * c->nsym;
 	if (!(buf = malloc(sizeof *buf * (size_t)cap)))
 		return cmt_errf(err, CMT_ENOMEM, "out of memory");
@@ -1196,10 +1352,10 @@ cmt_fetch_history(struct cmt_fetch_cfg *c, char *err)
 		free(buf);
 		return CMT_ENOMEM;
 	}
-	from = c->src == CMT_SRC_BINANCE ? cmt_fetch_minute_ceil(c->from_ms)
+	from = c->src != CMT_SRC_COINGECKO ? cmt_fetch_minute_ceil(c->from_ms)
 		: c->from_ms;
 	/* The bar still open has no final close yet: stop before it. */
-	if (c->src == CMT_SRC_BINANCE && c->to_ms > wall_ms() / 60000 * 60000)
+	if (c->src != CMT_SRC_COINGECKO && c->to_ms > wall_ms() / 60000 * 60000)
 		c->to_ms = wall_ms() / 60000 * 60000;
 	for (i = 0; i < c->nsym; i++)
 		if (c->syms[i].after_t < from - 1)
@@ -1243,4 +1399,34 @@ cmt_fetch_history(struct cmt_fetch_cfg *c, char *err)
 	cmt_http_free(run.h);
 	free(buf);
 	return e == CMT_ESKIP ? CMT_OK : e;
+}
+
+enum cmt_err
+cmt_fetch_warmup(struct cmt_fetch_cfg *c, int64_t span_ms, int64_t *boundary,
+	char *err)
+{
+	int64_t m = wall_ms() / 60000 * 60000;
+	enum cmt_err e;
+	int i;
+
+	/* whole minutes, so a symbol got bars iff after_t >= from */
+	c->from_ms = m - (span_ms + 59999) / 60000 * 60000;
+	c->to_ms = m;
+	c->pace_ms = 0;
+	for (i = 0; i < c->nsym; i++)
+		c->syms[i].after_t = 0;
+	if ((e = cmt_fetch_history(c, err)))
+		return e;
+	for (i = 0; i < c->nsym; i++) {
+		struct cmt_fetch_sym *s = &c->syms[i];
+
+		s->live_from = m;
+		if (s->after_t >= c->from_ms) {
+			s->seen = 1;
+			s->last_t = m - 1;
+		}
+		s->after_t = 0;
+	}
+	*boundary = m;
+	return CMT_OK;
 }

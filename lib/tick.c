@@ -12,7 +12,8 @@ cmt_tick_decoder_init(struct cmt_tick_decoder *d, enum cmt_tick_format format)
 {
 	memset(d, 0, sizeof *d);
 	d->format = format;
-	d->col_t = d->col_sym = d->col_px = d->col_vol = d->col_src = -1;
+	d->col_t = d->col_sym = d->col_px = d->col_vol = d->col_side =
+		d->col_src = -1;
 }
 
 enum cmt_err
@@ -108,6 +109,20 @@ check_vol(double v, char *err)
 	return CMT_OK;
 }
 
+/* "buy" / "sell" into *side. */
+static enum cmt_err
+parse_side(const char *s, size_t n, enum cmt_side *side, char *err)
+{
+	if (n == 3 && memcmp(s, "buy", 3) == 0)
+		*side = CMT_SIDE_BUY;
+	else if (n == 4 && memcmp(s, "sell", 4) == 0)
+		*side = CMT_SIDE_SELL;
+	else
+		return cmt_errf(err, CMT_EVALUE,
+			"\"side\" must be \"buy\" or \"sell\"");
+	return CMT_OK;
+}
+
 /* p is at lit? */
 #define AT(p, end, lit) ((size_t)((end) - (p)) >= sizeof lit - 1 && \
 	memcmp((p), lit, sizeof lit - 1) == 0)
@@ -171,6 +186,14 @@ parse_fast(const char *line, size_t len, struct cmt_tick *tk)
 		tk->has_vol = 1;
 		p = q;
 	}
+	tk->side = CMT_SIDE_NONE;
+	if (AT(p, end, ",\"side\":\"buy\"")) {
+		tk->side = CMT_SIDE_BUY;
+		p += 13;
+	} else if (AT(p, end, ",\"side\":\"sell\"")) {
+		tk->side = CMT_SIDE_SELL;
+		p += 14;
+	}
 	tk->src[0] = '\0';
 	if (AT(p, end, ",\"src\":\"")) {
 		size_t n;
@@ -205,9 +228,10 @@ cmt_tick_parse_json(const char *line, size_t len, struct cmt_tick *tk,
 	if ((e = cmt_json_begin(&js, line, len, err)))
 		return e;
 	tk->has_vol = 0;
+	tk->side = CMT_SIDE_NONE;
 	tk->src[0] = '\0';
 	while ((e = cmt_json_next(&js, &k, &v, err)) == CMT_OK) {
-		if (k.escaped || k.len > 3)
+		if (k.escaped || k.len > 4)
 			continue;
 		if (k.len == 1 && k.raw[0] == 't')
 			bit = 1;
@@ -219,6 +243,8 @@ cmt_tick_parse_json(const char *line, size_t len, struct cmt_tick *tk,
 			bit = 8;
 		else if (k.len == 3 && memcmp(k.raw, "src", 3) == 0)
 			bit = 16;
+		else if (k.len == 4 && memcmp(k.raw, "side", 4) == 0)
+			bit = 32;
 		else
 			continue;
 		if (seen & bit)
@@ -267,6 +293,15 @@ cmt_tick_parse_json(const char *line, size_t len, struct cmt_tick *tk,
 			if (cmt_json_unescape(&v, tk->src, sizeof tk->src) < 0)
 				return cmt_errf(err, CMT_EVALUE, "\"src\" is too long");
 			break;
+		case 32:
+			if (v.type == CMT_JNULL)
+				break;
+			if (v.type != CMT_JSTRING || v.escaped)
+				return cmt_errf(err, CMT_ETYPE,
+					"\"side\" is not \"buy\" or \"sell\"");
+			if ((e = parse_side(v.raw, v.len, &tk->side, err)))
+				return e;
+			break;
 		}
 	}
 	if (e != CMT_ESKIP)
@@ -307,6 +342,8 @@ parse_csv_header(struct cmt_tick_decoder *d, const char *line, size_t len,
 			d->col_vol = col;
 		else if (field_is(p, n, "src"))
 			d->col_src = col;
+		else if (field_is(p, n, "side"))
+			d->col_side = col;
 		col++;
 	} while (more);
 	d->ncols = col;
@@ -329,6 +366,7 @@ parse_csv_row(const struct cmt_tick_decoder *d, const char *line, size_t len,
 	double v;
 
 	tk->has_vol = 0;
+	tk->side = CMT_SIDE_NONE;
 	tk->src[0] = '\0';
 	do {
 		more = cmt_csv_field(&next, end, &p, &n);
@@ -354,6 +392,9 @@ parse_csv_row(const struct cmt_tick_decoder *d, const char *line, size_t len,
 				return e;
 			tk->vol = v;
 			tk->has_vol = 1;
+		} else if (col == d->col_side && n > 0) {
+			if ((e = parse_side(p, n, &tk->side, err)))
+				return e;
 		} else if (col == d->col_src && n > 0) {
 			if (n >= CMT_SRC_MAX)
 				return cmt_errf(err, CMT_EVALUE, "\"src\" is too long");
@@ -416,6 +457,14 @@ cmt_tick_format_json(const struct cmt_tick *tk, char *buf)
 		memcpy(buf + n, ",\"vol\":", 7);
 		n += 7;
 		n += cmt_fmt_double(buf + n, tk->vol, 15);
+	}
+	if (tk->side != CMT_SIDE_NONE) {
+		const char *sd = tk->side == CMT_SIDE_BUY ? ",\"side\":\"buy\""
+			: ",\"side\":\"sell\"";
+		size_t k = strlen(sd);
+
+		memcpy(buf + n, sd, k);
+		n += (int)k;
 	}
 	if (tk->src[0]) {
 		memcpy(buf + n, ",\"src\":", 7);

@@ -24,10 +24,20 @@ per API request:
   rstbody     half the body, then a TCP reset (RST) instead of a close
   bigchunked  200 with a 10 MB chunked body (no Content-Length to refuse)
 
-After the plan is used up every request is "ok".  GET /_log returns one
+After the plan is used up every request is "ok".
+
+History for warm starts: Binance klines, Coinbase candles
+(/products/{id}/candles, newest first), Kraken OHLC (/0/public/OHLC, the
+last row the bar still open) and CoinGecko market_chart/range (5-minute
+points for a range within the last day, else hourly), all from the same
+deterministic bar formula.  --live-clock stamps live answers with the real
+time (CoinGecko last_updated_at, Coinbase ticker time, Binance trades from
+the server's start, 50 ms apart) so a warm start's live data follows its
+bars.  GET /_log returns one
 JSON object per request seen: time, path, action, client port, headers.
 """
 import argparse
+import calendar
 import email.utils
 import gzip
 import json
@@ -43,6 +53,7 @@ BASE = {"BTC": 50000.0, "ETH": 3000.0, "SOL": 100.0, "XBT": 50000.0}
 GECKO = {"bitcoin": "BTC", "ethereum": "ETH", "solana": "SOL"}
 T0 = 1700000000  # seconds
 
+LIVE = {"start": 0}   # ms; set by --live-clock
 lock = threading.Lock()
 state = {"n": 0, "plan": [], "log": [], "last": {}}
 
@@ -51,21 +62,39 @@ def price(base, n):
     return BASE[base] + 1.25 * n
 
 
+def trade_time(k):
+    if LIVE["start"]:
+        return LIVE["start"] + 50 * k
+    return T0 * 1000 + 20000 * k
+
+
 def trade(base, k):
     """Binance aggTrade number k (k >= 1) of a symbol: one every 20 s,
     so 3 trades a step make a minute of market time per poll."""
     return {"a": k, "p": "%.8f" % (BASE[base] + 0.5 * k),
             "q": "%.8f" % (0.001 * (k % 17 + 1)), "f": k, "l": k,
-            "T": T0 * 1000 + 20000 * k, "m": k % 2 == 0, "M": True}
+            "T": trade_time(k), "m": k % 2 == 0, "M": True}
+
+
+def bar(base, open_ms):
+    """(close, volume) of the 1-minute bar opening at open_ms."""
+    m = open_ms // 60000
+    return BASE[base] + 0.5 * (m % 1000) + 0.01, 1.0 + 0.25 * (m % 7)
 
 
 def kline(base, open_ms):
-    m = open_ms // 60000
-    close = BASE[base] + 0.5 * (m % 1000) + 0.01
-    vol = 1.0 + 0.25 * (m % 7)
+    close, vol = bar(base, open_ms)
     return [open_ms, "%.8f" % (close - 1), "%.8f" % (close + 2),
             "%.8f" % (close - 3), "%.8f" % close, "%.8f" % vol,
             open_ms + 59999, "%.8f" % (vol * close), 42, "0.5", "1.0", "0"]
+
+
+def iso_ms(s):
+    """2024-01-02T03:04:05.000Z (or without fraction) to ms."""
+    s = s.rstrip("Z")
+    main, _, frac = s.partition(".")
+    t = calendar.timegm(time.strptime(main, "%Y-%m-%dT%H:%M:%S"))
+    return t * 1000 + int((frac + "000")[:3])
 
 
 def binance_base(sym):
@@ -95,7 +124,8 @@ class API:
                 for v in vs:
                     o[v] = price(GECKO[cid], n)
                     o[v + "_24h_vol"] = 123456789.5 + n
-                o["last_updated_at"] = T0 + 10 * n
+                o["last_updated_at"] = int(time.time()) if \
+                    LIVE["start"] else T0 + 10 * n
                 out[cid] = o
             return 200, out
         if p.startswith("/api/v3/coins/") and p.endswith("/market_chart/range"):
@@ -104,10 +134,16 @@ class API:
                 return 404, {"error": "coin not found"}
             lo, hi = int(q["from"]), int(q["to"])
             pts = []
-            h = (lo + 3599) // 3600 * 3600
+            # CoinGecko: 5-minutely within a day of now, else hourly
+            g = 300 if time.time() - lo <= 86400 else 3600
+            h = (lo + g - 1) // g * g
             while h <= hi:
-                pts.append([h * 1000 + 17, price(GECKO[cid], h // 3600 % 977)])
-                h += 3600
+                if g == 300:
+                    px = bar(GECKO[cid], h * 1000)[0]
+                else:
+                    px = price(GECKO[cid], h // 3600 % 977)
+                pts.append([h * 1000 + 17, px])
+                h += g
             return 200, {"prices": pts,
                          "market_caps": [[t, px * 1.9e7] for t, px in pts],
                          "total_volumes": [[t, 2.5e10] for t, _ in pts]}
@@ -116,6 +152,11 @@ class API:
             if not base:
                 return 400, {"code": -1121, "msg": "Invalid symbol."}
             latest = self.args.trades_per_step * n
+            if "startTime" in q and "fromId" not in q:
+                st = int(q["startTime"])
+                ks = [k for k in range(1, latest + 1) if trade_time(k) >= st]
+                ks = ks[:int(q.get("limit", 500))]
+                return 200, [trade(base, k) for k in ks]
             if "fromId" in q:
                 lo = int(q["fromId"])
                 hi = min(latest, lo + int(q.get("limit", 500)) - 1)
@@ -136,12 +177,46 @@ class API:
                     bars.append(kline(base, m))
                 m += 60000
             return 200, bars
+        if p.startswith("/products/") and p.endswith("/candles"):
+            base = p.split("/")[2].split("-")[0]
+            if base not in BASE:
+                return 404, {"message": "NotFound"}
+            if q.get("granularity") != "60":
+                return 400, {"message": "Unsupported granularity"}
+            start = iso_ms(q["start"]) // 60000 * 60000
+            end = min(iso_ms(q["end"]), time.time() * 1000)
+            rows = []
+            m = start
+            while m <= end and len(rows) < 300:
+                close, vol = bar(base, m)
+                rows.append([m // 1000, close - 3, close + 2, close - 1,
+                             close, vol])
+                m += 60000
+            return 200, rows[::-1]
+        if p == "/0/public/OHLC":
+            pair = q.get("pair", "")
+            base = pair[:3]
+            if base not in BASE or not pair.endswith("USD"):
+                return 200, {"error": ["EQuery:Unknown asset pair"]}
+            now = int(time.time()) // 60 * 60
+            since = int(q.get("since", now - 720 * 60))
+            first = max(since // 60 * 60 + 60, now - 719 * 60)
+            rows = []
+            for t in range(first, now + 60, 60):
+                close, vol = bar(base, t * 1000)
+                rows.append([t, "%.1f" % (close - 1), "%.1f" % (close + 2),
+                             "%.1f" % (close - 3), "%.2f" % close,
+                             "%.2f" % close, "%.8f" % vol, 7])
+            key = "X%sZUSD" % base if base in ("XBT", "ETH") else pair
+            return 200, {"error": [], "result": {
+                key: rows, "last": rows[-2][0] if len(rows) > 1 else since}}
         if p.startswith("/products/") and p.endswith("/ticker"):
             pid = p.split("/")[2]
             base = pid.split("-")[0]
             if base not in BASE:
                 return 404, {"message": "NotFound"}
-            t = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(T0 + n))
+            t = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(
+                time.time() if LIVE["start"] else T0 + n))
             return 200, {"ask": "1", "bid": "1", "volume": "1207.5",
                          "trade_id": 1000 + n, "price": "%.2f" % price(base, n),
                          "size": "0.0073", "time": t + ".270099Z"}
@@ -301,7 +376,10 @@ def main():
     ap.add_argument("--gap-from", type=int, default=0)
     ap.add_argument("--gap-to", type=int, default=0)
     ap.add_argument("--require-key", default="")
+    ap.add_argument("--live-clock", action="store_true")
     args = ap.parse_args()
+    if args.live_clock:
+        LIVE["start"] = int(time.time() * 1000)
     state["plan"] = [a for a in args.plan.split(",") if a]
     Handler.api = API(args)
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -18,7 +18,7 @@ api_log() {
 # that the output is exactly market steps 1..3 and stderr reports retries.
 survives() {
 	start_api --plan "$1"
-	run --separate-stderr cmt-fetch --base-url "$URL" --symbols btc \
+	run --separate-stderr cmt-fetch --base-url "$URL" --warmup 0 --symbols btc \
 		--count 3 $FAST ${2:-}
 	assert_success
 	gecko_ticks 3 > "$TMP/want"
@@ -65,7 +65,7 @@ survives() {
 
 @test "coingecko ticks carry the source time, one per symbol per poll" {
 	start_api
-	run --separate-stderr cmt-fetch --base-url "$URL" --symbols btc,eth \
+	run --separate-stderr cmt-fetch --base-url "$URL" --warmup 0 --symbols btc,eth \
 		--count 3 $FAST
 	assert_success
 	[ "${#lines[@]}" -eq 6 ]
@@ -78,7 +78,7 @@ survives() {
 
 @test "requests name cmt in the User-Agent, ask for compression, reuse the connection" {
 	start_api
-	run cmt-fetch --base-url "$URL" --symbols btc --count 4 $FAST
+	run cmt-fetch --base-url "$URL" --warmup 0 --symbols btc --count 4 $FAST
 	assert_success
 	api_log > "$TMP/log"
 	python3 - "$TMP/log" <<'EOF'
@@ -93,7 +93,7 @@ EOF
 
 @test "binance aggTrades give trade time and honest volume since the last tick" {
 	start_api
-	run --separate-stderr cmt-fetch --source binance --base-url "$URL" \
+	run --separate-stderr cmt-fetch --source binance --base-url "$URL" --warmup 0 \
 		--symbols btc --count 4 $FAST
 	assert_success
 	echo "$output" > "$TMP/out"
@@ -116,7 +116,7 @@ EOF
 
 @test "a burst of more trades than one page is read page by page, volume intact" {
 	start_api --trades-per-step 2500
-	run --separate-stderr cmt-fetch --source binance --base-url "$URL" \
+	run --separate-stderr cmt-fetch --source binance --base-url "$URL" --warmup 0 \
 		--symbols btc --count 2 $FAST
 	assert_success
 	echo "$output" > "$TMP/out"
@@ -135,13 +135,13 @@ EOF
 
 @test "coinbase and kraken ticks use BASE-QUOTE names" {
 	start_api
-	run --separate-stderr cmt-fetch --source coinbase --base-url "$URL" \
+	run --separate-stderr cmt-fetch --source coinbase --base-url "$URL" --warmup 0 \
 		--symbols BTC-USD,eth --once $FAST
 	assert_success
 	assert_line --index 0 \
 		'{"t":1700000001270,"sym":"BTC-USD","px":50001.25,"src":"coinbase"}'
 	assert_line --index 1 --partial '"sym":"ETH-USD","px":3002.5,'
-	run --separate-stderr cmt-fetch --source kraken --base-url "$URL" \
+	run --separate-stderr cmt-fetch --source kraken --base-url "$URL" --warmup 0 \
 		--symbols btc,eth --count 2 $FAST
 	assert_success
 	[ "${#lines[@]}" -eq 4 ]
@@ -179,7 +179,7 @@ EOF
 
 @test "a slow answer within the timeout is simply taken" {
 	start_api --plan "slowok:0.3,ok,ok"
-	run --separate-stderr cmt-fetch --base-url "$URL" --symbols btc \
+	run --separate-stderr cmt-fetch --base-url "$URL" --warmup 0 --symbols btc \
 		--count 3 $FAST
 	assert_success
 	diff <(gecko_ticks 3) <(echo "$output")
@@ -213,7 +213,7 @@ EOF
 
 @test "an unreachable server is retried until --retry-max, then exit 1" {
 	port=$(free_port)
-	run cmt-fetch --base-url "http://127.0.0.1:$port" --symbols btc \
+	run cmt-fetch --base-url "http://127.0.0.1:$port" --warmup 0 --symbols btc \
 		--once $FAST --retry-max 2
 	assert_failure 1
 	assert_output --partial "retry 2 in"
@@ -222,12 +222,12 @@ EOF
 
 @test "a cached repeat of the last answer emits no duplicate, unless --all" {
 	start_api --plan "ok,same,same,ok"
-	run cmt-fetch --base-url "$URL" --symbols btc --count 4 $FAST
+	run cmt-fetch --base-url "$URL" --warmup 0 --symbols btc --count 4 $FAST
 	assert_success
 	diff <(gecko_ticks 2) <(echo "$output")
 	kill "$API_PID"; wait "$API_PID" 2>/dev/null || true; rm -f "$TMP/port"
 	start_api --plan "ok,same,ok"
-	run cmt-fetch --base-url "$URL" --symbols btc --count 3 $FAST --all
+	run cmt-fetch --base-url "$URL" --warmup 0 --symbols btc --count 3 $FAST --all
 	assert_success
 	[ "${#lines[@]}" -eq 3 ]
 	[ "${lines[0]}" = "${lines[1]}" ]
@@ -235,7 +235,7 @@ EOF
 
 @test "401 is permanent: exit 1 at once with the API's message" {
 	start_api --plan "401"
-	run cmt-fetch --base-url "$URL" --symbols btc --count 3 $FAST
+	run cmt-fetch --base-url "$URL" --warmup 0 --symbols btc --count 3 $FAST
 	assert_failure 1
 	assert_output --partial "HTTP 401"
 	assert_output --partial "injected 401"
@@ -244,12 +244,12 @@ EOF
 
 @test "the CoinGecko key is sent from --api-key or COINGECKO_API_KEY" {
 	start_api --require-key sekrit
-	run cmt-fetch --base-url "$URL" --symbols btc --once $FAST
+	run cmt-fetch --base-url "$URL" --warmup 0 --symbols btc --once $FAST
 	assert_failure 1
 	assert_output --partial "HTTP 401"
-	run cmt-fetch --base-url "$URL" --symbols btc --once $FAST --api-key sekrit
+	run cmt-fetch --base-url "$URL" --warmup 0 --symbols btc --once $FAST --api-key sekrit
 	assert_success
-	COINGECKO_API_KEY=sekrit run cmt-fetch --base-url "$URL" --symbols btc \
+	COINGECKO_API_KEY=sekrit run cmt-fetch --base-url "$URL" --warmup 0 --symbols btc \
 		--once $FAST
 	assert_success
 	assert_output --partial '"sym":"BTC-USD"'
@@ -257,24 +257,24 @@ EOF
 
 @test "symbols the API does not know are permanent errors" {
 	start_api
-	run cmt-fetch --source binance --base-url "$URL" --symbols doge --once $FAST
+	run cmt-fetch --source binance --base-url "$URL" --warmup 0 --symbols doge --once $FAST
 	assert_failure 1
 	assert_output --partial "Invalid symbol"
-	run cmt-fetch --base-url "$URL" --symbols btc --id-map btc=nosuchcoin \
+	run cmt-fetch --base-url "$URL" --warmup 0 --symbols btc --id-map btc=nosuchcoin \
 		--once $FAST
 	assert_failure 1
 	assert_output --partial "no price for BTC-USD (id 'nosuchcoin')"
-	run cmt-fetch --source kraken --base-url "$URL" --symbols doge --once $FAST
+	run cmt-fetch --source kraken --base-url "$URL" --warmup 0 --symbols doge --once $FAST
 	assert_failure 1
 	assert_output --partial "Unknown asset pair"
-	run cmt-fetch --source coinbase --base-url "$URL" --symbols doge --once $FAST
+	run cmt-fetch --source coinbase --base-url "$URL" --warmup 0 --symbols doge --once $FAST
 	assert_failure 1
 	assert_output --partial "HTTP 404"
 }
 
 @test "SIGTERM during a long Retry-After wait stops promptly with exit 0" {
 	start_api --plan "ok,429:60"
-	cmt-fetch --base-url "$URL" --symbols btc --interval 100ms \
+	cmt-fetch --base-url "$URL" --warmup 0 --symbols btc --interval 100ms \
 		> "$TMP/out" 2> "$TMP/err" &
 	pid=$!
 	for _ in $(seq 50); do
@@ -291,7 +291,7 @@ EOF
 
 @test "--duration ends live mode" {
 	start_api
-	run cmt-fetch --base-url "$URL" --symbols btc --duration 500ms \
+	run cmt-fetch --base-url "$URL" --warmup 0 --symbols btc --duration 500ms \
 		--interval 100ms
 	assert_success
 	[ "${#lines[@]}" -ge 3 ] && [ "${#lines[@]}" -le 6 ]
@@ -393,11 +393,11 @@ EOF
 	api_log | grep -q 'market_chart/range?vs_currency=usd&from=1704067200&to=1704153599'
 }
 
-@test "history is refused for sources without it" {
+@test "kraken history is refused beyond the 720 bars kraken keeps" {
 	run cmt-fetch --history --source kraken --symbols btc --from 2024-01-01 \
 		--base-url http://127.0.0.1:1
 	assert_failure 1
-	assert_output --partial "supports binance and coingecko"
+	assert_output --partial "kraken keeps only the last 720 1-minute bars"
 }
 
 need_pipeline() {
@@ -411,7 +411,7 @@ need_pipeline() {
 	start_api
 	# Binance aggTrades carry volume, which the default model needs; the
 	# fake market moves a minute of trade time per poll.
-	run --separate-stderr bash -c "cmt-fetch --base-url '$URL' \
+	run --separate-stderr bash -c "cmt-fetch --base-url '$URL' --warmup 0 \
 		--source binance --symbols btc,eth --count 150 --interval 1ms \
 		| cmt-features --model default | cmt-predict"
 	assert_success
@@ -433,7 +433,7 @@ need_pipeline() {
 @test "--duration also ends a long backoff" {
 	start_api --plan "ok,429:60"
 	start=$(date +%s%N)
-	run cmt-fetch --base-url "$URL" --symbols btc --duration 700ms \
+	run cmt-fetch --base-url "$URL" --warmup 0 --symbols btc --duration 700ms \
 		--interval 100ms
 	assert_success
 	elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
@@ -443,7 +443,7 @@ need_pipeline() {
 
 @test "SIGINT during a slow transfer stops promptly with exit 0" {
 	start_api --plan "ok,slow:8"
-	cmt-fetch --base-url "$URL" --symbols btc --interval 100ms \
+	cmt-fetch --base-url "$URL" --warmup 0 --symbols btc --interval 100ms \
 		--timeout 20s > "$TMP/out" 2> "$TMP/err" &
 	pid=$!
 	for _ in $(seq 50); do
@@ -461,7 +461,7 @@ need_pipeline() {
 
 @test "a closed stdout is a write error: exit 1" {
 	start_api
-	run bash -c "cmt-fetch --base-url '$URL' --symbols btc --interval 10ms \
+	run bash -c "cmt-fetch --base-url '$URL' --warmup 0 --symbols btc --interval 10ms \
 		--count 50 | head -1; exit \${PIPESTATUS[0]}"
 	assert_failure 1
 	assert_output --partial "write error"

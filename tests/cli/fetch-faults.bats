@@ -16,7 +16,7 @@ RETRY="--interval 50ms --backoff 50ms --backoff-max 200ms --timeout 1s"
 fetch_through() {
 	start_api --plan "$1"
 	run --separate-stderr /usr/bin/time -f %M -o "$TMP/rss" \
-		cmt-fetch --base-url "$URL" --symbols btc --count "$2" $RETRY
+		cmt-fetch --base-url "$URL" --warmup 0 --symbols btc --count "$2" $RETRY
 	echo "$stderr" >&2
 }
 

@@ -45,6 +45,9 @@ make_line(char *buf)
 		n += (size_t)cmt_fmt_double(buf + n, (double)rnd(10000000) /
 			pow(10, (double)rnd(7)), 15);
 	}
+	if (!rnd(3))
+		n += (size_t)sprintf(buf + n, ",\"side\":\"%s\"",
+			rnd(2) ? "buy" : "sell");
 	if (rnd(3))
 		n += (size_t)sprintf(buf + n, ",\"src\":\"%s\"", srcs[rnd(3)]);
 	buf[n++] = '}';
@@ -80,7 +83,7 @@ compare(const char *line, size_t len)
 	if (a.t != b.t || strcmp(a.sym, b.sym) != 0 ||
 	    memcmp(&a.px, &b.px, sizeof a.px) != 0 || a.has_vol != b.has_vol ||
 	    (a.has_vol && memcmp(&a.vol, &b.vol, sizeof a.vol) != 0) ||
-	    strcmp(a.src, b.src) != 0)
+	    strcmp(a.src, b.src) != 0 || a.side != b.side)
 		fail_msg("%.*s: fields differ", (int)len, line);
 }
 
@@ -122,6 +125,13 @@ edge_cases(void **state)
 		"{\"t\":1,\"sym\":\"BTC-USD\",\"px\":1,\"src\":\"123456789012345678901234\"}",
 		"{\"t\":1,\"sym\":\"BTC-USD\",\"px\":1,\"src\":\"x\",\"vol\":1}",
 		"{\"t\":1,\"sym\":\"BTC-USD\",\"px\":1,\"vol\":1,\"vol\":2}",
+		"{\"t\":1,\"sym\":\"BTC-USD\",\"px\":1,\"vol\":1,\"side\":\"buy\"}",
+		"{\"t\":1,\"sym\":\"BTC-USD\",\"px\":1,\"side\":\"sell\",\"src\":\"x\"}",
+		"{\"t\":1,\"sym\":\"BTC-USD\",\"px\":1,\"side\":\"Buy\"}",
+		"{\"t\":1,\"sym\":\"BTC-USD\",\"px\":1,\"side\":\"buyer\"}",
+		"{\"t\":1,\"sym\":\"BTC-USD\",\"px\":1,\"side\":null}",
+		"{\"t\":1,\"sym\":\"BTC-USD\",\"px\":1,\"side\":\"buy\",\"side\":\"sell\"}",
+		"{\"t\":1,\"sym\":\"BTC-USD\",\"px\":1,\"src\":\"x\",\"side\":\"buy\"}",
 		"{\"t\":1,\"sym\":\"BTC-USD\",\"px\":1,\"t\":2}",
 		"{\"t\":1,\"sym\":\"BTC-USD\",\"px\":1,\"x\":[1,{}]}",
 		"{\"t\":1,\"sym\":\"BTC-USD\",\"px\":1} ",

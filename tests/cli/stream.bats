@@ -1,0 +1,207 @@
+#!/usr/bin/env bats
+# cmt-fetch --stream against tests/fakews.py on 127.0.0.1, speaking each
+# exchange's trade stream and REST trades endpoint: every test asserts the
+# exact trade sequence written, across reconnects, closes, bad messages and
+# a slow reader.
+load helper
+load fakews
+bats_require_minimum_version 1.5.0
+
+SYM_binance=BTC-USDT
+SYM_coinbase=BTC-USD
+SYM_kraken=BTC-USD
+
+# stream SOURCE COUNT [options]: run cmt-fetch --stream against the server.
+stream() {
+	local src=$1 n=$2
+	shift 2
+	run --separate-stderr timeout 60 cmt-fetch --stream --source "$src" \
+		--symbols btc --ws-url "$WS" --base-url "$URL" --count "$n" \
+		--backoff 50ms --backoff-max 200ms --warmup 0 "$@"
+}
+
+# same SOURCE K-LIST: the output is exactly those trades, in order.
+same() {
+	local sym="SYM_$1"
+	expect_ticks "$1" "${!sym}" "$2" > "$TMP/want"
+	printf '%s\n' "$output" > "$TMP/got"
+	diff "$TMP/want" "$TMP/got"
+}
+
+@test "stream: every source, one tick per trade with vol and side" {
+	for src in binance coinbase kraken; do
+		local sym="SYM_$src"
+		rm -f "$TMP/wsport"
+		start_ws "$src" --symbols "${!sym}" --script 'T:1-8'
+		stream "$src" 8
+		assert_success
+		same "$src" 1-8
+		[[ "$stderr" == *"stream: 8 trades (0 from REST)"* ]]
+		kill "$WS_PID"
+	done
+}
+
+@test "stream: a gap across a reconnect is filled from REST, page by page" {
+	for src in binance coinbase kraken; do
+		local sym="SYM_$src"
+		rm -f "$TMP/wsport" "$TMP/wslog"
+		start_ws "$src" --symbols "${!sym}" --page-cap 4 \
+			--script 'T:1-5,close:1001|T:20-25'
+		stream "$src" 25
+		assert_success
+		same "$src" 1-25
+		[[ "$stderr" == *"1001 going away"* ]]
+		[[ "$stderr" == *"25 trades (14 from REST)"* ]]
+		[ "$(grep -c '^rest ' "$TMP/wslog")" -ge 4 ]
+		kill "$WS_PID"
+	done
+}
+
+@test "stream: abrupt close mid-stream; the overlap after it is dropped" {
+	for src in binance coinbase kraken; do
+		local sym="SYM_$src"
+		rm -f "$TMP/wsport"
+		start_ws "$src" --symbols "${!sym}" --script 'T:1-6,abort|T:4-10'
+		stream "$src" 10
+		assert_success
+		same "$src" 1-10
+		[[ "$stderr" == *"connection lost (no close frame)"* ]]
+		[[ "$stderr" == *"3 duplicates dropped"* ]]
+		kill "$WS_PID"
+	done
+}
+
+@test "stream: a server that stops answering pings is dropped and the gap filled" {
+	start_ws binance --script 'T:1-5,hang|T:9-12'
+	stream binance 12 --ws-ping 1s
+	assert_success
+	same binance 1-12
+	[[ "$stderr" == *"no answer to a ping"* ]]
+	grep -q 'ping ignored' "$TMP/wslog"
+}
+
+@test "stream: the server's pings are answered" {
+	start_ws coinbase --symbols BTC-USD --script 'T:1-3,ping,T:4-6'
+	stream coinbase 6
+	assert_success
+	same coinbase 1-6
+	grep -q '^pong$' "$TMP/wslog"
+	[[ "$stderr" == *"0 reconnects"* ]]
+}
+
+@test "stream: malformed JSON is reported and skipped; the stream goes on" {
+	start_ws binance --script 'T:1-3,bad,T:4-6'
+	stream binance 6
+	assert_success
+	same binance 1-6
+	[[ "$stderr" == *"skipped a message: malformed JSON"* ]]
+	[[ "$stderr" == *"1 bad messages, 0 reconnects"* ]]
+}
+
+@test "stream: an oversized frame is skipped and its trade fetched from REST" {
+	for src in binance kraken; do
+		local sym="SYM_$src"
+		rm -f "$TMP/wsport"
+		start_ws "$src" --symbols "${!sym}" --script 'T:1-3,big:4,T:5-7'
+		stream "$src" 7
+		assert_success
+		same "$src" 1-7
+		[[ "$stderr" == *"skipped a message over 1048576 bytes"* ]]
+		[[ "$stderr" == *"7 trades (1 from REST)"* ]]
+		kill "$WS_PID"
+	done
+}
+
+@test "stream: server close codes are reported and survived" {
+	start_ws kraken --symbols BTC-USD \
+		--script 'T:1-2,close:1000|T:3-4,close:1011|T:5-6,close:1008|T:7-8,close:1003|T:9'
+	stream kraken 9
+	assert_success
+	same kraken 1-9
+	[[ "$stderr" == *"(1000 normal closure: scripted)"* ]]
+	[[ "$stderr" == *"(1011 server error: scripted)"* ]]
+	[[ "$stderr" == *"(1008 policy violation: scripted)"* ]]
+	[[ "$stderr" == *"(1003 unsupported data: scripted)"* ]]
+	[[ "$stderr" == *"4 reconnects"* ]]
+}
+
+@test "stream: a refused subscription is a clear permanent error (exit 1)" {
+	for src in binance coinbase kraken; do
+		local sym="SYM_$src"
+		rm -f "$TMP/wsport"
+		start_ws "$src" --symbols "${!sym}" --script 'suberr'
+		stream "$src" 5
+		assert_failure 1
+		assert_output ""
+		case $src in
+		binance) [[ "$stderr" == *"binance refused the subscription: Invalid request"* ]] ;;
+		coinbase) [[ "$stderr" == *"coinbase: Failed to subscribe: FOO-USD is not a valid product"* ]] ;;
+		kraken) [[ "$stderr" == *"kraken refused the subscription: Currency pair not supported"* ]] ;;
+		esac
+		kill "$WS_PID"
+	done
+}
+
+@test "stream: two symbols, each filled across a reconnect" {
+	start_ws binance --symbols BTC-USDT,ETH-USDT --script 'T:1-3,abort|T:7-8'
+	run --separate-stderr timeout 60 cmt-fetch --stream --source binance \
+		--symbols btc,eth --ws-url "$WS" --base-url "$URL" --count 16 --warmup 0 \
+		--backoff 50ms
+	assert_success
+	{
+		expect_ticks binance BTC-USDT,ETH-USDT 1-3
+		expect_ticks binance BTC-USDT 4-7
+		expect_ticks binance ETH-USDT 4-7
+		expect_ticks binance BTC-USDT,ETH-USDT 8
+	} > "$TMP/want"
+	printf '%s\n' "$output" | diff "$TMP/want" -
+}
+
+@test "stream: a slow reader gets whole lines; what the bound drops is counted" {
+	start_ws binance --script 'T:1-30000'
+	timeout 120 cmt-fetch --stream --source binance --symbols btc \
+		--ws-url "$WS" --base-url "$URL" --count 30000 --out-buffer 4096 --warmup 0 \
+		2> "$TMP/err" | { sleep 3; cat; } > "$TMP/got"
+	grep -q 'output blocked' "$TMP/err"
+	dropped=$(sed -n 's/.*: \([0-9]*\) ticks dropped while the output was blocked/\1/p' "$TMP/err")
+	[ -n "$dropped" ] && [ "$dropped" -gt 0 ]
+	[ $(( $(wc -l < "$TMP/got") + dropped )) -eq 30000 ]
+	# what came out is in order, each line whole
+	python3 -c '
+import json, sys
+ts = [json.loads(l)["t"] for l in open(sys.argv[1])]
+assert ts == sorted(ts) and len(set(ts)) == len(ts), "order"
+' "$TMP/got"
+}
+
+@test "stream: usage errors" {
+	run cmt-fetch --stream --symbols btc
+	assert_failure 2
+	assert_output --partial "CoinGecko has no trade stream"
+	run cmt-fetch --stream --source binance --symbols btc --interval 5s
+	assert_failure 2
+	assert_output --partial "--stream takes no --history, --all or --interval"
+	run cmt-fetch --source binance --symbols btc --ws-url ws://127.0.0.1:1/
+	assert_failure 2
+	assert_output --partial "--ws-url needs --stream"
+	run cmt-fetch --stream --source binance --symbols btc --ws-url http://x/
+	assert_failure 2
+	assert_output --partial "is not ws:// or wss://"
+}
+
+@test "stream: SIGTERM stops an idle stream with exit 0, every tick written" {
+	start_ws binance --script 'T:1-5'
+	cmt-fetch --stream --source binance --symbols btc --ws-url "$WS" \
+		--base-url "$URL" --warmup 0 > "$TMP/got" 2> "$TMP/err" &
+	pid=$!
+	for _ in $(seq 200); do
+		[ "$(wc -l < "$TMP/got")" -ge 5 ] && break
+		sleep 0.05
+	done
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 0 ]
+	expect_ticks binance BTC-USDT 1-5 | diff - "$TMP/got"
+	grep -q 'stream: 5 trades' "$TMP/err"
+}

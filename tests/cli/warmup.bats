@@ -1,0 +1,123 @@
+#!/usr/bin/env bats
+# cmt-fetch --warmup: 1-minute history up to the current minute, then live
+# data from there without a gap or an overlap, for every source; and the
+# README's live pipeline giving vectors (and p_up where there is volume)
+# at once.  Bars are checked against the fake API's bar formula, computed
+# here apart from the C code.
+load helper
+load fakeapi
+load fakews
+bats_require_minimum_version 1.5.0
+
+# The warm start's boundary M (ms) from cmt-fetch's stderr.
+boundary() {
+	python3 -c '
+import calendar, re, sys, time
+m = re.search(r"bars up to (\S+)Z; live from there", sys.stdin.read())
+print(calendar.timegm(time.strptime(m.group(1)[:19], "%Y-%m-%dT%H:%M:%S")) * 1000)
+'
+}
+
+# check SOURCE M: output = the bars of [M-10m, M) in the fake API's
+# formula, then live ticks stamped at or after M.
+check() {
+	python3 - "$1" "$2" "$TMP/got" <<'PY'
+import json, sys
+src, M, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+ticks = [json.loads(l) for l in open(path)]
+def bar(open_ms):
+    m = open_ms // 60000
+    return 50000 + 0.5 * (m % 1000) + 0.01, 1.0 + 0.25 * (m % 7)
+if src == "coingecko":   # 5-minute points, no volume
+    want = [(t * 1000 + 17, bar(t * 1000)[0], None)
+            for t in range((M - 600000) // 1000, M // 1000)
+            if t % 300 == 0]
+else:                    # bars stamped at their close
+    want = [(o + 60000,) + bar(o) for o in range(M - 600000, M, 60000)]
+got = [(t["t"], t["px"], t.get("vol")) for t in ticks[:len(want)]]
+assert got == [(t, float("%.15g" % p), v) for t, p, v in want], \
+    "bars:\n%s\nwant:\n%s" % (got, want)
+live = ticks[len(want):]
+assert live, "no live tick after the bars"
+assert all(t["t"] >= M for t in live), "live tick before the boundary"
+ts = [t["t"] for t in ticks]
+assert ts == sorted(ts), "not in time order"
+PY
+}
+
+@test "warm start: every source gives its bars up to the minute, then live data" {
+	start_api --live-clock
+	for src in binance coinbase kraken coingecko; do
+		run --separate-stderr cmt-fetch --source "$src" --symbols btc \
+			--base-url "$URL" --warmup 10m --count 3 --interval 300ms
+		assert_success
+		printf '%s\n' "$output" > "$TMP/got"
+		M=$(echo "$stderr" | boundary)
+		check "$src" "$M"
+	done
+}
+
+@test "warm start: binance's first live tick has the volume traded since the boundary" {
+	start_api --live-clock
+	run --separate-stderr cmt-fetch --source binance --symbols btc \
+		--base-url "$URL" --warmup 5m --count 1
+	assert_success
+	curl -s "$URL/_log" | grep -q 'aggTrades?symbol=BTCUSDT&startTime='
+	# one poll: 3 trades of the fake market since its start (after M)
+	last=$(printf '%s\n' "$output" | tail -1)
+	[[ "$last" == *'"vol":0.009,'* ]]
+}
+
+@test "live pipeline from every source gives a forecast on every vector at once" {
+	start_api --live-clock
+	for src in binance coinbase kraken coingecko; do
+		run --separate-stderr bash -c "cmt-fetch --source $src \
+			--symbols btc,eth --base-url '$URL' --count 2 --interval 300ms \
+			| cmt-features --model default | cmt-predict"
+		assert_success
+		n=$(printf '%s\n' "$output" | grep -c '"fs":"cmt1;step=1m' || true)
+		p=$(printf '%s\n' "$output" | grep -c '"p_up":' || true)
+		echo "# $src: $n vectors, $p with p_up" >&3
+		[ "$n" -ge 100 ]
+		[ "$p" -eq "$n" ]
+		# without volume (CoinGecko) the price-only model scores
+		if [ "$src" = coingecko ]; then
+			! printf '%s\n' "$output" | grep -q '"model":"default"}'
+			printf '%s\n' "$output" | grep -q '"model":"default-price"}'
+		fi
+	done
+}
+
+@test "warm start before a stream: bars, then REST trades since the boundary, then the stream" {
+	for src in binance coinbase kraken; do
+		local sym=BTC-USD
+		[ "$src" = binance ] && sym=BTC-USDT
+		now=$(( $(date +%s) * 1000 ))
+		rm -f "$TMP/wsport" "$TMP/wslog"
+		start_ws "$src" --symbols "$sym" --t0 "$now" --script 'T:5-8'
+		run --separate-stderr timeout 60 cmt-fetch --stream --source "$src" \
+			--symbols btc --ws-url "$WS" --base-url "$URL" --warmup 3m \
+			--count 8
+		assert_success
+		M=$(echo "$stderr" | boundary)
+		python3 - "$M" "$sym" "$src" > "$TMP/want" <<'PY'
+import sys
+M, sym, src = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+for o in range(M - 180000, M, 60000):
+    print('{"t":%d,"sym":"%s","px":%d,"vol":2,"src":"%s"}'
+          % (o + 60000, sym, 100 + o // 60000 % 50, src))
+PY
+		expect_ticks "$src" "$sym" 1-8 --t0 "$now" >> "$TMP/want"
+		printf '%s\n' "$output" | diff "$TMP/want" -
+		[[ "$stderr" == *"8 trades (4 from REST)"* ]]
+		kill "$WS_PID"
+	done
+}
+
+@test "--warmup usage" {
+	run cmt-fetch --symbols btc --history --from 2024-01-01 --warmup 1h
+	assert_failure 2
+	assert_output --partial "--warmup applies to live mode"
+	run cmt-fetch --symbols btc --warmup 40d
+	assert_failure 2
+}

@@ -1,0 +1,305 @@
+/* Unit tests for the trade-stream parsers (lib/stream.c) and the tick's
+ * "side" field (lib/tick.c): messages and REST pages written in each
+ * exchange's documented shape, subscription messages, fill URLs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmt_stream.h"
+#include "cmt_test.h"
+
+static struct cmt_fetch_sym syms[2];
+
+static int
+map(enum cmt_fetch_source src, const char *list)
+{
+	char err[CMT_ERRLEN];
+	int n;
+
+	assert_int_equal(cmt_fetch_map_symbols(src, list, NULL, NULL, 0, syms,
+		2, &n, err), CMT_OK);
+	return n;
+}
+
+static enum cmt_err
+ws(enum cmt_fetch_source src, int nsym, const char *msg,
+	struct cmt_trade *out, int *n, enum cmt_stream_kind *kind, char *err)
+{
+	return cmt_stream_parse(src, msg, strlen(msg), syms, nsym, out, 8, n,
+		kind, err);
+}
+
+static void
+binance_aggtrade_gives_a_tick_with_taker_side(void **state)
+{
+	struct cmt_trade t[8];
+	enum cmt_stream_kind k;
+	char err[CMT_ERRLEN];
+	int n, ns = map(CMT_SRC_BINANCE, "btc,eth");
+
+	assert_int_equal(ws(CMT_SRC_BINANCE, ns, "{\"stream\":\"ethusdt@aggTrade"
+		"\",\"data\":{\"e\":\"aggTrade\",\"E\":1672515782136,\"s\":"
+		"\"ETHUSDT\",\"a\":12345,\"p\":\"0.001\",\"q\":\"100\",\"f\":100,"
+		"\"l\":105,\"T\":1672515782134,\"m\":true,\"M\":true}}", t, &n,
+		&k, err), CMT_OK);
+	assert_int_equal(k, CMT_WS_TRADES);
+	assert_int_equal(n, 1);
+	assert_int_equal(t[0].sym, 1);
+	assert_int_equal(t[0].id, 12345);
+	assert_int_equal(t[0].tk.t, 1672515782134);
+	assert_close(t[0].tk.px, 0.001, 0);
+	assert_close(t[0].tk.vol, 100, 0);
+	assert_int_equal(t[0].tk.has_vol, 1);
+	/* m: the buyer is the maker, so the taker sold */
+	assert_int_equal(t[0].tk.side, CMT_SIDE_SELL);
+	assert_string_equal(t[0].tk.sym, "ETH-USDT");
+	assert_string_equal(t[0].tk.src, "binance");
+	assert_int_equal(ws(CMT_SRC_BINANCE, ns, "{\"result\":null,\"id\":1}",
+		t, &n, &k, err), CMT_OK);
+	assert_int_equal(k, CMT_WS_SUBSCRIBED);
+	assert_int_equal(ws(CMT_SRC_BINANCE, ns, "{\"error\":{\"code\":2,\"msg\":"
+		"\"Invalid request: unknown variable\"},\"id\":1}", t, &n, &k,
+		err), CMT_EVALUE);
+	assert_int_equal(k, CMT_WS_SUBERR);
+	assert_non_null(strstr(err, "unknown variable"));
+}
+
+static void
+bad_messages_are_errors_without_trades(void **state)
+{
+	struct cmt_trade t[8];
+	enum cmt_stream_kind k;
+	char err[CMT_ERRLEN];
+	int n, ns = map(CMT_SRC_BINANCE, "btc");
+
+	assert_int_equal(ws(CMT_SRC_BINANCE, ns, "{\"stream\":", t, &n, &k,
+		err), CMT_ESYNTAX);
+	assert_int_equal(n, 0);
+	assert_int_equal(ws(CMT_SRC_BINANCE, ns, "[1,2]", t, &n, &k, err),
+		CMT_ETYPE);
+	/* a symbol not subscribed, a price of 0, no id */
+	assert_int_not_equal(ws(CMT_SRC_BINANCE, ns, "{\"data\":{\"e\":"
+		"\"aggTrade\",\"s\":\"XRPUSDT\",\"a\":1,\"p\":\"1\",\"q\":\"1\","
+		"\"T\":1}}", t, &n, &k, err), CMT_OK);
+	assert_int_equal(n, 0);
+	assert_int_not_equal(ws(CMT_SRC_BINANCE, ns, "{\"data\":{\"e\":"
+		"\"aggTrade\",\"s\":\"BTCUSDT\",\"a\":1,\"p\":\"0\",\"q\":\"1\","
+		"\"T\":1}}", t, &n, &k, err), CMT_OK);
+	assert_int_not_equal(ws(CMT_SRC_BINANCE, ns, "{\"data\":{\"e\":"
+		"\"aggTrade\",\"s\":\"BTCUSDT\",\"p\":\"2\",\"q\":\"1\","
+		"\"T\":1}}", t, &n, &k, err), CMT_OK);
+	assert_int_equal(k, CMT_WS_OTHER);
+}
+
+static void
+coinbase_match_side_is_the_makers_so_the_taker_is_opposite(void **state)
+{
+	struct cmt_trade t[8];
+	enum cmt_stream_kind k;
+	char err[CMT_ERRLEN];
+	int n, ns = map(CMT_SRC_COINBASE, "btc");
+
+	assert_int_equal(ws(CMT_SRC_COINBASE, ns, "{\"type\":\"match\","
+		"\"trade_id\":10,\"sequence\":50,\"maker_order_id\":\"a\","
+		"\"taker_order_id\":\"b\",\"time\":\"2014-11-07T08:19:27.028459Z\","
+		"\"product_id\":\"BTC-USD\",\"size\":\"5.23512\",\"price\":"
+		"\"400.23\",\"side\":\"sell\"}", t, &n, &k, err), CMT_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(t[0].id, 10);
+	assert_int_equal(t[0].tk.t, 1415348367028);
+	assert_close(t[0].tk.px, 400.23, 0);
+	assert_close(t[0].tk.vol, 5.23512, 0);
+	assert_int_equal(t[0].tk.side, CMT_SIDE_BUY);
+	assert_int_equal(ws(CMT_SRC_COINBASE, ns, "{\"type\":\"subscriptions\","
+		"\"channels\":[{\"name\":\"matches\",\"product_ids\":[\"BTC-USD\"]}]}",
+		t, &n, &k, err), CMT_OK);
+	assert_int_equal(k, CMT_WS_SUBSCRIBED);
+	assert_int_equal(ws(CMT_SRC_COINBASE, ns, "{\"type\":\"error\","
+		"\"message\":\"Failed to subscribe\",\"reason\":\"X is not a valid "
+		"product\"}", t, &n, &k, err), CMT_EVALUE);
+	assert_int_equal(k, CMT_WS_SUBERR);
+	assert_string_equal(err, "coinbase: Failed to subscribe: X is not a "
+		"valid product");
+	assert_int_equal(ws(CMT_SRC_COINBASE, ns, "{\"type\":\"heartbeat\"}",
+		t, &n, &k, err), CMT_OK);
+	assert_int_equal(k, CMT_WS_OTHER);
+}
+
+static void
+kraken_v2_trade_message_may_hold_several_trades(void **state)
+{
+	struct cmt_trade t[8];
+	enum cmt_stream_kind k;
+	char err[CMT_ERRLEN];
+	int n, ns = map(CMT_SRC_KRAKEN, "btc,eth");
+
+	assert_int_equal(ws(CMT_SRC_KRAKEN, ns, "{\"channel\":\"trade\",\"type\":"
+		"\"update\",\"data\":[{\"symbol\":\"BTC/USD\",\"side\":\"sell\","
+		"\"price\":26460.1,\"qty\":0.5,\"ord_type\":\"market\",\"trade_id\":"
+		"4665906,\"timestamp\":\"2023-09-25T07:49:37.708706Z\"},{\"symbol\":"
+		"\"ETH/USD\",\"side\":\"buy\",\"price\":1580.5,\"qty\":2,"
+		"\"ord_type\":\"limit\",\"trade_id\":77,\"timestamp\":"
+		"\"2023-09-25T07:49:38.000000Z\"}]}", t, &n, &k, err), CMT_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(t[0].id, 4665906);
+	assert_int_equal(t[0].tk.side, CMT_SIDE_SELL);
+	assert_int_equal(t[0].tk.t, 1695628177708);
+	assert_int_equal(t[1].sym, 1);
+	assert_int_equal(t[1].tk.side, CMT_SIDE_BUY);
+	assert_close(t[1].tk.vol, 2, 0);
+	assert_int_equal(ws(CMT_SRC_KRAKEN, ns, "{\"method\":\"subscribe\","
+		"\"result\":{\"channel\":\"trade\",\"symbol\":\"BTC/USD\"},"
+		"\"success\":true}", t, &n, &k, err), CMT_OK);
+	assert_int_equal(k, CMT_WS_SUBSCRIBED);
+	assert_int_equal(ws(CMT_SRC_KRAKEN, ns, "{\"error\":\"Currency pair not "
+		"supported FOO/USD\",\"method\":\"subscribe\",\"success\":false}",
+		t, &n, &k, err), CMT_EVALUE);
+	assert_int_equal(k, CMT_WS_SUBERR);
+	assert_int_equal(ws(CMT_SRC_KRAKEN, ns, "{\"channel\":\"heartbeat\"}",
+		t, &n, &k, err), CMT_OK);
+	assert_int_equal(k, CMT_WS_OTHER);
+}
+
+static void
+subscriptions_and_urls_in_each_exchanges_shape(void **state)
+{
+	char buf[512];
+	struct cmt_stream_cursor c = { 41, -1, 0, "" };
+	int ns = map(CMT_SRC_BINANCE, "btc,eth");
+
+	assert_true(cmt_stream_url(CMT_SRC_BINANCE, "wss://h/stream", syms, ns,
+		buf, sizeof buf) > 0);
+	assert_string_equal(buf, "wss://h/stream?streams=btcusdt@aggTrade/"
+		"ethusdt@aggTrade");
+	assert_true(cmt_stream_subscribe(CMT_SRC_BINANCE, syms, ns, buf,
+		sizeof buf) > 0);
+	assert_string_equal(buf, "{\"method\":\"SUBSCRIBE\",\"params\":["
+		"\"btcusdt@aggTrade\",\"ethusdt@aggTrade\"],\"id\":1}");
+	assert_true(cmt_stream_fill_url(CMT_SRC_BINANCE, "http://r", &syms[0],
+		&c, buf, sizeof buf) > 0);
+	assert_string_equal(buf, "http://r/api/v3/aggTrades?symbol=BTCUSDT"
+		"&fromId=42&limit=1000");
+	assert_int_equal(cmt_stream_url(CMT_SRC_BINANCE, "wss://h/stream",
+		syms, ns, buf, 20), -1);
+	ns = map(CMT_SRC_COINBASE, "btc");
+	cmt_stream_subscribe(CMT_SRC_COINBASE, syms, ns, buf, sizeof buf);
+	assert_string_equal(buf, "{\"type\":\"subscribe\",\"product_ids\":"
+		"[\"BTC-USD\"],\"channels\":[\"matches\"]}");
+	c.before_id = 99;
+	cmt_stream_fill_url(CMT_SRC_COINBASE, "http://r", &syms[0], &c, buf,
+		sizeof buf);
+	assert_string_equal(buf, "http://r/products/BTC-USD/trades?limit=1000"
+		"&after=99");
+	ns = map(CMT_SRC_KRAKEN, "btc");
+	cmt_stream_subscribe(CMT_SRC_KRAKEN, syms, ns, buf, sizeof buf);
+	assert_string_equal(buf, "{\"method\":\"subscribe\",\"params\":{"
+		"\"channel\":\"trade\",\"snapshot\":false,\"symbol\":"
+		"[\"BTC/USD\"]}}");
+	c.from_ms = 1700000001999;
+	cmt_stream_fill_url(CMT_SRC_KRAKEN, "http://r", &syms[0], &c, buf,
+		sizeof buf);
+	assert_string_equal(buf, "http://r/0/public/Trades?pair=XBTUSD"
+		"&count=1000&since=1700000001");
+}
+
+static void
+rest_pages_parse_in_each_shape(void **state)
+{
+	static struct cmt_trade t[16];
+	char err[CMT_ERRLEN], since[32] = "";
+	const char *k = "{\"error\":[],\"result\":{\"XXBTZUSD\":[[\"30243.40000\","
+		"\"0.34507674\",1688669597.8277369,\"b\",\"m\",\"\",61044952],"
+		"[\"30243.30000\",\"0.00100000\",1688669598.1,\"s\",\"l\",\"\","
+		"61044953]],\"last\":\"1688671969993150842\"}}";
+	const char *cb = "[{\"time\":\"2014-11-07T22:19:28.578544Z\",\"trade_id\":"
+		"74,\"price\":\"10.00000000\",\"size\":\"0.01000000\",\"side\":"
+		"\"buy\"},{\"time\":\"2014-11-07T01:08:43.642366Z\",\"trade_id\":73,"
+		"\"price\":\"100.00000000\",\"size\":\"0.01000000\",\"side\":"
+		"\"sell\"}]";
+	int n;
+
+	map(CMT_SRC_KRAKEN, "btc");
+	assert_int_equal(cmt_stream_parse_fill(CMT_SRC_KRAKEN, k, strlen(k),
+		&syms[0], 0, t, 16, &n, since, err), CMT_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(since, "1688671969993150842");
+	assert_int_equal(t[0].id, 61044952);
+	assert_int_equal(t[0].tk.t, 1688669597828);
+	assert_int_equal(t[0].tk.side, CMT_SIDE_BUY);
+	assert_int_equal(t[1].tk.side, CMT_SIDE_SELL);
+	assert_close(t[0].tk.vol, 0.34507674, 0);
+	map(CMT_SRC_COINBASE, "btc");
+	assert_int_equal(cmt_stream_parse_fill(CMT_SRC_COINBASE, cb,
+		strlen(cb), &syms[0], 0, t, 16, &n, since, err), CMT_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(t[0].id, 74);
+	/* the maker bought: the taker sold */
+	assert_int_equal(t[0].tk.side, CMT_SIDE_SELL);
+	assert_int_equal(t[1].tk.side, CMT_SIDE_BUY);
+	assert_int_equal(cmt_stream_parse_fill(CMT_SRC_COINBASE, "{}", 2,
+		&syms[0], 0, t, 16, &n, since, err), CMT_ETYPE);
+}
+
+static enum cmt_err
+tick(const char *s, struct cmt_tick *tk, char *err)
+{
+	return cmt_tick_parse_json(s, strlen(s), tk, err);
+}
+
+static void
+tick_side_round_trips_and_is_checked(void **state)
+{
+	struct cmt_tick tk;
+	struct cmt_tick_decoder d;
+	char err[CMT_ERRLEN], line[CMT_TICK_LINE_MAX];
+	const char *s = "{\"t\":5,\"sym\":\"BTC-USD\",\"px\":2.5,\"vol\":0.5,"
+		"\"side\":\"sell\",\"src\":\"kraken\"}\n";
+
+	assert_int_equal(cmt_tick_parse_json(s, strlen(s) - 1, &tk, err),
+		CMT_OK);
+	assert_int_equal(tk.side, CMT_SIDE_SELL);
+	cmt_tick_format_json(&tk, line);
+	assert_string_equal(line, s);
+	assert_int_equal(tick("{\"t\":5,\"sym\":\"B-U\",\"px\":1,"
+		"\"side\":\"up\"}", &tk, err), CMT_EVALUE);
+	assert_int_equal(tick("{\"t\":5,\"sym\":\"B-U\",\"px\":1,"
+		"\"side\":1}", &tk, err), CMT_ETYPE);
+	assert_int_equal(tick("{\"t\":5,\"sym\":\"B-U\",\"px\":1,"
+		"\"side\":\"buy\",\"side\":\"buy\"}", &tk, err), CMT_EVALUE);
+	assert_int_equal(tick("{\"t\":5,\"sym\":\"B-U\",\"px\":1,"
+		"\"side\":null}", &tk, err), CMT_OK);
+	assert_int_equal(tk.side, CMT_SIDE_NONE);
+	cmt_tick_format_json(&tk, line);
+	assert_string_equal(line, "{\"t\":5,\"sym\":\"B-U\",\"px\":1}\n");
+	cmt_tick_decoder_init(&d, CMT_TICK_AUTO);
+	assert_int_equal(cmt_tick_decode(&d, "t,sym,px,side", 13, &tk, err),
+		CMT_ESKIP);
+	assert_int_equal(cmt_tick_decode(&d, "1,B-U,2,buy", 11, &tk, err),
+		CMT_OK);
+	assert_int_equal(tk.side, CMT_SIDE_BUY);
+	assert_int_equal(cmt_tick_decode(&d, "1,B-U,2,", 8, &tk, err), CMT_OK);
+	assert_int_equal(tk.side, CMT_SIDE_NONE);
+	assert_int_equal(cmt_tick_decode(&d, "1,B-U,2,Buy", 11, &tk, err),
+		CMT_EVALUE);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(binance_aggtrade_gives_a_tick_with_taker_side),
+		cmocka_unit_test(bad_messages_are_errors_without_trades),
+		cmocka_unit_test(
+			coinbase_match_side_is_the_makers_so_the_taker_is_opposite),
+		cmocka_unit_test(kraken_v2_trade_message_may_hold_several_trades),
+		cmocka_unit_test(subscriptions_and_urls_in_each_exchanges_shape),
+		cmocka_unit_test(rest_pages_parse_in_each_shape),
+		cmocka_unit_test(tick_side_round_trips_and_is_checked),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
