@@ -67,6 +67,7 @@ main(int argc, char **argv)
 	const char *model_arg = "default";
 	char path[PATH_MAX], err[CMT_ERRLEN], tail[CMT_MODEL_NAME_MAX + 48];
 	struct cmt_fvec_decoder dec;
+	const char *names[CMT_FEAT_N];
 	struct cmt_linereader *lr;
 	struct cmt_model *m;
 	struct cmt_fvec v;
@@ -103,6 +104,9 @@ main(int argc, char **argv)
 	if (!(lr = cmt_line_open(STDIN_FILENO, 0)))
 		cmt_die(CMT_EXIT_FAIL, "out of memory");
 	cmt_fvec_decoder_init(&dec, csv ? CMT_FVEC_CSV : CMT_FVEC_AUTO);
+	for (c = 0; c < CMT_FEAT_N; c++)
+		names[c] = m->feature[c];
+	cmt_fvec_decoder_expect(&dec, names);   /* every vector, by name */
 	fslen = strlen(m->fs);
 	/* what follows the probability never changes: build it once */
 	taillen = (size_t)snprintf(tail, sizeof tail, csv ? ",%s" :

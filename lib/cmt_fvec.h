@@ -46,10 +46,20 @@ struct cmt_fvec_decoder {
 	signed char col_kind[CMT_FVEC_CSV_COLS]; /* what each CSV column is */
 	struct cmt_slice col_name[CMT_FVEC_CSV_COLS];
 	char header[CMT_FVEC_HDR_MAX];
+	struct cmt_slice expect[CMT_FEAT_N];  /* names required, or .s NULL */
 };
 
 void cmt_fvec_decoder_init(struct cmt_fvec_decoder *d,
 	enum cmt_fvec_format format);
+
+/* Require every vector's feature names to be names[0..CMT_FEAT_N-1], in
+ * that order (names NULL: no check, the default).  The strings must
+ * outlive the decoder.  Checked while the features are read, one compare
+ * per key (CSV: once, on the header), so a vector whose keys are in
+ * another order or are other names is CMT_EMISMATCH on every line, not
+ * just the first: a model must never be fed one feature as another. */
+void cmt_fvec_decoder_expect(struct cmt_fvec_decoder *d,
+	const char *const *names);
 
 /* Decode one line.  CMT_ESKIP for blank lines and the CSV header.  Checks
  * the shape (t, sym, px, fs and exactly CMT_FEAT_N features present, y in

@@ -17,6 +17,31 @@ cmt_fvec_decoder_init(struct cmt_fvec_decoder *d, enum cmt_fvec_format format)
 	d->format = format;
 }
 
+void
+cmt_fvec_decoder_expect(struct cmt_fvec_decoder *d, const char *const *names)
+{
+	int i;
+
+	for (i = 0; i < CMT_FEAT_N; i++) {
+		d->expect[i].s = names ? names[i] : NULL;
+		d->expect[i].len = names ? strlen(names[i]) : 0;
+	}
+}
+
+/* Feature n named k: CMT_EMISMATCH unless it is the expected name. */
+static enum cmt_err
+check_name(const struct cmt_fvec_decoder *d, int n, const char *k,
+	size_t len, char *err)
+{
+	const struct cmt_slice *x = &d->expect[n];
+
+	if (!x->s || (len == x->len && memcmp(k, x->s, len) == 0))
+		return CMT_OK;
+	return cmt_errf(err, CMT_EMISMATCH,
+		"feature %d is \"%.*s\", the model expects \"%s\" there", n + 1,
+		(int)(len > 64 ? 64 : len), k, x->s);
+}
+
 int
 cmt_slice_eq(struct cmt_slice a, const char *s)
 {
@@ -67,7 +92,8 @@ set_p(struct cmt_fvec *v, double p, char *err)
 }
 
 static enum cmt_err
-parse_features(struct cmt_fvec *v, struct cmt_jscan *outer, char *err)
+parse_features(const struct cmt_fvec_decoder *d, struct cmt_fvec *v,
+	struct cmt_jscan *outer, char *err)
 {
 	struct cmt_jscan js;
 	struct cmt_jval k, x;
@@ -80,6 +106,8 @@ parse_features(struct cmt_fvec *v, struct cmt_jscan *outer, char *err)
 		if (n == CMT_FEAT_N)
 			return cmt_errf(err, CMT_EMISMATCH,
 				"more than %d features in \"f\"", CMT_FEAT_N);
+		if ((e = check_name(d, n, k.raw, k.len, err)))
+			return e;
 		v->name[n].s = k.raw;
 		v->name[n].len = k.len;
 		if (x.type == CMT_JNULL) {
@@ -105,7 +133,8 @@ parse_features(struct cmt_fvec *v, struct cmt_jscan *outer, char *err)
 }
 
 static enum cmt_err
-decode_json(const char *line, size_t len, struct cmt_fvec *v, char *err)
+decode_json(const struct cmt_fvec_decoder *d, const char *line, size_t len,
+	struct cmt_fvec *v, char *err)
 {
 	struct cmt_jscan js;
 	struct cmt_jval k, x;
@@ -142,7 +171,7 @@ decode_json(const char *line, size_t len, struct cmt_fvec *v, char *err)
 			if (seen & bit)
 				return cmt_errf(err, CMT_EVALUE, "duplicate key \"f\"");
 			seen |= bit;
-			if ((e = parse_features(v, &js, err)))
+			if ((e = parse_features(d, v, &js, err)))
 				return e;
 			continue;
 		}
@@ -234,7 +263,9 @@ parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 	unsigned seen = 0;
 	size_t n;
 	enum col kind;
+	enum cmt_err e;
 
+	d->format = CMT_FVEC_CSV;  /* sniffed: a bad header is still CSV */
 	if (len >= sizeof d->header)
 		return cmt_errf(err, CMT_ETOOLONG, "CSV header too long");
 	memcpy(d->header, line, len);
@@ -251,9 +282,12 @@ parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 		    IS("fs") ? COL_FS : IS("warmup") ? COL_WARMUP : IS("y") ? COL_Y :
 		    IS("p_up") ? COL_P : IS("model") ? COL_MODEL : COL_FEATURE;
 #undef IS
-		if (kind == COL_FEATURE)
+		if (kind == COL_FEATURE) {
+			if (nfeat < CMT_FEAT_N &&
+			    (e = check_name(d, nfeat, p, n, err)))
+				return e;
 			nfeat++;
-		else if (seen & 1u << kind)
+		} else if (seen & 1u << kind)
 			return cmt_errf(err, CMT_ESYNTAX,
 				"CSV header names \"%.*s\" twice", (int)n, p);
 		seen |= 1u << kind;
@@ -382,7 +416,7 @@ cmt_fvec_decode(struct cmt_fvec_decoder *d, const char *line, size_t len,
 			return parse_header(d, line, len, err);
 	}
 	if (d->format == CMT_FVEC_JSON)
-		return decode_json(line, len, v, err);
+		return decode_json(d, line, len, v, err);
 	if (d->ncols == 0)
 		return parse_header(d, line, len, err);
 	return decode_csv(d, line, len, v, err);

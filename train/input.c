@@ -18,14 +18,20 @@ read_rows(const char *name, int csv, struct cmt_dataset *d)
 	struct cmt_line ln;
 	struct cmt_fvec v;
 	char err[CMT_ERRLEN];
+	const char *names[CMT_FEAT_N];
 	enum cmt_err e;
-	int fd = STDIN_FILENO, rc;
+	int fd = STDIN_FILENO, rc, i;
 
 	if (strcmp(name, "-") != 0 && (fd = open(name, O_RDONLY)) < 0)
 		cmt_die(CMT_EXIT_FAIL, "%s:", name);
 	if (!(lr = cmt_line_open(fd, 0)))
 		cmt_die(CMT_EXIT_FAIL, "out of memory");
 	cmt_fvec_decoder_init(&dec, csv ? CMT_FVEC_CSV : CMT_FVEC_AUTO);
+	for (i = 0; i < CMT_FEAT_N; i++)
+		names[i] = d->feature[i];
+	/* once the first row fixed the names, every row must carry them */
+	if (d->fs[0])
+		cmt_fvec_decoder_expect(&dec, names);
 	while ((rc = cmt_line_next(lr, &ln)) != 0) {
 		if (rc < 0) {
 			if (errno == EINTR && !cmt_stop)
@@ -40,8 +46,13 @@ read_rows(const char *name, int csv, struct cmt_dataset *d)
 			continue;
 		}
 		e = cmt_fvec_decode(&dec, ln.s, ln.len, &v, err);
-		if (e == CMT_OK)
+		if (e == CMT_OK) {
 			e = cmt_dataset_add(d, &v, err);
+			if (e == CMT_OK && !dec.expect[0].s)
+				cmt_fvec_decoder_expect(&dec, names);
+		} else if (e == CMT_EMISMATCH && dec.expect[0].s) {
+			e = CMT_EVALUE;   /* names out of place: a bad line */
+		}
 		if (e == CMT_EMISMATCH && d->n > 0)
 			cmt_usage_error("%s: line %llu: %s", name,
 				(unsigned long long)ln.no, err);
