@@ -40,6 +40,9 @@ usage(void)
 	"                         shipped model)\n"
 	"  -g, --max-gap D        longest silence forward-filled (10 steps, at\n"
 	"                         least 5m); longer resets the symbol\n"
+	"      --max-jump D       skip a tick more than D after its symbol's\n"
+	"                         previous one unless the next confirms it, or\n"
+	"                         a first tick D ahead of the clock (1d; 0 off)\n"
 	"  -l, --label H          add y: 1 if the price H later is higher, 0 if\n"
 	"                         lower, null if equal (output delayed by H)\n"
 	"      --emit-warmup      also emit vectors during warm-up, flagged\n"
@@ -152,6 +155,7 @@ main(int argc, char **argv)
 		{ "feature-set", required_argument, NULL, 'f' },
 		{ "model", required_argument, NULL, 'm' },
 		{ "max-gap", required_argument, NULL, 'g' },
+		{ "max-jump", required_argument, NULL, 'J' },
 		{ "label", required_argument, NULL, 'l' },
 		{ "emit-warmup", no_argument, NULL, 'W' },
 		{ "csv", no_argument, NULL, 'C' },
@@ -177,6 +181,7 @@ main(int argc, char **argv)
 	cmt_fs_defaults(fs);
 	o.max_gap_ms = -1;
 	o.max_symbols = 1024;
+	o.max_jump_ms = 86400000;
 	while ((c = getopt_long(argc, argv, "s:w:f:m:g:l:o:qh", longopts,
 	    &idx)) != -1) {
 		if (c == 's' || c == 'w')   /* short forms: find the long name */
@@ -193,6 +198,10 @@ main(int argc, char **argv)
 		case 'g':
 			if (cmt_parse_duration_ms(optarg, &o.max_gap_ms, err))
 				cmt_usage_error("--max-gap: %s", err);
+			break;
+		case 'J':
+			if (cmt_parse_duration_ms(optarg, &o.max_jump_ms, err))
+				cmt_usage_error("--max-jump: %s", err);
 			break;
 		case 'l':
 			if (cmt_parse_duration_ms(optarg, &o.label_ms, err) ||

@@ -25,6 +25,8 @@ usage(void)
 "      --once             same as --count 1\n"
 "  -d, --duration DUR     stop after DUR\n"
 "      --all              emit every reading, even unchanged ones\n"
+"      --max-ahead DUR    skip a reading stamped more than DUR ahead of\n"
+"                         the clock (default 5m)\n"
 "      --base-url URL     API root (a mirror or a test server)\n"
 "      --api-key KEY      CoinGecko key (default $COINGECKO_API_KEY)\n"
 "      --pro              the key is a CoinGecko Pro key\n"
@@ -100,7 +102,7 @@ integer(const char *opt, const char *s, long long min, long long max)
 
 enum { O_ONCE = 256, O_ALL, O_BASE, O_KEY, O_PRO, O_FROM, O_TO, O_RESUME,
 	O_PACE, O_TIMEOUT, O_BACKOFF, O_BACKOFF_MAX, O_RETRY, O_SEED, O_QUIET,
-	O_IDMAP, O_VERSION };
+	O_IDMAP, O_VERSION, O_AHEAD };
 
 int
 main(int argc, char **argv)
@@ -111,6 +113,7 @@ main(int argc, char **argv)
 		{ "interval", 1, 0, 'i' }, { "count", 1, 0, 'n' },
 		{ "once", 0, 0, O_ONCE }, { "duration", 1, 0, 'd' },
 		{ "all", 0, 0, O_ALL }, { "base-url", 1, 0, O_BASE },
+		{ "max-ahead", 1, 0, O_AHEAD },
 		{ "api-key", 1, 0, O_KEY }, { "pro", 0, 0, O_PRO },
 		{ "history", 0, 0, 'H' }, { "from", 1, 0, O_FROM },
 		{ "to", 1, 0, O_TO }, { "resume", 1, 0, O_RESUME },
@@ -162,6 +165,10 @@ main(int argc, char **argv)
 		case 'd': c.duration_ms = duration("--duration", optarg);
 			live_opt = 1; break;
 		case O_ALL: c.all = 1; live_opt = 1; break;
+		case O_AHEAD: c.max_ahead_ms = duration("--max-ahead", optarg);
+			if (c.max_ahead_ms <= 0)
+				cmt_usage_error("--max-ahead must be > 0");
+			live_opt = 1; break;
 		case O_BASE: c.base_url = optarg; break;
 		case O_KEY: key = optarg; key_opt = 1; break;
 		case O_PRO: pro = 1; break;
@@ -207,8 +214,8 @@ main(int argc, char **argv)
 		cmt_usage_error("--interval, --timeout and --backoff must be > 0 "
 			"and --backoff-max >= --backoff");
 	if (history && live_opt)
-		cmt_usage_error("--interval, --count, --once, --duration and "
-			"--all apply to live mode, not --history");
+		cmt_usage_error("--interval, --count, --once, --duration, "
+			"--all and --max-ahead apply to live mode, not --history");
 	if (!history && (have_from || have_to || resume || have_pace))
 		cmt_usage_error("--from, --to, --resume and --pace need "
 			"--history");

@@ -106,7 +106,7 @@ main(int argc, char **argv)
 	cmt_fvec_decoder_init(&dec, csv ? CMT_FVEC_CSV : CMT_FVEC_AUTO);
 	for (c = 0; c < CMT_FEAT_N; c++)
 		names[c] = m->feature[c];
-	cmt_fvec_decoder_expect(&dec, names);   /* every vector, by name */
+	cmt_fvec_decoder_expect(&dec, m->fs, names);   /* every vector, by name */
 	fslen = strlen(m->fs);
 	/* what follows the probability never changes: build it once */
 	taillen = (size_t)snprintf(tail, sizeof tail, csv ? ",%s" :

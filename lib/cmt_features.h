@@ -62,6 +62,12 @@ struct cmt_features_options {
 	struct cmt_feature_set fs;
 	int64_t max_gap_ms;       /* longer silences reset a symbol */
 	int64_t label_ms;         /* 0: no label */
+	/* Plausibility (0: no check): a tick more than max_jump after its
+	 * symbol's previous tick is skipped (CMT_EORDER) unless the symbol's
+	 * next tick is also that far ahead, which confirms a real jump; a
+	 * symbol's first tick more than max_jump ahead of the wall clock is
+	 * skipped.  So one glitched timestamp costs one line. */
+	int64_t max_jump_ms;
 	int emit_warmup;
 	int csv;
 	int max_symbols;
@@ -87,7 +93,7 @@ size_t cmt_features_csv_header(const struct cmt_features *fe, char *buf,
 	size_t cap);
 
 /* Feed one tick.  CMT_EORDER for a timestamp not after the symbol's last
- * one, CMT_ELIMIT when a new symbol would exceed max_symbols; the tick is
+ * one or an implausible jump (max_jump_ms), CMT_ELIMIT when a new symbol would exceed max_symbols; the tick is
  * then ignored and the stream can go on. */
 enum cmt_err cmt_features_push(struct cmt_features *fe,
 	const struct cmt_tick *tk, char *err);

@@ -47,18 +47,22 @@ struct cmt_fvec_decoder {
 	struct cmt_slice col_name[CMT_FVEC_CSV_COLS];
 	char header[CMT_FVEC_HDR_MAX];
 	struct cmt_slice expect[CMT_FEAT_N];  /* names required, or .s NULL */
+	struct cmt_slice expect_fs;           /* ... for this feature set */
+	int misnamed;                         /* CSV: first misnamed column */
 };
 
 void cmt_fvec_decoder_init(struct cmt_fvec_decoder *d,
 	enum cmt_fvec_format format);
 
-/* Require every vector's feature names to be names[0..CMT_FEAT_N-1], in
- * that order (names NULL: no check, the default).  The strings must
- * outlive the decoder.  Checked while the features are read, one compare
- * per key (CSV: once, on the header), so a vector whose keys are in
- * another order or are other names is CMT_EMISMATCH on every line, not
- * just the first: a model must never be fed one feature as another. */
-void cmt_fvec_decoder_expect(struct cmt_fvec_decoder *d,
+/* Require every vector of feature set fs to name its features
+ * names[0..CMT_FEAT_N-1], in that order (names NULL: no check, the
+ * default; fs NULL: whatever its set).  The strings must outlive the
+ * decoder.  Checked while the features are read, one compare per key
+ * (CSV: once, on the header), so a vector whose keys are in another order
+ * or are other names is CMT_EMISMATCH on every line, not just the first:
+ * a model must never be fed one feature as another.  A vector of another
+ * set is left to the caller's feature-set check, which names both ids. */
+void cmt_fvec_decoder_expect(struct cmt_fvec_decoder *d, const char *fs,
 	const char *const *names);
 
 /* Decode one line.  CMT_ESKIP for blank lines and the CSV header.  Checks

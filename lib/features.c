@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmt_features.h"
 #include "cmt_indicators.h"
@@ -24,6 +25,7 @@ struct symstate {
 	int sym_len;
 	int active;
 	int64_t last_t, next_g;
+	int64_t jump_t;           /* a tick skipped as a jump, or 0 */
 	double last_px;
 	double step_vol;
 	int step_vol_ok;          /* every tick of this step carried volume */
@@ -576,7 +578,7 @@ notice(struct cmt_features *fe, const char *fmt, ...)
 static void
 notice(struct cmt_features *fe, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[CMT_ERRLEN];
 	va_list ap;
 
 	if (!fe->notice)
@@ -585,6 +587,47 @@ notice(struct cmt_features *fe, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	fe->notice(fe->ctx, msg);
+}
+
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One glitched timestamp must not silence a symbol for good: a tick far
+ * ahead of the symbol's stream (or, for its first tick, of the clock) is
+ * skipped, unless the next tick confirms the jump. */
+static int
+implausible(struct cmt_features *fe, struct symstate *s,
+	const struct cmt_tick *tk, char *err)
+{
+	int64_t max = fe->o.max_jump_ms, ref;
+	char when[32], by[32];
+
+	if (s->active && tk->t - s->last_t <= max) {
+		s->jump_t = 0;
+		return 0;
+	}
+	if (s->active && s->jump_t && tk->t >= s->jump_t) {
+		s->jump_t = 0;      /* a second tick that far: a real jump */
+		return 0;
+	}
+	ref = s->active ? s->last_t : wall_ms();
+	if (!s->active && tk->t <= ref + max)
+		return 0;
+	if (s->active)
+		s->jump_t = tk->t;
+	cmt_format_time(tk->t, when, sizeof when);
+	cmt_format_duration(max, by, sizeof by);
+	cmt_errf(err, CMT_EORDER, "%s: timestamp %lld (%s) is more than %s "
+		"ahead of %s (--max-jump): skipped%s", tk->sym, (long long)tk->t,
+		when, by, s->active ? "the symbol's previous tick" : "the clock",
+		s->active ? "; a next tick as far ahead confirms a jump" : "");
+	return 1;
 }
 
 enum cmt_err
@@ -597,6 +640,8 @@ cmt_features_push(struct cmt_features *fe, const struct cmt_tick *tk,
 
 	if (!s)
 		return CMT_ELIMIT;
+	if (fe->o.max_jump_ms > 0 && implausible(fe, s, tk, err))
+		return CMT_EORDER;
 	if (s->active) {
 		if (tk->t <= s->last_t)
 			return cmt_errf(err, CMT_EORDER,

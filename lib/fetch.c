@@ -892,7 +892,7 @@ say(struct cmt_fetch_cfg *c, const char *fmt, ...)
 static void
 say(struct cmt_fetch_cfg *c, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[CMT_ERRLEN];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -992,6 +992,28 @@ missing(struct cmt_fetch_cfg *c, const struct cmt_fetch_sym *s, char *err)
 	return CMT_OK;
 }
 
+/* A reading stamped in the future (beyond the clock plus max_ahead) is a
+ * glitch of the source: taken, it would make every later reading look
+ * old.  Report it and skip it, so it costs one reading. */
+static int
+ahead(struct cmt_fetch_cfg *c, struct cmt_fetch_sym *s,
+	const struct cmt_fetch_obs *o, int64_t now_ms)
+{
+	int64_t max = c->max_ahead_ms > 0 ? c->max_ahead_ms :
+		CMT_FETCH_MAX_AHEAD_MS;
+	char when[32], by[32];
+
+	if (!o->ok || o->tk.t <= now_ms + max)
+		return 0;
+	if (o->trade >= 0)
+		s->last_trade = o->trade;   /* never read those trades again */
+	cmt_format_time(o->tk.t, when, sizeof when);
+	cmt_format_duration(max, by, sizeof by);
+	say(c, "%s: the source's time %s is more than %s ahead of the clock "
+		"(--max-ahead): reading skipped", s->sym, when, by);
+	return 1;
+}
+
 static enum cmt_err
 live_poll(struct run *run, char *err)
 {
@@ -1016,7 +1038,8 @@ live_poll(struct run *run, char *err)
 		 * page's tick and fetch the next, a bounded number of times. */
 		if (a.obs[0].ntrades == CMT_FETCH_TRADE_PAGE &&
 		    pages++ < CMT_FETCH_TRADE_PAGES_MAX) {
-			if (cmt_fetch_accept(&c->syms[i], &a.obs[0], c->all,
+			if (!ahead(c, &c->syms[i], &a.obs[0], a.now_ms) &&
+			    cmt_fetch_accept(&c->syms[i], &a.obs[0], c->all,
 			    cmt_fetch_source_name(c->src), &tk))
 				c->emit(c->ctx, &tk);
 			i -= per;
@@ -1030,6 +1053,8 @@ live_poll(struct run *run, char *err)
 					return e;
 				continue;
 			}
+			if (ahead(c, s, &a.obs[k], a.now_ms))
+				continue;
 			if (cmt_fetch_accept(s, &a.obs[k], c->all,
 			    cmt_fetch_source_name(c->src), &tk))
 				c->emit(c->ctx, &tk);

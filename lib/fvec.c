@@ -15,28 +15,42 @@ cmt_fvec_decoder_init(struct cmt_fvec_decoder *d, enum cmt_fvec_format format)
 {
 	memset(d, 0, sizeof *d);
 	d->format = format;
+	d->misnamed = -1;
 }
 
 void
-cmt_fvec_decoder_expect(struct cmt_fvec_decoder *d, const char *const *names)
+cmt_fvec_decoder_expect(struct cmt_fvec_decoder *d, const char *fs,
+	const char *const *names)
 {
 	int i;
 
+	d->expect_fs.s = fs;
+	d->expect_fs.len = fs ? strlen(fs) : 0;
 	for (i = 0; i < CMT_FEAT_N; i++) {
 		d->expect[i].s = names ? names[i] : NULL;
 		d->expect[i].len = names ? strlen(names[i]) : 0;
 	}
 }
 
-/* Feature n named k: CMT_EMISMATCH unless it is the expected name. */
-static enum cmt_err
-check_name(const struct cmt_fvec_decoder *d, int n, const char *k,
-	size_t len, char *err)
+/* 1 if feature n may be named k (the expected name, or no check). */
+static int
+name_ok(const struct cmt_fvec_decoder *d, int n, const char *k, size_t len)
 {
 	const struct cmt_slice *x = &d->expect[n];
 
-	if (!x->s || (len == x->len && memcmp(k, x->s, len) == 0))
-		return CMT_OK;
+	return !x->s || (len == x->len && memcmp(k, x->s, len) == 0);
+}
+
+/* The mismatch of feature n named k, when fs is the expected set. */
+static enum cmt_err
+misnamed(const struct cmt_fvec_decoder *d, struct cmt_slice fs, int n,
+	const char *k, size_t len, char *err)
+{
+	const struct cmt_slice *x = &d->expect[n];
+
+	if (d->expect_fs.s && (fs.len != d->expect_fs.len ||
+	    memcmp(fs.s, d->expect_fs.s, fs.len) != 0))
+		return CMT_OK;      /* another set: the caller says so */
 	return cmt_errf(err, CMT_EMISMATCH,
 		"feature %d is \"%.*s\", the model expects \"%s\" there", n + 1,
 		(int)(len > 64 ? 64 : len), k, x->s);
@@ -93,12 +107,12 @@ set_p(struct cmt_fvec *v, double p, char *err)
 
 static enum cmt_err
 parse_features(const struct cmt_fvec_decoder *d, struct cmt_fvec *v,
-	struct cmt_jscan *outer, char *err)
+	struct cmt_jscan *outer, int *misnamed_at, char *err)
 {
 	struct cmt_jscan js;
 	struct cmt_jval k, x;
 	enum cmt_err e;
-	int n = 0;
+	int n = 0, bad = -1;
 
 	if ((e = cmt_json_enter(outer, &js, err)))
 		return e;
@@ -106,8 +120,8 @@ parse_features(const struct cmt_fvec_decoder *d, struct cmt_fvec *v,
 		if (n == CMT_FEAT_N)
 			return cmt_errf(err, CMT_EMISMATCH,
 				"more than %d features in \"f\"", CMT_FEAT_N);
-		if ((e = check_name(d, n, k.raw, k.len, err)))
-			return e;
+		if (bad < 0 && !name_ok(d, n, k.raw, k.len))
+			bad = n;
 		v->name[n].s = k.raw;
 		v->name[n].len = k.len;
 		if (x.type == CMT_JNULL) {
@@ -129,6 +143,7 @@ parse_features(const struct cmt_fvec_decoder *d, struct cmt_fvec *v,
 	if (n != CMT_FEAT_N)
 		return cmt_errf(err, CMT_EMISMATCH,
 			"%d features in \"f\", expected %d", n, CMT_FEAT_N);
+	*misnamed_at = bad;
 	return CMT_OK;
 }
 
@@ -142,6 +157,7 @@ decode_json(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 	unsigned seen = 0;
 	char sym[64];
 	long n;
+	int bad = -1;
 
 	if ((e = cmt_json_begin(&js, line, len, err)))
 		return e;
@@ -171,7 +187,7 @@ decode_json(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 			if (seen & bit)
 				return cmt_errf(err, CMT_EVALUE, "duplicate key \"f\"");
 			seen |= bit;
-			if ((e = parse_features(d, v, &js, err)))
+			if ((e = parse_features(d, v, &js, &bad, err)))
 				return e;
 			continue;
 		}
@@ -244,6 +260,9 @@ decode_json(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 		return cmt_errf(err, CMT_EMISSING, "missing %s",
 			!(seen & 1) ? "\"t\"" : !(seen & 2) ? "\"sym\"" :
 			!(seen & 4) ? "\"px\"" : !(seen & 8) ? "\"fs\"" : "\"f\"");
+	if (bad >= 0 && (e = misnamed(d, v->fs, bad, v->name[bad].s,
+	    v->name[bad].len, err)))
+		return e;
 	/* the closing brace, for tools that append members */
 	v->close = len;
 	while (v->close > 0 && line[v->close - 1] != '}')
@@ -263,7 +282,7 @@ parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 	unsigned seen = 0;
 	size_t n;
 	enum col kind;
-	enum cmt_err e;
+	int bad = -1;
 
 	d->format = CMT_FVEC_CSV;  /* sniffed: a bad header is still CSV */
 	if (len >= sizeof d->header)
@@ -283,9 +302,9 @@ parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 		    IS("p_up") ? COL_P : IS("model") ? COL_MODEL : COL_FEATURE;
 #undef IS
 		if (kind == COL_FEATURE) {
-			if (nfeat < CMT_FEAT_N &&
-			    (e = check_name(d, nfeat, p, n, err)))
-				return e;
+			if (bad < 0 && nfeat < CMT_FEAT_N &&
+			    !name_ok(d, nfeat, p, n))
+				bad = nfeat;
 			nfeat++;
 		} else if (seen & 1u << kind)
 			return cmt_errf(err, CMT_ESYNTAX,
@@ -306,6 +325,9 @@ parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 		return cmt_errf(err, CMT_EMISMATCH,
 			"CSV header has %d feature columns, expected %d", nfeat,
 			CMT_FEAT_N);
+	/* The feature set comes with each row: the names are checked there,
+	 * against the set the row claims. */
+	d->misnamed = bad;
 	d->ncols = col;
 	d->format = CMT_FVEC_CSV;
 	return CMT_ESKIP;
@@ -394,6 +416,9 @@ decode_csv(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 	if (col != d->ncols)
 		return cmt_errf(err, CMT_ESYNTAX, "expected %d CSV fields, got %d",
 			d->ncols, col);
+	if (d->misnamed >= 0)
+		return misnamed(d, v->fs, d->misnamed, v->name[d->misnamed].s,
+			v->name[d->misnamed].len, err);
 	v->close = len;
 	return CMT_OK;
 }

@@ -198,8 +198,9 @@ cmt_model_check_fs(const struct cmt_model *m, struct cmt_slice fs,
 
 	if (!cmt_slice_eq(fs, m->fs))
 		return cmt_errf(err, CMT_EMISMATCH,
-			"feature set '%.*s' does not match the model's '%s'",
-			(int)(fs.len > 120 ? 120 : fs.len), fs.s, m->fs);
+			"feature set '%.*s'%s does not match the model's '%s'",
+			(int)(fs.len > 320 ? 320 : fs.len), fs.s,
+			fs.len > 320 ? "..." : "", m->fs);
 	for (i = 0; names && i < CMT_FEAT_N; i++)
 		if (!cmt_slice_eq(names[i], m->feature[i]))
 			return cmt_errf(err, CMT_EMISMATCH,
@@ -716,12 +717,12 @@ cmt_model_feature_set(const char *name_or_path, char *fs, size_t cap,
 	enum cmt_err e;
 
 	if ((e = cmt_model_resolve(name_or_path, path, sizeof path)))
-		return cmt_errf(err, e, "%.150s", path);
+		return cmt_errf(err, e, "%s", path);
 	if ((e = cmt_model_load(path, &m, err))) {
 		char why[CMT_ERRLEN];
 
 		snprintf(why, sizeof why, "%s", err ? err : "");
-		return cmt_errf(err, e, "%.60s: %s", path, why);
+		return cmt_errf(err, e, "%s: %s", path, why);
 	}
 	if (strlen(m->fs) >= cap)
 		e = cmt_errf(err, CMT_ETOOLONG, "feature-set id too long");

@@ -86,8 +86,9 @@ cmt_dataset_add(struct cmt_dataset *d, const struct cmt_fvec *v, char *err)
 		}
 	} else if (!cmt_slice_eq(v->fs, d->fs)) {
 		return cmt_errf(err, CMT_EMISMATCH,
-			"feature set '%.*s' differs from the first row's '%.60s'",
-			(int)(v->fs.len > 60 ? 60 : v->fs.len), v->fs.s, d->fs);
+			"feature set '%.*s'%s differs from the first row's '%s'",
+			(int)(v->fs.len > 320 ? 320 : v->fs.len), v->fs.s,
+			v->fs.len > 320 ? "..." : "", d->fs);
 	}
 	if ((e = reserve(d, d->n + 1, err)))
 		return e;

@@ -23,6 +23,7 @@ per API request:
               nothing for S seconds (default 5) before closing
   rstbody     half the body, then a TCP reset (RST) instead of a close
   bigchunked  200 with a 10 MB chunked body (no Content-Length to refuse)
+  future      a CoinGecko price answer stamped in the year 2100 (a glitch)
 
 After the plan is used up every request is "ok".  GET /_log returns one
 JSON object per request seen: time, path, action, client port, headers.
@@ -264,6 +265,9 @@ class Handler(BaseHTTPRequestHandler):
                         not (key == "/api/v3/aggTrades" and state.get("hold")):
                     state["n"] += 1
                 status, body = self.api.answer(url, state["n"])
+                if kind == "future" and key == "/api/v3/simple/price":
+                    body = {c: dict(o, last_updated_at=4102444800)
+                            for c, o in body.items()}
                 state["last"][key] = (status, body)
                 if key == "/api/v3/aggTrades":
                     qs = parse_qs(url.query)

@@ -31,7 +31,7 @@ read_rows(const char *name, int csv, struct cmt_dataset *d)
 		names[i] = d->feature[i];
 	/* once the first row fixed the names, every row must carry them */
 	if (d->fs[0])
-		cmt_fvec_decoder_expect(&dec, names);
+		cmt_fvec_decoder_expect(&dec, d->fs, names);
 	while ((rc = cmt_line_next(lr, &ln)) != 0) {
 		if (rc < 0) {
 			if (errno == EINTR && !cmt_stop)
@@ -49,7 +49,7 @@ read_rows(const char *name, int csv, struct cmt_dataset *d)
 		if (e == CMT_OK) {
 			e = cmt_dataset_add(d, &v, err);
 			if (e == CMT_OK && !dec.expect[0].s)
-				cmt_fvec_decoder_expect(&dec, names);
+				cmt_fvec_decoder_expect(&dec, d->fs, names);
 		} else if (e == CMT_EMISMATCH && dec.expect[0].s) {
 			e = CMT_EVALUE;   /* names out of place: a bad line */
 		}

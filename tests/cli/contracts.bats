@@ -2,6 +2,8 @@
 # Contracts every tool keeps (issue 11): each test is a defect an
 # adversarial pass found, checked as a user would meet it.
 load helper
+load fakeapi
+bats_require_minimum_version 1.5.0
 
 FS='test1;step=1m'
 F='"f":{"a":1,"b":0,"c":0,"d":0,"e":0,"f":0,"g":0,"h":0,"i":0,"j":0,"k":2}'
@@ -39,16 +41,18 @@ vec() { # t, features object
 	refute_line --partial '"t":120000'
 }
 
-@test "predict: a CSV header with the features in another order is refused" {
+@test "predict: CSV rows under a header with the features in another order are bad lines" {
 	model
 	{
 		echo "t,sym,px,fs,k,b,c,d,e,f,g,h,i,j,a"
 		echo "60000,BTC-USD,100,$FS,2,0,0,0,0,0,0,0,0,0,1"
+		echo "120000,BTC-USD,100,$FS,2,0,0,0,0,0,0,0,0,0,1"
 	} > "$TMP/in.csv"
-	run cmt-predict -m "$TMP/lr.json" < "$TMP/in.csv"
-	assert_failure
-	assert_output --partial 'feature 1 is "k", the model expects "a" there'
-	refute_output --partial 'p_up'
+	run --separate-stderr cmt-predict -m "$TMP/lr.json" < "$TMP/in.csv"
+	assert_success
+	[ "$output" = "t,sym,px,fs,k,b,c,d,e,f,g,h,i,j,a,p_up,model" ]
+	[[ "$stderr" == *'line 2: feature 1 is "k", the model expects "a" there, skipped'* ]]
+	[[ "$stderr" == *'line 3: feature 1 is "k", the model expects "a" there, skipped'* ]]
 }
 
 @test "train: rows whose feature names differ from the first row's are bad lines" {
@@ -60,4 +64,66 @@ vec() { # t, features object
 	run cmt-train -k logreg -o "$TMP/m.json" "$TMP/rows"
 	assert_success
 	assert_output --partial 'line 41: feature 1 is "k", the model expects "a" there, skipped'
+}
+
+@test "fetch: a reading stamped in the future costs one reading, not the stream" {
+	start_api --plan ok,future,ok,ok
+	run --separate-stderr cmt-fetch --base-url "$URL" --symbols btc \
+		--count 4 --interval 50ms --backoff 50ms --timeout 2s
+	assert_success
+	gecko_ticks 4 | sed -n '1p;3p;4p' > "$TMP/want"
+	diff "$TMP/want" <(echo "$output")
+	[[ "$stderr" == *"BTC-USD: the source's time 2100-01-01T00:00:00.000Z is more than 5m ahead of the clock (--max-ahead): reading skipped"* ]]
+}
+
+ticks_with_glitch() {
+	printf '{"t":1700000000000,"sym":"BTC-USD","px":100}\n'
+	printf '{"t":1700000001000,"sym":"BTC-USD","px":101}\n'
+	printf '{"t":4102444800000,"sym":"BTC-USD","px":100}\n'
+	printf '{"t":1700000002000,"sym":"BTC-USD","px":102}\n'
+	printf '{"t":1700000003000,"sym":"BTC-USD","px":103}\n'
+}
+
+@test "features: one far-future tick costs one line, the symbol goes on" {
+	ticks_with_glitch > "$TMP/in"
+	run --separate-stderr cmt-features --emit-warmup "$TMP/in"
+	assert_success
+	[ "${#lines[@]}" -eq 4 ]
+	assert_line --index 3 --partial '"t":1700000003000,'
+	[[ "$stderr" == *"line 3: BTC-USD: timestamp 4102444800000 (2100-01-01T00:00:00.000Z) is more than 1d ahead of the symbol's previous tick (--max-jump): skipped; a next tick as far ahead confirms a jump"* ]]
+	[[ "$stderr" == *"1 out of order"* ]]
+}
+
+@test "features: a first tick far ahead of the clock is skipped; a confirmed jump is taken" {
+	{
+		printf '{"t":4102444800000,"sym":"BTC-USD","px":100}\n'
+		printf '{"t":1700000000000,"sym":"BTC-USD","px":100}\n'
+		printf '{"t":1700000001000,"sym":"BTC-USD","px":101}\n'
+		# two days later, twice: a real jump (reset), not a glitch
+		printf '{"t":1700172801000,"sym":"BTC-USD","px":105}\n'
+		printf '{"t":1700172802000,"sym":"BTC-USD","px":106}\n'
+	} > "$TMP/in"
+	run --separate-stderr cmt-features --emit-warmup "$TMP/in"
+	assert_success
+	[[ "$stderr" == *"line 1: BTC-USD: timestamp 4102444800000 (2100-01-01T00:00:00.000Z) is more than 1d ahead of the clock (--max-jump): skipped"* ]]
+	[[ "$stderr" == *"line 4: BTC-USD: timestamp 1700172801000"*"ahead of the symbol's previous tick"* ]]
+	assert_line --index 0 --partial '"t":1700000000000,'
+	assert_line --index 2 --partial '"t":1700172802000,'
+	[ "${#lines[@]}" -eq 3 ]
+	run cmt-features --emit-warmup --max-jump 0 "$TMP/in"
+	assert_output --partial '"t":4102444800000,'
+}
+
+@test "messages: a feature-set mismatch names both ids in full" {
+	fs='cmt1;step=1s;ret=5s/15s/30s/60s;rv=30s/60s;rsi=14;macd=12/26/9;bb=20/2;mom=10;vt=5/20'
+	printf '{"t":60000,"sym":"BTC-USD","px":100,"fs":"%s","f":{"ret_5s":0,"ret_15s":0,"ret_30s":0,"ret_60s":0,"rv_30s":0,"rv_60s":0,"rsi":0,"macd_hist":0,"bb_pctb":0,"mom":0,"vol_trend":0}}\n' "$fs" > "$TMP/in"
+	run cmt-predict < "$TMP/in"
+	assert_failure 2
+	assert_output --partial "feature set '$fs' does not match the model's 'cmt1;step=1m;ret=1m/5m/15m/1h;rv=30m/1h;rsi=14;macd=12/26/9;bb=20/2;mom=10;vt=5/20'"
+}
+
+@test "messages: the model search path list is printed in full" {
+	run cmt-features --model no-such-model < /dev/null
+	assert_failure
+	assert_output --regexp "no model 'no-such-model' found \(tried .*/share/cmt/no-such-model.json, .*/model/no-such-model.json\)"
 }
