@@ -10,6 +10,7 @@
 
 volatile sig_atomic_t cmt_stop;
 const char *cmt_progname = "cmt";
+int cmt_closed_fds;
 
 /* The -o file: bytes buffered, bytes in the file (size) and the offset
  * just past its last newline (whole), to cut back to on failure. */
@@ -18,6 +19,9 @@ static struct {
 	const char *path;
 	size_t len;
 	off_t size, whole;
+	int emptied;            /* truncated yet (done at the first write) */
+	dev_t dev;
+	ino_t ino;
 	char buf[1 << 16];
 } out = { .fd = -1 };
 
@@ -33,10 +37,20 @@ cmt_cli_init(const char *argv0)
 {
 	struct sigaction sa;
 	struct stat st;
+	int fd;
 	const char *slash = argv0 ? strrchr(argv0, '/') : NULL;
 
 	if (argv0)
 		cmt_progname = slash ? slash + 1 : argv0;
+	/* A closed 0, 1 or 2 would be taken by the next open(): the -o file
+	 * would get our diagnostics, a socket would be read as stdin.  Hold
+	 * each with /dev/null, as careful daemons do. */
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			if (open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd)
+				_exit(CMT_EXIT_FAIL);
+			cmt_closed_fds |= 1 << fd;
+		}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;   /* no SA_RESTART: reads return EINTR */
 	sigemptyset(&sa.sa_mask);
@@ -123,6 +137,21 @@ last_newline(const char *p, size_t n)
 	return NULL;
 }
 
+/* The -o file is opened without O_TRUNC, so that an input it turns out
+ * to be is refused before anything is lost; it is emptied here, before
+ * the first write or at close. */
+static void
+empty_output(void)
+{
+	if (out.emptied)
+		return;
+	out.emptied = 1;
+	if (ftruncate(out.fd, 0) != 0 && errno != EINVAL) {
+		cmt_warn("%s:", out.path);
+		exit(CMT_EXIT_FAIL);
+	}
+}
+
 /* Write out.buf[0..n) to the -o file; on failure cut the file back to its
  * last complete line, report and exit 1. */
 static void
@@ -132,6 +161,7 @@ out_write(size_t n)
 	size_t left = n;
 	ssize_t w;
 
+	empty_output();
 	while (left > 0) {
 		w = write(out.fd, p, left);
 		if (w < 0 && errno == EINTR)
@@ -177,6 +207,7 @@ out_close(void)
 
 	if (out.fd < 0)
 		return 0;
+	empty_output();
 	if (out.len > 0)
 		out_lines();
 	if (out.size != out.whole && ftruncate(out.fd, out.whole) != 0)
@@ -202,13 +233,41 @@ out_atexit(void)
 void
 cmt_output(const char *path)
 {
+	struct stat st;
+
 	if (out.fd >= 0)
 		cmt_usage_error("-o given twice");
-	out.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	/* no O_TRUNC: see empty_output */
+	out.fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
 	if (out.fd < 0)
 		cmt_die(CMT_EXIT_FAIL, "%s:", path);
 	out.path = path;
+	if (fstat(out.fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		out.dev = st.st_dev;
+		out.ino = st.st_ino;
+	}
 	atexit(out_atexit);
+	cmt_output_not_input("-");
+}
+
+void
+cmt_output_not_input(const char *input)
+{
+	struct stat st;
+	int r;
+
+	if (out.fd < 0 || out.ino == 0)
+		return;
+	r = strcmp(input, "-") == 0 ? fstat(STDIN_FILENO, &st) :
+		stat(input, &st);
+	if (r == 0 && S_ISREG(st.st_mode) && st.st_dev == out.dev &&
+	    st.st_ino == out.ino) {
+		out.emptied = 1;    /* leave it as it is */
+		out.fd = -1;
+		cmt_usage_error("-o %s: that file is also an input (%s); "
+			"writing it would destroy the input", out.path,
+			strcmp(input, "-") == 0 ? "stdin" : input);
+	}
 }
 
 void

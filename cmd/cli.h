@@ -14,7 +14,13 @@ enum { CMT_EXIT_OK = 0, CMT_EXIT_FAIL = 1, CMT_EXIT_USAGE = 2 };
 extern volatile sig_atomic_t cmt_stop;
 extern const char *cmt_progname;
 
-/* Name the program, install signal handlers (SIGINT/SIGTERM set cmt_stop
+/* Bit fd set for each of stdin, stdout, stderr that was closed at start;
+ * cmt_cli_init opens /dev/null in its place so no file or socket can take
+ * its number. */
+extern int cmt_closed_fds;
+
+/* Make sure fds 0, 1 and 2 are open (see cmt_closed_fds), name the
+ * program, install signal handlers (SIGINT/SIGTERM set cmt_stop
  * and interrupt blocking reads; SIGPIPE and SIGXFSZ are ignored so a
  * closed pipe or a file size limit is a write error we report), and make
  * stdout line-buffered when it is a pipe or terminal, block-buffered
@@ -48,6 +54,12 @@ void cmt_out(const char *buf, size_t n);
  * flushed, cut after its last newline, fsync'ed and closed; so SIGINT,
  * SIGTERM or SIGPIPE never leave a partial line in it. */
 void cmt_output(const char *path);
+
+/* Exit 2 if the -o file is the same file (device and inode) as input (a
+ * path, or "-" for stdin, which cmt_output checks itself).  The -o file
+ * is only emptied at its first write or at exit, so tools call this for
+ * every named input after parsing the options and nothing is lost. */
+void cmt_output_not_input(const char *input);
 
 /* Write out what cmt_out buffered (whole lines for -o), before a tool
  * waits on a timer or its input; exits 1 on a write error. */

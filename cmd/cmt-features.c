@@ -223,6 +223,8 @@ main(int argc, char **argv)
 		default: cmt_usage_hint();
 		}
 	}
+	for (i = optind; i < argc; i++)
+		cmt_output_not_input(argv[i]);
 	if (fs_id && model)
 		cmt_usage_error("--feature-set and --model are exclusive");
 	if (model) {

@@ -75,7 +75,7 @@ main(int argc, char **argv)
 	int64_t from = INT64_MIN, to = INT64_MAX, warmup = 0;
 	unsigned long long emitted = 0, bad = 0;
 	double speed = 1;
-	int c, status = CMT_EXIT_OK;
+	int c, i, status = CMT_EXIT_OK;
 	enum cmt_err e;
 
 	cmt_cli_init(argv[0]);
@@ -100,6 +100,8 @@ main(int argc, char **argv)
 	}
 	if (from >= to)
 		cmt_usage_error("--from must be before --to");
+	for (i = optind; i < argc; i++)
+		cmt_output_not_input(argv[i]);
 	if (optind == argc)
 		e = cmt_replay_open(&r, stdin_only, 1, from, to, err);
 	else

@@ -170,6 +170,9 @@ main(int argc, char **argv)
 	}
 	if (optind < argc)
 		cmt_usage_error("unexpected argument '%s'", argv[optind]);
+	if (cmt_closed_fds & 1)
+		cmt_usage_error("stdin is closed: cmt-sse serves the lines of "
+			"its stdin (e.g. cmt-predict | cmt-sse)");
 	if (o.cors && (!*o.cors || strlen(o.cors) > CMT_SSE_MAX_ORIGIN ||
 	    strpbrk(o.cors, "\r\n")))
 		cmt_usage_error("--cors: origin must be 1 to %d bytes",

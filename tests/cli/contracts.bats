@@ -127,3 +127,47 @@ ticks_with_glitch() {
 	assert_failure
 	assert_output --regexp "no model 'no-such-model' found \(tried .*/share/cmt/no-such-model.json, .*/model/no-such-model.json\)"
 }
+
+@test "-o naming an input file is refused before the input is touched" {
+	cmt-sim --symbols BTC-USD --count 50 --seed 1 > "$TMP/x.nd"
+	cp "$TMP/x.nd" "$TMP/orig"
+	ln "$TMP/x.nd" "$TMP/hard"
+	run cmt-replay --speed max -o "$TMP/x.nd" "$TMP/x.nd"
+	assert_failure 2
+	assert_output --partial "-o $TMP/x.nd: that file is also an input ($TMP/x.nd)"
+	cmp "$TMP/x.nd" "$TMP/orig"
+	run cmt-features -o "$TMP/hard" "$TMP/other" "$TMP/x.nd"
+	assert_failure 2
+	assert_output --partial "that file is also an input ($TMP/x.nd)"
+	cmp "$TMP/x.nd" "$TMP/orig"
+	run cmt-features -o "$TMP/x.nd" < "$TMP/x.nd"
+	assert_failure 2
+	assert_output --partial "that file is also an input (stdin)"
+	cmp "$TMP/x.nd" "$TMP/orig"
+	run cmt-predict -o "$TMP/x.nd" < "$TMP/x.nd"
+	assert_failure 2
+	cmp "$TMP/x.nd" "$TMP/orig"
+	# another file is emptied and written as before
+	printf 'old content that is longer than the new one\n%.0s' 1 2 3 4 5 > "$TMP/out"
+	run cmt-replay --speed max -o "$TMP/out" "$TMP/x.nd"
+	assert_success
+	cmp "$TMP/out" "$TMP/orig"
+	cmt-replay --speed max -o "$TMP/out" /dev/null
+	[ ! -s "$TMP/out" ]
+}
+
+@test "with stderr closed, diagnostics never land in the -o file" {
+	{ cmt-sim --symbols BTC-USD --count 20 --seed 1; echo 'not json'; } > "$TMP/in"
+	cmt-features --emit-warmup -o "$TMP/out" "$TMP/in" 2>&-
+	! grep -q 'cmt-features' "$TMP/out"
+	[ "$(grep -c '^{"t":' "$TMP/out")" -eq "$(wc -l < "$TMP/out")" ]
+	cmt-replay --speed max -o "$TMP/out2" "$TMP/in" 2>&-
+	! grep -q 'cmt-replay' "$TMP/out2"
+}
+
+@test "sse: a closed stdin is named as such" {
+	run timeout 10 bash -c 'exec cmt-sse --port 0 --exit-on-eof <&-'
+	assert_failure 2
+	assert_output --partial "stdin is closed"
+	refute_output --partial "Transport endpoint"
+}
