@@ -78,7 +78,8 @@ enum cmt_err cmt_json_number(const char *s, const char *end,
 
 /* Write x with at most sig (1..17) significant digits, JSON syntax, no
  * trailing zeros; returns length.  buf needs 32 bytes.  Non-finite x is
- * written as null. */
+ * written as null.  A finite x always reads back finite: where sig digits
+ * would round past DBL_MAX, 17 digits are written. */
 int cmt_fmt_double(char *buf, double x, int sig);
 
 /* Write a 64-bit integer; returns length.  buf needs 21 bytes. */

@@ -647,8 +647,14 @@ cmt_fmt_double(char *buf, double x, int sig)
 		return 1;
 	}
 	ax = fabs(x);
-	if (sig > 15 || ax < 1e-9 || ax >= 1e15)
-		return snprintf(buf, 32, "%.*g", sig, x);
+	if (sig > 15 || ax < 1e-9 || ax >= 1e15) {
+		n = snprintf(buf, 32, "%.*g", sig, x);
+		/* near DBL_MAX, sig digits can round past it: 17 digits
+		 * always read back to x, so every number written is finite */
+		if (ax >= 1e308 && !isfinite(strtod(buf, NULL)))
+			n = snprintf(buf, 32, "%.17g", x);
+		return n;
+	}
 	e10 = (int)floor(log10(ax));
 	shift = sig - 1 - e10;   /* scaled = ax * 10^shift, |shift| <= 23 */
 	if (shift > 22 || shift < -22)

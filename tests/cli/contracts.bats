@@ -171,3 +171,22 @@ ticks_with_glitch() {
 	assert_output --partial "stdin is closed"
 	refute_output --partial "Transport endpoint"
 }
+
+@test "a price near DBL_MAX is written so that the tools read it back" {
+	printf 't,sym,px\n60000,BTC-USD,1.7976931348623157e308\n61000,BTC-USD,1.79769313486231e308\n' > "$TMP/in.csv"
+	cmt-replay --speed max "$TMP/in.csv" > "$TMP/ticks"
+	run --separate-stderr cmt-features --emit-warmup "$TMP/ticks"
+	assert_success
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "$stderr" != *"line "[0-9]* ]]
+	python3 -c '
+import json, math, sys
+for l in open(sys.argv[1]):
+    assert math.isfinite(json.loads(l)["px"]), l
+' "$TMP/ticks"
+	printf '%s\n' "${lines[@]}" | python3 -c '
+import json, math, sys
+for l in sys.stdin:
+    assert math.isfinite(json.loads(l)["px"]), l
+'
+}
