@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -74,6 +75,7 @@ main(int argc, char **argv)
 	struct cmt_line ln;
 	unsigned long long npred = 0, nnull = 0, nbad = 0;
 	size_t taillen, fslen, n;
+	double p;
 	int c, csv = 0, info = 0, checked = 0, rc;
 	enum cmt_err e;
 
@@ -169,12 +171,22 @@ main(int argc, char **argv)
 			}
 			checked = 1;
 		}
-		if (v.nnull > 0) {
-			if (++nnull <= NULL_REPORTS)
-				cmt_warn("line %llu: null feature, passed through "
-					"without p_up%s", (unsigned long long)ln.no,
+		p = v.nnull > 0 ? NAN : cmt_model_predict(m, v.x);
+		if (!isfinite(p)) {
+			/* never a made-up or null probability: the line goes
+			 * on without p_up, and says why */
+			if (++nnull <= NULL_REPORTS) {
+				if (v.nnull > 0)
+					cmt_fvec_null_reason(&v, err, sizeof err);
+				else
+					snprintf(err, sizeof err, "the model's output "
+						"is not finite (features far outside "
+						"the training range)");
+				cmt_warn("line %llu: %s; passed through without "
+					"p_up%s", (unsigned long long)ln.no, err,
 					nnull == NULL_REPORTS ? " (further ones counted "
 					"at exit)" : "");
+			}
 			cmt_out(ln.s, ln.len);
 			cmt_out(csv ? ",,\n" : "\n", csv ? 3 : 1);
 			continue;
@@ -183,7 +195,7 @@ main(int argc, char **argv)
 		memcpy(out, ln.s, n);
 		memcpy(out + n, csv ? "," : ",\"p_up\":", csv ? 1 : 8);
 		n += csv ? 1 : 8;
-		n += (size_t)cmt_fmt_double(out + n, cmt_model_predict(m, v.x), 6);
+		n += (size_t)cmt_fmt_double(out + n, p, 6);
 		memcpy(out + n, tail, taillen);
 		n += taillen;
 		memcpy(out + n, ln.s + (csv ? ln.len : v.close),
@@ -195,7 +207,8 @@ main(int argc, char **argv)
 	}
 	if (nnull > 0 || nbad > 0)
 		cmt_warn("%llu predicted, %llu passed through without p_up (null "
-			"features), %llu bad lines skipped", npred, nnull, nbad);
+			"features or no finite output), %llu bad lines skipped",
+			npred, nnull, nbad);
 	cmt_line_close(lr);
 	cmt_model_free(m);
 	return cmt_finish(CMT_EXIT_OK);

@@ -71,6 +71,11 @@ void cmt_fvec_decoder_expect(struct cmt_fvec_decoder *d, const char *fs,
 enum cmt_err cmt_fvec_decode(struct cmt_fvec_decoder *d, const char *line,
 	size_t len, struct cmt_fvec *v, char *err);
 
+/* Why v (with v->nnull > 0) cannot be scored, naming its first null
+ * feature: '"vol_trend" is null: the source gives no volume'.  Returns
+ * the length written into buf (cap bytes). */
+int cmt_fvec_null_reason(const struct cmt_fvec *v, char *buf, size_t cap);
+
 /* 1 if the slice equals the NUL-terminated string. */
 int cmt_slice_eq(struct cmt_slice a, const char *s);
 

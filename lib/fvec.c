@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cmt_fvec.h"
@@ -54,6 +55,26 @@ misnamed(const struct cmt_fvec_decoder *d, struct cmt_slice fs, int n,
 	return cmt_errf(err, CMT_EMISMATCH,
 		"feature %d is \"%.*s\", the model expects \"%s\" there", n + 1,
 		(int)(len > 64 ? 64 : len), k, x->s);
+}
+
+int
+cmt_fvec_null_reason(const struct cmt_fvec *v, char *buf, size_t cap)
+{
+	const char *why = "undefined or not finite";
+	struct cmt_slice nm;
+	int i = 0;
+
+	while (i < CMT_FEAT_N - 1 && !isnan(v->x[i]))
+		i++;
+	nm = v->name[i];
+	if (v->warmup)
+		why = "a warm-up vector (history too short)";
+	else if (cmt_slice_eq(nm, "vol_trend"))
+		why = "the source gives no volume";
+	else if (cmt_slice_eq(nm, "bb_pctb"))
+		why = "the Bollinger bands have zero width (flat prices)";
+	return snprintf(buf, cap, "\"%.*s\" is null: %s",
+		(int)(nm.len > 64 ? 64 : nm.len), nm.s, why);
 }
 
 int

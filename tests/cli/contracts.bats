@@ -16,7 +16,7 @@ model() {
 	 "horizon_ms":60000,
 	 "standardize":{"mean":[0,0,0,0,0,0,0,0,0,0,0],"std":[1,1,1,1,1,1,1,1,1,1,2]},
 	 "layers":[{"activation":"sigmoid","bias":[${1:-0.25}],
-	   "weights":[[${2:-1},0,0,0,0,0,0,0,0,0,-1]]}],
+	   "weights":[[${2:-1},0,0,0,0,0,0,0,0,0,${3:--1}]]}],
 	 "card":{}}
 	EOF2
 }
@@ -189,4 +189,33 @@ import json, math, sys
 for l in sys.stdin:
     assert math.isfinite(json.loads(l)["px"]), l
 '
+}
+
+@test "predict: a forward pass that overflows passes the line on without p_up" {
+	model 0.25 10 -10
+	vec 60000 "$F" > "$TMP/in"
+	# 10 * 1e308 = inf, -10 * 1e308 / 2 = -inf: their sum is NaN
+	vec 120000 '"f":{"a":1e308,"b":0,"c":0,"d":0,"e":0,"f":0,"g":0,"h":0,"i":0,"j":0,"k":1e308}' >> "$TMP/in"
+	run --separate-stderr cmt-predict -m "$TMP/lr.json" < "$TMP/in"
+	assert_success
+	assert_line --index 0 --partial '"p_up":'
+	assert_line --index 1 "$(sed -n 2p "$TMP/in")"
+	refute_output --partial 'null'
+	[[ "$stderr" == *"line 2: the model's output is not finite (features far outside the training range); passed through without p_up"* ]]
+	[[ "$stderr" == *"1 predicted, 1 passed through without p_up"* ]]
+}
+
+@test "predict: a vector without p_up names the null feature and why" {
+	model
+	vec 60000 "${F/\"k\":2/\"k\":null}" > "$TMP/in"
+	printf '{"t":120000,"sym":"BTC-USD","px":100,"fs":"%s","f":{"a":1,"b":0,"c":0,"d":0,"e":0,"f":0,"g":null,"h":0,"i":0,"j":0,"k":2},"warmup":true}\n' "$FS" >> "$TMP/in"
+	run cmt-predict -m "$TMP/lr.json" < "$TMP/in"
+	assert_success
+	assert_output --partial 'line 1: "k" is null: undefined or not finite; passed through without p_up'
+	assert_output --partial 'line 2: "g" is null: a warm-up vector (history too short); passed through without p_up'
+	# the shipped model on a source without volume
+	cmt-sim --symbols BTC-USD --count 400 --every 10s --seed 3 | sed 's/,"vol":[0-9.e+-]*//' \
+		| cmt-features --model default > "$TMP/v"
+	run cmt-predict < "$TMP/v"
+	assert_output --partial '"vol_trend" is null: the source gives no volume; passed through without p_up'
 }
