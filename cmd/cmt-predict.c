@@ -130,10 +130,13 @@ main(int argc, char **argv)
 			if (dec.format != CMT_FVEC_CSV || ln.len == 0)
 				continue;
 			for (c = 0; c < dec.ncols; c++)
-				if (cmt_slice_eq(dec.col_name[c], "p_up"))
+				if (cmt_slice_eq(dec.col_name[c], "p_up") ||
+				    cmt_slice_eq(dec.col_name[c], "model"))
 					cmt_die(CMT_EXIT_FAIL, "line %llu: the input "
-						"already has a p_up column",
-						(unsigned long long)ln.no);
+						"already has a %.*s column",
+						(unsigned long long)ln.no,
+						(int)dec.col_name[c].len,
+						dec.col_name[c].s);
 			csv = 1;
 			taillen = (size_t)snprintf(tail, sizeof tail, ",%s",
 				m->name);
@@ -141,8 +144,11 @@ main(int argc, char **argv)
 			cmt_out(",p_up,model\n", 12);
 			continue;
 		}
-		if (e == CMT_OK && v.has_p)
-			e = cmt_errf(err, CMT_EVALUE, "already has \"p_up\"");
+		/* adding ours would write a key twice: a scored line is
+		 * reported, never given duplicate members */
+		if (e == CMT_OK && (v.has_p || v.has_model))
+			e = cmt_errf(err, CMT_EVALUE, "already has \"%s\" (scored "
+				"before?)", v.has_p ? "p_up" : "model");
 		if (e) {
 			if (dec.format == CMT_FVEC_CSV && dec.ncols == 0)
 				cmt_die(CMT_EXIT_FAIL, "line %llu: %s",

@@ -34,7 +34,8 @@ struct cmt_fvec {
 	int has_y, y;                     /* y: 1 up, 0 down, -1 null (flat) */
 	int has_p;
 	double p_up;
-	struct cmt_slice model;
+	struct cmt_slice model;           /* the string, if one */
+	int has_model;                    /* a "model" member of any type */
 	size_t close;                     /* NDJSON: offset of the final '}' */
 };
 

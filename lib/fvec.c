@@ -96,6 +96,7 @@ reset(struct cmt_fvec *v)
 	v->has_p = 0;
 	v->model.s = NULL;
 	v->model.len = 0;
+	v->has_model = 0;
 	v->fs.s = NULL;
 	v->fs.len = 0;
 	for (i = 0; i < CMT_FEAT_N; i++)
@@ -265,6 +266,7 @@ decode_json(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 				return e;
 			break;
 		case 128:
+			v->has_model = 1;
 			if (x.type == CMT_JSTRING) {
 				v->model.s = x.raw;
 				v->model.len = x.len;
@@ -414,6 +416,7 @@ decode_csv(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 			}
 			break;
 		case COL_MODEL:
+			v->has_model = n > 0;
 			v->model.s = p;
 			v->model.len = n;
 			break;

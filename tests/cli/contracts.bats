@@ -219,3 +219,22 @@ for l in sys.stdin:
 	run cmt-predict < "$TMP/v"
 	assert_output --partial '"vol_trend" is null: the source gives no volume; passed through without p_up'
 }
+
+@test "predict: a line that already has a model member is reported, never given a second one" {
+	model
+	vec 60000 "$F" > "$TMP/in"
+	printf '{"t":120000,"sym":"BTC-USD","px":100,"fs":"%s",%s,"model":"old"}\n' "$FS" "$F" >> "$TMP/in"
+	printf '{"t":180000,"sym":"BTC-USD","px":100,"fs":"%s",%s,"model":7}\n' "$FS" "$F" >> "$TMP/in"
+	run --separate-stderr cmt-predict -m "$TMP/lr.json" < "$TMP/in"
+	assert_success
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$stderr" == *'line 2: already has "model" (scored before?), skipped'* ]]
+	[[ "$stderr" == *'line 3: already has "model" (scored before?), skipped'* ]]
+	{
+		echo "t,sym,px,fs,a,b,c,d,e,f,g,h,i,j,k,model"
+		echo "60000,BTC-USD,100,$FS,1,0,0,0,0,0,0,0,0,0,2,old"
+	} > "$TMP/in.csv"
+	run cmt-predict -m "$TMP/lr.json" < "$TMP/in.csv"
+	assert_failure
+	assert_output --partial 'already has a model column'
+}
