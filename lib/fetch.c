@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmt_fetch.h"
+#include "cmt_json.h"
 #include "cmt_line.h"
 #include "cmt_parse.h"
 
@@ -540,6 +541,20 @@ parse_kraken(const cJSON *root, const struct cmt_fetch_sym *syms, int n,
 	return CMT_OK;
 }
 
+/* The project's one JSON rule: no key twice (root is freed if so). */
+static int
+duplicate(cJSON *root, char *err)
+{
+	const char *k = cmt_cjson_duplicate_key(root);
+
+	if (k)
+		cmt_errf(err, CMT_ESYNTAX, "malformed JSON: duplicate key "
+			"\"%.64s\"", k);
+	if (k)
+		cJSON_Delete(root);
+	return k != NULL;
+}
+
 enum cmt_err
 cmt_fetch_parse_live(enum cmt_fetch_source src, const char *body,
 	size_t len, const struct cmt_fetch_sym *syms, int first, int n,
@@ -556,6 +571,8 @@ cmt_fetch_parse_live(enum cmt_fetch_source src, const char *body,
 	if (!(root = cJSON_ParseWithLength(body, len)))
 		return cmt_errf(err, CMT_ESYNTAX, "malformed JSON (%zu bytes)",
 			len);
+	if (duplicate(root, err))
+		return CMT_ESYNTAX;
 	switch (src) {
 	case CMT_SRC_COINGECKO:
 		e = parse_coingecko(root, syms + first, n, now_ms, obs, err);
@@ -778,6 +795,8 @@ cmt_fetch_parse_history(enum cmt_fetch_source src, const char *body,
 	if (!(root = cJSON_ParseWithLength(body, len)))
 		return cmt_errf(err, CMT_ESYNTAX, "malformed JSON (%zu bytes)",
 			len);
+	if (duplicate(root, err))
+		return CMT_ESYNTAX;
 	if (src == CMT_SRC_BINANCE)
 		e = parse_klines(root, from, to, out, cap, n, last_open, err);
 	else

@@ -1,3 +1,4 @@
+#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -740,4 +741,41 @@ cmt_fmt_string(char *buf, const char *s, size_t len)
 	buf[n++] = '"';
 	buf[n] = '\0';
 	return n;
+}
+
+static int
+cmp_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char *
+cmt_cjson_duplicate_key(const struct cJSON *node)
+{
+	const char *small[32], **keys = small, *dup = NULL;
+	const cJSON *c;
+	size_t n = 0, i;
+
+	if (!node)
+		return NULL;
+	for (c = node->child; c; c = c->next)
+		if ((dup = cmt_cjson_duplicate_key(c)))
+			return dup;
+	if (!cJSON_IsObject(node))
+		return NULL;
+	for (c = node->child; c; c = c->next)
+		n++;
+	/* sorted, so a huge object costs n log n, not n squared */
+	if (n > sizeof small / sizeof small[0] &&
+	    !(keys = malloc(n * sizeof *keys)))
+		return "(out of memory)";
+	for (i = 0, c = node->child; c; c = c->next)
+		keys[i++] = c->string ? c->string : "";
+	qsort(keys, n, sizeof *keys, cmp_key);
+	for (i = 1; i < n && !dup; i++)
+		if (strcmp(keys[i - 1], keys[i]) == 0)
+			dup = keys[i];
+	if (keys != small)
+		free(keys);
+	return dup;
 }

@@ -518,7 +518,10 @@ cmt_model_parse(const char *text, size_t len, struct cmt_model **out,
 			doc ? "trailing data" : "not valid JSON", line,
 			end == text + len ? " (truncated?)" : "");
 	}
-	e = parse_doc(doc, out, err);
+	if ((p = cmt_cjson_duplicate_key(doc)))
+		e = cmt_errf(err, CMT_ESYNTAX, "duplicate key \"%.64s\"", p);
+	else
+		e = parse_doc(doc, out, err);
 	cJSON_Delete(doc);
 	return e;
 }

@@ -238,3 +238,18 @@ for l in sys.stdin:
 	assert_failure
 	assert_output --partial 'already has a model column'
 }
+
+@test "a model file naming a key twice is refused, like a vector that does" {
+	model
+	sed 's/"name":"lr1",/"name":"lr1","name":"other",/' "$TMP/lr.json" > "$TMP/dup.json"
+	vec 60000 "$F" > "$TMP/in"
+	run cmt-predict -m "$TMP/dup.json" < "$TMP/in"
+	assert_failure 1
+	assert_output --partial 'duplicate key "name"'
+	sed 's/"std":\[1,1,1,1,1,1,1,1,1,1,2\]}/"std":[1,1,1,1,1,1,1,1,1,1,2],"mean":[9,9,9,9,9,9,9,9,9,9,9]}/' "$TMP/lr.json" > "$TMP/dup2.json"
+	run cmt-predict -m "$TMP/dup2.json" < "$TMP/in"
+	assert_failure 1
+	assert_output --partial 'duplicate key "mean"'
+	run cmt-predict -m "$TMP/lr.json" < "$TMP/in"
+	assert_success
+}

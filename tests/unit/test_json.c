@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "cmt_json.h"
 
 static enum cmt_err
@@ -209,6 +211,31 @@ huge_doubles_read_back_finite(void **state)
 	assert_true(strtod(got, NULL) == DBL_MAX);
 }
 
+/* The cJSON side of the one rule: a key twice anywhere is found, in a
+ * small object, nested in an array, or in a large (sorted) object. */
+static void
+duplicate_keys_are_found_at_any_depth(void **state)
+{
+	char big[8192];
+	size_t n = 0;
+	cJSON *d;
+	int i;
+
+	d = cJSON_Parse("{\"a\":1,\"b\":{\"c\":[{\"x\":1,\"y\":2}]}}");
+	assert_null(cmt_cjson_duplicate_key(d));
+	cJSON_Delete(d);
+	d = cJSON_Parse("{\"a\":1,\"b\":{\"c\":[{\"x\":1,\"x\":2}]}}");
+	assert_string_equal(cmt_cjson_duplicate_key(d), "x");
+	cJSON_Delete(d);
+	n += (size_t)sprintf(big, "{");
+	for (i = 0; i < 300; i++)
+		n += (size_t)sprintf(big + n, "\"k%d\":%d,", i, i);
+	sprintf(big + n, "\"k177\":0}");
+	d = cJSON_Parse(big);
+	assert_string_equal(cmt_cjson_duplicate_key(d), "k177");
+	cJSON_Delete(d);
+}
+
 static void
 strings_escape_and_unescape_round_trip(void **state)
 {
@@ -241,6 +268,7 @@ main(void)
 		cmocka_unit_test(random_numbers_parse_exactly_like_strtod),
 		cmocka_unit_test(doubles_format_like_printf_g),
 		cmocka_unit_test(huge_doubles_read_back_finite),
+		cmocka_unit_test(duplicate_keys_are_found_at_any_depth),
 		cmocka_unit_test(strings_escape_and_unescape_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
