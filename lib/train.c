@@ -334,12 +334,13 @@ cmt_train_loss_grad(const struct cmt_model *m, const double *z, const int *y,
 
 static void
 standardise_stats(const struct cmt_dataset *d, double *mean, double *std,
-	int *nconst)
+	int *nconst, unsigned *mask)
 {
 	size_t r;
 	int j;
 
 	*nconst = 0;
+	*mask = 0;
 	for (j = 0; j < CMT_FEAT_N; j++) {
 		double sum = 0, ss = 0, mu, dv;
 
@@ -352,10 +353,14 @@ standardise_stats(const struct cmt_dataset *d, double *mean, double *std,
 		}
 		mean[j] = mu;
 		std[j] = sqrt(ss / (double)d->n);
-		/* a constant feature carries nothing; keep it at zero input */
-		if (!(std[j] > 0) || !isfinite(std[j])) {
+		/* A constant feature carries nothing; keep it at zero input.
+		 * Round-off leaves a constant's sd near 1e-16 |mean|, not 0:
+		 * dividing by that would turn a tiny change into a huge input. */
+		if (!(std[j] > CMT_TRAIN_CONST_REL * fabs(mu)) ||
+		    !isfinite(std[j])) {
 			std[j] = 1;
 			(*nconst)++;
+			*mask |= 1u << j;
 		}
 	}
 }
@@ -425,7 +430,8 @@ cmt_train_fit(const struct cmt_train_opts *o, const struct cmt_dataset *train,
 		return e;
 	memcpy(m->fs, train->fs, sizeof m->fs);
 	memcpy(m->feature, train->feature, sizeof m->feature);
-	standardise_stats(train, m->mean, m->std, &res->constant_features);
+	standardise_stats(train, m->mean, m->std, &res->constant_features,
+		&res->constant_mask);
 	rng_seed(&rng, o->seed);
 	init_weights(m, &rng);
 	np = m->nparams;

@@ -209,6 +209,10 @@ main(int argc, char **argv)
 	if ((e = cmt_train_fit(&to, &train, &val, on_epoch, &quiet, &m, &res,
 	    err)))
 		cmt_die(CMT_EXIT_FAIL, "%s", err);
+	for (i = 0; i < CMT_FEAT_N; i++)
+		if (res.constant_mask & 1u << i)
+			cmt_warn("feature %s is constant in the training rows: "
+				"it gets no weight (see the card)", train.feature[i]);
 	snprintf(m->name, sizeof m->name, "%s", name);
 	m->horizon_ms = horizon;
 	ci.opts = &to;

@@ -253,3 +253,24 @@ for l in sys.stdin:
 	run cmt-predict -m "$TMP/lr.json" < "$TMP/in"
 	assert_success
 }
+
+@test "train: a feature constant up to round-off is detected and recorded in the card" {
+	for i in $(seq 1 200); do
+		printf '{"t":%d,"sym":"BTC-USD","px":100,"fs":"%s","f":{"a":%d,"b":0.1,"c":0,"d":0,"e":0,"f":0,"g":0,"h":0,"i":0,"j":0,"k":%d},"y":%d}\n' \
+			$((i * 60000)) "$FS" $((i % 3)) $((i % 5)) $(((i * 7) % 3 % 2))
+	done > "$TMP/rows"
+	run cmt-train -k logreg -o "$TMP/m.json" "$TMP/rows"
+	assert_success
+	assert_output --partial 'feature b is constant in the training rows'
+	python3 - "$TMP/m.json" <<-'PY'
+	import json, sys
+	m = json.load(open(sys.argv[1]))
+	assert m["standardize"]["std"][1] == 1, m["standardize"]["std"]
+	assert m["card"]["training"]["constant_feature_names"] == list("bcdefghij"), m["card"]["training"]
+	PY
+	# so a tiny change of b moves p_up by a tiny amount, not to 0 or 1
+	printf '{"t":1,"sym":"BTC-USD","px":100,"fs":"%s","f":{"a":1,"b":0.1,"c":0,"d":0,"e":0,"f":0,"g":0,"h":0,"i":0,"j":0,"k":1}}\n' "$FS" > "$TMP/v"
+	sed 's/"b":0.1,/"b":0.1000001,/' "$TMP/v" >> "$TMP/v"
+	cmt-predict -m "$TMP/m.json" < "$TMP/v" | sed 's/.*"p_up":\([^,]*\),.*/\1/' > "$TMP/p"
+	python3 -c 'import sys; a, b = map(float, open(sys.argv[1])); assert abs(a - b) < 1e-3, (a, b)' "$TMP/p"
+}
