@@ -104,8 +104,9 @@ card_build(const struct card_info *ci)
 	cJSON_AddNumberToObject(o, "best_epoch", ci->res->best_epoch);
 	cJSON_AddNumberToObject(o, "constant_features",
 		ci->res->constant_features);
-	a = cJSON_AddArrayToObject(o, "constant_feature_names");
-	for (i = 0; i < CMT_FEAT_N; i++)
+	if (ci->res->constant_mask)     /* named when there are some */
+		a = cJSON_AddArrayToObject(o, "constant_feature_names");
+	for (i = 0; i < CMT_FEAT_N && ci->res->constant_mask; i++)
 		if (ci->res->constant_mask & 1u << i)
 			cJSON_AddItemToArray(a,
 				cJSON_CreateString(ci->train->feature[i]));
