@@ -227,6 +227,31 @@ valid_name(const char *s, size_t cap)
 	return 1;
 }
 
+int
+cmt_model_name_ok(const char *s)
+{
+	return valid_name(s, CMT_MODEL_NAME_MAX);
+}
+
+void
+cmt_model_name_from_path(const char *path, char *out)
+{
+	const char *base = strrchr(path, '/');
+	size_t n, i;
+
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	if (n > 5 && strcmp(base + n - 5, ".json") == 0)
+		n -= 5;
+	if (n > CMT_MODEL_NAME_MAX - 1)
+		n = CMT_MODEL_NAME_MAX - 1;
+	for (i = 0; i < n; i++)
+		out[i] = valid_name((char[]){ base[i], '\0' }, 2) ? base[i] : '_';
+	out[n] = '\0';
+	if (n == 0)
+		strcpy(out, "model");
+}
+
 /* Feature-set ids travel unescaped in JSON and CSV lines. */
 static int
 valid_fs(const char *s)

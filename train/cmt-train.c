@@ -109,7 +109,7 @@ main(int argc, char **argv)
 	struct card_info ci;
 	struct cmt_model *m;
 	const char *output = NULL, *name = NULL, *test_file = NULL;
-	char err[CMT_ERRLEN], base[CMT_MODEL_NAME_MAX], *dot, *command;
+	char err[CMT_ERRLEN], base[CMT_MODEL_NAME_MAX], *command;
 	double test_frac = 0.15, val_frac = 0.15;
 	int64_t horizon = 60000, test_from = -1, cut;
 	int c, csv = 0, quiet = 0, i;
@@ -166,12 +166,15 @@ main(int argc, char **argv)
 		cmt_usage_error("--kind: '%s' is not mlp or logreg", to.kind);
 	if (test_file && test_from >= 0)
 		cmt_usage_error("--test and --test-from exclude each other");
+	/* never train a model the project could not load: the name is
+	 * written unescaped into every prediction line */
+	if (name && !cmt_model_name_ok(name))
+		cmt_usage_error("--name: '%s' is not a model name (1 to %d of "
+			"A-Z a-z 0-9 . _ -)", name, CMT_MODEL_NAME_MAX - 1);
 	if (!name) {
-		dot = strrchr(output, '/');
-		snprintf(base, sizeof base, "%s", dot ? dot + 1 : output);
-		if ((dot = strstr(base, ".json")) && dot[5] == '\0')
-			*dot = '\0';
-		name = strcmp(output, "-") == 0 ? to.kind : base;
+		cmt_model_name_from_path(strcmp(output, "-") == 0 ? to.kind :
+			output, base);
+		name = base;
 	}
 	cmt_dataset_init(&all);
 	if (optind == argc)

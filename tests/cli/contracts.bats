@@ -274,3 +274,19 @@ for l in sys.stdin:
 	cmt-predict -m "$TMP/m.json" < "$TMP/v" | sed 's/.*"p_up":\([^,]*\),.*/\1/' > "$TMP/p"
 	python3 -c 'import sys; a, b = map(float, open(sys.argv[1])); assert abs(a - b) < 1e-3, (a, b)' "$TMP/p"
 }
+
+@test "train: the model name derived from any file name is one cmt-predict loads" {
+	for i in $(seq 1 60); do
+		printf '{"t":%d,"sym":"BTC-USD","px":100,"fs":"%s","f":{"a":%d,"b":0,"c":0,"d":0,"e":0,"f":0,"g":0,"h":0,"i":0,"j":0,"k":%d},"y":%d}\n' \
+			$((i * 60000)) "$FS" $((i % 3)) $((i % 5)) $((i % 2))
+	done > "$TMP/rows"
+	cmt-train -q -k logreg -o "$TMP/my model (v2).json" "$TMP/rows" 2>/dev/null
+	vec 60000 "$F" > "$TMP/v"
+	run cmt-predict -m "$TMP/my model (v2).json" < "$TMP/v"
+	assert_success
+	assert_output --partial '"model":"my_model__v2_"}'
+	run cmt-train -q -k logreg -n 'bad name' -o "$TMP/x.json" "$TMP/rows"
+	assert_failure 2
+	assert_output --partial "--name: 'bad name' is not a model name"
+	[ ! -e "$TMP/x.json" ]
+}
