@@ -25,6 +25,7 @@ enum cmt_fetch_source {
 #define CMT_FETCH_MAX_AHEAD_MS 300000  /* 5 min: clocks differ, not by more */
 #define CMT_FETCH_TRADE_PAGES_MAX 10   /* pages per symbol per poll */
 #define CMT_FETCH_PAGE_TICKS 5000      /* per symbol per history page */
+#define CMT_FETCH_SPAN_MIN_MS 3600000  /* history windows halve down to 1h */
 #define CMT_FETCH_RETRY_AFTER_MAX (3600LL * 1000)
 
 struct cmt_fetch_sym {

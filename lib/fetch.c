@@ -946,7 +946,9 @@ request(struct run *run, parse_fn parse, void *arg, char *err)
 			e = parse(arg, &r, why);
 			if (e == CMT_OK)
 				return CMT_OK;
-			if (e == CMT_EVALUE)
+			/* an answer too big for the page is the same
+			 * answer next time: no retry, the pager decides */
+			if (e == CMT_EVALUE || e == CMT_ELIMIT)
 				return cmt_errf(err, e, "%s (%s)", why, run->url);
 			snprintf(r.err, sizeof r.err, "bad response: %.140s",
 				why);
@@ -1253,6 +1255,23 @@ cmt_fetch_history(struct cmt_fetch_cfg *c, char *err)
 			a.s = &c->syms[i];
 			e = hist_symbol(&run, &a, w, wend, &requests, err);
 		}
+		/* More points than a page holds: the same request would get
+		 * the same answer, so ask for half the window instead (nothing
+		 * of this window was emitted yet). */
+		if (e == CMT_ELIMIT && wend - w > CMT_FETCH_SPAN_MIN_MS) {
+			span = (wend - w) / 2;
+			if (span < CMT_FETCH_SPAN_MIN_MS)
+				span = CMT_FETCH_SPAN_MIN_MS;
+			cmt_format_duration(span, when, sizeof when);
+			say(c, "%s; asking for %s at a time", err, when);
+			e = CMT_OK;
+			wend = w;       /* the same window again, smaller */
+			continue;
+		}
+		if (e == CMT_ELIMIT)
+			cmt_errf(err, CMT_ELIMIT, "the source answers more points "
+				"than a page holds (%d) even for 1h: cannot page "
+				"this range", CMT_FETCH_PAGE_TICKS);
 		if (e)
 			break;
 		if (*c->stop)

@@ -105,10 +105,11 @@ class API:
                 return 404, {"error": "coin not found"}
             lo, hi = int(q["from"]), int(q["to"])
             pts = []
-            h = (lo + 3599) // 3600 * 3600
+            st = self.args.gecko_step
+            h = (lo + st - 1) // st * st
             while h <= hi:
-                pts.append([h * 1000 + 17, price(GECKO[cid], h // 3600 % 977)])
-                h += 3600
+                pts.append([h * 1000 + 17, price(GECKO[cid], h // st % 977)])
+                h += st
             return 200, {"prices": pts,
                          "market_caps": [[t, px * 1.9e7] for t, px in pts],
                          "total_volumes": [[t, 2.5e10] for t, _ in pts]}
@@ -301,6 +302,8 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--plan", default="")
     ap.add_argument("--page-cap", type=int, default=1000)
+    ap.add_argument("--gecko-step", type=int, default=3600,
+                    help="seconds between CoinGecko history points")
     ap.add_argument("--trades-per-step", type=int, default=3)
     ap.add_argument("--gap-from", type=int, default=0)
     ap.add_argument("--gap-to", type=int, default=0)

@@ -21,6 +21,10 @@ model() {
 	EOF2
 }
 
+api_log() {
+	curl -s "$URL/_log"
+}
+
 vec() { # t, features object
 	printf '{"t":%s,"sym":"BTC-USD","px":100,"fs":"%s",%s}\n' "$1" "$FS" "$2"
 }
@@ -289,4 +293,19 @@ for l in sys.stdin:
 	assert_failure 2
 	assert_output --partial "--name: 'bad name' is not a model name"
 	[ ! -e "$TMP/x.json" ]
+}
+
+@test "fetch --history: a page too big to hold halves the window instead of retrying forever" {
+	start_api --gecko-step 60
+	# 5 days of minutely points: 7200, more than a page (5000) holds
+	run --separate-stderr timeout 60 cmt-fetch --history --base-url "$URL" \
+		--symbols btc --from 2023-11-01 --to 2023-11-06 --pace 0 --quiet \
+		--backoff 10ms --backoff-max 20ms
+	assert_success
+	[ "${#lines[@]}" -eq 7200 ]
+	[[ "$stderr" == *"more than 5000 points in one page"*"asking for 60h at a time"* ]]
+	[ "$(api_log | wc -l)" -le 3 ]
+	# sorted, no duplicates
+	printf '%s\n' "${lines[@]}" | sed 's/.*"t":\([0-9]*\).*/\1/' | sort -nc
+	[ "$(printf '%s\n' "${lines[@]}" | sort -u | wc -l)" -eq 7200 ]
 }
