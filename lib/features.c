@@ -308,10 +308,8 @@ cmt_features_new(const struct cmt_features_options *o, cmt_emit_fn emit,
 	    fe->ret_steps[1]), imax(fe->ret_steps[2], fe->ret_steps[3])));
 	fe->warmup = cmt_fs_warmup_steps(fs);
 	fe->label_steps = (int)(o->label_ms / fs->step_ms);
-	for (fe->table_n = 16; fe->table_n < 2 * o->max_symbols; )
-		fe->table_n *= 2;
-	if (fe->table_n > 4096)
-		fe->table_n = 4096 > 2 * o->max_symbols ? fe->table_n : 4096;
+	/* the table starts small and doubles as symbols come (grow) */
+	fe->table_n = 16;
 	if (!(fe->table = calloc((size_t)fe->table_n, sizeof *fe->table))) {
 		free(fe);
 		cmt_errf(err, CMT_ENOMEM, "out of memory");
@@ -377,6 +375,30 @@ hash_sym(const char *s)
 	return h;
 }
 
+/* Double the symbol table (kept at most half full). */
+static int
+grow(struct cmt_features *fe)
+{
+	struct symstate **t;
+	int n = fe->table_n * 2, i;
+	uint32_t j;
+
+	if (!(t = calloc((size_t)n, sizeof *t)))
+		return -1;
+	for (i = 0; i < fe->table_n; i++) {
+		if (!fe->table[i])
+			continue;
+		j = hash_sym(fe->table[i]->sym) & (uint32_t)(n - 1);
+		while (t[j])
+			j = (j + 1) & (uint32_t)(n - 1);
+		t[j] = fe->table[i];
+	}
+	free(fe->table);
+	fe->table = t;
+	fe->table_n = n;
+	return 0;
+}
+
 static struct symstate *
 lookup(struct cmt_features *fe, const char *sym, char *err)
 {
@@ -392,10 +414,17 @@ lookup(struct cmt_features *fe, const char *sym, char *err)
 			return fe->last = fe->table[i];
 		i = (i + 1) & (uint32_t)(fe->table_n - 1);
 	}
-	if (fe->nsym >= fe->o.max_symbols || fe->nsym >= fe->table_n / 2) {
-		cmt_errf(err, CMT_ELIMIT, "more than %d symbols; '%s' ignored",
-			fe->nsym, sym);
+	if (fe->nsym >= fe->o.max_symbols) {
+		cmt_errf(err, CMT_ELIMIT, "more than %d symbols (--max-symbols); "
+			"'%s' ignored", fe->nsym, sym);
 		return NULL;
+	}
+	if (fe->nsym + 1 > fe->table_n / 2) {
+		if (grow(fe)) {
+			cmt_errf(err, CMT_ENOMEM, "out of memory");
+			return NULL;
+		}
+		return lookup(fe, sym, err);  /* the slot moved */
 	}
 	sz = sizeof *s + sizeof(double) * (size_t)(2 * fe->hist_n + fe->rv_n) +
 	    sizeof(struct pending) * (size_t)(fe->label_steps + 1);

@@ -309,3 +309,17 @@ for l in sys.stdin:
 	printf '%s\n' "${lines[@]}" | sed 's/.*"t":\([0-9]*\).*/\1/' | sort -nc
 	[ "$(printf '%s\n' "${lines[@]}" | sort -u | wc -l)" -eq 7200 ]
 }
+
+@test "features: --max-symbols above 2048 is what it says" {
+	python3 -c '
+for i in range(3000):
+    print("{\"t\":%d,\"sym\":\"S%d-USD\",\"px\":100}" % (1700000000000 + i, i))
+' > "$TMP/in"
+	run cmt-features --max-symbols 5000 "$TMP/in"
+	assert_success
+	assert_output --partial "3000 ticks, 0 vectors, 3000 symbols"
+	refute_output --partial "ignored"
+	run cmt-features --max-symbols 2500 "$TMP/in"
+	assert_output --partial "line 2501: more than 2500 symbols (--max-symbols); 'S2500-USD' ignored"
+	assert_output --partial "2500 symbols, 500 over symbol limit"
+}
