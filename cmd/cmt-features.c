@@ -48,6 +48,8 @@ usage(void)
 	"      --emit-warmup      also emit vectors during warm-up, flagged\n"
 	"      --csv              write CSV (header + rows) instead of NDJSON\n"
 	"      --max-symbols N    distinct symbols tracked at most (1024)\n"
+	"      --max-memory SIZE  refuse options whose worst case (max-symbols\n"
+	"                         x bytes per symbol) exceeds SIZE (512MiB)\n"
 	"  -o, --output FILE      write to FILE (whole lines only) not stdout\n"
 	"  -q, --quiet            no summary line on exit\n"
 	"  -h, --help             this text\n"
@@ -160,6 +162,7 @@ main(int argc, char **argv)
 		{ "emit-warmup", no_argument, NULL, 'W' },
 		{ "csv", no_argument, NULL, 'C' },
 		{ "max-symbols", required_argument, NULL, 'S' },
+		{ "max-memory", required_argument, NULL, 'X' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
@@ -182,6 +185,7 @@ main(int argc, char **argv)
 	o.max_gap_ms = -1;
 	o.max_symbols = 1024;
 	o.max_jump_ms = 86400000;
+	o.max_memory = (int64_t)512 << 20;
 	while ((c = getopt_long(argc, argv, "s:w:f:m:g:l:o:qh", longopts,
 	    &idx)) != -1) {
 		if (c == 's' || c == 'w')   /* short forms: find the long name */
@@ -215,6 +219,10 @@ main(int argc, char **argv)
 			if (cmt_parse_int(optarg, 1, 1000000, &ll, err))
 				cmt_usage_error("--max-symbols: %s", err);
 			o.max_symbols = (int)ll;
+			break;
+		case 'X':
+			if (cmt_parse_size(optarg, &o.max_memory, err))
+				cmt_usage_error("--max-memory: %s", err);
 			break;
 		case 'q': quiet = 1; break;
 		case 'o': cmt_output(optarg); break;

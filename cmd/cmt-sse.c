@@ -72,25 +72,12 @@ duration_arg(const char *name, const char *s, int64_t min)
 static size_t
 size_arg(const char *name, const char *s)
 {
-	static const struct { const char *suf; long long mul; } u[] = {
-		{ "KiB", 1 << 10 }, { "K", 1 << 10 }, { "MiB", 1 << 20 },
-		{ "M", 1 << 20 }, { "GiB", 1 << 30 }, { "G", 1 << 30 },
-	};
-	char num[32], err[CMT_ERRLEN];
-	size_t n = strspn(s, "0123456789"), i;
-	long long v, mul = 1;
+	char err[CMT_ERRLEN];
+	int64_t v;
 
-	for (i = 0; s[n] && i < sizeof u / sizeof u[0]; i++)
-		if (strcmp(s + n, u[i].suf) == 0)
-			mul = u[i].mul;
-	if ((s[n] && mul == 1) || n == 0 || n >= sizeof num)
-		cmt_usage_error("--%s: invalid size '%s' (e.g. 65536, 64KiB, "
-			"1MiB)", name, s);
-	memcpy(num, s, n);
-	num[n] = '\0';
-	if (cmt_parse_int(num, 1, (1LL << 40) / mul, &v, err))
+	if (cmt_parse_size(s, &v, err))
 		cmt_usage_error("--%s: %s", name, err);
-	return (size_t)(v * mul);
+	return (size_t)v;
 }
 
 static void

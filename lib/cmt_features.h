@@ -71,6 +71,10 @@ struct cmt_features_options {
 	int emit_warmup;
 	int csv;
 	int max_symbols;
+	/* Refuse (CMT_ELIMIT, naming the figures) a configuration whose worst
+	 * case, max_symbols x cmt_features_symbol_bytes plus the symbol
+	 * table, exceeds this many bytes; 0: no bound. */
+	int64_t max_memory;
 };
 
 struct cmt_features_stats {
@@ -87,6 +91,15 @@ struct cmt_features;
 
 struct cmt_features *cmt_features_new(const struct cmt_features_options *o,
 	cmt_emit_fn emit, cmt_notice_fn notice, void *ctx, char *err);
+
+/* Bytes one symbol costs, fixed when it first appears:
+ *   S + 16 (H + 1) + 8 V + P (L + 1)
+ * where H is the longest return window or the momentum lag in steps, V
+ * the longest volatility window in steps, L the label horizon in steps,
+ * S the fixed state (indicator seed rings: about 8.4 KiB) and P = 112
+ * bytes per vector waiting for its label.  With the defaults about 10 KiB;
+ * 1s steps with a 100000s window and label, about 12.2 MiB. */
+size_t cmt_features_symbol_bytes(const struct cmt_features *fe);
 
 /* The CSV header line (with newline) for o->csv output. */
 size_t cmt_features_csv_header(const struct cmt_features *fe, char *buf,

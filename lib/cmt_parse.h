@@ -24,6 +24,14 @@ void cmt_format_duration(int64_t ms, char *buf, int cap);
 enum cmt_err cmt_parse_int(const char *s, long long min, long long max,
 	long long *out, char *err);
 
+/* Bytes with an optional binary suffix: 65536, 64KiB, 1MiB, 2GiB (K, M,
+ * G too), in [1, 2^40]. */
+enum cmt_err cmt_parse_size(const char *s, int64_t *bytes, char *err);
+
+/* "12.2 MiB", "1.2 GiB": bytes for a message (binary units, as
+ * cmt_parse_size reads them). */
+void cmt_format_bytes(double bytes, char *buf, int cap);
+
 /* Finite double in [min, max]. */
 enum cmt_err cmt_parse_double(const char *s, double min, double max,
 	double *out, char *err);

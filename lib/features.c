@@ -265,6 +265,38 @@ cmt_fs_warmup_steps(const struct cmt_feature_set *fs)
 	return w;
 }
 
+size_t
+cmt_features_symbol_bytes(const struct cmt_features *fe)
+{
+	return sizeof(struct symstate) +
+	    sizeof(double) * (size_t)(2 * fe->hist_n + fe->rv_n) +
+	    sizeof(struct pending) * (size_t)(fe->label_steps + 1);
+}
+
+/* Refuse a configuration whose worst case exceeds max_memory. */
+static int
+over_budget(const struct cmt_features *fe, char *err)
+{
+	const struct cmt_features_options *o = &fe->o;
+	double per = (double)cmt_features_symbol_bytes(fe), all;
+	char a[32], b[32], c[32];
+	long long fit;
+
+	/* the table: at most 4 slots per symbol (half full, doubled) */
+	all = (per + 4.0 * sizeof(void *)) * o->max_symbols;
+	if (o->max_memory <= 0 || all <= (double)o->max_memory)
+		return 0;
+	fit = (long long)((double)o->max_memory / (per + 4.0 * sizeof(void *)));
+	cmt_format_bytes(all, a, sizeof a);
+	cmt_format_bytes(per, b, sizeof b);
+	cmt_format_bytes((double)o->max_memory, c, sizeof c);
+	cmt_errf(err, CMT_ELIMIT, "worst case %s (%s per symbol x %d symbols) "
+		"exceeds --max-memory %s: shorten the windows or the label, "
+		"lower --max-symbols (%lld fit) or raise --max-memory", a, b,
+		o->max_symbols, c, fit);
+	return 1;
+}
+
 struct cmt_features *
 cmt_features_new(const struct cmt_features_options *o, cmt_emit_fn emit,
 	cmt_notice_fn notice, void *ctx, char *err)
@@ -308,6 +340,10 @@ cmt_features_new(const struct cmt_features_options *o, cmt_emit_fn emit,
 	    fe->ret_steps[1]), imax(fe->ret_steps[2], fe->ret_steps[3])));
 	fe->warmup = cmt_fs_warmup_steps(fs);
 	fe->label_steps = (int)(o->label_ms / fs->step_ms);
+	if (over_budget(fe, err)) {
+		free(fe);
+		return NULL;
+	}
 	/* the table starts small and doubles as symbols come (grow) */
 	fe->table_n = 16;
 	if (!(fe->table = calloc((size_t)fe->table_n, sizeof *fe->table))) {
@@ -426,8 +462,7 @@ lookup(struct cmt_features *fe, const char *sym, char *err)
 		}
 		return lookup(fe, sym, err);  /* the slot moved */
 	}
-	sz = sizeof *s + sizeof(double) * (size_t)(2 * fe->hist_n + fe->rv_n) +
-	    sizeof(struct pending) * (size_t)(fe->label_steps + 1);
+	sz = cmt_features_symbol_bytes(fe);
 	if (!(mem = calloc(1, sz))) {
 		cmt_errf(err, CMT_ENOMEM, "out of memory");
 		return NULL;

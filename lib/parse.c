@@ -269,3 +269,41 @@ cmt_csv_number(const char *s, size_t n, const char *name, double *out,
 			name, (int)(n > 40 ? 40 : n), s);
 	return CMT_OK;
 }
+
+enum cmt_err
+cmt_parse_size(const char *s, int64_t *bytes, char *err)
+{
+	static const struct { const char *suf; long long mul; } u[] = {
+		{ "KiB", 1 << 10 }, { "K", 1 << 10 }, { "MiB", 1 << 20 },
+		{ "M", 1 << 20 }, { "GiB", 1 << 30 }, { "G", 1 << 30 },
+	};
+	char num[32];
+	size_t n = strspn(s, "0123456789"), i;
+	long long v, mul = 1;
+
+	for (i = 0; s[n] && i < sizeof u / sizeof u[0]; i++)
+		if (strcmp(s + n, u[i].suf) == 0)
+			mul = u[i].mul;
+	if ((s[n] && mul == 1) || n == 0 || n >= sizeof num)
+		return cmt_errf(err, CMT_ESYNTAX, "invalid size '%s' (e.g. "
+			"65536, 64KiB, 1MiB)", s);
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (cmt_parse_int(num, 1, (1LL << 40) / mul, &v, err))
+		return CMT_ERANGE;
+	*bytes = v * mul;
+	return CMT_OK;
+}
+
+void
+cmt_format_bytes(double b, char *buf, int cap)
+{
+	static const char *unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	int i = 0;
+
+	while (b >= 1024 && i < 4) {
+		b /= 1024;
+		i++;
+	}
+	snprintf(buf, (size_t)cap, i ? "%.1f %s" : "%.0f %s", b, unit[i]);
+}

@@ -323,3 +323,17 @@ for i in range(3000):
 	assert_output --partial "line 2501: more than 2500 symbols (--max-symbols); 'S2500-USD' ignored"
 	assert_output --partial "2500 symbols, 500 over symbol limit"
 }
+
+@test "features: a configuration whose worst case exceeds --max-memory is refused with the figure" {
+	run cmt-features --windows 1s,2s,3s,100000s --label 100000s < /dev/null
+	assert_failure 2
+	assert_output --partial "worst case 12.2 GiB (12.2 MiB per symbol x 1024 symbols) exceeds --max-memory 512.0 MiB"
+	assert_output --partial "lower --max-symbols (41 fit)"
+	run cmt-features --windows 1s,2s,3s,100000s --label 100000s --max-symbols 41 < /dev/null
+	assert_success
+	run cmt-features --windows 1s,2s,3s,100000s --label 100000s --max-symbols 100 --max-memory 2GiB < /dev/null
+	assert_success
+	run cmt-features --max-memory 12x < /dev/null
+	assert_failure 2
+	assert_output --partial "--max-memory: invalid size '12x'"
+}
