@@ -38,6 +38,8 @@ usage(void)
 "      --cors ORIGIN         send Access-Control-Allow-Origin: ORIGIN\n"
 "      --event-field F       event type from the JSON string member F\n"
 "      --exit-on-eof         at end of input, finish streams and exit\n"
+"      --first-id N          id of the first event (default: start time in\n"
+"                            s x 1000000, so ids never repeat on restart)\n"
 "  -h, --help                show this help and exit\n"
 "      --version             show the version and exit\n",
 		cmt_progname);
@@ -91,7 +93,7 @@ int
 main(int argc, char **argv)
 {
 	enum { O_BACKLOG = 256, O_CLIENTBUF, O_MAXCLIENTS, O_HEARTBEAT,
-		O_RETRY, O_TIMEOUT, O_CORS, O_EVENTFIELD, O_EXITEOF,
+		O_RETRY, O_TIMEOUT, O_CORS, O_EVENTFIELD, O_EXITEOF, O_FIRSTID,
 		O_VERSION };
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, 'p' },
@@ -105,6 +107,7 @@ main(int argc, char **argv)
 		{ "cors", required_argument, NULL, O_CORS },
 		{ "event-field", required_argument, NULL, O_EVENTFIELD },
 		{ "exit-on-eof", no_argument, NULL, O_EXITEOF },
+		{ "first-id", required_argument, NULL, O_FIRSTID },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -150,6 +153,10 @@ main(int argc, char **argv)
 		case O_CORS: o.cors = optarg; break;
 		case O_EVENTFIELD: o.event_field = optarg; break;
 		case O_EXITEOF: o.exit_on_eof = 1; break;
+		case O_FIRSTID:
+			o.first_id = (uint64_t)int_arg("first-id", optarg, 1,
+				1LL << 52);
+			break;
 		case 'h': usage(); return cmt_finish(CMT_EXIT_OK);
 		case O_VERSION: cmt_print_version();
 		default: cmt_usage_error("invalid option");

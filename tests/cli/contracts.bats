@@ -337,3 +337,24 @@ for i in range(3000):
 	assert_failure 2
 	assert_output --partial "--max-memory: invalid size '12x'"
 }
+
+@test "sse: a client's id from before a restart gets a gap and the new backlog" {
+	port=$(free_port)
+	{ printf 'a\nb\nc\n'; sleep 3; } | cmt-sse --port "$port" 2>/dev/null &
+	pid=$!
+	for _ in $(seq 50); do curl -s "127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+	old=$(curl -sN --max-time 1 "127.0.0.1:$port/events?lastEventId=0" | sed -n 's/^id: //p' | tail -1)
+	kill $pid 2>/dev/null; wait $pid || true
+	sleep 1.1    # the next run starts in a later second
+	# the restarted server has fewer events than the old one had
+	{ printf 'x\n'; sleep 3; } | cmt-sse --port "$port" 2>/dev/null &
+	pid=$!
+	for _ in $(seq 50); do curl -s "127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+	run curl -sN --max-time 1 -H "Last-Event-ID: $old" "127.0.0.1:$port/events"
+	kill $pid 2>/dev/null; wait $pid || true
+	assert_line --partial 'event: gap'
+	assert_line --partial "data: {\"after\":$old,"
+	assert_line 'data: x'
+	new=$(printf '%s\n' "$output" | sed -n 's/^id: //p')
+	[ "$new" -gt "$old" ]
+}
