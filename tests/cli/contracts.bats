@@ -358,3 +358,9 @@ for i in range(3000):
 	new=$(printf '%s\n' "$output" | sed -n 's/^id: //p')
 	[ "$new" -gt "$old" ]
 }
+
+@test "sim: a symbol given twice is refused, not two walks under one name" {
+	run cmt-sim --symbols A-B,a-b --count 4
+	assert_failure 2
+	assert_output --partial "--symbols: A-B given twice"
+}
