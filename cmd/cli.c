@@ -92,6 +92,22 @@ cmt_warn(const char *fmt, ...)
 }
 
 void
+cmt_bad_line(const char *file, unsigned long long no, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	if (file && strcmp(file, "-") != 0)
+		fprintf(stderr, "%s: %s: line %llu: ", cmt_progname, file, no);
+	else
+		fprintf(stderr, "%s: line %llu: ", cmt_progname, no);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
 cmt_die(int status, const char *fmt, ...)
 {
 	va_list ap;

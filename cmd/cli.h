@@ -29,6 +29,12 @@ void cmt_cli_init(const char *argv0);
 
 /* "prog: message"; a format ending in ':' appends strerror(errno). */
 void cmt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A bad line of input, in the one form every tool uses:
+ * "prog: FILE: line N: reason", or "prog: line N: reason" for stdin (file
+ * NULL or "-"). */
+void cmt_bad_line(const char *file, unsigned long long no, const char *fmt,
+	...) __attribute__((format(printf, 3, 4)));
+
 _Noreturn void cmt_die(int status, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

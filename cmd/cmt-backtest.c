@@ -136,8 +136,7 @@ read_input(struct run *r, const char *path)
 		if (e == CMT_ENOMEM)
 			cmt_die(CMT_EXIT_FAIL, "out of memory");
 		if (e && e != CMT_ESKIP) {
-			cmt_warn("%s:%llu: %s", path, (unsigned long long)ln.no,
-				err);
+			cmt_bad_line(path, (unsigned long long)ln.no, "%s", err);
 			r->bad++;
 		}
 	}

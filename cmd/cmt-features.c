@@ -87,10 +87,7 @@ static void
 bad_line(struct run *r, uint64_t no, enum cmt_err e, const char *why)
 {
 	r->bad[bad_kind(e)]++;
-	if (r->name)
-		cmt_warn("%s: line %llu: %s", r->name, (unsigned long long)no, why);
-	else
-		cmt_warn("line %llu: %s", (unsigned long long)no, why);
+	cmt_bad_line(r->name, (unsigned long long)no, "%s", why);
 }
 
 /* Feed one input to the engine; returns -1 on a read error. */

@@ -120,8 +120,8 @@ main(int argc, char **argv)
 			cmt_die(CMT_EXIT_FAIL, "read error:");
 		}
 		if (ln.too_long) {
-			cmt_warn("line %llu: longer than %d bytes, skipped",
-				(unsigned long long)ln.no, CMT_LINE_MAX_DEFAULT);
+			cmt_bad_line(NULL, (unsigned long long)ln.no,
+				"longer than %d bytes, skipped", CMT_LINE_MAX_DEFAULT);
 			nbad++;
 			continue;
 		}
@@ -153,8 +153,8 @@ main(int argc, char **argv)
 			if (dec.format == CMT_FVEC_CSV && dec.ncols == 0)
 				cmt_die(CMT_EXIT_FAIL, "line %llu: %s",
 					(unsigned long long)ln.no, err);
-			cmt_warn("line %llu: %s, skipped",
-				(unsigned long long)ln.no, err);
+			cmt_bad_line(NULL, (unsigned long long)ln.no, "%s, skipped",
+				err);
 			nbad++;
 			continue;
 		}
@@ -165,8 +165,8 @@ main(int argc, char **argv)
 				 * foreign line later is a bad line, and must
 				 * not end the stream. */
 				if (checked) {
-					cmt_warn("line %llu: %s, skipped",
-						(unsigned long long)ln.no, err);
+					cmt_bad_line(NULL, (unsigned long long)ln.no,
+						"%s, skipped", err);
 					nbad++;
 					continue;
 				}

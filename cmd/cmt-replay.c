@@ -121,8 +121,8 @@ main(int argc, char **argv)
 				cmt_warn("%s: %s", rec.file, err);
 				status = CMT_EXIT_FAIL;
 			} else {
-				cmt_warn("%s:%llu: %s", rec.file,
-					(unsigned long long)rec.lineno, err);
+				cmt_bad_line(rec.file,
+					(unsigned long long)rec.lineno, "%s", err);
 				bad++;
 			}
 			continue;

@@ -86,7 +86,7 @@ static void
 on_skip(void *ctx, uint64_t lineno, const char *reason)
 {
 	(void)ctx;
-	cmt_warn("line %llu: %s", (unsigned long long)lineno, reason);
+	cmt_bad_line(NULL, (unsigned long long)lineno, "%s", reason);
 }
 
 int

@@ -41,8 +41,8 @@ read_rows(const char *name, int csv, struct cmt_dataset *d)
 			cmt_die(CMT_EXIT_FAIL, "%s: read error:", name);
 		}
 		if (ln.too_long) {
-			cmt_warn("%s: line %llu: too long, skipped", name,
-				(unsigned long long)ln.no);
+			cmt_bad_line(name, (unsigned long long)ln.no,
+				"too long, skipped");
 			continue;
 		}
 		e = cmt_fvec_decode(&dec, ln.s, ln.len, &v, err);
@@ -53,14 +53,15 @@ read_rows(const char *name, int csv, struct cmt_dataset *d)
 		} else if (e == CMT_EMISMATCH && dec.expect[0].s) {
 			e = CMT_EVALUE;   /* names out of place: a bad line */
 		}
-		if (e == CMT_EMISMATCH && d->n > 0)
-			cmt_usage_error("%s: line %llu: %s", name,
-				(unsigned long long)ln.no, err);
+		if (e == CMT_EMISMATCH && d->n > 0) {
+			cmt_bad_line(name, (unsigned long long)ln.no, "%s", err);
+			cmt_usage_hint();
+		}
 		if (e == CMT_ENOMEM)
 			cmt_die(CMT_EXIT_FAIL, "%s", err);
 		if (e && e != CMT_ESKIP)
-			cmt_warn("%s: line %llu: %s, skipped", name,
-				(unsigned long long)ln.no, err);
+			cmt_bad_line(name, (unsigned long long)ln.no,
+				"%s, skipped", err);
 	}
 	cmt_line_close(lr);
 	if (fd != STDIN_FILENO)

@@ -62,8 +62,8 @@ ticks() {
 	run cmt-replay --speed max "$TMP/b"
 	assert_success
 	assert_line --index 0 "$(head -1 "$TMP/a")"
-	assert_line --partial "$TMP/b:2:"
-	assert_line --partial "$TMP/b:3:"
+	assert_line --partial "$TMP/b: line 2:"
+	assert_line --partial "$TMP/b: line 3:"
 	assert_line --partial "2 bad lines skipped"
 	cmt-replay --speed max "$TMP/b" 2>/dev/null | cmp - "$TMP/a"
 }
