@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,7 @@ cmt_cli_init(const char *argv0)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	opterr = 0;     /* cmt_bad_option says it in one line */
 	/* A file size limit is a write error we report (EFBIG), not death
 	 * with half a line written. */
 	signal(SIGXFSZ, SIG_IGN);
@@ -127,6 +129,32 @@ cmt_usage_error(const char *fmt, ...)
 	vwarn(fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "Try '%s --help' for more information.\n", cmt_progname);
+	exit(CMT_EXIT_USAGE);
+}
+
+void
+cmt_bad_option(char **argv, const char *optstring)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	const char *p = optopt > 0 && optopt < 256 ?
+		strchr(optstring, optopt) : NULL;
+	char shortopt[3] = { '-', (char)optopt, '\0' };
+
+	int islong = strncmp(arg, "--", 2) == 0;
+
+	/* optopt is set for a known option (long or short) used wrongly,
+	 * and for an unknown short one; 0 for an unknown long one */
+	if (optopt > 0 && islong && strchr(arg, '='))
+		fprintf(stderr, "%s: option '%.*s' takes no argument",
+			cmt_progname, (int)(strchr(arg, '=') - arg), arg);
+	else if ((optopt > 0 && islong) || (p && p[1] == ':'))
+		fprintf(stderr, "%s: option '%s' needs an argument", cmt_progname,
+			arg);
+	else if (optopt > 0)
+		fprintf(stderr, "%s: unknown option '%s'", cmt_progname, shortopt);
+	else
+		fprintf(stderr, "%s: unknown option '%s'", cmt_progname, arg);
+	fprintf(stderr, " (try '%s --help')\n", cmt_progname);
 	exit(CMT_EXIT_USAGE);
 }
 

@@ -42,7 +42,12 @@ _Noreturn void cmt_die(int status, const char *fmt, ...)
 _Noreturn void cmt_usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
-/* After getopt has printed its own complaint: the hint line, exit 2. */
+/* After getopt_long returned '?' (cmt_cli_init turns getopt's own
+ * messages off): one line naming the option and what is wrong with it,
+ * with the --help hint, then exit 2.  optstring is getopt's. */
+_Noreturn void cmt_bad_option(char **argv, const char *optstring);
+
+/* The hint line alone, exit 2. */
 _Noreturn void cmt_usage_hint(void);
 
 /* Print "prog (cmt) VERSION" to stdout and exit 0. */

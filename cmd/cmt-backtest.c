@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+
+#define OPTSTRING "jT:F:p:fe:w:Ph"
 #include "cmt_backtest.h"
 #include "cmt_fvec.h"
 #include "cmt_line.h"
@@ -179,7 +181,7 @@ main(int argc, char **argv)
 	int c, i, json = 0, follow_mode = 0;
 
 	cmt_cli_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "jT:F:p:fe:w:Ph", opts,
+	while ((c = getopt_long(argc, argv, OPTSTRING, opts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
@@ -206,7 +208,7 @@ main(int argc, char **argv)
 		case 'P': r.pass = 1; break;
 		case 'h': usage(); break;
 		case 'V': cmt_print_version(); break;
-		default: cmt_usage_error("unknown option");
+		default: cmt_bad_option(argv, OPTSTRING);
 		}
 	}
 	if (r.pass && !follow_mode)

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+
+#define OPTSTRING "s:w:f:m:g:l:o:qh"
 #include "cmt_features.h"
 #include "cmt_line.h"
 #include "cmt_model.h"
@@ -183,7 +185,7 @@ main(int argc, char **argv)
 	o.max_symbols = 1024;
 	o.max_jump_ms = 86400000;
 	o.max_memory = (int64_t)512 << 20;
-	while ((c = getopt_long(argc, argv, "s:w:f:m:g:l:o:qh", longopts,
+	while ((c = getopt_long(argc, argv, OPTSTRING, longopts,
 	    &idx)) != -1) {
 		if (c == 's' || c == 'w')   /* short forms: find the long name */
 			for (idx = 0; longopts[idx].val != c; idx++)
@@ -205,10 +207,10 @@ main(int argc, char **argv)
 				cmt_usage_error("--max-jump: %s", err);
 			break;
 		case 'l':
-			if (cmt_parse_duration_ms(optarg, &o.label_ms, err) ||
-			    o.label_ms <= 0)
-				cmt_usage_error("--label: %s", o.label_ms <= 0 ?
-					"must be > 0" : err);
+			if (cmt_parse_duration_ms(optarg, &o.label_ms, err))
+				cmt_usage_error("--label: %s", err);
+			if (o.label_ms <= 0)
+				cmt_usage_error("--label: must be > 0");
 			break;
 		case 'W': o.emit_warmup = 1; break;
 		case 'C': o.csv = 1; break;
@@ -225,7 +227,7 @@ main(int argc, char **argv)
 		case 'o': cmt_output(optarg); break;
 		case 'h': usage();
 		case 'V': cmt_print_version();
-		default: cmt_usage_hint();
+		default: cmt_bad_option(argv, OPTSTRING);
 		}
 	}
 	for (i = optind; i < argc; i++)

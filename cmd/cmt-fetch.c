@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+
+#define OPTSTRING "s:S:q:i:n:d:Hh"
 #include "cmt_fetch.h"
 #include "cmt_parse.h"
 
@@ -142,7 +144,7 @@ main(int argc, char **argv)
 	c.backoff.base_ms = 1000;
 	c.backoff.max_ms = 60000;
 	c.http.timeout_ms = 10000;
-	while ((opt = getopt_long(argc, argv, "s:S:q:i:n:d:Hh", opts, NULL))
+	while ((opt = getopt_long(argc, argv, OPTSTRING, opts, NULL))
 	    != -1) {
 		switch (opt) {
 		case 's':
@@ -202,7 +204,7 @@ main(int argc, char **argv)
 		case O_QUIET: quiet = 1; break;
 		case 'h': usage();
 		case O_VERSION: cmt_print_version();
-		default: cmt_usage_error("unknown option");
+		default: cmt_bad_option(argv, OPTSTRING);
 		}
 	}
 	if (optind < argc)

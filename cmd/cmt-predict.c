@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+
+#define OPTSTRING "m:o:h"
 #include "cmt_fvec.h"
 #include "cmt_json.h"
 #include "cmt_line.h"
@@ -80,7 +82,7 @@ main(int argc, char **argv)
 	enum cmt_err e;
 
 	cmt_cli_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "m:o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, OPTSTRING, opts, NULL)) != -1) {
 		switch (c) {
 		case 'm': model_arg = optarg; break;
 		case 'c': csv = 1; break;
@@ -88,7 +90,7 @@ main(int argc, char **argv)
 		case 'o': cmt_output(optarg); break;
 		case 'h': usage(); return cmt_finish(CMT_EXIT_OK);
 		case 'V': cmt_print_version();
-		default: cmt_usage_error("invalid option");
+		default: cmt_bad_option(argv, OPTSTRING);
 		}
 	}
 	if (optind < argc)
@@ -150,6 +152,13 @@ main(int argc, char **argv)
 			e = cmt_errf(err, CMT_EVALUE, "already has \"%s\" (scored "
 				"before?)", v.has_p ? "p_up" : "model");
 		if (e) {
+			/* ticks, or vectors of another shape, before any good
+			 * vector: the pipeline is wrong, say so once */
+			if (e == CMT_EMISMATCH && !checked) {
+				cmt_bad_line(NULL, (unsigned long long)ln.no, "%s",
+					err);
+				cmt_usage_hint();
+			}
 			if (dec.format == CMT_FVEC_CSV && dec.ncols == 0)
 				cmt_die(CMT_EXIT_FAIL, "line %llu: %s",
 					(unsigned long long)ln.no, err);

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "cli.h"
+
+#define OPTSTRING "s:f:t:w:o:h"
 #include "cmt_parse.h"
 #include "cmt_replay.h"
 
@@ -83,7 +85,7 @@ main(int argc, char **argv)
 	 * so each tick still leaves when it is due, and --speed max is not
 	 * one write per line. */
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	while ((c = getopt_long(argc, argv, "s:f:t:w:o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, OPTSTRING, opts, NULL)) != -1) {
 		switch (c) {
 		case 's': speed = parse_speed(optarg); break;
 		case 'f': from = parse_time("--from", optarg); break;
@@ -95,7 +97,7 @@ main(int argc, char **argv)
 		case 'o': cmt_output(optarg); break;
 		case 'h': usage(); break;
 		case 'V': cmt_print_version(); break;
-		default: cmt_usage_error("unknown option");
+		default: cmt_bad_option(argv, OPTSTRING);
 		}
 	}
 	if (from >= to)

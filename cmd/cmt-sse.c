@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "cli.h"
+
+#define OPTSTRING "p:b:h"
 #include "cmt_parse.h"
 #include "cmt_sse.h"
 
@@ -123,7 +125,7 @@ main(int argc, char **argv)
 	o.page = cmt_sse_page;
 	o.page_len = (size_t)(cmt_sse_page_end - cmt_sse_page);
 	o.on_skip = on_skip;
-	while ((c = getopt_long(argc, argv, "p:b:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			o.port = (int)int_arg("port", optarg, 0, 65535);
@@ -159,7 +161,7 @@ main(int argc, char **argv)
 			break;
 		case 'h': usage(); return cmt_finish(CMT_EXIT_OK);
 		case O_VERSION: cmt_print_version();
-		default: cmt_usage_error("invalid option");
+		default: cmt_bad_option(argv, OPTSTRING);
 		}
 	}
 	if (optind < argc)

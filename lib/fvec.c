@@ -279,6 +279,11 @@ decode_json(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 	}
 	if (e != CMT_ESKIP)
 		return e;
+	if ((seen & 7) == 7 && !(seen & 24))
+		return cmt_errf(err, CMT_EMISMATCH, "a tick, not a feature "
+			"vector (no \"fs\" or \"f\"): make vectors with "
+			"cmt-features, e.g. cmt-features --model default | "
+			"cmt-predict");
 	if ((seen & 31) != 31)
 		return cmt_errf(err, CMT_EMISSING, "missing %s",
 			!(seen & 1) ? "\"t\"" : !(seen & 2) ? "\"sym\"" :
@@ -343,7 +348,9 @@ parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 	 * without a time, symbol or price. */
 	if ((seen & required) != required)
 		return cmt_errf(err, CMT_EMISSING,
-			"CSV header lacks one of t, sym, px, fs");
+			"CSV header lacks one of t, sym, px, fs%s",
+			nfeat == 0 || (nfeat <= 2 && !(seen & 1u << COL_FS)) ?
+			" (ticks? make vectors with cmt-features)" : "");
 	if (nfeat != CMT_FEAT_N)
 		return cmt_errf(err, CMT_EMISMATCH,
 			"CSV header has %d feature columns, expected %d", nfeat,

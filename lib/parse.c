@@ -22,7 +22,7 @@ cmt_parse_duration_ms(const char *s, int64_t *ms, char *err)
 
 	if (!s || !*s || !(*s >= '0' && *s <= '9'))
 		return cmt_errf(err, CMT_ESYNTAX,
-			"invalid duration '%s' (use e.g. 250ms, 5s, 1m, 2h)",
+			"'%s' is not a duration (use e.g. 250ms, 5s, 1m, 2h)",
 			s ? s : "");
 	/* digits with an optional fraction, then the unit: no exponents, hex
 	 * or other spellings strtod would take */
@@ -35,14 +35,14 @@ cmt_parse_duration_ms(const char *s, int64_t *ms, char *err)
 	errno = 0;
 	v = strtod(s, NULL);
 	if (errno)
-		return cmt_errf(err, CMT_ESYNTAX, "invalid duration '%s'", s);
+		return cmt_errf(err, CMT_ESYNTAX, "'%s' is not a duration", s);
 	for (i = 0; i < sizeof units / sizeof units[0]; i++)
 		if (strcmp(end, units[i].unit) == 0)
 			break;
 	if (i == sizeof units / sizeof units[0])
 		return cmt_errf(err, CMT_ESYNTAX,
-			"invalid duration '%s': unknown unit '%s' (ms, s, m, h, d)",
-			s, end);
+			"'%s' is not a duration: unknown unit '%s' (ms, s, m, h, "
+			"d)", s, end);
 	scaled = v * units[i].ms;
 	if (!(scaled <= (double)MAX_DURATION_MS))
 		return cmt_errf(err, CMT_ERANGE, "duration '%s' is too long", s);

@@ -11,6 +11,8 @@
 #include "card.h"
 #include "input.h"
 #include "cli.h"
+
+#define OPTSTRING "o:k:n:qh"
 #include "cmt_line.h"
 #include "cmt_parse.h"
 
@@ -118,7 +120,7 @@ main(int argc, char **argv)
 	cmt_cli_init(argv[0]);
 	cmt_train_defaults(&to);
 	memset(&ci, 0, sizeof ci);
-	while ((c = getopt_long(argc, argv, "o:k:n:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, OPTSTRING, opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': output = optarg; break;
 		case 'k': to.kind = optarg; break;
@@ -157,7 +159,7 @@ main(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'h': usage(); return cmt_finish(CMT_EXIT_OK);
 		case O_VERSION: cmt_print_version();
-		default: cmt_usage_error("invalid option");
+		default: cmt_bad_option(argv, OPTSTRING);
 		}
 	}
 	if (!output)

@@ -364,3 +364,43 @@ for i in range(3000):
 	assert_failure 2
 	assert_output --partial "--symbols: A-B given twice"
 }
+
+@test "messages: one bad-line form, 'tool: [FILE: ]line N: reason', in every tool" {
+	printf '{"t":1,"sym":"BTC-USD","px":1}\nnot json\n' > "$TMP/t"
+	run cmt-replay --speed max "$TMP/t"
+	assert_line "cmt-replay: $TMP/t: line 2: not a JSON object"
+	run cmt-replay --speed max < "$TMP/t"
+	assert_line --regexp '^cmt-replay: line 2: '
+	run cmt-features < "$TMP/t"
+	assert_line --regexp '^cmt-features: line 2: '
+	run cmt-features "$TMP/t"
+	assert_line --regexp "^cmt-features: $TMP/t: line 2: "
+	run cmt-backtest < "$TMP/t"
+	assert_line --regexp '^cmt-backtest: line 1: '
+	run cmt-train -o "$TMP/m.json" < "$TMP/t"
+	assert_line --regexp '^cmt-train: line 1: '
+	refute_output --partial -- '-: line'
+	refute_output --regexp ':[0-9]+: '
+}
+
+@test "messages: a bad option is one line; a bad duration says it is not one" {
+	for tool in cmt-features cmt-predict cmt-replay cmt-sim cmt-fetch cmt-backtest cmt-sse cmt-train; do
+		run $tool --no-such-option
+		assert_failure 2
+		[ "${#lines[@]}" -eq 1 ]
+		assert_output "$tool: unknown option '--no-such-option' (try '$tool --help')"
+	done
+	run cmt-predict -m
+	assert_output "cmt-predict: option '-m' needs an argument (try 'cmt-predict --help')"
+	run cmt-features --label abc
+	assert_failure 2
+	assert_line --index 0 "cmt-features: --label: 'abc' is not a duration (use e.g. 250ms, 5s, 1m, 2h)"
+}
+
+@test "messages: cmt-predict fed ticks says to make vectors with cmt-features" {
+	cmt-sim --count 5 > "$TMP/t"
+	run cmt-predict < "$TMP/t"
+	assert_failure 2
+	assert_line --index 0 'cmt-predict: line 1: a tick, not a feature vector (no "fs" or "f"): make vectors with cmt-features, e.g. cmt-features --model default | cmt-predict'
+	[ "${#lines[@]}" -eq 2 ]
+}
