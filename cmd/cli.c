@@ -26,6 +26,19 @@ static struct {
 	char buf[1 << 16];
 } out = { .fd = -1 };
 
+/* A reader that went away (| head) is not an error to report: end the
+ * way Unix tools do, killed by SIGPIPE (status 141 in the shell), with
+ * no message.  Other write errors stay loud. */
+static void
+quiet_on_epipe(void)
+{
+	if (errno != EPIPE)
+		return;
+	signal(SIGPIPE, SIG_DFL);
+	raise(SIGPIPE);
+	_exit(128 + SIGPIPE);
+}
+
 static void
 on_signal(int sig)
 {
@@ -220,6 +233,7 @@ out_write(size_t n)
 				out.size = out.whole;
 			out.len = 0;
 			errno = saved;
+			quiet_on_epipe();
 			cmt_warn("%s: write error:", out.path);
 			exit(CMT_EXIT_FAIL);
 		}
@@ -336,6 +350,7 @@ cmt_out(const char *buf, size_t n)
 	/* fwrite can report success when flushing older data failed. */
 	if (fwrite_unlocked(buf, 1, n, stdout) != n ||
 	    ferror_unlocked(stdout)) {
+		quiet_on_epipe();
 		cmt_warn("write error:");
 		exit(CMT_EXIT_FAIL);
 	}
@@ -350,6 +365,7 @@ cmt_flush(void)
 		return;
 	}
 	if (fflush(stdout) != 0) {
+		quiet_on_epipe();
 		cmt_warn("write error:");
 		exit(CMT_EXIT_FAIL);
 	}
@@ -365,6 +381,7 @@ cmt_finish(int status)
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (errno == 0)
 			errno = EIO;
+		quiet_on_epipe();
 		cmt_warn("write error:");
 		return CMT_EXIT_FAIL;
 	}

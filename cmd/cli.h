@@ -22,7 +22,8 @@ extern int cmt_closed_fds;
 /* Make sure fds 0, 1 and 2 are open (see cmt_closed_fds), name the
  * program, install signal handlers (SIGINT/SIGTERM set cmt_stop
  * and interrupt blocking reads; SIGPIPE and SIGXFSZ are ignored so a
- * closed pipe or a file size limit is a write error we report), and make
+ * closed pipe is seen as EPIPE, see cmt_out, and a file size limit is a
+ * write error we report), and make
  * stdout line-buffered when it is a pipe or terminal, block-buffered
  * otherwise. */
 void cmt_cli_init(const char *argv0);
@@ -54,7 +55,9 @@ _Noreturn void cmt_usage_hint(void);
 _Noreturn void cmt_print_version(void);
 
 /* Write n bytes to stdout; on failure report the error and exit 1, so a
- * closed pipe or a full disk stops the tool instead of truncating. */
+ * full disk stops the tool instead of truncating.  A closed pipe (EPIPE,
+ * e.g. | head) ends the tool quietly by SIGPIPE, status 141 in the shell,
+ * as Unix tools end; this holds for every write function below. */
 void cmt_out(const char *buf, size_t n);
 
 /* -o FILE: send what cmt_out writes to FILE (created or truncated, like a

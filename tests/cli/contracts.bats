@@ -404,3 +404,20 @@ for i in range(3000):
 	assert_line --index 0 'cmt-predict: line 1: a tick, not a feature vector (no "fs" or "f"): make vectors with cmt-features, e.g. cmt-features --model default | cmt-predict'
 	[ "${#lines[@]}" -eq 2 ]
 }
+
+@test "| head is quiet: a closed pipe ends every writer without a message" {
+	cmt-sim --count 20000 --seed 2 > "$TMP/t"
+	cmt-features --emit-warmup -q "$TMP/t" > "$TMP/v"
+	for cmd in "cmt-sim --count 1000000" "cmt-replay --speed max $TMP/t" \
+	    "cmt-features --emit-warmup -q $TMP/t" "cmt-backtest --follow --pass $TMP/v"; do
+		run bash -c "$cmd 2>\"$TMP/err\" | head -n 1 >/dev/null; echo \${PIPESTATUS[0]}"
+		[ "$output" = 141 ]
+		run cat "$TMP/err"
+		refute_output --partial "write error"
+		refute_output --partial "Broken pipe"
+	done
+	# other write errors stay loud
+	run sh -c 'cmt-sim --count 10 > /dev/full'
+	assert_failure 1
+	assert_output --partial "write error: No space left on device"
+}
