@@ -38,7 +38,8 @@ enum cmt_err cmt_parse_double(const char *s, double min, double max,
 
 /* A point in time as ms since the epoch, UTC: "2024-01-31",
  * "2024-01-31T12:30:00Z" (seconds and ".sss" optional, "Z" or "+00:00"
- * optional), or a bare integer (>= 1e11 is taken as ms, otherwise s). */
+ * optional), a bare integer (>= 1e11 is taken as ms, otherwise s), or
+ * relative to the clock: "now", "now-2h", "now+1d", "-2h" (= now-2h). */
 enum cmt_err cmt_parse_time_ms(const char *s, int64_t *ms, char *err);
 
 /* One field of an unquoted CSV line: *field and *len get the text from

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmt_json.h"
 #include "cmt_parse.h"
@@ -177,6 +178,22 @@ cmt_parse_time_ms(const char *s, int64_t *ms, char *err)
 	int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, fd = 0;
 	long long v;
 
+	/* relative to the clock: now, now-2h, now+1d, -2h (= now-2h) */
+	if (s && (strncmp(s, "now", 3) == 0 || s[0] == '-')) {
+		struct timespec ts;
+		int64_t d = 0, now;
+		const char *rel = s[0] == '-' ? s : s + 3;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		if (*rel && ((*rel != '-' && *rel != '+') ||
+		    cmt_parse_duration_ms(rel + 1, &d, NULL)))
+			return cmt_errf(err, CMT_ESYNTAX, "invalid time '%s' (use "
+				"e.g. 2024-01-31, 2024-01-31T12:30:00Z, epoch, now, "
+				"now-2h or -2h)", s);
+		*ms = *rel == '-' ? now - d : now + d;
+		return CMT_OK;
+	}
 	if (s && *s && strspn(s, "0123456789") == strlen(s)) {
 		if (cmt_parse_int(s, 0, 9000000000000000LL, &v, err))
 			return CMT_ESYNTAX;

@@ -421,3 +421,27 @@ for i in range(3000):
 	assert_failure 1
 	assert_output --partial "write error: No space left on device"
 }
+
+@test "relative times: --from -2h, --from now-2h, --to now" {
+	python3 -c '
+import time
+now = int(time.time() * 1000)
+for ago in (3 * 3600000, 3600000, 600000):
+    print("{\"t\":%d,\"sym\":\"BTC-USD\",\"px\":100}" % (now - ago))
+' > "$TMP/t"
+	run cmt-replay --speed max --from -2h "$TMP/t"
+	assert_success
+	[ "${#lines[@]}" -eq 2 ]
+	run cmt-replay --speed max --from now-2h --to now-30m "$TMP/t"
+	[ "${#lines[@]}" -eq 1 ]
+	run cmt-replay --speed max --to now "$TMP/t"
+	[ "${#lines[@]}" -eq 3 ]
+	run cmt-replay --speed max --from now+1h "$TMP/t"
+	[ "${#lines[@]}" -eq 0 ]
+	run cmt-replay --from now-2x "$TMP/t"
+	assert_failure 2
+	assert_output --partial "invalid time 'now-2x'"
+	run cmt-fetch --history --symbols btc --from -2h --to now --base-url http://127.0.0.1:1 --retry-max 1 --backoff 1ms --quiet
+	refute_output --partial "--from"
+	refute_output --partial "--to"
+}
