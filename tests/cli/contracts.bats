@@ -445,3 +445,15 @@ for ago in (3 * 3600000, 3600000, 600000):
 	refute_output --partial "--from"
 	refute_output --partial "--to"
 }
+
+@test "make without a dependency names what is missing and how to get it, in two lines" {
+	command -v make >/dev/null || skip "no make"
+	run make -C "$ROOT" --no-print-directory O="$TMP/o" \
+		PKGS="libcurl libcjson nosuchpc" all
+	assert_failure
+	assert_line --index 0 "cmt: cannot build, missing: nosuchpc(pkg-config module)"
+	assert_line --index 1 --partial "'make deps' installs them"
+	refute_output --partial "search path"
+	[ "${#lines[@]}" -le 3 ]
+	[ ! -d "$TMP/o/lib" ]
+}
