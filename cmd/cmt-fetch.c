@@ -29,7 +29,8 @@ usage(void)
 "      --all              emit every reading, even unchanged ones\n"
 "      --max-ahead DUR    skip a reading stamped more than DUR ahead of\n"
 "                         the clock (default 5m)\n"
-"      --base-url URL     API root (a mirror or a test server)\n"
+"      --base-url URL     scheme://host[:port] of the API (a mirror or a\n"
+"                         test server), no path\n"
 "      --api-key KEY      CoinGecko key (default $COINGECKO_API_KEY)\n"
 "      --pro              the key is a CoinGecko Pro key\n"
 "  -H, --history          backfill instead of polling\n"
@@ -135,7 +136,6 @@ main(int argc, char **argv)
 	int opt, nmap = 0, history = 0, live_opt = 0, pro = 0, quiet = 0;
 	int key_opt = 0, have_from = 0, have_to = 0, have_pace = 0, have_seed = 0;
 	long bad;
-	size_t len;
 	enum cmt_err e;
 
 	cmt_cli_init(argv[0]);
@@ -232,9 +232,8 @@ main(int argc, char **argv)
 	c.syms = syms;
 	if (!c.base_url)
 		c.base_url = cmt_fetch_default_url(c.src, pro);
-	len = strlen(c.base_url);
-	if (len && c.base_url[len - 1] == '/')
-		cmt_usage_error("--base-url: drop the trailing '/'");
+	if (cmt_fetch_check_base_url(c.base_url, err))
+		cmt_usage_error("--base-url: %s", err);
 	if (key && *key && c.src == CMT_SRC_COINGECKO) {
 		snprintf(hdr, sizeof hdr, "x-cg-%s-api-key: %s",
 			pro ? "pro" : "demo", key);

@@ -96,6 +96,10 @@ int cmt_fetch_live_url(enum cmt_fetch_source src, const char *base,
 	const struct cmt_fetch_sym *syms, int nsym, int i, char *buf,
 	size_t cap);
 
+/* --base-url is scheme://host[:port] (http or https), nothing after:
+ * the tool adds each API's path itself.  CMT_EVALUE with a hint if not. */
+enum cmt_err cmt_fetch_check_base_url(const char *url, char *err);
+
 /* Parse a live response for syms[first .. first+n) into obs[0 .. n).
  * CMT_ESYNTAX/CMT_ETYPE/CMT_EMISSING: malformed (transient);
  * CMT_EVALUE: the API reported a permanent error (unknown pair). */

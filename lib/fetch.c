@@ -61,6 +61,30 @@ cmt_fetch_source_name(enum cmt_fetch_source src)
 	return source_names[src];
 }
 
+enum cmt_err
+cmt_fetch_check_base_url(const char *url, char *err)
+{
+	const char *host = strstr(url, "://"), *rest;
+
+	if (!host || !((host - url == 4 && strncasecmp(url, "http", 4) == 0) ||
+	    (host - url == 5 && strncasecmp(url, "https", 5) == 0)))
+		return cmt_errf(err, CMT_EVALUE, "'%s' is not "
+			"http[s]://host[:port]", url);
+	host += 3;
+	rest = host + strcspn(host, "/?#");
+	if (rest == host)
+		return cmt_errf(err, CMT_EVALUE, "'%s' has no host", url);
+	if (strcmp(rest, "/") == 0)
+		return cmt_errf(err, CMT_EVALUE, "'%s': drop the trailing '/'",
+			url);
+	if (*rest)
+		return cmt_errf(err, CMT_EVALUE, "'%s' has a path ('%s'): give "
+			"scheme://host[:port] only, e.g. '%.*s'; cmt-fetch adds "
+			"each API's path (such as /api/v3/...) itself", url, rest,
+			(int)(rest - url), url);
+	return CMT_OK;
+}
+
 const char *
 cmt_fetch_default_url(enum cmt_fetch_source src, int pro)
 {
@@ -1219,7 +1243,8 @@ cmt_fetch_history(struct cmt_fetch_cfg *c, char *err)
 	struct run run;
 	struct hist_arg a;
 	struct cmt_tick *buf;
-	int64_t span = cmt_fetch_history_span_ms(c->src), w, wend, from;
+	int64_t span = cmt_fetch_history_span_ms(c->src), w, wend, from, to;
+	int64_t shift;
 	int64_t emitted = 0;
 	int i, k, requests = 0, cap;
 	enum cmt_err e = CMT_OK;
@@ -1239,14 +1264,20 @@ cmt_fetch_history(struct cmt_fetch_cfg *c, char *err)
 	}
 	from = c->src == CMT_SRC_BINANCE ? cmt_fetch_minute_ceil(c->from_ms)
 		: c->from_ms;
-	/* The bar still open has no final close yet: stop before it. */
-	if (c->src == CMT_SRC_BINANCE && c->to_ms > wall_ms() / 60000 * 60000)
-		c->to_ms = wall_ms() / 60000 * 60000;
 	for (i = 0; i < c->nsym; i++)
 		if (c->syms[i].after_t < from - 1)
 			c->syms[i].after_t = from - 1;
-	for (w = from; w < c->to_ms && !*c->stop; w = wend) {
-		wend = w + span < c->to_ms ? w + span : c->to_ms;
+	/* [--from, --to) is on the time emitted.  A Binance tick is stamped
+	 * at its bar's close, one minute after the open the API pages by:
+	 * ask for the bars opening a minute earlier.  The bar still open has
+	 * no final close yet: stop before it. */
+	shift = c->src == CMT_SRC_BINANCE ? 60000 : 0;
+	from -= shift;
+	to = c->to_ms - shift;
+	if (c->src == CMT_SRC_BINANCE && to > wall_ms() / 60000 * 60000)
+		to = wall_ms() / 60000 * 60000;
+	for (w = from; w < to && !*c->stop; w = wend) {
+		wend = w + span < to ? w + span : to;
 		a.run = &run;
 		a.buf = buf;
 		a.cap = cap;
@@ -1290,12 +1321,12 @@ cmt_fetch_history(struct cmt_fetch_cfg *c, char *err)
 			emitted++;
 		}
 		if (c->progress) {
-			cmt_format_time(wend, when, sizeof when);
+			cmt_format_time(wend + shift, when, sizeof when);
 			snprintf(msg, sizeof msg, "history: %s %3.0f%%, %lld "
 				"ticks, %d requests", when, 100.0 *
-				(double)(wend - from) / (double)(c->to_ms - from),
+				(double)(wend - from) / (double)(to - from),
 				(long long)emitted, requests);
-			c->progress(c->ctx, msg, wend >= c->to_ms);
+			c->progress(c->ctx, msg, wend >= to);
 		}
 	}
 	cmt_http_free(run.h);

@@ -457,3 +457,37 @@ for ago in (3 * 3600000, 3600000, 600000):
 	[ "${#lines[@]}" -le 3 ]
 	[ ! -d "$TMP/o/lib" ]
 }
+
+@test "man pages: every cmt page referred to exists, one date scheme" {
+	for ref in $(grep -ho 'cmt-[a-z]* *([0-9])' "$ROOT"/man/*.1 | tr -d ' ' | sort -u); do
+		name=${ref%%(*}; sec=${ref#*(}; sec=${sec%)}
+		[ -f "$ROOT/man/$name.$sec" ] || { echo "no page for $ref"; false; }
+	done
+	for f in "$ROOT"/man/*.1; do
+		grep -qE '^\.TH [A-Z-]+ 1 [0-9]{4}-[0-9]{2}-[0-9]{2} "cmt ' "$f" ||
+			{ echo "$f: .TH date"; false; }
+	done
+}
+
+@test "fetch: --base-url is scheme://host[:port]; a path is refused with the URL to give" {
+	run cmt-fetch --symbols btc --once --base-url https://api.coingecko.com/api/v3
+	assert_failure 2
+	assert_line --index 0 "cmt-fetch: --base-url: 'https://api.coingecko.com/api/v3' has a path ('/api/v3'): give scheme://host[:port] only, e.g. 'https://api.coingecko.com'; cmt-fetch adds each API's path (such as /api/v3/...) itself"
+	run cmt-fetch --symbols btc --once --base-url 127.0.0.1:8080
+	assert_failure 2
+	assert_output --partial "is not http[s]://host[:port]"
+	run cmt-fetch --symbols btc --once --base-url http://127.0.0.1:8080/
+	assert_failure 2
+	assert_output --partial "drop the trailing '/'"
+}
+
+@test "fetch --history: --from and --to bound the time emitted, [from, to)" {
+	start_api
+	run --separate-stderr cmt-fetch --history --source binance --base-url "$URL" \
+		--symbols btc --from 2024-01-01T10:00:00Z --to 2024-01-01T11:00:00Z --quiet
+	assert_success
+	[ "${#lines[@]}" -eq 60 ]
+	assert_line --index 0 --partial '"t":1704103200000,'
+	assert_line --index 59 --partial '"t":1704106740000,'
+	refute_output --partial '"t":1704106800000,'
+}
