@@ -39,6 +39,17 @@ quiet_on_epipe(void)
 	_exit(128 + SIGPIPE);
 }
 
+/* A usage error before anything was written leaves the -o file as it
+ * was: it may be an input the checks have not reached yet. */
+static void
+abandon_output(void)
+{
+	if (out.fd >= 0 && out.size == 0 && out.len == 0 && !out.emptied) {
+		close(out.fd);
+		out.fd = -1;
+	}
+}
+
 static void
 on_signal(int sig)
 {
@@ -138,6 +149,7 @@ cmt_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
+	abandon_output();
 	va_start(ap, fmt);
 	vwarn(fmt, ap);
 	va_end(ap);
@@ -155,6 +167,7 @@ cmt_bad_option(char **argv, const char *optstring)
 
 	int islong = strncmp(arg, "--", 2) == 0;
 
+	abandon_output();
 	/* optopt is set for a known option (long or short) used wrongly,
 	 * and for an unknown short one; 0 for an unknown long one */
 	if (optopt > 0 && islong && strchr(arg, '='))
@@ -174,6 +187,7 @@ cmt_bad_option(char **argv, const char *optstring)
 void
 cmt_usage_hint(void)
 {
+	abandon_output();
 	fprintf(stderr, "Try '%s --help' for more information.\n", cmt_progname);
 	exit(CMT_EXIT_USAGE);
 }
@@ -319,13 +333,10 @@ cmt_output_not_input(const char *input)
 	r = strcmp(input, "-") == 0 ? fstat(STDIN_FILENO, &st) :
 		stat(input, &st);
 	if (r == 0 && S_ISREG(st.st_mode) && st.st_dev == out.dev &&
-	    st.st_ino == out.ino) {
-		out.emptied = 1;    /* leave it as it is */
-		out.fd = -1;
+	    st.st_ino == out.ino)
 		cmt_usage_error("-o %s: that file is also an input (%s); "
 			"writing it would destroy the input", out.path,
 			strcmp(input, "-") == 0 ? "stdin" : input);
-	}
 }
 
 void

@@ -159,6 +159,12 @@ ticks_with_glitch() {
 	run cmt-predict -o "$TMP/x.nd" < "$TMP/x.nd"
 	assert_failure 2
 	cmp "$TMP/x.nd" "$TMP/orig"
+	# a usage error met before the check leaves the file alone too
+	run cmt-replay -o "$TMP/x.nd" --speed abc "$TMP/x.nd"
+	assert_failure 2
+	run cmt-features -o "$TMP/x.nd" --no-such-option "$TMP/x.nd"
+	assert_failure 2
+	cmp "$TMP/x.nd" "$TMP/orig"
 	# another file is emptied and written as before
 	printf 'old content that is longer than the new one\n%.0s' 1 2 3 4 5 > "$TMP/out"
 	run cmt-replay --speed max -o "$TMP/out" "$TMP/x.nd"
