@@ -11,12 +11,12 @@
 #include <unistd.h>
 
 #include "cli.h"
-
-#define OPTSTRING "jT:F:p:fe:w:Ph"
 #include "cmt_backtest.h"
 #include "cmt_fvec.h"
 #include "cmt_line.h"
 #include "cmt_parse.h"
+
+#define OPTSTRING "jT:F:p:fe:w:Ph"  /* getopt's, for cmt_bad_option too */
 
 struct run {
 	struct cmt_bt *bt;           /* batch mode */

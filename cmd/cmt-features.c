@@ -7,12 +7,12 @@
 #include <unistd.h>
 
 #include "cli.h"
-
-#define OPTSTRING "s:w:f:m:g:l:o:qh"
 #include "cmt_features.h"
 #include "cmt_line.h"
 #include "cmt_model.h"
 #include "cmt_parse.h"
+
+#define OPTSTRING "s:w:f:m:g:l:o:qh"  /* getopt's, for cmt_bad_option too */
 
 enum { BAD_SYNTAX, BAD_FIELD, BAD_LONG, BAD_ORDER, BAD_LIMIT, BAD_KINDS };
 static const char *bad_name[] = { "malformed", "invalid field", "too long",

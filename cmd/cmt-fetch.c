@@ -7,10 +7,10 @@
 #include <unistd.h>
 
 #include "cli.h"
-
-#define OPTSTRING "s:S:q:i:n:d:Hh"
 #include "cmt_fetch.h"
 #include "cmt_parse.h"
+
+#define OPTSTRING "s:S:q:i:n:d:Hh"  /* getopt's, for cmt_bad_option too */
 
 _Noreturn static void
 usage(void)

@@ -8,13 +8,13 @@
 #include <unistd.h>
 
 #include "cli.h"
-
-#define OPTSTRING "m:o:h"
 #include "cmt_fvec.h"
 #include "cmt_json.h"
 #include "cmt_line.h"
 #include "cmt_model.h"
 #include "cmt_parse.h"
+
+#define OPTSTRING "m:o:h"  /* getopt's, for cmt_bad_option too */
 
 #define NULL_REPORTS 5   /* null-feature vectors reported one by one */
 

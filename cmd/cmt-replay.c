@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "cli.h"
-
-#define OPTSTRING "s:f:t:w:o:h"
 #include "cmt_parse.h"
 #include "cmt_replay.h"
+
+#define OPTSTRING "s:f:t:w:o:h"  /* getopt's, for cmt_bad_option too */
 
 static void
 usage(void)

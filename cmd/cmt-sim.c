@@ -4,10 +4,10 @@
 #include <string.h>
 
 #include "cli.h"
-
-#define OPTSTRING "s:n:d:e:h"
 #include "cmt_parse.h"
 #include "cmt_sim.h"
+
+#define OPTSTRING "s:n:d:e:h"  /* getopt's, for cmt_bad_option too */
 
 _Noreturn static void
 usage(void)

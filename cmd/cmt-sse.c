@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "cli.h"
-
-#define OPTSTRING "p:b:h"
 #include "cmt_parse.h"
 #include "cmt_sse.h"
+
+#define OPTSTRING "p:b:h"  /* getopt's, for cmt_bad_option too */
 
 /* The dashboard, web/index.html, is linked into the binary as it is. */
 __asm__(".section .rodata\n"

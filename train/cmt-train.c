@@ -11,10 +11,10 @@
 #include "card.h"
 #include "input.h"
 #include "cli.h"
-
-#define OPTSTRING "o:k:n:qh"
 #include "cmt_line.h"
 #include "cmt_parse.h"
+
+#define OPTSTRING "o:k:n:qh"  /* getopt's, for cmt_bad_option too */
 
 static void
 usage(void)
