@@ -164,7 +164,6 @@ cmt_bad_option(char **argv, const char *optstring)
 	const char *p = optopt > 0 && optopt < 256 ?
 		strchr(optstring, optopt) : NULL;
 	char shortopt[3] = { '-', (char)optopt, '\0' };
-
 	int islong = strncmp(arg, "--", 2) == 0;
 
 	abandon_output();
