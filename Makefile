@@ -40,7 +40,11 @@ FUZZ_SAN   = -fsanitize=fuzzer-no-link,address,undefined \
 
 all: $(BINS)
 
-$(O)/%.o: %.c $(HDRS)
+# Missing packages are named in two lines, before any compiler runs.
+depcheck:
+	@sh scripts/check-deps.sh $(PKGS)
+
+$(O)/%.o: %.c $(HDRS) | depcheck
 	@mkdir -p $(@D)
 	$(CC) $(CMT_CFLAGS) -c -o $@ $<
 
@@ -143,6 +147,6 @@ uninstall:
 clean:
 	rm -rf build build-asan build-fuzz build-vg
 
-.PHONY: all deps check test test-bins asan fuzz fuzzers valgrind bench demo demo-sim demo-live model web-vendor install uninstall clean
+.PHONY: all deps check test test-bins asan fuzz fuzzers valgrind bench demo demo-sim demo-live model web-vendor install uninstall clean depcheck
 .SUFFIXES:
 .SECONDARY:

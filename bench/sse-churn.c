@@ -182,7 +182,7 @@ monitor_parse(struct conn *c)
 	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
 		if (nl - p > 4 && memcmp(p, "id: ", 4) == 0) {
 			id = strtol(p + 4, NULL, 10);
-			if (id != c->last_id + 1)
+			if (c->last_id && id != c->last_id + 1)
 				c->disorder++;
 			c->last_id = id;
 			c->received++;

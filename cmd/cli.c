@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 volatile sig_atomic_t cmt_stop;
 const char *cmt_progname = "cmt";
+int cmt_closed_fds;
 
 /* The -o file: bytes buffered, bytes in the file (size) and the offset
  * just past its last newline (whole), to cut back to on failure. */
@@ -18,8 +20,35 @@ static struct {
 	const char *path;
 	size_t len;
 	off_t size, whole;
+	int emptied;            /* truncated yet (done at the first write) */
+	dev_t dev;
+	ino_t ino;
 	char buf[1 << 16];
 } out = { .fd = -1 };
+
+/* A reader that went away (| head) is not an error to report: end the
+ * way Unix tools do, killed by SIGPIPE (status 141 in the shell), with
+ * no message.  Other write errors stay loud. */
+static void
+quiet_on_epipe(void)
+{
+	if (errno != EPIPE)
+		return;
+	signal(SIGPIPE, SIG_DFL);
+	raise(SIGPIPE);
+	_exit(128 + SIGPIPE);
+}
+
+/* A usage error before anything was written leaves the -o file as it
+ * was: it may be an input the checks have not reached yet. */
+static void
+abandon_output(void)
+{
+	if (out.fd >= 0 && out.size == 0 && out.len == 0 && !out.emptied) {
+		close(out.fd);
+		out.fd = -1;
+	}
+}
 
 static void
 on_signal(int sig)
@@ -32,16 +61,27 @@ void
 cmt_cli_init(const char *argv0)
 {
 	struct sigaction sa;
+	int fd;
 	const char *slash = argv0 ? strrchr(argv0, '/') : NULL;
 
 	if (argv0)
 		cmt_progname = slash ? slash + 1 : argv0;
+	/* A closed 0, 1 or 2 would be taken by the next open(): the -o file
+	 * would get our diagnostics, a socket would be read as stdin.  Hold
+	 * each with /dev/null, as careful daemons do. */
+	for (fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			if (open("/dev/null", fd ? O_WRONLY : O_RDONLY) != fd)
+				_exit(CMT_EXIT_FAIL);
+			cmt_closed_fds |= 1 << fd;
+		}
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;   /* no SA_RESTART: reads return EINTR */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	opterr = 0;     /* cmt_bad_option says it in one line */
 	/* A file size limit is a write error we report (EFBIG), not death
 	 * with half a line written. */
 	signal(SIGXFSZ, SIG_IGN);
@@ -86,6 +126,22 @@ cmt_warn(const char *fmt, ...)
 }
 
 void
+cmt_bad_line(const char *file, unsigned long long no, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	if (file && strcmp(file, "-") != 0)
+		fprintf(stderr, "%s: %s: line %llu: ", cmt_progname, file, no);
+	else
+		fprintf(stderr, "%s: line %llu: ", cmt_progname, no);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
 cmt_die(int status, const char *fmt, ...)
 {
 	va_list ap;
@@ -101,6 +157,7 @@ cmt_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
+	abandon_output();
 	va_start(ap, fmt);
 	vwarn(fmt, ap);
 	va_end(ap);
@@ -109,8 +166,35 @@ cmt_usage_error(const char *fmt, ...)
 }
 
 void
+cmt_bad_option(char **argv, const char *optstring)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	const char *p = optopt > 0 && optopt < 256 ?
+		strchr(optstring, optopt) : NULL;
+	char shortopt[3] = { '-', (char)optopt, '\0' };
+	int islong = strncmp(arg, "--", 2) == 0;
+
+	abandon_output();
+	/* optopt is set for a known option (long or short) used wrongly,
+	 * and for an unknown short one; 0 for an unknown long one */
+	if (optopt > 0 && islong && strchr(arg, '='))
+		fprintf(stderr, "%s: option '%.*s' takes no argument",
+			cmt_progname, (int)(strchr(arg, '=') - arg), arg);
+	else if ((optopt > 0 && islong) || (p && p[1] == ':'))
+		fprintf(stderr, "%s: option '%s' needs an argument", cmt_progname,
+			arg);
+	else if (optopt > 0)
+		fprintf(stderr, "%s: unknown option '%s'", cmt_progname, shortopt);
+	else
+		fprintf(stderr, "%s: unknown option '%s'", cmt_progname, arg);
+	fprintf(stderr, " (try '%s --help')\n", cmt_progname);
+	exit(CMT_EXIT_USAGE);
+}
+
+void
 cmt_usage_hint(void)
 {
+	abandon_output();
 	fprintf(stderr, "Try '%s --help' for more information.\n", cmt_progname);
 	exit(CMT_EXIT_USAGE);
 }
@@ -131,6 +215,21 @@ last_newline(const char *p, size_t n)
 	return NULL;
 }
 
+/* The -o file is opened without O_TRUNC, so that an input it turns out
+ * to be is refused before anything is lost; it is emptied here, before
+ * the first write or at close. */
+static void
+empty_output(void)
+{
+	if (out.emptied)
+		return;
+	out.emptied = 1;
+	if (ftruncate(out.fd, 0) != 0 && errno != EINVAL) {
+		cmt_warn("%s:", out.path);
+		exit(CMT_EXIT_FAIL);
+	}
+}
+
 /* Write out.buf[0..n) to the -o file; on failure cut the file back to its
  * last complete line, report and exit 1. */
 static void
@@ -140,6 +239,7 @@ out_write(size_t n)
 	size_t left = n;
 	ssize_t w;
 
+	empty_output();
 	while (left > 0) {
 		w = write(out.fd, p, left);
 		if (w < 0 && errno == EINTR)
@@ -154,6 +254,7 @@ out_write(size_t n)
 				out.size = out.whole;
 			out.len = 0;
 			errno = saved;
+			quiet_on_epipe();
 			cmt_warn("%s: write error:", out.path);
 			exit(CMT_EXIT_FAIL);
 		}
@@ -185,6 +286,7 @@ out_close(void)
 
 	if (out.fd < 0)
 		return 0;
+	empty_output();
 	if (out.len > 0)
 		out_lines();
 	if (out.size != out.whole && ftruncate(out.fd, out.whole) != 0)
@@ -210,13 +312,38 @@ out_atexit(void)
 void
 cmt_output(const char *path)
 {
+	struct stat st;
+
 	if (out.fd >= 0)
 		cmt_usage_error("-o given twice");
-	out.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	/* no O_TRUNC: see empty_output */
+	out.fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
 	if (out.fd < 0)
 		cmt_die(CMT_EXIT_FAIL, "%s:", path);
 	out.path = path;
+	if (fstat(out.fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		out.dev = st.st_dev;
+		out.ino = st.st_ino;
+	}
 	atexit(out_atexit);
+	cmt_output_not_input("-");
+}
+
+void
+cmt_output_not_input(const char *input)
+{
+	struct stat st;
+	int r;
+
+	if (out.fd < 0 || out.ino == 0)
+		return;
+	r = strcmp(input, "-") == 0 ? fstat(STDIN_FILENO, &st) :
+		stat(input, &st);
+	if (r == 0 && S_ISREG(st.st_mode) && st.st_dev == out.dev &&
+	    st.st_ino == out.ino)
+		cmt_usage_error("-o %s: that file is also an input (%s); "
+			"writing it would destroy the input", out.path,
+			strcmp(input, "-") == 0 ? "stdin" : input);
 }
 
 void
@@ -241,6 +368,7 @@ cmt_out(const char *buf, size_t n)
 	/* fwrite can report success when flushing older data failed. */
 	if (fwrite_unlocked(buf, 1, n, stdout) != n ||
 	    ferror_unlocked(stdout)) {
+		quiet_on_epipe();
 		cmt_warn("write error:");
 		exit(CMT_EXIT_FAIL);
 	}
@@ -255,6 +383,7 @@ cmt_flush(void)
 		return;
 	}
 	if (fflush(stdout) != 0) {
+		quiet_on_epipe();
 		cmt_warn("write error:");
 		exit(CMT_EXIT_FAIL);
 	}
@@ -277,6 +406,7 @@ cmt_finish(int status)
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (errno == 0)
 			errno = EIO;
+		quiet_on_epipe();
 		cmt_warn("write error:");
 		return CMT_EXIT_FAIL;
 	}

@@ -14,13 +14,19 @@ enum { CMT_EXIT_OK = 0, CMT_EXIT_FAIL = 1, CMT_EXIT_USAGE = 2 };
 extern volatile sig_atomic_t cmt_stop;
 extern const char *cmt_progname;
 
-/* Name the program, install signal handlers (SIGINT/SIGTERM set cmt_stop
+/* Bit fd set for each of stdin, stdout, stderr that was closed at start;
+ * cmt_cli_init opens /dev/null in its place so no file or socket can take
+ * its number. */
+extern int cmt_closed_fds;
+
+/* Make sure fds 0, 1 and 2 are open (see cmt_closed_fds), name the
+ * program, install signal handlers (SIGINT/SIGTERM set cmt_stop
  * and interrupt blocking reads; SIGPIPE and SIGXFSZ are ignored so a
- * closed pipe or a file size limit is a write error we report), and make
- * stdout line-buffered on a terminal, block-buffered otherwise (pipes
- * included): a tool flushes when it would wait, with cmt_flush or
- * cmt_idle_flush, so a busy pipe gets one write() per buffer, not per
- * line, and a quiet one still gets each line at once. */
+ * closed pipe is seen as EPIPE, see cmt_out, and a file size limit is a
+ * write error we report), and make stdout line-buffered on a terminal,
+ * block-buffered otherwise (pipes included): a tool flushes when it would
+ * wait, with cmt_flush or cmt_idle_flush, so a busy pipe gets one write()
+ * per buffer, not per line, and a quiet one still gets each line at once. */
 void cmt_cli_init(const char *argv0);
 
 /* Make stdout block-buffered with a 64 KiB buffer, even on a terminal
@@ -29,6 +35,12 @@ void cmt_block_buffered(void);
 
 /* "prog: message"; a format ending in ':' appends strerror(errno). */
 void cmt_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A bad line of input, in the one form every tool uses:
+ * "prog: FILE: line N: reason", or "prog: line N: reason" for stdin (file
+ * NULL or "-"). */
+void cmt_bad_line(const char *file, unsigned long long no, const char *fmt,
+	...) __attribute__((format(printf, 3, 4)));
+
 _Noreturn void cmt_die(int status, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -36,14 +48,21 @@ _Noreturn void cmt_die(int status, const char *fmt, ...)
 _Noreturn void cmt_usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
-/* After getopt has printed its own complaint: the hint line, exit 2. */
+/* After getopt_long returned '?' (cmt_cli_init turns getopt's own
+ * messages off): one line naming the option and what is wrong with it,
+ * with the --help hint, then exit 2.  optstring is getopt's. */
+_Noreturn void cmt_bad_option(char **argv, const char *optstring);
+
+/* The hint line alone, exit 2. */
 _Noreturn void cmt_usage_hint(void);
 
 /* Print "prog (cmt) VERSION" to stdout and exit 0. */
 _Noreturn void cmt_print_version(void);
 
 /* Write n bytes to stdout; on failure report the error and exit 1, so a
- * closed pipe or a full disk stops the tool instead of truncating. */
+ * full disk stops the tool instead of truncating.  A closed pipe (EPIPE,
+ * e.g. | head) ends the tool quietly by SIGPIPE, status 141 in the shell,
+ * as Unix tools end; this holds for every write function below. */
 void cmt_out(const char *buf, size_t n);
 
 /* -o FILE: send what cmt_out writes to FILE (created or truncated, like a
@@ -54,6 +73,12 @@ void cmt_out(const char *buf, size_t n);
  * flushed, cut after its last newline, fsync'ed and closed; so SIGINT,
  * SIGTERM or SIGPIPE never leave a partial line in it. */
 void cmt_output(const char *path);
+
+/* Exit 2 if the -o file is the same file (device and inode) as input (a
+ * path, or "-" for stdin, which cmt_output checks itself).  The -o file
+ * is only emptied at its first write or at exit, so tools call this for
+ * every named input after parsing the options and nothing is lost. */
+void cmt_output_not_input(const char *input);
 
 /* Write out what cmt_out buffered (whole lines for -o), before a tool
  * waits on a timer or its input; exits 1 on a write error. */

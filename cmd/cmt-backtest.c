@@ -18,6 +18,8 @@
 #include "cmt_line.h"
 #include "cmt_parse.h"
 
+#define OPTSTRING "jT:F:p:fe:w:PH:h"  /* getopt's, for cmt_bad_option too */
+
 struct run {
 	struct cmt_bt *bt;           /* batch mode */
 	struct cmt_follow *fol;      /* --follow */
@@ -111,8 +113,7 @@ read_input(struct run *r, const char *path)
 		if (e == CMT_ENOMEM || e == CMT_EIO)   /* not the line's fault */
 			cmt_die(CMT_EXIT_FAIL, "%s", err);
 		if (e && e != CMT_ESKIP) {
-			cmt_warn("%s:%llu: %s", path, (unsigned long long)ln.no,
-				err);
+			cmt_bad_line(path, (unsigned long long)ln.no, "%s", err);
 			r->bad++;
 		}
 	}
@@ -198,7 +199,7 @@ main(int argc, char **argv)
 	int c, i, json = 0, follow_mode = 0;
 
 	cmt_cli_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "jT:F:p:fe:w:PH:h", opts,
+	while ((c = getopt_long(argc, argv, OPTSTRING, opts,
 	    NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
@@ -232,7 +233,7 @@ main(int argc, char **argv)
 			break;
 		case 'h': usage(); break;
 		case 'V': cmt_print_version(); break;
-		default: cmt_usage_error("unknown option");
+		default: cmt_bad_option(argv, OPTSTRING);
 		}
 	}
 	if ((fo.pass || fo.horizon_ms) && !follow_mode)

@@ -12,6 +12,8 @@
 #include "cmt_model.h"
 #include "cmt_parse.h"
 
+#define OPTSTRING "s:w:f:m:g:l:p:o:qh"  /* getopt's, for cmt_bad_option too */
+
 enum { BAD_SYNTAX, BAD_FIELD, BAD_LONG, BAD_ORDER, BAD_LIMIT, BAD_KINDS };
 static const char *bad_name[] = { "malformed", "invalid field", "too long",
 	"out of order", "over symbol limit" };
@@ -40,6 +42,9 @@ usage(void)
 	"                         shipped model)\n"
 	"  -g, --max-gap D        longest silence forward-filled (10 steps, at\n"
 	"                         least 5m); longer resets the symbol\n"
+	"      --max-jump D       skip a tick more than D after its symbol's\n"
+	"                         previous one unless the next confirms it, or\n"
+	"                         a first tick D ahead of the clock (1d; 0 off)\n"
 	"  -l, --label H          add y: 1 if the price H later is higher, 0 if\n"
 	"                         lower, null if equal (output delayed by H)\n"
 	"      --emit-warmup      also emit vectors during warm-up, flagged\n"
@@ -48,6 +53,8 @@ usage(void)
 	"                         of tick time per symbol (0: on every tick)\n"
 	"      --csv              write CSV (header + rows) instead of NDJSON\n"
 	"      --max-symbols N    distinct symbols tracked at most (1024)\n"
+	"      --max-memory SIZE  refuse options whose worst case (max-symbols\n"
+	"                         x bytes per symbol) exceeds SIZE (512MiB)\n"
 	"  -o, --output FILE      write to FILE (whole lines only) not stdout\n"
 	"  -q, --quiet            no warm-up notice, no summary line on exit\n"
 	"  -h, --help             this text\n"
@@ -85,10 +92,7 @@ static void
 bad_line(struct run *r, uint64_t no, enum cmt_err e, const char *why)
 {
 	r->bad[bad_kind(e)]++;
-	if (r->name)
-		cmt_warn("%s: line %llu: %s", r->name, (unsigned long long)no, why);
-	else
-		cmt_warn("line %llu: %s", (unsigned long long)no, why);
+	cmt_bad_line(r->name, (unsigned long long)no, "%s", why);
 }
 
 /* Feed one input to the engine; returns -1 on a read error. */
@@ -156,11 +160,13 @@ main(int argc, char **argv)
 		{ "feature-set", required_argument, NULL, 'f' },
 		{ "model", required_argument, NULL, 'm' },
 		{ "max-gap", required_argument, NULL, 'g' },
+		{ "max-jump", required_argument, NULL, 'J' },
 		{ "label", required_argument, NULL, 'l' },
 		{ "emit-warmup", no_argument, NULL, 'W' },
 		{ "partial", required_argument, NULL, 'p' },
 		{ "csv", no_argument, NULL, 'C' },
 		{ "max-symbols", required_argument, NULL, 'S' },
+		{ "max-memory", required_argument, NULL, 'X' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
@@ -182,7 +188,9 @@ main(int argc, char **argv)
 	cmt_fs_defaults(fs);
 	o.max_gap_ms = -1;
 	o.max_symbols = 1024;
-	while ((c = getopt_long(argc, argv, "s:w:f:m:g:l:p:o:qh", longopts,
+	o.max_jump_ms = 86400000;
+	o.max_memory = (int64_t)512 << 20;
+	while ((c = getopt_long(argc, argv, OPTSTRING, longopts,
 	    &idx)) != -1) {
 		if (c == 's' || c == 'w')   /* short forms: find the long name */
 			for (idx = 0; longopts[idx].val != c; idx++)
@@ -199,11 +207,15 @@ main(int argc, char **argv)
 			if (cmt_parse_duration_ms(optarg, &o.max_gap_ms, err))
 				cmt_usage_error("--max-gap: %s", err);
 			break;
+		case 'J':
+			if (cmt_parse_duration_ms(optarg, &o.max_jump_ms, err))
+				cmt_usage_error("--max-jump: %s", err);
+			break;
 		case 'l':
-			if (cmt_parse_duration_ms(optarg, &o.label_ms, err) ||
-			    o.label_ms <= 0)
-				cmt_usage_error("--label: %s", o.label_ms <= 0 ?
-					"must be > 0" : err);
+			if (cmt_parse_duration_ms(optarg, &o.label_ms, err))
+				cmt_usage_error("--label: %s", err);
+			if (o.label_ms <= 0)
+				cmt_usage_error("--label: must be > 0");
 			break;
 		case 'W': o.emit_warmup = 1; break;
 		case 'p':
@@ -219,13 +231,19 @@ main(int argc, char **argv)
 				cmt_usage_error("--max-symbols: %s", err);
 			o.max_symbols = (int)ll;
 			break;
+		case 'X':
+			if (cmt_parse_size(optarg, &o.max_memory, err))
+				cmt_usage_error("--max-memory: %s", err);
+			break;
 		case 'q': quiet = 1; break;
 		case 'o': cmt_output(optarg); break;
 		case 'h': usage();
 		case 'V': cmt_print_version();
-		default: cmt_usage_hint();
+		default: cmt_bad_option(argv, OPTSTRING);
 		}
 	}
+	for (i = optind; i < argc; i++)
+		cmt_output_not_input(argv[i]);
 	if (fs_id && model)
 		cmt_usage_error("--feature-set and --model are exclusive");
 	if (model) {

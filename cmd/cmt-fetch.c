@@ -13,6 +13,8 @@
 #include "cmt_parse.h"
 #include "cmt_stream.h"
 
+#define OPTSTRING "s:S:q:i:n:d:w:Hh"  /* getopt's, for cmt_bad_option too */
+
 _Noreturn static void
 usage(void)
 {
@@ -40,7 +42,10 @@ usage(void)
 "                         twice that without an answer (default 30s)\n"
 "      --out-buffer N     stream: bytes of output held for a slow reader\n"
 "                         before ticks are dropped (default 8388608)\n"
-"      --base-url URL     API root (a mirror or a test server)\n"
+"      --max-ahead DUR    skip a reading stamped more than DUR ahead of\n"
+"                         the clock (default 5m)\n"
+"      --base-url URL     scheme://host[:port] of the API (a mirror or a\n"
+"                         test server), no path\n"
 "      --api-key KEY      CoinGecko key (default $COINGECKO_API_KEY)\n"
 "      --pro              the key is a CoinGecko Pro key\n"
 "  -H, --history          backfill instead of polling\n"
@@ -145,7 +150,8 @@ integer(const char *opt, const char *s, long long min, long long max)
 
 enum { O_ONCE = 256, O_ALL, O_BASE, O_KEY, O_PRO, O_FROM, O_TO, O_RESUME,
 	O_PACE, O_TIMEOUT, O_BACKOFF, O_BACKOFF_MAX, O_RETRY, O_SEED, O_QUIET,
-	O_IDMAP, O_WARMUP, O_STREAM, O_WS_URL, O_WS_PING, O_OUTBUF, O_VERSION };
+	O_IDMAP, O_WARMUP, O_STREAM, O_WS_URL, O_WS_PING, O_OUTBUF, O_VERSION,
+	O_AHEAD };
 
 int
 main(int argc, char **argv)
@@ -156,6 +162,7 @@ main(int argc, char **argv)
 		{ "interval", 1, 0, 'i' }, { "count", 1, 0, 'n' },
 		{ "once", 0, 0, O_ONCE }, { "duration", 1, 0, 'd' },
 		{ "all", 0, 0, O_ALL }, { "base-url", 1, 0, O_BASE },
+		{ "max-ahead", 1, 0, O_AHEAD },
 		{ "api-key", 1, 0, O_KEY }, { "pro", 0, 0, O_PRO },
 		{ "history", 0, 0, 'H' }, { "from", 1, 0, O_FROM },
 		{ "to", 1, 0, O_TO }, { "resume", 1, 0, O_RESUME },
@@ -185,7 +192,6 @@ main(int argc, char **argv)
 	int opt, nmap = 0, history = 0, live_opt = 0, pro = 0, quiet = 0;
 	int key_opt = 0, have_from = 0, have_to = 0, have_pace = 0, have_seed = 0;
 	long bad;
-	size_t len;
 	enum cmt_err e;
 
 	cmt_cli_init(argv[0]);
@@ -195,7 +201,7 @@ main(int argc, char **argv)
 	c.backoff.max_ms = 60000;
 	c.http.timeout_ms = 10000;
 	so.ping_ms = 30000;
-	while ((opt = getopt_long(argc, argv, "s:S:q:i:n:d:w:Hh", opts, NULL))
+	while ((opt = getopt_long(argc, argv, OPTSTRING, opts, NULL))
 	    != -1) {
 		switch (opt) {
 		case 's':
@@ -219,6 +225,10 @@ main(int argc, char **argv)
 		case 'd': c.duration_ms = duration("--duration", optarg);
 			live_opt = 1; break;
 		case O_ALL: c.all = 1; live_opt = 1; break;
+		case O_AHEAD: c.max_ahead_ms = duration("--max-ahead", optarg);
+			if (c.max_ahead_ms <= 0)
+				cmt_usage_error("--max-ahead must be > 0");
+			live_opt = 1; break;
 		case O_BASE: c.base_url = optarg; break;
 		case O_KEY: key = optarg; key_opt = 1; break;
 		case O_PRO: pro = 1; break;
@@ -260,7 +270,7 @@ main(int argc, char **argv)
 			1LL << 32); break;
 		case 'h': usage();
 		case O_VERSION: cmt_print_version();
-		default: cmt_usage_error("unknown option");
+		default: cmt_bad_option(argv, OPTSTRING);
 		}
 	}
 	if (optind < argc)
@@ -272,8 +282,8 @@ main(int argc, char **argv)
 		cmt_usage_error("--interval, --timeout and --backoff must be > 0 "
 			"and --backoff-max >= --backoff");
 	if (history && live_opt)
-		cmt_usage_error("--interval, --count, --once, --duration and "
-			"--all apply to live mode, not --history");
+		cmt_usage_error("--interval, --count, --once, --duration, "
+			"--all and --max-ahead apply to live mode, not --history");
 	if (!history && (have_from || have_to || resume || have_pace))
 		cmt_usage_error("--from, --to, --resume and --pace need "
 			"--history");
@@ -305,9 +315,8 @@ main(int argc, char **argv)
 	c.syms = syms;
 	if (!c.base_url)
 		c.base_url = cmt_fetch_default_url(c.src, pro);
-	len = strlen(c.base_url);
-	if (len && c.base_url[len - 1] == '/')
-		cmt_usage_error("--base-url: drop the trailing '/'");
+	if (cmt_fetch_check_base_url(c.base_url, err))
+		cmt_usage_error("--base-url: %s", err);
 	if (key && *key && c.src == CMT_SRC_COINGECKO) {
 		snprintf(hdr, sizeof hdr, "x-cg-%s-api-key: %s",
 			pro ? "pro" : "demo", key);

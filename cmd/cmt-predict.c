@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 #include "cmt_line.h"
 #include "cmt_model.h"
 #include "cmt_parse.h"
+
+#define OPTSTRING "m:o:h"  /* getopt's, for cmt_bad_option too */
 
 #define NULL_REPORTS 5   /* null-feature vectors reported one by one */
 #define MAX_MODELS 8
@@ -129,17 +132,19 @@ main(int argc, char **argv)
 	const char *model_arg[MAX_MODELS], *env;
 	char err[CMT_ERRLEN], fsname[CMT_MODEL_FS_MAX];
 	struct cmt_fvec_decoder dec;
+	const char *names[CMT_FEAT_N];
 	struct cmt_linereader *lr;
 	struct cmt_model *m;
 	struct cmt_fvec v;
 	struct cmt_line ln;
 	unsigned long long npred = 0, nnull = 0, nbad = 0, npartial = 0;
 	size_t fslen, n;
+	double p;
 	int c, csv = 0, info = 0, checked = 0, rc, nmodel = 0, k, i;
 	enum cmt_err e;
 
 	cmt_cli_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "m:o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, OPTSTRING, opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (nmodel == MAX_MODELS)
@@ -151,7 +156,7 @@ main(int argc, char **argv)
 		case 'o': cmt_output(optarg); break;
 		case 'h': usage(); return cmt_finish(CMT_EXIT_OK);
 		case 'V': cmt_print_version();
-		default: cmt_usage_error("invalid option");
+		default: cmt_bad_option(argv, OPTSTRING);
 		}
 	}
 	if (optind < argc)
@@ -182,6 +187,9 @@ main(int argc, char **argv)
 		cmt_die(CMT_EXIT_FAIL, "out of memory");
 	cmt_line_on_idle(lr, cmt_idle_flush, NULL);
 	cmt_fvec_decoder_init(&dec, csv ? CMT_FVEC_CSV : CMT_FVEC_AUTO);
+	for (c = 0; c < CMT_FEAT_N; c++)
+		names[c] = m->feature[c];
+	cmt_fvec_decoder_expect(&dec, m->fs, names);   /* every vector, by name */
 	fslen = strlen(m->fs);
 	/* what follows the probability never changes: build it once */
 	make_tails(&sc, csv);
@@ -192,8 +200,8 @@ main(int argc, char **argv)
 			cmt_die(CMT_EXIT_FAIL, "read error:");
 		}
 		if (ln.too_long) {
-			cmt_warn("line %llu: longer than %d bytes, skipped",
-				(unsigned long long)ln.no, CMT_LINE_MAX_DEFAULT);
+			cmt_bad_line(NULL, (unsigned long long)ln.no,
+				"longer than %d bytes, skipped", CMT_LINE_MAX_DEFAULT);
 			nbad++;
 			continue;
 		}
@@ -202,24 +210,37 @@ main(int argc, char **argv)
 			if (dec.format != CMT_FVEC_CSV || ln.len == 0)
 				continue;
 			for (c = 0; c < dec.ncols; c++)
-				if (cmt_slice_eq(dec.col_name[c], "p_up"))
+				if (cmt_slice_eq(dec.col_name[c], "p_up") ||
+				    cmt_slice_eq(dec.col_name[c], "model"))
 					cmt_die(CMT_EXIT_FAIL, "line %llu: the input "
-						"already has a p_up column",
-						(unsigned long long)ln.no);
+						"already has a %.*s column",
+						(unsigned long long)ln.no,
+						(int)dec.col_name[c].len,
+						dec.col_name[c].s);
 			csv = 1;
 			make_tails(&sc, csv);
 			cmt_out(ln.s, ln.len);
 			cmt_out(",p_up,model\n", 12);
 			continue;
 		}
-		if (e == CMT_OK && v.has_p)
-			e = cmt_errf(err, CMT_EVALUE, "already has \"p_up\"");
+		/* adding ours would write a key twice: a scored line is
+		 * reported, never given duplicate members */
+		if (e == CMT_OK && (v.has_p || v.has_model))
+			e = cmt_errf(err, CMT_EVALUE, "already has \"%s\" (scored "
+				"before?)", v.has_p ? "p_up" : "model");
 		if (e) {
+			/* ticks, or vectors of another shape, before any good
+			 * vector: the pipeline is wrong, say so once */
+			if (e == CMT_EMISMATCH && !checked) {
+				cmt_bad_line(NULL, (unsigned long long)ln.no, "%s",
+					err);
+				cmt_usage_hint();
+			}
 			if (dec.format == CMT_FVEC_CSV && dec.ncols == 0)
 				cmt_die(CMT_EXIT_FAIL, "line %llu: %s",
 					(unsigned long long)ln.no, err);
-			cmt_warn("line %llu: %s, skipped",
-				(unsigned long long)ln.no, err);
+			cmt_bad_line(NULL, (unsigned long long)ln.no, "%s, skipped",
+				err);
 			nbad++;
 			continue;
 		}
@@ -232,8 +253,8 @@ main(int argc, char **argv)
 				 * foreign line later is a bad line, and must
 				 * not end the stream. */
 				if (checked) {
-					cmt_warn("line %llu: %s, skipped",
-						(unsigned long long)ln.no, err);
+					cmt_bad_line(NULL, (unsigned long long)ln.no,
+						"%s, skipped", err);
 					nbad++;
 					continue;
 				}
@@ -247,12 +268,23 @@ main(int argc, char **argv)
 			checked = 1;
 		}
 		npartial += v.partial != 0;
-		if ((k = pick(&sc, v.x)) < 0) {
-			if (++nnull <= NULL_REPORTS)
-				cmt_warn("line %llu: null feature, passed through "
-					"without p_up%s", (unsigned long long)ln.no,
+		k = pick(&sc, v.x);
+		p = k < 0 ? NAN : cmt_model_predict(sc.m[k], v.x);
+		if (!isfinite(p)) {
+			/* never a made-up or null probability: the line goes
+			 * on without p_up, and says why */
+			if (++nnull <= NULL_REPORTS) {
+				if (k < 0)
+					cmt_fvec_null_reason(&v, err, sizeof err);
+				else
+					snprintf(err, sizeof err, "the model's output "
+						"is not finite (features far outside "
+						"the training range)");
+				cmt_warn("line %llu: %s; passed through without "
+					"p_up%s", (unsigned long long)ln.no, err,
 					nnull == NULL_REPORTS ? " (further ones counted "
 					"at exit)" : "");
+			}
 			cmt_out(ln.s, ln.len);
 			cmt_out(csv ? ",,\n" : "\n", csv ? 3 : 1);
 			continue;
@@ -261,8 +293,7 @@ main(int argc, char **argv)
 		memcpy(out, ln.s, n);
 		memcpy(out + n, csv ? "," : ",\"p_up\":", csv ? 1 : 8);
 		n += csv ? 1 : 8;
-		n += (size_t)cmt_fmt_double(out + n,
-			cmt_model_predict(sc.m[k], v.x), 6);
+		n += (size_t)cmt_fmt_double(out + n, p, 6);
 		memcpy(out + n, sc.tail[k], sc.taillen[k]);
 		n += sc.taillen[k];
 		sc.scored[k]++;
@@ -285,7 +316,8 @@ main(int argc, char **argv)
 			snprintf(by + len, sizeof by - len, ", %llu partial vectors",
 				npartial);
 		cmt_warn("%llu predicted%s, %llu passed through without p_up (null "
-			"features), %llu bad lines skipped", npred, by, nnull, nbad);
+			"features or no finite output), %llu bad lines skipped", npred,
+			by, nnull, nbad);
 	}
 	cmt_line_close(lr);
 	for (i = 0; i < sc.n; i++)

@@ -10,6 +10,8 @@
 #include "cmt_parse.h"
 #include "cmt_replay.h"
 
+#define OPTSTRING "s:f:t:w:o:h"  /* getopt's, for cmt_bad_option too */
+
 static void
 usage(void)
 {
@@ -75,7 +77,7 @@ main(int argc, char **argv)
 	int64_t from = INT64_MIN, to = INT64_MAX, warmup = 0;
 	unsigned long long emitted = 0, bad = 0;
 	double speed = 1;
-	int c, status = CMT_EXIT_OK;
+	int c, i, status = CMT_EXIT_OK;
 	enum cmt_err e;
 
 	cmt_cli_init(argv[0]);
@@ -83,7 +85,7 @@ main(int argc, char **argv)
 	 * wait (pacing or input), so each tick still leaves when it is due,
 	 * and --speed max is not one write per line. */
 	cmt_block_buffered();
-	while ((c = getopt_long(argc, argv, "s:f:t:w:o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, OPTSTRING, opts, NULL)) != -1) {
 		switch (c) {
 		case 's': speed = parse_speed(optarg); break;
 		case 'f': from = parse_time("--from", optarg); break;
@@ -95,11 +97,13 @@ main(int argc, char **argv)
 		case 'o': cmt_output(optarg); break;
 		case 'h': usage(); break;
 		case 'V': cmt_print_version(); break;
-		default: cmt_usage_error("unknown option");
+		default: cmt_bad_option(argv, OPTSTRING);
 		}
 	}
 	if (from >= to)
 		cmt_usage_error("--from must be before --to");
+	for (i = optind; i < argc; i++)
+		cmt_output_not_input(argv[i]);
 	if (optind == argc)
 		e = cmt_replay_open(&r, stdin_only, 1, from, to, err);
 	else
@@ -120,8 +124,8 @@ main(int argc, char **argv)
 				cmt_warn("%s: %s", rec.file, err);
 				status = CMT_EXIT_FAIL;
 			} else {
-				cmt_warn("%s:%llu: %s", rec.file,
-					(unsigned long long)rec.lineno, err);
+				cmt_bad_line(rec.file,
+					(unsigned long long)rec.lineno, "%s", err);
 				bad++;
 			}
 			continue;

@@ -7,6 +7,8 @@
 #include "cmt_parse.h"
 #include "cmt_sim.h"
 
+#define OPTSTRING "s:n:d:e:h"  /* getopt's, for cmt_bad_option too */
+
 _Noreturn static void
 usage(void)
 {
@@ -53,7 +55,7 @@ main(int argc, char **argv)
 
 	cmt_cli_init(argv[0]);
 	cmt_sim_defaults(&o);
-	while ((c = getopt_long(argc, argv, "s:n:d:e:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': symbols = optarg; break;
 		case 'n':
@@ -87,7 +89,7 @@ main(int argc, char **argv)
 			break;
 		case 'h': usage();
 		case 'V': cmt_print_version();
-		default: cmt_usage_hint();
+		default: cmt_bad_option(argv, OPTSTRING);
 		}
 	}
 	if (optind < argc)

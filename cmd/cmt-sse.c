@@ -9,6 +9,8 @@
 #include "cmt_parse.h"
 #include "cmt_sse.h"
 
+#define OPTSTRING "p:b:h"  /* getopt's, for cmt_bad_option too */
+
 /* The dashboard, web/index.html, and the charting library it loads,
  * web/vendor/lightweight-charts.js (make web-vendor), are linked into the
  * binary as they are: the page needs no network. */
@@ -41,6 +43,8 @@ usage(void)
 "      --cors ORIGIN         send Access-Control-Allow-Origin: ORIGIN\n"
 "      --event-field F       event type from the JSON string member F\n"
 "      --exit-on-eof         at end of input, finish streams and exit\n"
+"      --first-id N          id of the first event (default: start time in\n"
+"                            s x 1000000, so ids never repeat on restart)\n"
 "  -h, --help                show this help and exit\n"
 "      --version             show the version and exit\n",
 		cmt_progname);
@@ -75,39 +79,26 @@ duration_arg(const char *name, const char *s, int64_t min)
 static size_t
 size_arg(const char *name, const char *s)
 {
-	static const struct { const char *suf; long long mul; } u[] = {
-		{ "KiB", 1 << 10 }, { "K", 1 << 10 }, { "MiB", 1 << 20 },
-		{ "M", 1 << 20 }, { "GiB", 1 << 30 }, { "G", 1 << 30 },
-	};
-	char num[32], err[CMT_ERRLEN];
-	size_t n = strspn(s, "0123456789"), i;
-	long long v, mul = 1;
+	char err[CMT_ERRLEN];
+	int64_t v;
 
-	for (i = 0; s[n] && i < sizeof u / sizeof u[0]; i++)
-		if (strcmp(s + n, u[i].suf) == 0)
-			mul = u[i].mul;
-	if ((s[n] && mul == 1) || n == 0 || n >= sizeof num)
-		cmt_usage_error("--%s: invalid size '%s' (e.g. 65536, 64KiB, "
-			"1MiB)", name, s);
-	memcpy(num, s, n);
-	num[n] = '\0';
-	if (cmt_parse_int(num, 1, (1LL << 40) / mul, &v, err))
+	if (cmt_parse_size(s, &v, err))
 		cmt_usage_error("--%s: %s", name, err);
-	return (size_t)(v * mul);
+	return (size_t)v;
 }
 
 static void
 on_skip(void *ctx, uint64_t lineno, const char *reason)
 {
 	(void)ctx;
-	cmt_warn("line %llu: %s", (unsigned long long)lineno, reason);
+	cmt_bad_line(NULL, (unsigned long long)lineno, "%s", reason);
 }
 
 int
 main(int argc, char **argv)
 {
 	enum { O_BACKLOG = 256, O_CLIENTBUF, O_MAXCLIENTS, O_HEARTBEAT,
-		O_RETRY, O_TIMEOUT, O_CORS, O_EVENTFIELD, O_EXITEOF,
+		O_RETRY, O_TIMEOUT, O_CORS, O_EVENTFIELD, O_EXITEOF, O_FIRSTID,
 		O_VERSION };
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, 'p' },
@@ -121,6 +112,7 @@ main(int argc, char **argv)
 		{ "cors", required_argument, NULL, O_CORS },
 		{ "event-field", required_argument, NULL, O_EVENTFIELD },
 		{ "exit-on-eof", no_argument, NULL, O_EXITEOF },
+		{ "first-id", required_argument, NULL, O_FIRSTID },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -146,7 +138,7 @@ main(int argc, char **argv)
 	o.files = files;
 	o.nfiles = sizeof files / sizeof files[0];
 	o.on_skip = on_skip;
-	while ((c = getopt_long(argc, argv, "p:b:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			o.port = (int)int_arg("port", optarg, 0, 65535);
@@ -176,13 +168,20 @@ main(int argc, char **argv)
 		case O_CORS: o.cors = optarg; break;
 		case O_EVENTFIELD: o.event_field = optarg; break;
 		case O_EXITEOF: o.exit_on_eof = 1; break;
+		case O_FIRSTID:
+			o.first_id = (uint64_t)int_arg("first-id", optarg, 1,
+				1LL << 52);
+			break;
 		case 'h': usage(); return cmt_finish(CMT_EXIT_OK);
 		case O_VERSION: cmt_print_version();
-		default: cmt_usage_error("invalid option");
+		default: cmt_bad_option(argv, OPTSTRING);
 		}
 	}
 	if (optind < argc)
 		cmt_usage_error("unexpected argument '%s'", argv[optind]);
+	if (cmt_closed_fds & 1)
+		cmt_usage_error("stdin is closed: cmt-sse serves the lines of "
+			"its stdin (e.g. cmt-predict | cmt-sse)");
 	if (o.cors && (!*o.cors || strlen(o.cors) > CMT_SSE_MAX_ORIGIN ||
 	    strpbrk(o.cors, "\r\n")))
 		cmt_usage_error("--cors: origin must be 1 to %d bytes",

@@ -3,7 +3,9 @@
  * A decoded vector must have the shape cmt_fvec.h promises, with every
  * slice inside the line or the decoder's header copy.  A second decoder
  * without the NDJSON fast path reads the same lines: both must return the
- * same status, message and fields. */
+ * same status, message and fields.  With expected names (bit 2 of the
+ * first byte), a vector of the expected set that decodes has exactly
+ * those names, in order. */
 #include <math.h>
 #include <string.h>
 
@@ -24,11 +26,19 @@ in_line_or_header(struct cmt_slice s, const char *line, size_t len,
 		inside(s, d->header, sizeof d->header);
 }
 
+static const char *const names[CMT_FEAT_N] = {
+	"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"
+};
+
 static void
 check_fvec(const struct cmt_fvec *v, const char *line, size_t len,
 	const struct cmt_fvec_decoder *d)
 {
 	int nnull = 0;
+
+	if (d->expect_fs.s && cmt_slice_eq(v->fs, d->expect_fs.s))
+		for (int i = 0; i < CMT_FEAT_N; i++)
+			FUZZ_CHECK(cmt_slice_eq(v->name[i], names[i]));
 
 	FUZZ_CHECK(isfinite(v->px) && v->px > 0);
 	FUZZ_CHECK(v->t >= 0);
@@ -90,6 +100,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cmt_fvec_decoder_init(&d, fmt[data[0] % 3]);
 	cmt_fvec_decoder_init(&full, fmt[data[0] % 3]);
 	full.fast_off = 1;
+	if (data[0] & 4) {
+		cmt_fvec_decoder_expect(&d, "test1;step=1m", names);
+		cmt_fvec_decoder_expect(&full, "test1;step=1m", names);
+	}
 	for (p = data + 1; p < end; p = nl + 1) {
 		char *line;
 		size_t len;

@@ -3,7 +3,8 @@
  * - cmt_json_validate and a full member scan must agree on whether an
  *   object is valid, and every slice must lie inside the input;
  * - cmt_fmt_double must write a number that parses back: exactly for 17
- *   digits, and for 15 digits when the value has 15 or fewer;
+ *   digits, and for 15 digits when the value has 15 or fewer; and at any
+ *   digit count a finite value reads back finite (no 1.8e308 for DBL_MAX);
  * - cmt_json_unescape must stay inside its buffer. */
 #include <math.h>
 #include <string.h>
@@ -46,6 +47,11 @@ check_format(double x)
 	FUZZ_CHECK(cmt_json_number(buf, buf + n, &stop, &back, NULL) ==
 		CMT_OK && stop == buf + n);
 	FUZZ_CHECK(back == x);
+	for (int sig = 1; sig <= 17; sig++) {
+		n = cmt_fmt_double(buf, x, sig);
+		FUZZ_CHECK(cmt_json_number(buf, buf + n, &stop, &back, NULL) ==
+			CMT_OK && isfinite(back));
+	}
 	/* a value that has 15 significant digits keeps them */
 	snprintf(ref, sizeof ref, "%.15g", x);
 	y = strtod(ref, NULL);

@@ -6,7 +6,9 @@
 
 #include <stddef.h>
 
-#define CMT_ERRLEN 160
+/* Room for two feature-set ids or a list of search paths in full: no
+ * message is cut short. */
+#define CMT_ERRLEN 1024
 
 enum cmt_err {
 	CMT_OK = 0,

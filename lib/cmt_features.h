@@ -66,6 +66,12 @@ struct cmt_features_options {
 	struct cmt_feature_set fs;
 	int64_t max_gap_ms;       /* longer silences reset a symbol */
 	int64_t label_ms;         /* 0: no label */
+	/* Plausibility (0: no check): a tick more than max_jump after its
+	 * symbol's previous tick is skipped (CMT_EORDER) unless the symbol's
+	 * next tick is also that far ahead, which confirms a real jump; a
+	 * symbol's first tick more than max_jump ahead of the wall clock is
+	 * skipped.  So one glitched timestamp costs one line. */
+	int64_t max_jump_ms;
 	int emit_warmup;
 	int warmup_notice;        /* say when a symbol's first vector comes */
 	int partial;              /* emit partial vectors ... */
@@ -73,6 +79,10 @@ struct cmt_features_options {
 	                           * tick time (0: after every tick) */
 	int csv;
 	int max_symbols;
+	/* Refuse (CMT_ELIMIT, naming the figures) a configuration whose worst
+	 * case, max_symbols x cmt_features_symbol_bytes plus the symbol
+	 * table, exceeds this many bytes; 0: no bound. */
+	int64_t max_memory;
 };
 
 struct cmt_features_stats {
@@ -91,12 +101,21 @@ struct cmt_features;
 struct cmt_features *cmt_features_new(const struct cmt_features_options *o,
 	cmt_emit_fn emit, cmt_notice_fn notice, void *ctx, char *err);
 
+/* Bytes one symbol costs, fixed when it first appears:
+ *   S + 16 (H + 1) + 8 V + P (L + 1)
+ * where H is the longest return window or the momentum lag in steps, V
+ * the longest volatility window in steps, L the label horizon in steps,
+ * S the fixed state (indicator seed rings: about 8.4 KiB) and P = 112
+ * bytes per vector waiting for its label.  With the defaults about 10 KiB;
+ * 1s steps with a 100000s window and label, about 12.2 MiB. */
+size_t cmt_features_symbol_bytes(const struct cmt_features *fe);
+
 /* The CSV header line (with newline) for o->csv output. */
 size_t cmt_features_csv_header(const struct cmt_features *fe, char *buf,
 	size_t cap);
 
 /* Feed one tick.  CMT_EORDER for a timestamp not after the symbol's last
- * one, CMT_ELIMIT when a new symbol would exceed max_symbols; the tick is
+ * one or an implausible jump (max_jump_ms), CMT_ELIMIT when a new symbol would exceed max_symbols; the tick is
  * then ignored and the stream can go on. */
 enum cmt_err cmt_features_push(struct cmt_features *fe,
 	const struct cmt_tick *tk, char *err);

@@ -22,8 +22,10 @@ enum cmt_fetch_source {
 #define CMT_FETCH_MAX_SYMS 64
 #define CMT_FETCH_KLINE_LIMIT 1000
 #define CMT_FETCH_TRADE_PAGE 1000      /* aggTrades per request */
+#define CMT_FETCH_MAX_AHEAD_MS 300000  /* 5 min: clocks differ, not by more */
 #define CMT_FETCH_TRADE_PAGES_MAX 10   /* pages per symbol per poll */
 #define CMT_FETCH_PAGE_TICKS 5000      /* per symbol per history page */
+#define CMT_FETCH_SPAN_MIN_MS 3600000  /* history windows halve down to 1h */
 #define CMT_FETCH_RETRY_AFTER_MAX (3600LL * 1000)
 
 struct cmt_fetch_sym {
@@ -97,6 +99,10 @@ int cmt_fetch_live_url(enum cmt_fetch_source src, const char *base,
 	const struct cmt_fetch_sym *syms, int nsym, int i, char *buf,
 	size_t cap);
 
+/* --base-url is scheme://host[:port] (http or https), nothing after:
+ * the tool adds each API's path itself.  CMT_EVALUE with a hint if not. */
+enum cmt_err cmt_fetch_check_base_url(const char *url, char *err);
+
 /* Parse a live response for syms[first .. first+n) into obs[0 .. n).
  * CMT_ESYNTAX/CMT_ETYPE/CMT_EMISSING: malformed (transient);
  * CMT_EVALUE: the API reported a permanent error (unknown pair). */
@@ -159,6 +165,10 @@ struct cmt_fetch_cfg {
 	int64_t interval_ms, duration_ms;   /* live; duration 0: unlimited */
 	long long count;                    /* live polls; 0: unlimited */
 	int all;
+	/* live: a reading stamped more than this ahead of the wall clock is
+	 * reported and skipped (it would make every later reading look old);
+	 * 0 means the default, CMT_FETCH_MAX_AHEAD_MS */
+	int64_t max_ahead_ms;
 	int64_t from_ms, to_ms;             /* history */
 	int64_t pace_ms;                    /* history: gap between requests */
 	struct cmt_backoff backoff;

@@ -37,7 +37,8 @@ struct cmt_fvec {
 	int has_y, y;                     /* y: 1 up, 0 down, -1 null (flat) */
 	int has_p;
 	double p_up;
-	struct cmt_slice model;
+	struct cmt_slice model;           /* the string, if one */
+	int has_model;                    /* a "model" member of any type */
 	size_t close;                     /* NDJSON: offset of the final '}' */
 };
 
@@ -62,10 +63,24 @@ struct cmt_fvec_decoder {
 	char fast_fs[CMT_FVEC_FAST_FS];
 	unsigned char fast_name_len[CMT_FEAT_N];
 	char fast_name[CMT_FEAT_N][CMT_FVEC_FAST_NAME];
+	struct cmt_slice expect[CMT_FEAT_N];  /* names required, or .s NULL */
+	struct cmt_slice expect_fs;           /* ... for this feature set */
+	int misnamed;                         /* CSV: first misnamed column */
 };
 
 void cmt_fvec_decoder_init(struct cmt_fvec_decoder *d,
 	enum cmt_fvec_format format);
+
+/* Require every vector of feature set fs to name its features
+ * names[0..CMT_FEAT_N-1], in that order (names NULL: no check, the
+ * default; fs NULL: whatever its set).  The strings must outlive the
+ * decoder.  Checked while the features are read, one compare per key
+ * (CSV: once, on the header), so a vector whose keys are in another order
+ * or are other names is CMT_EMISMATCH on every line, not just the first:
+ * a model must never be fed one feature as another.  A vector of another
+ * set is left to the caller's feature-set check, which names both ids. */
+void cmt_fvec_decoder_expect(struct cmt_fvec_decoder *d, const char *fs,
+	const char *const *names);
 
 /* Decode one line.  CMT_ESKIP for blank lines and the CSV header.  Checks
  * the shape (t, sym, px, fs and exactly CMT_FEAT_N features present, y in
@@ -73,6 +88,11 @@ void cmt_fvec_decoder_init(struct cmt_fvec_decoder *d,
  * and "partial" (members or CSV columns) are true only when "true". */
 enum cmt_err cmt_fvec_decode(struct cmt_fvec_decoder *d, const char *line,
 	size_t len, struct cmt_fvec *v, char *err);
+
+/* Why v (with v->nnull > 0) cannot be scored, naming its first null
+ * feature: '"vol_trend" is null: the source gives no volume'.  Returns
+ * the length written into buf (cap bytes). */
+int cmt_fvec_null_reason(const struct cmt_fvec *v, char *buf, size_t cap);
 
 /* 1 if the slice equals the NUL-terminated string. */
 int cmt_slice_eq(struct cmt_slice a, const char *s);

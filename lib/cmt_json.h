@@ -76,9 +76,18 @@ long cmt_json_unescape(const struct cmt_jval *v, char *buf, size_t cap);
 enum cmt_err cmt_json_number(const char *s, const char *end,
 	const char **stop, double *out, int *integral);
 
+/* One rule for every JSON document the project reads, whatever reads it:
+ * an object naming a key twice is an error (the line scanners above say
+ * "duplicate key"; documents parsed with cJSON, the model file and API
+ * answers, are checked with this).  Returns the first key found twice
+ * anywhere in the tree under node, or NULL. */
+struct cJSON;
+const char *cmt_cjson_duplicate_key(const struct cJSON *node);
+
 /* Write x with at most sig (1..17) significant digits, JSON syntax, no
  * trailing zeros; returns length.  buf needs 32 bytes.  Non-finite x is
- * written as null. */
+ * written as null.  A finite x always reads back finite: where sig digits
+ * would round past DBL_MAX, 17 digits are written. */
 int cmt_fmt_double(char *buf, double x, int sig);
 
 /* Write a 64-bit integer; returns length.  buf needs 21 bytes. */

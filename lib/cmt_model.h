@@ -104,6 +104,15 @@ void cmt_model_activate(enum cmt_act act, double *v, int n);
 enum cmt_err cmt_model_check_fs(const struct cmt_model *m,
 	struct cmt_slice fs, const struct cmt_slice *names, char *err);
 
+/* 1 if s is a valid model name: [A-Za-z0-9._-], 1 to
+ * CMT_MODEL_NAME_MAX - 1 bytes (it is written unescaped into lines). */
+int cmt_model_name_ok(const char *s);
+
+/* A valid model name derived from a file name: the base name without
+ * ".json", each other byte replaced by '_', cut to fit; "model" if
+ * nothing is left.  out has CMT_MODEL_NAME_MAX bytes. */
+void cmt_model_name_from_path(const char *path, char *out);
+
 /* Where a model named on the command line is.  "default" or NULL means the
  * shipped model: $CMT_MODEL if set, else the first existing of
  *   <dir of the executable>/../share/cmt/default.json   (installed)

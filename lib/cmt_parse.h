@@ -24,13 +24,22 @@ void cmt_format_duration(int64_t ms, char *buf, int cap);
 enum cmt_err cmt_parse_int(const char *s, long long min, long long max,
 	long long *out, char *err);
 
+/* Bytes with an optional binary suffix: 65536, 64KiB, 1MiB, 2GiB (K, M,
+ * G too), in [1, 2^40]. */
+enum cmt_err cmt_parse_size(const char *s, int64_t *bytes, char *err);
+
+/* "12.2 MiB", "1.2 GiB": bytes for a message (binary units, as
+ * cmt_parse_size reads them). */
+void cmt_format_bytes(double bytes, char *buf, int cap);
+
 /* Finite double in [min, max]. */
 enum cmt_err cmt_parse_double(const char *s, double min, double max,
 	double *out, char *err);
 
 /* A point in time as ms since the epoch, UTC: "2024-01-31",
  * "2024-01-31T12:30:00Z" (seconds and ".sss" optional, "Z" or "+00:00"
- * optional), or a bare integer (>= 1e11 is taken as ms, otherwise s). */
+ * optional), a bare integer (>= 1e11 is taken as ms, otherwise s), or
+ * relative to the clock: "now", "now-2h", "now+1d", "-2h" (= now-2h). */
 enum cmt_err cmt_parse_time_ms(const char *s, int64_t *ms, char *err);
 
 /* One field of an unquoted CSV line: *field and *len get the text from

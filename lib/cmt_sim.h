@@ -42,7 +42,8 @@ struct cmt_sim {
 void cmt_sim_defaults(struct cmt_sim_options *o);
 
 /* Add a symbol with its starting price (0 picks one from the symbol:
- * BTC 50000, ETH 3000, otherwise 100). */
+ * BTC 50000, ETH 3000, otherwise 100).  A symbol already added (in any
+ * case) is CMT_EVALUE. */
 enum cmt_err cmt_sim_add(struct cmt_sim *sim, const char *sym, double px0,
 	char *err);
 

@@ -63,6 +63,12 @@ struct cmt_sse_opts {
 	const char *cors;          /* Access-Control-Allow-Origin, or NULL */
 	const char *event_field;   /* JSON member naming the event type */
 	int exit_on_eof;           /* end streams and return at end of input */
+	/* Id of the first event; 0: the start time in seconds since the
+	 * epoch times 1,000,000, so ids never repeat across restarts and a
+	 * client's id from an earlier run is older than every new one (it
+	 * gets "event: gap" and the backlog).  Ids stay below 2^53, exact as
+	 * JavaScript numbers. */
+	uint64_t first_id;
 	const char *page;          /* body of GET / (text/html) */
 	size_t page_len;
 	/* More static files (the dashboard's scripts), served as they are

@@ -83,10 +83,16 @@ struct cmt_train_epoch {
 typedef void (*cmt_train_progress)(const struct cmt_train_epoch *e,
 	void *ctx);
 
+#define CMT_TRAIN_CONST_REL 1e-9
+
 struct cmt_train_result {
 	int epochs_run, best_epoch;
 	double best_val_loss;
-	int constant_features;  /* features with zero spread (std set to 1) */
+	/* Features with no spread (std set to 1, so they feed a constant 0):
+	 * sd at most CMT_TRAIN_CONST_REL times |mean| (round-off of a
+	 * constant gives 1e-17-ish, not 0) or zero.  Bit j: feature j. */
+	int constant_features;
+	unsigned constant_mask;
 };
 
 /* Fit a model on train's inputs, stopping early on val's log-loss and

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmt_features.h"
 #include "cmt_indicators.h"
@@ -52,6 +53,7 @@ struct symstate {
 	int src_len;
 	int active;
 	int64_t last_t, next_g;
+	int64_t jump_t;           /* a tick skipped as a jump, or 0 */
 	double last_px;
 	double step_vol;
 	int step_vol_ok;          /* every tick of this step carried volume */
@@ -294,6 +296,38 @@ cmt_fs_warmup_steps(const struct cmt_feature_set *fs)
 	return w;
 }
 
+size_t
+cmt_features_symbol_bytes(const struct cmt_features *fe)
+{
+	return sizeof(struct symstate) +
+	    sizeof(double) * (size_t)(2 * fe->hist_n + fe->rv_n) +
+	    sizeof(struct pending) * (size_t)(fe->label_steps + 1);
+}
+
+/* Refuse a configuration whose worst case exceeds max_memory. */
+static int
+over_budget(const struct cmt_features *fe, char *err)
+{
+	const struct cmt_features_options *o = &fe->o;
+	double per = (double)cmt_features_symbol_bytes(fe), all;
+	char a[32], b[32], c[32];
+	long long fit;
+
+	/* the table: at most 4 slots per symbol (half full, doubled) */
+	all = (per + 4.0 * sizeof(void *)) * o->max_symbols;
+	if (o->max_memory <= 0 || all <= (double)o->max_memory)
+		return 0;
+	fit = (long long)((double)o->max_memory / (per + 4.0 * sizeof(void *)));
+	cmt_format_bytes(all, a, sizeof a);
+	cmt_format_bytes(per, b, sizeof b);
+	cmt_format_bytes((double)o->max_memory, c, sizeof c);
+	cmt_errf(err, CMT_ELIMIT, "worst case %s (%s per symbol x %d symbols) "
+		"exceeds --max-memory %s: shorten the windows or the label, "
+		"lower --max-symbols (%lld fit) or raise --max-memory", a, b,
+		o->max_symbols, c, fit);
+	return 1;
+}
+
 struct cmt_features *
 cmt_features_new(const struct cmt_features_options *o, cmt_emit_fn emit,
 	cmt_notice_fn notice, void *ctx, char *err)
@@ -341,10 +375,12 @@ cmt_features_new(const struct cmt_features_options *o, cmt_emit_fn emit,
 	    fe->ret_steps[1]), imax(fe->ret_steps[2], fe->ret_steps[3])));
 	fe->warmup = cmt_fs_warmup_steps(fs);
 	fe->label_steps = (int)(o->label_ms / fs->step_ms);
-	for (fe->table_n = 16; fe->table_n < 2 * o->max_symbols; )
-		fe->table_n *= 2;
-	if (fe->table_n > 4096)
-		fe->table_n = 4096 > 2 * o->max_symbols ? fe->table_n : 4096;
+	if (over_budget(fe, err)) {
+		free(fe);
+		return NULL;
+	}
+	/* the table starts small and doubles as symbols come (grow) */
+	fe->table_n = 16;
 	if (!(fe->table = calloc((size_t)fe->table_n, sizeof *fe->table))) {
 		free(fe);
 		cmt_errf(err, CMT_ENOMEM, "out of memory");
@@ -428,6 +464,30 @@ hash_sym(const char *s)
 	return h;
 }
 
+/* Double the symbol table (kept at most half full). */
+static int
+grow(struct cmt_features *fe)
+{
+	struct symstate **t;
+	int n = fe->table_n * 2, i;
+	uint32_t j;
+
+	if (!(t = calloc((size_t)n, sizeof *t)))
+		return -1;
+	for (i = 0; i < fe->table_n; i++) {
+		if (!fe->table[i])
+			continue;
+		j = hash_sym(fe->table[i]->sym) & (uint32_t)(n - 1);
+		while (t[j])
+			j = (j + 1) & (uint32_t)(n - 1);
+		t[j] = fe->table[i];
+	}
+	free(fe->table);
+	fe->table = t;
+	fe->table_n = n;
+	return 0;
+}
+
 static struct symstate *
 lookup(struct cmt_features *fe, const char *sym, char *err)
 {
@@ -443,13 +503,19 @@ lookup(struct cmt_features *fe, const char *sym, char *err)
 			return fe->last = fe->table[i];
 		i = (i + 1) & (uint32_t)(fe->table_n - 1);
 	}
-	if (fe->nsym >= fe->o.max_symbols || fe->nsym >= fe->table_n / 2) {
-		cmt_errf(err, CMT_ELIMIT, "more than %d symbols; '%s' ignored",
-			fe->nsym, sym);
+	if (fe->nsym >= fe->o.max_symbols) {
+		cmt_errf(err, CMT_ELIMIT, "more than %d symbols (--max-symbols); "
+			"'%s' ignored", fe->nsym, sym);
 		return NULL;
 	}
-	sz = sizeof *s + sizeof(double) * (size_t)(2 * fe->hist_n + fe->rv_n) +
-	    sizeof(struct pending) * (size_t)(fe->label_steps + 1);
+	if (fe->nsym + 1 > fe->table_n / 2) {
+		if (grow(fe)) {
+			cmt_errf(err, CMT_ENOMEM, "out of memory");
+			return NULL;
+		}
+		return lookup(fe, sym, err);  /* the slot moved */
+	}
+	sz = cmt_features_symbol_bytes(fe);
 	if (!(mem = calloc(1, sz))) {
 		cmt_errf(err, CMT_ENOMEM, "out of memory");
 		return NULL;
@@ -639,7 +705,7 @@ notice(struct cmt_features *fe, const char *fmt, ...)
 static void
 notice(struct cmt_features *fe, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[CMT_ERRLEN];
 	va_list ap;
 
 	if (!fe->notice)
@@ -696,6 +762,47 @@ warming_notice(struct cmt_features *fe, const struct symstate *s)
 		"grid time %s%s", s->sym, fe->warmup, span, when, lag);
 }
 
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One glitched timestamp must not silence a symbol for good: a tick far
+ * ahead of the symbol's stream (or, for its first tick, of the clock) is
+ * skipped, unless the next tick confirms the jump. */
+static int
+implausible(struct cmt_features *fe, struct symstate *s,
+	const struct cmt_tick *tk, char *err)
+{
+	int64_t max = fe->o.max_jump_ms, ref;
+	char when[32], by[32];
+
+	if (s->active && tk->t - s->last_t <= max) {
+		s->jump_t = 0;
+		return 0;
+	}
+	if (s->active && s->jump_t && tk->t >= s->jump_t) {
+		s->jump_t = 0;      /* a second tick that far: a real jump */
+		return 0;
+	}
+	ref = s->active ? s->last_t : wall_ms();
+	if (!s->active && tk->t <= ref + max)
+		return 0;
+	if (s->active)
+		s->jump_t = tk->t;
+	cmt_format_time(tk->t, when, sizeof when);
+	cmt_format_duration(max, by, sizeof by);
+	cmt_errf(err, CMT_EORDER, "%s: timestamp %lld (%s) is more than %s "
+		"ahead of %s (--max-jump): skipped%s", tk->sym, (long long)tk->t,
+		when, by, s->active ? "the symbol's previous tick" : "the clock",
+		s->active ? "; a next tick as far ahead confirms a jump" : "");
+	return 1;
+}
+
 enum cmt_err
 cmt_features_push(struct cmt_features *fe, const struct cmt_tick *tk,
 	char *err)
@@ -706,6 +813,8 @@ cmt_features_push(struct cmt_features *fe, const struct cmt_tick *tk,
 
 	if (!s)
 		return CMT_ELIMIT;
+	if (fe->o.max_jump_ms > 0 && implausible(fe, s, tk, err))
+		return CMT_EORDER;
 	if (s->active) {
 		if (tk->t <= s->last_t)
 			return cmt_errf(err, CMT_EORDER,

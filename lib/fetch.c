@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmt_fetch.h"
+#include "cmt_json.h"
 #include "cmt_line.h"
 #include "cmt_parse.h"
 
@@ -58,6 +59,30 @@ const char *
 cmt_fetch_source_name(enum cmt_fetch_source src)
 {
 	return source_names[src];
+}
+
+enum cmt_err
+cmt_fetch_check_base_url(const char *url, char *err)
+{
+	const char *host = strstr(url, "://"), *rest;
+
+	if (!host || !((host - url == 4 && strncasecmp(url, "http", 4) == 0) ||
+	    (host - url == 5 && strncasecmp(url, "https", 5) == 0)))
+		return cmt_errf(err, CMT_EVALUE, "'%s' is not "
+			"http[s]://host[:port]", url);
+	host += 3;
+	rest = host + strcspn(host, "/?#");
+	if (rest == host)
+		return cmt_errf(err, CMT_EVALUE, "'%s' has no host", url);
+	if (strcmp(rest, "/") == 0)
+		return cmt_errf(err, CMT_EVALUE, "'%s': drop the trailing '/'",
+			url);
+	if (*rest)
+		return cmt_errf(err, CMT_EVALUE, "'%s' has a path ('%s'): give "
+			"scheme://host[:port] only, e.g. '%.*s'; cmt-fetch adds "
+			"each API's path (such as /api/v3/...) itself", url, rest,
+			(int)(rest - url), url);
+	return CMT_OK;
 }
 
 const char *
@@ -558,6 +583,20 @@ parse_kraken(const cJSON *root, const struct cmt_fetch_sym *syms, int n,
 	return CMT_OK;
 }
 
+/* The project's one JSON rule: no key twice (root is freed if so). */
+static int
+duplicate(cJSON *root, char *err)
+{
+	const char *k = cmt_cjson_duplicate_key(root);
+
+	if (k)
+		cmt_errf(err, CMT_ESYNTAX, "malformed JSON: duplicate key "
+			"\"%.64s\"", k);
+	if (k)
+		cJSON_Delete(root);
+	return k != NULL;
+}
+
 enum cmt_err
 cmt_fetch_parse_live(enum cmt_fetch_source src, const char *body,
 	size_t len, const struct cmt_fetch_sym *syms, int first, int n,
@@ -574,6 +613,8 @@ cmt_fetch_parse_live(enum cmt_fetch_source src, const char *body,
 	if (!(root = cJSON_ParseWithLength(body, len)))
 		return cmt_errf(err, CMT_ESYNTAX, "malformed JSON (%zu bytes)",
 			len);
+	if (duplicate(root, err))
+		return CMT_ESYNTAX;
 	switch (src) {
 	case CMT_SRC_COINGECKO:
 		e = parse_coingecko(root, syms + first, n, now_ms, obs, err);
@@ -925,6 +966,8 @@ cmt_fetch_parse_history(enum cmt_fetch_source src, const char *body,
 	if (!(root = cJSON_ParseWithLength(body, len)))
 		return cmt_errf(err, CMT_ESYNTAX, "malformed JSON (%zu bytes)",
 			len);
+	if (duplicate(root, err))
+		return CMT_ESYNTAX;
 	if (src == CMT_SRC_BINANCE)
 		e = parse_klines(root, from, to, out, cap, n, last_open, err);
 	else if (src == CMT_SRC_COINBASE)
@@ -1046,7 +1089,7 @@ say(struct cmt_fetch_cfg *c, const char *fmt, ...)
 static void
 say(struct cmt_fetch_cfg *c, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[CMT_ERRLEN];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -1078,7 +1121,9 @@ cmt_fetch_get(struct cmt_fetch_cfg *c, struct cmt_http *h, const char *url,
 			e = parse(arg, &r, why);
 			if (e == CMT_OK)
 				return CMT_OK;
-			if (e == CMT_EVALUE)
+			/* an answer too big for the page is the same
+			 * answer next time: no retry, the pager decides */
+			if (e == CMT_EVALUE || e == CMT_ELIMIT)
 				return cmt_errf(err, e, "%s (%s)", why, url);
 			snprintf(r.err, sizeof r.err, "bad response: %.140s",
 				why);
@@ -1152,6 +1197,28 @@ missing(struct cmt_fetch_cfg *c, const struct cmt_fetch_sym *s, char *err)
 	return CMT_OK;
 }
 
+/* A reading stamped in the future (beyond the clock plus max_ahead) is a
+ * glitch of the source: taken, it would make every later reading look
+ * old.  Report it and skip it, so it costs one reading. */
+static int
+ahead(struct cmt_fetch_cfg *c, struct cmt_fetch_sym *s,
+	const struct cmt_fetch_obs *o, int64_t now_ms)
+{
+	int64_t max = c->max_ahead_ms > 0 ? c->max_ahead_ms :
+		CMT_FETCH_MAX_AHEAD_MS;
+	char when[32], by[32];
+
+	if (!o->ok || o->tk.t <= now_ms + max)
+		return 0;
+	if (o->trade >= 0)
+		s->last_trade = o->trade;   /* never read those trades again */
+	cmt_format_time(o->tk.t, when, sizeof when);
+	cmt_format_duration(max, by, sizeof by);
+	say(c, "%s: the source's time %s is more than %s ahead of the clock "
+		"(--max-ahead): reading skipped", s->sym, when, by);
+	return 1;
+}
+
 static enum cmt_err
 live_poll(struct run *run, char *err)
 {
@@ -1176,7 +1243,8 @@ live_poll(struct run *run, char *err)
 		 * page's tick and fetch the next, a bounded number of times. */
 		if (a.obs[0].ntrades == CMT_FETCH_TRADE_PAGE &&
 		    pages++ < CMT_FETCH_TRADE_PAGES_MAX) {
-			if (cmt_fetch_accept(&c->syms[i], &a.obs[0], c->all,
+			if (!ahead(c, &c->syms[i], &a.obs[0], a.now_ms) &&
+			    cmt_fetch_accept(&c->syms[i], &a.obs[0], c->all,
 			    cmt_fetch_source_name(c->src), &tk))
 				c->emit(c->ctx, &tk);
 			i -= per;
@@ -1190,6 +1258,8 @@ live_poll(struct run *run, char *err)
 					return e;
 				continue;
 			}
+			if (ahead(c, s, &a.obs[k], a.now_ms))
+				continue;
 			if (cmt_fetch_accept(s, &a.obs[k], c->all,
 			    cmt_fetch_source_name(c->src), &tk))
 				c->emit(c->ctx, &tk);
@@ -1333,7 +1403,8 @@ cmt_fetch_history(struct cmt_fetch_cfg *c, char *err)
 	struct run run;
 	struct hist_arg a;
 	struct cmt_tick *buf;
-	int64_t span = cmt_fetch_history_span_ms(c->src), w, wend, from;
+	int64_t span = cmt_fetch_history_span_ms(c->src), w, wend, from, to;
+	int64_t shift;
 	int64_t emitted = 0;
 	int i, k, requests = 0, cap;
 	enum cmt_err e = CMT_OK;
@@ -1354,14 +1425,21 @@ cmt_fetch_history(struct cmt_fetch_cfg *c, char *err)
 	}
 	from = c->src != CMT_SRC_COINGECKO ? cmt_fetch_minute_ceil(c->from_ms)
 		: c->from_ms;
-	/* The bar still open has no final close yet: stop before it. */
-	if (c->src != CMT_SRC_COINGECKO && c->to_ms > wall_ms() / 60000 * 60000)
-		c->to_ms = wall_ms() / 60000 * 60000;
 	for (i = 0; i < c->nsym; i++)
 		if (c->syms[i].after_t < from - 1)
 			c->syms[i].after_t = from - 1;
-	for (w = from; w < c->to_ms && !*c->stop; w = wend) {
-		wend = w + span < c->to_ms ? w + span : c->to_ms;
+	/* [--from, --to) is on the time emitted.  A bar of Binance, Coinbase
+	 * or Kraken is a tick stamped at its close, one minute after the
+	 * open the API pages by: ask for the bars opening a minute earlier.
+	 * The bar still open has no final close yet: stop before it. */
+	shift = c->src != CMT_SRC_COINGECKO ? 60000 : 0;
+	from -= shift;
+	/* bars close on whole minutes: t < to_ms is t < to_ms rounded up */
+	to = (shift ? cmt_fetch_minute_ceil(c->to_ms) : c->to_ms) - shift;
+	if (shift && to > wall_ms() / 60000 * 60000)
+		to = wall_ms() / 60000 * 60000;
+	for (w = from; w < to && !*c->stop; w = wend) {
+		wend = w + span < to ? w + span : to;
 		a.run = &run;
 		a.buf = buf;
 		a.cap = cap;
@@ -1370,6 +1448,23 @@ cmt_fetch_history(struct cmt_fetch_cfg *c, char *err)
 			a.s = &c->syms[i];
 			e = hist_symbol(&run, &a, w, wend, &requests, err);
 		}
+		/* More points than a page holds: the same request would get
+		 * the same answer, so ask for half the window instead (nothing
+		 * of this window was emitted yet). */
+		if (e == CMT_ELIMIT && wend - w > CMT_FETCH_SPAN_MIN_MS) {
+			span = (wend - w) / 2;
+			if (span < CMT_FETCH_SPAN_MIN_MS)
+				span = CMT_FETCH_SPAN_MIN_MS;
+			cmt_format_duration(span, when, sizeof when);
+			say(c, "%s; asking for %s at a time", err, when);
+			e = CMT_OK;
+			wend = w;       /* the same window again, smaller */
+			continue;
+		}
+		if (e == CMT_ELIMIT)
+			cmt_errf(err, CMT_ELIMIT, "the source answers more points "
+				"than a page holds (%d) even for 1h: cannot page "
+				"this range", CMT_FETCH_PAGE_TICKS);
 		if (e)
 			break;
 		if (*c->stop)
@@ -1388,12 +1483,12 @@ cmt_fetch_history(struct cmt_fetch_cfg *c, char *err)
 			emitted++;
 		}
 		if (c->progress) {
-			cmt_format_time(wend, when, sizeof when);
+			cmt_format_time(wend + shift, when, sizeof when);
 			snprintf(msg, sizeof msg, "history: %s %3.0f%%, %lld "
 				"ticks, %d requests", when, 100.0 *
-				(double)(wend - from) / (double)(c->to_ms - from),
+				(double)(wend - from) / (double)(to - from),
 				(long long)emitted, requests);
-			c->progress(c->ctx, msg, wend >= c->to_ms);
+			c->progress(c->ctx, msg, wend >= to);
 		}
 	}
 	cmt_http_free(run.h);
@@ -1405,13 +1500,16 @@ enum cmt_err
 cmt_fetch_warmup(struct cmt_fetch_cfg *c, int64_t span_ms, int64_t *boundary,
 	char *err)
 {
-	int64_t m = wall_ms() / 60000 * 60000;
+	int64_t m = wall_ms() / 60000 * 60000, shift;
 	enum cmt_err e;
 	int i;
 
-	/* whole minutes, so a symbol got bars iff after_t >= from */
-	c->from_ms = m - (span_ms + 59999) / 60000 * 60000;
-	c->to_ms = m;
+	/* whole minutes, so a symbol got bars iff after_t >= from.  The
+	 * range is on the time emitted: bars opened in [m - span, m) are
+	 * the ticks stamped at their close, in (m - span, m]. */
+	shift = c->src != CMT_SRC_COINGECKO ? 60000 : 0;
+	c->from_ms = m - (span_ms + 59999) / 60000 * 60000 + shift;
+	c->to_ms = m + (shift ? 1 : 0);
 	c->pace_ms = 0;
 	for (i = 0; i < c->nsym; i++)
 		c->syms[i].after_t = 0;

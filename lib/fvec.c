@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cmt_fvec.h"
@@ -15,6 +16,66 @@ cmt_fvec_decoder_init(struct cmt_fvec_decoder *d, enum cmt_fvec_format format)
 {
 	memset(d, 0, sizeof *d);
 	d->format = format;
+	d->misnamed = -1;
+}
+
+void
+cmt_fvec_decoder_expect(struct cmt_fvec_decoder *d, const char *fs,
+	const char *const *names)
+{
+	int i;
+
+	d->expect_fs.s = fs;
+	d->expect_fs.len = fs ? strlen(fs) : 0;
+	for (i = 0; i < CMT_FEAT_N; i++) {
+		d->expect[i].s = names ? names[i] : NULL;
+		d->expect[i].len = names ? strlen(names[i]) : 0;
+	}
+	d->fast_ready = 0;   /* relearnt from a line checked against these */
+}
+
+/* 1 if feature n may be named k (the expected name, or no check). */
+static int
+name_ok(const struct cmt_fvec_decoder *d, int n, const char *k, size_t len)
+{
+	const struct cmt_slice *x = &d->expect[n];
+
+	return !x->s || (len == x->len && memcmp(k, x->s, len) == 0);
+}
+
+/* The mismatch of feature n named k, when fs is the expected set. */
+static enum cmt_err
+misnamed(const struct cmt_fvec_decoder *d, struct cmt_slice fs, int n,
+	const char *k, size_t len, char *err)
+{
+	const struct cmt_slice *x = &d->expect[n];
+
+	if (d->expect_fs.s && (fs.len != d->expect_fs.len ||
+	    memcmp(fs.s, d->expect_fs.s, fs.len) != 0))
+		return CMT_OK;      /* another set: the caller says so */
+	return cmt_errf(err, CMT_EMISMATCH,
+		"feature %d is \"%.*s\", the model expects \"%s\" there", n + 1,
+		(int)(len > 64 ? 64 : len), k, x->s);
+}
+
+int
+cmt_fvec_null_reason(const struct cmt_fvec *v, char *buf, size_t cap)
+{
+	const char *why = "undefined or not finite";
+	struct cmt_slice nm;
+	int i = 0;
+
+	while (i < CMT_FEAT_N - 1 && !isnan(v->x[i]))
+		i++;
+	nm = v->name[i];
+	if (v->warmup)
+		why = "a warm-up vector (history too short)";
+	else if (cmt_slice_eq(nm, "vol_trend"))
+		why = "the source gives no volume";
+	else if (cmt_slice_eq(nm, "bb_pctb"))
+		why = "the Bollinger bands have zero width (flat prices)";
+	return snprintf(buf, cap, "\"%.*s\" is null: %s",
+		(int)(nm.len > 64 ? 64 : nm.len), nm.s, why);
 }
 
 int
@@ -37,6 +98,7 @@ reset(struct cmt_fvec *v)
 	v->has_p = 0;
 	v->model.s = NULL;
 	v->model.len = 0;
+	v->has_model = 0;
 	v->fs.s = NULL;
 	v->fs.len = 0;
 	for (i = 0; i < CMT_FEAT_N; i++)
@@ -68,12 +130,13 @@ set_p(struct cmt_fvec *v, double p, char *err)
 }
 
 static enum cmt_err
-parse_features(struct cmt_fvec *v, struct cmt_jscan *outer, char *err)
+parse_features(const struct cmt_fvec_decoder *d, struct cmt_fvec *v,
+	struct cmt_jscan *outer, int *misnamed_at, char *err)
 {
 	struct cmt_jscan js;
 	struct cmt_jval k, x;
 	enum cmt_err e;
-	int n = 0;
+	int n = 0, bad = -1;
 
 	if ((e = cmt_json_enter(outer, &js, err)))
 		return e;
@@ -81,6 +144,8 @@ parse_features(struct cmt_fvec *v, struct cmt_jscan *outer, char *err)
 		if (n == CMT_FEAT_N)
 			return cmt_errf(err, CMT_EMISMATCH,
 				"more than %d features in \"f\"", CMT_FEAT_N);
+		if (bad < 0 && !name_ok(d, n, k.raw, k.len))
+			bad = n;
 		v->name[n].s = k.raw;
 		v->name[n].len = k.len;
 		if (x.type == CMT_JNULL) {
@@ -102,11 +167,13 @@ parse_features(struct cmt_fvec *v, struct cmt_jscan *outer, char *err)
 	if (n != CMT_FEAT_N)
 		return cmt_errf(err, CMT_EMISMATCH,
 			"%d features in \"f\", expected %d", n, CMT_FEAT_N);
+	*misnamed_at = bad;
 	return CMT_OK;
 }
 
 static enum cmt_err
-decode_json(const char *line, size_t len, struct cmt_fvec *v, char *err)
+decode_json(const struct cmt_fvec_decoder *d, const char *line, size_t len,
+	struct cmt_fvec *v, char *err)
 {
 	struct cmt_jscan js;
 	struct cmt_jval k, x;
@@ -114,6 +181,7 @@ decode_json(const char *line, size_t len, struct cmt_fvec *v, char *err)
 	unsigned seen = 0;
 	char sym[64];
 	long n;
+	int bad = -1;
 
 	if ((e = cmt_json_begin(&js, line, len, err)))
 		return e;
@@ -145,7 +213,7 @@ decode_json(const char *line, size_t len, struct cmt_fvec *v, char *err)
 			if (seen & bit)
 				return cmt_errf(err, CMT_EVALUE, "duplicate key \"f\"");
 			seen |= bit;
-			if ((e = parse_features(v, &js, err)))
+			if ((e = parse_features(d, v, &js, &bad, err)))
 				return e;
 			continue;
 		}
@@ -202,6 +270,7 @@ decode_json(const char *line, size_t len, struct cmt_fvec *v, char *err)
 				return e;
 			break;
 		case 128:
+			v->has_model = 1;
 			if (x.type == CMT_JSTRING) {
 				v->model.s = x.raw;
 				v->model.len = x.len;
@@ -217,10 +286,18 @@ decode_json(const char *line, size_t len, struct cmt_fvec *v, char *err)
 	}
 	if (e != CMT_ESKIP)
 		return e;
+	if ((seen & 7) == 7 && !(seen & 24))
+		return cmt_errf(err, CMT_EMISMATCH, "a tick, not a feature "
+			"vector (no \"fs\" or \"f\"): make vectors with "
+			"cmt-features, e.g. cmt-features --model default | "
+			"cmt-predict");
 	if ((seen & 31) != 31)
 		return cmt_errf(err, CMT_EMISSING, "missing %s",
 			!(seen & 1) ? "\"t\"" : !(seen & 2) ? "\"sym\"" :
 			!(seen & 4) ? "\"px\"" : !(seen & 8) ? "\"fs\"" : "\"f\"");
+	if (bad >= 0 && (e = misnamed(d, v->fs, bad, v->name[bad].s,
+	    v->name[bad].len, err)))
+		return e;
 	/* the closing brace, for tools that append members */
 	v->close = len;
 	while (v->close > 0 && line[v->close - 1] != '}')
@@ -383,7 +460,9 @@ parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 	unsigned seen = 0;
 	size_t n;
 	enum col kind;
+	int bad = -1;
 
+	d->format = CMT_FVEC_CSV;  /* sniffed: a bad header is still CSV */
 	if (len >= sizeof d->header)
 		return cmt_errf(err, CMT_ETOOLONG, "CSV header too long");
 	memcpy(d->header, line, len);
@@ -401,9 +480,12 @@ parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 		    IS("p_up") ? COL_P : IS("model") ? COL_MODEL :
 		    IS("partial") ? COL_PARTIAL : COL_FEATURE;
 #undef IS
-		if (kind == COL_FEATURE)
+		if (kind == COL_FEATURE) {
+			if (bad < 0 && nfeat < CMT_FEAT_N &&
+			    !name_ok(d, nfeat, p, n))
+				bad = nfeat;
 			nfeat++;
-		else if (seen & 1u << kind)
+		} else if (seen & 1u << kind)
 			return cmt_errf(err, CMT_ESYNTAX,
 				"CSV header names \"%.*s\" twice", (int)n, p);
 		seen |= 1u << kind;
@@ -417,11 +499,16 @@ parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 	 * without a time, symbol or price. */
 	if ((seen & required) != required)
 		return cmt_errf(err, CMT_EMISSING,
-			"CSV header lacks one of t, sym, px, fs");
+			"CSV header lacks one of t, sym, px, fs%s",
+			nfeat == 0 || (nfeat <= 2 && !(seen & 1u << COL_FS)) ?
+			" (ticks? make vectors with cmt-features)" : "");
 	if (nfeat != CMT_FEAT_N)
 		return cmt_errf(err, CMT_EMISMATCH,
 			"CSV header has %d feature columns, expected %d", nfeat,
 			CMT_FEAT_N);
+	/* The feature set comes with each row: the names are checked there,
+	 * against the set the row claims. */
+	d->misnamed = bad;
 	d->ncols = col;
 	d->format = CMT_FVEC_CSV;
 	return CMT_ESKIP;
@@ -490,6 +577,7 @@ decode_csv(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 			}
 			break;
 		case COL_MODEL:
+			v->has_model = n > 0;
 			v->model.s = p;
 			v->model.len = n;
 			break;
@@ -513,6 +601,9 @@ decode_csv(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 	if (col != d->ncols)
 		return cmt_errf(err, CMT_ESYNTAX, "expected %d CSV fields, got %d",
 			d->ncols, col);
+	if (d->misnamed >= 0)
+		return misnamed(d, v->fs, d->misnamed, v->name[d->misnamed].s,
+			v->name[d->misnamed].len, err);
 	v->close = len;
 	return CMT_OK;
 }
@@ -543,7 +634,7 @@ cmt_fvec_decode(struct cmt_fvec_decoder *d, const char *line, size_t len,
 			}
 			reset(v);
 		}
-		if ((e = decode_json(line, len, v, err)) == CMT_OK &&
+		if ((e = decode_json(d, line, len, v, err)) == CMT_OK &&
 		    !d->fast_off)
 			learn_layout(d, v);
 		return e;

@@ -1,3 +1,4 @@
+#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -703,7 +704,7 @@ cmt_fmt_double(char *buf, double x, int sig)
 	unsigned __int128 d;
 	uint64_t m, lim, t, hi, lo, z;
 	double ax, scaled;
-	int e10, len = 0, last, shift, tz;
+	int e10, len = 0, last, shift, tz, n;
 
 	if (!isfinite(x)) {
 		memcpy(buf, "null", 5);
@@ -714,8 +715,14 @@ cmt_fmt_double(char *buf, double x, int sig)
 		return 1;
 	}
 	ax = fabs(x);
-	if (sig > 15 || ax < 1e-9 || ax >= 1e15)
-		return snprintf(buf, 32, "%.*g", sig, x);
+	if (sig > 15 || ax < 1e-9 || ax >= 1e15) {
+		n = snprintf(buf, 32, "%.*g", sig, x);
+		/* near DBL_MAX, sig digits can round past it: 17 digits
+		 * always read back to x, so every number written is finite */
+		if (ax >= 1e308 && !isfinite(strtod(buf, NULL)))
+			n = snprintf(buf, 32, "%.17g", x);
+		return n;
+	}
 	e10 = decimal_exponent(ax);
 	shift = sig - 1 - e10;   /* scaled = ax * 10^shift, |shift| <= 23 */
 	if (shift > 22 || shift < -22)
@@ -806,4 +813,41 @@ cmt_fmt_string(char *buf, const char *s, size_t len)
 	buf[n++] = '"';
 	buf[n] = '\0';
 	return n;
+}
+
+static int
+cmp_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+const char *
+cmt_cjson_duplicate_key(const struct cJSON *node)
+{
+	const char *small[32], **keys = small, *dup = NULL;
+	const cJSON *c;
+	size_t n = 0, i;
+
+	if (!node)
+		return NULL;
+	for (c = node->child; c; c = c->next)
+		if ((dup = cmt_cjson_duplicate_key(c)))
+			return dup;
+	if (!cJSON_IsObject(node))
+		return NULL;
+	for (c = node->child; c; c = c->next)
+		n++;
+	/* sorted, so a huge object costs n log n, not n squared */
+	if (n > sizeof small / sizeof small[0] &&
+	    !(keys = malloc(n * sizeof *keys)))
+		return "(out of memory)";
+	for (i = 0, c = node->child; c; c = c->next)
+		keys[i++] = c->string ? c->string : "";
+	qsort(keys, n, sizeof *keys, cmp_key);
+	for (i = 1; i < n && !dup; i++)
+		if (strcmp(keys[i - 1], keys[i]) == 0)
+			dup = keys[i];
+	if (keys != small)
+		free(keys);
+	return dup;
 }

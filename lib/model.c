@@ -365,8 +365,9 @@ cmt_model_check_fs(const struct cmt_model *m, struct cmt_slice fs,
 	if (!cmt_slice_eq(fs, m->fs) && (canonical_fs(fs.s, fs.len, id) ||
 	    strcmp(id, m->fs) != 0))
 		return cmt_errf(err, CMT_EMISMATCH,
-			"feature set '%.*s' does not match the model's '%s'",
-			(int)(fs.len > 120 ? 120 : fs.len), fs.s, m->fs);
+			"feature set '%.*s'%s does not match the model's '%s'",
+			(int)(fs.len > 320 ? 320 : fs.len), fs.s,
+			fs.len > 320 ? "..." : "", m->fs);
 	for (i = 0; names && i < CMT_FEAT_N; i++)
 		if (!cmt_slice_eq(names[i], m->feature[i]) &&
 		    (canonical_feature(names[i].s, names[i].len, name,
@@ -393,6 +394,31 @@ valid_name(const char *s, size_t cap)
 		    s[i] == '.'))
 			return 0;
 	return 1;
+}
+
+int
+cmt_model_name_ok(const char *s)
+{
+	return valid_name(s, CMT_MODEL_NAME_MAX);
+}
+
+void
+cmt_model_name_from_path(const char *path, char *out)
+{
+	const char *base = strrchr(path, '/');
+	size_t n, i;
+
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	if (n > 5 && strcmp(base + n - 5, ".json") == 0)
+		n -= 5;
+	if (n > CMT_MODEL_NAME_MAX - 1)
+		n = CMT_MODEL_NAME_MAX - 1;
+	for (i = 0; i < n; i++)
+		out[i] = valid_name((char[]){ base[i], '\0' }, 2) ? base[i] : '_';
+	out[n] = '\0';
+	if (n == 0)
+		strcpy(out, "model");
 }
 
 /* Feature-set ids travel unescaped in JSON and CSV lines. */
@@ -748,7 +774,10 @@ cmt_model_parse(const char *text, size_t len, struct cmt_model **out,
 			doc ? "trailing data" : "not valid JSON", line,
 			end == text + len ? " (truncated?)" : "");
 	}
-	e = parse_doc(doc, out, err);
+	if ((p = cmt_cjson_duplicate_key(doc)))
+		e = cmt_errf(err, CMT_ESYNTAX, "duplicate key \"%.64s\"", p);
+	else
+		e = parse_doc(doc, out, err);
 	cJSON_Delete(doc);
 	return e;
 }
@@ -952,12 +981,12 @@ cmt_model_feature_set(const char *name_or_path, char *fs, size_t cap,
 	enum cmt_err e;
 
 	if ((e = cmt_model_resolve(name_or_path, path, sizeof path)))
-		return cmt_errf(err, e, "%.150s", path);
+		return cmt_errf(err, e, "%s", path);
 	if ((e = cmt_model_load(path, &m, err))) {
 		char why[CMT_ERRLEN];
 
 		snprintf(why, sizeof why, "%s", err ? err : "");
-		return cmt_errf(err, e, "%.60s: %s", path, why);
+		return cmt_errf(err, e, "%s: %s", path, why);
 	}
 	if (strlen(m->fs) >= cap)
 		e = cmt_errf(err, CMT_ETOOLONG, "feature-set id too long");

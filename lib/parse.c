@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmt_json.h"
 #include "cmt_parse.h"
@@ -22,7 +23,7 @@ cmt_parse_duration_ms(const char *s, int64_t *ms, char *err)
 
 	if (!s || !*s || !(*s >= '0' && *s <= '9'))
 		return cmt_errf(err, CMT_ESYNTAX,
-			"invalid duration '%s' (use e.g. 250ms, 5s, 1m, 2h)",
+			"'%s' is not a duration (use e.g. 250ms, 5s, 1m, 2h)",
 			s ? s : "");
 	/* digits with an optional fraction, then the unit: no exponents, hex
 	 * or other spellings strtod would take */
@@ -35,14 +36,14 @@ cmt_parse_duration_ms(const char *s, int64_t *ms, char *err)
 	errno = 0;
 	v = strtod(s, NULL);
 	if (errno)
-		return cmt_errf(err, CMT_ESYNTAX, "invalid duration '%s'", s);
+		return cmt_errf(err, CMT_ESYNTAX, "'%s' is not a duration", s);
 	for (i = 0; i < sizeof units / sizeof units[0]; i++)
 		if (strcmp(end, units[i].unit) == 0)
 			break;
 	if (i == sizeof units / sizeof units[0])
 		return cmt_errf(err, CMT_ESYNTAX,
-			"invalid duration '%s': unknown unit '%s' (ms, s, m, h, d)",
-			s, end);
+			"'%s' is not a duration: unknown unit '%s' (ms, s, m, h, "
+			"d)", s, end);
 	scaled = v * units[i].ms;
 	if (!(scaled <= (double)MAX_DURATION_MS))
 		return cmt_errf(err, CMT_ERANGE, "duration '%s' is too long", s);
@@ -177,6 +178,22 @@ cmt_parse_time_ms(const char *s, int64_t *ms, char *err)
 	int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, fd = 0;
 	long long v;
 
+	/* relative to the clock: now, now-2h, now+1d, -2h (= now-2h) */
+	if (s && (strncmp(s, "now", 3) == 0 || s[0] == '-')) {
+		struct timespec ts;
+		int64_t d = 0, now;
+		const char *rel = s[0] == '-' ? s : s + 3;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		if (*rel && ((*rel != '-' && *rel != '+') ||
+		    cmt_parse_duration_ms(rel + 1, &d, NULL)))
+			return cmt_errf(err, CMT_ESYNTAX, "invalid time '%s' (use "
+				"e.g. 2024-01-31, 2024-01-31T12:30:00Z, epoch, now, "
+				"now-2h or -2h)", s);
+		*ms = *rel == '-' ? now - d : now + d;
+		return CMT_OK;
+	}
 	if (s && *s && strspn(s, "0123456789") == strlen(s)) {
 		if (cmt_parse_int(s, 0, 9000000000000000LL, &v, err))
 			return CMT_ESYNTAX;
@@ -268,4 +285,42 @@ cmt_csv_number(const char *s, size_t n, const char *name, double *out,
 		return cmt_errf(err, CMT_ESYNTAX, "\"%s\" is not a number: '%.*s'",
 			name, (int)(n > 40 ? 40 : n), s);
 	return CMT_OK;
+}
+
+enum cmt_err
+cmt_parse_size(const char *s, int64_t *bytes, char *err)
+{
+	static const struct { const char *suf; long long mul; } u[] = {
+		{ "KiB", 1 << 10 }, { "K", 1 << 10 }, { "MiB", 1 << 20 },
+		{ "M", 1 << 20 }, { "GiB", 1 << 30 }, { "G", 1 << 30 },
+	};
+	char num[32];
+	size_t n = strspn(s, "0123456789"), i;
+	long long v, mul = 1;
+
+	for (i = 0; s[n] && i < sizeof u / sizeof u[0]; i++)
+		if (strcmp(s + n, u[i].suf) == 0)
+			mul = u[i].mul;
+	if ((s[n] && mul == 1) || n == 0 || n >= sizeof num)
+		return cmt_errf(err, CMT_ESYNTAX, "invalid size '%s' (e.g. "
+			"65536, 64KiB, 1MiB)", s);
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (cmt_parse_int(num, 1, (1LL << 40) / mul, &v, err))
+		return CMT_ERANGE;
+	*bytes = v * mul;
+	return CMT_OK;
+}
+
+void
+cmt_format_bytes(double b, char *buf, int cap)
+{
+	static const char *unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB" };
+	int i = 0;
+
+	while (b >= 1024 && i < 4) {
+		b /= 1024;
+		i++;
+	}
+	snprintf(buf, (size_t)cap, i ? "%.1f %s" : "%.0f %s", b, unit[i]);
 }

@@ -66,6 +66,7 @@ cmt_sim_add(struct cmt_sim *sim, const char *sym, double px0, char *err)
 {
 	struct cmt_sim_symbol *s;
 	enum cmt_err e;
+	int i;
 
 	if (sim->n == CMT_SIM_MAX_SYMBOLS)
 		return cmt_errf(err, CMT_ELIMIT, "at most %d symbols",
@@ -73,6 +74,10 @@ cmt_sim_add(struct cmt_sim *sim, const char *sym, double px0, char *err)
 	s = &sim->s[sim->n];
 	if ((e = cmt_tick_symbol(sym, strlen(sym), s->sym, err)))
 		return e;
+	/* two walks under one name would interleave into nonsense */
+	for (i = 0; i < sim->n; i++)
+		if (strcmp(sim->s[i].sym, s->sym) == 0)
+			return cmt_errf(err, CMT_EVALUE, "%s given twice", s->sym);
 	if (px0 <= 0)
 		px0 = strncmp(s->sym, "BTC-", 4) == 0 ? 50000 :
 		    strncmp(s->sym, "ETH-", 4) == 0 ? 3000 : 100;

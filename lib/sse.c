@@ -65,6 +65,7 @@ struct cmt_sse {
 	struct slot *ring;
 	size_t cap, count;
 	uint64_t head_id, total_bytes;
+	uint64_t first_id;          /* of this run (opts.first_id) */
 	struct client *clients, *dead;
 	int draining;
 	int64_t drain_deadline, next_heartbeat, next_sweep;
@@ -385,6 +386,9 @@ cmt_sse_open(struct cmt_sse **srv, const struct cmt_sse_opts *o, char *err)
 		s->o.max_line = CMT_LINE_MAX_DEFAULT;
 	s->lfd = s->ep = s->spare_fd = -1;
 	s->cap = o->backlog;
+	s->first_id = o->first_id ? o->first_id :
+		(uint64_t)time(NULL) * 1000000;
+	s->head_id = s->first_id - 1;
 	raise_fd_limit((rlim_t)o->max_clients + 64);
 	if (!(s->ring = calloc(s->cap, sizeof *s->ring))) {
 		free(s);
@@ -592,7 +596,7 @@ static void
 start_stream(struct cmt_sse *s, struct client *c, const struct cmt_sse_req *r)
 {
 	char buf[CTL_CAP];
-	uint64_t next, first;
+	uint64_t next, first, last;
 	int n;
 
 	if (r->method == CMT_SSE_HEAD) {
@@ -618,16 +622,18 @@ start_stream(struct cmt_sse *s, struct client *c, const struct cmt_sse_req *r)
 	next = s->head_id + 1;
 	if (r->has_last_id) {
 		first = oldest_id(s);
-		if (r->last_id > s->head_id || r->last_id + 1 < first)
+		/* 0: "from the start of this run" */
+		last = r->last_id ? r->last_id : s->first_id - 1;
+		if (last > s->head_id || last + 1 < first)
 			next = first;   /* missed events are gone (or reset) */
 		else
-			next = r->last_id + 1;
+			next = last + 1;
 		c->next_id = next;
 		/* Replay no more than the client may lag behind. */
 		while (c->next_id < s->head_id &&
 		    lag_bytes(s, c) > s->o.client_buffer)
 			c->next_id++;
-		if (c->next_id != r->last_id + 1) {
+		if (c->next_id != last + 1) {
 			n = snprintf(buf, sizeof buf, "event: gap\ndata: "
 				"{\"after\":%llu,\"next\":%llu}\n\n",
 				(unsigned long long)r->last_id,

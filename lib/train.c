@@ -138,8 +138,9 @@ cmt_dataset_add(struct cmt_dataset *d, const struct cmt_fvec *v, char *err)
 			return e;
 	} else if (!cmt_slice_eq(v->fs, d->fs)) {
 		return cmt_errf(err, CMT_EMISMATCH,
-			"feature set '%.*s' differs from the first row's '%.60s'",
-			(int)(v->fs.len > 60 ? 60 : v->fs.len), v->fs.s, d->fs);
+			"feature set '%.*s'%s differs from the first row's '%s'",
+			(int)(v->fs.len > 320 ? 320 : v->fs.len), v->fs.s,
+			v->fs.len > 320 ? "..." : "", d->fs);
 	}
 	for (i = 0; i < d->ninput; i++)
 		if (isnan(v->x[d->input[i]])) {
@@ -394,12 +395,13 @@ cmt_train_loss_grad(const struct cmt_model *m, const double *z, const int *y,
 
 static void
 standardise_stats(const struct cmt_dataset *d, double *mean, double *std,
-	int *nconst)
+	int *nconst, unsigned *mask)
 {
 	size_t r;
 	int j;
 
 	*nconst = 0;
+	*mask = 0;
 	for (j = 0; j < d->ninput; j++) {
 		double sum = 0, ss = 0, mu, dv;
 		int c = d->input[j];
@@ -413,10 +415,14 @@ standardise_stats(const struct cmt_dataset *d, double *mean, double *std,
 		}
 		mean[j] = mu;
 		std[j] = sqrt(ss / (double)d->n);
-		/* a constant feature carries nothing; keep it at zero input */
-		if (!(std[j] > 0) || !isfinite(std[j])) {
+		/* A constant feature carries nothing; keep it at zero input.
+		 * Round-off leaves a constant's sd near 1e-16 |mean|, not 0:
+		 * dividing by that would turn a tiny change into a huge input. */
+		if (!(std[j] > CMT_TRAIN_CONST_REL * fabs(mu)) ||
+		    !isfinite(std[j])) {
 			std[j] = 1;
 			(*nconst)++;
+			*mask |= 1u << c;   /* by feature, as the card names */
 		}
 	}
 }
@@ -493,7 +499,8 @@ cmt_train_fit(const struct cmt_train_opts *o, const struct cmt_dataset *train,
 	memcpy(m->feature, train->feature, sizeof m->feature);
 	m->ninput = train->ninput;
 	memcpy(m->input, train->input, sizeof m->input);
-	standardise_stats(train, m->mean, m->std, &res->constant_features);
+	standardise_stats(train, m->mean, m->std, &res->constant_features,
+		&res->constant_mask);
 	rng_seed(&rng, o->seed);
 	init_weights(m, &rng);
 	np = m->nparams;

@@ -23,6 +23,7 @@ per API request:
               nothing for S seconds (default 5) before closing
   rstbody     half the body, then a TCP reset (RST) instead of a close
   bigchunked  200 with a 10 MB chunked body (no Content-Length to refuse)
+  future      a CoinGecko price answer stamped in the year 2100 (a glitch)
 
 After the plan is used up every request is "ok".
 
@@ -135,13 +136,15 @@ class API:
             lo, hi = int(q["from"]), int(q["to"])
             pts = []
             # CoinGecko: 5-minutely within a day of now, else hourly
-            g = 300 if time.time() - lo <= 86400 else 3600
+            # (or every --gecko-step seconds)
+            g = self.args.gecko_step or (
+                300 if time.time() - lo <= 86400 else 3600)
             h = (lo + g - 1) // g * g
             while h <= hi:
-                if g == 300:
+                if g == 300 and not self.args.gecko_step:
                     px = bar(GECKO[cid], h * 1000)[0]
                 else:
-                    px = price(GECKO[cid], h // 3600 % 977)
+                    px = price(GECKO[cid], h // g % 977)
                 pts.append([h * 1000 + 17, px])
                 h += g
             return 200, {"prices": pts,
@@ -339,6 +342,9 @@ class Handler(BaseHTTPRequestHandler):
                         not (key == "/api/v3/aggTrades" and state.get("hold")):
                     state["n"] += 1
                 status, body = self.api.answer(url, state["n"])
+                if kind == "future" and key == "/api/v3/simple/price":
+                    body = {c: dict(o, last_updated_at=4102444800)
+                            for c, o in body.items()}
                 state["last"][key] = (status, body)
                 if key == "/api/v3/aggTrades":
                     qs = parse_qs(url.query)
@@ -372,6 +378,8 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--plan", default="")
     ap.add_argument("--page-cap", type=int, default=1000)
+    ap.add_argument("--gecko-step", type=int, default=0,
+                    help="seconds between CoinGecko history points (0: as the API)")
     ap.add_argument("--trades-per-step", type=int, default=3)
     ap.add_argument("--gap-from", type=int, default=0)
     ap.add_argument("--gap-to", type=int, default=0)

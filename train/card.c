@@ -108,6 +108,12 @@ card_build(const struct card_info *ci)
 	cJSON_AddNumberToObject(o, "best_epoch", ci->res->best_epoch);
 	cJSON_AddNumberToObject(o, "constant_features",
 		ci->res->constant_features);
+	if (ci->res->constant_mask)     /* named when there are some */
+		a = cJSON_AddArrayToObject(o, "constant_feature_names");
+	for (i = 0; i < CMT_FEAT_N && ci->res->constant_mask; i++)
+		if (ci->res->constant_mask & 1u << i)
+			cJSON_AddItemToArray(a,
+				cJSON_CreateString(ci->train->feature[i]));
 	add_metrics(card, "validation_metrics", &ci->val_model);
 	o = cJSON_AddObjectToObject(card, "test_metrics");
 	cJSON_AddNumberToObject(o, "rows", (double)ci->model.n);

@@ -14,6 +14,8 @@
 #include "cmt_line.h"
 #include "cmt_parse.h"
 
+#define OPTSTRING "o:k:n:x:qh"  /* getopt's, for cmt_bad_option too */
+
 static void
 usage(void)
 {
@@ -115,7 +117,7 @@ main(int argc, char **argv)
 	struct card_info ci;
 	struct cmt_model *m;
 	const char *output = NULL, *name = NULL, *test_file = NULL;
-	char err[CMT_ERRLEN], base[CMT_MODEL_NAME_MAX], *dot, *command;
+	char err[CMT_ERRLEN], base[CMT_MODEL_NAME_MAX], *command;
 	double test_frac = 0.15, val_frac = 0.15;
 	int64_t horizon = 60000, test_from = -1, cut;
 	int c, csv = 0, quiet = 0, i;
@@ -126,7 +128,7 @@ main(int argc, char **argv)
 	memset(&ci, 0, sizeof ci);
 	cmt_dataset_init(&all);
 	cmt_dataset_init(&test);
-	while ((c = getopt_long(argc, argv, "o:k:n:x:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, OPTSTRING, opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': output = optarg; break;
 		case 'k': to.kind = optarg; break;
@@ -169,7 +171,7 @@ main(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'h': usage(); return cmt_finish(CMT_EXIT_OK);
 		case O_VERSION: cmt_print_version();
-		default: cmt_usage_error("invalid option");
+		default: cmt_bad_option(argv, OPTSTRING);
 		}
 	}
 	if (!output)
@@ -178,12 +180,15 @@ main(int argc, char **argv)
 		cmt_usage_error("--kind: '%s' is not mlp or logreg", to.kind);
 	if (test_file && test_from >= 0)
 		cmt_usage_error("--test and --test-from exclude each other");
+	/* never train a model the project could not load: the name is
+	 * written unescaped into every prediction line */
+	if (name && !cmt_model_name_ok(name))
+		cmt_usage_error("--name: '%s' is not a model name (1 to %d of "
+			"A-Z a-z 0-9 . _ -)", name, CMT_MODEL_NAME_MAX - 1);
 	if (!name) {
-		dot = strrchr(output, '/');
-		snprintf(base, sizeof base, "%s", dot ? dot + 1 : output);
-		if ((dot = strstr(base, ".json")) && dot[5] == '\0')
-			*dot = '\0';
-		name = strcmp(output, "-") == 0 ? to.kind : base;
+		cmt_model_name_from_path(strcmp(output, "-") == 0 ? to.kind :
+			output, base);
+		name = base;
 	}
 	if (optind == argc)
 		read_rows("-", csv, &all);
@@ -226,6 +231,10 @@ main(int argc, char **argv)
 	if ((e = cmt_train_fit(&to, &train, &val, on_epoch, &quiet, &m, &res,
 	    err)))
 		cmt_die(CMT_EXIT_FAIL, "%s", err);
+	for (i = 0; i < CMT_FEAT_N; i++)
+		if (res.constant_mask & 1u << i)
+			cmt_warn("feature %s is constant in the training rows: "
+				"it gets no weight (see the card)", train.feature[i]);
 	snprintf(m->name, sizeof m->name, "%s", name);
 	m->horizon_ms = horizon;
 	ci.opts = &to;

@@ -18,14 +18,20 @@ read_rows(const char *name, int csv, struct cmt_dataset *d)
 	struct cmt_line ln;
 	struct cmt_fvec v;
 	char err[CMT_ERRLEN];
+	const char *names[CMT_FEAT_N];
 	enum cmt_err e;
-	int fd = STDIN_FILENO, rc;
+	int fd = STDIN_FILENO, rc, i;
 
 	if (strcmp(name, "-") != 0 && (fd = open(name, O_RDONLY)) < 0)
 		cmt_die(CMT_EXIT_FAIL, "%s:", name);
 	if (!(lr = cmt_line_open(fd, 0)))
 		cmt_die(CMT_EXIT_FAIL, "out of memory");
 	cmt_fvec_decoder_init(&dec, csv ? CMT_FVEC_CSV : CMT_FVEC_AUTO);
+	for (i = 0; i < CMT_FEAT_N; i++)
+		names[i] = d->feature[i];
+	/* once the first row fixed the names, every row must carry them */
+	if (d->fs[0])
+		cmt_fvec_decoder_expect(&dec, d->fs, names);
 	while ((rc = cmt_line_next(lr, &ln)) != 0) {
 		if (rc < 0) {
 			if (errno == EINTR && !cmt_stop)
@@ -35,21 +41,27 @@ read_rows(const char *name, int csv, struct cmt_dataset *d)
 			cmt_die(CMT_EXIT_FAIL, "%s: read error:", name);
 		}
 		if (ln.too_long) {
-			cmt_warn("%s: line %llu: too long, skipped", name,
-				(unsigned long long)ln.no);
+			cmt_bad_line(name, (unsigned long long)ln.no,
+				"too long, skipped");
 			continue;
 		}
 		e = cmt_fvec_decode(&dec, ln.s, ln.len, &v, err);
-		if (e == CMT_OK)
+		if (e == CMT_OK) {
 			e = cmt_dataset_add(d, &v, err);
-		if (e == CMT_EMISMATCH)
-			cmt_usage_error("%s: line %llu: %s", name,
-				(unsigned long long)ln.no, err);
+			if (e == CMT_OK && !dec.expect[0].s)
+				cmt_fvec_decoder_expect(&dec, d->fs, names);
+		} else if (e == CMT_EMISMATCH && dec.expect[0].s) {
+			e = CMT_EVALUE;   /* names out of place: a bad line */
+		}
+		if (e == CMT_EMISMATCH && d->n > 0) {
+			cmt_bad_line(name, (unsigned long long)ln.no, "%s", err);
+			cmt_usage_hint();
+		}
 		if (e == CMT_ENOMEM)
 			cmt_die(CMT_EXIT_FAIL, "%s", err);
 		if (e && e != CMT_ESKIP)
-			cmt_warn("%s: line %llu: %s, skipped", name,
-				(unsigned long long)ln.no, err);
+			cmt_bad_line(name, (unsigned long long)ln.no,
+				"%s, skipped", err);
 	}
 	cmt_line_close(lr);
 	if (fd != STDIN_FILENO)

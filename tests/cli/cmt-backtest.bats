@@ -184,8 +184,8 @@ EOF
 	{ head -2 "$TINY"; echo '{"t":1}'; sed -n 1p "$TINY"; tail -4 "$TINY"; } > "$TMP/b"
 	run cmt-backtest --json "$TMP/b"
 	assert_success
-	assert_line --partial "$TMP/b:3:"
-	assert_line --partial "$TMP/b:4: BTC-USD: t 1709251200000 is not after"
+	assert_line --partial "$TMP/b: line 3:"
+	assert_line --partial "$TMP/b: line 4: BTC-USD: t 1709251200000 is not after"
 	assert_line --partial "2 bad lines skipped"
 	cmt-backtest --json "$TINY" > "$TMP/want"
 	cmt-backtest --json "$TMP/b" 2>/dev/null | cmp - "$TMP/want"

@@ -63,7 +63,7 @@ line() { # t, features object
 	[ "$(wc -l < "$TMP/out")" -eq 3 ]
 	[ "$(sed -n 2p "$TMP/out")" = "$(sed -n 2p "$TMP/in")" ]
 	grep -q '"p_up"' <(sed -n 3p "$TMP/out")
-	grep -q 'line 2: null feature' "$TMP/err"
+	grep -q 'line 2: "b" is null: undefined or not finite; passed through without p_up' "$TMP/err"
 }
 
 @test "a bad line is reported by number and skipped, its neighbours kept" {

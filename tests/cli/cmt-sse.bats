@@ -23,7 +23,7 @@ local_teardown() {
 # start_sse ARGS...: server on $PORT reading $TMP/in (written through fd 3).
 start_sse() {
 	mkfifo "$TMP/in"
-	cmt-sse --port "$PORT" "$@" <"$TMP/in" 2>"$TMP/err" &
+	cmt-sse --port "$PORT" --first-id 1 "$@" <"$TMP/in" 2>"$TMP/err" &
 	SSE_PID=$!
 	exec 5>"$TMP/in"
 	local i
@@ -125,7 +125,7 @@ events_of() {
 
 @test "a regular file on stdin is served from the backlog" {
 	seq 1 3 >"$TMP/file"
-	cmt-sse --port "$PORT" <"$TMP/file" 2>"$TMP/err" &
+	cmt-sse --port "$PORT" --first-id 1 <"$TMP/file" 2>"$TMP/err" &
 	SSE_PID=$!
 	wait_metric cmt_sse_input_open 0
 	run curl -sN --max-time 1 "$URL/events?lastEventId=0"

@@ -85,7 +85,7 @@ reported() {
 	tail -n 3 "$H/ticks-order.ndjson" | cat "$TMP/t.good" - >"$TMP/want.out"
 	cmp "$TMP/out" "$TMP/want.out"
 	idx_lines "$TMP/t.idx" bad >"$TMP/want"
-	reported "$TMP/err" 's/^cmt-replay: [^:]*:\([0-9]*\): .*/\1/p' \
+	reported "$TMP/err" 's/^cmt-replay: [^:]*: line \([0-9]*\): .*/\1/p' \
 		>"$TMP/got"
 	diff "$TMP/want" "$TMP/got"
 	bad=$(wc -l <"$TMP/want")
@@ -97,7 +97,7 @@ reported() {
 	cmt-backtest --follow --pass "$TMP/p" >"$TMP/out" 2>"$TMP/err"
 	grep -v '"kind"' "$TMP/out" | cmp - "$TMP/p.good"
 	idx_lines "$TMP/p.idx" bad >"$TMP/want"
-	reported "$TMP/err" 's/^cmt-backtest: [^:]*:\([0-9]*\): .*/\1/p' \
+	reported "$TMP/err" 's/^cmt-backtest: [^:]*: line \([0-9]*\): .*/\1/p' \
 		>"$TMP/got"
 	diff "$TMP/want" "$TMP/got"
 	run cmt-backtest --json "$TMP/p"
@@ -158,7 +158,7 @@ predict_model() {
 	# the all-null vectors pass through without p_up (and are reported)
 	[ "$(grep -c '"p_up"' "$TMP/out")" -eq $(($(wc -l <"$TMP/f.good") - 2)) ]
 	idx_lines "$TMP/f.idx" bad >"$TMP/want"
-	grep -v 'null feature' "$TMP/err" |
+	grep -v 'passed through without p_up' "$TMP/err" |
 		reported /dev/stdin 's/^cmt-predict: line \([0-9]*\): .*/\1/p' \
 		>"$TMP/got"
 	diff "$TMP/want" "$TMP/got"

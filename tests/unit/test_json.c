@@ -4,10 +4,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "cmt_json.h"
 
@@ -187,6 +190,52 @@ doubles_format_like_printf_g(void **state)
 	assert_string_equal(got, "null");
 }
 
+/* Every finite number written reads back finite, at every digit count:
+ * 15 digits of DBL_MAX round to 1.79769313486232e+308, which overflows. */
+static void
+huge_doubles_read_back_finite(void **state)
+{
+	static const double xs[] = { DBL_MAX, -DBL_MAX, 1.7976931348623e308,
+		nextafter(DBL_MAX, 0), 1.79769313486231e308, 1e308 };
+	char got[32];
+	size_t i;
+	int sig;
+
+	for (i = 0; i < sizeof xs / sizeof xs[0]; i++)
+		for (sig = 1; sig <= 17; sig++) {
+			cmt_fmt_double(got, xs[i], sig);
+			if (!isfinite(strtod(got, NULL)))
+				fail_msg("%.17g sig %d: %s overflows", xs[i], sig, got);
+		}
+	cmt_fmt_double(got, DBL_MAX, 15);
+	assert_true(strtod(got, NULL) == DBL_MAX);
+}
+
+/* The cJSON side of the one rule: a key twice anywhere is found, in a
+ * small object, nested in an array, or in a large (sorted) object. */
+static void
+duplicate_keys_are_found_at_any_depth(void **state)
+{
+	char big[8192];
+	size_t n = 0;
+	cJSON *d;
+	int i;
+
+	d = cJSON_Parse("{\"a\":1,\"b\":{\"c\":[{\"x\":1,\"y\":2}]}}");
+	assert_null(cmt_cjson_duplicate_key(d));
+	cJSON_Delete(d);
+	d = cJSON_Parse("{\"a\":1,\"b\":{\"c\":[{\"x\":1,\"x\":2}]}}");
+	assert_string_equal(cmt_cjson_duplicate_key(d), "x");
+	cJSON_Delete(d);
+	n += (size_t)sprintf(big, "{");
+	for (i = 0; i < 300; i++)
+		n += (size_t)sprintf(big + n, "\"k%d\":%d,", i, i);
+	sprintf(big + n, "\"k177\":0}");
+	d = cJSON_Parse(big);
+	assert_string_equal(cmt_cjson_duplicate_key(d), "k177");
+	cJSON_Delete(d);
+}
+
 static void
 strings_escape_and_unescape_round_trip(void **state)
 {
@@ -218,6 +267,8 @@ main(void)
 		cmocka_unit_test(numbers_parse_exactly_like_strtod),
 		cmocka_unit_test(random_numbers_parse_exactly_like_strtod),
 		cmocka_unit_test(doubles_format_like_printf_g),
+		cmocka_unit_test(huge_doubles_read_back_finite),
+		cmocka_unit_test(duplicate_keys_are_found_at_any_depth),
 		cmocka_unit_test(strings_escape_and_unescape_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
