@@ -53,7 +53,7 @@ read_rows(const char *name, int csv, struct cmt_dataset *d)
 		} else if (e == CMT_EMISMATCH && dec.expect[0].s) {
 			e = CMT_EVALUE;   /* names out of place: a bad line */
 		}
-		if (e == CMT_EMISMATCH && d->n > 0) {
+		if (e == CMT_EMISMATCH) {
 			cmt_bad_line(name, (unsigned long long)ln.no, "%s", err);
 			cmt_usage_hint();
 		}

@@ -136,7 +136,7 @@ lr2() {
 	assert_line --index 1 --partial '"p_up":0.562177,"model":"lr2"}'
 	# a is an input of both: nobody scores it
 	assert_line --index 2 "$(sed -n 3p "$TMP/in")"
-	[[ "$stderr" == *"line 3: null feature"* ]]
+	[[ "$stderr" == *'line 3: "a" is null'*"passed through without p_up"* ]]
 	[[ "$stderr" == *"(lr1 1, lr2 1)"* ]]
 }
 
@@ -175,7 +175,7 @@ lr2() {
 		cmt-features --model default -q > "$TMP/novol.fv"
 	cmt-predict -m "$ROOT/model/default.json" < "$TMP/novol.fv" > "$TMP/out" 2> "$TMP/err"
 	cmp "$TMP/out" "$TMP/novol.fv"
-	grep -q "null feature, passed through without p_up" "$TMP/err"
+	grep -q '"vol_trend" is null: the source gives no volume; passed through without p_up' "$TMP/err"
 	run cmt-predict -m "$ROOT/model/default.json" --info
 	assert_output --partial "model:       default (mlp)"
 	refute_output --partial "default-price"

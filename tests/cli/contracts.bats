@@ -80,7 +80,7 @@ vec() { # t, features object
 
 @test "fetch: a reading stamped in the future costs one reading, not the stream" {
 	start_api --plan ok,future,ok,ok
-	run --separate-stderr cmt-fetch --base-url "$URL" --symbols btc \
+	run --separate-stderr cmt-fetch --base-url "$URL" --warmup 0 --symbols btc \
 		--count 4 --interval 50ms --backoff 50ms --timeout 2s
 	assert_success
 	gecko_ticks 4 | sed -n '1p;3p;4p' > "$TMP/want"
@@ -234,7 +234,7 @@ for l in sys.stdin:
 	# the shipped model on a source without volume
 	cmt-sim --symbols BTC-USD --count 400 --every 10s --seed 3 | sed 's/,"vol":[0-9.e+-]*//' \
 		| cmt-features --model default > "$TMP/v"
-	run cmt-predict < "$TMP/v"
+	run cmt-predict -m "$ROOT/model/default.json" < "$TMP/v"
 	assert_output --partial '"vol_trend" is null: the source gives no volume; passed through without p_up'
 }
 
