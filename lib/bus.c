@@ -1,0 +1,1451 @@
+/* cmt lines over NATS JetStream; see cmt_bus.h and man/cmt-bus.1.
+ *
+ * Publishing keeps its own window of lines in flight, in input order,
+ * above libnats' asynchronous publish: the acknowledgement callback (a
+ * libnats thread) marks slots done or failed, the caller's thread sends.
+ * When anything fails, sending stops until every line in flight is
+ * resolved, and the failed ones are sent again synchronously in their
+ * input order before new lines go out; a line older than the ack wait
+ * also holds new lines back.  So a stream leader that dies cannot store a
+ * later line of a symbol before an earlier one that it lost.
+ *
+ * Subscribing pulls batches from a consumer with the AckAll policy, writes
+ * them, flushes, and acknowledges the last one, so the consumer's ack
+ * floor is exactly the last line known to be out.  The run remembers the
+ * stream sequence of the last line written: a copy of an older line is
+ * dropped, and a hole in the delivery sequence (deliveries lost on the
+ * way, a consumer leader that changed) makes it re-create the consumer
+ * just after that line, so lines are never written out of order. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <nats/nats.h>
+
+#include "cmt_bus.h"
+#include "cmt_json.h"
+#include "cmt_tick.h"
+
+#define MAX_FIELDS 8
+#define TOKEN_MAX 64
+#define SUBJECT_MAX 256
+#define ID_MAX 512
+
+struct cmt_bus {
+	natsConnection *nc;
+	natsOptions *opts;
+	jsCtx *js;
+	struct cmt_bus_opts o;
+	int64_t api_ms;
+	pthread_mutex_t mu;     /* guards rng (reconnect jitter), closing */
+	uint64_t rng;
+	int closing;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+sleep_ms(int64_t ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static void
+logf_(const struct cmt_bus *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+logf_(const struct cmt_bus *b, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (!b->o.log)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	b->o.log(b->o.log_ctx, msg);
+}
+
+/* Map a libnats failure to our status, with its text in err. */
+static enum cmt_bus_status
+fail(char *err, natsStatus s, jsErrCode jerr, const char *what)
+{
+	const char *text = nats_GetLastError(NULL);
+	enum cmt_bus_status st = CMT_BUS_EFAIL;
+
+	if (!text || !*text)
+		text = natsStatus_GetText(s);
+	switch (s) {
+	case NATS_NO_SERVER:
+	case NATS_IO_ERROR:
+		st = CMT_BUS_EUNREACHABLE;
+		break;
+	case NATS_CONNECTION_AUTH_FAILED:
+	case NATS_NOT_PERMITTED:
+		st = CMT_BUS_EAUTH;
+		break;
+	default:
+		break;
+	}
+	if (jerr == JSStreamNotFoundErr || jerr == JSNotEnabledErr ||
+	    jerr == JSNotEnabledForAccountErr)
+		st = CMT_BUS_ENOSTREAM;
+	if (err)
+		snprintf(err, CMT_ERRLEN, "%s: %s", what, text);
+	return st;
+}
+
+/* ---- connection ---- */
+
+void
+cmt_bus_defaults(struct cmt_bus_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->url = "nats://127.0.0.1:4222";
+	o->timeout_ms = 5000;
+	o->reconnect_ms = 100;
+	o->name = "cmt-bus";
+}
+
+static void
+on_disconnected(natsConnection *nc, void *closure)
+{
+	struct cmt_bus *b = closure;
+	int closing;
+
+	(void)nc;
+	pthread_mutex_lock(&b->mu);
+	closing = b->closing;
+	pthread_mutex_unlock(&b->mu);
+	if (!closing)
+		logf_(b, "disconnected; reconnecting");
+}
+
+static void
+on_reconnected(natsConnection *nc, void *closure)
+{
+	char url[256] = "";
+
+	natsConnection_GetConnectedUrl(nc, url, sizeof url);
+	logf_(closure, "reconnected to %s", url);
+}
+
+static void
+on_async_error(natsConnection *nc, natsSubscription *sub, natsStatus s,
+	void *closure)
+{
+	(void)nc;
+	(void)sub;
+	if (s != NATS_SLOW_CONSUMER)
+		logf_(closure, "%s", natsStatus_GetText(s));
+}
+
+/* Exponential backoff with jitter: reconnect_ms, doubling up to 30 times
+ * it, plus up to half of that at random. */
+static int64_t
+reconnect_delay(natsConnection *nc, int attempts, void *closure)
+{
+	struct cmt_bus *b = closure;
+	int64_t d = b->o.reconnect_ms, cap = b->o.reconnect_ms * 30;
+	uint64_t r;
+
+	(void)nc;
+	while (--attempts > 0 && d < cap)
+		d *= 2;
+	if (d > cap)
+		d = cap;
+	pthread_mutex_lock(&b->mu);
+	b->rng ^= b->rng << 13;
+	b->rng ^= b->rng >> 7;
+	b->rng ^= b->rng << 17;
+	r = b->rng;
+	pthread_mutex_unlock(&b->mu);
+	return d + (int64_t)(r % (uint64_t)(d / 2 + 1));
+}
+
+/* "url1,url2,...": libnats takes a list as an array. */
+static natsStatus
+set_servers(natsOptions *opts, const char *urls)
+{
+	const char *v[16];
+	char *copy, *tok, *save;
+	int n = 0;
+	natsStatus s;
+
+	if (!strchr(urls, ','))
+		return natsOptions_SetURL(opts, urls);
+	if (!(copy = strdup(urls)))
+		return NATS_NO_MEMORY;
+	for (tok = strtok_r(copy, ", ", &save); tok && n < 16;
+	    tok = strtok_r(NULL, ", ", &save))
+		v[n++] = tok;
+	s = natsOptions_SetServers(opts, v, n);
+	free(copy);
+	return s;
+}
+
+enum cmt_bus_status
+cmt_bus_connect(struct cmt_bus **bp, const struct cmt_bus_opts *o, char *err)
+{
+	struct cmt_bus *b;
+	natsStatus s;
+	jsOptions jo;
+
+	*bp = NULL;
+	if (!(b = calloc(1, sizeof *b)))
+		return cmt_errf(err, CMT_ENOMEM, "out of memory"), CMT_BUS_EFAIL;
+	b->o = *o;
+	b->rng = (uint64_t)now_ms() * 0x9E3779B97F4A7C15ULL | 1;
+	pthread_mutex_init(&b->mu, NULL);
+	s = natsOptions_Create(&b->opts);
+	if (s == NATS_OK)
+		s = set_servers(b->opts, o->url);
+	if (s == NATS_OK && o->name)
+		s = natsOptions_SetName(b->opts, o->name);
+	if (s == NATS_OK)
+		s = natsOptions_SetTimeout(b->opts, o->timeout_ms);
+	if (s == NATS_OK)
+		s = natsOptions_SetMaxReconnect(b->opts, -1);
+	if (s == NATS_OK)
+		s = natsOptions_SetCustomReconnectDelay(b->opts, reconnect_delay, b);
+	if (s == NATS_OK)   /* lines published while reconnecting wait here */
+		s = natsOptions_SetReconnectBufSize(b->opts, 64 << 20);
+	if (s == NATS_OK)
+		s = natsOptions_SetDisconnectedCB(b->opts, on_disconnected, b);
+	if (s == NATS_OK)
+		s = natsOptions_SetReconnectedCB(b->opts, on_reconnected, b);
+	if (s == NATS_OK)
+		s = natsOptions_SetErrorHandler(b->opts, on_async_error, b);
+	if (s == NATS_OK && o->creds)
+		s = natsOptions_SetUserCredentialsFromFiles(b->opts, o->creds, NULL);
+	if (s == NATS_OK && o->user)
+		s = natsOptions_SetUserInfo(b->opts, o->user, o->password);
+	if (s == NATS_OK && o->token)
+		s = natsOptions_SetToken(b->opts, o->token);
+	if (s == NATS_OK && (o->tls || o->ca || o->cert))
+		s = natsOptions_SetSecure(b->opts, true);
+	if (s == NATS_OK && o->ca)
+		s = natsOptions_LoadCATrustedCertificates(b->opts, o->ca);
+	if (s == NATS_OK && o->cert)
+		s = natsOptions_LoadCertificatesChain(b->opts, o->cert, o->key);
+	if (s != NATS_OK) {
+		enum cmt_bus_status st = fail(err, s, 0, "options");
+
+		cmt_bus_close(b);
+		return st == CMT_BUS_EUNREACHABLE ? CMT_BUS_EFAIL : st;
+	}
+	s = natsConnection_Connect(&b->nc, b->opts);
+	if (s != NATS_OK) {
+		enum cmt_bus_status st = fail(err, s, 0, o->url);
+
+		if (s == NATS_TIMEOUT)
+			st = CMT_BUS_EUNREACHABLE;
+		cmt_bus_close(b);
+		return st;
+	}
+	jsOptions_Init(&jo);
+	jo.Wait = o->timeout_ms;
+	b->api_ms = o->timeout_ms;
+	s = natsConnection_JetStream(&b->js, b->nc, &jo);
+	if (s != NATS_OK) {
+		cmt_bus_close(b);
+		return fail(err, s, 0, "JetStream");
+	}
+	*bp = b;
+	return CMT_BUS_OK;
+}
+
+void
+cmt_bus_close(struct cmt_bus *b)
+{
+	if (!b)
+		return;
+	if (b->js)
+		jsCtx_Destroy(b->js);
+	pthread_mutex_lock(&b->mu);
+	b->closing = 1;
+	pthread_mutex_unlock(&b->mu);
+	if (b->nc)
+		natsConnection_Close(b->nc);
+	natsConnection_Destroy(b->nc);
+	natsOptions_Destroy(b->opts);
+	pthread_mutex_destroy(&b->mu);
+	free(b);
+}
+
+void
+cmt_bus_shutdown(void)
+{
+	nats_CloseAndWait(2000);
+}
+
+/* ---- symbols, fields and subject templates ---- */
+
+int
+cmt_bus_partition(const char *sym, size_t len, int n)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)sym[i];
+
+		if (c >= 'a' && c <= 'z')
+			c -= 'a' - 'A';
+		h = (h ^ c) * 16777619u;
+	}
+	return n > 0 ? (int)(h % (uint32_t)n) : 0;
+}
+
+/* A value usable as one subject token. */
+static int
+token_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n >= TOKEN_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c <= ' ' || c == '.' || c == '*' || c == '>' || c >= 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+/* The fields a line must provide, found by one scan of the object. */
+struct fields {
+	int n;
+	const char *name[MAX_FIELDS];
+	const char *v[MAX_FIELDS];   /* value text (strings unquoted) */
+	size_t vlen[MAX_FIELDS];
+	int str[MAX_FIELDS];         /* the value was a string */
+};
+
+static int
+field_add(struct fields *f, const char *name, size_t len, char *err)
+{
+	int i;
+
+	for (i = 0; i < f->n; i++)
+		if (strlen(f->name[i]) == len && !memcmp(f->name[i], name, len))
+			return i;
+	if (f->n == MAX_FIELDS)
+		return cmt_errf(err, CMT_ELIMIT, "more than %d fields named",
+			MAX_FIELDS), -1;
+	if (!(f->name[f->n] = strndup(name, len)))
+		return cmt_errf(err, CMT_ENOMEM, "out of memory"), -1;
+	return f->n++;
+}
+
+static void
+fields_free(struct fields *f)
+{
+	int i;
+
+	for (i = 0; i < f->n; i++)
+		free((char *)f->name[i]);
+	f->n = 0;
+}
+
+static enum cmt_err
+fields_scan(struct fields *f, const char *s, size_t len, char *err)
+{
+	struct cmt_jscan js;
+	struct cmt_jval k, v;
+	enum cmt_err e;
+	int i;
+
+	for (i = 0; i < f->n; i++)
+		f->v[i] = NULL;
+	if ((e = cmt_json_begin(&js, s, len, err)))
+		return e;
+	while ((e = cmt_json_next(&js, &k, &v, err)) == CMT_OK) {
+		for (i = 0; i < f->n; i++)
+			if (!f->v[i] && cmt_json_streq(&k, f->name[i]))
+				break;
+		if (i == f->n)
+			continue;
+		if (v.type == CMT_JOBJECT || v.type == CMT_JARRAY ||
+		    v.type == CMT_JNULL)
+			return cmt_errf(err, CMT_ETYPE, "\"%s\" is not a string "
+				"or number", f->name[i]);
+		f->v[i] = v.raw;
+		f->vlen[i] = v.len;
+		f->str[i] = v.type == CMT_JSTRING;
+	}
+	if (e != CMT_ESKIP)
+		return e;
+	for (i = 0; i < f->n; i++)
+		if (!f->v[i])
+			return cmt_errf(err, CMT_EMISSING, "missing \"%s\"",
+				f->name[i]);
+	return CMT_OK;
+}
+
+/* A template: literal pieces and field references (field index, or
+ * PART for {part}). */
+#define PART (-1)
+struct tmpl {
+	int n;
+	struct piece { const char *lit; size_t len; int field; } p[32];
+};
+
+enum cmt_err
+cmt_bus_template_check(const char *t, char *wild, size_t cap, char *err)
+{
+	size_t w = 0;
+	const char *p = t, *q;
+
+	if (!*t)
+		return cmt_errf(err, CMT_EVALUE, "empty subject");
+	while (*p) {
+		size_t n;
+
+		if (*p == '{') {
+			if (!(q = strchr(p, '}')) || q == p + 1)
+				return cmt_errf(err, CMT_ESYNTAX, "'%s': '{' without "
+					"a field name and '}'", t);
+			if ((p != t && p[-1] != '.') || (q[1] && q[1] != '.'))
+				return cmt_errf(err, CMT_EVALUE, "'%s': a {field} must "
+					"be a whole subject token", t);
+			if (wild && w + 2 < cap)
+				wild[w++] = '*';
+			p = q + 1;
+			continue;
+		}
+		n = strcspn(p, "{");
+		for (q = p; q < p + n; q++)
+			if (*q <= ' ' || *q == '}' ||
+			    ((*q == '*' || *q == '>') && q != t && q[-1] != '.'))
+				return cmt_errf(err, CMT_EVALUE, "'%s': not a subject",
+					t);
+		if (wild && w + n < cap) {
+			memcpy(wild + w, p, n);
+			w += n;
+		}
+		p += n;
+	}
+	if (t[strlen(t) - 1] == '.' || t[0] == '.' || strstr(t, ".."))
+		return cmt_errf(err, CMT_EVALUE, "'%s': empty subject token", t);
+	if (wild) {
+		if (w >= cap)
+			return cmt_errf(err, CMT_ETOOLONG, "subject too long");
+		wild[w] = 0;
+	}
+	return CMT_OK;
+}
+
+static enum cmt_err
+tmpl_compile(struct tmpl *tp, struct fields *f, const char *t, char *err)
+{
+	const char *p = t, *q;
+	enum cmt_err e;
+
+	if ((e = cmt_bus_template_check(t, NULL, 0, err)))
+		return e;
+	tp->n = 0;
+	while (*p) {
+		struct piece *pc;
+
+		if (tp->n == (int)(sizeof tp->p / sizeof tp->p[0]))
+			return cmt_errf(err, CMT_ELIMIT, "subject too complex");
+		pc = &tp->p[tp->n++];
+		if (*p == '{') {
+			q = strchr(p, '}');
+			pc->lit = NULL;
+			if (q - p - 1 == 4 && !memcmp(p + 1, "part", 4)) {
+				pc->field = PART;
+				if (field_add(f, "sym", 3, err) < 0)
+					return CMT_ELIMIT;
+			} else if ((pc->field = field_add(f, p + 1,
+			    (size_t)(q - p - 1), err)) < 0)
+				return CMT_ELIMIT;
+			p = q + 1;
+		} else {
+			pc->lit = p;
+			pc->len = strcspn(p, "{");
+			pc->field = 0;
+			p += pc->len;
+		}
+	}
+	return CMT_OK;
+}
+
+static int
+tmpl_has_part(const struct tmpl *tp)
+{
+	int i;
+
+	for (i = 0; i < tp->n; i++)
+		if (!tp->p[i].lit && tp->p[i].field == PART)
+			return 1;
+	return 0;
+}
+
+/* The canonical symbol of a scanned line into sym[CMT_SYM_MAX]. */
+static enum cmt_err
+line_sym(const struct fields *f, char *sym, char *err)
+{
+	int i;
+
+	for (i = 0; i < f->n; i++)
+		if (!strcmp(f->name[i], "sym"))
+			break;
+	if (i == f->n || !f->str[i])
+		return cmt_errf(err, CMT_ETYPE, "\"sym\" is not a string");
+	return cmt_tick_symbol(f->v[i], f->vlen[i], sym, err);
+}
+
+static enum cmt_err
+tmpl_expand(const struct tmpl *tp, const struct fields *f, int nparts,
+	char *out, char *err)
+{
+	char sym[CMT_SYM_MAX], part[16];
+	size_t w = 0;
+	int i;
+
+	for (i = 0; i < tp->n; i++) {
+		const struct piece *pc = &tp->p[i];
+		const char *v;
+		size_t n;
+
+		if (pc->lit) {
+			v = pc->lit;
+			n = pc->len;
+		} else if (pc->field == PART) {
+			if (line_sym(f, sym, err))
+				return CMT_EVALUE;
+			n = (size_t)snprintf(part, sizeof part, "%d",
+				cmt_bus_partition(sym, strlen(sym), nparts));
+			v = part;
+		} else if (!strcmp(f->name[pc->field], "sym")) {
+			if (line_sym(f, sym, err))
+				return CMT_EVALUE;
+			v = sym;
+			n = strlen(sym);
+		} else {
+			v = f->v[pc->field];
+			n = f->vlen[pc->field];
+			if (!token_ok(v, n))
+				return cmt_errf(err, CMT_EVALUE, "\"%s\" value "
+					"'%.*s' cannot be a subject token",
+					f->name[pc->field], (int)(n > 40 ? 40 : n), v);
+		}
+		if (w + n >= SUBJECT_MAX)
+			return cmt_errf(err, CMT_ETOOLONG, "subject too long");
+		memcpy(out + w, v, n);
+		w += n;
+	}
+	out[w] = 0;
+	return CMT_OK;
+}
+
+/* ---- publishing ---- */
+
+enum { SLOT_FLIGHT = 1, SLOT_DONE, SLOT_FAILED };
+
+struct slot {
+	natsMsg *m;       /* owned while failed; libnats' while in flight */
+	int64_t sent_ms;
+	int state;
+};
+
+struct cmt_bus_pub {
+	struct cmt_bus *b;
+	struct cmt_bus_pub_opts o;
+	struct fields f;
+	struct tmpl t;
+	int idf[MAX_FIELDS], nid;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct slot *ring;     /* slots [head, tail) modulo window */
+	uint64_t head, tail;
+	int nfailed;
+	int64_t fail_since;    /* when the oldest unresolved failure began */
+	char lasterr[128];
+	struct cmt_bus_pub_stats st;
+};
+
+void
+cmt_bus_pub_defaults(struct cmt_bus_pub_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->subject = "cmt.ticks.{sym}";
+	o->id = "sym,t";
+	o->window = 4096;
+	o->ack_wait_ms = 1000;
+	o->retry_for_ms = 60000;
+	o->replicas = 1;
+	o->dupe_window_ms = 120000;
+}
+
+/* Libnats thread: the outcome of one asynchronous publish. */
+static void
+on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
+{
+	struct cmt_bus_pub *p = closure;
+	uint64_t i;
+	struct slot *sl = NULL;
+	int behind = 0;   /* a failed line comes before this one */
+
+	(void)js;
+	pthread_mutex_lock(&p->mu);
+	for (i = p->head; i < p->tail; i++) {
+		struct slot *x = &p->ring[i % (uint64_t)p->o.window];
+
+		if (x->m == msg && x->state == SLOT_FLIGHT) {
+			sl = x;
+			break;
+		}
+		behind |= x->state == SLOT_FAILED;
+	}
+	if (!sl) {              /* not ours any more: cannot happen */
+		pthread_mutex_unlock(&p->mu);
+		natsMsg_Destroy(msg);
+		return;
+	}
+	if (pae && pae->Err != NATS_OK) {
+		sl->state = SLOT_FAILED;
+		if (p->nfailed++ == 0)
+			p->fail_since = now_ms();
+		snprintf(p->lasterr, sizeof p->lasterr, "%s",
+			pae->ErrText ? pae->ErrText : natsStatus_GetText(pae->Err));
+		msg = NULL;     /* kept for the resend */
+	} else {
+		sl->state = SLOT_DONE;
+		sl->m = NULL;
+		p->st.published++;
+		if (pa && pa->Duplicate)
+			p->st.duplicates++;
+		/* stored ahead of an earlier line that failed */
+		if (behind)
+			p->st.reordered++;
+	}
+	while (p->head < p->tail &&
+	    p->ring[p->head % (uint64_t)p->o.window].state == SLOT_DONE)
+		p->head++;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	natsMsg_Destroy(msg);
+}
+
+static enum cmt_bus_status
+stream_create(struct cmt_bus_pub *p, char *err)
+{
+	jsStreamConfig sc;
+	jsStreamInfo *si = NULL;
+	jsErrCode jerr = 0;
+	char wild[SUBJECT_MAX];
+	const char *subjects[1] = { wild };
+	natsStatus s;
+
+	if (cmt_bus_template_check(p->o.subject, wild, sizeof wild, err))
+		return CMT_BUS_EFAIL;
+	s = js_GetStreamInfo(&si, p->b->js, p->o.create_stream, NULL, &jerr);
+	if (s == NATS_OK) {
+		jsStreamInfo_Destroy(si);
+		return CMT_BUS_OK;      /* exists: used as it is */
+	}
+	if (s != NATS_NOT_FOUND && jerr != JSStreamNotFoundErr)
+		return fail(err, s, jerr, p->o.create_stream);
+	jsStreamConfig_Init(&sc);
+	sc.Name = p->o.create_stream;
+	sc.Subjects = subjects;
+	sc.SubjectsLen = 1;
+	sc.Replicas = p->o.replicas;
+	sc.MaxAge = p->o.max_age_ms * 1000000;
+	sc.Duplicates = p->o.dupe_window_ms * 1000000;
+	sc.Storage = p->o.memory ? js_MemoryStorage : js_FileStorage;
+	s = js_AddStream(&si, p->b->js, &sc, NULL, &jerr);
+	if (s != NATS_OK)
+		return fail(err, s, jerr, p->o.create_stream);
+	jsStreamInfo_Destroy(si);
+	return CMT_BUS_OK;
+}
+
+enum cmt_bus_status
+cmt_bus_pub_open(struct cmt_bus_pub **pp, struct cmt_bus *b,
+	const struct cmt_bus_pub_opts *o, char *err)
+{
+	struct cmt_bus_pub *p;
+	enum cmt_bus_status st;
+	const char *id = o->id, *c;
+	jsOptions jo;
+	natsStatus s;
+
+	*pp = NULL;
+	if (!(p = calloc(1, sizeof *p)))
+		return cmt_errf(err, CMT_ENOMEM, "out of memory"), CMT_BUS_EFAIL;
+	p->b = b;
+	p->o = *o;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	if (tmpl_compile(&p->t, &p->f, o->subject, err))
+		goto usage;
+	if (tmpl_has_part(&p->t) != (o->partitions > 0)) {
+		cmt_errf(err, CMT_EVALUE, o->partitions > 0 ?
+			"--partitions needs {part} in the subject" :
+			"{part} in the subject needs --partitions N");
+		goto usage;
+	}
+	while (*id) {
+		c = id + strcspn(id, ",");
+		if (c == id || p->nid == MAX_FIELDS) {
+			cmt_errf(err, CMT_EVALUE, "--id: bad field list '%s'", o->id);
+			goto usage;
+		}
+		if ((p->idf[p->nid++] = field_add(&p->f, id, (size_t)(c - id),
+		    err)) < 0)
+			goto usage;
+		id = *c ? c + 1 : c;
+	}
+	if (!(p->ring = calloc((size_t)o->window, sizeof *p->ring))) {
+		cmt_errf(err, CMT_ENOMEM, "out of memory");
+		goto usage;
+	}
+	if (o->create_stream && (st = stream_create(p, err)) != CMT_BUS_OK) {
+		cmt_bus_pub_close(p);
+		return st;
+	}
+	/* a JetStream context of our own, with the acknowledgement callback */
+	jsOptions_Init(&jo);
+	jo.Wait = b->api_ms;
+	jo.PublishAsync.AckHandler = on_ack;
+	jo.PublishAsync.AckHandlerClosure = p;
+	jo.PublishAsync.MaxPending = o->window + 1;
+	jsCtx_Destroy(b->js);
+	b->js = NULL;
+	if ((s = natsConnection_JetStream(&b->js, b->nc, &jo)) != NATS_OK) {
+		cmt_bus_pub_close(p);
+		return fail(err, s, 0, "JetStream");
+	}
+	*pp = p;
+	return CMT_BUS_OK;
+usage:
+	cmt_bus_pub_close(p);
+	return CMT_BUS_ELINE;   /* the caller reports a usage error */
+}
+
+/* Is any stream listening on subject?  Answers a "no responders" reply:
+ * a missing stream, or one between leaders. */
+static int
+subject_matches(const char *pat, const char *subj)
+{
+	while (*pat && *subj) {
+		size_t pn = strcspn(pat, "."), sn = strcspn(subj, ".");
+
+		if (pn == 1 && *pat == '>')
+			return 1;
+		if (!(pn == 1 && *pat == '*') &&
+		    (pn != sn || memcmp(pat, subj, pn) != 0))
+			return 0;
+		pat += pn;
+		subj += sn;
+		if (*pat != *subj)
+			return 0;
+		if (*pat) {
+			pat++;
+			subj++;
+		}
+	}
+	return !*pat && !*subj;
+}
+
+static enum cmt_bus_status
+stream_for(struct cmt_bus_pub *p, const char *subj, char *err)
+{
+	jsStreamInfoList *list = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s;
+	int i, j, found = 0;
+
+	s = js_Streams(&list, p->b->js, NULL, &jerr);
+	if (s == NATS_NOT_FOUND)
+		list = NULL;
+	else if (s == NATS_NO_RESPONDERS)
+		return cmt_errf(err, CMT_EVALUE, "JetStream is not enabled at "
+			"the server"), CMT_BUS_ENOSTREAM;
+	else if (s != NATS_OK)
+		return CMT_BUS_OK;      /* cannot tell: keep trying */
+	for (i = 0; list && i < list->Count && !found; i++) {
+		jsStreamConfig *c = list->List[i]->Config;
+
+		for (j = 0; c && j < c->SubjectsLen && !found; j++)
+			found = subject_matches(c->Subjects[j], subj);
+	}
+	jsStreamInfoList_Destroy(list);
+	if (!found)
+		return cmt_errf(err, CMT_EVALUE, "no stream stores subject '%s' "
+			"(create one with --create-stream NAME)", subj),
+			CMT_BUS_ENOSTREAM;
+	return CMT_BUS_OK;
+}
+
+/* Send the failed lines again, in input order, one at a time, until each
+ * is stored; with the mutex held on entry and exit, and nothing in flight. */
+static enum cmt_bus_status
+resend_failed(struct cmt_bus_pub *p, char *err)
+{
+	int64_t backoff = 50;
+	uint64_t i;
+
+	for (i = p->head; i < p->tail; i++) {
+		struct slot *sl = &p->ring[i % (uint64_t)p->o.window];
+
+		if (sl->state != SLOT_FAILED)
+			continue;
+		pthread_mutex_unlock(&p->mu);
+		for (;;) {
+			jsPubOptions po;
+			jsPubAck *pa = NULL;
+			jsErrCode jerr = 0;
+			natsStatus s;
+
+			jsPubOptions_Init(&po);
+			po.MaxWait = p->o.ack_wait_ms;
+			s = js_PublishMsg(&pa, p->b->js, sl->m, &po, &jerr);
+			if (s == NATS_OK) {
+				p->st.published++;
+				p->st.resent++;
+				if (pa->Duplicate)
+					p->st.duplicates++;
+				jsPubAck_Destroy(pa);
+				break;
+			}
+			if (s == NATS_NO_RESPONDERS) {
+				enum cmt_bus_status st = stream_for(p,
+					natsMsg_GetSubject(sl->m), err);
+
+				if (st != CMT_BUS_OK) {
+					pthread_mutex_lock(&p->mu);
+					return st;
+				}
+			}
+			if (s == NATS_CONNECTION_CLOSED || s == NATS_NOT_PERMITTED ||
+			    now_ms() - p->fail_since > p->o.retry_for_ms) {
+				enum cmt_bus_status st = fail(err, s, jerr,
+					natsMsg_GetSubject(sl->m));
+
+				pthread_mutex_lock(&p->mu);
+				return st;
+			}
+			sleep_ms(backoff);
+			if (backoff < 2000)
+				backoff *= 2;
+		}
+		pthread_mutex_lock(&p->mu);
+		natsMsg_Destroy(sl->m);
+		sl->m = NULL;
+		sl->state = SLOT_DONE;
+		p->nfailed--;
+	}
+	while (p->head < p->tail &&
+	    p->ring[p->head % (uint64_t)p->o.window].state == SLOT_DONE)
+		p->head++;
+	return CMT_BUS_OK;
+}
+
+/* A line waited longer than the ack wait: take every line in flight back
+ * from libnats (acknowledgements still on the way are then dropped) and
+ * count them failed, to be resent in order.  Mutex held. */
+static void
+take_back(struct cmt_bus_pub *p)
+{
+	natsMsgList list = { 0 };
+	uint64_t j;
+	int i, n;
+
+	pthread_mutex_unlock(&p->mu);
+	n = js_PublishAsyncGetPendingList(&list, p->b->js) == NATS_OK ?
+		list.Count : 0;
+	pthread_mutex_lock(&p->mu);
+	for (i = 0; i < n; i++)
+		for (j = p->head; j < p->tail; j++) {
+			struct slot *sl = &p->ring[j % (uint64_t)p->o.window];
+
+			if (sl->state == SLOT_FLIGHT && sl->m == list.Msgs[i]) {
+				sl->state = SLOT_FAILED;
+				if (p->nfailed++ == 0)
+					p->fail_since = now_ms();
+				list.Msgs[i] = NULL;    /* ours now */
+				break;
+			}
+		}
+	snprintf(p->lasterr, sizeof p->lasterr, "no acknowledgement within "
+		"%lldms", (long long)p->o.ack_wait_ms);
+	pthread_mutex_unlock(&p->mu);
+	if (n > 0)
+		natsMsgList_Destroy(&list);
+	pthread_mutex_lock(&p->mu);
+}
+
+/* Wait, with the mutex held, until a new line may go out (want_room) or
+ * until nothing is in flight (!want_room); resend failures on the way. */
+static enum cmt_bus_status
+pub_wait(struct cmt_bus_pub *p, int want_room, char *err)
+{
+	enum cmt_bus_status st;
+
+	for (;;) {
+		uint64_t inflight = p->tail - p->head;
+		struct slot *old = inflight ?
+			&p->ring[p->head % (uint64_t)p->o.window] : NULL;
+		int64_t now = now_ms();
+		struct timespec ts;
+
+		if (old && old->state == SLOT_FLIGHT &&
+		    now - old->sent_ms >= p->o.ack_wait_ms) {
+			take_back(p);
+			continue;
+		}
+		if (p->nfailed > 0 && inflight == (uint64_t)p->nfailed) {
+			if ((st = resend_failed(p, err)) != CMT_BUS_OK)
+				return st;
+			continue;
+		}
+		if (want_room && p->nfailed == 0 &&
+		    inflight < (uint64_t)p->o.window &&
+		    (!old || old->state != SLOT_FLIGHT ||
+		     now - old->sent_ms < p->o.ack_wait_ms))
+			return CMT_BUS_OK;
+		if (!want_room && inflight == 0)
+			return CMT_BUS_OK;
+		if (p->nfailed > 0 && now - p->fail_since > p->o.retry_for_ms +
+		    p->o.ack_wait_ms * 4)
+			return cmt_errf(err, CMT_EIO, "no acknowledgement for "
+				"%llds: %s", (long long)(now - p->fail_since) / 1000,
+				p->lasterr), CMT_BUS_EFAIL;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 50 * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+	}
+}
+
+enum cmt_bus_status
+cmt_bus_pub_line(struct cmt_bus_pub *p, const char *s, size_t len, char *err)
+{
+	char subj[SUBJECT_MAX], id[ID_MAX];
+	enum cmt_bus_status st;
+	natsMsg *m = NULL;
+	jsPubOptions po;
+	struct slot *sl;
+	natsStatus ns;
+	size_t w;
+	int i;
+
+	if (fields_scan(&p->f, s, len, err) ||
+	    tmpl_expand(&p->t, &p->f, p->o.partitions, subj, err))
+		return CMT_BUS_ELINE;
+	/* the id: subject, then each id field, '|' between */
+	w = strlen(subj);
+	memcpy(id, subj, w);
+	for (i = 0; i < p->nid; i++) {
+		size_t n = p->f.vlen[p->idf[i]];
+
+		if (w + 1 + n >= sizeof id)
+			return cmt_errf(err, CMT_ETOOLONG, "id too long"),
+				CMT_BUS_ELINE;
+		id[w++] = '|';
+		memcpy(id + w, p->f.v[p->idf[i]], n);
+		w += n;
+	}
+	id[w] = 0;
+	if ((ns = natsMsg_Create(&m, subj, NULL, s, (int)len)) != NATS_OK)
+		return fail(err, ns, 0, "message");
+	jsPubOptions_Init(&po);
+	po.MsgId = id;
+	pthread_mutex_lock(&p->mu);
+	if ((st = pub_wait(p, 1, err)) != CMT_BUS_OK) {
+		pthread_mutex_unlock(&p->mu);
+		natsMsg_Destroy(m);
+		return st;
+	}
+	/* the first line tells a missing stream at once */
+	if (p->tail == 0 && p->st.published == 0) {
+		pthread_mutex_unlock(&p->mu);
+		if ((st = stream_for(p, subj, err)) != CMT_BUS_OK) {
+			natsMsg_Destroy(m);
+			return st;
+		}
+		pthread_mutex_lock(&p->mu);
+	}
+	sl = &p->ring[p->tail % (uint64_t)p->o.window];
+	sl->m = m;
+	sl->state = SLOT_FLIGHT;
+	sl->sent_ms = now_ms();
+	p->tail++;
+	pthread_mutex_unlock(&p->mu);
+	ns = js_PublishMsgAsync(p->b->js, &m, &po);
+	if (ns != NATS_OK) {
+		/* not sent (m is still ours): resend it in order later */
+		pthread_mutex_lock(&p->mu);
+		sl->m = m;
+		sl->state = SLOT_FAILED;
+		if (p->nfailed++ == 0)
+			p->fail_since = now_ms();
+		snprintf(p->lasterr, sizeof p->lasterr, "%s",
+			natsStatus_GetText(ns));
+		pthread_mutex_unlock(&p->mu);
+	}
+	return CMT_BUS_OK;
+}
+
+enum cmt_bus_status
+cmt_bus_pub_poll(struct cmt_bus_pub *p, char *err)
+{
+	enum cmt_bus_status st = CMT_BUS_OK;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->nfailed > 0 && p->tail - p->head == (uint64_t)p->nfailed)
+		st = resend_failed(p, err);
+	pthread_mutex_unlock(&p->mu);
+	return st;
+}
+
+enum cmt_bus_status
+cmt_bus_pub_flush(struct cmt_bus_pub *p, char *err)
+{
+	enum cmt_bus_status st;
+
+	pthread_mutex_lock(&p->mu);
+	st = pub_wait(p, 0, err);
+	pthread_mutex_unlock(&p->mu);
+	return st;
+}
+
+void
+cmt_bus_pub_stats(const struct cmt_bus_pub *p, struct cmt_bus_pub_stats *st)
+{
+	*st = p->st;
+}
+
+void
+cmt_bus_pub_close(struct cmt_bus_pub *p)
+{
+	uint64_t i;
+
+	if (!p)
+		return;
+	if (p->b && p->b->js) {
+		/* libnats still owns what is in flight; let it go first */
+		jsCtx_Destroy(p->b->js);
+		p->b->js = NULL;
+	}
+	for (i = p->head; p->ring && i < p->tail; i++) {
+		struct slot *sl = &p->ring[i % (uint64_t)p->o.window];
+
+		if (sl->state == SLOT_FAILED)
+			natsMsg_Destroy(sl->m);
+	}
+	free(p->ring);
+	fields_free(&p->f);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+}
+
+/* ---- subscribing ---- */
+
+struct cmt_bus_sub {
+	struct cmt_bus *b;
+	struct cmt_bus_sub_opts o;
+	char filter[SUBJECT_MAX];
+	char *consumer;           /* its name (server-made for ephemerals) */
+	natsSubscription *sub;
+	uint64_t written_seq;     /* stream sequence of the last line written */
+	uint64_t last_dseq;       /* delivery sequence of the last message */
+	struct fields f;          /* "sym", for the partition check */
+	struct cmt_bus_sub_stats st;
+};
+
+void
+cmt_bus_sub_defaults(struct cmt_bus_sub_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->stream = "CMT";
+	o->batch = 1024;
+	o->count = -1;
+}
+
+/* Create the consumer starting at stream sequence start (0: as the options
+ * say), then (re)subscribe to it. */
+static enum cmt_bus_status
+consumer_make(struct cmt_bus_sub *s, uint64_t start, char *err)
+{
+	jsConsumerConfig cc;
+	jsConsumerInfo *ci = NULL;
+	jsSubOptions so;
+	jsErrCode jerr = 0;
+	natsStatus ns;
+
+	if (s->sub) {
+		natsSubscription_Destroy(s->sub);
+		s->sub = NULL;
+	}
+	if (s->consumer) {
+		js_DeleteConsumer(s->b->js, s->o.stream, s->consumer, NULL, NULL);
+		free(s->consumer);
+		s->consumer = NULL;
+	}
+	jsConsumerConfig_Init(&cc);
+	cc.Durable = s->o.durable;
+	cc.AckPolicy = js_AckAll;
+	cc.AckWait = (int64_t)30 * 1000000000;
+	cc.MaxAckPending = s->o.batch * 4 > 65536 ? s->o.batch * 4 : 65536;
+	cc.FilterSubject = s->filter[0] ? s->filter : NULL;
+	if (!s->o.durable)
+		cc.InactiveThreshold = (int64_t)300 * 1000000000;
+	if (start > 0) {
+		cc.DeliverPolicy = js_DeliverByStartSequence;
+		cc.OptStartSeq = start;
+	} else {
+		switch (s->o.from) {
+		case CMT_BUS_FROM_ALL: cc.DeliverPolicy = js_DeliverAll; break;
+		case CMT_BUS_FROM_NEW: cc.DeliverPolicy = js_DeliverNew; break;
+		case CMT_BUS_FROM_TIME:
+			cc.DeliverPolicy = js_DeliverByStartTime;
+			cc.OptStartTime = s->o.from_ms * 1000000;
+			break;
+		case CMT_BUS_FROM_SEQ:
+			cc.DeliverPolicy = js_DeliverByStartSequence;
+			cc.OptStartSeq = s->o.from_seq;
+			break;
+		}
+	}
+	ns = js_AddConsumer(&ci, s->b->js, s->o.stream, &cc, NULL, &jerr);
+	if (ns != NATS_OK)
+		return fail(err, ns, jerr, "consumer");
+	s->consumer = strdup(ci->Name);
+	jsConsumerInfo_Destroy(ci);
+	if (!s->consumer)
+		return cmt_errf(err, CMT_ENOMEM, "out of memory"), CMT_BUS_EFAIL;
+	s->last_dseq = 0;
+	jsSubOptions_Init(&so);
+	so.Stream = s->o.stream;
+	so.Consumer = s->consumer;
+	ns = js_PullSubscribe(&s->sub, s->b->js, s->filter[0] ? s->filter :
+		NULL, s->o.durable, NULL, &so, &jerr);
+	if (ns != NATS_OK)
+		return fail(err, ns, jerr, "subscribe");
+	return CMT_BUS_OK;
+}
+
+enum cmt_bus_status
+cmt_bus_sub_open(struct cmt_bus_sub **sp, struct cmt_bus *b,
+	const struct cmt_bus_sub_opts *o, char *err)
+{
+	struct cmt_bus_sub *s;
+	jsStreamInfo *si = NULL;
+	jsConsumerInfo *ci = NULL;
+	jsErrCode jerr = 0;
+	enum cmt_bus_status st = CMT_BUS_OK;
+	natsStatus ns;
+	const char *part;
+
+	*sp = NULL;
+	if (!(s = calloc(1, sizeof *s)))
+		return cmt_errf(err, CMT_ENOMEM, "out of memory"), CMT_BUS_EFAIL;
+	s->b = b;
+	s->o = *o;
+	if (o->filter) {
+		if (cmt_bus_template_check(o->filter, NULL, 0, err) == CMT_OK &&
+		    strchr(o->filter, '{') && !strstr(o->filter, "{part}")) {
+			cmt_errf(err, CMT_EVALUE, "--filter: only {part} may be "
+				"filled in");
+			goto usage;
+		}
+		part = strstr(o->filter, "{part}");
+		if (!part != !o->part_n) {
+			cmt_errf(err, CMT_EVALUE, o->part_n ? "--partition needs "
+				"a --filter with {part}, as published" :
+				"{part} in --filter needs --partition K/N");
+			goto usage;
+		}
+		if (part)
+			snprintf(s->filter, sizeof s->filter, "%.*s%d%s",
+				(int)(part - o->filter), o->filter, o->part_k,
+				part + 6);
+		else
+			snprintf(s->filter, sizeof s->filter, "%s", o->filter);
+	} else if (o->part_n) {
+		cmt_errf(err, CMT_EVALUE, "--partition needs a --filter with "
+			"{part}, as published");
+		goto usage;
+	}
+	if (o->part_n && field_add(&s->f, "sym", 3, err) < 0)
+		goto usage;
+	ns = js_GetStreamInfo(&si, b->js, o->stream, NULL, &jerr);
+	if (ns == NATS_NOT_FOUND || jerr == JSStreamNotFoundErr) {
+		cmt_errf(err, CMT_EVALUE, "stream '%s' not found", o->stream);
+		st = CMT_BUS_ENOSTREAM;
+		goto out;
+	}
+	if (ns == NATS_NO_RESPONDERS) {
+		cmt_errf(err, CMT_EVALUE, "JetStream is not enabled at the "
+			"server");
+		st = CMT_BUS_ENOSTREAM;
+		goto out;
+	}
+	if (ns != NATS_OK) {
+		st = fail(err, ns, jerr, o->stream);
+		goto out;
+	}
+	jsStreamInfo_Destroy(si);
+	if (o->durable) {
+		ns = js_GetConsumerInfo(&ci, b->js, o->stream, o->durable, NULL,
+			&jerr);
+		if (ns != NATS_OK && ns != NATS_NOT_FOUND &&
+		    jerr != JSConsumerNotFoundErr) {
+			st = fail(err, ns, jerr, o->durable);
+			goto out;
+		}
+	}
+	if (ci) {
+		const char *have = ci->Config && ci->Config->FilterSubject ?
+			ci->Config->FilterSubject : "";
+
+		if (strcmp(have, s->filter) != 0) {
+			cmt_errf(err, CMT_EVALUE, "durable '%s' filters '%s', not "
+				"'%s': use another --durable", o->durable,
+				*have ? have : "(all)", *s->filter ? s->filter :
+				"(all)");
+			jsConsumerInfo_Destroy(ci);
+			st = CMT_BUS_EFAIL;
+			goto out;
+		}
+		/* continue after the last line acknowledged; lines delivered
+		 * since then are delivered again, in order */
+		s->written_seq = ci->AckFloor.Stream;
+		s->consumer = strdup(o->durable);
+		if (ci->Delivered.Stream > ci->AckFloor.Stream ||
+		    ci->NumAckPending > 0 || ci->Config->AckPolicy != js_AckAll)
+			st = consumer_make(s, ci->AckFloor.Stream + 1, err);
+		else {
+			jsSubOptions so;
+
+			jsSubOptions_Init(&so);
+			so.Stream = o->stream;
+			so.Consumer = o->durable;
+			ns = js_PullSubscribe(&s->sub, b->js, s->filter[0] ?
+				s->filter : NULL, o->durable, NULL, &so, &jerr);
+			if (ns != NATS_OK)
+				st = fail(err, ns, jerr, "subscribe");
+			s->last_dseq = ci->Delivered.Consumer;
+		}
+		jsConsumerInfo_Destroy(ci);
+	} else
+		st = consumer_make(s, 0, err);
+	s->st.start_seq = s->written_seq;
+out:
+	if (st != CMT_BUS_OK) {
+		cmt_bus_sub_close(s);
+		return st;
+	}
+	*sp = s;
+	return CMT_BUS_OK;
+usage:
+	cmt_bus_sub_close(s);
+	return CMT_BUS_ELINE;
+}
+
+/* Stream and delivery sequence from the reply subject:
+ * $JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>
+ * or, with domain and account hash, two tokens more before <stream>. */
+static int
+ack_meta(const char *reply, uint64_t *sseq, uint64_t *dseq)
+{
+	const char *tok[16];
+	int n = 0, base;
+
+	if (!reply || strncmp(reply, "$JS.ACK.", 8) != 0)
+		return -1;
+	for (tok[n++] = reply; *reply && n < 16; reply++)
+		if (*reply == '.')
+			tok[n++] = reply + 1;
+	if (n == 9)
+		base = 2;
+	else if (n >= 11)
+		base = 4;
+	else
+		return -1;
+	*sseq = strtoull(tok[base + 3], NULL, 10);
+	*dseq = strtoull(tok[base + 4], NULL, 10);
+	return 0;
+}
+
+static enum cmt_bus_status
+check_partition(struct cmt_bus_sub *s, const char *d, int n, char *err)
+{
+	char sym[CMT_SYM_MAX];
+	int k;
+
+	if (fields_scan(&s->f, d, (size_t)n, err) || line_sym(&s->f, sym, err))
+		return CMT_BUS_OK;      /* not a tick: passed on as it is */
+	k = cmt_bus_partition(sym, strlen(sym), s->o.part_n);
+	if (k != s->o.part_k)
+		return cmt_errf(err, CMT_EVALUE, "%s is in partition %d of %d, "
+			"not %d: the publisher used another partition count",
+			sym, k, s->o.part_n, s->o.part_k), CMT_BUS_EFAIL;
+	return CMT_BUS_OK;
+}
+
+/* Nothing left for us: no message pending and none unacknowledged. */
+static int
+drained(struct cmt_bus_sub *s)
+{
+	jsConsumerInfo *ci = NULL;
+	int done;
+
+	if (js_GetConsumerInfo(&ci, s->b->js, s->o.stream, s->consumer, NULL,
+	    NULL) != NATS_OK)
+		return 0;
+	done = ci->NumPending == 0 && ci->NumAckPending == 0;
+	jsConsumerInfo_Destroy(ci);
+	return done;
+}
+
+enum cmt_bus_status
+cmt_bus_sub_run(struct cmt_bus_sub *s, char *err)
+{
+	enum cmt_bus_status st;
+	int64_t backoff = 100;
+	int warned = 0;
+
+	while (!*s->o.stop && s->o.count != 0) {
+		natsMsgList list = { 0 };
+		natsMsg *ack = NULL;
+		jsErrCode jerr = 0;
+		natsStatus ns;
+		int i, want = s->o.batch, gap = 0;
+
+		if (s->o.count > 0 && s->o.count < want)
+			want = (int)s->o.count;
+		ns = natsSubscription_Fetch(&list, s->sub, want, 500, &jerr);
+		if (ns == NATS_TIMEOUT) {
+			if (s->o.at_end && drained(s))
+				break;
+			continue;
+		}
+		if (ns != NATS_OK) {
+			if (ns == NATS_CONNECTION_CLOSED)
+				return fail(err, ns, jerr, "fetch");
+			if (ns == NATS_NOT_FOUND || jerr == JSConsumerNotFoundErr) {
+				logf_(s->b, "consumer gone; making it again after "
+					"stream sequence %llu",
+					(unsigned long long)s->written_seq);
+				if ((st = consumer_make(s, s->written_seq + 1, err)))
+					return st;
+				continue;
+			}
+			if (!warned++)
+				logf_(s->b, "fetch: %s; retrying",
+					natsStatus_GetText(ns));
+			sleep_ms(backoff);
+			if (backoff < 3000)
+				backoff *= 2;
+			continue;
+		}
+		backoff = 100;
+		warned = 0;
+		for (i = 0; i < list.Count; i++) {
+			natsMsg *m = list.Msgs[i];
+			const char *d = natsMsg_GetData(m);
+			int n = natsMsg_GetDataLength(m);
+			uint64_t sseq, dseq;
+
+			if (ack_meta(natsMsg_GetReply(m), &sseq, &dseq) != 0)
+				continue;
+			if (sseq <= s->written_seq) {
+				s->st.redelivered++;
+				if (dseq > s->last_dseq)
+					s->last_dseq = dseq;
+				ack = m;
+				continue;
+			}
+			if (dseq != s->last_dseq + 1) {
+				gap = 1;
+				break;
+			}
+			if (s->o.part_n &&
+			    (st = check_partition(s, d, n, err)) != CMT_BUS_OK) {
+				natsMsgList_Destroy(&list);
+				return st;
+			}
+			if (s->o.write(s->o.ctx, d, (size_t)n) != 0 ||
+			    s->o.write(s->o.ctx, "\n", 1) != 0) {
+				natsMsgList_Destroy(&list);
+				return cmt_errf(err, CMT_EIO, "write error"),
+					CMT_BUS_EFAIL;
+			}
+			s->written_seq = sseq;
+			s->last_dseq = dseq;
+			s->st.written++;
+			ack = m;
+			if (s->o.count > 0)
+				s->o.count--;
+		}
+		if (s->o.flush(s->o.ctx) != 0) {
+			natsMsgList_Destroy(&list);
+			return cmt_errf(err, CMT_EIO, "write error"), CMT_BUS_EFAIL;
+		}
+		if (ack) {
+			/* the last batch of a run waits for its acknowledgement */
+			if (*s->o.stop || s->o.count == 0)
+				natsMsg_AckSync(ack, NULL, NULL);
+			else
+				natsMsg_Ack(ack, NULL);
+		}
+		natsMsgList_Destroy(&list);
+		if (gap) {
+			s->st.resets++;
+			if ((st = consumer_make(s, s->written_seq + 1, err)))
+				return st;
+		}
+	}
+	return CMT_BUS_OK;
+}
+
+void
+cmt_bus_sub_stats(const struct cmt_bus_sub *s, struct cmt_bus_sub_stats *st)
+{
+	*st = s->st;
+}
+
+void
+cmt_bus_sub_close(struct cmt_bus_sub *s)
+{
+	if (!s)
+		return;
+	if (s->sub) {
+		natsSubscription_Unsubscribe(s->sub);
+		natsSubscription_Destroy(s->sub);
+	}
+	/* an ephemeral consumer goes with us; a durable stays */
+	if (s->consumer && !s->o.durable)
+		js_DeleteConsumer(s->b->js, s->o.stream, s->consumer, NULL, NULL);
+	free(s->consumer);
+	fields_free(&s->f);
+	free(s);
+}
