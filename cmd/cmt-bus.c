@@ -88,20 +88,76 @@ bus_die(enum cmt_bus_status st, const char *err)
 	exit(cmt_finish(code[st]));
 }
 
+/* sub's stdout: our own buffer and write(2), retried when a signal
+ * interrupts it, so SIGTERM lets the batch being written finish; with -o
+ * the lines go through cmt_out (whole lines only). */
+struct outbuf {
+	int file;      /* -o given */
+	size_t len;
+	char buf[1 << 16];
+};
+
+static int
+out_drain(struct outbuf *o)
+{
+	size_t off = 0;
+	ssize_t w;
+
+	while (off < o->len) {
+		w = write(STDOUT_FILENO, o->buf + off, o->len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EPIPE)
+			exit(cmt_finish(CMT_EXIT_OK));  /* reader gone: quiet */
+		if (w <= 0) {
+			cmt_warn("write error:");
+			exit(cmt_finish(CMT_EXIT_FAIL));
+		}
+		off += (size_t)w;
+	}
+	o->len = 0;
+	return 0;
+}
+
 static int
 out_write(void *ctx, const char *s, size_t n)
 {
-	(void)ctx;
-	cmt_out(s, n);
+	struct outbuf *o = ctx;
+
+	if (o->file) {
+		cmt_out(s, n);
+		return 0;
+	}
+	if (n > sizeof o->buf - o->len && out_drain(o) != 0)
+		return -1;
+	if (n > sizeof o->buf) {
+		while (n > 0) {
+			size_t k = n < sizeof o->buf ? n : sizeof o->buf;
+
+			memcpy(o->buf, s, k);
+			o->len = k;
+			s += k;
+			n -= k;
+			if (out_drain(o) != 0)
+				return -1;
+		}
+		return 0;
+	}
+	memcpy(o->buf + o->len, s, n);
+	o->len += n;
 	return 0;
 }
 
 static int
 out_flush(void *ctx)
 {
-	(void)ctx;
-	cmt_flush();
-	return 0;
+	struct outbuf *o = ctx;
+
+	if (o->file) {
+		cmt_flush();
+		return 0;
+	}
+	return out_drain(o);
 }
 
 static int64_t
@@ -202,15 +258,19 @@ run_pub(struct cmt_bus *b, const struct cmt_bus_pub_opts *po)
 }
 
 static int
-run_sub(struct cmt_bus *b, struct cmt_bus_sub_opts *so)
+run_sub(struct cmt_bus *b, struct cmt_bus_sub_opts *so, int file)
 {
 	char err[CMT_ERRLEN];
 	struct cmt_bus_sub *s;
 	struct cmt_bus_sub_stats st;
 	enum cmt_bus_status rc;
 
+	static struct outbuf ob;
+
+	ob.file = file;
 	so->write = out_write;
 	so->flush = out_flush;
+	so->ctx = &ob;
 	so->stop = &cmt_stop;
 	if ((rc = cmt_bus_sub_open(&s, b, so, err)) != CMT_BUS_OK)
 		bus_die(rc, err);
@@ -285,7 +345,7 @@ main(int argc, char **argv)
 	enum cmt_bus_status rc;
 	char err[CMT_ERRLEN], *slash;
 	const char *cmd = NULL;
-	int c, pub, nfrom = 0, status;
+	int c, pub, nfrom = 0, status, file = 0;
 
 	cmt_cli_init(argv[0]);
 	cmt_bus_defaults(&bo);
@@ -369,7 +429,7 @@ main(int argc, char **argv)
 		case O_BATCH: so.batch = (int)integer("--batch", optarg, 1, 65536); break;
 		case 'n': so.count = integer("--count", optarg, 0, (1LL << 53)); break;
 		case 'e': so.at_end = 1; break;
-		case 'o': cmt_output(optarg); break;
+		case 'o': cmt_output(optarg); file = 1; break;
 		default: cmt_usage_hint();
 		}
 	}
@@ -396,11 +456,9 @@ main(int argc, char **argv)
 		cmt_usage_error("--subject: %s", err);
 	if (pub && po.ack_wait_ms * 2 > po.dupe_window_ms)
 		cmt_usage_error("--dupe-window must be at least twice --ack-wait");
-	if (!pub)   /* lines go out per batch, then one flush before the ack */
-		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	if ((rc = cmt_bus_connect(&b, &bo, err)) != CMT_BUS_OK)
 		bus_die(rc, err);
-	status = pub ? run_pub(b, &po) : run_sub(b, &so);
+	status = pub ? run_pub(b, &po) : run_sub(b, &so, file);
 	cmt_bus_close(b);
 	cmt_bus_shutdown();
 	return cmt_finish(status);

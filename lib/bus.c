@@ -830,15 +830,8 @@ resend_failed(struct cmt_bus_pub *p, char *err)
 				jsPubAck_Destroy(pa);
 				break;
 			}
-			if (s == NATS_NO_RESPONDERS) {
-				enum cmt_bus_status st = stream_for(p,
-					natsMsg_GetSubject(sl->m), err);
-
-				if (st != CMT_BUS_OK) {
-					pthread_mutex_lock(&p->mu);
-					return st;
-				}
-			}
+			/* "no responders" here is a stream between leaders:
+			 * it was there for the first line */
 			if (s == NATS_CONNECTION_CLOSED || s == NATS_NOT_PERMITTED ||
 			    now_ms() - p->fail_since > p->o.retry_for_ms) {
 				enum cmt_bus_status st = fail(err, s, jerr,
@@ -1077,6 +1070,7 @@ struct cmt_bus_sub {
 	uint64_t written_seq;     /* stream sequence of the last line written */
 	uint64_t last_dseq;       /* delivery sequence of the last message */
 	struct fields f;          /* "sym", for the partition check */
+	uint64_t time_seq;        /* --from TIME as a stream sequence */
 	struct cmt_bus_sub_stats st;
 };
 
@@ -1098,16 +1092,12 @@ consumer_make(struct cmt_bus_sub *s, uint64_t start, char *err)
 	jsConsumerInfo *ci = NULL;
 	jsSubOptions so;
 	jsErrCode jerr = 0;
-	natsStatus ns;
+	natsStatus ns = NATS_OK;
+	int64_t deadline = now_ms() + 120000, backoff = 100;
 
 	if (s->sub) {
 		natsSubscription_Destroy(s->sub);
 		s->sub = NULL;
-	}
-	if (s->consumer) {
-		js_DeleteConsumer(s->b->js, s->o.stream, s->consumer, NULL, NULL);
-		free(s->consumer);
-		s->consumer = NULL;
 	}
 	jsConsumerConfig_Init(&cc);
 	cc.Durable = s->o.durable;
@@ -1124,9 +1114,9 @@ consumer_make(struct cmt_bus_sub *s, uint64_t start, char *err)
 		switch (s->o.from) {
 		case CMT_BUS_FROM_ALL: cc.DeliverPolicy = js_DeliverAll; break;
 		case CMT_BUS_FROM_NEW: cc.DeliverPolicy = js_DeliverNew; break;
-		case CMT_BUS_FROM_TIME:
-			cc.DeliverPolicy = js_DeliverByStartTime;
-			cc.OptStartTime = s->o.from_ms * 1000000;
+		case CMT_BUS_FROM_TIME:   /* resolved to a sequence at open */
+			cc.DeliverPolicy = js_DeliverByStartSequence;
+			cc.OptStartSeq = s->time_seq;
 			break;
 		case CMT_BUS_FROM_SEQ:
 			cc.DeliverPolicy = js_DeliverByStartSequence;
@@ -1134,9 +1124,35 @@ consumer_make(struct cmt_bus_sub *s, uint64_t start, char *err)
 			break;
 		}
 	}
-	ns = js_AddConsumer(&ci, s->b->js, s->o.stream, &cc, NULL, &jerr);
-	if (ns != NATS_OK)
-		return fail(err, ns, jerr, "consumer");
+	/* delete the old one, then add: both retried while a cluster is
+	 * between leaders */
+	for (;;) {
+		if (s->consumer) {
+			jerr = 0;
+			ns = js_DeleteConsumer(s->b->js, s->o.stream, s->consumer,
+				NULL, &jerr);
+			if (ns == NATS_OK || ns == NATS_NOT_FOUND ||
+			    jerr == JSConsumerNotFoundErr) {
+				free(s->consumer);
+				s->consumer = NULL;
+			}
+		}
+		if (!s->consumer) {
+			jerr = 0;
+			ns = js_AddConsumer(&ci, s->b->js, s->o.stream, &cc, NULL,
+				&jerr);
+			if (ns == NATS_OK)
+				break;
+		}
+		if (ns == NATS_CONNECTION_CLOSED || ns == NATS_NOT_PERMITTED ||
+		    jerr == JSStreamNotFoundErr || now_ms() > deadline ||
+		    *s->o.stop)
+			return fail(err, ns, jerr, "consumer");
+		logf_(s->b, "consumer: %s; retrying", natsStatus_GetText(ns));
+		sleep_ms(backoff);
+		if (backoff < 2000)
+			backoff *= 2;
+	}
 	s->consumer = strdup(ci->Name);
 	jsConsumerInfo_Destroy(ci);
 	if (!s->consumer)
@@ -1150,6 +1166,49 @@ consumer_make(struct cmt_bus_sub *s, uint64_t start, char *err)
 	if (ns != NATS_OK)
 		return fail(err, ns, jerr, "subscribe");
 	return CMT_BUS_OK;
+}
+
+/* The store time of message seq, or of the first one after it (deleted
+ * messages leave holes); 0 past the end.  *at gets its sequence. */
+static int64_t
+msg_time(struct cmt_bus_sub *s, uint64_t seq, uint64_t last, uint64_t *at)
+{
+	natsMsg *m = NULL;
+	int64_t t;
+
+	for (; seq <= last; seq++) {
+		if (js_GetMsg(&m, s->b->js, s->o.stream, seq, NULL, NULL) != NATS_OK)
+			continue;
+		t = natsMsg_GetTime(m);
+		natsMsg_Destroy(m);
+		*at = seq;
+		return t;
+	}
+	return 0;
+}
+
+/* The first stream sequence stored at or after the time from_ms, by
+ * binary search on the store times (which grow with the sequence).  The
+ * server's own start-by-time resolves it too, but nats-server 2.9.10 can
+ * answer "after the last message" for a time inside the stream. */
+static uint64_t
+seq_from_time(struct cmt_bus_sub *s, const jsStreamInfo *si)
+{
+	int64_t want = s->o.from_ms * 1000000;
+	uint64_t lo = si->State.FirstSeq, hi = si->State.LastSeq + 1, at;
+
+	if (si->State.Msgs == 0 || si->State.LastTime < want)
+		return si->State.LastSeq + 1;
+	while (lo < hi) {       /* answer in [lo, hi] */
+		uint64_t mid = lo + (hi - lo) / 2;
+		int64_t t = msg_time(s, mid, hi - 1, &at);
+
+		if (t == 0 || t >= want)
+			hi = mid;
+		else
+			lo = at + 1;
+	}
+	return lo > 0 ? lo : 1;
 }
 
 enum cmt_bus_status
@@ -1212,6 +1271,8 @@ cmt_bus_sub_open(struct cmt_bus_sub **sp, struct cmt_bus *b,
 		st = fail(err, ns, jerr, o->stream);
 		goto out;
 	}
+	if (o->from == CMT_BUS_FROM_TIME)
+		s->time_seq = seq_from_time(s, si);
 	jsStreamInfo_Destroy(si);
 	if (o->durable) {
 		ns = js_GetConsumerInfo(&ci, b->js, o->stream, o->durable, NULL,
