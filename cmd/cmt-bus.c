@@ -212,11 +212,11 @@ run_pub(struct cmt_bus *b, const struct cmt_bus_pub_opts *po)
 			struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
 
 			/* idle input: resend what failed meanwhile */
-			if (poll(&pfd, 1, 200) == 0) {
-				if ((rc = cmt_bus_pub_poll(p, err)) != CMT_BUS_OK)
-					bus_die(rc, err);
-				continue;
-			}
+			r = poll(&pfd, 1, 200);
+			if (r == 0 && (rc = cmt_bus_pub_poll(p, err)) != CMT_BUS_OK)
+				bus_die(rc, err);
+			if (r <= 0)
+				continue;   /* a signal: the loop checks cmt_stop */
 		}
 		if ((r = cmt_line_next(lr, &ln)) == 0)
 			break;

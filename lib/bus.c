@@ -42,8 +42,9 @@ struct cmt_bus {
 	struct cmt_bus_opts o;
 	int64_t api_ms;
 	pthread_mutex_t mu;     /* guards rng (reconnect jitter), closing */
+	pthread_cond_t cv;      /* closed: the last callback is done */
 	uint64_t rng;
-	int closing;
+	int closing, closed;
 };
 
 static int64_t
@@ -137,6 +138,19 @@ on_disconnected(natsConnection *nc, void *closure)
 		logf_(b, "disconnected; reconnecting");
 }
 
+/* The last callback libnats makes for a connection: after it, b may go. */
+static void
+on_closed(natsConnection *nc, void *closure)
+{
+	struct cmt_bus *b = closure;
+
+	(void)nc;
+	pthread_mutex_lock(&b->mu);
+	b->closed = 1;
+	pthread_cond_broadcast(&b->cv);
+	pthread_mutex_unlock(&b->mu);
+}
+
 static void
 on_reconnected(natsConnection *nc, void *closure)
 {
@@ -213,6 +227,7 @@ cmt_bus_connect(struct cmt_bus **bp, const struct cmt_bus_opts *o, char *err)
 	b->o = *o;
 	b->rng = (uint64_t)now_ms() * 0x9E3779B97F4A7C15ULL | 1;
 	pthread_mutex_init(&b->mu, NULL);
+	pthread_cond_init(&b->cv, NULL);
 	s = natsOptions_Create(&b->opts);
 	if (s == NATS_OK)
 		s = set_servers(b->opts, o->url);
@@ -230,6 +245,8 @@ cmt_bus_connect(struct cmt_bus **bp, const struct cmt_bus_opts *o, char *err)
 		s = natsOptions_SetDisconnectedCB(b->opts, on_disconnected, b);
 	if (s == NATS_OK)
 		s = natsOptions_SetReconnectedCB(b->opts, on_reconnected, b);
+	if (s == NATS_OK)
+		s = natsOptions_SetClosedCB(b->opts, on_closed, b);
 	if (s == NATS_OK)
 		s = natsOptions_SetErrorHandler(b->opts, on_async_error, b);
 	if (s == NATS_OK && o->creds)
@@ -281,10 +298,21 @@ cmt_bus_close(struct cmt_bus *b)
 	pthread_mutex_lock(&b->mu);
 	b->closing = 1;
 	pthread_mutex_unlock(&b->mu);
-	if (b->nc)
+	if (b->nc) {
+		struct timespec ts;
+
 		natsConnection_Close(b->nc);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 5;
+		pthread_mutex_lock(&b->mu);
+		while (!b->closed &&
+		    pthread_cond_timedwait(&b->cv, &b->mu, &ts) == 0)
+			;
+		pthread_mutex_unlock(&b->mu);
+	}
 	natsConnection_Destroy(b->nc);
 	natsOptions_Destroy(b->opts);
+	pthread_cond_destroy(&b->cv);
 	pthread_mutex_destroy(&b->mu);
 	free(b);
 }
