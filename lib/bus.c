@@ -1328,6 +1328,10 @@ cmt_bus_sub_open(struct cmt_bus_sub **sp, struct cmt_bus *b,
 		 * since then are delivered again, in order */
 		s->written_seq = ci->AckFloor.Stream;
 		s->consumer = strdup(o->durable);
+		if (o->from != CMT_BUS_FROM_ALL)
+			logf_(b, "durable '%s' exists: continuing after stream "
+				"sequence %llu, not where --from/--from-seq/--new "
+				"say", o->durable, (unsigned long long)s->written_seq);
 		if (ci->Delivered.Stream > ci->AckFloor.Stream ||
 		    ci->NumAckPending > 0 || ci->Config->AckPolicy != js_AckAll)
 			st = consumer_make(s, ci->AckFloor.Stream + 1, err);
