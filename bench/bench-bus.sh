@@ -7,7 +7,7 @@
 # cost per line of each cmt-bus process (user + system time / lines).
 set -eu
 BIN=$1
-N=${BENCH_BUS_LINES:-300000}
+N=${BENCH_BUS_LINES:-1000000}
 out=bench/out
 mkdir -p "$out"
 if ! command -v nats-server >/dev/null; then

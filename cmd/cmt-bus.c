@@ -33,7 +33,9 @@ usage(void)
 	"                         line's field, {part} its symbol's partition\n"
 	"      --partitions N     partition count for {part}\n"
 	"      --id FIELDS        fields naming a line, for dedupe (sym,t)\n"
-	"      --window N         lines awaiting acknowledgement (4096)\n"
+	"      --batch N          lines of one subject per message, while input\n"
+	"                         keeps coming (128; 1: a message per line)\n"
+	"      --window N         messages awaiting acknowledgement (4096)\n"
 	"      --ack-wait D       resend a line unacknowledged this long (1s)\n"
 	"      --retry-for D      give up on a line failing this long (60s)\n"
 	"      --create-stream NAME  create the stream if missing, with\n"
@@ -47,7 +49,7 @@ usage(void)
 	"      --partition K/N    partition K (0..N-1) of N\n"
 	"      --from TIME | --from-seq N | --new   where a new consumer starts\n"
 	"                         (default: the beginning of the stream)\n"
-	"      --batch N          lines per pull (1024)\n"
+	"      --pull N           messages per pull (256)\n"
 	"  -n, --count N          stop after N lines\n"
 	"  -e, --exit-at-end      stop when no line is left to read\n"
 	"  -o, --output FILE      write to FILE (whole lines, fsync at exit)\n"
@@ -211,7 +213,11 @@ run_pub(struct cmt_bus *b, const struct cmt_bus_pub_opts *po)
 		if (cmt_line_pending(lr) == 0) {
 			struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
 
-			/* idle input: resend what failed meanwhile */
+			/* nothing to read now: send the open batches; idle
+			 * input: resend what failed meanwhile */
+			if (poll(&pfd, 1, 0) == 0 &&
+			    (rc = cmt_bus_pub_send(p, err)) != CMT_BUS_OK)
+				bus_die(rc, err);
 			r = poll(&pfd, 1, 200);
 			if (r == 0 && (rc = cmt_bus_pub_poll(p, err)) != CMT_BUS_OK)
 				bus_die(rc, err);
@@ -246,8 +252,8 @@ run_pub(struct cmt_bus *b, const struct cmt_bus_pub_opts *po)
 		bus_die(rc, err);
 	cmt_bus_pub_stats(p, &st);
 	if (nbad || st.resent || st.reordered)
-		cmt_warn("%llu lines stored (%llu already there), %llu resent, "
-			"%llu stored after a later line, %llu bad lines skipped",
+		cmt_warn("%llu messages stored (%llu already there), %llu resent, "
+			"%llu stored after a later one, %llu bad lines skipped",
 			(unsigned long long)st.published,
 			(unsigned long long)st.duplicates,
 			(unsigned long long)st.resent,
@@ -294,7 +300,7 @@ main(int argc, char **argv)
 		O_CREDS = 256, O_USER, O_PASS, O_TOKEN, O_TLS, O_CA, O_CERT,
 		O_KEY, O_TIMEOUT, O_PARTS, O_ID, O_WINDOW, O_ACKWAIT, O_RETRY,
 		O_CREATE, O_REPL, O_AGE, O_DUPE, O_MEM, O_STREAM, O_DURABLE,
-		O_FILTER, O_PART, O_FROM, O_FROMSEQ, O_NEW, O_BATCH, O_VERSION
+		O_FILTER, O_PART, O_FROM, O_FROMSEQ, O_NEW, O_BATCH, O_PULL, O_VERSION
 	};
 	static const struct option longopts[] = {
 		{ "url", required_argument, NULL, 'u' },
@@ -326,6 +332,7 @@ main(int argc, char **argv)
 		{ "from-seq", required_argument, NULL, O_FROMSEQ },
 		{ "new", no_argument, NULL, O_NEW },
 		{ "batch", required_argument, NULL, O_BATCH },
+		{ "pull", required_argument, NULL, O_PULL },
 		{ "count", required_argument, NULL, 'n' },
 		{ "exit-at-end", no_argument, NULL, 'e' },
 		{ "output", required_argument, NULL, 'o' },
@@ -334,10 +341,10 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	/* which subcommand each option belongs to: 'p', 's' or 0 (both) */
-	static const int pubonly[] = { 's', O_PARTS, O_ID, O_WINDOW,
+	static const int pubonly[] = { 's', O_PARTS, O_ID, O_WINDOW, O_BATCH,
 		O_ACKWAIT, O_RETRY, O_CREATE, O_REPL, O_AGE, O_DUPE, O_MEM, 0 };
 	static const int subonly[] = { O_STREAM, O_DURABLE, O_FILTER, O_PART,
-		O_FROM, O_FROMSEQ, O_NEW, O_BATCH, 'n', 'e', 'o', 0 };
+		O_FROM, O_FROMSEQ, O_NEW, O_PULL, 'n', 'e', 'o', 0 };
 	struct cmt_bus_opts bo;
 	struct cmt_bus_pub_opts po;
 	struct cmt_bus_sub_opts so;
@@ -426,7 +433,8 @@ main(int argc, char **argv)
 			nfrom++;
 			break;
 		case O_NEW: so.from = CMT_BUS_FROM_NEW; nfrom++; break;
-		case O_BATCH: so.batch = (int)integer("--batch", optarg, 1, 65536); break;
+		case O_BATCH: po.batch = (int)integer("--batch", optarg, 1, 4096); break;
+		case O_PULL: so.batch = (int)integer("--pull", optarg, 1, 65536); break;
 		case 'n': so.count = integer("--count", optarg, 0, (1LL << 53)); break;
 		case 'e': so.at_end = 1; break;
 		case 'o': cmt_output(optarg); file = 1; break;

@@ -590,6 +590,19 @@ tmpl_expand(const struct tmpl *tp, const struct fields *f, int nparts,
 
 enum { SLOT_FLIGHT = 1, SLOT_DONE, SLOT_FAILED };
 
+/* Lines of one subject gathered into one message while input keeps
+ * coming; NBATCH subjects open at once, BATCH_BYTES per message at most. */
+#define NBATCH 256
+#define BATCH_BYTES (60 * 1024)
+
+struct batch {
+	char subj[SUBJECT_MAX];   /* "" when the entry is free */
+	char id[ID_MAX];          /* the first line's id */
+	char *buf;
+	size_t len, cap;
+	int n;
+};
+
 struct slot {
 	natsMsg *m;       /* owned while failed; libnats' while in flight */
 	int64_t sent_ms;
@@ -610,6 +623,8 @@ struct cmt_bus_pub {
 	int64_t fail_since;    /* when the oldest unresolved failure began */
 	char lasterr[128];
 	struct cmt_bus_pub_stats st;
+	struct batch bt[NBATCH];
+	int open[NBATCH], nopen;
 };
 
 void
@@ -619,6 +634,7 @@ cmt_bus_pub_defaults(struct cmt_bus_pub_opts *o)
 	o->subject = "cmt.ticks.{sym}";
 	o->id = "sym,t";
 	o->window = 4096;
+	o->batch = 128;
 	o->ack_wait_ms = 1000;
 	o->retry_for_ms = 60000;
 	o->replicas = 1;
@@ -964,36 +980,18 @@ pub_wait(struct cmt_bus_pub *p, int want_room, char *err)
 	}
 }
 
-enum cmt_bus_status
-cmt_bus_pub_line(struct cmt_bus_pub *p, const char *s, size_t len, char *err)
+/* Send one message (a line, or a batch of lines of one subject). */
+static enum cmt_bus_status
+send_msg(struct cmt_bus_pub *p, const char *subj, const char *id,
+	const char *data, size_t len, char *err)
 {
-	char subj[SUBJECT_MAX], id[ID_MAX];
 	enum cmt_bus_status st;
 	natsMsg *m = NULL;
 	jsPubOptions po;
 	struct slot *sl;
 	natsStatus ns;
-	size_t w;
-	int i;
 
-	if (fields_scan(&p->f, s, len, err) ||
-	    tmpl_expand(&p->t, &p->f, p->o.partitions, subj, err))
-		return CMT_BUS_ELINE;
-	/* the id: subject, then each id field, '|' between */
-	w = strlen(subj);
-	memcpy(id, subj, w);
-	for (i = 0; i < p->nid; i++) {
-		size_t n = p->f.vlen[p->idf[i]];
-
-		if (w + 1 + n >= sizeof id)
-			return cmt_errf(err, CMT_ETOOLONG, "id too long"),
-				CMT_BUS_ELINE;
-		id[w++] = '|';
-		memcpy(id + w, p->f.v[p->idf[i]], n);
-		w += n;
-	}
-	id[w] = 0;
-	if ((ns = natsMsg_Create(&m, subj, NULL, s, (int)len)) != NATS_OK)
+	if ((ns = natsMsg_Create(&m, subj, NULL, data, (int)len)) != NATS_OK)
 		return fail(err, ns, 0, "message");
 	jsPubOptions_Init(&po);
 	po.MsgId = id;
@@ -1003,8 +1001,8 @@ cmt_bus_pub_line(struct cmt_bus_pub *p, const char *s, size_t len, char *err)
 		natsMsg_Destroy(m);
 		return st;
 	}
-	/* the first line tells a missing stream at once */
-	if (p->tail == 0 && p->st.published == 0) {
+	/* the first message tells a missing stream at once */
+	if (p->tail == 0) {
 		pthread_mutex_unlock(&p->mu);
 		if ((st = stream_for(p, subj, err)) != CMT_BUS_OK) {
 			natsMsg_Destroy(m);
@@ -1033,6 +1031,131 @@ cmt_bus_pub_line(struct cmt_bus_pub *p, const char *s, size_t len, char *err)
 	return CMT_BUS_OK;
 }
 
+/* Send batch b: its id is the first line's id and the line count. */
+static enum cmt_bus_status
+batch_send(struct cmt_bus_pub *p, struct batch *b, char *err)
+{
+	enum cmt_bus_status st;
+	size_t w = strlen(b->id);
+
+	snprintf(b->id + w, sizeof b->id - w, "+%d", b->n);
+	st = send_msg(p, b->subj, b->id, b->buf, b->len, err);
+	b->n = 0;
+	b->len = 0;
+	return st;
+}
+
+static uint32_t
+hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+/* The open batch of subject subj, or a new one; NULL when the table is
+ * full (the caller sends every batch and tries again). */
+static struct batch *
+batch_for(struct cmt_bus_pub *p, const char *subj)
+{
+	uint32_t h = hash_str(subj);
+	int i, k;
+
+	for (i = 0; i < NBATCH; i++) {
+		struct batch *b = &p->bt[(h + (uint32_t)i) % NBATCH];
+
+		if (!b->subj[0]) {
+			if (p->nopen * 4 >= NBATCH * 3)
+				return NULL;
+			snprintf(b->subj, sizeof b->subj, "%s", subj);
+			k = (int)((h + (uint32_t)i) % NBATCH);
+			p->open[p->nopen++] = k;
+			return b;
+		}
+		if (!strcmp(b->subj, subj))
+			return b;
+	}
+	return NULL;
+}
+
+enum cmt_bus_status
+cmt_bus_pub_send(struct cmt_bus_pub *p, char *err)
+{
+	enum cmt_bus_status st = CMT_BUS_OK;
+	int i;
+
+	for (i = 0; i < p->nopen; i++) {
+		struct batch *b = &p->bt[p->open[i]];
+
+		if (st == CMT_BUS_OK && b->n > 0)
+			st = batch_send(p, b, err);
+		b->subj[0] = 0;
+	}
+	p->nopen = 0;
+	return st;
+}
+
+enum cmt_bus_status
+cmt_bus_pub_line(struct cmt_bus_pub *p, const char *s, size_t len, char *err)
+{
+	char subj[SUBJECT_MAX], id[ID_MAX];
+	enum cmt_bus_status st;
+	struct batch *b;
+	size_t w;
+	int i;
+
+	if (fields_scan(&p->f, s, len, err) ||
+	    tmpl_expand(&p->t, &p->f, p->o.partitions, subj, err))
+		return CMT_BUS_ELINE;
+	/* the id: subject, then each id field, '|' between */
+	w = strlen(subj);
+	memcpy(id, subj, w);
+	for (i = 0; i < p->nid; i++) {
+		size_t n = p->f.vlen[p->idf[i]];
+
+		if (w + 1 + n >= sizeof id - 16)
+			return cmt_errf(err, CMT_ETOOLONG, "id too long"),
+				CMT_BUS_ELINE;
+		id[w++] = '|';
+		memcpy(id + w, p->f.v[p->idf[i]], n);
+		w += n;
+	}
+	id[w] = 0;
+	if (p->o.batch <= 1)
+		return send_msg(p, subj, id, s, len, err);
+	if (!(b = batch_for(p, subj))) {
+		if ((st = cmt_bus_pub_send(p, err)) != CMT_BUS_OK)
+			return st;
+		b = batch_for(p, subj);
+	}
+	if (b->n > 0 && b->len + 1 + len > BATCH_BYTES &&
+	    (st = batch_send(p, b, err)) != CMT_BUS_OK)
+		return st;
+	if (b->len + 1 + len > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *nb;
+
+		while (cap < b->len + 1 + len)
+			cap *= 2;
+		if (!(nb = realloc(b->buf, cap)))
+			return cmt_errf(err, CMT_ENOMEM, "out of memory"),
+				CMT_BUS_EFAIL;
+		b->buf = nb;
+		b->cap = cap;
+	}
+	if (b->n == 0)
+		memcpy(b->id, id, w + 1);
+	else
+		b->buf[b->len++] = '\n';
+	memcpy(b->buf + b->len, s, len);
+	b->len += len;
+	if (++b->n >= p->o.batch || b->len >= BATCH_BYTES)
+		return batch_send(p, b, err);
+	return CMT_BUS_OK;
+}
+
 enum cmt_bus_status
 cmt_bus_pub_poll(struct cmt_bus_pub *p, char *err)
 {
@@ -1050,6 +1173,8 @@ cmt_bus_pub_flush(struct cmt_bus_pub *p, char *err)
 {
 	enum cmt_bus_status st;
 
+	if ((st = cmt_bus_pub_send(p, err)) != CMT_BUS_OK)
+		return st;
 	pthread_mutex_lock(&p->mu);
 	st = pub_wait(p, 0, err);
 	pthread_mutex_unlock(&p->mu);
@@ -1081,6 +1206,8 @@ cmt_bus_pub_close(struct cmt_bus_pub *p)
 			natsMsg_Destroy(sl->m);
 	}
 	free(p->ring);
+	for (i = 0; i < NBATCH; i++)
+		free(p->bt[i].buf);
 	fields_free(&p->f);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->mu);
@@ -1107,7 +1234,7 @@ cmt_bus_sub_defaults(struct cmt_bus_sub_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	o->stream = "CMT";
-	o->batch = 1024;
+	o->batch = 256;
 	o->count = -1;
 }
 
@@ -1394,6 +1521,11 @@ check_partition(struct cmt_bus_sub *s, const char *d, int n, char *err)
 	char sym[CMT_SYM_MAX];
 	int k;
 
+	const char *nl = memchr(d, '\n', (size_t)n);
+
+	if (nl)         /* a batch: its lines share the subject, so the first
+			 * line's symbol is the batch's */
+		n = (int)(nl - d);
 	if (fields_scan(&s->f, d, (size_t)n, err) || line_sym(&s->f, sym, err))
 		return CMT_BUS_OK;      /* not a tick: passed on as it is */
 	k = cmt_bus_partition(sym, strlen(sym), s->o.part_n);
@@ -1402,6 +1534,26 @@ check_partition(struct cmt_bus_sub *s, const char *d, int n, char *err)
 			"not %d: the publisher used another partition count",
 			sym, k, s->o.part_n, s->o.part_k), CMT_BUS_EFAIL;
 	return CMT_BUS_OK;
+}
+
+/* Lines in message d[0..n): all of them, or the first max (max > 0),
+ * with *used set to the bytes they take (without the last newline). */
+static int64_t
+count_lines(const char *d, int n, int64_t max, int *used)
+{
+	const char *p = d, *end = d + n, *nl;
+	int64_t k = 1;
+
+	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		if (max > 0 && k == max) {
+			*used = (int)(nl - d);
+			return k;
+		}
+		k++;
+		p = nl + 1;
+	}
+	*used = n;
+	return k;
 }
 
 /* Nothing left for us: no message pending and none unacknowledged. */
@@ -1432,6 +1584,7 @@ cmt_bus_sub_run(struct cmt_bus_sub *s, char *err)
 		jsErrCode jerr = 0;
 		natsStatus ns;
 		int i, want = s->o.batch, gap = 0;
+		int64_t lines;
 
 		if (s->o.count > 0 && s->o.count < want)
 			want = (int)s->o.count;
@@ -1486,18 +1639,21 @@ cmt_bus_sub_run(struct cmt_bus_sub *s, char *err)
 				natsMsgList_Destroy(&list);
 				return st;
 			}
+			/* a message holds one line or several (a batch) */
+			lines = count_lines(d, n, s->o.count, &n);
 			if (s->o.write(s->o.ctx, d, (size_t)n) != 0 ||
 			    s->o.write(s->o.ctx, "\n", 1) != 0) {
 				natsMsgList_Destroy(&list);
 				return cmt_errf(err, CMT_EIO, "write error"),
 					CMT_BUS_EFAIL;
 			}
+			s->st.written += lines;
+			if (s->o.count > 0 && (s->o.count -= lines) == 0 &&
+			    n < natsMsg_GetDataLength(m))
+				break;  /* -n ended inside it: not acknowledged */
 			s->written_seq = sseq;
 			s->last_dseq = dseq;
-			s->st.written++;
 			ack = m;
-			if (s->o.count > 0)
-				s->o.count--;
 		}
 		if (s->o.flush(s->o.ctx) != 0) {
 			natsMsgList_Destroy(&list);

@@ -73,7 +73,8 @@ struct cmt_bus_pub_opts {
 	const char *subject;    /* template */
 	const char *id;         /* comma-separated fields naming a line: "sym,t" */
 	int partitions;         /* N for {part}; 0 when unused */
-	int window;             /* acknowledgements in flight (4096) */
+	int batch;              /* lines of one subject per message (128) */
+	int window;             /* messages awaiting acknowledgement (4096) */
 	int64_t ack_wait_ms;    /* a publish unacknowledged this long is resent */
 	int64_t retry_for_ms;   /* give up on a line failing this long */
 	/* stream creation (create_stream NULL: the stream must exist) */
@@ -85,10 +86,10 @@ struct cmt_bus_pub_opts {
 };
 
 struct cmt_bus_pub_stats {
-	uint64_t published;     /* acknowledged by the stream */
+	uint64_t published;     /* messages acknowledged by the stream */
 	uint64_t duplicates;    /* of which the server had already stored */
-	uint64_t resent;        /* lines sent again after a failure */
-	uint64_t reordered;     /* stored after a later line (see cmt-bus(1)) */
+	uint64_t resent;        /* messages sent again after a failure */
+	uint64_t reordered;     /* stored after a later one (see cmt-bus(1)) */
 };
 
 struct cmt_bus_pub;
@@ -99,9 +100,13 @@ enum cmt_bus_status cmt_bus_pub_open(struct cmt_bus_pub **p,
 	struct cmt_bus *b, const struct cmt_bus_pub_opts *o, char *err);
 
 /* Publish one line (without its newline).  Returns at once while the
- * window has room; CMT_BUS_ELINE: the line was skipped, err says why. */
+ * window has room; CMT_BUS_ELINE: the line was skipped, err says why.
+ * With batch > 1 the line may wait in its subject's batch (lines joined
+ * by newlines, sent when full) until cmt_bus_pub_send: call it whenever
+ * the input has nothing more to read right now. */
 enum cmt_bus_status cmt_bus_pub_line(struct cmt_bus_pub *p, const char *s,
 	size_t len, char *err);
+enum cmt_bus_status cmt_bus_pub_send(struct cmt_bus_pub *p, char *err);
 
 /* Resend what failed; call when the input is idle. */
 enum cmt_bus_status cmt_bus_pub_poll(struct cmt_bus_pub *p, char *err);
@@ -127,7 +132,7 @@ struct cmt_bus_sub_opts {
 	int64_t from_ms;        /* CMT_BUS_FROM_TIME: server receive time */
 	uint64_t from_seq;      /* CMT_BUS_FROM_SEQ */
 	int part_k, part_n;     /* --partition K/N (part_n 0: none) */
-	int batch;              /* messages per pull (1024) */
+	int batch;              /* messages per pull (256) */
 	int64_t count;          /* stop after this many lines (-1: never) */
 	int at_end;             /* stop when the consumer has nothing pending */
 	/* where lines go: write may buffer; flush must get them out (a

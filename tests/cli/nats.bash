@@ -103,6 +103,16 @@ sys.exit(1)' "$1" && return 0
 	return 1
 }
 
+# stream_msgs MONITOR STREAM: messages of STREAM in that server's store.
+stream_msgs() {
+	curl -sf "http://127.0.0.1:$1/jsz?streams=true" 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(sum(s["state"]["messages"] for a in d.get("account_details", [])
+	for s in a.get("stream_detail", []) if s["name"] == sys.argv[1]))' "$2" ||
+		echo 0
+}
+
 nats_kill() {
 	local pid
 	eval "pid=\$NATS_PID_$1"
