@@ -58,15 +58,16 @@ server() {
 	done
 }
 
-# run LABEL URL REPLICAS: create the stream, then pub and sub together.
+# run LABEL URL REPLICAS STREAM [PUB OPTIONS]: create the stream, then pub
+# and sub together.
 run() {
-	label=$1 url=$2 rep=$3
-	stream=B$rep
+	label=$1 url=$2 rep=$3 stream=$4
+	shift 4
 	echo '{"t":0,"sym":"X-Y","px":1}' | "$BIN/cmt-bus" pub -u "$url" \
-		--create-stream "$stream" --replicas "$rep" --subject "bench$rep.{sym}"
+		--create-stream "$stream" --replicas "$rep" --subject "$stream.{sym}"
 	start=$(date +%s%N)
 	/usr/bin/time -f "%U %S" -o "$tmp/pub.time" \
-		"$BIN/cmt-bus" pub -u "$url" --subject "bench$rep.{sym}" <"$f" &
+		"$BIN/cmt-bus" pub -u "$url" --subject "$stream.{sym}" "$@" <"$f" &
 	pp=$!
 	/usr/bin/time -f "%U %S" -o "$tmp/sub.time" \
 		"$BIN/cmt-bus" sub -u "$url" --stream "$stream" --from-seq 2 \
@@ -94,7 +95,8 @@ awk -v n="$N" -v w="$(( (end - start) / 1000 ))" 'BEGIN {
 
 p0=$(port) m0=$(port)
 server s0 "$p0" "$m0"
-run "1 server, file store" "nats://127.0.0.1:$p0" 1
+run "1 server, file store" "nats://127.0.0.1:$p0" 1 B1
+run "1 server, --batch 1" "nats://127.0.0.1:$p0" 1 B1ONE --batch 1
 
 r1=$(port) r2=$(port) r3=$(port)
 p1=$(port) p2=$(port) p3=$(port)
@@ -109,4 +111,4 @@ until head -n 1 "$f" | "$BIN/cmt-bus" pub -u "nats://127.0.0.1:$p1" \
 	sleep 0.2
 done
 run "3-node cluster, 3 replicas" \
-	"nats://127.0.0.1:$p1,nats://127.0.0.1:$p2,nats://127.0.0.1:$p3" 3
+	"nats://127.0.0.1:$p1,nats://127.0.0.1:$p2,nats://127.0.0.1:$p3" 3 B3

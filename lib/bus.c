@@ -1251,6 +1251,7 @@ consumer_make(struct cmt_bus_sub *s, uint64_t start, char *err)
 	int64_t deadline = now_ms() + 120000, backoff = 100;
 
 	if (s->sub) {
+		natsSubscription_Unsubscribe(s->sub);
 		natsSubscription_Destroy(s->sub);
 		s->sub = NULL;
 	}
