@@ -620,7 +620,8 @@ struct cmt_bus_pub {
 	struct slot *ring;     /* slots [head, tail) modulo window */
 	uint64_t head, tail;
 	int nfailed;
-	int64_t fail_since;    /* when the oldest unresolved failure began */
+	int64_t fail_since;    /* when trouble began (0: none) */
+	int64_t backoff;       /* before the next resend round */
 	char lasterr[128];
 	struct cmt_bus_pub_stats st;
 	struct batch bt[NBATCH];
@@ -635,7 +636,7 @@ cmt_bus_pub_defaults(struct cmt_bus_pub_opts *o)
 	o->id = "sym,t";
 	o->window = 4096;
 	o->batch = 128;
-	o->ack_wait_ms = 1000;
+	o->ack_wait_ms = 5000;
 	o->retry_for_ms = 60000;
 	o->replicas = 1;
 	o->dupe_window_ms = 120000;
@@ -668,7 +669,8 @@ on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
 	}
 	if (pae && pae->Err != NATS_OK) {
 		sl->state = SLOT_FAILED;
-		if (p->nfailed++ == 0)
+		p->nfailed++;
+		if (!p->fail_since)
 			p->fail_since = now_ms();
 		snprintf(p->lasterr, sizeof p->lasterr, "%s",
 			pae->ErrText ? pae->ErrText : natsStatus_GetText(pae->Err));
@@ -677,6 +679,10 @@ on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
 		sl->state = SLOT_DONE;
 		sl->m = NULL;
 		p->st.published++;
+		if (p->nfailed == 0) {  /* trouble over */
+			p->fail_since = 0;
+			p->backoff = 0;
+		}
 		if (pa && pa->Duplicate)
 			p->st.duplicates++;
 		/* stored ahead of an earlier line that failed */
@@ -843,61 +849,44 @@ stream_for(struct cmt_bus_pub *p, const char *subj, char *err)
 	return CMT_BUS_OK;
 }
 
-/* Send the failed lines again, in input order, one at a time, until each
- * is stored; with the mutex held on entry and exit, and nothing in flight. */
-static enum cmt_bus_status
-resend_failed(struct cmt_bus_pub *p, char *err)
+/* Send the failed messages again, in input order, with nothing else in
+ * flight; a round that follows a failed round waits first (50 ms doubling
+ * to 2 s).  A message that cannot even be handed to libnats ends the round,
+ * so none after it goes out before it.  Mutex held on entry and exit. */
+static void
+resend_failed(struct cmt_bus_pub *p)
 {
-	int64_t backoff = 50;
 	uint64_t i;
 
+	if (p->backoff > 0) {
+		pthread_mutex_unlock(&p->mu);
+		sleep_ms(p->backoff);
+		pthread_mutex_lock(&p->mu);
+	}
+	p->backoff = p->backoff ? (p->backoff < 1000 ? p->backoff * 2 : 2000) :
+		50;
 	for (i = p->head; i < p->tail; i++) {
 		struct slot *sl = &p->ring[i % (uint64_t)p->o.window];
+		natsMsg *m = sl->m;
+		natsStatus ns;
 
 		if (sl->state != SLOT_FAILED)
 			continue;
-		pthread_mutex_unlock(&p->mu);
-		for (;;) {
-			jsPubOptions po;
-			jsPubAck *pa = NULL;
-			jsErrCode jerr = 0;
-			natsStatus s;
-
-			jsPubOptions_Init(&po);
-			po.MaxWait = p->o.ack_wait_ms;
-			s = js_PublishMsg(&pa, p->b->js, sl->m, &po, &jerr);
-			if (s == NATS_OK) {
-				p->st.published++;
-				p->st.resent++;
-				if (pa->Duplicate)
-					p->st.duplicates++;
-				jsPubAck_Destroy(pa);
-				break;
-			}
-			/* "no responders" here is a stream between leaders:
-			 * it was there for the first line */
-			if (s == NATS_CONNECTION_CLOSED || s == NATS_NOT_PERMITTED ||
-			    now_ms() - p->fail_since > p->o.retry_for_ms) {
-				enum cmt_bus_status st = fail(err, s, jerr,
-					natsMsg_GetSubject(sl->m));
-
-				pthread_mutex_lock(&p->mu);
-				return st;
-			}
-			sleep_ms(backoff);
-			if (backoff < 2000)
-				backoff *= 2;
-		}
-		pthread_mutex_lock(&p->mu);
-		natsMsg_Destroy(sl->m);
-		sl->m = NULL;
-		sl->state = SLOT_DONE;
+		sl->state = SLOT_FLIGHT;
+		sl->sent_ms = now_ms();
 		p->nfailed--;
+		p->st.resent++;
+		pthread_mutex_unlock(&p->mu);
+		ns = js_PublishMsgAsync(p->b->js, &m, NULL);
+		pthread_mutex_lock(&p->mu);
+		if (ns != NATS_OK) {    /* still ours */
+			sl->state = SLOT_FAILED;
+			p->nfailed++;
+			snprintf(p->lasterr, sizeof p->lasterr, "%s",
+				natsStatus_GetText(ns));
+			break;
+		}
 	}
-	while (p->head < p->tail &&
-	    p->ring[p->head % (uint64_t)p->o.window].state == SLOT_DONE)
-		p->head++;
-	return CMT_BUS_OK;
 }
 
 /* A line waited longer than the ack wait: take every line in flight back
@@ -920,7 +909,8 @@ take_back(struct cmt_bus_pub *p)
 
 			if (sl->state == SLOT_FLIGHT && sl->m == list.Msgs[i]) {
 				sl->state = SLOT_FAILED;
-				if (p->nfailed++ == 0)
+				p->nfailed++;
+				if (!p->fail_since)
 					p->fail_since = now_ms();
 				list.Msgs[i] = NULL;    /* ours now */
 				break;
@@ -934,13 +924,23 @@ take_back(struct cmt_bus_pub *p)
 	pthread_mutex_lock(&p->mu);
 }
 
+/* How long the oldest message may wait for its acknowledgement before new
+ * ones are held back: far shorter than any leader election, so a message
+ * lost with a dying leader cannot be overtaken by a later one stored by
+ * the next leader. */
+#define HOLD_MS 250
+
+static int64_t
+hold_ms(const struct cmt_bus_pub *p)
+{
+	return p->o.ack_wait_ms < HOLD_MS ? p->o.ack_wait_ms : HOLD_MS;
+}
+
 /* Wait, with the mutex held, until a new line may go out (want_room) or
  * until nothing is in flight (!want_room); resend failures on the way. */
 static enum cmt_bus_status
 pub_wait(struct cmt_bus_pub *p, int want_room, char *err)
 {
-	enum cmt_bus_status st;
-
 	for (;;) {
 		uint64_t inflight = p->tail - p->head;
 		struct slot *old = inflight ?
@@ -953,23 +953,22 @@ pub_wait(struct cmt_bus_pub *p, int want_room, char *err)
 			take_back(p);
 			continue;
 		}
+		if (p->fail_since && now - p->fail_since > p->o.retry_for_ms)
+			return cmt_errf(err, CMT_EIO, "nothing stored for %llds: "
+				"%s", (long long)(now - p->fail_since) / 1000,
+				p->lasterr), CMT_BUS_EFAIL;
 		if (p->nfailed > 0 && inflight == (uint64_t)p->nfailed) {
-			if ((st = resend_failed(p, err)) != CMT_BUS_OK)
-				return st;
+			resend_failed(p);
 			continue;
 		}
+		/* the oldest message unanswered for HOLD_MS holds new ones */
 		if (want_room && p->nfailed == 0 &&
 		    inflight < (uint64_t)p->o.window &&
 		    (!old || old->state != SLOT_FLIGHT ||
-		     now - old->sent_ms < p->o.ack_wait_ms))
+		     now - old->sent_ms < hold_ms(p)))
 			return CMT_BUS_OK;
 		if (!want_room && inflight == 0)
 			return CMT_BUS_OK;
-		if (p->nfailed > 0 && now - p->fail_since > p->o.retry_for_ms +
-		    p->o.ack_wait_ms * 4)
-			return cmt_errf(err, CMT_EIO, "no acknowledgement for "
-				"%llds: %s", (long long)(now - p->fail_since) / 1000,
-				p->lasterr), CMT_BUS_EFAIL;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 50 * 1000000;
 		if (ts.tv_nsec >= 1000000000) {
@@ -1022,7 +1021,8 @@ send_msg(struct cmt_bus_pub *p, const char *subj, const char *id,
 		pthread_mutex_lock(&p->mu);
 		sl->m = m;
 		sl->state = SLOT_FAILED;
-		if (p->nfailed++ == 0)
+		p->nfailed++;
+		if (!p->fail_since)
 			p->fail_since = now_ms();
 		snprintf(p->lasterr, sizeof p->lasterr, "%s",
 			natsStatus_GetText(ns));
@@ -1162,8 +1162,8 @@ cmt_bus_pub_poll(struct cmt_bus_pub *p, char *err)
 	enum cmt_bus_status st = CMT_BUS_OK;
 
 	pthread_mutex_lock(&p->mu);
-	if (p->nfailed > 0 && p->tail - p->head == (uint64_t)p->nfailed)
-		st = resend_failed(p, err);
+	/* resends what failed, and times out what waits too long */
+	st = pub_wait(p, 1, err);
 	pthread_mutex_unlock(&p->mu);
 	return st;
 }
@@ -1607,8 +1607,9 @@ cmt_bus_sub_run(struct cmt_bus_sub *s, char *err)
 				continue;
 			}
 			if (!warned++)
-				logf_(s->b, "fetch: %s; retrying",
-					natsStatus_GetText(ns));
+				fail(err, ns, jerr, "fetch");
+			if (warned == 1)
+				logf_(s->b, "%s; retrying", err);
 			sleep_ms(backoff);
 			if (backoff < 3000)
 				backoff *= 2;
