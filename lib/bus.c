@@ -301,14 +301,19 @@ cmt_bus_close(struct cmt_bus *b)
 	if (b->nc) {
 		struct timespec ts;
 
+		int closed;
+
 		natsConnection_Close(b->nc);
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 5;
+		ts.tv_sec += 30;
 		pthread_mutex_lock(&b->mu);
 		while (!b->closed &&
 		    pthread_cond_timedwait(&b->cv, &b->mu, &ts) == 0)
 			;
+		closed = b->closed;
 		pthread_mutex_unlock(&b->mu);
+		if (!closed)    /* a callback may still come: leave b alone */
+			return;
 	}
 	natsConnection_Destroy(b->nc);
 	natsOptions_Destroy(b->opts);
