@@ -325,7 +325,7 @@ cmt_bus_close(struct cmt_bus *b)
 void
 cmt_bus_shutdown(void)
 {
-	nats_CloseAndWait(2000);
+	nats_CloseAndWait(30000);
 }
 
 /* ---- symbols, fields and subject templates ---- */
