@@ -4,7 +4,7 @@
 set -u
 pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libcmocka-dev
 bats bats-assert bats-support python3 curl chromium chromium-driver
-libnats-dev nats-server
+libnats-dev nats-server openssl
 ${CMT_EXTRA_PKGS:-}"
 missing=""
 for p in $pkgs; do

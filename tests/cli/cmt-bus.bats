@@ -165,7 +165,36 @@ EOF
 	same_per_symbol "$TMP/in" "$TMP/out"
 }
 
-@test "cmt-bus: pub | sub round trip keeps every line and its order; bad lines are reported and skipped" {
+@test "cmt-bus: TLS passes through to libnats (--tls-ca); an unverified server is refused" {
+	need_nats
+	command -v openssl >/dev/null || skip "openssl is not installed"
+	local port mon d=$TMP
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=cmt-test-ca \
+		-keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+		-keyout "$d/srv.key" -out "$d/srv.csr" 2>/dev/null
+	echo 'subjectAltName=IP:127.0.0.1' >"$d/ext"
+	openssl x509 -req -in "$d/srv.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+		-CAcreateserial -days 1 -extfile "$d/ext" -out "$d/srv.pem" 2>/dev/null
+	port=$(free_port)
+	mon=$(free_port)
+	nats_conf n0 "$port" "$mon"
+	echo "tls { cert_file: \"$d/srv.pem\", key_file: \"$d/srv.key\" }" \
+		>>"$TMP/n0.conf"
+	nats_run n0
+	nats_wait "$mon"
+	cmt-sim -n 50 >"$TMP/in"
+	cmt-bus pub -u "nats://127.0.0.1:$port" --tls-ca "$d/ca.pem" \
+		--create-stream S <"$TMP/in"
+	cmt-bus sub -u "nats://127.0.0.1:$port" --tls-ca "$d/ca.pem" --stream S \
+		-e >"$TMP/out"
+	same_per_symbol "$TMP/in" "$TMP/out"
+	run cmt-bus sub -u "nats://127.0.0.1:$port" --tls --stream S -e
+	assert_failure 1
+	assert_output --partial 'unable to get local issuer certificate'
+}
+
+@test "cmt-bus: pub | sub round trip keeps every line and each symbol's order; bad lines are reported and skipped" {
 	need_nats
 	nats_start
 	cmt-sim -n 20000 --symbols BTC-USD,ETH-USD,SOL-USD >"$TMP/in"
