@@ -26,7 +26,8 @@ enum cmt_bus_status {
 	CMT_BUS_EUNREACHABLE, /* no server answered at the URL(s) */
 	CMT_BUS_EAUTH,        /* credentials refused, or not permitted */
 	CMT_BUS_ENOSTREAM,    /* stream (or JetStream itself) missing */
-	CMT_BUS_ELINE         /* this line cannot be published: skip it */
+	CMT_BUS_ELINE         /* this line cannot be published: skip it;
+			       * from an _open: the options are wrong */
 };
 
 typedef void cmt_bus_log_fn(void *ctx, const char *msg);

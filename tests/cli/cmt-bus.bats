@@ -276,7 +276,7 @@ EOF
 	# begins with out1's last k lines; and no line is lost or reordered
 	cmt-bus sub -u "$NATS_URL" --stream TICKS -e >"$TMP/all"
 	same_per_symbol "$TMP/in" "$TMP/all"
-	python3 - "$TMP/all" "$TMP/out1" "$TMP/out2" <<'EOF'
+	python3 - "$TMP/all" "$TMP/out1" "$TMP/out2" <<'EOF' >&3
 import sys
 inp, o1, o2 = (open(f).read().splitlines() for f in sys.argv[1:])
 k = len(o1) + len(o2) - len(inp)
