@@ -1,13 +1,14 @@
 /* cmt lines over NATS JetStream; see cmt_bus.h and man/cmt-bus.1.
  *
- * Publishing keeps its own window of lines in flight, in input order,
- * above libnats' asynchronous publish: the acknowledgement callback (a
- * libnats thread) marks slots done or failed, the caller's thread sends.
- * When anything fails, sending stops until every line in flight is
- * resolved, and the failed ones are sent again synchronously in their
- * input order before new lines go out; a line older than the ack wait
- * also holds new lines back.  So a stream leader that dies cannot store a
- * later line of a symbol before an earlier one that it lost.
+ * Publishing gathers the lines of one subject into a message while input
+ * keeps coming, and keeps its own window of messages in flight, in input
+ * order, above libnats' asynchronous publish: the acknowledgement callback
+ * (a libnats thread) marks slots done or failed, the caller's thread
+ * sends.  When anything fails, sending stops until every message in flight
+ * is settled, and the failed ones are sent again in input order before new
+ * ones go out; the oldest message unanswered for 250 ms also holds new ones
+ * back.  So a stream leader that dies cannot store a later line of a
+ * symbol before an earlier one that it lost.
  *
  * Subscribing pulls batches from a consumer with the AckAll policy, writes
  * them, flushes, and acknowledges the last one, so the consumer's ack
@@ -300,7 +301,6 @@ cmt_bus_close(struct cmt_bus *b)
 	pthread_mutex_unlock(&b->mu);
 	if (b->nc) {
 		struct timespec ts;
-
 		int closed;
 
 		natsConnection_Close(b->nc);
