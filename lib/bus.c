@@ -1383,6 +1383,7 @@ cmt_bus_sub_open(struct cmt_bus_sub **sp, struct cmt_bus *b,
 	enum cmt_bus_status st = CMT_BUS_OK;
 	natsStatus ns;
 	const char *part;
+	uint64_t start;
 
 	*sp = NULL;
 	if (!(s = calloc(1, sizeof *s)))
@@ -1434,6 +1435,11 @@ cmt_bus_sub_open(struct cmt_bus_sub **sp, struct cmt_bus *b,
 	}
 	if (o->from == CMT_BUS_FROM_TIME)
 		s->time_seq = seq_from_time(s, si);
+	/* where a new consumer starts, as the "last line written" from which
+	 * a consumer re-created before the first line would start again */
+	start = o->from == CMT_BUS_FROM_NEW ? si->State.LastSeq :
+		o->from == CMT_BUS_FROM_SEQ ? o->from_seq - 1 :
+		o->from == CMT_BUS_FROM_TIME ? s->time_seq - 1 : 0;
 	jsStreamInfo_Destroy(si);
 	if (o->durable) {
 		ns = js_GetConsumerInfo(&ci, b->js, o->stream, o->durable, NULL,
@@ -1481,8 +1487,10 @@ cmt_bus_sub_open(struct cmt_bus_sub **sp, struct cmt_bus *b,
 			s->last_dseq = ci->Delivered.Consumer;
 		}
 		jsConsumerInfo_Destroy(ci);
-	} else
+	} else {
 		st = consumer_make(s, 0, err);
+		s->written_seq = start;
+	}
 	s->st.start_seq = s->written_seq;
 out:
 	if (st != CMT_BUS_OK) {
