@@ -1585,6 +1585,30 @@ drained(struct cmt_bus_sub *s)
 	return done;
 }
 
+/* Before a durable's process exits: wait (5 s at most) until the server
+ * has the acknowledgement of the last line written, which may have been
+ * sent without waiting for an answer. */
+static void
+acked(struct cmt_bus_sub *s)
+{
+	jsConsumerInfo *ci = NULL;
+	int64_t end = now_ms() + 5000;
+	int done;
+
+	if (!s->o.durable || s->st.written == 0)
+		return;
+	natsConnection_FlushTimeout(s->b->nc, 5000);
+	do {
+		if (js_GetConsumerInfo(&ci, s->b->js, s->o.stream, s->consumer,
+		    NULL, NULL) != NATS_OK)
+			return;
+		done = ci->AckFloor.Stream >= s->written_seq;
+		jsConsumerInfo_Destroy(ci);
+		if (!done)
+			sleep_ms(20);
+	} while (!done && now_ms() < end);
+}
+
 enum cmt_bus_status
 cmt_bus_sub_run(struct cmt_bus_sub *s, char *err)
 {
@@ -1688,6 +1712,7 @@ cmt_bus_sub_run(struct cmt_bus_sub *s, char *err)
 				return st;
 		}
 	}
+	acked(s);
 	return CMT_BUS_OK;
 }
 

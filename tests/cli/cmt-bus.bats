@@ -253,6 +253,14 @@ EOF
 	[ "$n1" -lt 50000 ]
 	cmt-bus sub -u "$NATS_URL" --stream ONE --durable d -e >"$TMP/out2"
 	cat "$TMP/out1" "$TMP/out2" | cmp - "$TMP/in"
+	# SIGTERM while idle, after everything was written: nothing again
+	bg cmt-bus sub -u "$NATS_URL" --stream ONE --durable idle -o "$TMP/all"
+	wait_lines "$TMP/all" 50000
+	sleep 0.2
+	kill -TERM "$LAST_PID"
+	wait "$LAST_PID"
+	cmt-bus sub -u "$NATS_URL" --stream ONE --durable idle -e >"$TMP/again"
+	[ ! -s "$TMP/again" ]
 }
 
 @test "cmt-bus sub: exact delivery across a consumer killed with SIGKILL and restarted" {
