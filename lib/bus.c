@@ -611,8 +611,12 @@ struct batch {
 struct slot {
 	natsMsg *m;       /* owned while failed; libnats' while in flight */
 	int64_t sent_ms;
+	size_t len;
 	int state;
 };
+
+/* Bytes awaiting acknowledgement at most, whatever the window says. */
+#define MAX_INFLIGHT_BYTES ((size_t)32 << 20)
 
 struct cmt_bus_pub {
 	struct cmt_bus *b;
@@ -627,6 +631,7 @@ struct cmt_bus_pub {
 	int nfailed;
 	int64_t fail_since;    /* when trouble began (0: none) */
 	int64_t backoff;       /* before the next resend round */
+	size_t inflight_bytes;
 	char lasterr[128];
 	struct cmt_bus_pub_stats st;
 	struct batch bt[NBATCH];
@@ -683,6 +688,7 @@ on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
 	} else {
 		sl->state = SLOT_DONE;
 		sl->m = NULL;
+		p->inflight_bytes -= sl->len;
 		p->st.published++;
 		if (p->nfailed == 0) {  /* trouble over */
 			p->fail_since = 0;
@@ -969,6 +975,7 @@ pub_wait(struct cmt_bus_pub *p, int want_room, char *err)
 		/* the oldest message unanswered for HOLD_MS holds new ones */
 		if (want_room && p->nfailed == 0 &&
 		    inflight < (uint64_t)p->o.window &&
+		    p->inflight_bytes < MAX_INFLIGHT_BYTES &&
 		    (!old || old->state != SLOT_FLIGHT ||
 		     now - old->sent_ms < hold_ms(p)))
 			return CMT_BUS_OK;
@@ -1018,6 +1025,8 @@ send_msg(struct cmt_bus_pub *p, const char *subj, const char *id,
 	sl->m = m;
 	sl->state = SLOT_FLIGHT;
 	sl->sent_ms = now_ms();
+	sl->len = len;
+	p->inflight_bytes += len;
 	p->tail++;
 	pthread_mutex_unlock(&p->mu);
 	ns = js_PublishMsgAsync(p->b->js, &m, &po);
