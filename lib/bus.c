@@ -1463,6 +1463,14 @@ cmt_bus_sub_open(struct cmt_bus_sub **sp, struct cmt_bus *b,
 		const char *have = ci->Config && ci->Config->FilterSubject ?
 			ci->Config->FilterSubject : "";
 
+		if (ci->Config && ci->Config->AckPolicy != js_AckAll) {
+			cmt_errf(err, CMT_EVALUE, "durable '%s' was not made by "
+				"cmt-bus (its ack policy is not 'all'): use another "
+				"--durable", o->durable);
+			jsConsumerInfo_Destroy(ci);
+			st = CMT_BUS_EFAIL;
+			goto out;
+		}
 		if (strcmp(have, s->filter) != 0) {
 			cmt_errf(err, CMT_EVALUE, "durable '%s' filters '%s', not "
 				"'%s': use another --durable", o->durable,
@@ -1481,7 +1489,7 @@ cmt_bus_sub_open(struct cmt_bus_sub **sp, struct cmt_bus *b,
 				"sequence %llu, not where --from/--from-seq/--new "
 				"say", o->durable, (unsigned long long)s->written_seq);
 		if (ci->Delivered.Stream > ci->AckFloor.Stream ||
-		    ci->NumAckPending > 0 || ci->Config->AckPolicy != js_AckAll)
+		    ci->NumAckPending > 0)
 			st = consumer_make(s, ci->AckFloor.Stream + 1, err);
 		else {
 			jsSubOptions so;

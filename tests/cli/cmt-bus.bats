@@ -226,6 +226,12 @@ EOF
 	# -n stops after N lines, even inside a batch
 	cmt-bus sub -u "$NATS_URL" --stream TICKS -n 7 >"$TMP/seven"
 	head -n 7 "$TMP/out" | cmp - "$TMP/seven"
+	# a durable keeps its filter
+	cmt-bus sub -u "$NATS_URL" --stream TICKS --durable x -n 1 >/dev/null
+	run cmt-bus sub -u "$NATS_URL" --stream TICKS --durable x \
+		--filter 'cmt.ticks.ETH-USD'
+	assert_failure 1
+	assert_output --partial "durable 'x' filters '(all)'"
 }
 
 @test "cmt-bus sub: SIGTERM drains and acknowledges, a restart continues with no line twice" {
