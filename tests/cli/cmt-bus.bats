@@ -163,6 +163,21 @@ EOF
 	cmt-bus sub -u "nats://127.0.0.1:$port" --user alice \
 		--password s3cret --stream S -e >"$TMP/out"
 	same_per_symbol "$TMP/in" "$TMP/out"
+	# a token
+	port=$(free_port)
+	mon=$(free_port)
+	nats_conf tok "$port" "$mon"
+	echo 'authorization { token: t0ken }' >>"$TMP/tok.conf"
+	nats_run tok
+	nats_wait "$mon"
+	run cmt-bus pub -u "nats://127.0.0.1:$port" --token wrong \
+		--create-stream S <"$TMP/in"
+	assert_failure 4
+	cmt-bus pub -u "nats://127.0.0.1:$port" --token t0ken \
+		--create-stream S <"$TMP/in"
+	cmt-bus sub -u "nats://127.0.0.1:$port" --token t0ken --stream S -e \
+		>"$TMP/out"
+	same_per_symbol "$TMP/in" "$TMP/out"
 }
 
 @test "cmt-bus: TLS passes through to libnats (--tls-ca); an unverified server is refused" {
