@@ -16,6 +16,8 @@ if command -v pkg-config >/dev/null 2>&1; then
 		case $m in
 		libcurl) missing="$missing libcurl4-openssl-dev" ;;
 		libcjson) missing="$missing libcjson-dev" ;;
+		libwebsockets) missing="$missing libwebsockets-dev" ;;
+		libnats) missing="$missing libnats-dev" ;;
 		cmocka) missing="$missing libcmocka-dev" ;;
 		*) missing="$missing $m(pkg-config module)" ;;
 		esac
