@@ -1,10 +1,13 @@
+#define _GNU_SOURCE   /* fopencookie */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -57,6 +60,53 @@ on_signal(int sig)
 	cmt_stop = 1;
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* stdout's bytes go out through this, not glibc's own write: SIGINT and
+ * SIGTERM have no SA_RESTART (a wait for input must end at once), so they
+ * also cut short a write blocked on a full pipe, and glibc then drops the
+ * whole buffer.  Here an interrupted write goes on: the tool finishes the
+ * lines it has and exits cleanly as soon as the reader takes them.  Once
+ * a stop was asked it waits at most STOP_WRITE_MS for a reader that takes
+ * nothing, then fails with EINTR ("write error"), so a stuck reader
+ * cannot hold it for ever. */
+#define STOP_WRITE_MS 2000
+
+static ssize_t
+stdout_write(void *cookie, const char *buf, size_t n)
+{
+	struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
+	int64_t deadline = 0, left;
+	size_t done = 0;
+	ssize_t w;
+
+	(void)cookie;
+	while (done < n) {
+		if (cmt_stop) {
+			if (!deadline)
+				deadline = mono_ms() + STOP_WRITE_MS;
+			if ((left = deadline - mono_ms()) <= 0 ||
+			    (poll(&pfd, 1, (int)left) == 0)) {
+				errno = EINTR;
+				return -1;
+			}
+		}
+		w = write(STDOUT_FILENO, buf + done, n - done);
+		if (w > 0)
+			done += (size_t)w;
+		else if (w == 0 || errno != EINTR)
+			return -1;
+	}
+	return (ssize_t)done;
+}
+
 void
 cmt_cli_init(const char *argv0)
 {
@@ -85,6 +135,13 @@ cmt_cli_init(const char *argv0)
 	/* A file size limit is a write error we report (EFBIG), not death
 	 * with half a line written. */
 	signal(SIGXFSZ, SIG_IGN);
+	{
+		static const cookie_io_functions_t io = { .write = stdout_write };
+		FILE *f = fopencookie(NULL, "w", io);
+
+		if (f)
+			stdout = f;
+	}
 	if (isatty(STDOUT_FILENO))
 		setvbuf(stdout, NULL, _IOLBF, 0);
 	else

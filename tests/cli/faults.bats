@@ -152,3 +152,40 @@ whole_prefix() {
 	[[ "$output" == *"File too large"* ]]
 	whole_prefix "$TMP/out" "$TMP/all"
 }
+
+@test "SIGTERM to a writer blocked on a full pipe: it finishes its lines and exits 0 once the reader reads" {
+	mkfifo "$TMP/pipe"
+	# the reader opens the pipe but takes nothing for a second: the pipe
+	# fills and the writer blocks in write() when SIGTERM comes
+	( exec 3<"$TMP/pipe"; sleep 1.5; cat <&3 >"$TMP/out" ) &
+	reader=$!
+	cmt-sim -n 3000000 --seed 7 >"$TMP/pipe" 2>"$TMP/err" &
+	pid=$!
+	sleep 0.8
+	kill -TERM "$pid"
+	st=0
+	wait "$pid" || st=$?
+	wait "$reader"
+	[ "$st" -eq 0 ]
+	[ ! -s "$TMP/err" ]
+	# whole lines, the start of what it would have written
+	n=$(wc -l <"$TMP/out")
+	[ "$n" -gt 100 ] && [ "$n" -lt 3000000 ]
+	[ "$(tail -c 1 "$TMP/out" | od -An -c | tr -d ' ')" = '\n' ]
+	cmt-sim -n 3000000 --seed 7 2>/dev/null | head -n "$n" | cmp - "$TMP/out"
+}
+
+@test "SIGTERM to a writer whose reader never reads: a write error after at most 2 s, not a hang" {
+	mkfifo "$TMP/pipe"
+	( exec 3<"$TMP/pipe"; sleep 8 ) 3>&- &
+	reader=$!
+	cmt-sim -n 3000000 >"$TMP/pipe" 2>"$TMP/err" &
+	pid=$!
+	sleep 0.5
+	kill -TERM "$pid"
+	st=0
+	wait "$pid" || st=$?
+	kill "$reader" 2>/dev/null || true
+	[ "$st" -eq 1 ]
+	grep -q "write error" "$TMP/err"
+}
