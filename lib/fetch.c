@@ -764,6 +764,10 @@ cmt_fetch_history_url(enum cmt_fetch_source src, const char *base,
 	return n < 0 || (size_t)n >= cap ? -1 : n;
 }
 
+static enum cmt_err put_bar(int64_t open, double close, double vol,
+	int64_t from, int64_t to, struct cmt_tick *out, int cap, int *n,
+	char *err);
+
 static enum cmt_err
 parse_klines(const cJSON *root, int64_t from, int64_t to,
 	struct cmt_tick *out, int cap, int *n, int64_t *last_open, char *err)
@@ -771,6 +775,7 @@ parse_klines(const cJSON *root, int64_t from, int64_t to,
 	const cJSON *k;
 	int64_t open, prev = -1;
 	double close, vol;
+	enum cmt_err e;
 
 	if (!cJSON_IsArray(root))
 		return cmt_errf(err, CMT_ETYPE, "expected an array of klines");
@@ -781,26 +786,13 @@ parse_klines(const cJSON *root, int64_t from, int64_t to,
 		    num(cJSON_GetArrayItem(k, 5), &vol))
 			return cmt_errf(err, CMT_EMISSING, "kline is not [open "
 				"time, open, high, low, close, volume, ...]");
-		if (open <= prev || open % 60000)
+		if (open <= prev)
 			return cmt_errf(err, CMT_EORDER, "kline open time "
-				"%lld out of order or off the minute",
-				(long long)open);
-		if (!(close > 0) || !(vol >= 0))
-			return cmt_errf(err, CMT_ERANGE, "kline at %lld has "
-				"close <= 0 or negative volume", (long long)open);
+				"%lld out of order", (long long)open);
 		prev = open;
 		*last_open = open;
-		if (open < from || open >= to)
-			continue;
-		if (*n >= cap)
-			return cmt_errf(err, CMT_ELIMIT, "more than %d klines in "
-				"one page", cap);
-		memset(&out[*n], 0, sizeof out[*n]);
-		out[*n].t = open + 60000;
-		out[*n].px = close;
-		out[*n].vol = vol;
-		out[*n].has_vol = 1;
-		(*n)++;
+		if ((e = put_bar(open, close, vol, from, to, out, cap, n, err)))
+			return e;
 	}
 	return CMT_OK;
 }
