@@ -1412,8 +1412,9 @@ cmp_tix(const void *a, const void *b)
 {
 	const struct tix *x = a, *z = b;
 
-	return (x->t > z->t) - (x->t < z->t) ? (x->t > z->t) - (x->t < z->t) :
-		(x->i > z->i) - (x->i < z->i);
+	if (x->t != z->t)
+		return (x->t > z->t) - (x->t < z->t);
+	return (x->i > z->i) - (x->i < z->i);
 }
 
 static void
