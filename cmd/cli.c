@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmt_err.h"
+#include "cmt_parse.h"
 
 volatile sig_atomic_t cmt_stop;
 const char *cmt_progname = "cmt";
@@ -468,4 +470,26 @@ cmt_finish(int status)
 		return CMT_EXIT_FAIL;
 	}
 	return status;
+}
+
+int64_t
+cmt_opt_duration(const char *opt, const char *arg)
+{
+	char err[CMT_ERRLEN];
+	int64_t ms;
+
+	if (cmt_parse_duration_ms(arg, &ms, err))
+		cmt_usage_error("%s: %s", opt, err);
+	return ms;
+}
+
+long long
+cmt_opt_int(const char *opt, const char *arg, long long min, long long max)
+{
+	char err[CMT_ERRLEN];
+	long long v;
+
+	if (cmt_parse_int(arg, min, max, &v, err))
+		cmt_usage_error("%s: %s", opt, err);
+	return v;
 }

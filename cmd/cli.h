@@ -5,6 +5,7 @@
 #ifndef CMT_CLI_H
 #define CMT_CLI_H
 
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 
@@ -47,6 +48,12 @@ _Noreturn void cmt_die(int status, const char *fmt, ...)
 /* Print "prog: message" and "Try 'prog --help'." to stderr, exit 2. */
 _Noreturn void cmt_usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
+
+/* An option's argument as a duration (ms) or a whole number in [min, max];
+ * anything else is a usage error naming the option (opt: "--name"). */
+int64_t cmt_opt_duration(const char *opt, const char *arg);
+long long cmt_opt_int(const char *opt, const char *arg, long long min,
+	long long max);
 
 /* After getopt_long returned '?' (cmt_cli_init turns getopt's own
  * messages off): one line naming the option and what is wrong with it,

@@ -90,98 +90,23 @@ bus_die(enum cmt_bus_status st, const char *err)
 	exit(cmt_finish(code[st]));
 }
 
-/* sub's stdout: our own buffer and write(2), retried when a signal
- * interrupts it, so SIGTERM lets the batch being written finish; with -o
- * the lines go through cmt_out (whole lines only). */
-struct outbuf {
-	int file;      /* -o given */
-	size_t len;
-	char buf[1 << 16];
-};
-
-static int
-out_drain(struct outbuf *o)
-{
-	size_t off = 0;
-	ssize_t w;
-
-	while (off < o->len) {
-		w = write(STDOUT_FILENO, o->buf + off, o->len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EPIPE)
-			exit(cmt_finish(CMT_EXIT_OK));  /* reader gone: quiet */
-		if (w <= 0) {
-			cmt_warn("write error:");
-			exit(cmt_finish(CMT_EXIT_FAIL));
-		}
-		off += (size_t)w;
-	}
-	o->len = 0;
-	return 0;
-}
-
+/* sub's lines go out through cmt_out (stdout, or -o whole lines only);
+ * cmt_flush before each acknowledgement.  A write interrupted by SIGTERM
+ * goes on (cli.c), so the batch being written finishes. */
 static int
 out_write(void *ctx, const char *s, size_t n)
 {
-	struct outbuf *o = ctx;
-
-	if (o->file) {
-		cmt_out(s, n);
-		return 0;
-	}
-	if (n > sizeof o->buf - o->len && out_drain(o) != 0)
-		return -1;
-	if (n > sizeof o->buf) {
-		while (n > 0) {
-			size_t k = n < sizeof o->buf ? n : sizeof o->buf;
-
-			memcpy(o->buf, s, k);
-			o->len = k;
-			s += k;
-			n -= k;
-			if (out_drain(o) != 0)
-				return -1;
-		}
-		return 0;
-	}
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
+	(void)ctx;
+	cmt_out(s, n);
 	return 0;
 }
 
 static int
 out_flush(void *ctx)
 {
-	struct outbuf *o = ctx;
-
-	if (o->file) {
-		cmt_flush();
-		return 0;
-	}
-	return out_drain(o);
-}
-
-static int64_t
-duration(const char *opt, const char *s)
-{
-	char err[CMT_ERRLEN];
-	int64_t ms;
-
-	if (cmt_parse_duration_ms(s, &ms, err))
-		cmt_usage_error("%s: %s", opt, err);
-	return ms;
-}
-
-static long long
-integer(const char *opt, const char *s, long long min, long long max)
-{
-	char err[CMT_ERRLEN];
-	long long v;
-
-	if (cmt_parse_int(s, min, max, &v, err))
-		cmt_usage_error("%s: %s", opt, err);
-	return v;
+	(void)ctx;
+	cmt_flush();
+	return 0;
 }
 
 static int
@@ -264,19 +189,16 @@ run_pub(struct cmt_bus *b, const struct cmt_bus_pub_opts *po)
 }
 
 static int
-run_sub(struct cmt_bus *b, struct cmt_bus_sub_opts *so, int file)
+run_sub(struct cmt_bus *b, struct cmt_bus_sub_opts *so)
 {
 	char err[CMT_ERRLEN];
 	struct cmt_bus_sub *s;
 	struct cmt_bus_sub_stats st;
 	enum cmt_bus_status rc;
 
-	static struct outbuf ob;
-
-	ob.file = file;
 	so->write = out_write;
 	so->flush = out_flush;
-	so->ctx = &ob;
+	so->ctx = NULL;
 	so->stop = &cmt_stop;
 	if ((rc = cmt_bus_sub_open(&s, b, so, err)) != CMT_BUS_OK)
 		bus_die(rc, err);
@@ -352,7 +274,7 @@ main(int argc, char **argv)
 	enum cmt_bus_status rc;
 	char err[CMT_ERRLEN], *slash;
 	const char *cmd = NULL;
-	int c, pub, nfrom = 0, status, file = 0;
+	int c, pub, nfrom = 0, status;
 
 	cmt_cli_init(argv[0]);
 	cmt_bus_defaults(&bo);
@@ -387,26 +309,26 @@ main(int argc, char **argv)
 		case O_CERT: bo.cert = optarg; break;
 		case O_KEY: bo.key = optarg; break;
 		case O_TIMEOUT:
-			if ((bo.timeout_ms = duration("--timeout", optarg)) <= 0)
+			if ((bo.timeout_ms = cmt_opt_duration("--timeout", optarg)) <= 0)
 				cmt_usage_error("--timeout: must be more than 0");
 			break;
 		case 's': po.subject = optarg; break;
 		case O_PARTS:
-			po.partitions = (int)integer("--partitions", optarg, 1, 4096);
+			po.partitions = (int)cmt_opt_int("--partitions", optarg, 1, 4096);
 			break;
 		case O_ID: po.id = optarg; break;
 		case O_WINDOW:
-			po.window = (int)integer("--window", optarg, 1, 1 << 20);
+			po.window = (int)cmt_opt_int("--window", optarg, 1, 1 << 20);
 			break;
 		case O_ACKWAIT:
-			if ((po.ack_wait_ms = duration("--ack-wait", optarg)) < 10)
+			if ((po.ack_wait_ms = cmt_opt_duration("--ack-wait", optarg)) < 10)
 				cmt_usage_error("--ack-wait: at least 10ms");
 			break;
-		case O_RETRY: po.retry_for_ms = duration("--retry-for", optarg); break;
+		case O_RETRY: po.retry_for_ms = cmt_opt_duration("--retry-for", optarg); break;
 		case O_CREATE: po.create_stream = optarg; break;
-		case O_REPL: po.replicas = (int)integer("--replicas", optarg, 1, 5); break;
-		case O_AGE: po.max_age_ms = duration("--max-age", optarg); break;
-		case O_DUPE: po.dupe_window_ms = duration("--dupe-window", optarg); break;
+		case O_REPL: po.replicas = (int)cmt_opt_int("--replicas", optarg, 1, 5); break;
+		case O_AGE: po.max_age_ms = cmt_opt_duration("--max-age", optarg); break;
+		case O_DUPE: po.dupe_window_ms = cmt_opt_duration("--dupe-window", optarg); break;
 		case O_MEM: po.memory = 1; break;
 		case O_STREAM: so.stream = optarg; break;
 		case O_DURABLE: so.durable = optarg; break;
@@ -416,8 +338,8 @@ main(int argc, char **argv)
 				cmt_usage_error("--partition: expected K/N, got '%s'",
 					optarg);
 			*slash = 0;
-			so.part_n = (int)integer("--partition N", slash + 1, 1, 4096);
-			so.part_k = (int)integer("--partition K", optarg, 0,
+			so.part_n = (int)cmt_opt_int("--partition N", slash + 1, 1, 4096);
+			so.part_k = (int)cmt_opt_int("--partition K", optarg, 0,
 				so.part_n - 1);
 			break;
 		case O_FROM:
@@ -427,17 +349,17 @@ main(int argc, char **argv)
 			nfrom++;
 			break;
 		case O_FROMSEQ:
-			so.from_seq = (uint64_t)integer("--from-seq", optarg, 1,
+			so.from_seq = (uint64_t)cmt_opt_int("--from-seq", optarg, 1,
 				(1LL << 62));
 			so.from = CMT_BUS_FROM_SEQ;
 			nfrom++;
 			break;
 		case O_NEW: so.from = CMT_BUS_FROM_NEW; nfrom++; break;
-		case O_BATCH: po.batch = (int)integer("--batch", optarg, 1, 4096); break;
-		case O_PULL: so.batch = (int)integer("--pull", optarg, 1, 65536); break;
-		case 'n': so.count = integer("--count", optarg, 0, (1LL << 53)); break;
+		case O_BATCH: po.batch = (int)cmt_opt_int("--batch", optarg, 1, 4096); break;
+		case O_PULL: so.batch = (int)cmt_opt_int("--pull", optarg, 1, 65536); break;
+		case 'n': so.count = cmt_opt_int("--count", optarg, 0, (1LL << 53)); break;
 		case 'e': so.at_end = 1; break;
-		case 'o': cmt_output(optarg); file = 1; break;
+		case 'o': cmt_output(optarg); break;
 		default: cmt_usage_hint();
 		}
 	}
@@ -466,7 +388,7 @@ main(int argc, char **argv)
 		cmt_usage_error("--dupe-window must be at least twice --ack-wait");
 	if ((rc = cmt_bus_connect(&b, &bo, err)) != CMT_BUS_OK)
 		bus_die(rc, err);
-	status = pub ? run_pub(b, &po) : run_sub(b, &so, file);
+	status = pub ? run_pub(b, &po) : run_sub(b, &so);
 	cmt_bus_close(b);
 	cmt_bus_shutdown();
 	return cmt_finish(status);

@@ -126,28 +126,6 @@ progress(void *ctx, const char *msg, int final)
 	}
 }
 
-static int64_t
-duration(const char *opt, const char *s)
-{
-	char err[CMT_ERRLEN];
-	int64_t ms;
-
-	if (cmt_parse_duration_ms(s, &ms, err))
-		cmt_usage_error("%s: %s", opt, err);
-	return ms;
-}
-
-static long long
-integer(const char *opt, const char *s, long long min, long long max)
-{
-	char err[CMT_ERRLEN];
-	long long v;
-
-	if (cmt_parse_int(s, min, max, &v, err))
-		cmt_usage_error("%s: %s", opt, err);
-	return v;
-}
-
 enum { O_ONCE = 256, O_ALL, O_BASE, O_KEY, O_PRO, O_FROM, O_TO, O_RESUME,
 	O_PACE, O_TIMEOUT, O_BACKOFF, O_BACKOFF_MAX, O_RETRY, O_SEED, O_QUIET,
 	O_IDMAP, O_WARMUP, O_STREAM, O_WS_URL, O_WS_PING, O_OUTBUF, O_VERSION,
@@ -216,16 +194,16 @@ main(int argc, char **argv)
 			if (cmt_fetch_idmap_parse(optarg, &map[nmap++], err))
 				cmt_usage_error("%s", err);
 			break;
-		case 'i': c.interval_ms = duration("--interval", optarg);
+		case 'i': c.interval_ms = cmt_opt_duration("--interval", optarg);
 			have_interval = 1;
 			live_opt = 1; break;
-		case 'n': c.count = integer("--count", optarg, 1, 1LL << 53);
+		case 'n': c.count = cmt_opt_int("--count", optarg, 1, 1LL << 53);
 			live_opt = 1; break;
 		case O_ONCE: c.count = 1; live_opt = 1; break;
-		case 'd': c.duration_ms = duration("--duration", optarg);
+		case 'd': c.duration_ms = cmt_opt_duration("--duration", optarg);
 			live_opt = 1; break;
 		case O_ALL: c.all = 1; live_opt = 1; break;
-		case O_AHEAD: c.max_ahead_ms = duration("--max-ahead", optarg);
+		case O_AHEAD: c.max_ahead_ms = cmt_opt_duration("--max-ahead", optarg);
 			if (c.max_ahead_ms <= 0)
 				cmt_usage_error("--max-ahead must be > 0");
 			live_opt = 1; break;
@@ -244,29 +222,29 @@ main(int argc, char **argv)
 			have_to = 1;
 			break;
 		case O_RESUME: resume = optarg; break;
-		case O_PACE: c.pace_ms = duration("--pace", optarg);
+		case O_PACE: c.pace_ms = cmt_opt_duration("--pace", optarg);
 			have_pace = 1; break;
-		case O_TIMEOUT: c.http.timeout_ms = duration("--timeout", optarg);
+		case O_TIMEOUT: c.http.timeout_ms = cmt_opt_duration("--timeout", optarg);
 			break;
-		case O_BACKOFF: c.backoff.base_ms = duration("--backoff", optarg);
+		case O_BACKOFF: c.backoff.base_ms = cmt_opt_duration("--backoff", optarg);
 			break;
 		case O_BACKOFF_MAX:
-			c.backoff.max_ms = duration("--backoff-max", optarg);
+			c.backoff.max_ms = cmt_opt_duration("--backoff-max", optarg);
 			break;
 		case O_RETRY:
-			c.retry_max = (long)integer("--retry-max", optarg, 0,
+			c.retry_max = (long)cmt_opt_int("--retry-max", optarg, 0,
 				1000000000);
 			break;
-		case O_SEED: c.rng = (uint64_t)integer("--seed", optarg, 0,
+		case O_SEED: c.rng = (uint64_t)cmt_opt_int("--seed", optarg, 0,
 			1LL << 62); have_seed = 1; break;
 		case O_QUIET: quiet = 1; break;
 		case O_STREAM: stream = 1; break;
-		case 'w': warmup = duration("--warmup", optarg);
+		case 'w': warmup = cmt_opt_duration("--warmup", optarg);
 			have_warmup = 1; break;
 		case O_WS_URL: so.ws_url = optarg; break;
-		case O_WS_PING: so.ping_ms = duration("--ws-ping", optarg);
+		case O_WS_PING: so.ping_ms = cmt_opt_duration("--ws-ping", optarg);
 			break;
-		case O_OUTBUF: outbuf = integer("--out-buffer", optarg, 4096,
+		case O_OUTBUF: outbuf = cmt_opt_int("--out-buffer", optarg, 4096,
 			1LL << 32); break;
 		case 'h': usage();
 		case O_VERSION: cmt_print_version();

@@ -50,25 +50,14 @@ usage(void)
 		cmt_progname);
 }
 
-static long long
-int_arg(const char *name, const char *s, long long min, long long max)
-{
-	char err[CMT_ERRLEN];
-	long long v;
-
-	if (cmt_parse_int(s, min, max, &v, err))
-		cmt_usage_error("--%s: %s", name, err);
-	return v;
-}
-
 static int64_t
 duration_arg(const char *name, const char *s, int64_t min)
 {
-	char err[CMT_ERRLEN];
+	char opt[64];
 	int64_t ms;
 
-	if (cmt_parse_duration_ms(s, &ms, err))
-		cmt_usage_error("--%s: %s", name, err);
+	snprintf(opt, sizeof opt, "--%s", name);
+	ms = cmt_opt_duration(opt, s);
 	if (ms < min)
 		cmt_usage_error("--%s: must be at least %lldms", name,
 			(long long)min);
@@ -141,18 +130,18 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			o.port = (int)int_arg("port", optarg, 0, 65535);
+			o.port = (int)cmt_opt_int("--port", optarg, 0, 65535);
 			break;
 		case 'b': o.bind = optarg; break;
 		case O_BACKLOG:
-			o.backlog = (size_t)int_arg("backlog", optarg, 1,
+			o.backlog = (size_t)cmt_opt_int("--backlog", optarg, 1,
 				10000000);
 			break;
 		case O_CLIENTBUF:
 			o.client_buffer = size_arg("client-buffer", optarg);
 			break;
 		case O_MAXCLIENTS:
-			o.max_clients = (int)int_arg("max-clients", optarg, 1,
+			o.max_clients = (int)cmt_opt_int("--max-clients", optarg, 1,
 				1000000);
 			break;
 		case O_HEARTBEAT:
@@ -169,7 +158,7 @@ main(int argc, char **argv)
 		case O_EVENTFIELD: o.event_field = optarg; break;
 		case O_EXITEOF: o.exit_on_eof = 1; break;
 		case O_FIRSTID:
-			o.first_id = (uint64_t)int_arg("first-id", optarg, 1,
+			o.first_id = (uint64_t)cmt_opt_int("--first-id", optarg, 1,
 				1LL << 52);
 			break;
 		case 'h': usage(); return cmt_finish(CMT_EXIT_OK);

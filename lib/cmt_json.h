@@ -76,6 +76,14 @@ long cmt_json_unescape(const struct cmt_jval *v, char *buf, size_t cap);
 enum cmt_err cmt_json_number(const char *s, const char *end,
 	const char **stop, double *out, int *integral);
 
+/* For the fast paths that take a line in a known layout: a number at *p
+ * followed by the byte next (1, *p then past that byte), else 0.  And
+ * CMT_JSON_AT: is the literal lit at p (p < end)? */
+int cmt_json_number_then(const char **p, const char *end, char next,
+	double *x, int *integral);
+#define CMT_JSON_AT(p, end, lit) ((size_t)((end) - (p)) >= sizeof lit - 1 && \
+	memcmp((p), lit, sizeof lit - 1) == 0)
+
 /* One rule for every JSON document the project reads, whatever reads it:
  * an object naming a key twice is an error (the line scanners above say
  * "duplicate key"; documents parsed with cJSON, the model file and API

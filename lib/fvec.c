@@ -330,23 +330,6 @@ learn_layout(struct cmt_fvec_decoder *d, const struct cmt_fvec *v)
 	d->fast_ready = 1;
 }
 
-/* p is at lit (n bytes)? */
-#define AT(p, end, lit) ((size_t)((end) - (p)) >= sizeof lit - 1 && \
-	memcmp((p), lit, sizeof lit - 1) == 0)
-
-/* A number at p followed by the byte next; its end in *p.  0 if not. */
-static int
-fast_number(const char **p, const char *end, char next, double *x,
-	int *integral)
-{
-	const char *stop;
-
-	if (cmt_json_number(*p, end, &stop, x, integral) != CMT_OK ||
-	    stop >= end || *stop != next)
-		return 0;
-	*p = stop + 1;
-	return 1;
-}
 
 /* The fast path: 1 with v filled exactly as decode_json would fill it, or
  * 0 when the line is not in the learnt layout (v then holds garbage). */
@@ -360,27 +343,27 @@ decode_fast(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 	int integral, i;
 	size_t n;
 
-	if (!AT(p, end, "{\"t\":"))
+	if (!CMT_JSON_AT(p, end, "{\"t\":"))
 		return 0;
 	p += 5;
-	if (!fast_number(&p, end, ',', &x, &integral) || !integral ||
+	if (!cmt_json_number_then(&p, end, ',', &x, &integral) || !integral ||
 	    x < 0 || x >= MAX_T)
 		return 0;
 	v->t = (int64_t)x;
-	if (!AT(p, end, "\"sym\":\""))
+	if (!CMT_JSON_AT(p, end, "\"sym\":\""))
 		return 0;
 	p += 7;
 	if (!(q = memchr(p, '"', (size_t)(end - p))) ||
 	    cmt_tick_symbol(p, (size_t)(q - p), v->sym, err) != CMT_OK)
 		return 0;   /* an escape or a bad symbol: the full decoder says */
 	p = q + 1;
-	if (!AT(p, end, ",\"px\":"))
+	if (!CMT_JSON_AT(p, end, ",\"px\":"))
 		return 0;
 	p += 6;
-	if (!fast_number(&p, end, ',', &x, &integral) || !isfinite(x) || x <= 0)
+	if (!cmt_json_number_then(&p, end, ',', &x, &integral) || !isfinite(x) || x <= 0)
 		return 0;
 	v->px = x;
-	if (!AT(p, end, "\"fs\":\""))
+	if (!CMT_JSON_AT(p, end, "\"fs\":\""))
 		return 0;
 	p += 6;
 	n = d->fast_fs_len;
@@ -399,13 +382,13 @@ decode_fast(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 		v->name[i].s = p + 1;
 		v->name[i].len = n;
 		p += n + 3;
-		if (AT(p, end, "null") && (size_t)(end - p) > 4 &&
+		if (CMT_JSON_AT(p, end, "null") && (size_t)(end - p) > 4 &&
 		    p[4] == (i + 1 < CMT_FEAT_N ? ',' : '}')) {
 			v->nnull++;
 			p += 5;
 			continue;
 		}
-		if (!fast_number(&p, end, i + 1 < CMT_FEAT_N ? ',' : '}', &x,
+		if (!cmt_json_number_then(&p, end, i + 1 < CMT_FEAT_N ? ',' : '}', &x,
 		    &integral))
 			return 0;
 		if (isfinite(x))
@@ -414,7 +397,7 @@ decode_fast(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 			v->nnull++;   /* 1e400 and the like: not usable */
 	}
 	/* the members cmt-features may add, in the order it writes them */
-	if (AT(p, end, ",\"src\":\"")) {
+	if (CMT_JSON_AT(p, end, ",\"src\":\"")) {
 		p += 8;
 		for (q = p; q < end && *q != '"'; q++)
 			if (*q < 0x20 || *q > 0x7e || *q == '\\')
@@ -423,18 +406,18 @@ decode_fast(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 			return 0;
 		p = q + 1;
 	}
-	if (AT(p, end, ",\"warmup\":true")) {
+	if (CMT_JSON_AT(p, end, ",\"warmup\":true")) {
 		v->warmup = 1;
 		p += 14;
 	}
-	if (AT(p, end, ",\"partial\":true")) {
+	if (CMT_JSON_AT(p, end, ",\"partial\":true")) {
 		v->partial = 1;
 		p += 15;
 	}
-	if (AT(p, end, ",\"y\":")) {
+	if (CMT_JSON_AT(p, end, ",\"y\":")) {
 		p += 5;
 		v->has_y = 1;
-		if (AT(p, end, "null")) {
+		if (CMT_JSON_AT(p, end, "null")) {
 			v->y = -1;
 			p += 4;
 		} else if (p < end && (*p == '0' || *p == '1')) {

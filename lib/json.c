@@ -851,3 +851,16 @@ cmt_cjson_duplicate_key(const struct cJSON *node)
 		free(keys);
 	return dup;
 }
+
+int
+cmt_json_number_then(const char **p, const char *end, char next, double *x,
+	int *integral)
+{
+	const char *stop;
+
+	if (cmt_json_number(*p, end, &stop, x, integral) != CMT_OK ||
+	    stop >= end || *stop != next)
+		return 0;
+	*p = stop + 1;
+	return 1;
+}

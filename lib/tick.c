@@ -123,23 +123,6 @@ parse_side(const char *s, size_t n, enum cmt_side *side, char *err)
 	return CMT_OK;
 }
 
-/* p is at lit? */
-#define AT(p, end, lit) ((size_t)((end) - (p)) >= sizeof lit - 1 && \
-	memcmp((p), lit, sizeof lit - 1) == 0)
-
-/* A number at *p followed by the byte next; *p moves past that byte. */
-static int
-fast_number(const char **p, const char *end, char next, double *x,
-	int *integral)
-{
-	const char *stop;
-
-	if (cmt_json_number(*p, end, &stop, x, integral) != CMT_OK ||
-	    stop >= end || *stop != next)
-		return 0;
-	*p = stop + 1;
-	return 1;
-}
 
 /* The fast path for ticks as cmt tools write them,
  * {"t":N,"sym":"S","px":N[,"vol":N][,"src":"S"]} with plain ASCII strings
@@ -154,21 +137,21 @@ parse_fast(const char *line, size_t len, struct cmt_tick *tk)
 	double x;
 	int integral;
 
-	if (!AT(p, end, "{\"t\":"))
+	if (!CMT_JSON_AT(p, end, "{\"t\":"))
 		return 0;
 	p += 5;
-	if (!fast_number(&p, end, ',', &x, &integral) ||
+	if (!cmt_json_number_then(&p, end, ',', &x, &integral) ||
 	    check_t(x, integral, err))
 		return 0;
 	tk->t = (int64_t)x;
-	if (!AT(p, end, "\"sym\":\""))
+	if (!CMT_JSON_AT(p, end, "\"sym\":\""))
 		return 0;
 	p += 7;
 	if (!(q = memchr(p, '"', (size_t)(end - p))) ||
 	    cmt_tick_symbol(p, (size_t)(q - p), tk->sym, err))
 		return 0;
 	p = q + 1;
-	if (!AT(p, end, ",\"px\":"))
+	if (!CMT_JSON_AT(p, end, ",\"px\":"))
 		return 0;
 	p += 6;
 	if (cmt_json_number(p, end, &q, &x, &integral) || check_px(x, err) ||
@@ -177,7 +160,7 @@ parse_fast(const char *line, size_t len, struct cmt_tick *tk)
 	tk->px = x;
 	p = q;
 	tk->has_vol = 0;
-	if (AT(p, end, ",\"vol\":")) {
+	if (CMT_JSON_AT(p, end, ",\"vol\":")) {
 		p += 7;
 		if (cmt_json_number(p, end, &q, &x, &integral) ||
 		    check_vol(x, err) || q >= end || (*q != ',' && *q != '}'))
@@ -187,15 +170,15 @@ parse_fast(const char *line, size_t len, struct cmt_tick *tk)
 		p = q;
 	}
 	tk->side = CMT_SIDE_NONE;
-	if (AT(p, end, ",\"side\":\"buy\"")) {
+	if (CMT_JSON_AT(p, end, ",\"side\":\"buy\"")) {
 		tk->side = CMT_SIDE_BUY;
 		p += 13;
-	} else if (AT(p, end, ",\"side\":\"sell\"")) {
+	} else if (CMT_JSON_AT(p, end, ",\"side\":\"sell\"")) {
 		tk->side = CMT_SIDE_SELL;
 		p += 14;
 	}
 	tk->src[0] = '\0';
-	if (AT(p, end, ",\"src\":\"")) {
+	if (CMT_JSON_AT(p, end, ",\"src\":\"")) {
 		size_t n;
 
 		p += 8;
