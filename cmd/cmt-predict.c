@@ -54,27 +54,6 @@ usage(void)
 }
 
 static void
-print_info(const struct cmt_model *m, const char *path)
-{
-	char hz[32];
-	int l, i;
-
-	cmt_format_duration(m->horizon_ms, hz, sizeof hz);
-	printf("model:       %s (%s)\nfile:        %s\nfeature set: %s\n"
-		"horizon:     %s\nlayers:      %d", m->name, m->kind, path, m->fs,
-		hz, m->ninput);
-	for (l = 0; l < m->nlayers; l++)
-		printf(" -> %d", m->layer[l].out);
-	printf(" (%zu parameters)\nfeatures:   ", m->nparams);
-	for (i = 0; i < CMT_FEAT_N; i++)
-		printf(" %s", m->feature[i]);
-	printf("\ninputs:     ");
-	for (i = 0; i < m->ninput; i++)
-		printf(" %s", m->feature[m->input[i]]);
-	printf("\ncard: %s\n", m->card);
-}
-
-static void
 add_model(struct scorer *sc, const char *name)
 {
 	char err[CMT_ERRLEN], *path = sc->path[sc->n];
@@ -101,18 +80,6 @@ make_tails(struct scorer *sc, int csv)
 	for (i = 0; i < sc->n; i++)
 		sc->taillen[i] = (size_t)snprintf(sc->tail[i], sizeof sc->tail[i],
 			csv ? ",%s" : ",\"model\":\"%s\"", sc->m[i]->name);
-}
-
-/* The first model that can score x, or -1. */
-static int
-pick(const struct scorer *sc, const double *x)
-{
-	int i;
-
-	for (i = 0; i < sc->n; i++)
-		if (cmt_model_can_score(sc->m[i], x))
-			return i;
-	return -1;
 }
 
 int
@@ -176,7 +143,7 @@ main(int argc, char **argv)
 	if (info) {
 		for (i = 0; i < sc.n; i++) {
 			printf("%s", i ? "\n" : "");
-			print_info(sc.m[i], sc.path[i]);
+			cmt_model_describe(sc.m[i], sc.path[i], stdout);
 		}
 		for (i = 0; i < sc.n; i++)
 			cmt_model_free(sc.m[i]);
@@ -268,7 +235,7 @@ main(int argc, char **argv)
 			checked = 1;
 		}
 		npartial += v.partial != 0;
-		k = pick(&sc, v.x);
+		k = cmt_model_pick(sc.m, sc.n, v.x);
 		p = k < 0 ? NAN : cmt_model_predict(sc.m[k], v.x);
 		if (!isfinite(p)) {
 			/* never a made-up or null probability: the line goes

@@ -89,6 +89,16 @@ double cmt_model_predict(struct cmt_model *m, const double *x);
 /* 1 if every input of m is finite in x (the other features may be null). */
 int cmt_model_can_score(const struct cmt_model *m, const double *x);
 
+/* Of the n models m[], the first that can score x, or -1: a pair such as
+ * the shipped default and its price-only twin scores every vector that
+ * either can. */
+int cmt_model_pick(struct cmt_model *const *m, int n, const double *x);
+
+/* What --info prints: name, kind, file, feature set, horizon, layers,
+ * features, inputs and the card. */
+void cmt_model_describe(const struct cmt_model *m, const char *path,
+	FILE *f);
+
 /* Position of the feature called name in m->feature[], or -1. */
 int cmt_model_feature_index(const struct cmt_model *m, const char *name);
 

@@ -995,3 +995,35 @@ cmt_model_feature_set(const char *name_or_path, char *fs, size_t cap,
 	cmt_model_free(m);
 	return e;
 }
+
+int
+cmt_model_pick(struct cmt_model *const *m, int n, const double *x)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (cmt_model_can_score(m[i], x))
+			return i;
+	return -1;
+}
+
+void
+cmt_model_describe(const struct cmt_model *m, const char *path, FILE *f)
+{
+	char hz[32];
+	int l, i;
+
+	cmt_format_duration(m->horizon_ms, hz, sizeof hz);
+	fprintf(f, "model:       %s (%s)\nfile:        %s\nfeature set: %s\n"
+		"horizon:     %s\nlayers:      %d", m->name, m->kind, path, m->fs,
+		hz, m->ninput);
+	for (l = 0; l < m->nlayers; l++)
+		fprintf(f, " -> %d", m->layer[l].out);
+	fprintf(f, " (%zu parameters)\nfeatures:   ", m->nparams);
+	for (i = 0; i < CMT_FEAT_N; i++)
+		fprintf(f, " %s", m->feature[i]);
+	fprintf(f, "\ninputs:     ");
+	for (i = 0; i < m->ninput; i++)
+		fprintf(f, " %s", m->feature[m->input[i]]);
+	fprintf(f, "\ncard: %s\n", m->card);
+}
