@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmt_clock.h"
 #include "cmt_err.h"
 #include "cmt_parse.h"
 
@@ -62,15 +63,6 @@ on_signal(int sig)
 	cmt_stop = 1;
 }
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* stdout's bytes go out through this, not glibc's own write: SIGINT and
  * SIGTERM have no SA_RESTART (a wait for input must end at once), so they
  * also cut short a write blocked on a full pipe, and glibc then drops the
@@ -93,8 +85,8 @@ stdout_write(void *cookie, const char *buf, size_t n)
 	while (done < n) {
 		if (cmt_stop) {
 			if (!deadline)
-				deadline = mono_ms() + STOP_WRITE_MS;
-			if ((left = deadline - mono_ms()) <= 0 ||
+				deadline = cmt_clock_mono_ms() + STOP_WRITE_MS;
+			if ((left = deadline - cmt_clock_mono_ms()) <= 0 ||
 			    (poll(&pfd, 1, (int)left) == 0)) {
 				errno = EINTR;
 				return -1;

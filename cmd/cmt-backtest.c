@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "cmt_backtest.h"
+#include "cmt_clock.h"
 #include "cmt_follow.h"
 #include "cmt_fvec.h"
 #include "cmt_line.h"
@@ -52,15 +53,6 @@ usage(void)
 "      --version       show the version and exit\n",
 		cmt_progname);
 	exit(cmt_finish(CMT_EXIT_OK));
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* --follow output: a live stream (or a tee -a log) wants each metrics
@@ -108,7 +100,7 @@ read_input(struct run *r, const char *path)
 		if (e == CMT_OK && r->bt)
 			e = cmt_bt_add(r->bt, &v, err);
 		else if (e == CMT_OK)
-			e = cmt_follow_add(r->fol, &v, ln.s, ln.len, now_ms(),
+			e = cmt_follow_add(r->fol, &v, ln.s, ln.len, cmt_clock_wall_ms(),
 				err);
 		if (e == CMT_ENOMEM || e == CMT_EIO)   /* not the line's fault */
 			cmt_die(CMT_EXIT_FAIL, "%s", err);

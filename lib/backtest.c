@@ -10,6 +10,7 @@
 #include "cmt_backtest.h"
 #include "cmt_json.h"
 #include "cmt_parse.h"
+#include "cmt_strbuf.h"
 #include "cmt_svgplot.h"
 
 #define Y_NONE (-2)  /* no "y" member */
@@ -127,57 +128,6 @@ struct cmt_bt {
 	int64_t curve_t0, curve_t1;
 	double curve_lo, curve_hi;
 };
-
-/* A growing string for the reports. */
-struct sb {
-	char *s;
-	size_t len, cap;
-	int failed;
-};
-
-static void __attribute__((format(printf, 2, 3)))
-sb_printf(struct sb *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->failed)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->failed = 1;
-			return;
-		}
-		if ((size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return;
-		}
-		{
-			size_t cap = (b->cap + (size_t)n + 1) * 2;
-			char *s = realloc(b->s, cap);
-
-			if (!s) {
-				b->failed = 1;
-				return;
-			}
-			b->s = s;
-			b->cap = cap;
-		}
-	}
-}
-
-static char *
-sb_done(struct sb *b)
-{
-	if (b->failed || !b->s) {
-		free(b->s);
-		return NULL;
-	}
-	return b->s;
-}
 
 /* A number as JSON (null when not finite). */
 static const char *
@@ -1229,7 +1179,7 @@ fx(char *buf, double x, int width, int prec)
 }
 
 static void
-text_scores(struct sb *b, const char *name, const struct cmt_bt_scores *s,
+text_scores(struct cmt_strbuf *b, const char *name, const struct cmt_bt_scores *s,
 	double ece, int model)
 {
 	char a[6][32], ci[64];
@@ -1238,7 +1188,7 @@ text_scores(struct sb *b, const char *name, const struct cmt_bt_scores *s,
 		snprintf(ci, sizeof ci, "[%.4f, %.4f]", s->auc_lo, s->auc_hi);
 	else
 		snprintf(ci, sizeof ci, "%s", "");
-	sb_printf(b, "  %-12s %8zu %8s %8s  %-18s %8s %8s %8s\n", name, s->m.n,
+	cmt_strbuf_printf(b, "  %-12s %8zu %8s %8s  %-18s %8s %8s %8s\n", name, s->m.n,
 		fx(a[0], s->m.accuracy, 8, 4), fx(a[1], s->m.auc, 8, 4), ci,
 		fx(a[2], s->m.logloss, 8, 4), fx(a[3], s->m.brier, 8, 4),
 		model ? fx(a[4], ece, 8, 4) : "");
@@ -1248,19 +1198,19 @@ char *
 cmt_bt_format_text(const struct cmt_bt *bt)
 {
 	const struct cmt_bt_group *all = &bt->groups[bt->nsym];
-	struct sb b = { 0 };
+	struct cmt_strbuf b = { 0 };
 	char t0[40], t1[40], a[8][32];
 	int i, k;
 
 	cmt_format_time(all->lines ? all->t_first : 0, t0, sizeof t0);
 	cmt_format_time(all->lines ? all->t_last : 0, t1, sizeof t1);
-	sb_printf(&b, "model %s; vectors %zu, symbols %d, from %s to %s\n",
+	cmt_strbuf_printf(&b, "model %s; vectors %zu, symbols %d, from %s to %s\n",
 		model_name(bt), all->lines, bt->nsym, all->lines ? t0 : "-",
 		all->lines ? t1 : "-");
-	sb_printf(&b, "scored %zu; not scored: %zu flat (y null), %zu without "
+	cmt_strbuf_printf(&b, "scored %zu; not scored: %zu flat (y null), %zu without "
 		"p_up, %zu unlabelled, %zu partial\n\n", all->model.m.n,
 		all->flat, all->no_p, all->unlabelled, all->partial);
-	sb_printf(&b, "%-14s %8s %8s %8s  %-18s %8s %8s %8s\n", "scores", "n",
+	cmt_strbuf_printf(&b, "%-14s %8s %8s %8s  %-18s %8s %8s %8s\n", "scores", "n",
 		"accuracy", "auc", "auc 95% (DeLong)", "logloss", "brier",
 		"ece");
 	for (i = 0; i <= bt->nsym; i++) {
@@ -1268,26 +1218,26 @@ cmt_bt_format_text(const struct cmt_bt *bt)
 
 		if (bt->nsym == 1 && i == 1)
 			break;
-		sb_printf(&b, "%s  (up %s)\n", g->sym,
+		cmt_strbuf_printf(&b, "%s  (up %s)\n", g->sym,
 			fx(a[0], g->base_rate, 0, 4));
 		text_scores(&b, "model", &g->model, g->ece, 1);
 		text_scores(&b, "majority", &g->majority, 0, 0);
 		text_scores(&b, "last return", &g->last_return, 0, 0);
 	}
-	sb_printf(&b, "\ncalibration (%s, %d bins, ECE %s)\n", bt->nsym == 1 ?
+	cmt_strbuf_printf(&b, "\ncalibration (%s, %d bins, ECE %s)\n", bt->nsym == 1 ?
 		bt->groups[0].sym : "ALL", CMT_BT_BINS,
 		fx(a[0], all->ece, 0, 4));
-	sb_printf(&b, "  %-9s %8s %8s %8s\n", "p_up", "n", "mean p", "up");
+	cmt_strbuf_printf(&b, "  %-9s %8s %8s %8s\n", "p_up", "n", "mean p", "up");
 	for (k = 0; k < CMT_BT_BINS; k++)
-		sb_printf(&b, "  [%.1f,%.1f%c %8zu %8s %8s\n",
+		cmt_strbuf_printf(&b, "  [%.1f,%.1f%c %8zu %8s %8s\n",
 			(double)k / CMT_BT_BINS, (double)(k + 1) / CMT_BT_BINS,
 			k == CMT_BT_BINS - 1 ? ']' : ')', all->calib[k].n,
 			fx(a[0], all->calib[k].p_mean, 8, 4),
 			fx(a[1], all->calib[k].freq, 8, 4));
-	sb_printf(&b, "\ntrading: long when p_up > %g, else flat; fee %g bps "
+	cmt_strbuf_printf(&b, "\ntrading: long when p_up > %g, else flat; fee %g bps "
 		"per entry and exit; one period = one vector step\n",
 		bt->o.theta, bt->o.fee_bps);
-	sb_printf(&b, "%-14s %8s %8s %8s %8s %9s %9s %8s %8s\n", "symbol",
+	cmt_strbuf_printf(&b, "%-14s %8s %8s %8s %8s %9s %9s %8s %8s\n", "symbol",
 		"periods", "long", "trades", "hit rate", "return", "buy&hold",
 		"max dd", "sharpe");
 	for (i = 0; i <= bt->nsym; i++) {
@@ -1295,7 +1245,7 @@ cmt_bt_format_text(const struct cmt_bt *bt)
 
 		if (bt->nsym == 1 && i == 1)
 			break;
-		sb_printf(&b,
+		cmt_strbuf_printf(&b,
 			"%-14s %8zu %8zu %8zu %8s %8s%% %8s%% %7s%% %8s\n",
 			i == bt->nsym ? "ALL (1/S each)" : bt->groups[i].sym,
 			t->periods, t->long_periods, t->trades,
@@ -1305,15 +1255,15 @@ cmt_bt_format_text(const struct cmt_bt *bt)
 			fx(a[3], 100 * t->max_dd, 7, 3),
 			fx(a[4], t->sharpe, 8, 4));
 	}
-	return sb_done(&b);
+	return cmt_strbuf_take(&b);
 }
 
 static void
-json_scores(struct sb *b, const char *name, const struct cmt_bt_scores *s)
+json_scores(struct cmt_strbuf *b, const char *name, const struct cmt_bt_scores *s)
 {
 	char a[6][32];
 
-	sb_printf(b, "\"%s\":{\"n\":%zu,\"accuracy\":%s,\"auc\":%s,"
+	cmt_strbuf_printf(b, "\"%s\":{\"n\":%zu,\"accuracy\":%s,\"auc\":%s,"
 		"\"auc_lo\":%s,\"auc_hi\":%s,\"logloss\":%s,\"brier\":%s}",
 		name,
 		s->m.n, jnum(a[0], s->m.accuracy), jnum(a[1], s->m.auc),
@@ -1322,33 +1272,33 @@ json_scores(struct sb *b, const char *name, const struct cmt_bt_scores *s)
 }
 
 static void
-json_group(struct sb *b, const struct cmt_bt *bt,
+json_group(struct cmt_strbuf *b, const struct cmt_bt *bt,
 	const struct cmt_bt_group *g)
 {
 	const struct cmt_bt_trading *t = &g->trading;
 	char a[8][32];
 	int k;
 
-	sb_printf(b, "{\"sym\":\"%s\",\"vectors\":%zu,\"t_first\":%lld,"
+	cmt_strbuf_printf(b, "{\"sym\":\"%s\",\"vectors\":%zu,\"t_first\":%lld,"
 		"\"t_last\":%lld,\"scored\":%zu,\"flat\":%zu,\"no_p\":%zu,"
 		"\"unlabelled\":%zu,\"partial\":%zu,\"base_rate\":%s,", g->sym,
 		g->lines, g->lines ? (long long)g->t_first : 0,
 		g->lines ? (long long)g->t_last : 0, g->model.m.n, g->flat,
 		g->no_p, g->unlabelled, g->partial, jnum(a[0], g->base_rate));
 	json_scores(b, "model", &g->model);
-	sb_printf(b, ",");
+	cmt_strbuf_printf(b, ",");
 	json_scores(b, "majority", &g->majority);
-	sb_printf(b, ",");
+	cmt_strbuf_printf(b, ",");
 	json_scores(b, "last_return", &g->last_return);
-	sb_printf(b, ",\"ece\":%s,\"calibration\":[", jnum(a[0], g->ece));
+	cmt_strbuf_printf(b, ",\"ece\":%s,\"calibration\":[", jnum(a[0], g->ece));
 	for (k = 0; k < CMT_BT_BINS; k++)
-		sb_printf(b, "%s{\"lo\":%s,\"hi\":%s,\"n\":%zu,\"p_mean\":%s,"
+		cmt_strbuf_printf(b, "%s{\"lo\":%s,\"hi\":%s,\"n\":%zu,\"p_mean\":%s,"
 			"\"freq\":%s}", k ? "," : "",
 			jnum(a[0], (double)k / CMT_BT_BINS),
 			jnum(a[1], (double)(k + 1) / CMT_BT_BINS),
 			g->calib[k].n, jnum(a[2], g->calib[k].p_mean),
 			jnum(a[3], g->calib[k].freq));
-	sb_printf(b, "],\"trading\":{\"theta\":%s,\"fee_bps\":%s,"
+	cmt_strbuf_printf(b, "],\"trading\":{\"theta\":%s,\"fee_bps\":%s,"
 		"\"periods\":%zu,\"long_periods\":%zu,\"trades\":%zu,"
 		"\"wins\":%zu,\"hit_rate\":%s,\"return\":%s,\"buy_hold\":%s,"
 		"\"max_drawdown\":%s,\"sharpe_per_period\":%s}}",
@@ -1361,21 +1311,21 @@ json_group(struct sb *b, const struct cmt_bt *bt,
 char *
 cmt_bt_format_json(const struct cmt_bt *bt)
 {
-	struct sb b = { 0 };
+	struct cmt_strbuf b = { 0 };
 	int i;
 
 	if (bt->models)
-		sb_printf(&b, "{\"model\":\"%s\",\"overall\":", model_name(bt));
+		cmt_strbuf_printf(&b, "{\"model\":\"%s\",\"overall\":", model_name(bt));
 	else
-		sb_printf(&b, "{\"model\":null,\"overall\":");
+		cmt_strbuf_printf(&b, "{\"model\":null,\"overall\":");
 	json_group(&b, bt, &bt->groups[bt->nsym]);
-	sb_printf(&b, ",\"symbols\":[");
+	cmt_strbuf_printf(&b, ",\"symbols\":[");
 	for (i = 0; i < bt->nsym; i++) {
-		sb_printf(&b, "%s", i ? "," : "");
+		cmt_strbuf_printf(&b, "%s", i ? "," : "");
 		json_group(&b, bt, &bt->groups[i]);
 	}
-	sb_printf(&b, "]}\n");
-	return sb_done(&b);
+	cmt_strbuf_printf(&b, "]}\n");
+	return cmt_strbuf_take(&b);
 }
 
 /* ---- the plot (--plot): equity per symbol and for the portfolio, with

@@ -28,6 +28,7 @@
 #include <nats/nats.h>
 
 #include "cmt_bus.h"
+#include "cmt_clock.h"
 #include "cmt_json.h"
 #include "cmt_tick.h"
 
@@ -47,15 +48,6 @@ struct cmt_bus {
 	uint64_t rng;
 	int closing, closed;
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 sleep_ms(int64_t ms)
@@ -226,7 +218,7 @@ cmt_bus_connect(struct cmt_bus **bp, const struct cmt_bus_opts *o, char *err)
 	if (!(b = calloc(1, sizeof *b)))
 		return cmt_errf(err, CMT_ENOMEM, "out of memory"), CMT_BUS_EFAIL;
 	b->o = *o;
-	b->rng = (uint64_t)now_ms() * 0x9E3779B97F4A7C15ULL | 1;
+	b->rng = (uint64_t)cmt_clock_mono_ms() * 0x9E3779B97F4A7C15ULL | 1;
 	pthread_mutex_init(&b->mu, NULL);
 	pthread_cond_init(&b->cv, NULL);
 	s = natsOptions_Create(&b->opts);
@@ -681,7 +673,7 @@ on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
 		sl->state = SLOT_FAILED;
 		p->nfailed++;
 		if (!p->fail_since)
-			p->fail_since = now_ms();
+			p->fail_since = cmt_clock_mono_ms();
 		snprintf(p->lasterr, sizeof p->lasterr, "%s",
 			pae->ErrText ? pae->ErrText : natsStatus_GetText(pae->Err));
 		msg = NULL;     /* kept for the resend */
@@ -884,7 +876,7 @@ resend_failed(struct cmt_bus_pub *p)
 		if (sl->state != SLOT_FAILED)
 			continue;
 		sl->state = SLOT_FLIGHT;
-		sl->sent_ms = now_ms();
+		sl->sent_ms = cmt_clock_mono_ms();
 		p->nfailed--;
 		p->st.resent++;
 		pthread_mutex_unlock(&p->mu);
@@ -922,7 +914,7 @@ take_back(struct cmt_bus_pub *p)
 				sl->state = SLOT_FAILED;
 				p->nfailed++;
 				if (!p->fail_since)
-					p->fail_since = now_ms();
+					p->fail_since = cmt_clock_mono_ms();
 				list.Msgs[i] = NULL;    /* ours now */
 				break;
 			}
@@ -956,7 +948,7 @@ pub_wait(struct cmt_bus_pub *p, int want_room, char *err)
 		uint64_t inflight = p->tail - p->head;
 		struct slot *old = inflight ?
 			&p->ring[p->head % (uint64_t)p->o.window] : NULL;
-		int64_t now = now_ms();
+		int64_t now = cmt_clock_mono_ms();
 		struct timespec ts;
 
 		if (old && old->state == SLOT_FLIGHT &&
@@ -1024,7 +1016,7 @@ send_msg(struct cmt_bus_pub *p, const char *subj, const char *id,
 	sl = &p->ring[p->tail % (uint64_t)p->o.window];
 	sl->m = m;
 	sl->state = SLOT_FLIGHT;
-	sl->sent_ms = now_ms();
+	sl->sent_ms = cmt_clock_mono_ms();
 	sl->len = len;
 	p->inflight_bytes += len;
 	p->tail++;
@@ -1037,7 +1029,7 @@ send_msg(struct cmt_bus_pub *p, const char *subj, const char *id,
 		sl->state = SLOT_FAILED;
 		p->nfailed++;
 		if (!p->fail_since)
-			p->fail_since = now_ms();
+			p->fail_since = cmt_clock_mono_ms();
 		snprintf(p->lasterr, sizeof p->lasterr, "%s",
 			natsStatus_GetText(ns));
 		pthread_mutex_unlock(&p->mu);
@@ -1262,7 +1254,7 @@ consumer_make(struct cmt_bus_sub *s, uint64_t start, char *err)
 	jsSubOptions so;
 	jsErrCode jerr = 0;
 	natsStatus ns = NATS_OK;
-	int64_t deadline = now_ms() + 120000, backoff = 100;
+	int64_t deadline = cmt_clock_mono_ms() + 120000, backoff = 100;
 
 	if (s->sub) {
 		natsSubscription_Unsubscribe(s->sub);
@@ -1315,7 +1307,7 @@ consumer_make(struct cmt_bus_sub *s, uint64_t start, char *err)
 				break;
 		}
 		if (ns == NATS_CONNECTION_CLOSED || ns == NATS_NOT_PERMITTED ||
-		    jerr == JSStreamNotFoundErr || now_ms() > deadline ||
+		    jerr == JSStreamNotFoundErr || cmt_clock_mono_ms() > deadline ||
 		    *s->o.stop)
 			return fail(err, ns, jerr, "consumer");
 		logf_(s->b, "consumer: %s; retrying", natsStatus_GetText(ns));
@@ -1609,7 +1601,7 @@ static void
 acked(struct cmt_bus_sub *s)
 {
 	jsConsumerInfo *ci = NULL;
-	int64_t end = now_ms() + 5000;
+	int64_t end = cmt_clock_mono_ms() + 5000;
 	int done;
 
 	if (!s->o.durable || s->st.written == 0)
@@ -1623,7 +1615,7 @@ acked(struct cmt_bus_sub *s)
 		jsConsumerInfo_Destroy(ci);
 		if (!done)
 			sleep_ms(20);
-	} while (!done && now_ms() < end);
+	} while (!done && cmt_clock_mono_ms() < end);
 }
 
 enum cmt_bus_status

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cmt_clock.h"
 #include "cmt_features.h"
 #include "cmt_indicators.h"
 #include "cmt_json.h"
@@ -762,15 +763,6 @@ warming_notice(struct cmt_features *fe, const struct symstate *s)
 		"grid time %s%s", s->sym, fe->warmup, span, when, lag);
 }
 
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One glitched timestamp must not silence a symbol for good: a tick far
  * ahead of the symbol's stream (or, for its first tick, of the clock) is
  * skipped, unless the next tick confirms the jump. */
@@ -789,7 +781,7 @@ implausible(struct cmt_features *fe, struct symstate *s,
 		s->jump_t = 0;      /* a second tick that far: a real jump */
 		return 0;
 	}
-	ref = s->active ? s->last_t : wall_ms();
+	ref = s->active ? s->last_t : cmt_clock_wall_ms();
 	if (!s->active && tk->t <= ref + max)
 		return 0;
 	if (s->active)

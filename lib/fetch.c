@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmt_clock.h"
 #include "cmt_fetch.h"
 #include "cmt_json.h"
 #include "cmt_line.h"
@@ -1037,35 +1038,17 @@ struct run {
 	char url[4096];
 };
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Sleep in short slices so a signal ends the wait promptly. */
 static void
 nap(const struct cmt_fetch_cfg *c, int64_t ms)
 {
 	volatile sig_atomic_t *stop = c->stop;
-	int64_t end = mono_ms() + ms, left;
+	int64_t end = cmt_clock_mono_ms() + ms, left;
 	struct timespec ts;
 
 	if (c->idle)
 		c->idle(c->ctx);
-	while (!*stop && (left = end - mono_ms()) > 0) {
+	while (!*stop && (left = end - cmt_clock_mono_ms()) > 0) {
 		if (left > 100)
 			left = 100;
 		ts.tv_sec = 0;
@@ -1142,8 +1125,8 @@ cmt_fetch_get(struct cmt_fetch_cfg *c, struct cmt_http *h, const char *url,
 		say(c, "%s: %s; retry %d in %s%s", url, r.err, attempt,
 			dbuf, r.retry_after_ms >= 0 && r.cls != CMT_HTTP_OK
 			? " (Retry-After)" : "");
-		if (deadline && mono_ms() + delay >= deadline) {
-			nap(c, deadline - mono_ms());
+		if (deadline && cmt_clock_mono_ms() + delay >= deadline) {
+			nap(c, deadline - cmt_clock_mono_ms());
 			return CMT_ESKIP;
 		}
 		nap(c, delay);
@@ -1228,7 +1211,7 @@ live_poll(struct run *run, char *err)
 		if (cmt_fetch_live_url(c->src, c->base_url, c->syms, c->nsym, i,
 		    run->url, sizeof run->url) < 0)
 			return cmt_errf(err, CMT_ETOOLONG, "URL too long");
-		a.now_ms = wall_ms();
+		a.now_ms = cmt_clock_wall_ms();
 		if ((e = request(run, live_parse, &a, err)))
 			return e;
 		/* A full page of trades means more are waiting: emit this
@@ -1275,7 +1258,7 @@ enum cmt_err
 cmt_fetch_live(struct cmt_fetch_cfg *c, char *err)
 {
 	struct run run;
-	int64_t start = mono_ms(), next = start, now, wait;
+	int64_t start = cmt_clock_mono_ms(), next = start, now, wait;
 	long long polls = 0;
 	enum cmt_err e = CMT_OK;
 
@@ -1287,7 +1270,7 @@ cmt_fetch_live(struct cmt_fetch_cfg *c, char *err)
 	if (!(run.h = open_http(c, err)))
 		return CMT_ENOMEM;
 	while (!*c->stop) {
-		now = mono_ms();
+		now = cmt_clock_mono_ms();
 		if (c->duration_ms > 0 && now - start >= c->duration_ms)
 			break;
 		if (next > now) {
@@ -1302,7 +1285,7 @@ cmt_fetch_live(struct cmt_fetch_cfg *c, char *err)
 		if (c->count > 0 && ++polls >= c->count)
 			break;
 		next += c->interval_ms;
-		if (next < (now = mono_ms()))
+		if (next < (now = cmt_clock_mono_ms()))
 			next = now;
 	}
 	cmt_http_free(run.h);
@@ -1331,7 +1314,7 @@ hist_parse(void *arg, const struct cmt_http_resp *r, char *err)
 		a->n = n;
 	/* Binance's request-weight budget is per minute; stay under 80 %. */
 	if (e == CMT_OK && r->used_weight >= 4800) {
-		int64_t w = 61000 - wall_ms() % 60000;
+		int64_t w = 61000 - cmt_clock_wall_ms() % 60000;
 		char d[32];
 
 		cmt_format_duration(w, d, sizeof d);
@@ -1402,7 +1385,7 @@ cmt_fetch_history(struct cmt_fetch_cfg *c, char *err)
 	enum cmt_err e = CMT_OK;
 	char when[40], msg[160];
 
-	if (c->src == CMT_SRC_KRAKEN && c->from_ms < wall_ms() - 720 * 60000LL)
+	if (c->src == CMT_SRC_KRAKEN && c->from_ms < cmt_clock_wall_ms() - 720 * 60000LL)
 		return cmt_errf(err, CMT_EVALUE, "kraken keeps only the last 720 "
 			"1-minute bars (12 h); --history supports binance, "
 			"coinbase and coingecko");
@@ -1428,8 +1411,8 @@ cmt_fetch_history(struct cmt_fetch_cfg *c, char *err)
 	from -= shift;
 	/* bars close on whole minutes: t < to_ms is t < to_ms rounded up */
 	to = (shift ? cmt_fetch_minute_ceil(c->to_ms) : c->to_ms) - shift;
-	if (shift && to > wall_ms() / 60000 * 60000)
-		to = wall_ms() / 60000 * 60000;
+	if (shift && to > cmt_clock_wall_ms() / 60000 * 60000)
+		to = cmt_clock_wall_ms() / 60000 * 60000;
 	for (w = from; w < to && !*c->stop; w = wend) {
 		wend = w + span < to ? w + span : to;
 		a.run = &run;
@@ -1492,7 +1475,7 @@ enum cmt_err
 cmt_fetch_warmup(struct cmt_fetch_cfg *c, int64_t span_ms, int64_t *boundary,
 	char *err)
 {
-	int64_t m = wall_ms() / 60000 * 60000, shift;
+	int64_t m = cmt_clock_wall_ms() / 60000 * 60000, shift;
 	enum cmt_err e;
 	int i;
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cmt_clock.h"
 #include "cmt_json.h"
 #include "cmt_parse.h"
 
@@ -180,12 +181,9 @@ cmt_parse_time_ms(const char *s, int64_t *ms, char *err)
 
 	/* relative to the clock: now, now-2h, now+1d, -2h (= now-2h) */
 	if (s && (strncmp(s, "now", 3) == 0 || s[0] == '-')) {
-		struct timespec ts;
-		int64_t d = 0, now;
+		int64_t d = 0, now = cmt_clock_wall_ms();
 		const char *rel = s[0] == '-' ? s : s + 3;
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 		if (*rel && ((*rel != '-' && *rel != '+') ||
 		    cmt_parse_duration_ms(rel + 1, &d, NULL)))
 			return cmt_errf(err, CMT_ESYNTAX, "invalid time '%s' (use "

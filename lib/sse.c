@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmt_clock.h"
 #include "cmt_json.h"
 #include "cmt_line.h"
 #include "cmt_sse.h"
@@ -266,15 +267,6 @@ cmt_sse_event_type(const char *line, size_t len, const char *field,
 }
 
 /* ---- server ---- */
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 cmt_sse_defaults(struct cmt_sse_opts *o)
@@ -565,7 +557,7 @@ reply(struct cmt_sse *s, struct client *c, int status, const char *type,
 	c->out_len = n + body_len;
 	c->out_off = 0;
 	c->state = C_REPLY;
-	c->deadline = now_ms() + s->o.request_timeout_ms;
+	c->deadline = cmt_clock_mono_ms() + s->o.request_timeout_ms;
 	flush_client(s, c);
 }
 
@@ -893,7 +885,7 @@ accept_clients(struct cmt_sse *s)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		c->fd = fd;
 		c->state = C_READ;
-		c->deadline = now_ms() + s->o.request_timeout_ms;
+		c->deadline = cmt_clock_mono_ms() + s->o.request_timeout_ms;
 		if (ep_add(s, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
 		    c) < 0) {
 			close(fd);
@@ -986,7 +978,7 @@ end_input(struct cmt_sse *s)
 	if (s->in_pollable)
 		epoll_ctl(s->ep, EPOLL_CTL_DEL, s->o.in_fd, NULL);
 	if (s->o.exit_on_eof)
-		start_drain(s, now_ms());
+		start_drain(s, cmt_clock_mono_ms());
 }
 
 static enum cmt_err
@@ -1085,9 +1077,9 @@ cmt_sse_run(struct cmt_sse *s, volatile sig_atomic_t *stop, char *err)
 	int i, n;
 	enum cmt_err e;
 
-	s->next_heartbeat = now_ms() + s->o.heartbeat_ms;
+	s->next_heartbeat = cmt_clock_mono_ms() + s->o.heartbeat_ms;
 	for (;;) {
-		now = now_ms();
+		now = cmt_clock_mono_ms();
 		if (stop && *stop)
 			start_drain(s, now);
 		if (s->draining && (s->st.clients == 0 ||
@@ -1124,7 +1116,7 @@ cmt_sse_run(struct cmt_sse *s, volatile sig_atomic_t *stop, char *err)
 		if (s->input_open && !s->draining &&
 		    (e = read_input(s, err)) != CMT_OK)
 			return e;
-		timers(s, now_ms());
+		timers(s, cmt_clock_mono_ms());
 		reap(s);
 	}
 	return CMT_OK;

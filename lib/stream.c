@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "cmt_clock.h"
 #include "cmt_parse.h"
 #include "cmt_stream.h"
 
@@ -563,15 +564,6 @@ struct run {
 	struct cmt_trade msgtr[256];
 };
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 say(struct run *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -893,7 +885,7 @@ schedule_reconnect(struct run *r, const char *why)
 		&r->c->rng);
 	cmt_format_duration(delay, d, sizeof d);
 	say(r, "%s; reconnecting in %s", why, d);
-	r->next_connect = mono_ms() + delay;
+	r->next_connect = cmt_clock_mono_ms() + delay;
 	r->st->reconnects++;
 }
 
@@ -913,7 +905,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	switch (reason) {
 	case LWS_CALLBACK_CLIENT_ESTABLISHED:
 		r->open = 1;
-		r->last_rx = mono_ms();
+		r->last_rx = cmt_clock_mono_ms();
 		lws_callback_on_writable(wsi);
 		break;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
@@ -926,13 +918,13 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		r->sub_sent = 1;
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
-		r->last_rx = mono_ms();
+		r->last_rx = cmt_clock_mono_ms();
 		receive(r, wsi, in, len);
 		if (r->done)
 			return -1;
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
-		r->last_rx = mono_ms();
+		r->last_rx = cmt_clock_mono_ms();
 		break;
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
 		if (len >= 2) {
@@ -957,9 +949,9 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 				"connection (%d %s%s%.80s)", r->close_code,
 				close_name(r->close_code),
 				r->close_reason[0] ? ": " : "", r->close_reason);
-		else if (mono_ms() - r->last_rx >= r->o->ping_ms)
+		else if (cmt_clock_mono_ms() - r->last_rx >= r->o->ping_ms)
 			snprintf(why, sizeof why, "no data and no answer to a "
-				"ping for %llds", (long long)(mono_ms() -
+				"ping for %llds", (long long)(cmt_clock_mono_ms() -
 				r->last_rx) / 1000);
 		else
 			snprintf(why, sizeof why, "connection lost (no close "
@@ -1014,7 +1006,7 @@ connect_ws(struct run *r, const lws_retry_bo_t *policy)
 	r->close_reason[0] = '\0';
 	r->nmsg = 0;
 	r->oversized = 0;
-	r->last_rx = mono_ms();
+	r->last_rx = cmt_clock_mono_ms();
 	r->wsi = lws_client_connect_via_info(&ci);
 	return 0;
 }
@@ -1038,7 +1030,7 @@ cmt_stream_run(struct cmt_fetch_cfg *c, const struct cmt_stream_opts *o,
 	struct cmt_stream_opts opts = *o;
 	lws_retry_bo_t policy;
 	struct run *r;
-	int64_t start = mono_ms();
+	int64_t start = cmt_clock_mono_ms();
 	enum cmt_err e;
 	int i;
 
@@ -1090,14 +1082,14 @@ cmt_stream_run(struct cmt_fetch_cfg *c, const struct cmt_stream_opts *o,
 	}
 	lws_sul_schedule(r->ctx, 0, &r->tick, on_tick, 100 * LWS_US_PER_MS);
 	while (!r->done && !*c->stop) {
-		if (c->duration_ms > 0 && mono_ms() - start >= c->duration_ms)
+		if (c->duration_ms > 0 && cmt_clock_mono_ms() - start >= c->duration_ms)
 			break;
-		if (!r->wsi && mono_ms() >= r->next_connect) {
+		if (!r->wsi && cmt_clock_mono_ms() >= r->next_connect) {
 			if (connect_ws(r, &policy)) {
 				fail(r, CMT_EVALUE, "cannot parse the stream URL");
 				break;
 			}
-			if (!r->wsi && !r->done && r->next_connect <= mono_ms())
+			if (!r->wsi && !r->done && r->next_connect <= cmt_clock_mono_ms())
 				schedule_reconnect(r, "cannot start a connection");
 		}
 		lws_service(r->ctx, 0);

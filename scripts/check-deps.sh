@@ -25,5 +25,5 @@ if command -v pkg-config >/dev/null 2>&1; then
 fi
 [ -z "$missing" ] && exit 0
 echo "cmt: cannot build, missing:$missing" >&2
-echo "cmt: 'make deps' installs them (as root; 'make demo' and 'make check' do it too)" >&2
+echo "cmt: 'make deps' installs them (as root; 'make demo' does too)" >&2
 exit 1
