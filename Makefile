@@ -47,7 +47,7 @@ depcheck:
 
 # Each object depends on the headers it includes, as the compiler saw them
 # (-MMD), not on every header of the tree.
-$(O)/%.o: %.c | depcheck
+$(O)/%.o: %.c Makefile | depcheck
 	@mkdir -p $(@D)
 	$(CC) $(CMT_CFLAGS) -MMD -MP -c -o $@ $<
 

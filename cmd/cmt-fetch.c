@@ -1,6 +1,7 @@
 /* cmt-fetch: poll public price APIs or stream their trades and write NDJSON
- * ticks, or backfill 1-minute history.  All the work is in lib/fetch.c,
- * lib/stream.c, lib/http.c and lib/outq.c. */
+ * ticks, or backfill 1-minute history.  The venues are the table of
+ * lib/source/; the work is in lib/fetch.c, lib/history.c, lib/stream.c,
+ * lib/ingest.c, lib/http.c and lib/outq.c. */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,14 +19,27 @@
 _Noreturn static void
 usage(void)
 {
+	const struct cmt_source *first = cmt_source_at(0), *s;
+	char names[256], streams[256], quotes[256] = "";
+	size_t n = 0;
+	int i;
+
+	/* what the registry says: the venues, their quotes and abilities */
+	cmt_source_list(names, sizeof names, NULL, ", ", ", ");
+	cmt_source_list(streams, sizeof streams, cmt_source_has_stream, ", ",
+		", ");
+	for (i = 1; (s = cmt_source_at(i)); i++)
+		if (strcmp(s->quote, first->quote) != 0 && n < sizeof quotes)
+			n += (size_t)snprintf(quotes + n, sizeof quotes - n,
+				"; %s %s", s->name, s->quote);
 	printf("Usage: %s [OPTIONS] --symbols LIST\n"
 "       %s --stream [OPTIONS] --symbols LIST\n"
 "       %s --history --from TIME [--to TIME] [OPTIONS] --symbols LIST\n"
 "Poll a price API and write one NDJSON tick per symbol per new reading,\n"
 "or stream every trade (--stream).\n\n"
-"  -s, --source NAME      coingecko (default), binance, coinbase, kraken\n"
+"  -s, --source NAME      %s (default)%s\n"
 "  -S, --symbols LIST     comma list: btc,eth or BTC-USD,ETH-USD\n"
-"  -q, --quote CUR        quote for bare symbols (default: USD; binance USDT)\n"
+"  -q, --quote CUR        quote for bare symbols (default: %s%s)\n"
 "      --id-map SYM=ID    source id for a symbol (repeatable)\n"
 "  -i, --interval DUR     time between polls (default 5s)\n"
 "  -n, --count N          stop after N successful polls (--stream: trades)\n"
@@ -36,7 +50,7 @@ usage(void)
 "                         minute, then go live from there (default 2h;\n"
 "                         0: none)\n"
 "      --stream           one tick per trade from the exchange's WebSocket\n"
-"                         trade stream (binance, coinbase, kraken)\n"
+"                         trade stream (%s)\n"
 "      --ws-url URL       WebSocket endpoint (a mirror or a test server)\n"
 "      --ws-ping DUR      ping a quiet stream after DUR, drop it after\n"
 "                         twice that without an answer (default 30s)\n"
@@ -45,15 +59,28 @@ usage(void)
 "      --max-ahead DUR    skip a reading stamped more than DUR ahead of\n"
 "                         the clock (default 5m)\n"
 "      --base-url URL     scheme://host[:port] of the API (a mirror or a\n"
-"                         test server), no path\n"
-"      --api-key KEY      CoinGecko key (default $COINGECKO_API_KEY)\n"
-"      --pro              the key is a CoinGecko Pro key\n"
+"                         test server), no path\n",
+		cmt_progname, cmt_progname, cmt_progname, first->name,
+		names + strlen(first->name), first->quote, quotes, streams);
+	for (i = 0; (s = cmt_source_at(i)); i++)
+		if (cmt_source_has_key(s))
+			printf("      --api-key KEY      %s key (default $%s)\n",
+				s->title, s->key_env);
+	for (i = 0; (s = cmt_source_at(i)); i++)
+		if (cmt_source_has_pro(s))
+			printf("      --pro              the key is a %s Pro "
+				"key\n", s->title);
+	printf(
 "  -H, --history          backfill instead of polling\n"
 "      --from TIME        history start (inclusive)\n"
 "      --to TIME          history end (exclusive; default now)\n"
 "      --resume FILE      continue after the last tick of each symbol in FILE\n"
 "      --pace DUR         history: pause between requests\n"
-"                         (default 2.5s coingecko, 0 binance)\n"
+"                         (default");
+	for (i = 0; (s = cmt_source_at(i)); i++)
+		if (s->pace_ms > 0)
+			printf(" %gs %s,", (double)s->pace_ms / 1000, s->name);
+	printf(" 0 the others)\n"
 "      --timeout DUR      per request (default 10s)\n"
 "      --backoff DUR      first retry delay (default 1s), doubling\n"
 "      --backoff-max DUR  longest retry delay (default 60s)\n"
@@ -61,8 +88,7 @@ usage(void)
 "      --seed N           seed for the backoff jitter\n"
 "      --quiet            no history progress on stderr\n"
 "  -h, --help             this help\n"
-"      --version          version\n", cmt_progname, cmt_progname,
-		cmt_progname);
+"      --version          version\n");
 	exit(cmt_finish(CMT_EXIT_OK));
 }
 
@@ -126,6 +152,18 @@ progress(void *ctx, const char *msg, int final)
 	}
 }
 
+/* The trades the ingest rules skipped, for the summary; "" if none. */
+static const char *
+ahead_note(const struct cmt_stream_stats *st, char *buf, size_t cap)
+{
+	buf[0] = '\0';
+	if (st->ahead || st->before)
+		snprintf(buf, cap, ", %lld ahead of the clock skipped, %lld "
+			"before the warm start's boundary", st->ahead,
+			st->before);
+	return buf;
+}
+
 enum { O_ONCE = 256, O_ALL, O_BASE, O_KEY, O_PRO, O_FROM, O_TO, O_RESUME,
 	O_PACE, O_TIMEOUT, O_BACKOFF, O_BACKOFF_MAX, O_RETRY, O_SEED, O_QUIET,
 	O_IDMAP, O_WARMUP, O_STREAM, O_WS_URL, O_WS_PING, O_OUTBUF, O_VERSION,
@@ -157,6 +195,7 @@ main(int argc, char **argv)
 	static struct cmt_fetch_sym syms[CMT_FETCH_MAX_SYMS];
 	static struct cmt_fetch_idmap map[CMT_FETCH_MAX_SYMS];
 	struct cmt_fetch_cfg c = { 0 };
+	char list[256];
 	struct cmt_stream_opts so = { 0 };
 	struct cmt_stream_stats st;
 	struct out out = { 0 };
@@ -164,7 +203,7 @@ main(int argc, char **argv)
 	int stream = 0, werr, have_warmup = 0, have_interval = 0;
 	int64_t warmup = 2 * 3600 * 1000LL, boundary = 0;
 	char when[40], span[32];
-	const char *symbols = NULL, *quote = NULL, *key, *resume = NULL;
+	const char *symbols = NULL, *quote = NULL, *key = NULL, *resume = NULL;
 	const char *headers[2] = { NULL, NULL };
 	char err[CMT_ERRLEN], hdr[256];
 	int opt, nmap = 0, history = 0, live_opt = 0, pro = 0, quiet = 0;
@@ -173,7 +212,7 @@ main(int argc, char **argv)
 	enum cmt_err e;
 
 	cmt_cli_init(argv[0]);
-	key = getenv("COINGECKO_API_KEY");
+	c.src = cmt_source_at(0);
 	c.interval_ms = 5000;
 	c.backoff.base_ms = 1000;
 	c.backoff.max_ms = 60000;
@@ -183,7 +222,7 @@ main(int argc, char **argv)
 	    != -1) {
 		switch (opt) {
 		case 's':
-			if (cmt_fetch_source_parse(optarg, &c.src, err))
+			if (cmt_source_parse(optarg, &c.src, err))
 				cmt_usage_error("--source: %s", err);
 			break;
 		case 'S': symbols = optarg; break;
@@ -274,9 +313,10 @@ main(int argc, char **argv)
 	if (stream && (history || c.all || have_interval))
 		cmt_usage_error("--stream takes no --history, --all or "
 			"--interval");
-	if (stream && c.src == CMT_SRC_COINGECKO)
-		cmt_usage_error("--stream needs --source binance, coinbase or "
-			"kraken (CoinGecko has no trade stream)");
+	if (stream && !cmt_source_has_stream(c.src))
+		cmt_usage_error("--stream needs --source %s (%s has no trade "
+			"stream)", cmt_source_list(list, sizeof list,
+			cmt_source_has_stream, ", ", " or "), c.src->title);
 	if (!stream && so.ws_url)
 		cmt_usage_error("--ws-url needs --stream");
 	if (so.ws_url && cmt_stream_check_url(so.ws_url))
@@ -284,20 +324,24 @@ main(int argc, char **argv)
 			so.ws_url);
 	if (so.ping_ms < 1000 || so.ping_ms > 3600000)
 		cmt_usage_error("--ws-ping must be 1s to 1h");
-	if (key_opt && c.src != CMT_SRC_COINGECKO)
-		cmt_usage_error("--api-key applies to --source coingecko only");
+	if (key_opt && !cmt_source_has_key(c.src))
+		cmt_usage_error("--api-key applies to --source %s only",
+			cmt_source_list(list, sizeof list, cmt_source_has_key,
+			", ", " or "));
+	if (!key_opt && c.src->key_env)
+		key = getenv(c.src->key_env);
 
 	if (cmt_fetch_map_symbols(c.src, symbols, quote, map, nmap, syms,
 	    CMT_FETCH_MAX_SYMS, &c.nsym, err))
 		cmt_usage_error("--symbols: %s", err);
 	c.syms = syms;
 	if (!c.base_url)
-		c.base_url = cmt_fetch_default_url(c.src, pro);
+		c.base_url = cmt_source_rest_url(c.src, pro);
 	if (cmt_fetch_check_base_url(c.base_url, err))
 		cmt_usage_error("--base-url: %s", err);
-	if (key && *key && c.src == CMT_SRC_COINGECKO) {
-		snprintf(hdr, sizeof hdr, "x-cg-%s-api-key: %s",
-			pro ? "pro" : "demo", key);
+	if (key && *key && cmt_source_has_key(c.src)) {
+		snprintf(hdr, sizeof hdr, "%s: %s", pro && c.src->pro_key_header
+			? c.src->pro_key_header : c.src->key_header, key);
 		headers[0] = hdr;
 	}
 	c.headers = headers;
@@ -326,7 +370,7 @@ main(int argc, char **argv)
 		if (c.to_ms <= c.from_ms)
 			cmt_usage_error("--to must be after --from");
 		if (!have_pace)
-			c.pace_ms = c.src == CMT_SRC_COINGECKO ? 2500 : 0;
+			c.pace_ms = c.src->pace_ms;
 		if (resume) {
 			if ((e = cmt_fetch_resume_scan(resume, syms, c.nsym, &bad,
 			    err)))
@@ -339,7 +383,6 @@ main(int argc, char **argv)
 		if (c.progress && isatty(STDERR_FILENO))
 			fputc('\n', stderr);
 	} else if (stream) {
-		so.from_ms = boundary;
 		so.count = c.count;
 		cmt_flush();
 		if (!(out.q = cmt_outq_new(STDOUT_FILENO, (size_t)outbuf)))
@@ -354,9 +397,10 @@ main(int argc, char **argv)
 		if (!quiet)
 			cmt_warn("stream: %lld trades (%lld from REST), %lld "
 				"duplicates dropped, %lld bad messages, %lld "
-				"reconnects%s", st.trades, st.filled, st.dups,
-				st.bad, st.reconnects, st.lost ? "; trades "
-				"missing, see above" : "");
+				"reconnects%s%s", st.trades, st.filled, st.dups,
+				st.bad, st.reconnects, ahead_note(&st, list,
+				sizeof list), st.lost ? "; trades missing, see "
+				"above" : "");
 	} else {
 		e = cmt_fetch_live(&c, err);
 	}

@@ -1,9 +1,11 @@
 /* Fuzz target: cmt-fetch --stream's parsers of WebSocket messages and REST
- * trade pages, for each exchange.  The first byte picks the exchange and
- * the kind; the rest is the message.  Every trade taken must satisfy the
- * tick contract (cmt_tick.h), name a subscribed symbol, and format to a
- * line that parses back to the same tick; a rejected message yields no
- * trade and a reason. */
+ * trade pages, for every venue of the table.  The first byte picks the
+ * venue (its low 3 bits, modulo the number of venues) and the kind (bit
+ * 3: a REST trades page); the rest is the message.  Every trade taken must
+ * satisfy the tick contract (cmt_tick.h), name a subscribed symbol, and
+ * format to a line that parses back to the same tick; a rejected message
+ * yields no trade and a reason.  Trades of a page then pass the ingest
+ * rules: those taken are in increasing id order, each once. */
 #include <math.h>
 #include <string.h>
 
@@ -18,7 +20,7 @@ check_trade(const struct cmt_trade *t, int nsym)
 	int n;
 
 	FUZZ_CHECK(t->sym >= 0 && t->sym < nsym);
-	FUZZ_CHECK(t->id >= 0);
+	FUZZ_CHECK(t->id >= 0 && t->first_id >= 0 && t->first_id <= t->id);
 	FUZZ_CHECK(t->tk.t >= 0 && t->tk.t < (int64_t)1 << 53);
 	FUZZ_CHECK(isfinite(t->tk.px) && t->tk.px > 0);
 	FUZZ_CHECK(t->tk.has_vol && isfinite(t->tk.vol) && t->tk.vol >= 0);
@@ -31,31 +33,47 @@ check_trade(const struct cmt_trade *t, int nsym)
 		strcmp(back.sym, t->tk.sym) == 0);
 }
 
+/* The page's trades through the rules, as a gap fill writes them. */
+static void
+ingest(const struct cmt_source *src, struct cmt_fetch_sym *s,
+	struct cmt_trade *t, int n)
+{
+	struct cmt_ingest in = { .src = src };
+	int64_t prev = -1;
+	int i;
+
+	s->last_id = -1;
+	cmt_ingest_sort_trades(t, n);
+	for (i = 0; i < n; i++)
+		if (cmt_ingest_trade(&in, s, &t[i], (int64_t)1 << 53) ==
+		    CMT_INGEST_TAKE) {
+			FUZZ_CHECK(t[i].id > prev);
+			prev = t[i].id;
+		}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const enum cmt_fetch_source srcs[] = {
-		CMT_SRC_BINANCE, CMT_SRC_COINBASE, CMT_SRC_KRAKEN
-	};
 	static struct cmt_trade out[CMT_STREAM_FILL_PAGE];
+	const struct cmt_source *src;
 	struct cmt_fetch_sym syms[2];
 	enum cmt_stream_kind kind;
-	enum cmt_fetch_source src;
-	char err[CMT_ERRLEN], since[32], *body;
+	char err[CMT_ERRLEN], next[32], *body;
 	int n = 0, i, nsym;
 
 	if (size < 1)
 		return 0;
-	src = srcs[data[0] % 3];
+	src = cmt_source_at((data[0] & 7) % cmt_source_count());
 	memset(syms, 0, sizeof syms);
 	if (cmt_fetch_map_symbols(src, "btc,eth", NULL, NULL, 0, syms, 2,
 	    &nsym, err) != CMT_OK)
 		abort();
 	body = fuzz_strdup(data + 1, size - 1);
 	err[0] = '\0';
-	if (data[0] / 3 % 2 == 0) {
-		if (cmt_stream_parse(src, body, size - 1, syms, nsym, out, 8, &n,
-		    &kind, err) == CMT_OK) {
+	if (!(data[0] & 8)) {
+		if (cmt_ingest_message(src, body, size - 1, syms, nsym, out, 8,
+		    &n, &kind, err) == CMT_OK) {
 			FUZZ_CHECK(n >= 0 && n <= 8);
 			FUZZ_CHECK(n == 0 || kind == CMT_WS_TRADES);
 			for (i = 0; i < n; i++)
@@ -64,11 +82,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(err[0] != '\0');
 			FUZZ_CHECK(n == 0 || kind != CMT_WS_TRADES);
 		}
-	} else if (cmt_stream_parse_fill(src, body, size - 1, &syms[1], 1, out,
-	    CMT_STREAM_FILL_PAGE, &n, since, err) == CMT_OK) {
+	} else if (cmt_ingest_fill(src, body, size - 1, &syms[1], 1, out,
+	    CMT_STREAM_FILL_PAGE, &n, next, err) == CMT_OK) {
 		FUZZ_CHECK(n >= 0 && n <= CMT_STREAM_FILL_PAGE);
 		for (i = 0; i < n; i++)
 			check_trade(&out[i], nsym);
+		ingest(src, &syms[1], out, n);
 	} else {
 		FUZZ_CHECK(err[0] != '\0');
 	}

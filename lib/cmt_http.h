@@ -28,6 +28,9 @@ struct cmt_http_opts {
 	size_t max_body;                 /* 0: CMT_HTTP_MAX_BODY */
 	const char *user_agent;          /* NULL: CMT_HTTP_USER_AGENT */
 	volatile sig_atomic_t *stop;     /* transfer aborts when *stop != 0 */
+	/* a response header holding a whole number to report in
+	 * rate_used (a venue's request budget used); NULL: none */
+	const char *rate_header;
 };
 
 struct cmt_http_resp {
@@ -37,7 +40,7 @@ struct cmt_http_resp {
 	size_t len;
 	int json;                        /* Content-Type names JSON, or absent */
 	int64_t retry_after_ms;          /* -1: no usable Retry-After */
-	long used_weight;                /* X-MBX-USED-WEIGHT-1M, -1 if absent */
+	long rate_used;                  /* opts.rate_header's value; -1: absent */
 	int stopped;                     /* aborted because *stop was set */
 	char err[CMT_ERRLEN];            /* why, when cls != CMT_HTTP_OK */
 };

@@ -1,14 +1,14 @@
 /* The tick: one price observation, the contract between cmt tools.
  *
  * NDJSON: {"t":1732450000123,"sym":"BTC-USD","px":97123.5,"vol":0.0123,
- *          "src":"coingecko"}
+ *          "src":"sim"}
  *   t    integer ms since the Unix epoch (UTC), 0 <= t < 2^53
  *   sym  BASE-QUOTE, letters and digits, upper-cased on input
  *   px   finite number > 0
  *   vol  optional finite number >= 0 (null means absent)
  *   side optional "buy" or "sell": the taker's side of a trade (null means
  *        absent)
- *   src  optional string
+ *   src  optional string: where it came from (a venue's name, "sim")
  * Unknown fields are ignored by the parser (tools that pass ticks on pass
  * the original line through untouched).  Duplicate known fields are errors.
  *

@@ -15,8 +15,9 @@ struct cmt_http {
 	int too_big;
 	int json;
 	int64_t retry_after_ms;
-	long used_weight;
+	long rate_used;
 	volatile sig_atomic_t *stop;
+	const char *rate_header;
 };
 
 static size_t
@@ -78,16 +79,17 @@ on_header(char *p, size_t size, size_t n, void *arg)
 		/* a new response (after a redirect or 100-continue) */
 		h->json = 1;
 		h->retry_after_ms = -1;
-		h->used_weight = -1;
+		h->rate_used = -1;
 	} else if (header_value(p, len, "Content-Type", v, sizeof v)) {
 		h->json = strstr(v, "json") != NULL;
 	} else if (header_value(p, len, "Retry-After", v, sizeof v)) {
 		h->retry_after_ms = cmt_http_retry_after(v,
 			(int64_t)time(NULL) * 1000);
-	} else if (header_value(p, len, "X-MBX-USED-WEIGHT-1M", v, sizeof v)) {
+	} else if (h->rate_header &&
+	    header_value(p, len, h->rate_header, v, sizeof v)) {
 		w = strtol(v, &end, 10);
 		if (end != v && *end == '\0' && w >= 0)
-			h->used_weight = w;
+			h->rate_used = w;
 	}
 	return len;
 }
@@ -125,6 +127,7 @@ cmt_http_new(const struct cmt_http_opts *o)
 	h->curl = c;
 	h->max_body = o->max_body ? o->max_body : CMT_HTTP_MAX_BODY;
 	h->stop = o->stop;
+	h->rate_header = o->rate_header;
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT,
 		o->user_agent ? o->user_agent : CMT_HTTP_USER_AGENT);
@@ -198,12 +201,12 @@ cmt_http_get(struct cmt_http *h, const char *url,
 
 	memset(r, 0, sizeof *r);
 	r->retry_after_ms = -1;
-	r->used_weight = -1;
+	r->rate_used = -1;
 	h->len = 0;
 	h->too_big = 0;
 	h->json = 1;
 	h->retry_after_ms = -1;
-	h->used_weight = -1;
+	h->rate_used = -1;
 	for (; headers && *headers; headers++) {
 		if (!(t = curl_slist_append(hl, *headers))) {
 			curl_slist_free_all(hl);
@@ -226,7 +229,7 @@ cmt_http_get(struct cmt_http *h, const char *url,
 	r->len = h->len;
 	r->json = h->json;
 	r->retry_after_ms = h->retry_after_ms;
-	r->used_weight = h->used_weight;
+	r->rate_used = h->rate_used;
 
 	if (rc == CURLE_ABORTED_BY_CALLBACK) {
 		r->stopped = 1;

@@ -1,542 +1,14 @@
-#include <cjson/cJSON.h>
 #include <libwebsockets.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
 #include "cmt_clock.h"
 #include "cmt_parse.h"
 #include "cmt_stream.h"
 
-const char *
-cmt_stream_default_url(enum cmt_fetch_source src)
-{
-	switch (src) {
-	case CMT_SRC_BINANCE:
-		return "wss://stream.binance.com:9443/stream";
-	case CMT_SRC_COINBASE:
-		return "wss://ws-feed.exchange.coinbase.com";
-	case CMT_SRC_KRAKEN:
-		return "wss://ws.kraken.com/v2";
-	case CMT_SRC_COINGECKO:
-		break;
-	}
-	return NULL;
-}
-
-/* Append printf output to buf at *n; -1 once it does not fit. */
-static int
-add(char *buf, size_t cap, size_t *n, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int
-add(char *buf, size_t cap, size_t *n, const char *fmt, ...)
-{
-	va_list ap;
-	int k;
-
-	if (*n >= cap)
-		return -1;
-	va_start(ap, fmt);
-	k = vsnprintf(buf + *n, cap - *n, fmt, ap);
-	va_end(ap);
-	if (k < 0 || (size_t)k >= cap - *n) {
-		*n = cap;
-		return -1;
-	}
-	*n += (size_t)k;
-	return 0;
-}
-
-static void
-lower_into(char *dst, size_t cap, const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i] && i + 1 < cap; i++)
-		dst[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
-	dst[i] = '\0';
-}
-
-/* Kraken v2 names pairs BASE/QUOTE with the common tickers (BTC/USD). */
-static void
-kraken_ws_symbol(const struct cmt_fetch_sym *s, char *out, size_t cap)
-{
-	snprintf(out, cap, "%s", s->sym);
-	if (strchr(out, '-'))
-		*strchr(out, '-') = '/';
-}
-
-int
-cmt_stream_url(enum cmt_fetch_source src, const char *base,
-	const struct cmt_fetch_sym *syms, int nsym, char *buf, size_t cap)
-{
-	size_t n = 0;
-	char id[CMT_FETCH_ID_MAX];
-	int i, r = 0;
-
-	r |= add(buf, cap, &n, "%s", base);
-	if (src == CMT_SRC_BINANCE)
-		for (i = 0; i < nsym; i++) {
-			lower_into(id, sizeof id, syms[i].id);
-			r |= add(buf, cap, &n, "%s%s@aggTrade", i ? "/"
-				: strchr(base, '?') ? "&streams=" : "?streams=",
-				id);
-		}
-	return r ? -1 : (int)n;
-}
-
-int
-cmt_stream_subscribe(enum cmt_fetch_source src,
-	const struct cmt_fetch_sym *syms, int nsym, char *buf, size_t cap)
-{
-	size_t n = 0;
-	char id[CMT_FETCH_ID_MAX];
-	int i, r = 0;
-
-	switch (src) {
-	case CMT_SRC_BINANCE:
-		r |= add(buf, cap, &n, "{\"method\":\"SUBSCRIBE\",\"params\":[");
-		for (i = 0; i < nsym; i++) {
-			lower_into(id, sizeof id, syms[i].id);
-			r |= add(buf, cap, &n, "%s\"%s@aggTrade\"", i ? "," : "",
-				id);
-		}
-		r |= add(buf, cap, &n, "],\"id\":1}");
-		break;
-	case CMT_SRC_COINBASE:
-		r |= add(buf, cap, &n, "{\"type\":\"subscribe\",\"product_ids\":[");
-		for (i = 0; i < nsym; i++)
-			r |= add(buf, cap, &n, "%s\"%s\"", i ? "," : "",
-				syms[i].id);
-		r |= add(buf, cap, &n, "],\"channels\":[\"matches\"]}");
-		break;
-	case CMT_SRC_KRAKEN:
-		r |= add(buf, cap, &n, "{\"method\":\"subscribe\",\"params\":"
-			"{\"channel\":\"trade\",\"snapshot\":false,\"symbol\":[");
-		for (i = 0; i < nsym; i++) {
-			kraken_ws_symbol(&syms[i], id, sizeof id);
-			r |= add(buf, cap, &n, "%s\"%s\"", i ? "," : "", id);
-		}
-		r |= add(buf, cap, &n, "]}}");
-		break;
-	case CMT_SRC_COINGECKO:
-		return -1;
-	}
-	return r ? -1 : (int)n;
-}
-
-static const cJSON *
-item(const cJSON *o, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
-static const char *
-str(const cJSON *o, const char *k)
-{
-	const cJSON *v = item(o, k);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-/* Fill one trade from its parts; side: 'b' or 's' (taker), 0 unknown. */
-static enum cmt_err
-put_trade(struct cmt_trade *t, int si, const struct cmt_fetch_sym *s,
-	enum cmt_fetch_source src, const cJSON *id, const cJSON *px,
-	const cJSON *qty, int64_t ms, int side, char *err)
-{
-	memset(t, 0, sizeof *t);
-	if (cmt_fetch_json_whole(id, &t->id) ||
-	    cmt_fetch_json_num(px, &t->tk.px) ||
-	    cmt_fetch_json_num(qty, &t->tk.vol))
-		return cmt_errf(err, CMT_EMISSING, "%s trade without a numeric "
-			"id, price and size", s->sym);
-	if (!(t->tk.px > 0) || !(t->tk.vol >= 0))
-		return cmt_errf(err, CMT_ERANGE, "%s trade %lld: price <= 0 or "
-			"size < 0", s->sym, (long long)t->id);
-	if (!(ms >= 0 && ms < 9e15))
-		return cmt_errf(err, CMT_ERANGE, "%s trade %lld: time out of "
-			"range", s->sym, (long long)t->id);
-	t->sym = si;
-	t->tk.t = ms;
-	t->tk.has_vol = 1;
-	t->tk.side = side == 'b' ? CMT_SIDE_BUY : side == 's' ? CMT_SIDE_SELL
-		: CMT_SIDE_NONE;
-	memcpy(t->tk.sym, s->sym, sizeof t->tk.sym);
-	snprintf(t->tk.src, sizeof t->tk.src, "%s", cmt_fetch_source_name(src));
-	return CMT_OK;
-}
-
-static int
-find_sym(const struct cmt_fetch_sym *syms, int nsym, const char *id,
-	enum cmt_fetch_source src)
-{
-	char k[CMT_FETCH_ID_MAX];
-	int i;
-
-	for (i = 0; i < nsym; i++) {
-		if (src == CMT_SRC_KRAKEN)
-			kraken_ws_symbol(&syms[i], k, sizeof k);
-		else
-			snprintf(k, sizeof k, "%s", syms[i].id);
-		if (strcasecmp(k, id) == 0)
-			return i;
-	}
-	return -1;
-}
-
-static int64_t
-iso_ms(const char *s)
-{
-	int64_t t;
-
-	return s && cmt_parse_time_ms(s, &t, NULL) == CMT_OK ? t : -1;
-}
-
-static enum cmt_err
-parse_binance(const cJSON *root, const struct cmt_fetch_sym *syms,
-	int nsym, struct cmt_trade *out, int *n, enum cmt_stream_kind *kind,
-	char *err)
-{
-	const cJSON *d = item(root, "data"), *e;
-	const char *sym, *ev;
-	int64_t t;
-	int si;
-
-	if ((e = item(root, "error"))) {
-		*kind = CMT_WS_SUBERR;
-		return cmt_errf(err, CMT_EVALUE, "binance refused the "
-			"subscription: %.100s", str(e, "msg") ? str(e, "msg")
-			: "no reason given");
-	}
-	if (item(root, "result") && item(root, "id")) {
-		*kind = CMT_WS_SUBSCRIBED;
-		return CMT_OK;
-	}
-	if (!d)
-		d = root;       /* a raw stream (/ws/...) sends the payload bare */
-	ev = str(d, "e");
-	if (!ev || strcmp(ev, "aggTrade") != 0)
-		return CMT_OK;
-	if (!(sym = str(d, "s")) || (si = find_sym(syms, nsym, sym,
-	    CMT_SRC_BINANCE)) < 0)
-		return cmt_errf(err, CMT_EVALUE, "aggTrade for a symbol not "
-			"subscribed");
-	if (cmt_fetch_json_whole(item(d, "T"), &t))
-		return cmt_errf(err, CMT_EMISSING, "aggTrade without \"T\"");
-	*kind = CMT_WS_TRADES;
-	/* m: the buyer is the maker, so the taker sold */
-	return put_trade(&out[(*n)++], si, &syms[si], CMT_SRC_BINANCE,
-		item(d, "a"), item(d, "p"), item(d, "q"), t,
-		cJSON_IsTrue(item(d, "m")) ? 's' : 'b', err);
-}
-
-/* Coinbase's "side" is the maker's: a "sell" match is a taker buy. */
-static int
-coinbase_taker(const char *maker)
-{
-	if (!maker)
-		return 0;
-	return strcmp(maker, "sell") == 0 ? 'b' : strcmp(maker, "buy") == 0
-		? 's' : 0;
-}
-
-static enum cmt_err
-parse_coinbase(const cJSON *root, const struct cmt_fetch_sym *syms,
-	int nsym, struct cmt_trade *out, int *n, enum cmt_stream_kind *kind,
-	char *err)
-{
-	const char *type = str(root, "type"), *pid;
-	int64_t t;
-	int si;
-
-	if (!type)
-		return cmt_errf(err, CMT_EMISSING, "message without \"type\"");
-	if (strcmp(type, "subscriptions") == 0) {
-		*kind = CMT_WS_SUBSCRIBED;
-		return CMT_OK;
-	}
-	if (strcmp(type, "error") == 0) {
-		*kind = CMT_WS_SUBERR;
-		return cmt_errf(err, CMT_EVALUE, "coinbase: %.60s%s%.80s",
-			str(root, "message") ? str(root, "message") : "error",
-			str(root, "reason") ? ": " : "",
-			str(root, "reason") ? str(root, "reason") : "");
-	}
-	if (strcmp(type, "match") != 0 && strcmp(type, "last_match") != 0)
-		return CMT_OK;
-	if (!(pid = str(root, "product_id")) ||
-	    (si = find_sym(syms, nsym, pid, CMT_SRC_COINBASE)) < 0)
-		return cmt_errf(err, CMT_EVALUE, "match for a product not "
-			"subscribed");
-	if ((t = iso_ms(str(root, "time"))) < 0)
-		return cmt_errf(err, CMT_EMISSING, "match without a valid "
-			"\"time\"");
-	*kind = CMT_WS_TRADES;
-	return put_trade(&out[(*n)++], si, &syms[si], CMT_SRC_COINBASE,
-		item(root, "trade_id"), item(root, "price"), item(root, "size"),
-		t, coinbase_taker(str(root, "side")), err);
-}
-
-static enum cmt_err
-parse_kraken(const cJSON *root, const struct cmt_fetch_sym *syms, int nsym,
-	struct cmt_trade *out, int cap, int *n, enum cmt_stream_kind *kind,
-	char *err)
-{
-	const char *ch = str(root, "channel"), *m = str(root, "method"), *sd;
-	const cJSON *data, *d;
-	enum cmt_err e;
-	int64_t t;
-	int si;
-
-	if (m && strcmp(m, "subscribe") == 0) {
-		if (cJSON_IsTrue(item(root, "success"))) {
-			*kind = CMT_WS_SUBSCRIBED;
-			return CMT_OK;
-		}
-		*kind = CMT_WS_SUBERR;
-		return cmt_errf(err, CMT_EVALUE, "kraken refused the "
-			"subscription: %.100s", str(root, "error")
-			? str(root, "error") : "no reason given");
-	}
-	if (!ch || strcmp(ch, "trade") != 0)
-		return CMT_OK;
-	data = item(root, "data");
-	if (!cJSON_IsArray(data))
-		return cmt_errf(err, CMT_EMISSING, "trade message without a "
-			"\"data\" array");
-	*kind = CMT_WS_TRADES;
-	cJSON_ArrayForEach(d, data) {
-		if (*n >= cap)
-			return cmt_errf(err, CMT_ELIMIT, "more than %d trades in "
-				"one message", cap);
-		if (!str(d, "symbol") || (si = find_sym(syms, nsym,
-		    str(d, "symbol"), CMT_SRC_KRAKEN)) < 0)
-			return cmt_errf(err, CMT_EVALUE, "trade for a symbol not "
-				"subscribed");
-		if ((t = iso_ms(str(d, "timestamp"))) < 0)
-			return cmt_errf(err, CMT_EMISSING, "trade without a "
-				"valid \"timestamp\"");
-		sd = str(d, "side");
-		if ((e = put_trade(&out[*n], si, &syms[si], CMT_SRC_KRAKEN,
-		    item(d, "trade_id"), item(d, "price"), item(d, "qty"), t,
-		    sd && strcmp(sd, "buy") == 0 ? 'b' : sd &&
-		    strcmp(sd, "sell") == 0 ? 's' : 0, err)))
-			return e;
-		(*n)++;
-	}
-	return CMT_OK;
-}
-
-enum cmt_err
-cmt_stream_parse(enum cmt_fetch_source src, const char *msg, size_t len,
-	const struct cmt_fetch_sym *syms, int nsym, struct cmt_trade *out,
-	int cap, int *n, enum cmt_stream_kind *kind, char *err)
-{
-	cJSON *root;
-	enum cmt_err e = CMT_OK;
-
-	*n = 0;
-	*kind = CMT_WS_OTHER;
-	if (!(root = cJSON_ParseWithLength(msg, len)))
-		return cmt_errf(err, CMT_ESYNTAX, "malformed JSON (%zu bytes)",
-			len);
-	if (!cJSON_IsObject(root))
-		e = cmt_errf(err, CMT_ETYPE, "message is not a JSON object");
-	else if (cap < 1)
-		e = cmt_errf(err, CMT_ELIMIT, "no room for trades");
-	else if (src == CMT_SRC_BINANCE)
-		e = parse_binance(root, syms, nsym, out, n, kind, err);
-	else if (src == CMT_SRC_COINBASE)
-		e = parse_coinbase(root, syms, nsym, out, n, kind, err);
-	else if (src == CMT_SRC_KRAKEN)
-		e = parse_kraken(root, syms, nsym, out, cap, n, kind, err);
-	cJSON_Delete(root);
-	if (e && *kind == CMT_WS_TRADES) {
-		*kind = CMT_WS_OTHER;
-		*n = 0;
-	}
-	return e;
-}
-
-/* ---- REST gap fill ---- */
-
-int
-cmt_stream_fill_url(enum cmt_fetch_source src, const char *base,
-	const struct cmt_fetch_sym *s, const struct cmt_stream_cursor *cur,
-	char *buf, size_t cap)
-{
-	size_t n = 0;
-	int r = 0;
-
-	switch (src) {
-	case CMT_SRC_BINANCE:
-		r |= add(buf, cap, &n, "%s/api/v3/aggTrades?symbol=%s", base,
-			s->id);
-		if (cur->after_id >= 0)
-			r |= add(buf, cap, &n, "&fromId=%lld",
-				(long long)cur->after_id + 1);
-		else
-			r |= add(buf, cap, &n, "&startTime=%lld",
-				(long long)cur->from_ms);
-		r |= add(buf, cap, &n, "&limit=%d", CMT_STREAM_FILL_PAGE);
-		break;
-	case CMT_SRC_COINBASE:
-		r |= add(buf, cap, &n, "%s/products/%s/trades?limit=%d", base,
-			s->id, CMT_STREAM_FILL_PAGE);
-		if (cur->before_id >= 0)
-			r |= add(buf, cap, &n, "&after=%lld",
-				(long long)cur->before_id);
-		break;
-	case CMT_SRC_KRAKEN:
-		r |= add(buf, cap, &n, "%s/0/public/Trades?pair=%s&count=%d",
-			base, s->id, CMT_STREAM_FILL_PAGE);
-		if (cur->since[0])
-			r |= add(buf, cap, &n, "&since=%s", cur->since);
-		else
-			r |= add(buf, cap, &n, "&since=%lld",
-				(long long)(cur->from_ms / 1000));
-		break;
-	case CMT_SRC_COINGECKO:
-		return -1;
-	}
-	return r ? -1 : (int)n;
-}
-
-static enum cmt_err
-fill_binance(const cJSON *root, const struct cmt_fetch_sym *s, int si,
-	struct cmt_trade *out, int cap, int *n, char *err)
-{
-	const cJSON *tr;
-	int64_t t;
-	enum cmt_err e;
-
-	if (!cJSON_IsArray(root))
-		return cmt_errf(err, CMT_ETYPE, "expected an array of trades");
-	cJSON_ArrayForEach(tr, root) {
-		if (*n >= cap)
-			return cmt_errf(err, CMT_ELIMIT, "page too long");
-		if (cmt_fetch_json_whole(item(tr, "T"), &t))
-			return cmt_errf(err, CMT_EMISSING, "trade without \"T\"");
-		if ((e = put_trade(&out[*n], si, s, CMT_SRC_BINANCE,
-		    item(tr, "a"), item(tr, "p"), item(tr, "q"), t,
-		    cJSON_IsTrue(item(tr, "m")) ? 's' : 'b', err)))
-			return e;
-		(*n)++;
-	}
-	return CMT_OK;
-}
-
-static enum cmt_err
-fill_coinbase(const cJSON *root, const struct cmt_fetch_sym *s, int si,
-	struct cmt_trade *out, int cap, int *n, char *err)
-{
-	const cJSON *tr;
-	int64_t t;
-	enum cmt_err e;
-
-	if (!cJSON_IsArray(root))
-		return cmt_errf(err, CMT_ETYPE, "expected an array of trades");
-	cJSON_ArrayForEach(tr, root) {
-		if (*n >= cap)
-			return cmt_errf(err, CMT_ELIMIT, "page too long");
-		if ((t = iso_ms(str(tr, "time"))) < 0)
-			return cmt_errf(err, CMT_EMISSING, "trade without a "
-				"valid \"time\"");
-		if ((e = put_trade(&out[*n], si, s, CMT_SRC_COINBASE,
-		    item(tr, "trade_id"), item(tr, "price"), item(tr, "size"),
-		    t, coinbase_taker(str(tr, "side")), err)))
-			return e;
-		(*n)++;
-	}
-	return CMT_OK;
-}
-
-/* {"error":[],"result":{"XXBTZUSD":[[price, volume, time, "b"|"s", type,
- * misc, trade_id], ...], "last":"1688671969993150842"}} */
-static enum cmt_err
-fill_kraken(const cJSON *root, const struct cmt_fetch_sym *s, int si,
-	struct cmt_trade *out, int cap, int *n, char *next_since, char *err)
-{
-	const cJSON *errs = item(root, "error"), *res, *p, *tr, *last;
-	const cJSON *rows = NULL;
-	const char *sd;
-	double secs;
-	enum cmt_err e;
-
-	if (cJSON_IsArray(errs) && cJSON_GetArraySize(errs) > 0) {
-		p = cJSON_GetArrayItem(errs, 0);
-		return cmt_errf(err, cJSON_IsString(p) && strncmp(p->valuestring,
-			"EQuery:", 7) == 0 ? CMT_EVALUE : CMT_EIO, "kraken: %s",
-			cJSON_IsString(p) ? p->valuestring : "error");
-	}
-	if (!cJSON_IsObject(res = item(root, "result")))
-		return cmt_errf(err, CMT_EMISSING, "no \"result\" object");
-	cJSON_ArrayForEach(p, res)
-		if (cJSON_IsArray(p))
-			rows = p;
-	last = item(res, "last");
-	if (!rows || !(cJSON_IsString(last) || cJSON_IsNumber(last)))
-		return cmt_errf(err, CMT_EMISSING, "no trades array or \"last\"");
-	if (cJSON_IsString(last))
-		snprintf(next_since, 32, "%.31s", last->valuestring);
-	else
-		snprintf(next_since, 32, "%.0f", last->valuedouble);
-	cJSON_ArrayForEach(tr, rows) {
-		if (*n >= cap)
-			return cmt_errf(err, CMT_ELIMIT, "page too long");
-		if (!cJSON_IsArray(tr) || cJSON_GetArraySize(tr) < 7 ||
-		    cmt_fetch_json_num(cJSON_GetArrayItem(tr, 2), &secs))
-			return cmt_errf(err, CMT_EMISSING, "trade is not [price, "
-				"volume, time, side, type, misc, id]");
-		if (!(secs >= 0 && secs < 9e12))
-			return cmt_errf(err, CMT_ERANGE, "trade time out of range");
-		sd = cJSON_IsString(cJSON_GetArrayItem(tr, 3))
-			? cJSON_GetArrayItem(tr, 3)->valuestring : "";
-		if ((e = put_trade(&out[*n], si, s, CMT_SRC_KRAKEN,
-		    cJSON_GetArrayItem(tr, 6), cJSON_GetArrayItem(tr, 0),
-		    cJSON_GetArrayItem(tr, 1), (int64_t)(secs * 1000 + 0.5),
-		    sd[0] == 'b' ? 'b' : sd[0] == 's' ? 's' : 0, err)))
-			return e;
-		(*n)++;
-	}
-	return CMT_OK;
-}
-
-enum cmt_err
-cmt_stream_parse_fill(enum cmt_fetch_source src, const char *body,
-	size_t len, const struct cmt_fetch_sym *s, int si,
-	struct cmt_trade *out, int cap, int *n, char *next_since, char *err)
-{
-	cJSON *root;
-	enum cmt_err e;
-
-	*n = 0;
-	if (!(root = cJSON_ParseWithLength(body, len)))
-		return cmt_errf(err, CMT_ESYNTAX, "malformed JSON (%zu bytes)",
-			len);
-	if (src == CMT_SRC_BINANCE)
-		e = fill_binance(root, s, si, out, cap, n, err);
-	else if (src == CMT_SRC_COINBASE)
-		e = fill_coinbase(root, s, si, out, cap, n, err);
-	else if (src == CMT_SRC_KRAKEN)
-		e = fill_kraken(root, s, si, out, cap, n, next_since, err);
-	else
-		e = cmt_errf(err, CMT_EVALUE, "no trades endpoint");
-	cJSON_Delete(root);
-	return e;
-}
-
 /* ---- the connection loop ---- */
-
-struct symstate {
-	int64_t last_id;        /* last emitted trade id; -1: none yet */
-	int64_t last_t;
-};
 
 struct run {
 	struct cmt_fetch_cfg *c;
@@ -545,13 +17,14 @@ struct run {
 	struct lws_context *ctx;
 	struct lws *wsi;
 	struct cmt_http *http;
-	struct symstate ss[CMT_FETCH_MAX_SYMS];
+	struct cmt_ingest *in;
 	lws_sorted_usec_list_t tick;
 	char *msg;              /* the message being assembled */
 	size_t nmsg, capmsg;
 	int oversized;
 	char sub[4096];
 	int sub_sent, subscribed, open;
+	int64_t last_keepalive; /* the venue's text keepalive last sent */
 	int close_code;
 	char close_reason[124];
 	int attempt;            /* failed connections in a row */
@@ -560,7 +33,7 @@ struct run {
 	enum cmt_err e;
 	char *err;
 	struct cmt_trade page[CMT_STREAM_FILL_PAGE];
-	struct cmt_trade *back; /* Coinbase fill: trades gathered newest first */
+	struct cmt_trade *back; /* backward fill: trades gathered */
 	struct cmt_trade msgtr[256];
 };
 
@@ -590,24 +63,27 @@ fail(struct run *r, enum cmt_err e, const char *msg)
 	r->done = 1;
 }
 
-static void
-emit(struct run *r, const struct cmt_trade *t)
+/* A trade through the ingest rules; written when taken. */
+static enum cmt_ingest_verdict
+put(struct run *r, const struct cmt_trade *t)
 {
-	struct symstate *ss = &r->ss[t->sym];
+	enum cmt_ingest_verdict v = cmt_ingest_trade(r->in,
+		&r->c->syms[t->sym], t, cmt_clock_wall_ms());
 
-	ss->last_id = t->id;
-	ss->last_t = t->tk.t;
+	if (v != CMT_INGEST_TAKE)
+		return v;
 	r->c->emit(r->c->ctx, &t->tk);
 	r->st->trades++;
 	if (r->o->count > 0 && r->st->trades >= r->o->count)
 		r->done = 1;
+	return v;
 }
 
 struct fill_arg {
 	struct run *r;
 	int si;
 	int n;
-	char since[32];
+	char next[32];
 };
 
 static enum cmt_err
@@ -616,9 +92,9 @@ fill_parse(void *arg, const struct cmt_http_resp *resp, char *err)
 	struct fill_arg *a = arg;
 	struct run *r = a->r;
 
-	return cmt_stream_parse_fill(r->c->src, resp->body, resp->len,
+	return cmt_ingest_fill(r->c->src, resp->body, resp->len,
 		&r->c->syms[a->si], a->si, r->page, CMT_STREAM_FILL_PAGE, &a->n,
-		a->since, err);
+		a->next, err);
 }
 
 /* One REST page into r->page[0 .. a->n).  0 ok; -1 stopped or failed. */
@@ -629,8 +105,8 @@ fill_page(struct run *r, struct fill_arg *a,
 	char url[1024], why[CMT_ERRLEN];
 	enum cmt_err e;
 
-	if (cmt_stream_fill_url(r->c->src, r->c->base_url,
-	    &r->c->syms[a->si], cur, url, sizeof url) < 0) {
+	if (r->c->src->fill_url(r->c->base_url, &r->c->syms[a->si], cur, url,
+	    sizeof url) < 0) {
 		fail(r, CMT_ETOOLONG, "REST URL too long");
 		return -1;
 	}
@@ -647,67 +123,61 @@ fill_page(struct run *r, struct fill_arg *a,
 	return 0;
 }
 
-/* A trade is due in the gap when it is after the last emitted one (or,
- * with none yet, at or after from_ms) and before `upto`. */
-static int
-due(const struct run *r, const struct cmt_trade *t, int64_t upto)
-{
-	const struct symstate *ss = &r->ss[t->sym];
-
-	if (t->id >= upto)
-		return 0;
-	return ss->last_id >= 0 ? t->id > ss->last_id : t->tk.t >= r->o->from_ms;
-}
-
-/* Binance and Kraken: pages forward from the last id (or from_ms). */
+/* Pages forward from the last id (or the boundary), each page in id
+ * order, up to (not including) id upto; a venue that returns a page
+ * token is followed by it. */
 static void
 fill_forward(struct run *r, int si, int64_t upto)
 {
-	struct symstate *ss = &r->ss[si];
-	struct cmt_stream_cursor cur = { -1, -1, r->o->from_ms, "" };
+	struct cmt_fetch_sym *s = &r->c->syms[si];
+	struct cmt_stream_cursor cur = { -1, -1, s->boundary, "" };
 	struct fill_arg a = { r, si, 0, "" };
-	int i, pages = 0, progress;
+	enum cmt_ingest_verdict v;
+	int i, pages = 0, moved;
 
-	if (ss->last_id >= 0) {
-		cur.after_id = ss->last_id;
-		/* Kraken pages by time: from the last trade's second */
-		cur.from_ms = ss->last_t;
+	if (s->last_id >= 0) {
+		cur.after_id = s->last_id;
+		cur.from_ms = s->last_trade_t;
 	}
 	while (!r->done && pages++ < CMT_STREAM_FILL_MAX / CMT_STREAM_FILL_PAGE) {
 		if (fill_page(r, &a, &cur))
 			return;
-		progress = 0;
+		cmt_ingest_sort_trades(r->page, a.n);
+		moved = 0;
 		for (i = 0; i < a.n && !r->done; i++) {
 			if (r->page[i].id >= upto)
 				return;
-			if (!due(r, &r->page[i], upto))
-				continue;
-			emit(r, &r->page[i]);
-			r->st->filled++;
-			progress = 1;
+			v = put(r, &r->page[i]);
+			if (v == CMT_INGEST_TAKE)
+				r->st->filled++;
+			moved |= v != CMT_INGEST_DUP;
 		}
 		if (a.n == 0)
 			return;
-		if (r->c->src == CMT_SRC_KRAKEN) {
-			if (strcmp(cur.since, a.since) == 0 && !progress)
+		if (a.next[0]) {
+			if (strcmp(cur.cursor, a.next) == 0 && !moved)
 				return;
-			memcpy(cur.since, a.since, sizeof cur.since);
+			memcpy(cur.cursor, a.next, sizeof cur.cursor);
 		} else {
-			if (!progress && ss->last_id >= 0 &&
-			    r->page[a.n - 1].id <= ss->last_id)
+			if (!moved && s->last_id >= 0 &&
+			    r->page[a.n - 1].id <= s->last_id)
 				return;
 			cur.after_id = r->page[a.n - 1].id;
 		}
 	}
 }
 
-/* Coinbase: pages back from upto (trades newest first), then emits. */
+/* Pages back from upto (pages newest first, in any order within), until
+ * the trades reach the last id written (or the boundary); then writes
+ * what it gathered in id order, each trade once. */
 static void
 fill_backward(struct run *r, int si, int64_t upto)
 {
-	struct symstate *ss = &r->ss[si];
+	struct cmt_fetch_sym *s = &r->c->syms[si];
 	struct cmt_stream_cursor cur = { -1, upto, 0, "" };
 	struct fill_arg a = { r, si, 0, "" };
+	int64_t now = cmt_clock_wall_ms(), oldest;
+	enum cmt_ingest_verdict v;
 	int i, nb = 0, more = 1;
 
 	if (!r->back && !(r->back = malloc(sizeof *r->back *
@@ -718,62 +188,61 @@ fill_backward(struct run *r, int si, int64_t upto)
 	while (more && !r->done && nb < CMT_STREAM_FILL_MAX) {
 		if (fill_page(r, &a, &cur))
 			return;
-		if (a.n == 0)
-			break;
+		oldest = INT64_MAX;
 		for (i = 0; i < a.n && nb < CMT_STREAM_FILL_MAX; i++) {
 			if (r->page[i].id >= cur.before_id)
 				continue;       /* not older than asked */
-			if (!due(r, &r->page[i], upto)) {
-				more = 0;
-				break;
+			v = cmt_ingest_trade_check(r->in, s, &r->page[i], now);
+			if (v == CMT_INGEST_DUP || v == CMT_INGEST_BEFORE) {
+				more = 0;       /* reached what is written */
+				continue;
 			}
 			r->back[nb++] = r->page[i];
+			if (r->page[i].id < oldest)
+				oldest = r->page[i].id;
 		}
-		if (nb == 0 || r->back[nb - 1].id >= cur.before_id)
+		if (oldest == INT64_MAX)
 			break;
-		cur.before_id = r->back[nb - 1].id;
-		if (ss->last_id >= 0 && cur.before_id <= ss->last_id + 1)
+		cur.before_id = oldest;
+		if (s->last_id >= 0 && cur.before_id <= s->last_id + 1)
 			break;
 	}
-	while (nb > 0 && !r->done) {
-		emit(r, &r->back[--nb]);
-		r->st->filled++;
-	}
+	cmt_ingest_sort_trades(r->back, nb);
+	for (i = 0; i < nb && !r->done; i++)
+		if (put(r, &r->back[i]) == CMT_INGEST_TAKE)
+			r->st->filled++;
 }
 
-/* Fetch from REST what is missing before trade t, then emit t; drop it
- * when it was emitted already. */
+/* Fetch from REST what is missing before trade t, then write t; drop it
+ * when it was written already. */
 static void
 take(struct run *r, const struct cmt_trade *t)
 {
-	struct symstate *ss = &r->ss[t->sym];
+	struct cmt_fetch_sym *s = &r->c->syms[t->sym];
 	int64_t before = r->st->filled, want;
 
-	if (ss->last_id >= 0 && t->id <= ss->last_id) {
-		r->st->dups++;
+	if (cmt_ingest_trade_check(r->in, s, t, cmt_clock_wall_ms()) ==
+	    CMT_INGEST_DUP) {
+		r->in->dups++;
 		return;
 	}
-	if (ss->last_id >= 0 ? t->id > ss->last_id + 1 : r->o->from_ms > 0) {
-		want = ss->last_id >= 0 ? t->id - ss->last_id - 1 : -1;
-		if (r->c->src == CMT_SRC_COINBASE)
-			fill_backward(r, t->sym, t->id);
+	if (s->last_id >= 0 ? t->first_id > s->last_id + 1 : s->boundary > 0) {
+		want = s->last_id >= 0 ? t->first_id - s->last_id - 1 : -1;
+		if (r->c->src->fill_order == CMT_FILL_BACKWARD)
+			fill_backward(r, t->sym, t->first_id);
 		else
-			fill_forward(r, t->sym, t->id);
+			fill_forward(r, t->sym, t->first_id);
 		if (r->done)
 			return;
 		if (want > 0 && r->st->filled - before < want) {
 			r->st->lost += want - (r->st->filled - before);
 			say(r, "%s: %lld of the %lld trades before id %lld are "
-				"missing from the REST answer", t->tk.sym,
+				"missing from the REST answer", s->sym,
 				(long long)(want - (r->st->filled - before)),
-				(long long)want, (long long)t->id);
-		}
-		if (ss->last_id >= 0 && t->id <= ss->last_id) {
-			r->st->dups++;
-			return;
+				(long long)want, (long long)t->first_id);
 		}
 	}
-	emit(r, t);
+	put(r, t);
 }
 
 static void
@@ -784,7 +253,10 @@ on_message(struct run *r)
 	enum cmt_err e;
 	int i, n;
 
-	e = cmt_stream_parse(r->c->src, r->msg, r->nmsg, r->c->syms,
+	if (r->c->src->ws_pong && r->nmsg == strlen(r->c->src->ws_pong) &&
+	    memcmp(r->msg, r->c->src->ws_pong, r->nmsg) == 0)
+		return;         /* the answer to a text keepalive */
+	e = cmt_ingest_message(r->c->src, r->msg, r->nmsg, r->c->syms,
 		r->c->nsym, r->msgtr, (int)(sizeof r->msgtr / sizeof r->msgtr[0]),
 		&n, &kind, why);
 	if (kind == CMT_WS_SUBERR) {
@@ -909,13 +381,19 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		lws_callback_on_writable(wsi);
 		break;
 	case LWS_CALLBACK_CLIENT_WRITEABLE:
-		if (r->sub_sent)
+		if (!r->sub_sent) {
+			n = strlen(r->sub);
+			memcpy(buf + LWS_PRE, r->sub, n);
+			r->sub_sent = 1;
+		} else if (r->c->src->ws_ping) {
+			n = strlen(r->c->src->ws_ping);
+			memcpy(buf + LWS_PRE, r->c->src->ws_ping, n);
+			r->last_keepalive = cmt_clock_mono_ms();
+		} else {
 			break;
-		n = strlen(r->sub);
-		memcpy(buf + LWS_PRE, r->sub, n);
+		}
 		if (lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_TEXT) < (int)n)
 			return -1;
-		r->sub_sent = 1;
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE:
 		r->last_rx = cmt_clock_mono_ms();
@@ -968,11 +446,18 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	return 0;
 }
 
+/* A venue that wants a text keepalive gets one when the connection has
+ * been quiet for half of --ws-ping (it may close a connection silent for
+ * less than the protocol-level ping's span). */
 static void
 on_tick(lws_sorted_usec_list_t *sul)
 {
 	struct run *r = lws_container_of(sul, struct run, tick);
+	int64_t now = cmt_clock_mono_ms(), quiet = r->o->ping_ms / 2;
 
+	if (r->c->src->ws_ping && r->wsi && r->open && r->sub_sent &&
+	    now - r->last_rx >= quiet && now - r->last_keepalive >= quiet)
+		lws_callback_on_writable(r->wsi);
 	lws_sul_schedule(r->ctx, 0, &r->tick, on_tick, 100 * LWS_US_PER_MS);
 }
 
@@ -1002,6 +487,7 @@ connect_ws(struct run *r, const lws_retry_bo_t *policy)
 	ci.local_protocol_name = "cmt-stream";
 	ci.retry_and_idle_policy = policy;
 	r->sub_sent = r->subscribed = r->open = 0;
+	r->last_keepalive = 0;
 	r->close_code = 0;
 	r->close_reason[0] = '\0';
 	r->nmsg = 0;
@@ -1009,6 +495,18 @@ connect_ws(struct run *r, const lws_retry_bo_t *policy)
 	r->last_rx = cmt_clock_mono_ms();
 	r->wsi = lws_client_connect_via_info(&ci);
 	return 0;
+}
+
+int
+cmt_stream_url(const struct cmt_source *src, const char *base,
+	const struct cmt_fetch_sym *syms, int nsym, char *buf, size_t cap)
+{
+	int n;
+
+	if (src->stream_url)
+		return src->stream_url(base, syms, nsym, buf, cap);
+	n = snprintf(buf, cap, "%s", base);
+	return n < 0 || (size_t)n >= cap ? -1 : n;
 }
 
 int
@@ -1031,13 +529,15 @@ cmt_stream_run(struct cmt_fetch_cfg *c, const struct cmt_stream_opts *o,
 	lws_retry_bo_t policy;
 	struct run *r;
 	int64_t start = cmt_clock_mono_ms();
+	struct cmt_ingest was;
 	enum cmt_err e;
-	int i;
 
 	memset(st, 0, sizeof *st);
-	if (!opts.ws_url && !(opts.ws_url = cmt_stream_default_url(c->src)))
+	if (!cmt_source_has_stream(c->src) || !(opts.ws_url || c->src->ws_url))
 		return cmt_errf(err, CMT_EVALUE, "%s has no trade stream",
-			cmt_fetch_source_name(c->src));
+			c->src->name);
+	if (!opts.ws_url)
+		opts.ws_url = c->src->ws_url;
 	if (cmt_stream_check_url(opts.ws_url))
 		return cmt_errf(err, CMT_EVALUE, "stream URL '%s' is not "
 			"ws:// or wss://", opts.ws_url);
@@ -1050,18 +550,16 @@ cmt_stream_run(struct cmt_fetch_cfg *c, const struct cmt_stream_opts *o,
 	r->o = &opts;
 	r->st = st;
 	r->err = err;
-	for (i = 0; i < c->nsym; i++)
-		r->ss[i].last_id = -1;
-	if (cmt_stream_subscribe(c->src, c->syms, c->nsym, r->sub,
-	    sizeof r->sub) < 0) {
+	r->in = cmt_fetch_ingest(c);
+	was = *r->in;
+	if (c->src->subscribe(c->syms, c->nsym, r->sub, sizeof r->sub) < 0) {
 		free(r);
 		return cmt_errf(err, CMT_ETOOLONG, "too many symbols for one "
 			"subscription");
 	}
-	c->http.stop = c->stop;
-	if (!(r->http = cmt_http_new(&c->http))) {
+	if (!(r->http = cmt_fetch_http(c, err))) {
 		free(r);
-		return cmt_errf(err, CMT_ENOMEM, "cannot set up libcurl");
+		return CMT_ENOMEM;
 	}
 	memset(&policy, 0, sizeof policy);
 	policy.secs_since_valid_ping = (uint16_t)((opts.ping_ms + 999) / 1000);
@@ -1082,14 +580,16 @@ cmt_stream_run(struct cmt_fetch_cfg *c, const struct cmt_stream_opts *o,
 	}
 	lws_sul_schedule(r->ctx, 0, &r->tick, on_tick, 100 * LWS_US_PER_MS);
 	while (!r->done && !*c->stop) {
-		if (c->duration_ms > 0 && cmt_clock_mono_ms() - start >= c->duration_ms)
+		if (c->duration_ms > 0 &&
+		    cmt_clock_mono_ms() - start >= c->duration_ms)
 			break;
 		if (!r->wsi && cmt_clock_mono_ms() >= r->next_connect) {
 			if (connect_ws(r, &policy)) {
 				fail(r, CMT_EVALUE, "cannot parse the stream URL");
 				break;
 			}
-			if (!r->wsi && !r->done && r->next_connect <= cmt_clock_mono_ms())
+			if (!r->wsi && !r->done &&
+			    r->next_connect <= cmt_clock_mono_ms())
 				schedule_reconnect(r, "cannot start a connection");
 		}
 		lws_service(r->ctx, 0);
@@ -1099,6 +599,9 @@ cmt_stream_run(struct cmt_fetch_cfg *c, const struct cmt_stream_opts *o,
 	lws_context_destroy(r->ctx);
 	cmt_http_free(r->http);
 	e = r->e;
+	st->dups = r->in->dups - was.dups;
+	st->ahead = r->in->ahead - was.ahead;
+	st->before = r->in->before - was.before;
 	free(r->msg);
 	free(r->back);
 	free(r);

@@ -92,6 +92,9 @@ PY
 	for src in binance coinbase kraken; do
 		local sym=BTC-USD
 		[ "$src" = binance ] && sym=BTC-USDT
+		# the trades start at now and the boundary is the tool's minute:
+		# both in the same minute, or the first trades precede it
+		while [ $(( $(date +%s) % 60 )) -ge 50 ]; do sleep 1; done
 		now=$(( $(date +%s) * 1000 ))
 		rm -f "$TMP/wsport" "$TMP/wslog"
 		start_ws "$src" --symbols "$sym" --t0 "$now" --script 'T:5-8'

@@ -1,7 +1,8 @@
-/* Unit tests for the price sources (lib/fetch.c) and the pure parts of the
- * HTTP client (lib/http.c): response parsers on fixtures written in each
- * API's documented shape, id mapping, "is it new", Retry-After, backoff
- * and history paging arithmetic. */
+/* Unit tests for the price sources (the venues of lib/source/ through
+ * the table, lib/fetch.c, lib/ingest.c) and the pure parts of the HTTP
+ * client (lib/http.c): response parsers on fixtures written in each API's
+ * documented shape, id mapping, "is it new", Retry-After, backoff and
+ * history paging arithmetic. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,11 +11,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmt_clock.h"
 #include "cmt_fetch.h"
 #include "cmt_http.h"
+#include "cmt_ingest.h"
+#include "cmt_test.h"
 
 static struct cmt_fetch_sym
-sym(enum cmt_fetch_source src, const char *arg)
+sym(const struct cmt_source *src, const char *arg)
 {
 	struct cmt_fetch_sym s;
 	char err[CMT_ERRLEN];
@@ -25,13 +29,43 @@ sym(enum cmt_fetch_source src, const char *arg)
 }
 
 static enum cmt_err
-parse(enum cmt_fetch_source src, const char *body,
+parse(const struct cmt_source *src, const char *body,
 	struct cmt_fetch_sym *syms, int n, struct cmt_fetch_obs *obs)
 {
 	char err[CMT_ERRLEN];
 
-	return cmt_fetch_parse_live(src, body, strlen(body), syms, 0, n,
+	return cmt_ingest_live(src, body, strlen(body), syms, 0, n,
 		1234567, obs, err);
+}
+
+/* A polled reading through the ingest rules, as the live loop hands it. */
+static int
+accept(struct cmt_fetch_sym *s, const struct cmt_fetch_obs *o, int all,
+	const char *src, struct cmt_tick *tk)
+{
+	struct cmt_ingest in = { .src = venue(src) };
+
+	return cmt_ingest_reading(&in, s, o, all, cmt_clock_wall_ms(), tk);
+}
+
+/* A polled trade page (the venues that poll trades) summed into one
+ * reading of s. */
+static enum cmt_err
+trade_page(const char *src, const char *body, struct cmt_fetch_sym *s,
+	struct cmt_fetch_obs *o)
+{
+	struct cmt_ingest in = { .src = venue(src) };
+	struct cmt_trade t[8];
+	char err[CMT_ERRLEN], next[32];
+	enum cmt_err e;
+	int n;
+
+	memset(o, 0, sizeof *o);
+	if ((e = cmt_ingest_fill(in.src, body, strlen(body), s, 0, t, 8, &n,
+	    next, err)))
+		return e;
+	cmt_ingest_trade_page(&in, s, t, n, cmt_clock_wall_ms(), o);
+	return CMT_OK;
 }
 
 static void
@@ -39,21 +73,21 @@ bare_symbols_get_each_sources_default_quote_and_id(void **state)
 {
 	struct cmt_fetch_sym s;
 
-	s = sym(CMT_SRC_COINGECKO, "btc");
+	s = sym(venue("coingecko"), "btc");
 	assert_string_equal(s.sym, "BTC-USD");
 	assert_string_equal(s.id, "bitcoin");
-	assert_string_equal(s.vs, "usd");
-	s = sym(CMT_SRC_BINANCE, "eth");
+	assert_string_equal(s.quote_id, "usd");
+	s = sym(venue("binance"), "eth");
 	assert_string_equal(s.sym, "ETH-USDT");
 	assert_string_equal(s.id, "ETHUSDT");
-	s = sym(CMT_SRC_COINBASE, "sol");
+	s = sym(venue("coinbase"), "sol");
 	assert_string_equal(s.sym, "SOL-USD");
 	assert_string_equal(s.id, "SOL-USD");
-	s = sym(CMT_SRC_KRAKEN, "btc");
+	s = sym(venue("kraken"), "btc");
 	assert_string_equal(s.sym, "BTC-USD");
 	assert_string_equal(s.id, "XBTUSD");
 	assert_string_equal(s.alt, "XXBTZUSD");
-	s = sym(CMT_SRC_KRAKEN, "eth-btc");
+	s = sym(venue("kraken"), "eth-btc");
 	assert_string_equal(s.sym, "ETH-BTC");
 	assert_string_equal(s.id, "ETHXBT");
 	assert_string_equal(s.alt, "XETHXXBT");
@@ -65,10 +99,10 @@ full_symbols_and_quote_option_choose_the_quote(void **state)
 	struct cmt_fetch_sym s;
 	char err[CMT_ERRLEN];
 
-	s = sym(CMT_SRC_COINGECKO, "eth-eur");
+	s = sym(venue("coingecko"), "eth-eur");
 	assert_string_equal(s.sym, "ETH-EUR");
-	assert_string_equal(s.vs, "eur");
-	assert_int_equal(cmt_fetch_map_symbol(CMT_SRC_BINANCE, "btc,eth", 3,
+	assert_string_equal(s.quote_id, "eur");
+	assert_int_equal(cmt_fetch_map_symbol(venue("binance"), "btc,eth", 3,
 		"fdusd", NULL, 0, &s, err), CMT_OK);
 	assert_string_equal(s.sym, "BTC-FDUSD");
 	assert_string_equal(s.id, "BTCFDUSD");
@@ -81,26 +115,26 @@ unknown_coingecko_symbols_are_refused_unless_mapped(void **state)
 	struct cmt_fetch_sym s;
 	char err[CMT_ERRLEN];
 
-	assert_int_equal(cmt_fetch_map_symbol(CMT_SRC_COINGECKO, "pepe", 4,
+	assert_int_equal(cmt_fetch_map_symbol(venue("coingecko"), "pepe", 4,
 		NULL, NULL, 0, &s, err), CMT_EVALUE);
 	assert_non_null(strstr(err, "--id-map pepe="));
 	assert_int_equal(cmt_fetch_idmap_parse("PEPE=pepe", &map[0], err),
 		CMT_OK);
 	assert_int_equal(cmt_fetch_idmap_parse("btc=wrapped-bitcoin", &map[1],
 		err), CMT_OK);
-	assert_int_equal(cmt_fetch_map_symbol(CMT_SRC_COINGECKO, "pepe", 4,
+	assert_int_equal(cmt_fetch_map_symbol(venue("coingecko"), "pepe", 4,
 		NULL, map, 2, &s, err), CMT_OK);
 	assert_string_equal(s.id, "pepe");
-	assert_int_equal(cmt_fetch_map_symbol(CMT_SRC_COINGECKO, "BTC-USD", 7,
+	assert_int_equal(cmt_fetch_map_symbol(venue("coingecko"), "BTC-USD", 7,
 		NULL, map, 2, &s, err), CMT_OK);
 	assert_string_equal(s.id, "wrapped-bitcoin");
 	assert_int_equal(cmt_fetch_idmap_parse("btc", &map[0], err),
 		CMT_ESYNTAX);
 	assert_int_equal(cmt_fetch_idmap_parse("btc=a&b", &map[0], err),
 		CMT_EVALUE);
-	assert_int_equal(cmt_fetch_map_symbol(CMT_SRC_BINANCE, "btc-", 4,
+	assert_int_equal(cmt_fetch_map_symbol(venue("binance"), "btc-", 4,
 		NULL, NULL, 0, &s, err), CMT_EVALUE);
-	assert_int_equal(cmt_fetch_map_symbol(CMT_SRC_BINANCE, "b$c", 3,
+	assert_int_equal(cmt_fetch_map_symbol(venue("binance"), "b$c", 3,
 		NULL, NULL, 0, &s, err), CMT_EVALUE);
 }
 
@@ -111,27 +145,27 @@ symbol_lists_are_split_and_checked_for_repeats(void **state)
 	char err[CMT_ERRLEN];
 	int n;
 
-	assert_int_equal(cmt_fetch_map_symbols(CMT_SRC_BINANCE, "btc,ETH-BTC",
+	assert_int_equal(cmt_fetch_map_symbols(venue("binance"), "btc,ETH-BTC",
 		NULL, NULL, 0, s, 3, &n, err), CMT_OK);
 	assert_int_equal(n, 2);
 	assert_string_equal(s[0].id, "BTCUSDT");
 	assert_string_equal(s[1].id, "ETHBTC");
-	assert_int_equal(cmt_fetch_map_symbols(CMT_SRC_BINANCE, "btc,BTC-USDT",
+	assert_int_equal(cmt_fetch_map_symbols(venue("binance"), "btc,BTC-USDT",
 		NULL, NULL, 0, s, 3, &n, err), CMT_EVALUE);
-	assert_int_equal(cmt_fetch_map_symbols(CMT_SRC_BINANCE, "a,b,c,d",
+	assert_int_equal(cmt_fetch_map_symbols(venue("binance"), "a,b,c,d",
 		NULL, NULL, 0, s, 3, &n, err), CMT_ELIMIT);
-	assert_int_equal(cmt_fetch_map_symbols(CMT_SRC_BINANCE, "btc,,eth",
+	assert_int_equal(cmt_fetch_map_symbols(venue("binance"), "btc,,eth",
 		NULL, NULL, 0, s, 3, &n, err), CMT_EVALUE);
 }
 
 static void
 coingecko_simple_price_gives_price_and_source_time(void **state)
 {
-	struct cmt_fetch_sym s[3] = { sym(CMT_SRC_COINGECKO, "btc"),
-		sym(CMT_SRC_COINGECKO, "eth"), sym(CMT_SRC_COINGECKO, "sol") };
+	struct cmt_fetch_sym s[3] = { sym(venue("coingecko"), "btc"),
+		sym(venue("coingecko"), "eth"), sym(venue("coingecko"), "sol") };
 	struct cmt_fetch_obs o[3];
 
-	assert_int_equal(parse(CMT_SRC_COINGECKO,
+	assert_int_equal(parse(venue("coingecko"),
 		"{\"bitcoin\":{\"usd\":97123.5,\"usd_24h_vol\":3.1e10,"
 		"\"last_updated_at\":1732450000},"
 		"\"ethereum\":{\"usd\":3400.25}}", s, 3, o), CMT_OK);
@@ -145,7 +179,7 @@ coingecko_simple_price_gives_price_and_source_time(void **state)
 	assert_int_equal(o[1].tk.t, 1234567);
 	assert_false(o[2].ok);              /* absent: the caller decides */
 	/* the recorded shape without extras */
-	assert_int_equal(parse(CMT_SRC_COINGECKO,
+	assert_int_equal(parse(venue("coingecko"),
 		"{\n \"bitcoin\": {\n  \"usd\": 7984.89\n }\n}", s, 1, o), CMT_OK);
 	assert_true(o[0].ok && o[0].tk.px == 7984.89);
 }
@@ -153,86 +187,87 @@ coingecko_simple_price_gives_price_and_source_time(void **state)
 static void
 malformed_and_mistyped_bodies_are_errors(void **state)
 {
-	struct cmt_fetch_sym s = sym(CMT_SRC_COINGECKO, "btc");
-	struct cmt_fetch_sym b = sym(CMT_SRC_BINANCE, "btc");
+	struct cmt_fetch_sym s = sym(venue("coingecko"), "btc");
+	struct cmt_fetch_sym b = sym(venue("binance"), "btc");
 	struct cmt_fetch_obs o;
 
-	assert_int_equal(parse(CMT_SRC_COINGECKO, "{\"bitcoin\":{\"usd\":97",
+	assert_int_equal(parse(venue("coingecko"), "{\"bitcoin\":{\"usd\":97",
 		&s, 1, &o), CMT_ESYNTAX);
-	assert_int_equal(parse(CMT_SRC_COINGECKO, "<html></html>", &s, 1, &o),
+	assert_int_equal(parse(venue("coingecko"), "<html></html>", &s, 1, &o),
 		CMT_ESYNTAX);
-	assert_int_equal(parse(CMT_SRC_COINGECKO, "[]", &s, 1, &o), CMT_ETYPE);
-	assert_int_equal(parse(CMT_SRC_COINGECKO,
+	assert_int_equal(parse(venue("coingecko"), "[]", &s, 1, &o), CMT_ETYPE);
+	assert_int_equal(parse(venue("coingecko"),
 		"{\"bitcoin\":{\"usd\":\"x\"}}", &s, 1, &o), CMT_ETYPE);
-	assert_int_equal(parse(CMT_SRC_COINGECKO,
+	assert_int_equal(parse(venue("coingecko"),
 		"{\"bitcoin\":{\"usd\":-1}}", &s, 1, &o), CMT_ERANGE);
-	assert_int_equal(parse(CMT_SRC_BINANCE, "{\"code\":-1121}", &b, 1, &o),
+	assert_int_equal(trade_page("binance", "{\"code\":-1121}", &b, &o),
 		CMT_ETYPE);
-	assert_int_equal(parse(CMT_SRC_BINANCE, "[{\"a\":1,\"p\":\"1\"}]", &b,
-		1, &o), CMT_EMISSING);
+	assert_int_equal(trade_page("binance", "[{\"a\":1,\"p\":\"1\"}]", &b,
+		&o), CMT_EMISSING);
 }
 
 static void
 binance_aggtrades_sum_quantity_since_the_last_trade(void **state)
 {
-	struct cmt_fetch_sym s = sym(CMT_SRC_BINANCE, "btc");
+	struct cmt_fetch_sym s = sym(venue("binance"), "btc");
 	struct cmt_fetch_obs o;
 	struct cmt_tick tk;
 
 	/* first poll, the recorded shape (ccxt stores ids as strings) */
-	assert_int_equal(parse(CMT_SRC_BINANCE, "[{\"a\": \"2913537567\", "
+	assert_int_equal(trade_page("binance", "[{\"a\": \"2913537567\", "
 		"\"p\": \"73238.70000000\", \"q\": \"0.00109000\", \"f\": "
 		"\"3479463557\", \"l\": \"3479463557\", \"T\": \"1710327661939\", "
-		"\"m\": false, \"M\": true}]", &s, 1, &o), CMT_OK);
+		"\"m\": false, \"M\": true}]", &s, &o), CMT_OK);
 	assert_true(o.ok);
 	assert_int_equal(o.tk.t, 1710327661939LL);
 	assert_true(o.tk.px == 73238.7);
-	assert_int_equal(o.trade, 2913537567LL);
+	assert_true(o.aux == 2913537567.0);
 	assert_false(o.tk.has_vol);         /* nothing to count from yet */
-	assert_int_equal(cmt_fetch_accept(&s, &o, 0, "binance", &tk), 1);
+	assert_int_equal(accept(&s, &o, 0, "binance", &tk), 1);
 	assert_false(tk.has_vol);
-	assert_int_equal(s.last_trade, 2913537567LL);
+	assert_int_equal(s.last_id, 2913537567LL);
 	/* next poll: two new trades, and a replayed old one that is skipped */
-	assert_int_equal(parse(CMT_SRC_BINANCE,
+	assert_int_equal(trade_page("binance",
 		"[{\"a\":2913537567,\"p\":\"1\",\"q\":\"9\",\"T\":1710327661939},"
 		"{\"a\":2913537568,\"p\":\"73240.5\",\"q\":\"0.25\","
 		"\"T\":1710327662000},{\"a\":2913537569,\"p\":\"73241\","
-		"\"q\":\"0.5\",\"T\":1710327662100}]", &s, 1, &o), CMT_OK);
+		"\"q\":\"0.5\",\"T\":1710327662100}]", &s, &o), CMT_OK);
 	assert_true(o.ok && o.tk.has_vol);
 	assert_true(o.tk.vol == 0.75);
 	assert_true(o.tk.px == 73241.0);
 	assert_int_equal(o.tk.t, 1710327662100LL);
-	assert_int_equal(cmt_fetch_accept(&s, &o, 0, "binance", &tk), 1);
+	assert_int_equal(accept(&s, &o, 0, "binance", &tk), 1);
 	assert_true(tk.has_vol && tk.vol == 0.75);
 	assert_string_equal(tk.sym, "BTC-USDT");
 	assert_string_equal(tk.src, "binance");
 	/* nothing new */
-	assert_int_equal(parse(CMT_SRC_BINANCE, "[]", &s, 1, &o), CMT_OK);
+	assert_int_equal(trade_page("binance", "[]", &s, &o), CMT_OK);
 	assert_false(o.ok);
-	assert_int_equal(cmt_fetch_accept(&s, &o, 0, "binance", &tk), 0);
-	/* out-of-order ids inside a page are malformed */
-	assert_int_equal(parse(CMT_SRC_BINANCE,
-		"[{\"a\":2913537580,\"p\":\"1\",\"q\":\"1\",\"T\":1710327663000},"
-		"{\"a\":2913537579,\"p\":\"1\",\"q\":\"1\",\"T\":1710327663000}]",
-		&s, 1, &o), CMT_EORDER);
+	assert_int_equal(accept(&s, &o, 0, "binance", &tk), 0);
+	/* a page out of id order is taken in id order, each trade once */
+	assert_int_equal(trade_page("binance",
+		"[{\"a\":2913537580,\"p\":\"3\",\"q\":\"1\",\"T\":1710327663001},"
+		"{\"a\":2913537579,\"p\":\"2\",\"q\":\"1\",\"T\":1710327663000},"
+		"{\"a\":2913537580,\"p\":\"3\",\"q\":\"1\",\"T\":1710327663001}]",
+		&s, &o), CMT_OK);
+	assert_true(o.ok && o.tk.px == 3.0 && o.tk.vol == 2);
+	assert_int_equal(o.tk.t, 1710327663001LL);
+	assert_int_equal(s.last_id, 2913537580LL);
 }
 
 static void
 volume_of_trades_in_the_same_millisecond_is_carried_not_lost(void **state)
 {
-	struct cmt_fetch_sym s = sym(CMT_SRC_BINANCE, "btc");
+	struct cmt_fetch_sym s = sym(venue("binance"), "btc");
 	struct cmt_fetch_obs o;
 	struct cmt_tick tk;
 
-	assert_int_equal(parse(CMT_SRC_BINANCE,
-		"[{\"a\":10,\"p\":\"5\",\"q\":\"1\",\"T\":1000}]", &s, 1, &o), 0);
-	assert_int_equal(cmt_fetch_accept(&s, &o, 0, "binance", &tk), 1);
-	assert_int_equal(parse(CMT_SRC_BINANCE,
-		"[{\"a\":11,\"p\":\"6\",\"q\":\"2\",\"T\":1000}]", &s, 1, &o), 0);
-	assert_int_equal(cmt_fetch_accept(&s, &o, 0, "binance", &tk), 0);
-	assert_int_equal(parse(CMT_SRC_BINANCE,
-		"[{\"a\":12,\"p\":\"7\",\"q\":\"0.5\",\"T\":1001}]", &s, 1, &o), 0);
-	assert_int_equal(cmt_fetch_accept(&s, &o, 0, "binance", &tk), 1);
+	assert_int_equal(trade_page("binance", "[{\"a\":10,\"p\":\"5\",\"q\":\"1\",\"T\":1000}]", &s, &o), 0);
+	assert_int_equal(accept(&s, &o, 0, "binance", &tk), 1);
+	assert_int_equal(trade_page("binance", "[{\"a\":11,\"p\":\"6\",\"q\":\"2\",\"T\":1000}]", &s, &o), 0);
+	assert_int_equal(accept(&s, &o, 0, "binance", &tk), 0);
+	assert_int_equal(trade_page("binance", "[{\"a\":12,\"p\":\"7\",\"q\":\"0.5\",\"T\":1001}]", &s, &o), 0);
+	assert_int_equal(accept(&s, &o, 0, "binance", &tk), 1);
 	assert_true(tk.vol == 2.5);
 	assert_int_equal(tk.t, 1001);
 }
@@ -240,10 +275,10 @@ volume_of_trades_in_the_same_millisecond_is_carried_not_lost(void **state)
 static void
 coinbase_ticker_time_is_read_to_the_millisecond(void **state)
 {
-	struct cmt_fetch_sym s = sym(CMT_SRC_COINBASE, "btc-usdt");
+	struct cmt_fetch_sym s = sym(venue("coinbase"), "btc-usdt");
 	struct cmt_fetch_obs o;
 
-	assert_int_equal(parse(CMT_SRC_COINBASE, "{\"ask\": \"73369.19\", "
+	assert_int_equal(parse(venue("coinbase"), "{\"ask\": \"73369.19\", "
 		"\"bid\": \"73360.34\", \"volume\": \"1207.50668151\", "
 		"\"trade_id\": \"18502105\", \"price\": \"73367.8\", \"size\": "
 		"\"0.00730812\", \"time\": \"2024-03-13T11:10:41.270099Z\", "
@@ -253,18 +288,18 @@ coinbase_ticker_time_is_read_to_the_millisecond(void **state)
 	assert_true(o.tk.px == 73367.8);
 	assert_false(o.tk.has_vol);
 	assert_true(o.aux == 18502105.0);
-	assert_int_equal(parse(CMT_SRC_COINBASE, "{\"message\":\"NotFound\"}",
+	assert_int_equal(parse(venue("coinbase"), "{\"message\":\"NotFound\"}",
 		&s, 1, &o), CMT_EMISSING);
 }
 
 static void
 kraken_ticker_matches_legacy_pair_names(void **state)
 {
-	struct cmt_fetch_sym s[2] = { sym(CMT_SRC_KRAKEN, "btc"),
-		sym(CMT_SRC_KRAKEN, "sol") };
+	struct cmt_fetch_sym s[2] = { sym(venue("kraken"), "btc"),
+		sym(venue("kraken"), "sol") };
 	struct cmt_fetch_obs o[2];
 
-	assert_int_equal(parse(CMT_SRC_KRAKEN, "{\"error\":[],\"result\":{"
+	assert_int_equal(parse(venue("kraken"), "{\"error\":[],\"result\":{"
 		"\"SOLUSD\":{\"c\":[\"145.10\",\"2.0\"],\"t\":[900,2000]},"
 		"\"XXBTZUSD\":{\"a\":[\"97001.0\",\"1\",\"1.000\"],"
 		"\"c\":[\"97000.5\",\"0.0100\"],\"v\":[\"10\",\"20\"],"
@@ -274,37 +309,37 @@ kraken_ticker_matches_legacy_pair_names(void **state)
 	assert_false(o[0].src_time);
 	assert_int_equal(o[0].tk.t, 1234567);
 	assert_true(o[1].ok && o[1].tk.px == 145.1);
-	assert_int_equal(parse(CMT_SRC_KRAKEN, "{\"error\":[\"EQuery:Unknown "
+	assert_int_equal(parse(venue("kraken"), "{\"error\":[\"EQuery:Unknown "
 		"asset pair\"]}", s, 2, o), CMT_EVALUE);
-	assert_int_equal(parse(CMT_SRC_KRAKEN, "{\"error\":[\"EService:"
+	assert_int_equal(parse(venue("kraken"), "{\"error\":[\"EService:"
 		"Unavailable\"]}", s, 2, o), CMT_EIO);
 }
 
 static void
 repeated_readings_are_emitted_once_unless_all(void **state)
 {
-	struct cmt_fetch_sym s = sym(CMT_SRC_COINGECKO, "btc");
-	struct cmt_fetch_sym k = sym(CMT_SRC_KRAKEN, "btc");
+	struct cmt_fetch_sym s = sym(venue("coingecko"), "btc");
+	struct cmt_fetch_sym k = sym(venue("kraken"), "btc");
 	struct cmt_fetch_obs o;
 	struct cmt_tick tk;
 	const char *body = "{\"bitcoin\":{\"usd\":5,\"last_updated_at\":100}}";
 
-	assert_int_equal(parse(CMT_SRC_COINGECKO, body, &s, 1, &o), CMT_OK);
-	assert_int_equal(cmt_fetch_accept(&s, &o, 0, "coingecko", &tk), 1);
+	assert_int_equal(parse(venue("coingecko"), body, &s, 1, &o), CMT_OK);
+	assert_int_equal(accept(&s, &o, 0, "coingecko", &tk), 1);
 	assert_int_equal(tk.t, 100000);
-	assert_int_equal(cmt_fetch_accept(&s, &o, 0, "coingecko", &tk), 0);
-	assert_int_equal(cmt_fetch_accept(&s, &o, 1, "coingecko", &tk), 1);
+	assert_int_equal(accept(&s, &o, 0, "coingecko", &tk), 0);
+	assert_int_equal(accept(&s, &o, 1, "coingecko", &tk), 1);
 	/* poll-time sources: new only when price or trade count moved */
 	o.ok = 1;
 	o.src_time = 0;
 	o.tk.t = 1000;
 	o.tk.px = 7;
 	o.aux = 3;
-	assert_int_equal(cmt_fetch_accept(&k, &o, 0, "kraken", &tk), 1);
+	assert_int_equal(accept(&k, &o, 0, "kraken", &tk), 1);
 	o.tk.t = 2000;
-	assert_int_equal(cmt_fetch_accept(&k, &o, 0, "kraken", &tk), 0);
+	assert_int_equal(accept(&k, &o, 0, "kraken", &tk), 0);
 	o.aux = 4;
-	assert_int_equal(cmt_fetch_accept(&k, &o, 0, "kraken", &tk), 1);
+	assert_int_equal(accept(&k, &o, 0, "kraken", &tk), 1);
 	assert_int_equal(tk.t, 2000);
 }
 
@@ -398,38 +433,39 @@ jitter_is_reproducible_from_the_callers_seed(void **state)
 static void
 live_urls_name_the_documented_endpoints(void **state)
 {
-	struct cmt_fetch_sym g[2] = { sym(CMT_SRC_COINGECKO, "btc"),
-		sym(CMT_SRC_COINGECKO, "eth-eur") };
-	struct cmt_fetch_sym b = sym(CMT_SRC_BINANCE, "btc");
-	struct cmt_fetch_sym k[2] = { sym(CMT_SRC_KRAKEN, "btc"),
-		sym(CMT_SRC_KRAKEN, "eth") };
+	struct cmt_fetch_sym g[2] = { sym(venue("coingecko"), "btc"),
+		sym(venue("coingecko"), "eth-eur") };
+	struct cmt_fetch_sym b = sym(venue("binance"), "btc");
+	struct cmt_fetch_sym k[2] = { sym(venue("kraken"), "btc"),
+		sym(venue("kraken"), "eth") };
 	char url[512];
 
-	assert_true(cmt_fetch_live_url(CMT_SRC_COINGECKO, "http://h", g, 2, 0,
-		url, sizeof url) > 0);
+	struct cmt_stream_cursor first = { -1, -1, 0, "" };
+	struct cmt_stream_cursor next = { 99, -1, 0, "" };
+
+	assert_true(venue("coingecko")->live_url("http://h", g, 2, 0, url,
+		sizeof url) > 0);
 	assert_string_equal(url, "http://h/api/v3/simple/price?ids=bitcoin,"
 		"ethereum&vs_currencies=usd,eur&include_24hr_vol=true"
 		"&include_last_updated_at=true");
-	cmt_fetch_live_url(CMT_SRC_BINANCE, "http://h", &b, 1, 0, url,
-		sizeof url);
+	/* polls of trades: the latest alone, then the trades after it */
+	assert_true(venue("binance")->live_trades);
+	venue("binance")->fill_url("http://h", &b, &first, url, sizeof url);
 	assert_string_equal(url,
 		"http://h/api/v3/aggTrades?symbol=BTCUSDT&limit=1");
-	b.last_trade = 99;
-	cmt_fetch_live_url(CMT_SRC_BINANCE, "http://h", &b, 1, 0, url,
-		sizeof url);
+	venue("binance")->fill_url("http://h", &b, &next, url, sizeof url);
 	assert_string_equal(url, "http://h/api/v3/aggTrades?symbol=BTCUSDT"
 		"&fromId=100&limit=1000");
-	cmt_fetch_live_url(CMT_SRC_KRAKEN, "http://h", k, 2, 0, url,
-		sizeof url);
+	venue("kraken")->live_url("http://h", k, 2, 0, url, sizeof url);
 	assert_string_equal(url, "http://h/0/public/Ticker?pair=XBTUSD,ETHUSD");
-	assert_int_equal(cmt_fetch_live_url(CMT_SRC_KRAKEN, "http://h", k, 2,
-		0, url, 20), -1);
+	assert_int_equal(venue("kraken")->live_url("http://h", k, 2, 0, url,
+		20), -1);
 }
 
 static void
 klines_are_stamped_at_their_close_with_bar_volume(void **state)
 {
-	struct cmt_fetch_sym s = sym(CMT_SRC_BINANCE, "btc");
+	struct cmt_fetch_sym s = sym(venue("binance"), "btc");
 	struct cmt_tick tk[4];
 	char err[CMT_ERRLEN];
 	int64_t t0 = 1704067200000LL, last = -1;   /* 2024-01-01 */
@@ -445,7 +481,7 @@ klines_are_stamped_at_their_close_with_bar_volume(void **state)
 		(long long)t0 + 60000, (long long)t0 + 119999,
 		(long long)t0 + 120000, (long long)t0 + 179999);
 	/* [t0, t0+2min): the third bar is outside and not emitted */
-	assert_int_equal(cmt_fetch_parse_history(CMT_SRC_BINANCE, body,
+	assert_int_equal(cmt_ingest_history(venue("binance"), body,
 		strlen(body), &s, t0, t0 + 120000, tk, 4, &n, &last, err),
 		CMT_OK);
 	assert_int_equal(n, 2);
@@ -457,11 +493,11 @@ klines_are_stamped_at_their_close_with_bar_volume(void **state)
 	assert_int_equal(last, t0 + 120000);
 	/* a full buffer is an error, not a silent cut */
 	n = 0;
-	assert_int_equal(cmt_fetch_parse_history(CMT_SRC_BINANCE, body,
+	assert_int_equal(cmt_ingest_history(venue("binance"), body,
 		strlen(body), &s, t0, t0 + 180000, tk, 2, &n, &last, err),
 		CMT_ELIMIT);
 	n = 0;
-	assert_int_equal(cmt_fetch_parse_history(CMT_SRC_BINANCE,
+	assert_int_equal(cmt_ingest_history(venue("binance"),
 		"[[1704067200001,\"1\",\"1\",\"1\",\"1\",\"1\"]]", 43, &s, 0,
 		t0 * 2, tk, 4, &n, &last, err), CMT_EORDER);
 }
@@ -469,7 +505,7 @@ klines_are_stamped_at_their_close_with_bar_volume(void **state)
 static void
 market_chart_points_are_kept_inside_the_range(void **state)
 {
-	struct cmt_fetch_sym s = sym(CMT_SRC_COINGECKO, "btc");
+	struct cmt_fetch_sym s = sym(venue("coingecko"), "btc");
 	struct cmt_tick tk[8];
 	char err[CMT_ERRLEN];
 	int64_t last;
@@ -478,7 +514,7 @@ market_chart_points_are_kept_inside_the_range(void **state)
 		"[1535374183927,6696.894541693875],[1535374496401,null],"
 		"[1535374779118,6668.291007556478]],\"total_volumes\":[]}";
 
-	assert_int_equal(cmt_fetch_parse_history(CMT_SRC_COINGECKO, body,
+	assert_int_equal(cmt_ingest_history(venue("coingecko"), body,
 		strlen(body), &s, 1535373899624LL, 1535374779118LL, tk, 8, &n,
 		&last, err), CMT_OK);
 	assert_int_equal(n, 1);
@@ -486,7 +522,7 @@ market_chart_points_are_kept_inside_the_range(void **state)
 	assert_true(tk[0].px == 6696.894541693875);
 	assert_false(tk[0].has_vol);
 	n = 0;
-	assert_int_equal(cmt_fetch_parse_history(CMT_SRC_COINGECKO,
+	assert_int_equal(cmt_ingest_history(venue("coingecko"),
 		"{\"prices\":[[2,1],[1,1]]}", 24, &s, 0, 10, tk, 8, &n, &last,
 		err), CMT_EORDER);
 }
@@ -494,10 +530,10 @@ market_chart_points_are_kept_inside_the_range(void **state)
 static void
 history_paging_covers_the_range_in_whole_pages(void **state)
 {
-	struct cmt_fetch_sym b = sym(CMT_SRC_BINANCE, "btc");
-	struct cmt_fetch_sym g = sym(CMT_SRC_COINGECKO, "btc");
+	struct cmt_fetch_sym b = sym(venue("binance"), "btc");
+	struct cmt_fetch_sym g = sym(venue("coingecko"), "btc");
 	int64_t from = 1704067200000LL, to = 1706659200000LL; /* Jan 2024 */
-	int64_t span = cmt_fetch_history_span_ms(CMT_SRC_BINANCE);
+	int64_t span = venue("binance")->history_span_ms;
 	char url[512];
 
 	assert_int_equal(span, 1000 * 60000LL);
@@ -506,17 +542,16 @@ history_paging_covers_the_range_in_whole_pages(void **state)
 	assert_int_equal(cmt_fetch_minute_ceil(from), from);
 	assert_int_equal(cmt_fetch_minute_ceil(from + 1), from + 60000);
 	assert_int_equal(cmt_fetch_minute_ceil(from - 1), from);
-	cmt_fetch_history_url(CMT_SRC_BINANCE, "http://h", &b, from,
-		from + span, url, sizeof url);
+	venue("binance")->history_url("http://h", &b, from, from + span, url,
+		sizeof url);
 	assert_string_equal(url, "http://h/api/v3/klines?symbol=BTCUSDT"
 		"&interval=1m&startTime=1704067200000&endTime=1704127199999"
 		"&limit=1000");
-	cmt_fetch_history_url(CMT_SRC_COINGECKO, "http://h", &g, from + 1,
-		to, url, sizeof url);
+	venue("coingecko")->history_url("http://h", &g, from + 1, to, url,
+		sizeof url);
 	assert_string_equal(url, "http://h/api/v3/coins/bitcoin/market_chart/"
 		"range?vs_currency=usd&from=1704067201&to=1706659199");
-	assert_int_equal(cmt_fetch_history_span_ms(CMT_SRC_COINGECKO),
-		90LL * 86400000);
+	assert_int_equal(venue("coingecko")->history_span_ms, 90LL * 86400000);
 }
 
 int

@@ -1,6 +1,7 @@
-/* Unit tests for the trade-stream parsers (lib/stream.c) and the tick's
- * "side" field (lib/tick.c): messages and REST pages written in each
- * exchange's documented shape, subscription messages, fill URLs. */
+/* Unit tests for the trade-stream parsers (the venues' files through the
+ * table and lib/ingest.c) and the tick's "side" field (lib/tick.c):
+ * messages and REST pages written in each exchange's documented shape,
+ * subscription messages, fill URLs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,13 +10,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmt_ingest.h"
 #include "cmt_stream.h"
 #include "cmt_test.h"
 
 static struct cmt_fetch_sym syms[2];
 
 static int
-map(enum cmt_fetch_source src, const char *list)
+map(const struct cmt_source *src, const char *list)
 {
 	char err[CMT_ERRLEN];
 	int n;
@@ -26,10 +28,10 @@ map(enum cmt_fetch_source src, const char *list)
 }
 
 static enum cmt_err
-ws(enum cmt_fetch_source src, int nsym, const char *msg,
+ws(const struct cmt_source *src, int nsym, const char *msg,
 	struct cmt_trade *out, int *n, enum cmt_stream_kind *kind, char *err)
 {
-	return cmt_stream_parse(src, msg, strlen(msg), syms, nsym, out, 8, n,
+	return cmt_ingest_message(src, msg, strlen(msg), syms, nsym, out, 8, n,
 		kind, err);
 }
 
@@ -39,9 +41,9 @@ binance_aggtrade_gives_a_tick_with_taker_side(void **state)
 	struct cmt_trade t[8];
 	enum cmt_stream_kind k;
 	char err[CMT_ERRLEN];
-	int n, ns = map(CMT_SRC_BINANCE, "btc,eth");
+	int n, ns = map(venue("binance"), "btc,eth");
 
-	assert_int_equal(ws(CMT_SRC_BINANCE, ns, "{\"stream\":\"ethusdt@aggTrade"
+	assert_int_equal(ws(venue("binance"), ns, "{\"stream\":\"ethusdt@aggTrade"
 		"\",\"data\":{\"e\":\"aggTrade\",\"E\":1672515782136,\"s\":"
 		"\"ETHUSDT\",\"a\":12345,\"p\":\"0.001\",\"q\":\"100\",\"f\":100,"
 		"\"l\":105,\"T\":1672515782134,\"m\":true,\"M\":true}}", t, &n,
@@ -58,10 +60,10 @@ binance_aggtrade_gives_a_tick_with_taker_side(void **state)
 	assert_int_equal(t[0].tk.side, CMT_SIDE_SELL);
 	assert_string_equal(t[0].tk.sym, "ETH-USDT");
 	assert_string_equal(t[0].tk.src, "binance");
-	assert_int_equal(ws(CMT_SRC_BINANCE, ns, "{\"result\":null,\"id\":1}",
+	assert_int_equal(ws(venue("binance"), ns, "{\"result\":null,\"id\":1}",
 		t, &n, &k, err), CMT_OK);
 	assert_int_equal(k, CMT_WS_SUBSCRIBED);
-	assert_int_equal(ws(CMT_SRC_BINANCE, ns, "{\"error\":{\"code\":2,\"msg\":"
+	assert_int_equal(ws(venue("binance"), ns, "{\"error\":{\"code\":2,\"msg\":"
 		"\"Invalid request: unknown variable\"},\"id\":1}", t, &n, &k,
 		err), CMT_EVALUE);
 	assert_int_equal(k, CMT_WS_SUBERR);
@@ -74,22 +76,22 @@ bad_messages_are_errors_without_trades(void **state)
 	struct cmt_trade t[8];
 	enum cmt_stream_kind k;
 	char err[CMT_ERRLEN];
-	int n, ns = map(CMT_SRC_BINANCE, "btc");
+	int n, ns = map(venue("binance"), "btc");
 
-	assert_int_equal(ws(CMT_SRC_BINANCE, ns, "{\"stream\":", t, &n, &k,
+	assert_int_equal(ws(venue("binance"), ns, "{\"stream\":", t, &n, &k,
 		err), CMT_ESYNTAX);
 	assert_int_equal(n, 0);
-	assert_int_equal(ws(CMT_SRC_BINANCE, ns, "[1,2]", t, &n, &k, err),
+	assert_int_equal(ws(venue("binance"), ns, "[1,2]", t, &n, &k, err),
 		CMT_ETYPE);
 	/* a symbol not subscribed, a price of 0, no id */
-	assert_int_not_equal(ws(CMT_SRC_BINANCE, ns, "{\"data\":{\"e\":"
+	assert_int_not_equal(ws(venue("binance"), ns, "{\"data\":{\"e\":"
 		"\"aggTrade\",\"s\":\"XRPUSDT\",\"a\":1,\"p\":\"1\",\"q\":\"1\","
 		"\"T\":1}}", t, &n, &k, err), CMT_OK);
 	assert_int_equal(n, 0);
-	assert_int_not_equal(ws(CMT_SRC_BINANCE, ns, "{\"data\":{\"e\":"
+	assert_int_not_equal(ws(venue("binance"), ns, "{\"data\":{\"e\":"
 		"\"aggTrade\",\"s\":\"BTCUSDT\",\"a\":1,\"p\":\"0\",\"q\":\"1\","
 		"\"T\":1}}", t, &n, &k, err), CMT_OK);
-	assert_int_not_equal(ws(CMT_SRC_BINANCE, ns, "{\"data\":{\"e\":"
+	assert_int_not_equal(ws(venue("binance"), ns, "{\"data\":{\"e\":"
 		"\"aggTrade\",\"s\":\"BTCUSDT\",\"p\":\"2\",\"q\":\"1\","
 		"\"T\":1}}", t, &n, &k, err), CMT_OK);
 	assert_int_equal(k, CMT_WS_OTHER);
@@ -101,9 +103,9 @@ coinbase_match_side_is_the_makers_so_the_taker_is_opposite(void **state)
 	struct cmt_trade t[8];
 	enum cmt_stream_kind k;
 	char err[CMT_ERRLEN];
-	int n, ns = map(CMT_SRC_COINBASE, "btc");
+	int n, ns = map(venue("coinbase"), "btc");
 
-	assert_int_equal(ws(CMT_SRC_COINBASE, ns, "{\"type\":\"match\","
+	assert_int_equal(ws(venue("coinbase"), ns, "{\"type\":\"match\","
 		"\"trade_id\":10,\"sequence\":50,\"maker_order_id\":\"a\","
 		"\"taker_order_id\":\"b\",\"time\":\"2014-11-07T08:19:27.028459Z\","
 		"\"product_id\":\"BTC-USD\",\"size\":\"5.23512\",\"price\":"
@@ -114,17 +116,17 @@ coinbase_match_side_is_the_makers_so_the_taker_is_opposite(void **state)
 	assert_close(t[0].tk.px, 400.23, 0);
 	assert_close(t[0].tk.vol, 5.23512, 0);
 	assert_int_equal(t[0].tk.side, CMT_SIDE_BUY);
-	assert_int_equal(ws(CMT_SRC_COINBASE, ns, "{\"type\":\"subscriptions\","
+	assert_int_equal(ws(venue("coinbase"), ns, "{\"type\":\"subscriptions\","
 		"\"channels\":[{\"name\":\"matches\",\"product_ids\":[\"BTC-USD\"]}]}",
 		t, &n, &k, err), CMT_OK);
 	assert_int_equal(k, CMT_WS_SUBSCRIBED);
-	assert_int_equal(ws(CMT_SRC_COINBASE, ns, "{\"type\":\"error\","
+	assert_int_equal(ws(venue("coinbase"), ns, "{\"type\":\"error\","
 		"\"message\":\"Failed to subscribe\",\"reason\":\"X is not a valid "
 		"product\"}", t, &n, &k, err), CMT_EVALUE);
 	assert_int_equal(k, CMT_WS_SUBERR);
 	assert_string_equal(err, "coinbase: Failed to subscribe: X is not a "
 		"valid product");
-	assert_int_equal(ws(CMT_SRC_COINBASE, ns, "{\"type\":\"heartbeat\"}",
+	assert_int_equal(ws(venue("coinbase"), ns, "{\"type\":\"heartbeat\"}",
 		t, &n, &k, err), CMT_OK);
 	assert_int_equal(k, CMT_WS_OTHER);
 }
@@ -135,9 +137,9 @@ kraken_v2_trade_message_may_hold_several_trades(void **state)
 	struct cmt_trade t[8];
 	enum cmt_stream_kind k;
 	char err[CMT_ERRLEN];
-	int n, ns = map(CMT_SRC_KRAKEN, "btc,eth");
+	int n, ns = map(venue("kraken"), "btc,eth");
 
-	assert_int_equal(ws(CMT_SRC_KRAKEN, ns, "{\"channel\":\"trade\",\"type\":"
+	assert_int_equal(ws(venue("kraken"), ns, "{\"channel\":\"trade\",\"type\":"
 		"\"update\",\"data\":[{\"symbol\":\"BTC/USD\",\"side\":\"sell\","
 		"\"price\":26460.1,\"qty\":0.5,\"ord_type\":\"market\",\"trade_id\":"
 		"4665906,\"timestamp\":\"2023-09-25T07:49:37.708706Z\"},{\"symbol\":"
@@ -151,15 +153,15 @@ kraken_v2_trade_message_may_hold_several_trades(void **state)
 	assert_int_equal(t[1].sym, 1);
 	assert_int_equal(t[1].tk.side, CMT_SIDE_BUY);
 	assert_close(t[1].tk.vol, 2, 0);
-	assert_int_equal(ws(CMT_SRC_KRAKEN, ns, "{\"method\":\"subscribe\","
+	assert_int_equal(ws(venue("kraken"), ns, "{\"method\":\"subscribe\","
 		"\"result\":{\"channel\":\"trade\",\"symbol\":\"BTC/USD\"},"
 		"\"success\":true}", t, &n, &k, err), CMT_OK);
 	assert_int_equal(k, CMT_WS_SUBSCRIBED);
-	assert_int_equal(ws(CMT_SRC_KRAKEN, ns, "{\"error\":\"Currency pair not "
+	assert_int_equal(ws(venue("kraken"), ns, "{\"error\":\"Currency pair not "
 		"supported FOO/USD\",\"method\":\"subscribe\",\"success\":false}",
 		t, &n, &k, err), CMT_EVALUE);
 	assert_int_equal(k, CMT_WS_SUBERR);
-	assert_int_equal(ws(CMT_SRC_KRAKEN, ns, "{\"channel\":\"heartbeat\"}",
+	assert_int_equal(ws(venue("kraken"), ns, "{\"channel\":\"heartbeat\"}",
 		t, &n, &k, err), CMT_OK);
 	assert_int_equal(k, CMT_WS_OTHER);
 }
@@ -169,38 +171,38 @@ subscriptions_and_urls_in_each_exchanges_shape(void **state)
 {
 	char buf[512];
 	struct cmt_stream_cursor c = { 41, -1, 0, "" };
-	int ns = map(CMT_SRC_BINANCE, "btc,eth");
+	int ns = map(venue("binance"), "btc,eth");
 
-	assert_true(cmt_stream_url(CMT_SRC_BINANCE, "wss://h/stream", syms, ns,
+	assert_true(cmt_stream_url(venue("binance"), "wss://h/stream", syms, ns,
 		buf, sizeof buf) > 0);
 	assert_string_equal(buf, "wss://h/stream?streams=btcusdt@aggTrade/"
 		"ethusdt@aggTrade");
-	assert_true(cmt_stream_subscribe(CMT_SRC_BINANCE, syms, ns, buf,
+	assert_true(venue("binance")->subscribe(syms, ns, buf,
 		sizeof buf) > 0);
 	assert_string_equal(buf, "{\"method\":\"SUBSCRIBE\",\"params\":["
 		"\"btcusdt@aggTrade\",\"ethusdt@aggTrade\"],\"id\":1}");
-	assert_true(cmt_stream_fill_url(CMT_SRC_BINANCE, "http://r", &syms[0],
+	assert_true(venue("binance")->fill_url("http://r", &syms[0],
 		&c, buf, sizeof buf) > 0);
 	assert_string_equal(buf, "http://r/api/v3/aggTrades?symbol=BTCUSDT"
 		"&fromId=42&limit=1000");
-	assert_int_equal(cmt_stream_url(CMT_SRC_BINANCE, "wss://h/stream",
+	assert_int_equal(cmt_stream_url(venue("binance"), "wss://h/stream",
 		syms, ns, buf, 20), -1);
-	ns = map(CMT_SRC_COINBASE, "btc");
-	cmt_stream_subscribe(CMT_SRC_COINBASE, syms, ns, buf, sizeof buf);
+	ns = map(venue("coinbase"), "btc");
+	venue("coinbase")->subscribe(syms, ns, buf, sizeof buf);
 	assert_string_equal(buf, "{\"type\":\"subscribe\",\"product_ids\":"
 		"[\"BTC-USD\"],\"channels\":[\"matches\"]}");
 	c.before_id = 99;
-	cmt_stream_fill_url(CMT_SRC_COINBASE, "http://r", &syms[0], &c, buf,
+	venue("coinbase")->fill_url("http://r", &syms[0], &c, buf,
 		sizeof buf);
 	assert_string_equal(buf, "http://r/products/BTC-USD/trades?limit=1000"
 		"&after=99");
-	ns = map(CMT_SRC_KRAKEN, "btc");
-	cmt_stream_subscribe(CMT_SRC_KRAKEN, syms, ns, buf, sizeof buf);
+	ns = map(venue("kraken"), "btc");
+	venue("kraken")->subscribe(syms, ns, buf, sizeof buf);
 	assert_string_equal(buf, "{\"method\":\"subscribe\",\"params\":{"
 		"\"channel\":\"trade\",\"snapshot\":false,\"symbol\":"
 		"[\"BTC/USD\"]}}");
 	c.from_ms = 1700000001999;
-	cmt_stream_fill_url(CMT_SRC_KRAKEN, "http://r", &syms[0], &c, buf,
+	venue("kraken")->fill_url("http://r", &syms[0], &c, buf,
 		sizeof buf);
 	assert_string_equal(buf, "http://r/0/public/Trades?pair=XBTUSD"
 		"&count=1000&since=1700000001");
@@ -222,8 +224,8 @@ rest_pages_parse_in_each_shape(void **state)
 		"\"sell\"}]";
 	int n;
 
-	map(CMT_SRC_KRAKEN, "btc");
-	assert_int_equal(cmt_stream_parse_fill(CMT_SRC_KRAKEN, k, strlen(k),
+	map(venue("kraken"), "btc");
+	assert_int_equal(cmt_ingest_fill(venue("kraken"), k, strlen(k),
 		&syms[0], 0, t, 16, &n, since, err), CMT_OK);
 	assert_int_equal(n, 2);
 	assert_string_equal(since, "1688671969993150842");
@@ -232,15 +234,15 @@ rest_pages_parse_in_each_shape(void **state)
 	assert_int_equal(t[0].tk.side, CMT_SIDE_BUY);
 	assert_int_equal(t[1].tk.side, CMT_SIDE_SELL);
 	assert_close(t[0].tk.vol, 0.34507674, 0);
-	map(CMT_SRC_COINBASE, "btc");
-	assert_int_equal(cmt_stream_parse_fill(CMT_SRC_COINBASE, cb,
+	map(venue("coinbase"), "btc");
+	assert_int_equal(cmt_ingest_fill(venue("coinbase"), cb,
 		strlen(cb), &syms[0], 0, t, 16, &n, since, err), CMT_OK);
 	assert_int_equal(n, 2);
 	assert_int_equal(t[0].id, 74);
 	/* the maker bought: the taker sold */
 	assert_int_equal(t[0].tk.side, CMT_SIDE_SELL);
 	assert_int_equal(t[1].tk.side, CMT_SIDE_BUY);
-	assert_int_equal(cmt_stream_parse_fill(CMT_SRC_COINBASE, "{}", 2,
+	assert_int_equal(cmt_ingest_fill(venue("coinbase"), "{}", 2,
 		&syms[0], 0, t, 16, &n, since, err), CMT_ETYPE);
 }
 

@@ -1,0 +1,158 @@
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cmt_parse.h"
+#include "venue.h"
+
+const cJSON *
+cmt_venue_item(const cJSON *o, const char *k)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, k);
+}
+
+const char *
+cmt_venue_str(const cJSON *o, const char *k)
+{
+	const cJSON *v = cmt_venue_item(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+int
+cmt_venue_num(const cJSON *it, double *out)
+{
+	char *end;
+	double v;
+
+	if (cJSON_IsNumber(it)) {
+		v = it->valuedouble;
+	} else if (cJSON_IsString(it) && it->valuestring[0]) {
+		errno = 0;
+		v = strtod(it->valuestring, &end);
+		if (errno || *end)
+			return -1;
+	} else {
+		return -1;
+	}
+	if (!isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+cmt_venue_whole(const cJSON *it, int64_t *out)
+{
+	double v;
+
+	if (cmt_venue_num(it, &v) || v != floor(v) || v < 0 || v > 9e15)
+		return -1;
+	*out = (int64_t)v;
+	return 0;
+}
+
+int64_t
+cmt_venue_iso_ms(const char *s)
+{
+	int64_t t;
+
+	return s && cmt_parse_time_ms(s, &t, NULL) == CMT_OK ? t : -1;
+}
+
+void
+cmt_venue_lower(char *dst, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		dst[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+	dst[n] = '\0';
+}
+
+enum cmt_err
+cmt_venue_set_px(struct cmt_fetch_obs *o, double px, const char *what,
+	char *err)
+{
+	if (!(px > 0))
+		return cmt_errf(err, CMT_ERANGE, "%s: price %g is not > 0",
+			what, px);
+	o->tk.px = px;
+	return CMT_OK;
+}
+
+enum cmt_err
+cmt_venue_put_bar(int64_t open, double close, double vol, int64_t from,
+	int64_t to, struct cmt_tick *out, int cap, int *n, char *err)
+{
+	if (open % 60000)
+		return cmt_errf(err, CMT_EORDER, "bar time %lld is off the "
+			"minute", (long long)open);
+	if (!(close > 0) || !(vol >= 0))
+		return cmt_errf(err, CMT_ERANGE, "bar at %lld has close <= 0 or "
+			"negative volume", (long long)open);
+	if (open < from || open >= to)
+		return CMT_OK;
+	if (*n >= cap)
+		return cmt_errf(err, CMT_ELIMIT, "more than %d bars in one page",
+			cap);
+	memset(&out[*n], 0, sizeof out[*n]);
+	out[*n].t = open + 60000;
+	out[*n].px = close;
+	out[*n].vol = vol;
+	out[*n].has_vol = 1;
+	(*n)++;
+	return CMT_OK;
+}
+
+enum cmt_err
+cmt_venue_put_trade(struct cmt_trade *t, int si, const struct cmt_fetch_sym *s,
+	const cJSON *id, const cJSON *px, const cJSON *qty, int64_t ms, int side,
+	char *err)
+{
+	memset(t, 0, sizeof *t);
+	if (cmt_venue_whole(id, &t->id) || cmt_venue_num(px, &t->tk.px) ||
+	    cmt_venue_num(qty, &t->tk.vol))
+		return cmt_errf(err, CMT_EMISSING, "%s trade without a numeric "
+			"id, price and size", s->sym);
+	if (!(t->tk.px > 0) || !(t->tk.vol >= 0))
+		return cmt_errf(err, CMT_ERANGE, "%s trade %lld: price <= 0 or "
+			"size < 0", s->sym, (long long)t->id);
+	if (!(ms >= 0 && ms < 9e15))
+		return cmt_errf(err, CMT_ERANGE, "%s trade %lld: time out of "
+			"range", s->sym, (long long)t->id);
+	t->first_id = t->id;
+	t->sym = si;
+	t->tk.t = ms;
+	t->tk.has_vol = 1;
+	t->tk.side = side == 'b' ? CMT_SIDE_BUY : side == 's' ? CMT_SIDE_SELL
+		: CMT_SIDE_NONE;
+	return CMT_OK;
+}
+
+void
+cmt_venue_reverse_ticks(struct cmt_tick *out, int from, int to)
+{
+	int i, j;
+
+	for (i = from, j = to - 1; i < j; i++, j--) {
+		struct cmt_tick t = out[i];
+
+		out[i] = out[j];
+		out[j] = t;
+	}
+}
+
+int
+cmt_venue_find_id(const struct cmt_fetch_sym *syms, int nsym, const char *id)
+{
+	int i;
+
+	for (i = 0; i < nsym; i++)
+		if (strcasecmp(syms[i].id, id) == 0)
+			return i;
+	return -1;
+}
