@@ -20,18 +20,14 @@ _Noreturn static void
 usage(void)
 {
 	const struct cmt_source *first = cmt_source_at(0), *s;
-	char names[256], streams[256], quotes[256] = "";
-	size_t n = 0;
+	char names[256], streams[256], quotes[256];
 	int i;
 
 	/* what the registry says: the venues, their quotes and abilities */
 	cmt_source_list(names, sizeof names, NULL, ", ", ", ");
 	cmt_source_list(streams, sizeof streams, cmt_source_has_stream, ", ",
 		", ");
-	for (i = 1; (s = cmt_source_at(i)); i++)
-		if (strcmp(s->quote, first->quote) != 0 && n < sizeof quotes)
-			n += (size_t)snprintf(quotes + n, sizeof quotes - n,
-				"; %s %s", s->name, s->quote);
+	cmt_source_quotes(quotes, sizeof quotes);
 	printf("Usage: %s [OPTIONS] --symbols LIST\n"
 "       %s --stream [OPTIONS] --symbols LIST\n"
 "       %s --history --from TIME [--to TIME] [OPTIONS] --symbols LIST\n"
@@ -39,7 +35,7 @@ usage(void)
 "or stream every trade (--stream).\n\n"
 "  -s, --source NAME      %s (default)%s\n"
 "  -S, --symbols LIST     comma list: btc,eth or BTC-USD,ETH-USD\n"
-"  -q, --quote CUR        quote for bare symbols (default: %s%s)\n"
+"  -q, --quote CUR        quote for bare symbols (default: %s)\n"
 "      --id-map SYM=ID    source id for a symbol (repeatable)\n"
 "  -i, --interval DUR     time between polls (default 5s)\n"
 "  -n, --count N          stop after N successful polls (--stream: trades)\n"
@@ -61,7 +57,7 @@ usage(void)
 "      --base-url URL     scheme://host[:port] of the API (a mirror or a\n"
 "                         test server), no path\n",
 		cmt_progname, cmt_progname, cmt_progname, first->name,
-		names + strlen(first->name), first->quote, quotes, streams);
+		names + strlen(first->name), quotes, streams);
 	for (i = 0; (s = cmt_source_at(i)); i++)
 		if (cmt_source_has_key(s))
 			printf("      --api-key KEY      %s key (default $%s)\n",

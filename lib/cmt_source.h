@@ -182,6 +182,10 @@ char *cmt_source_list(char *buf, size_t cap,
 	int (*has)(const struct cmt_source *), const char *sep,
 	const char *last_sep);
 
+/* The default quote, then each other quote after the venues that use it:
+ * "USD; binance, okx USDT".  Returns buf. */
+char *cmt_source_quotes(char *buf, size_t cap);
+
 /* The REST base URL (the pro one when pro and there is one). */
 const char *cmt_source_rest_url(const struct cmt_source *s, int pro);
 

@@ -7,13 +7,14 @@
 #include "cmt_source.h"
 
 extern const struct cmt_source cmt_source_coingecko, cmt_source_binance,
-	cmt_source_coinbase, cmt_source_kraken;
+	cmt_source_coinbase, cmt_source_kraken, cmt_source_okx;
 
 static const struct cmt_source *const sources[] = {
 	&cmt_source_coingecko,
 	&cmt_source_binance,
 	&cmt_source_coinbase,
 	&cmt_source_kraken,
+	&cmt_source_okx,
 };
 
 #define NSOURCES ((int)(sizeof sources / sizeof sources[0]))
@@ -100,4 +101,29 @@ const char *
 cmt_source_rest_url(const struct cmt_source *s, int pro)
 {
 	return pro && s->pro_rest_url ? s->pro_rest_url : s->rest_url;
+}
+
+char *
+cmt_source_quotes(char *buf, size_t cap)
+{
+	const char *q;
+	size_t n;
+	int i, j, k;
+
+	n = (size_t)snprintf(buf, cap, "%s", sources[0]->quote);
+	for (i = 1; i < NSOURCES; i++) {
+		q = sources[i]->quote;
+		for (j = 0; j < i; j++)
+			if (strcmp(sources[j]->quote, q) == 0)
+				break;
+		if (j < i)
+			continue;       /* listed with its first venue */
+		for (k = i; k < NSOURCES && n < cap; k++)
+			if (strcmp(sources[k]->quote, q) == 0)
+				n += (size_t)snprintf(buf + n, cap - n, "%s%s",
+					k == i ? "; " : ", ", sources[k]->name);
+		if (n < cap)
+			n += (size_t)snprintf(buf + n, cap - n, " %s", q);
+	}
+	return buf;
 }
