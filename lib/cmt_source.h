@@ -183,7 +183,7 @@ char *cmt_source_list(char *buf, size_t cap,
 	const char *last_sep);
 
 /* The default quote, then each other quote after the venues that use it:
- * "USD; binance, okx USDT".  Returns buf. */
+ * "USD; venue-a, venue-b USDT".  Returns buf. */
 char *cmt_source_quotes(char *buf, size_t cap);
 
 /* The REST base URL (the pro one when pro and there is one). */
