@@ -56,6 +56,9 @@ enum cmt_err cmt_csv_number(const char *s, size_t n, const char *name,
 /* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12). */
 int64_t cmt_days_from_civil(int64_t y, int m, int d);
 
+/* n bytes of s, ASCII letters lower-cased, into dst (n + 1 bytes). */
+void cmt_ascii_lower(char *dst, const char *s, size_t n);
+
 /* ISO 8601 UTC with milliseconds, e.g. 2024-01-31T12:30:00.000Z. */
 void cmt_format_time(int64_t ms, char *buf, int cap);
 

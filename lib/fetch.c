@@ -37,16 +37,6 @@ cmt_fetch_check_base_url(const char *url, char *err)
 	return CMT_OK;
 }
 
-static void
-lower(char *dst, const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		dst[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
-	dst[n] = '\0';
-}
-
 enum cmt_err
 cmt_fetch_idmap_parse(const char *s, struct cmt_fetch_idmap *m, char *err)
 {
@@ -69,7 +59,7 @@ cmt_fetch_idmap_parse(const char *s, struct cmt_fetch_idmap *m, char *err)
 			return cmt_errf(err, CMT_EVALUE, "--id-map '%s': id "
 				"may hold only letters, digits, '-', '_' and '.'",
 				s);
-	lower(m->sym, s, k);
+	cmt_ascii_lower(m->sym, s, k);
 	memcpy(m->id, eq + 1, v + 1);
 	return CMT_OK;
 }
@@ -104,8 +94,8 @@ cmt_fetch_map_symbol(const struct cmt_source *src, const char *arg,
 	dash = strchr(out->sym, '-');
 	snprintf(base, sizeof base, "%.*s", (int)(dash - out->sym), out->sym);
 	snprintf(qt, sizeof qt, "%s", dash + 1);
-	lower(lb, base, strlen(base));
-	lower(ls, out->sym, strlen(out->sym));
+	cmt_ascii_lower(lb, base, strlen(base));
+	cmt_ascii_lower(ls, out->sym, strlen(out->sym));
 	for (i = 0; i < nmap; i++)
 		if (strcmp(map[i].sym, lb) == 0 || strcmp(map[i].sym, ls) == 0)
 			id = map[i].id;

@@ -322,3 +322,13 @@ cmt_format_bytes(double b, char *buf, int cap)
 	}
 	snprintf(buf, (size_t)cap, i ? "%.1f %s" : "%.0f %s", b, unit[i]);
 }
+
+void
+cmt_ascii_lower(char *dst, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		dst[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+	dst[n] = '\0';
+}

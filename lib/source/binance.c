@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmt_parse.h"
 #include "venue.h"
 
 #define KLINE_LIMIT 1000        /* klines per request */
@@ -74,7 +75,7 @@ stream_url(const char *base, const struct cmt_fetch_sym *syms, int nsym,
 
 	r |= cmt_strcat_printf(buf, cap, &n, "%s", base);
 	for (i = 0; i < nsym; i++) {
-		cmt_venue_lower(id, syms[i].id, strlen(syms[i].id));
+		cmt_ascii_lower(id, syms[i].id, strlen(syms[i].id));
 		r |= cmt_strcat_printf(buf, cap, &n, "%s%s@aggTrade", i ? "/"
 			: strchr(base, '?') ? "&streams=" : "?streams=", id);
 	}
@@ -91,7 +92,7 @@ subscribe(const struct cmt_fetch_sym *syms, int nsym, char *buf, size_t cap)
 	r |= cmt_strcat_printf(buf, cap, &n,
 		"{\"method\":\"SUBSCRIBE\",\"params\":[");
 	for (i = 0; i < nsym; i++) {
-		cmt_venue_lower(id, syms[i].id, strlen(syms[i].id));
+		cmt_ascii_lower(id, syms[i].id, strlen(syms[i].id));
 		r |= cmt_strcat_printf(buf, cap, &n, "%s\"%s@aggTrade\"",
 			i ? "," : "", id);
 	}

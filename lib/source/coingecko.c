@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmt_parse.h"
 #include "venue.h"
 
 /* The built-in coin ids; --id-map adds or overrides. */
@@ -29,7 +30,7 @@ map_symbol(struct cmt_fetch_sym *s, const char *base, const char *quote,
 	const char *id = id_map;
 	size_t i, n = strlen(quote);
 
-	cmt_venue_lower(lb, base, strlen(base));
+	cmt_ascii_lower(lb, base, strlen(base));
 	for (i = 0; !id && i < sizeof coin_ids / sizeof coin_ids[0]; i++)
 		if (strcmp(lb, coin_ids[i].base) == 0)
 			id = coin_ids[i].id;
@@ -37,7 +38,7 @@ map_symbol(struct cmt_fetch_sym *s, const char *base, const char *quote,
 		return cmt_errf(err, CMT_EVALUE, "no CoinGecko id known for "
 			"'%s'; give one with --id-map %s=COIN_ID", lb, lb);
 	snprintf(s->id, sizeof s->id, "%s", id);
-	cmt_venue_lower(s->quote_id, quote, n < sizeof s->quote_id ? n
+	cmt_ascii_lower(s->quote_id, quote, n < sizeof s->quote_id ? n
 		: sizeof s->quote_id - 1);
 	return CMT_OK;
 }

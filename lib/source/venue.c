@@ -63,16 +63,6 @@ cmt_venue_iso_ms(const char *s)
 	return s && cmt_parse_time_ms(s, &t, NULL) == CMT_OK ? t : -1;
 }
 
-void
-cmt_venue_lower(char *dst, const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		dst[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
-	dst[n] = '\0';
-}
-
 enum cmt_err
 cmt_venue_set_px(struct cmt_fetch_obs *o, double px, const char *what,
 	char *err)

@@ -26,9 +26,6 @@ int cmt_venue_whole(const struct cJSON *it, int64_t *out);
 /* An ISO 8601 time in ms, or -1 (NULL or invalid). */
 int64_t cmt_venue_iso_ms(const char *s);
 
-/* s lower-cased into dst (n bytes of s; dst holds n + 1). */
-void cmt_venue_lower(char *dst, const char *s, size_t n);
-
 /* obs->tk.px = px, which must be > 0 (else CMT_ERANGE naming what). */
 enum cmt_err cmt_venue_set_px(struct cmt_fetch_obs *o, double px,
 	const char *what, char *err);
