@@ -1,8 +1,8 @@
 /* The feature set: what each of the 11 features measures (steps, windows,
  * periods), its defaults and range checks, the id that names it in every
- * vector and model, the command-line options that set it, and the
- * features' names.  Plain values and the caller's buffers; nothing
- * allocates. */
+ * vector and model (and the canonical spelling of ids and names), the
+ * command-line options that set it, and the features' names.  Plain
+ * values and the caller's buffers; nothing allocates. */
 #include <stdio.h>
 #include <string.h>
 
@@ -118,6 +118,42 @@ cmt_fs_parse_id(const char *id, struct cmt_feature_set *fs, char *err)
 	if ((e = cmt_parse_double(k, 0.01, 100, &fs->bb_k, err)))
 		return e;
 	return cmt_fs_check(fs, err);
+}
+
+int
+cmt_fs_canonical_id(const char *id, size_t len, char out[CMT_FS_ID_MAX])
+{
+	struct cmt_feature_set fs;
+	char buf[CMT_FS_ID_MAX], err[CMT_ERRLEN];
+
+	if (len >= sizeof buf)
+		return -1;
+	memcpy(buf, id, len);
+	buf[len] = '\0';
+	if (cmt_fs_parse_id(buf, &fs, err))
+		return -1;
+	cmt_fs_format_id(&fs, out);
+	return 0;
+}
+
+int
+cmt_fs_canonical_name(const char *name, size_t len, char *out, size_t cap)
+{
+	char buf[64], err[CMT_ERRLEN], d[16], *u;
+	int64_t ms;
+
+	if (len >= sizeof buf)
+		return -1;
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	if (!(u = strrchr(buf, '_')) || cmt_parse_duration_ms(u + 1, &ms, err) ||
+	    ms <= 0)
+		return -1;
+	cmt_format_duration(ms, d, sizeof d);
+	if ((size_t)snprintf(out, cap, "%.*s%s", (int)(u + 1 - buf), buf, d) >=
+	    cap)
+		return -1;
+	return 0;
 }
 
 enum cmt_err

@@ -19,60 +19,18 @@
 
 static const char *const act_name[] = { "relu", "tanh", "linear", "sigmoid" };
 
-/* A model or a vector stream written by hand or by another tool may spell
- * a window "60m" where cmt-features writes "1h".  A cmt1 id is compared by
- * its parts: parsed and formatted again; a feature name
- * "<prefix>_<duration>" gets the same duration spelling.  Anything else (a
- * foreign feature set) stays as written.  Each returns 0 when it wrote the
- * canonical form to out. */
-static int
-canonical_fs(const char *id, size_t len, char out[CMT_FS_ID_MAX])
-{
-	struct cmt_feature_set fs;
-	char buf[CMT_FS_ID_MAX], err[CMT_ERRLEN];
-
-	if (len >= sizeof buf)
-		return -1;
-	memcpy(buf, id, len);
-	buf[len] = '\0';
-	if (cmt_fs_parse_id(buf, &fs, err))
-		return -1;
-	cmt_fs_format_id(&fs, out);
-	return 0;
-}
-
-static int
-canonical_feature(const char *name, size_t len, char *out, size_t cap)
-{
-	char buf[64], err[CMT_ERRLEN], d[16], *u;
-	int64_t ms;
-
-	if (len >= sizeof buf)
-		return -1;
-	memcpy(buf, name, len);
-	buf[len] = '\0';
-	if (!(u = strrchr(buf, '_')) || cmt_parse_duration_ms(u + 1, &ms, err) ||
-	    ms <= 0)
-		return -1;
-	cmt_format_duration(ms, d, sizeof d);
-	if ((size_t)snprintf(out, cap, "%.*s%s", (int)(u + 1 - buf), buf, d) >=
-	    cap)
-		return -1;
-	return 0;
-}
-
 static void
 canonical_feature_set(struct cmt_model *m)
 {
 	char id[CMT_FS_ID_MAX], name[CMT_MODEL_FEATNAME_MAX];
 	int i;
 
-	if (canonical_fs(m->fs, strlen(m->fs), id) == 0 &&
+	if (cmt_fs_canonical_id(m->fs, strlen(m->fs), id) == 0 &&
 	    strlen(id) < sizeof m->fs)
 		strcpy(m->fs, id);
 	for (i = 0; i < CMT_FEAT_N; i++)
-		if (canonical_feature(m->feature[i], strlen(m->feature[i]), name,
-		    sizeof name) == 0)
+		if (cmt_fs_canonical_name(m->feature[i], strlen(m->feature[i]),
+		    name, sizeof name) == 0)
 			strcpy(m->feature[i], name);
 }
 
@@ -362,15 +320,15 @@ cmt_model_check_fs(const struct cmt_model *m, struct cmt_slice fs,
 
 	char id[CMT_FS_ID_MAX], name[CMT_MODEL_FEATNAME_MAX];
 
-	if (!cmt_slice_eq(fs, m->fs) && (canonical_fs(fs.s, fs.len, id) ||
-	    strcmp(id, m->fs) != 0))
+	if (!cmt_slice_eq(fs, m->fs) &&
+	    (cmt_fs_canonical_id(fs.s, fs.len, id) || strcmp(id, m->fs) != 0))
 		return cmt_errf(err, CMT_EMISMATCH,
 			"feature set '%.*s'%s does not match the model's '%s'",
 			(int)(fs.len > 320 ? 320 : fs.len), fs.s,
 			fs.len > 320 ? "..." : "", m->fs);
 	for (i = 0; names && i < CMT_FEAT_N; i++)
 		if (!cmt_slice_eq(names[i], m->feature[i]) &&
-		    (canonical_feature(names[i].s, names[i].len, name,
+		    (cmt_fs_canonical_name(names[i].s, names[i].len, name,
 		    sizeof name) || strcmp(name, m->feature[i]) != 0))
 			return cmt_errf(err, CMT_EMISMATCH,
 				"feature %d is '%.*s', the model expects '%s'", i + 1,
