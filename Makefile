@@ -101,9 +101,6 @@ test: all $(UNIT_BINS) $(FUZZ_CHECK) house
 # unless a line below names it and says why:
 # long-file: lib/backtest.c: to be split into lib/report/ (this round)
 # long-file: lib/bus.c: to be split into lib/bus/ (this round)
-# long-file: lib/features.c: to be split (this round)
-# long-file: lib/json.c: to be split (this round)
-# long-file: lib/model.c: to be split (this round)
 # long-file: lib/sse.c: to be split into lib/serve/ (this round)
 house:
 	@sh scripts/house.sh Makefile

@@ -49,6 +49,17 @@ void cmt_fs_format_id(const struct cmt_feature_set *fs, char *buf);
 enum cmt_err cmt_fs_parse_id(const char *id, struct cmt_feature_set *fs,
 	char *err);
 
+/* The canonical spelling of a feature-set id or of a feature name, for
+ * what a model or a vector stream written by hand or by another tool may
+ * spell differently ("60m" where cmt-features writes "1h"): a cmt1 id is
+ * parsed and formatted again; a name "<prefix>_<duration>" gets the
+ * duration spelling of cmt_format_duration.  Each reads len bytes and
+ * returns 0 when it wrote the canonical form to out, -1 for anything else
+ * (a foreign feature set), which stays as written. */
+int cmt_fs_canonical_id(const char *id, size_t len, char out[CMT_FS_ID_MAX]);
+int cmt_fs_canonical_name(const char *name, size_t len, char *out,
+	size_t cap);
+
 /* Set one part of fs from a command-line option: "step", "windows" (4
  * durations), "vol-windows" (2), "rsi" N, "macd" F,S,G, "bb" N,K, "mom" N,
  * "vol-trend" S,L.  Ranges are checked later by cmt_fs_check. */

@@ -1,6 +1,7 @@
-/* A strict, allocation-free JSON scanner for one-object-per-line streams,
- * and fast number formatting for writing them.  cJSON is used for files
- * read once (models, API responses); this is for the per-line hot path.
+/* A strict, allocation-free JSON scanner for one-object-per-line streams.
+ * cJSON is used for files read once (models, API responses); this is for
+ * the per-line hot path.  Writing numbers and strings is cmt_fmt.h's,
+ * included here for the many callers that do both.
  *
  * Scanning walks the members of a top-level object in order.  Each value is
  * validated (strings: escapes and UTF-8; numbers: RFC 8259 grammar; nested
@@ -13,6 +14,7 @@
 #include <stdint.h>
 
 #include "cmt_err.h"
+#include "cmt_fmt.h"
 
 #define CMT_JSON_MAXDEPTH 32
 
@@ -91,18 +93,5 @@ int cmt_json_number_then(const char **p, const char *end, char next,
  * anywhere in the tree under node, or NULL. */
 struct cJSON;
 const char *cmt_cjson_duplicate_key(const struct cJSON *node);
-
-/* Write x with at most sig (1..17) significant digits, JSON syntax, no
- * trailing zeros; returns length.  buf needs 32 bytes.  Non-finite x is
- * written as null.  A finite x always reads back finite: where sig digits
- * would round past DBL_MAX, 17 digits are written. */
-int cmt_fmt_double(char *buf, double x, int sig);
-
-/* Write a 64-bit integer; returns length.  buf needs 21 bytes. */
-int cmt_fmt_int(char *buf, int64_t v);
-
-/* Write s[0..len) as a JSON string with quotes and escapes into buf, which
- * needs 6*len+3 bytes; returns length. */
-size_t cmt_fmt_string(char *buf, const char *s, size_t len);
 
 #endif

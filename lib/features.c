@@ -1,276 +1,23 @@
-#include <math.h>
+/* The feature engine: symbols and their state, the time grid they are
+ * resampled onto, gaps and implausible jumps, the engine's lifecycle.
+ * The vector at each grid point is features_vector.c's.  The engine owns
+ * all its memory (cmt_features_free). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cmt_clock.h"
 #include "cmt_features.h"
+#include "cmt_fmt.h"
 #include "cmt_indicators.h"
-#include "cmt_json.h"
 #include "cmt_parse.h"
-
-#define RV_RESUM_EVERY 4096  /* recompute running sums to stop drift */
-#define LINE_MAX_OUT 1024
-
-/* A compensated (Neumaier) running sum.  The rolling windows add each
- * return once and subtract it once; plain doubles leave the rounding of
- * every past value behind (a window of zero returns after a volatile hour
- * showed 1e-11, not 0), the compensation term carries it back out. */
-struct ksum {
-	double s, c;
-};
-
-static void
-ksum_add(struct ksum *k, double x)
-{
-	double t = k->s + x;
-
-	if (fabs(k->s) >= fabs(x))
-		k->c += (k->s - t) + x;
-	else
-		k->c += (x - t) + k->s;
-	k->s = t;
-}
-
-static double
-ksum_value(const struct ksum *k)
-{
-	return k->s + k->c;
-}
-
-struct pending {
-	int64_t t;
-	double px;
-	double x[CMT_FEAT_N];
-	int warm;
-};
-
-struct symstate {
-	char sym[CMT_SYM_MAX];
-	int sym_len;
-	char src[6 * CMT_SRC_MAX + 12]; /* ,"src":"..." of the last tick */
-	int src_len;
-	int active;
-	int64_t last_t, next_g;
-	int64_t jump_t;           /* a tick skipped as a jump, or 0 */
-	double last_px;
-	double step_vol;
-	int step_vol_ok;          /* every tick of this step carried volume */
-	long k;                   /* grid points since the last reset */
-	double *px, *lp;          /* grid prices and log prices, ring hist_n */
-	double *ret;              /* step log returns, ring rv_n (window + 1) */
-	struct ksum rv_sum[2], rv_sum2[2];
-	struct cmt_rsi rsi;
-	struct cmt_macd macd;
-	struct cmt_bbands bb;
-	struct cmt_ema vol_short, vol_long;
-	struct pending *pend;     /* ring of label_steps vectors */
-	int pend_head, pend_count;
-	int64_t partial_t;        /* tick time of the last partial vector */
-};
-
-struct cmt_features {
-	struct cmt_features_options o;
-	cmt_emit_fn emit;
-	cmt_notice_fn notice;
-	void *ctx;
-	int ret_steps[4], rv_steps[2], warmup, hist_n, rv_n, label_steps;
-	struct symstate **table;  /* open addressing, size table_n */
-	int table_n, nsym;
-	struct symstate *last;    /* one-entry cache: ticks come in runs */
-	char fs_id[CMT_FS_ID_MAX];
-	int fs_id_len;
-	char names[CMT_FEAT_N][CMT_FEAT_NAME_MAX];
-	char key[CMT_FEAT_N][CMT_FEAT_NAME_MAX + 4]; /* "name": */
-	int key_len[CMT_FEAT_N];
-	char out[LINE_MAX_OUT];
-	struct cmt_features_stats st;
-	struct symstate *scratch; /* partial vectors are computed on this copy */
-	int in_partial;
-};
-
-void
-cmt_fs_defaults(struct cmt_feature_set *fs)
-{
-	static const int64_t ret[4] = { 5000, 15000, 30000, 60000 };
-
-	memset(fs, 0, sizeof *fs);
-	fs->step_ms = 1000;
-	memcpy(fs->ret_ms, ret, sizeof ret);
-	fs->rv_ms[0] = 30000;
-	fs->rv_ms[1] = 60000;
-	fs->rsi_n = 14;
-	fs->macd_fast = 12;
-	fs->macd_slow = 26;
-	fs->macd_signal = 9;
-	fs->bb_n = 20;
-	fs->bb_k = 2;
-	fs->mom_n = 10;
-	fs->vt_short = 5;
-	fs->vt_long = 20;
-}
+#include "features_int.h"
 
 static int
 steps_of(int64_t ms, int64_t step)
 {
 	return (int)(ms / step);
-}
-
-enum cmt_err
-cmt_fs_check(const struct cmt_feature_set *fs, char *err)
-{
-	char d[32];
-	int i;
-
-	if (fs->step_ms <= 0)
-		return cmt_errf(err, CMT_EVALUE, "step must be > 0");
-	for (i = 0; i < 6; i++) {
-		int64_t w = i < 4 ? fs->ret_ms[i] : fs->rv_ms[i - 4];
-
-		cmt_format_duration(w, d, sizeof d);
-		if (w <= 0 || w % fs->step_ms)
-			return cmt_errf(err, CMT_EVALUE,
-				"window %s is not a positive multiple of the step", d);
-		if (w / fs->step_ms > 100000)
-			return cmt_errf(err, CMT_ERANGE,
-				"window %s is more than 100000 steps", d);
-		if (i >= 4 && w / fs->step_ms < 2)
-			return cmt_errf(err, CMT_EVALUE,
-				"volatility window %s needs at least 2 steps", d);
-	}
-#define PERIOD(v, lo, hi, what) \
-	if ((v) < (lo) || (v) > (hi)) \
-		return cmt_errf(err, CMT_ERANGE, "%s %d is out of range [%d, %d]", \
-			what, (v), (lo), (hi))
-	PERIOD(fs->rsi_n, 2, CMT_IND_MAX_PERIOD, "rsi period");
-	PERIOD(fs->macd_fast, 2, CMT_IND_MAX_PERIOD, "macd fast period");
-	PERIOD(fs->macd_slow, 2, CMT_IND_MAX_PERIOD, "macd slow period");
-	PERIOD(fs->macd_signal, 1, CMT_IND_MAX_PERIOD, "macd signal period");
-	PERIOD(fs->bb_n, 2, CMT_IND_MAX_PERIOD, "bb period");
-	PERIOD(fs->mom_n, 1, 100000, "mom lag");
-	PERIOD(fs->vt_short, 1, CMT_IND_MAX_PERIOD, "vol-trend short period");
-	PERIOD(fs->vt_long, fs->vt_short, CMT_IND_MAX_PERIOD,
-		"vol-trend long period");
-#undef PERIOD
-	if (!(fs->bb_k > 0 && fs->bb_k <= 100))
-		return cmt_errf(err, CMT_ERANGE, "bb width must be in (0, 100]");
-	return CMT_OK;
-}
-
-void
-cmt_fs_format_id(const struct cmt_feature_set *fs, char *buf)
-{
-	char d[7][16], k[32];
-	int i;
-
-	cmt_format_duration(fs->step_ms, d[0], 16);
-	for (i = 0; i < 4; i++)
-		cmt_format_duration(fs->ret_ms[i], d[1 + i], 16);
-	for (i = 0; i < 2; i++)
-		cmt_format_duration(fs->rv_ms[i], d[5 + i], 16);
-	cmt_fmt_double(k, fs->bb_k, 10);
-	snprintf(buf, CMT_FS_ID_MAX, "cmt1;step=%s;ret=%s/%s/%s/%s;rv=%s/%s;"
-		"rsi=%d;macd=%d/%d/%d;bb=%d/%s;mom=%d;vt=%d/%d", d[0], d[1], d[2],
-		d[3], d[4], d[5], d[6], fs->rsi_n, fs->macd_fast, fs->macd_slow,
-		fs->macd_signal, fs->bb_n, k, fs->mom_n, fs->vt_short, fs->vt_long);
-}
-
-enum cmt_err
-cmt_fs_parse_id(const char *id, struct cmt_feature_set *fs, char *err)
-{
-	char step[16], r[4][16], v[2][16], k[24];
-	enum cmt_err e;
-	int i, n = 0;
-
-	memset(fs, 0, sizeof *fs);
-	if (strlen(id) >= CMT_FS_ID_MAX ||
-	    sscanf(id, "cmt1;step=%15[0-9a-z];ret=%15[0-9a-z]/%15[0-9a-z]/"
-	    "%15[0-9a-z]/%15[0-9a-z];rv=%15[0-9a-z]/%15[0-9a-z];rsi=%d;"
-	    "macd=%d/%d/%d;bb=%d/%23[0-9.e+-];mom=%d;vt=%d/%d%n", step, r[0],
-	    r[1], r[2], r[3], v[0], v[1], &fs->rsi_n, &fs->macd_fast,
-	    &fs->macd_slow, &fs->macd_signal, &fs->bb_n, k, &fs->mom_n,
-	    &fs->vt_short, &fs->vt_long, &n) != 16 || id[n] != '\0')
-		return cmt_errf(err, CMT_ESYNTAX, "invalid feature-set id '%s'", id);
-	if ((e = cmt_parse_duration_ms(step, &fs->step_ms, err)))
-		return e;
-	for (i = 0; i < 4; i++)
-		if ((e = cmt_parse_duration_ms(r[i], &fs->ret_ms[i], err)))
-			return e;
-	for (i = 0; i < 2; i++)
-		if ((e = cmt_parse_duration_ms(v[i], &fs->rv_ms[i], err)))
-			return e;
-	if ((e = cmt_parse_double(k, 0.01, 100, &fs->bb_k, err)))
-		return e;
-	return cmt_fs_check(fs, err);
-}
-
-enum cmt_err
-cmt_fs_option(struct cmt_feature_set *fs, const char *name, const char *arg,
-	char *err)
-{
-	enum cmt_err e;
-	long long ll;
-	char extra;
-	int n = 0;
-
-	if (strcmp(name, "step") == 0) {
-		if ((e = cmt_parse_duration_ms(arg, &fs->step_ms, err)))
-			return e;
-		if (fs->step_ms <= 0)
-			return cmt_errf(err, CMT_EVALUE, "must be > 0");
-	} else if (strcmp(name, "windows") == 0) {
-		if ((e = cmt_parse_duration_list(arg, fs->ret_ms, 4, &n, err)))
-			return e;
-		if (n != 4)
-			return cmt_errf(err, CMT_EVALUE, "expected 4 durations");
-	} else if (strcmp(name, "vol-windows") == 0) {
-		if ((e = cmt_parse_duration_list(arg, fs->rv_ms, 2, &n, err)))
-			return e;
-		if (n != 2)
-			return cmt_errf(err, CMT_EVALUE, "expected 2 durations");
-	} else if (strcmp(name, "rsi") == 0 || strcmp(name, "mom") == 0) {
-		if ((e = cmt_parse_int(arg, 1, 100000, &ll, err)))
-			return e;
-		*(name[0] == 'r' ? &fs->rsi_n : &fs->mom_n) = (int)ll;
-	} else if (strcmp(name, "macd") == 0) {
-		if (sscanf(arg, "%d,%d,%d%c", &fs->macd_fast, &fs->macd_slow,
-		    &fs->macd_signal, &extra) != 3)
-			return cmt_errf(err, CMT_ESYNTAX, "expected F,S,G, got '%s'",
-				arg);
-	} else if (strcmp(name, "bb") == 0) {
-		if (sscanf(arg, "%d,%lf%c", &fs->bb_n, &fs->bb_k, &extra) != 2)
-			return cmt_errf(err, CMT_ESYNTAX, "expected N,K, got '%s'", arg);
-	} else if (strcmp(name, "vol-trend") == 0) {
-		if (sscanf(arg, "%d,%d%c", &fs->vt_short, &fs->vt_long,
-		    &extra) != 2)
-			return cmt_errf(err, CMT_ESYNTAX, "expected S,L, got '%s'", arg);
-	} else {
-		return cmt_errf(err, CMT_EVALUE, "unknown feature-set option");
-	}
-	return CMT_OK;
-}
-
-void
-cmt_fs_names(const struct cmt_feature_set *fs,
-	char names[CMT_FEAT_N][CMT_FEAT_NAME_MAX])
-{
-	static const char *fixed[] = { "rsi", "macd_hist", "bb_pctb", "mom",
-		"vol_trend" };
-	char d[16];
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		cmt_format_duration(fs->ret_ms[i], d, sizeof d);
-		snprintf(names[i], CMT_FEAT_NAME_MAX, "ret_%s", d);
-	}
-	for (i = 0; i < 2; i++) {
-		cmt_format_duration(fs->rv_ms[i], d, sizeof d);
-		snprintf(names[4 + i], CMT_FEAT_NAME_MAX, "rv_%s", d);
-	}
-	for (i = 0; i < 5; i++)
-		snprintf(names[6 + i], CMT_FEAT_NAME_MAX, "%s", fixed[i]);
 }
 
 static int
@@ -533,172 +280,6 @@ lookup(struct cmt_features *fe, const char *sym, char *err)
 	return fe->last = s;
 }
 
-static int
-put_str(char *out, int n, const char *s, int len)
-{
-	memcpy(out + n, s, (size_t)len);
-	return n + len;
-}
-
-static void
-emit_vector(struct cmt_features *fe, const struct symstate *s,
-	const struct pending *p, int y)
-{
-	char *out = fe->out;
-	int n = 0, i;
-
-	if (fe->o.csv) {
-		n += cmt_fmt_int(out + n, p->t);
-		out[n++] = ',';
-		n = put_str(out, n, s->sym, s->sym_len);
-		out[n++] = ',';
-		n += cmt_fmt_double(out + n, p->px, 15);
-		out[n++] = ',';
-		n = put_str(out, n, fe->fs_id, fe->fs_id_len);
-		for (i = 0; i < CMT_FEAT_N; i++) {
-			out[n++] = ',';
-			if (!isnan(p->x[i]))
-				n += cmt_fmt_double(out + n, p->x[i], 10);
-		}
-		if (fe->o.emit_warmup)
-			n = put_str(out, n, p->warm ? ",false" : ",true",
-				p->warm ? 6 : 5);
-		if (fe->o.partial)
-			n = put_str(out, n, fe->in_partial ? ",true" : ",false",
-				fe->in_partial ? 5 : 6);
-		if (fe->o.label_ms) {
-			out[n++] = ',';
-			if (y >= 0 && !fe->in_partial)
-				out[n++] = (char)('0' + y);
-		}
-	} else {
-		n = put_str(out, n, "{\"t\":", 5);
-		n += cmt_fmt_int(out + n, p->t);
-		n = put_str(out, n, ",\"sym\":\"", 8);
-		n = put_str(out, n, s->sym, s->sym_len);
-		n = put_str(out, n, "\",\"px\":", 7);
-		n += cmt_fmt_double(out + n, p->px, 15);
-		n = put_str(out, n, ",\"fs\":\"", 7);
-		n = put_str(out, n, fe->fs_id, fe->fs_id_len);
-		n = put_str(out, n, "\",\"f\":{", 7);
-		for (i = 0; i < CMT_FEAT_N; i++) {
-			n = put_str(out, n, fe->key[i], fe->key_len[i]);
-			n += cmt_fmt_double(out + n, p->x[i], 10); /* NAN: null */
-		}
-		out[n++] = '}';
-		n = put_str(out, n, s->src, s->src_len);
-		if (!p->warm)
-			n = put_str(out, n, ",\"warmup\":true", 14);
-		if (fe->in_partial)
-			n = put_str(out, n, ",\"partial\":true", 15);
-		if (fe->o.label_ms && !fe->in_partial) {
-			n = put_str(out, n, ",\"y\":", 5);
-			if (y >= 0)
-				out[n++] = (char)('0' + y);
-			else
-				n = put_str(out, n, "null", 4);
-		}
-		out[n++] = '}';
-	}
-	out[n++] = '\n';
-	if (fe->in_partial)
-		fe->st.partials++;
-	else
-		fe->st.vectors++;
-	fe->emit(fe->ctx, out, (size_t)n);
-}
-
-/* One grid point of symbol s at time g with price p. */
-static void
-grid_point(struct cmt_features *fe, struct symstate *s, int64_t g, double p)
-{
-	const struct cmt_feature_set *fs = &fe->o.fs;
-	struct pending cur, *slot;
-	double lp = log(p), r, up, mid, lo, sd, m, sig, hist, v, vs, vl;
-	long k = s->k;
-	int i, j, hi = (int)(k % fe->hist_n), have_vs, have_vl;
-
-	s->px[hi] = p;
-	s->lp[hi] = lp;
-	cur.t = g;
-	cur.px = p;
-	for (i = 0; i < CMT_FEAT_N; i++)
-		cur.x[i] = NAN;
-	for (i = 0; i < 4; i++)
-		if (k >= fe->ret_steps[i])
-			cur.x[i] = lp - s->lp[(k - fe->ret_steps[i]) % fe->hist_n];
-	if (k >= 1) {
-		long ri = k - 1;   /* index of this step's return */
-
-		r = lp - s->lp[(k - 1) % fe->hist_n];
-		s->ret[ri % fe->rv_n] = r;
-		for (j = 0; j < 2; j++) {
-			int n = fe->rv_steps[j];
-
-			ksum_add(&s->rv_sum[j], r);
-			ksum_add(&s->rv_sum2[j], r * r);
-			if (ri >= n) {
-				double old = s->ret[(ri - n) % fe->rv_n];
-				ksum_add(&s->rv_sum[j], -old);
-				ksum_add(&s->rv_sum2[j], -(old * old));
-			}
-			if (ri % RV_RESUM_EVERY == RV_RESUM_EVERY - 1 && ri + 1 >= n) {
-				long q;
-				memset(&s->rv_sum[j], 0, sizeof s->rv_sum[j]);
-				memset(&s->rv_sum2[j], 0, sizeof s->rv_sum2[j]);
-				for (q = ri - n + 1; q <= ri; q++) {
-					double x = s->ret[q % fe->rv_n];
-					ksum_add(&s->rv_sum[j], x);
-					ksum_add(&s->rv_sum2[j], x * x);
-				}
-			}
-			if (ri + 1 >= n) {
-				double mean = ksum_value(&s->rv_sum[j]) / n;
-				double var = ksum_value(&s->rv_sum2[j]) / n - mean * mean;
-				cur.x[4 + j] = var > 0 ? sqrt(var) : 0;
-			}
-		}
-	}
-	if (cmt_rsi_update(&s->rsi, p, &v))
-		cur.x[6] = v;
-	if (cmt_macd_update(&s->macd, p, &m, &sig, &hist))
-		cur.x[7] = hist / p;
-	if (cmt_bbands_update(&s->bb, p, &up, &mid, &lo, &sd) && up > lo)
-		cur.x[8] = (p - lo) / (up - lo);
-	if (k >= fs->mom_n)
-		cur.x[9] = (p - s->px[(k - fs->mom_n) % fe->hist_n]) / p;
-	if (s->step_vol_ok) {
-		have_vs = cmt_ema_update(&s->vol_short, s->step_vol, &vs);
-		have_vl = cmt_ema_update(&s->vol_long, s->step_vol, &vl);
-		if (have_vs && have_vl && vl > 0)
-			cur.x[10] = vs / vl;
-	} else {
-		/* a tick without volume: the volume series restarts */
-		cmt_ema_init(&s->vol_short, fs->vt_short);
-		cmt_ema_init(&s->vol_long, fs->vt_long);
-	}
-	s->step_vol = 0;
-	s->step_vol_ok = 1;
-	cur.warm = k >= fe->warmup;
-	s->k++;
-
-	if (fe->label_steps == 0 || fe->in_partial) {
-		if (cur.warm || fe->o.emit_warmup)
-			emit_vector(fe, s, &cur, -1);
-		return;
-	}
-	if (s->pend_count == fe->label_steps) {
-		slot = &s->pend[s->pend_head];
-		if (slot->warm || fe->o.emit_warmup)
-			emit_vector(fe, s, slot, p > slot->px ? 1 :
-			    p < slot->px ? 0 : -1);
-		s->pend_head = (s->pend_head + 1) % fe->label_steps;
-		s->pend_count--;
-	}
-	s->pend[(s->pend_head + s->pend_count) % fe->label_steps] = cur;
-	s->pend_count++;
-}
-
 static void
 notice(struct cmt_features *fe, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -717,28 +298,6 @@ notice(struct cmt_features *fe, const char *fmt, ...)
 	fe->notice(fe->ctx, msg);
 }
 
-/* The vector of s's grid step in progress as if it ended now, at the last
- * price: the grid point computed on a copy of the state (and of its
- * rings), so the symbol's own state is never touched. */
-static void
-emit_partial(struct cmt_features *fe, const struct symstate *s)
-{
-	struct symstate *c = fe->scratch;
-	double *px = c->px, *lp = c->lp, *ret = c->ret;
-
-	*c = *s;
-	c->px = px;
-	c->lp = lp;
-	c->ret = ret;
-	memcpy(px, s->px, (size_t)fe->hist_n * sizeof *px);
-	memcpy(lp, s->lp, (size_t)fe->hist_n * sizeof *lp);
-	memcpy(ret, s->ret, (size_t)fe->rv_n * sizeof *ret);
-	c->pend = NULL;
-	c->pend_count = 0;
-	fe->in_partial = 1;
-	grid_point(fe, c, s->next_g, s->last_px);
-	fe->in_partial = 0;
-}
 
 /* Said once when a symbol's warm-up starts (first tick, or after a gap
  * reset): when its first vector comes, so a live pipeline is not silent. */
@@ -833,7 +392,7 @@ cmt_features_push(struct cmt_features *fe, const struct cmt_tick *tk,
 		warming_notice(fe, s);
 	} else {
 		while (s->next_g < tk->t) {
-			grid_point(fe, s, s->next_g, s->last_px);
+			cmt_features_grid_point(fe, s, s->next_g, s->last_px);
 			s->next_g += step;
 		}
 	}
@@ -851,11 +410,11 @@ cmt_features_push(struct cmt_features *fe, const struct cmt_tick *tk,
 	else
 		s->step_vol_ok = 0;
 	if (s->next_g == tk->t) {
-		grid_point(fe, s, s->next_g, tk->px);
+		cmt_features_grid_point(fe, s, s->next_g, tk->px);
 		s->next_g += step;
 	} else if (fe->o.partial && (fe->o.partial_every_ms == 0 ||
 	    tk->t - s->partial_t >= fe->o.partial_every_ms)) {
-		emit_partial(fe, s);
+		cmt_features_emit_partial(fe, s);
 		s->partial_t = tk->t;
 	}
 	return CMT_OK;

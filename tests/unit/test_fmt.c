@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmt_json.h"
+#include "cmt_fmt.h"
 
 /* ---- the reference: cmt_fmt_double as of commit 6bb2ace ---- */
 

@@ -1,0 +1,219 @@
+/* The vector of one grid point: the 11 features from the symbol's price
+ * rings, running sums and indicators, the label it waits for, and its
+ * line (NDJSON or CSV) in the engine's buffer, handed to the emit
+ * callback.  It writes into the engine's memory only; nothing allocates. */
+#include <math.h>
+#include <string.h>
+
+#include "cmt_fmt.h"
+#include "features_int.h"
+
+#define RV_RESUM_EVERY 4096  /* recompute running sums to stop drift */
+
+static void
+ksum_add(struct ksum *k, double x)
+{
+	double t = k->s + x;
+
+	if (fabs(k->s) >= fabs(x))
+		k->c += (k->s - t) + x;
+	else
+		k->c += (x - t) + k->s;
+	k->s = t;
+}
+
+static double
+ksum_value(const struct ksum *k)
+{
+	return k->s + k->c;
+}
+
+static int
+put_str(char *out, int n, const char *s, int len)
+{
+	memcpy(out + n, s, (size_t)len);
+	return n + len;
+}
+
+static void
+emit_vector(struct cmt_features *fe, const struct symstate *s,
+	const struct pending *p, int y)
+{
+	char *out = fe->out;
+	int n = 0, i;
+
+	if (fe->o.csv) {
+		n += cmt_fmt_int(out + n, p->t);
+		out[n++] = ',';
+		n = put_str(out, n, s->sym, s->sym_len);
+		out[n++] = ',';
+		n += cmt_fmt_double(out + n, p->px, 15);
+		out[n++] = ',';
+		n = put_str(out, n, fe->fs_id, fe->fs_id_len);
+		for (i = 0; i < CMT_FEAT_N; i++) {
+			out[n++] = ',';
+			if (!isnan(p->x[i]))
+				n += cmt_fmt_double(out + n, p->x[i], 10);
+		}
+		if (fe->o.emit_warmup)
+			n = put_str(out, n, p->warm ? ",false" : ",true",
+				p->warm ? 6 : 5);
+		if (fe->o.partial)
+			n = put_str(out, n, fe->in_partial ? ",true" : ",false",
+				fe->in_partial ? 5 : 6);
+		if (fe->o.label_ms) {
+			out[n++] = ',';
+			if (y >= 0 && !fe->in_partial)
+				out[n++] = (char)('0' + y);
+		}
+	} else {
+		n = put_str(out, n, "{\"t\":", 5);
+		n += cmt_fmt_int(out + n, p->t);
+		n = put_str(out, n, ",\"sym\":\"", 8);
+		n = put_str(out, n, s->sym, s->sym_len);
+		n = put_str(out, n, "\",\"px\":", 7);
+		n += cmt_fmt_double(out + n, p->px, 15);
+		n = put_str(out, n, ",\"fs\":\"", 7);
+		n = put_str(out, n, fe->fs_id, fe->fs_id_len);
+		n = put_str(out, n, "\",\"f\":{", 7);
+		for (i = 0; i < CMT_FEAT_N; i++) {
+			n = put_str(out, n, fe->key[i], fe->key_len[i]);
+			n += cmt_fmt_double(out + n, p->x[i], 10); /* NAN: null */
+		}
+		out[n++] = '}';
+		n = put_str(out, n, s->src, s->src_len);
+		if (!p->warm)
+			n = put_str(out, n, ",\"warmup\":true", 14);
+		if (fe->in_partial)
+			n = put_str(out, n, ",\"partial\":true", 15);
+		if (fe->o.label_ms && !fe->in_partial) {
+			n = put_str(out, n, ",\"y\":", 5);
+			if (y >= 0)
+				out[n++] = (char)('0' + y);
+			else
+				n = put_str(out, n, "null", 4);
+		}
+		out[n++] = '}';
+	}
+	out[n++] = '\n';
+	if (fe->in_partial)
+		fe->st.partials++;
+	else
+		fe->st.vectors++;
+	fe->emit(fe->ctx, out, (size_t)n);
+}
+
+/* One grid point of symbol s at time g with price p. */
+void
+cmt_features_grid_point(struct cmt_features *fe, struct symstate *s,
+	int64_t g, double p)
+{
+	const struct cmt_feature_set *fs = &fe->o.fs;
+	struct pending cur, *slot;
+	double lp = log(p), r, up, mid, lo, sd, m, sig, hist, v, vs, vl;
+	long k = s->k;
+	int i, j, hi = (int)(k % fe->hist_n), have_vs, have_vl;
+
+	s->px[hi] = p;
+	s->lp[hi] = lp;
+	cur.t = g;
+	cur.px = p;
+	for (i = 0; i < CMT_FEAT_N; i++)
+		cur.x[i] = NAN;
+	for (i = 0; i < 4; i++)
+		if (k >= fe->ret_steps[i])
+			cur.x[i] = lp - s->lp[(k - fe->ret_steps[i]) % fe->hist_n];
+	if (k >= 1) {
+		long ri = k - 1;   /* index of this step's return */
+
+		r = lp - s->lp[(k - 1) % fe->hist_n];
+		s->ret[ri % fe->rv_n] = r;
+		for (j = 0; j < 2; j++) {
+			int n = fe->rv_steps[j];
+
+			ksum_add(&s->rv_sum[j], r);
+			ksum_add(&s->rv_sum2[j], r * r);
+			if (ri >= n) {
+				double old = s->ret[(ri - n) % fe->rv_n];
+				ksum_add(&s->rv_sum[j], -old);
+				ksum_add(&s->rv_sum2[j], -(old * old));
+			}
+			if (ri % RV_RESUM_EVERY == RV_RESUM_EVERY - 1 && ri + 1 >= n) {
+				long q;
+				memset(&s->rv_sum[j], 0, sizeof s->rv_sum[j]);
+				memset(&s->rv_sum2[j], 0, sizeof s->rv_sum2[j]);
+				for (q = ri - n + 1; q <= ri; q++) {
+					double x = s->ret[q % fe->rv_n];
+					ksum_add(&s->rv_sum[j], x);
+					ksum_add(&s->rv_sum2[j], x * x);
+				}
+			}
+			if (ri + 1 >= n) {
+				double mean = ksum_value(&s->rv_sum[j]) / n;
+				double var = ksum_value(&s->rv_sum2[j]) / n - mean * mean;
+				cur.x[4 + j] = var > 0 ? sqrt(var) : 0;
+			}
+		}
+	}
+	if (cmt_rsi_update(&s->rsi, p, &v))
+		cur.x[6] = v;
+	if (cmt_macd_update(&s->macd, p, &m, &sig, &hist))
+		cur.x[7] = hist / p;
+	if (cmt_bbands_update(&s->bb, p, &up, &mid, &lo, &sd) && up > lo)
+		cur.x[8] = (p - lo) / (up - lo);
+	if (k >= fs->mom_n)
+		cur.x[9] = (p - s->px[(k - fs->mom_n) % fe->hist_n]) / p;
+	if (s->step_vol_ok) {
+		have_vs = cmt_ema_update(&s->vol_short, s->step_vol, &vs);
+		have_vl = cmt_ema_update(&s->vol_long, s->step_vol, &vl);
+		if (have_vs && have_vl && vl > 0)
+			cur.x[10] = vs / vl;
+	} else {
+		/* a tick without volume: the volume series restarts */
+		cmt_ema_init(&s->vol_short, fs->vt_short);
+		cmt_ema_init(&s->vol_long, fs->vt_long);
+	}
+	s->step_vol = 0;
+	s->step_vol_ok = 1;
+	cur.warm = k >= fe->warmup;
+	s->k++;
+
+	if (fe->label_steps == 0 || fe->in_partial) {
+		if (cur.warm || fe->o.emit_warmup)
+			emit_vector(fe, s, &cur, -1);
+		return;
+	}
+	if (s->pend_count == fe->label_steps) {
+		slot = &s->pend[s->pend_head];
+		if (slot->warm || fe->o.emit_warmup)
+			emit_vector(fe, s, slot, p > slot->px ? 1 :
+			    p < slot->px ? 0 : -1);
+		s->pend_head = (s->pend_head + 1) % fe->label_steps;
+		s->pend_count--;
+	}
+	s->pend[(s->pend_head + s->pend_count) % fe->label_steps] = cur;
+	s->pend_count++;
+}
+
+/* The vector of s's grid step in progress as if it ended now, at the last
+ * price: the grid point computed on a copy of the state (and of its
+ * rings), so the symbol's own state is never touched. */
+void
+cmt_features_emit_partial(struct cmt_features *fe, const struct symstate *s)
+{
+	struct symstate *c = fe->scratch;
+	double *px = c->px, *lp = c->lp, *ret = c->ret;
+
+	*c = *s;
+	c->px = px;
+	c->lp = lp;
+	c->ret = ret;
+	memcpy(px, s->px, (size_t)fe->hist_n * sizeof *px);
+	memcpy(lp, s->lp, (size_t)fe->hist_n * sizeof *lp);
+	memcpy(ret, s->ret, (size_t)fe->rv_n * sizeof *ret);
+	c->pend = NULL;
+	c->pend_count = 0;
+	fe->in_partial = 1;
+	cmt_features_grid_point(fe, c, s->next_g, s->last_px);
+	fe->in_partial = 0;
+}

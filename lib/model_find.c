@@ -1,0 +1,97 @@
+/* Where a model named on the command line is: $CMT_MODEL, the install
+ * and build-tree directories found from the executable's path, or a path
+ * used as given.  Paths go to the caller's buffers; the model loaded to
+ * read its feature set is freed before returning. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmt_model.h"
+
+#ifndef CMT_DATADIR
+#define CMT_DATADIR "/usr/local/share/cmt"
+#endif
+
+static int
+is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+enum cmt_err
+cmt_model_resolve(const char *name_or_path, char *out, size_t cap)
+{
+	char exe[PATH_MAX], dirs[3][PATH_MAX + 32], tried[3 * PATH_MAX + 256];
+	const char *name = name_or_path, *env;
+	ssize_t n;
+	size_t used = 0;
+	int i, ndirs = 0;
+
+	if (!name || strcmp(name, "default") == 0) {
+		name = "default";
+		if ((env = getenv("CMT_MODEL")) && *env) {
+			if (strlen(env) >= cap)
+				goto toolong;
+			strcpy(out, env);
+			return CMT_OK;
+		}
+	} else if (strchr(name, '/') || is_file(name)) {
+		if (strlen(name) >= cap)
+			goto toolong;
+		strcpy(out, name);
+		return CMT_OK;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		*strrchr(exe, '/') = '\0';
+		snprintf(dirs[ndirs++], sizeof dirs[0], "%s/../share/cmt", exe);
+	}
+	snprintf(dirs[ndirs++], sizeof dirs[0], "%s", CMT_DATADIR);
+	if (n > 0)
+		snprintf(dirs[ndirs++], sizeof dirs[0], "%s/../../model", exe);
+	tried[0] = '\0';
+	for (i = 0; i < ndirs; i++) {
+		if ((size_t)snprintf(out, cap, "%s/%s.json", dirs[i], name) >= cap)
+			goto toolong;
+		if (is_file(out))
+			return CMT_OK;
+		used += (size_t)snprintf(tried + used, sizeof tried - used, "%s%s",
+			i ? ", " : "", out);
+	}
+	snprintf(out, cap, "no model '%s' found (tried %s%s)", name, tried,
+		strcmp(name, "default") == 0 ? "; set CMT_MODEL" : "");
+	return CMT_EMISSING;
+toolong:
+	snprintf(out, cap, "model path too long");
+	return CMT_ETOOLONG;
+}
+
+enum cmt_err
+cmt_model_feature_set(const char *name_or_path, char *fs, size_t cap,
+	char *err)
+{
+	char path[PATH_MAX];
+	struct cmt_model *m;
+	enum cmt_err e;
+
+	if ((e = cmt_model_resolve(name_or_path, path, sizeof path)))
+		return cmt_errf(err, e, "%s", path);
+	if ((e = cmt_model_load(path, &m, err))) {
+		char why[CMT_ERRLEN];
+
+		snprintf(why, sizeof why, "%s", err ? err : "");
+		return cmt_errf(err, e, "%s: %s", path, why);
+	}
+	if (strlen(m->fs) >= cap)
+		e = cmt_errf(err, CMT_ETOOLONG, "feature-set id too long");
+	else
+		strcpy(fs, m->fs);
+	cmt_model_free(m);
+	return e;
+}
