@@ -19,59 +19,12 @@
 #include "cmt_json.h"
 #include "cmt_line.h"
 #include "cmt_sse.h"
+#include "serve/serve_int.h"
 
-#define CTL_CAP     1024   /* stream headers, retry, gap, heartbeats */
 #define MAX_IOV     64
 #define INPUT_BATCH 256    /* lines read per turn, so clients get served */
 #define READ_CHUNK  4096
 #define FRAME_EXTRA (32 + CMT_SSE_MAX_EVENT)  /* id:, event:, data: */
-
-/*
- * Events live once, in a ring of `cap` slots holding the formatted frame
- * ("id: N\n[event: T\n]data: LINE\n\n").  A streaming client is only a
- * cursor into that ring (next event id, bytes of it already sent), so a
- * broadcast costs no copy per client, and a client's queue is the stretch
- * of ring between its cursor and the head.  Slot buffers grow to the
- * largest frame seen and are then reused: no allocation per line.
- */
-struct slot {
-	uint64_t id;
-	uint64_t start;   /* offset of the frame in the whole stream */
-	size_t len, cap;
-	char *buf;
-};
-
-enum cstate { C_READ, C_REPLY, C_STREAM, C_DEAD };
-
-struct client {
-	int fd;
-	enum cstate state;
-	int64_t deadline;           /* C_READ, C_REPLY: give up then */
-	char *req;                  /* C_READ: request head so far */
-	size_t req_len;
-	char *out;                  /* C_REPLY: whole response */
-	size_t out_len, out_off;
-	char ctl[CTL_CAP];          /* C_STREAM: bytes before the next frame */
-	size_t ctl_len, ctl_off;
-	uint64_t next_id;           /* C_STREAM: next event to send */
-	size_t off;                 /* bytes of that event already sent */
-	struct client *prev, *next;
-};
-
-struct cmt_sse {
-	struct cmt_sse_opts o;
-	int lfd, ep, spare_fd, port;
-	int in_flags, in_pollable, input_open;
-	struct cmt_linereader *lr;
-	struct slot *ring;
-	size_t cap, count;
-	uint64_t head_id, total_bytes;
-	uint64_t first_id;          /* of this run (opts.first_id) */
-	struct client *clients, *dead;
-	int draining;
-	int64_t drain_deadline, next_heartbeat, next_sweep;
-	struct cmt_sse_stats st;
-};
 
 size_t
 cmt_sse_event_type(const char *line, size_t len, const char *field,
@@ -957,87 +910,6 @@ cmt_sse_run(struct cmt_sse *s, volatile sig_atomic_t *stop, char *err)
 		reap(s);
 	}
 	return CMT_OK;
-}
-
-void
-cmt_sse_stats(const struct cmt_sse *s, struct cmt_sse_stats *st)
-{
-	*st = s->st;
-	st->last_id = s->head_id;
-	st->backlog_events = s->count;
-	st->input_open = s->input_open;
-}
-
-size_t
-cmt_sse_metrics(const struct cmt_sse *s, char *buf, size_t cap)
-{
-	static const struct {
-		const char *name, *type, *help;
-	} m[] = {
-		{ "cmt_sse_clients", "gauge",
-			"Open client connections (streams and requests)." },
-		{ "cmt_sse_streams", "gauge",
-			"Clients subscribed to /events." },
-		{ "cmt_sse_events_in_total", "counter",
-			"Input lines published as events." },
-		{ "cmt_sse_lines_skipped_total", "counter",
-			"Input lines skipped (too long or NUL byte)." },
-		{ "cmt_sse_input_bytes_total", "counter",
-			"Bytes of published input lines, newline included." },
-		{ "cmt_sse_events_out_total", "counter",
-			"Events written whole to a client." },
-		{ "cmt_sse_bytes_out_total", "counter",
-			"Bytes written to clients." },
-		{ "cmt_sse_connections_total", "counter",
-			"Connections accepted." },
-		{ "cmt_sse_streams_opened_total", "counter",
-			"Event streams opened." },
-		{ "cmt_sse_clients_dropped_total", "counter",
-			"Streams closed because the client fell behind." },
-		{ "cmt_sse_clients_rejected_total", "counter",
-			"Connections refused with 503 (too many clients)." },
-		{ "cmt_sse_request_timeouts_total", "counter",
-			"Connections closed for not finishing a request." },
-		{ "cmt_sse_requests_total", "counter",
-			"HTTP requests parsed." },
-		{ "cmt_sse_request_errors_total", "counter",
-			"Requests answered with a 4xx or 5xx status." },
-		{ "cmt_sse_last_event_id", "gauge", "Id of the newest event." },
-		{ "cmt_sse_backlog_events", "gauge",
-			"Events held for replay." },
-		{ "cmt_sse_backlog_capacity", "gauge",
-			"Events the backlog can hold." },
-		{ "cmt_sse_backlog_bytes", "gauge",
-			"Bytes of the events held for replay." },
-		{ "cmt_sse_input_open", "gauge",
-			"1 while the input is open, 0 after its end." },
-	};
-	struct cmt_sse_stats st;
-	uint64_t v[sizeof m / sizeof m[0]];
-	size_t i, len = 0;
-	int n;
-
-	cmt_sse_stats(s, &st);
-	v[0] = st.clients; v[1] = st.streams; v[2] = st.lines_in;
-	v[3] = st.lines_skipped; v[4] = st.bytes_in; v[5] = st.events_out;
-	v[6] = st.bytes_out; v[7] = st.connections; v[8] = st.streams_opened;
-	v[9] = st.clients_dropped; v[10] = st.clients_rejected;
-	v[11] = st.timeouts; v[12] = st.requests; v[13] = st.bad_requests;
-	v[14] = st.last_id; v[15] = st.backlog_events; v[16] = s->cap;
-	v[17] = st.backlog_bytes; v[18] = (uint64_t)st.input_open;
-	if (cap == 0)
-		return 0;
-	buf[0] = '\0';
-	for (i = 0; i < sizeof m / sizeof m[0]; i++) {
-		n = snprintf(buf + len, cap - len,
-			"# HELP %s %s\n# TYPE %s %s\n%s %llu\n",
-			m[i].name, m[i].help, m[i].name, m[i].type,
-			m[i].name, (unsigned long long)v[i]);
-		if (n < 0 || (size_t)n >= cap - len)
-			return cap - 1 > len ? strlen(buf) : len;
-		len += (size_t)n;
-	}
-	return len;
 }
 
 void
