@@ -236,8 +236,8 @@ list_push(struct client **head, struct client *c)
 
 /* Closing only marks the client: it may still be named by events of the
  * current epoll batch, so it is freed at the end of the turn. */
-static void
-client_close(struct cmt_sse *s, struct client *c)
+void
+sse_client_close(struct cmt_sse *s, struct client *c)
 {
 	if (c->state == C_DEAD)
 		return;
@@ -264,93 +264,6 @@ reap(struct cmt_sse *s)
 	}
 }
 
-static const char *
-reason(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 414: return "URI Too Long";
-	case 431: return "Request Header Fields Too Large";
-	case 503: return "Service Unavailable";
-	case 505: return "HTTP Version Not Supported";
-	}
-	return "Error";
-}
-
-static int
-cors_header(const struct cmt_sse *s, char *buf, size_t cap)
-{
-	if (!s->o.cors)
-		return 0;
-	return snprintf(buf, cap, "Access-Control-Allow-Origin: %s\r\n"
-		"Vary: Origin\r\n", s->o.cors);
-}
-
-/* Header block of a one-shot response into buf; returns its length. */
-static size_t
-reply_head(const struct cmt_sse *s, int status, const char *type,
-	size_t body_len, char *buf, size_t cap)
-{
-	int n;
-
-	n = snprintf(buf, cap, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
-		"Content-Length: %zu\r\nCache-Control: no-cache\r\n"
-		"Connection: close\r\n%s", status, reason(status), type,
-		body_len, status == 405 ? "Allow: GET, HEAD\r\n" : "");
-	n += cors_header(s, buf + n, cap - (size_t)n);
-	n += snprintf(buf + n, cap - (size_t)n, "\r\n");
-	return (size_t)n;
-}
-
-/* For connections we will not serve: one try, no queue. */
-static void
-write_now(struct cmt_sse *s, int fd, int status)
-{
-	char buf[512], body[64];
-	size_t n, b;
-
-	b = (size_t)snprintf(body, sizeof body, "%d %s\n", status,
-		reason(status));
-	n = reply_head(s, status, "text/plain; charset=utf-8", b, buf,
-		sizeof buf);
-	memcpy(buf + n, body, b);
-	if (send(fd, buf, n + b, MSG_NOSIGNAL) > 0)
-		s->st.bytes_out += n + b;
-}
-
-static void flush_client(struct cmt_sse *s, struct client *c);
-
-static void
-reply(struct cmt_sse *s, struct client *c, int status, const char *type,
-	const char *body, size_t body_len, int head_only)
-{
-	char head[512];
-	size_t n = reply_head(s, status, type, body_len, head, sizeof head);
-
-	if (status >= 400)
-		s->st.bad_requests++;
-	if (head_only)
-		body_len = 0;
-	free(c->req);
-	c->req = NULL;
-	if (!(c->out = malloc(n + body_len))) {
-		client_close(s, c);
-		return;
-	}
-	memcpy(c->out, head, n);
-	if (body_len)
-		memcpy(c->out + n, body, body_len);
-	c->out_len = n + body_len;
-	c->out_off = 0;
-	c->state = C_REPLY;
-	c->deadline = cmt_clock_mono_ms() + s->o.request_timeout_ms;
-	flush_client(s, c);
-}
-
 static uint64_t
 oldest_id(const struct cmt_sse *s)
 {
@@ -374,21 +287,21 @@ ctl_append(struct client *c, const char *buf, size_t n)
 	}
 }
 
-static void
-start_stream(struct cmt_sse *s, struct client *c, const struct cmt_sse_req *r)
+void
+sse_start_stream(struct cmt_sse *s, struct client *c, const struct cmt_sse_req *r)
 {
 	char buf[CTL_CAP];
 	uint64_t next, first, last;
 	int n;
 
 	if (r->method == CMT_SSE_HEAD) {
-		reply(s, c, 200, "text/event-stream", NULL, 0, 1);
+		sse_reply(s, c, 200, "text/event-stream", NULL, 0, 1);
 		return;
 	}
 	n = snprintf(buf, sizeof buf, "HTTP/1.1 200 OK\r\n"
 		"Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
 		"Connection: keep-alive\r\nX-Accel-Buffering: no\r\n");
-	n += cors_header(s, buf + n, sizeof buf - (size_t)n);
+	n += sse_cors_header(s, buf + n, sizeof buf - (size_t)n);
 	n += snprintf(buf + n, sizeof buf - (size_t)n, "\r\n");
 	free(c->req);
 	c->req = NULL;
@@ -425,49 +338,7 @@ start_stream(struct cmt_sse *s, struct client *c, const struct cmt_sse_req *r)
 	} else {
 		c->next_id = next;
 	}
-	flush_client(s, c);
-}
-
-static const struct cmt_sse_file *
-find_file(const struct cmt_sse *s, const char *path, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < s->o.nfiles; i++)
-		if (strlen(s->o.files[i].path) == len &&
-		    memcmp(s->o.files[i].path, path, len) == 0)
-			return &s->o.files[i];
-	return NULL;
-}
-
-static void
-route(struct cmt_sse *s, struct client *c, const struct cmt_sse_req *r)
-{
-	const struct cmt_sse_file *f;
-	char metrics[8192];
-	size_t n;
-	int head = r->method == CMT_SSE_HEAD;
-	const char *text = "text/plain; charset=utf-8";
-
-	s->st.requests++;
-	if (r->method == CMT_SSE_OTHER)
-		reply(s, c, 405, text, "405 Method Not Allowed\n", 23, 0);
-	else if (r->path_len == 7 && memcmp(r->path, "/events", 7) == 0)
-		start_stream(s, c, r);
-	else if (r->path_len == 8 && memcmp(r->path, "/metrics", 8) == 0) {
-		n = cmt_sse_metrics(s, metrics, sizeof metrics);
-		reply(s, c, 200, "text/plain; version=0.0.4; charset=utf-8",
-			metrics, n, head);
-	} else if (r->path_len == 8 && memcmp(r->path, "/healthz", 8) == 0)
-		reply(s, c, 200, text, "ok\n", 3, head);
-	else if ((r->path_len == 1 || (r->path_len == 11 &&
-	    memcmp(r->path, "/index.html", 11) == 0)) && s->o.page)
-		reply(s, c, 200, "text/html; charset=utf-8", s->o.page,
-			s->o.page_len, head);
-	else if ((f = find_file(s, r->path, r->path_len)))
-		reply(s, c, 200, f->type, f->body, f->len, head);
-	else
-		reply(s, c, 404, text, "404 Not Found\n", 14, 0);
+	sse_flush_client(s, c);
 }
 
 static void
@@ -485,22 +356,22 @@ read_request(struct cmt_sse *s, struct client *c)
 		if (n < 0 && errno == EAGAIN)
 			return;
 		if (n <= 0) {
-			client_close(s, c);
+			sse_client_close(s, c);
 			return;
 		}
 		c->req_len += (size_t)n;
 		status = cmt_sse_parse_request(c->req, c->req_len, &r);
 		if (status == 200) {
-			route(s, c, &r);
+			sse_route(s, c, &r);
 			return;
 		}
 		if (status != 0) {
 			char body[64];
 			int len = snprintf(body, sizeof body, "%d %s\n", status,
-				reason(status));
+				sse_reason(status));
 
 			s->st.requests++;
-			reply(s, c, status, "text/plain; charset=utf-8", body,
+			sse_reply(s, c, status, "text/plain; charset=utf-8", body,
 				(size_t)len, 0);
 			return;
 		}
@@ -509,8 +380,8 @@ read_request(struct cmt_sse *s, struct client *c)
 
 /* Streams and replies: requests after the first are not read (every
  * reply closes the connection), so input is drained only to see EOF. */
-static void
-drain_input(struct cmt_sse *s, struct client *c)
+void
+sse_drain_input(struct cmt_sse *s, struct client *c)
 {
 	char buf[READ_CHUNK];
 	ssize_t n;
@@ -524,35 +395,9 @@ drain_input(struct cmt_sse *s, struct client *c)
 		if (n < 0 && errno == EAGAIN)
 			return;
 		if (c->state == C_STREAM || n < 0 || c->out_off == c->out_len)
-			client_close(s, c);
+			sse_client_close(s, c);
 		return;
 	}
-}
-
-static void
-flush_reply(struct cmt_sse *s, struct client *c)
-{
-	ssize_t n;
-
-	while (c->out_off < c->out_len) {
-		n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-			MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return;
-		if (n < 0) {
-			client_close(s, c);
-			return;
-		}
-		c->out_off += (size_t)n;
-		s->st.bytes_out += (size_t)n;
-	}
-	/* Close only when the peer does (or at the deadline): closing with
-	 * unread bytes, such as a request body, would reset the connection
-	 * and could destroy the answer before the peer read it. */
-	shutdown(c->fd, SHUT_WR);
-	drain_input(s, c);
 }
 
 static void
@@ -590,7 +435,7 @@ flush_stream(struct cmt_sse *s, struct client *c)
 		if (n < 0 && errno == EAGAIN)
 			return;
 		if (n < 0) {
-			client_close(s, c);
+			sse_client_close(s, c);
 			return;
 		}
 		s->st.bytes_out += (size_t)n;
@@ -619,11 +464,11 @@ flush_stream(struct cmt_sse *s, struct client *c)
 	}
 }
 
-static void
-flush_client(struct cmt_sse *s, struct client *c)
+void
+sse_flush_client(struct cmt_sse *s, struct client *c)
 {
 	if (c->state == C_REPLY)
-		flush_reply(s, c);
+		sse_flush_reply(s, c);
 	else if (c->state == C_STREAM)
 		flush_stream(s, c);
 }
@@ -632,7 +477,7 @@ static void
 drop_slow(struct cmt_sse *s, struct client *c)
 {
 	s->st.clients_dropped++;
-	client_close(s, c);
+	sse_client_close(s, c);
 }
 
 static void
@@ -668,7 +513,7 @@ accept_clients(struct cmt_sse *s)
 		    !(c->req = malloc(CMT_SSE_MAX_HEAD))) {
 			free(c);
 			s->st.clients_rejected++;
-			write_now(s, fd, 503);
+			sse_write_now(s, fd, 503);
 			close(fd);
 			continue;
 		}
@@ -836,7 +681,7 @@ timers(struct cmt_sse *s, int64_t now)
 			if (s->draining && c->next_id > s->head_id &&
 			    c->ctl_len == 0) {
 				shutdown(c->fd, SHUT_WR);
-				client_close(s, c);
+				sse_client_close(s, c);
 			} else if (beat_now && c->next_id > s->head_id &&
 			    c->ctl_len == 0) {
 				ctl_append(c, beat, sizeof beat - 1);
@@ -847,13 +692,13 @@ timers(struct cmt_sse *s, int64_t now)
 			if (!s->draining) {
 				s->st.timeouts++;
 				s->st.bad_requests++;
-				write_now(s, c->fd, 408);
+				sse_write_now(s, c->fd, 408);
 			}
-			client_close(s, c);
+			sse_client_close(s, c);
 		} else if (c->state == C_REPLY && now >= c->deadline) {
 			if (c->out_off < c->out_len)
 				s->st.timeouts++;
-			client_close(s, c);
+			sse_client_close(s, c);
 		}
 	}
 }
@@ -898,10 +743,10 @@ cmt_sse_run(struct cmt_sse *s, volatile sig_atomic_t *stop, char *err)
 				if (c->state == C_READ)
 					read_request(s, c);
 				else
-					drain_input(s, c);
+					sse_drain_input(s, c);
 			}
 			if (c->state != C_DEAD && (evs[i].events & EPOLLOUT))
-				flush_client(s, c);
+				sse_flush_client(s, c);
 		}
 		if (s->input_open && !s->draining &&
 		    (e = read_input(s, err)) != CMT_OK)
@@ -921,7 +766,7 @@ cmt_sse_close(struct cmt_sse *s)
 	if (!s)
 		return;
 	while ((c = s->clients))
-		client_close(s, c);
+		sse_client_close(s, c);
 	reap(s);
 	if (s->lr) {
 		cmt_line_close(s->lr);
