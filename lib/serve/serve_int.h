@@ -72,7 +72,13 @@ void sse_route(struct cmt_sse *s, struct client *c,
 void sse_client_close(struct cmt_sse *s, struct client *c);
 void sse_drain_input(struct cmt_sse *s, struct client *c);
 void sse_flush_client(struct cmt_sse *s, struct client *c);
+
+/* sse_ring.c: events and the streams that read them */
+void sse_publish(struct cmt_sse *s, const char *line, size_t len,
+	uint64_t lineno);
 void sse_start_stream(struct cmt_sse *s, struct client *c,
 	const struct cmt_sse_req *r);
+void sse_flush_stream(struct cmt_sse *s, struct client *c);
+void sse_ctl_append(struct client *c, const char *buf, size_t n);
 
 #endif
