@@ -105,7 +105,6 @@ test: all $(UNIT_BINS) $(FUZZ_CHECK) house
 # long-file: lib/fetch.c: to be split into lib/source/ (this round)
 # long-file: lib/json.c: to be split (this round)
 # long-file: lib/model.c: to be split (this round)
-# long-file: lib/sse.c: to be split into lib/serve/ (this round)
 # long-file: lib/stream.c: to be split into lib/source/ (this round)
 house:
 	@sh scripts/house.sh Makefile

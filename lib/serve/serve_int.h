@@ -68,7 +68,7 @@ void sse_flush_reply(struct cmt_sse *s, struct client *c);
 void sse_route(struct cmt_sse *s, struct client *c,
 	const struct cmt_sse_req *r);
 
-/* sse.c: the loop and its clients */
+/* sse_loop.c: the loop and its clients */
 void sse_client_close(struct cmt_sse *s, struct client *c);
 void sse_drain_input(struct cmt_sse *s, struct client *c);
 void sse_flush_client(struct cmt_sse *s, struct client *c);

@@ -1,5 +1,8 @@
-/* accept4 */
-#define _GNU_SOURCE
+/* cmt-sse's server: the listening socket, the epoll loop and its clients
+ * (accept, read a request head, drain, close) and the input lines it
+ * publishes.  The server owns struct cmt_sse and every client; a closed
+ * client is freed at the end of its turn, the rest by cmt_sse_close. */
+#define _GNU_SOURCE   /* accept4 */
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,12 +21,10 @@
 #include "cmt_clock.h"
 #include "cmt_line.h"
 #include "cmt_sse.h"
-#include "serve/serve_int.h"
+#include "serve_int.h"
 
 #define INPUT_BATCH 256    /* lines read per turn, so clients get served */
 #define READ_CHUNK  4096
-
-/* ---- server ---- */
 
 void
 cmt_sse_defaults(struct cmt_sse_opts *o)
