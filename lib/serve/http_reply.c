@@ -11,8 +11,10 @@
 #include "cmt_clock.h"
 #include "serve_int.h"
 
-const char *
-sse_reason(int status)
+#define TEXT_PLAIN "text/plain; charset=utf-8"
+
+static const char *
+reason(int status)
 {
 	switch (status) {
 	case 200: return "OK";
@@ -46,11 +48,18 @@ reply_head(const struct cmt_sse *s, int status, const char *type,
 
 	n = snprintf(buf, cap, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
 		"Content-Length: %zu\r\nCache-Control: no-cache\r\n"
-		"Connection: close\r\n%s", status, sse_reason(status), type,
+		"Connection: close\r\n%s", status, reason(status), type,
 		body_len, status == 405 ? "Allow: GET, HEAD\r\n" : "");
 	n += sse_cors_header(s, buf + n, cap - (size_t)n);
 	n += snprintf(buf + n, cap - (size_t)n, "\r\n");
 	return (size_t)n;
+}
+
+/* The body of every refusal: the status and its reason, one line. */
+static size_t
+status_body(int status, char *body, size_t cap)
+{
+	return (size_t)snprintf(body, cap, "%d %s\n", status, reason(status));
 }
 
 /* For connections we will not serve: one try, no queue. */
@@ -60,10 +69,8 @@ sse_write_now(struct cmt_sse *s, int fd, int status)
 	char buf[512], body[64];
 	size_t n, b;
 
-	b = (size_t)snprintf(body, sizeof body, "%d %s\n", status,
-		sse_reason(status));
-	n = reply_head(s, status, "text/plain; charset=utf-8", b, buf,
-		sizeof buf);
+	b = status_body(status, body, sizeof body);
+	n = reply_head(s, status, TEXT_PLAIN, b, buf, sizeof buf);
 	memcpy(buf + n, body, b);
 	if (send(fd, buf, n + b, MSG_NOSIGNAL) > 0)
 		s->st.bytes_out += n + b;
@@ -96,6 +103,16 @@ sse_reply(struct cmt_sse *s, struct client *c, int status, const char *type,
 	sse_flush_client(s, c);
 }
 
+/* A status with its reason as a plain text body (refusals, errors). */
+void
+sse_reply_status(struct cmt_sse *s, struct client *c, int status)
+{
+	char body[64];
+	size_t n = status_body(status, body, sizeof body);
+
+	sse_reply(s, c, status, TEXT_PLAIN, body, n, 0);
+}
+
 static const struct cmt_sse_file *
 find_file(const struct cmt_sse *s, const char *path, size_t len)
 {
@@ -115,11 +132,10 @@ sse_route(struct cmt_sse *s, struct client *c, const struct cmt_sse_req *r)
 	char metrics[8192];
 	size_t n;
 	int head = r->method == CMT_SSE_HEAD;
-	const char *text = "text/plain; charset=utf-8";
 
 	s->st.requests++;
 	if (r->method == CMT_SSE_OTHER)
-		sse_reply(s, c, 405, text, "405 Method Not Allowed\n", 23, 0);
+		sse_reply_status(s, c, 405);
 	else if (r->path_len == 7 && memcmp(r->path, "/events", 7) == 0)
 		sse_start_stream(s, c, r);
 	else if (r->path_len == 8 && memcmp(r->path, "/metrics", 8) == 0) {
@@ -127,7 +143,7 @@ sse_route(struct cmt_sse *s, struct client *c, const struct cmt_sse_req *r)
 		sse_reply(s, c, 200, "text/plain; version=0.0.4; charset=utf-8",
 			metrics, n, head);
 	} else if (r->path_len == 8 && memcmp(r->path, "/healthz", 8) == 0)
-		sse_reply(s, c, 200, text, "ok\n", 3, head);
+		sse_reply(s, c, 200, TEXT_PLAIN, "ok\n", 3, head);
 	else if ((r->path_len == 1 || (r->path_len == 11 &&
 	    memcmp(r->path, "/index.html", 11) == 0)) && s->o.page)
 		sse_reply(s, c, 200, "text/html; charset=utf-8", s->o.page,
@@ -135,7 +151,7 @@ sse_route(struct cmt_sse *s, struct client *c, const struct cmt_sse_req *r)
 	else if ((f = find_file(s, r->path, r->path_len)))
 		sse_reply(s, c, 200, f->type, f->body, f->len, head);
 	else
-		sse_reply(s, c, 404, text, "404 Not Found\n", 14, 0);
+		sse_reply_status(s, c, 404);
 }
 
 void

@@ -59,11 +59,11 @@ struct cmt_sse {
 };
 
 /* http_reply.c: one-shot replies, each closing its connection */
-const char *sse_reason(int status);
 int sse_cors_header(const struct cmt_sse *s, char *buf, size_t cap);
 void sse_write_now(struct cmt_sse *s, int fd, int status);
 void sse_reply(struct cmt_sse *s, struct client *c, int status,
 	const char *type, const char *body, size_t body_len, int head_only);
+void sse_reply_status(struct cmt_sse *s, struct client *c, int status);
 void sse_flush_reply(struct cmt_sse *s, struct client *c);
 void sse_route(struct cmt_sse *s, struct client *c,
 	const struct cmt_sse_req *r);

@@ -257,13 +257,8 @@ read_request(struct cmt_sse *s, struct client *c)
 			return;
 		}
 		if (status != 0) {
-			char body[64];
-			int len = snprintf(body, sizeof body, "%d %s\n", status,
-				sse_reason(status));
-
 			s->st.requests++;
-			sse_reply(s, c, status, "text/plain; charset=utf-8", body,
-				(size_t)len, 0);
+			sse_reply_status(s, c, status);
 			return;
 		}
 	}
