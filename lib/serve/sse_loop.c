@@ -15,7 +15,6 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cmt_clock.h"
@@ -137,7 +136,7 @@ cmt_sse_open(struct cmt_sse **srv, const struct cmt_sse_opts *o, char *err)
 	s->lfd = s->ep = s->spare_fd = -1;
 	s->cap = o->backlog;
 	s->first_id = o->first_id ? o->first_id :
-		(uint64_t)time(NULL) * 1000000;
+		(uint64_t)(cmt_clock_wall_ms() / 1000) * 1000000;
 	s->head_id = s->first_id - 1;
 	raise_fd_limit((rlim_t)o->max_clients + 64);
 	if (!(s->ring = calloc(s->cap, sizeof *s->ring))) {
