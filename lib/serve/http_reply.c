@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "cmt_clock.h"
+#include "cmt_strbuf.h"
 #include "serve_int.h"
 
 #define TEXT_PLAIN "text/plain; charset=utf-8"
@@ -30,13 +31,13 @@ reason(int status)
 	return "Error";
 }
 
-int
-sse_cors_header(const struct cmt_sse *s, char *buf, size_t cap)
+/* The CORS headers, if any, appended at buf + *n (cmt_strcat_printf). */
+void
+sse_cors_header(const struct cmt_sse *s, char *buf, size_t cap, size_t *n)
 {
-	if (!s->o.cors)
-		return 0;
-	return snprintf(buf, cap, "Access-Control-Allow-Origin: %s\r\n"
-		"Vary: Origin\r\n", s->o.cors);
+	if (s->o.cors)
+		cmt_strcat_printf(buf, cap, n, "Access-Control-Allow-Origin: "
+			"%s\r\nVary: Origin\r\n", s->o.cors);
 }
 
 /* Header block of a one-shot response into buf; returns its length. */
@@ -44,15 +45,16 @@ static size_t
 reply_head(const struct cmt_sse *s, int status, const char *type,
 	size_t body_len, char *buf, size_t cap)
 {
-	int n;
+	size_t n = 0;
 
-	n = snprintf(buf, cap, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
-		"Content-Length: %zu\r\nCache-Control: no-cache\r\n"
-		"Connection: close\r\n%s", status, reason(status), type,
-		body_len, status == 405 ? "Allow: GET, HEAD\r\n" : "");
-	n += sse_cors_header(s, buf + n, cap - (size_t)n);
-	n += snprintf(buf + n, cap - (size_t)n, "\r\n");
-	return (size_t)n;
+	cmt_strcat_printf(buf, cap, &n, "HTTP/1.1 %d %s\r\n"
+		"Content-Type: %s\r\nContent-Length: %zu\r\n"
+		"Cache-Control: no-cache\r\nConnection: close\r\n%s", status,
+		reason(status), type, body_len,
+		status == 405 ? "Allow: GET, HEAD\r\n" : "");
+	sse_cors_header(s, buf, cap, &n);
+	cmt_strcat_printf(buf, cap, &n, "\r\n");
+	return n;
 }
 
 /* The body of every refusal: the status and its reason, one line. */

@@ -59,7 +59,8 @@ struct cmt_sse {
 };
 
 /* http_reply.c: one-shot replies, each closing its connection */
-int sse_cors_header(const struct cmt_sse *s, char *buf, size_t cap);
+void sse_cors_header(const struct cmt_sse *s, char *buf, size_t cap,
+	size_t *n);
 void sse_write_now(struct cmt_sse *s, int fd, int status);
 void sse_reply(struct cmt_sse *s, struct client *c, int status,
 	const char *type, const char *body, size_t body_len, int head_only);

@@ -1,9 +1,9 @@
 /* The server's counters (cmt_sse_stats) and their Prometheus text for
  * /metrics, kept apart from the protocol that counts them.  Both write
  * only into the caller's memory. */
-#include <stdio.h>
 #include <string.h>
 
+#include "cmt_strbuf.h"
 #include "serve_int.h"
 
 void
@@ -62,7 +62,6 @@ cmt_sse_metrics(const struct cmt_sse *s, char *buf, size_t cap)
 	struct cmt_sse_stats st;
 	uint64_t v[sizeof m / sizeof m[0]];
 	size_t i, len = 0;
-	int n;
 
 	cmt_sse_stats(s, &st);
 	v[0] = st.clients; v[1] = st.streams; v[2] = st.lines_in;
@@ -75,14 +74,11 @@ cmt_sse_metrics(const struct cmt_sse *s, char *buf, size_t cap)
 	if (cap == 0)
 		return 0;
 	buf[0] = '\0';
-	for (i = 0; i < sizeof m / sizeof m[0]; i++) {
-		n = snprintf(buf + len, cap - len,
-			"# HELP %s %s\n# TYPE %s %s\n%s %llu\n",
-			m[i].name, m[i].help, m[i].name, m[i].type,
-			m[i].name, (unsigned long long)v[i]);
-		if (n < 0 || (size_t)n >= cap - len)
-			return cap - 1 > len ? strlen(buf) : len;
-		len += (size_t)n;
-	}
+	for (i = 0; i < sizeof m / sizeof m[0]; i++)
+		if (cmt_strcat_printf(buf, cap, &len,
+		    "# HELP %s %s\n# TYPE %s %s\n%s %llu\n",
+		    m[i].name, m[i].help, m[i].name, m[i].type,
+		    m[i].name, (unsigned long long)v[i]))
+			return strlen(buf);   /* cut short, NUL-terminated */
 	return len;
 }

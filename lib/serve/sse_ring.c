@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "cmt_json.h"
+#include "cmt_strbuf.h"
 #include "serve_int.h"
 
 #define MAX_IOV     64
@@ -73,24 +74,24 @@ sse_start_stream(struct cmt_sse *s, struct client *c,
 {
 	char buf[CTL_CAP];
 	uint64_t next, first, last;
-	int n;
+	size_t n = 0;
 
 	if (r->method == CMT_SSE_HEAD) {
 		sse_reply(s, c, 200, "text/event-stream", NULL, 0, 1);
 		return;
 	}
-	n = snprintf(buf, sizeof buf, "HTTP/1.1 200 OK\r\n"
+	cmt_strcat_printf(buf, sizeof buf, &n, "HTTP/1.1 200 OK\r\n"
 		"Content-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
 		"Connection: keep-alive\r\nX-Accel-Buffering: no\r\n");
-	n += sse_cors_header(s, buf + n, sizeof buf - (size_t)n);
-	n += snprintf(buf + n, sizeof buf - (size_t)n, "\r\n");
+	sse_cors_header(s, buf, sizeof buf, &n);
+	cmt_strcat_printf(buf, sizeof buf, &n, "\r\n");
 	free(c->req);
 	c->req = NULL;
 	c->ctl_len = c->ctl_off = 0;
-	sse_ctl_append(c, buf, (size_t)n);
-	n = snprintf(buf, sizeof buf, "retry: %lld\n\n",
+	sse_ctl_append(c, buf, n);
+	n = (size_t)snprintf(buf, sizeof buf, "retry: %lld\n\n",
 		(long long)s->o.retry_ms);
-	sse_ctl_append(c, buf, (size_t)n);
+	sse_ctl_append(c, buf, n);
 	c->state = C_STREAM;
 	s->st.streams++;
 	s->st.streams_opened++;
@@ -110,11 +111,11 @@ sse_start_stream(struct cmt_sse *s, struct client *c,
 		    lag_bytes(s, c) > s->o.client_buffer)
 			c->next_id++;
 		if (c->next_id != last + 1) {
-			n = snprintf(buf, sizeof buf, "event: gap\ndata: "
-				"{\"after\":%llu,\"next\":%llu}\n\n",
+			n = (size_t)snprintf(buf, sizeof buf, "event: gap\n"
+				"data: {\"after\":%llu,\"next\":%llu}\n\n",
 				(unsigned long long)r->last_id,
 				(unsigned long long)c->next_id);
-			sse_ctl_append(c, buf, (size_t)n);
+			sse_ctl_append(c, buf, n);
 		}
 	} else {
 		c->next_id = next;
@@ -229,11 +230,11 @@ sse_publish(struct cmt_sse *s, const char *line, size_t len,
 		sl->buf = p;
 		sl->cap = need;
 	}
-	n = (size_t)snprintf(sl->buf, sl->cap, "id: %llu\n",
+	n = 0;
+	cmt_strcat_printf(sl->buf, sl->cap, &n, "id: %llu\n",
 		(unsigned long long)id);
 	if (tlen)
-		n += (size_t)snprintf(sl->buf + n, sl->cap - n, "event: %s\n",
-			type);
+		cmt_strcat_printf(sl->buf, sl->cap, &n, "event: %s\n", type);
 	memcpy(sl->buf + n, "data: ", 6);
 	memcpy(sl->buf + n + 6, line, len);
 	n += 6 + len;
