@@ -1,5 +1,5 @@
 /* cmt-sse: serve stdin lines as Server-Sent Events, with a dashboard page,
- * /metrics and /healthz.  The work is in lib/sse.c. */
+ * /metrics and /healthz.  The work is in lib/serve/. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
