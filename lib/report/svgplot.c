@@ -1,3 +1,6 @@
+/* SVG primitives for the report plots (cmt_svgplot.h): the text buffer,
+ * ticks, panels with axes, and lines broken at gaps.  The caller owns
+ * struct cmt_svg; cmt_svg_done hands over the text, which the caller frees. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
