@@ -7,6 +7,20 @@
 
 #include "report_int.h"
 
+/* Mean over standard deviation of per-period returns from their sum and
+ * sum of squares; NAN with fewer than two periods or no variance. */
+static double
+sharpe(size_t periods, double sum, double sum2)
+{
+	double np = (double)periods, mean, var;
+
+	if (periods < 2)
+		return NAN;
+	mean = sum / np;
+	var = (sum2 - np * mean * mean) / (np - 1);
+	return var > 0 ? mean / sqrt(var) : NAN;
+}
+
 void
 cmt_bt_trade_begin(struct trade *t, double fee_bps)
 {
@@ -66,14 +80,7 @@ cmt_bt_trade_end(const struct trade *t, struct cmt_bt_trading *out)
 	out->bh_ret = t->bh - 1;
 	out->hit_rate = out->trades ? (double)out->wins / (double)out->trades :
 		NAN;
-	out->sharpe = NAN;
-	if (out->periods >= 2) {
-		double np = (double)out->periods, mean = t->sum / np;
-		double var = (t->sum2 - np * mean * mean) / (np - 1);
-
-		if (var > 0)
-			out->sharpe = mean / sqrt(var);
-	}
+	out->sharpe = sharpe(out->periods, t->sum, t->sum2);
 }
 
 void
@@ -242,14 +249,7 @@ cmt_bt_portfolio(struct cmt_bt *bt, size_t draw, char *err)
 		return CMT_OK;
 	bt->ncurve = n;
 	all->ret = v - 1;
-	all->sharpe = NAN;
-	if (all->periods >= 2) {
-		double k = (double)all->periods, mean = sum / k;
-		double var = (sum2 - k * mean * mean) / (k - 1);
-
-		if (var > 0)
-			all->sharpe = mean / sqrt(var);
-	}
+	all->sharpe = sharpe(all->periods, sum, sum2);
 	return CMT_OK;
 fail:
 	free(c);

@@ -9,34 +9,61 @@
 
 #include "report_int.h"
 
+/* The calibration bin of p: [k/10, (k+1)/10), the last one with 1. */
+static int
+cal_bin(double p)
+{
+	int k = (int)(p * CMT_BT_BINS);
+
+	return k >= CMT_BT_BINS ? CMT_BT_BINS - 1 : k < 0 ? 0 : k;
+}
+
+/* The table and the ECE from each bin's count and sums of p and y, for
+ * n rows in all. */
+static double
+cal_table(const size_t *cnt, const double *sp, const double *sy, size_t n,
+	struct cmt_bt_bin tab[CMT_BT_BINS])
+{
+	double ece = 0;
+	int k;
+
+	for (k = 0; k < CMT_BT_BINS; k++) {
+		tab[k].n = cnt[k];
+		tab[k].p_mean = cnt[k] ? sp[k] / (double)cnt[k] : NAN;
+		tab[k].freq = cnt[k] ? sy[k] / (double)cnt[k] : NAN;
+		if (cnt[k])
+			ece += (double)cnt[k] / (double)n *
+				fabs(tab[k].p_mean - tab[k].freq);
+	}
+	return n ? ece : NAN;
+}
+
 double
 cmt_bt_calibration(const double *p, const int *y, size_t n,
 	struct cmt_bt_bin tab[CMT_BT_BINS])
 {
-	double sp[CMT_BT_BINS] = { 0 }, sy[CMT_BT_BINS] = { 0 }, ece = 0;
-	size_t i;
+	double sp[CMT_BT_BINS] = { 0 }, sy[CMT_BT_BINS] = { 0 };
+	size_t cnt[CMT_BT_BINS] = { 0 }, i;
 	int k;
 
-	for (k = 0; k < CMT_BT_BINS; k++)
-		tab[k].n = 0;
 	for (i = 0; i < n; i++) {
-		k = (int)(p[i] * CMT_BT_BINS);
-		if (k >= CMT_BT_BINS)
-			k = CMT_BT_BINS - 1;
-		if (k < 0)
-			k = 0;
-		tab[k].n++;
+		k = cal_bin(p[i]);
+		cnt[k]++;
 		sp[k] += p[i];
 		sy[k] += y[i] == 1;
 	}
-	for (k = 0; k < CMT_BT_BINS; k++) {
-		tab[k].p_mean = tab[k].n ? sp[k] / (double)tab[k].n : NAN;
-		tab[k].freq = tab[k].n ? sy[k] / (double)tab[k].n : NAN;
-		if (tab[k].n)
-			ece += (double)tab[k].n / (double)n *
-				fabs(tab[k].p_mean - tab[k].freq);
-	}
-	return n ? ece : NAN;
+	return cal_table(cnt, sp, sy, n, tab);
+}
+
+/* One forecast p of outcome y into sums of log-loss and squared error,
+ * as cmt_metrics_logloss and cmt_metrics_brier sum them. */
+static void
+add_loss(double p, int y, double *logloss, double *brier)
+{
+	double q = y == 1 ? p : 1 - p, d = p - (y == 1);
+
+	*logloss -= log(q < CMT_METRICS_EPS ? CMT_METRICS_EPS : q);
+	*brier += d * d;
 }
 
 int
@@ -241,19 +268,8 @@ cmt_bt_acc_add(struct acc *a, const struct cmt_fvec *v, double p, int y,
 	a->n++;
 	a->n_up += y == 1;
 	a->hits += (p >= 0.5) == (y == 1);
-	{
-		/* as cmt_metrics_logloss and cmt_metrics_brier */
-		double q = y == 1 ? p : 1 - p, d = p - (y == 1);
-
-		a->logloss -= log(q < CMT_METRICS_EPS ? CMT_METRICS_EPS : q);
-		a->brier += d * d;
-	}
-	/* as cmt_bt_calibration */
-	k = (int)(p * CMT_BT_BINS);
-	if (k >= CMT_BT_BINS)
-		k = CMT_BT_BINS - 1;
-	if (k < 0)
-		k = 0;
+	add_loss(p, y, &a->logloss, &a->brier);
+	k = cal_bin(p);
 	a->cal_n[k]++;
 	a->cal_p[k] += p;
 	a->cal_y[k] += y == 1;
@@ -304,13 +320,12 @@ sign_runs(const struct acc *a, double pl[3], struct score r[3])
 /* Everything of a group but the baselines' log-loss and Brier score and
  * the trading results. */
 enum cmt_err
-cmt_bt_score_group(const struct acc *a, const char *sym, struct cmt_bt_group *g,
-	char *err)
+cmt_bt_score_group(const struct acc *a, const char *sym,
+	struct cmt_bt_group *g, char *err)
 {
 	struct score *sc, sr[3];
 	double se, auc, n = (double)a->n, pl[3];
 	size_t i, j, nr;
-	int k;
 
 	memset(g, 0, sizeof *g);
 	snprintf(g->sym, sizeof g->sym, "%s", sym);
@@ -357,20 +372,7 @@ cmt_bt_score_group(const struct acc *a, const char *sym, struct cmt_bt_group *g,
 	g->last_return.m.auc = auc_runs(sr, nr);
 	g->last_return.m.accuracy = a->n ? a->sign_hits / n : NAN;
 	g->last_return.auc_lo = g->last_return.auc_hi = NAN;
-	/* as cmt_bt_calibration */
-	g->ece = 0;
-	for (k = 0; k < CMT_BT_BINS; k++) {
-		g->calib[k].n = a->cal_n[k];
-		g->calib[k].p_mean = a->cal_n[k] ? a->cal_p[k] /
-			(double)a->cal_n[k] : NAN;
-		g->calib[k].freq = a->cal_n[k] ? a->cal_y[k] /
-			(double)a->cal_n[k] : NAN;
-		if (a->cal_n[k])
-			g->ece += (double)a->cal_n[k] / n *
-				fabs(g->calib[k].p_mean - g->calib[k].freq);
-	}
-	if (!a->n)
-		g->ece = NAN;
+	g->ece = cal_table(a->cal_n, a->cal_p, a->cal_y, a->n, g->calib);
 	return CMT_OK;
 }
 
@@ -415,18 +417,9 @@ cmt_bt_baselines(struct cmt_bt *bt, char *err)
 			y = (int)(rec[i] & 1);
 			for (gi = 0; gi < 2; gi++) {
 				struct sums *z = &sum[gi ? bt->nsym : s];
-				double q, d;
 
-				q = y == 1 ? z->pm : 1 - z->pm;
-				z->llm -= log(q < CMT_METRICS_EPS ?
-					CMT_METRICS_EPS : q);
-				d = z->pm - (y == 1);
-				z->brm += d * d;
-				q = y == 1 ? z->pl[k] : 1 - z->pl[k];
-				z->lll -= log(q < CMT_METRICS_EPS ?
-					CMT_METRICS_EPS : q);
-				d = z->pl[k] - (y == 1);
-				z->brl += d * d;
+				add_loss(z->pm, y, &z->llm, &z->brm);
+				add_loss(z->pl[k], y, &z->lll, &z->brl);
 			}
 		}
 	}
