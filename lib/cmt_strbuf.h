@@ -9,6 +9,7 @@
 #ifndef CMT_STRBUF_H
 #define CMT_STRBUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 struct cmt_strbuf {
@@ -19,6 +20,8 @@ struct cmt_strbuf {
 
 void cmt_strbuf_printf(struct cmt_strbuf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void cmt_strbuf_vprintf(struct cmt_strbuf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 void cmt_strbuf_put(struct cmt_strbuf *b, const char *s, size_t len);
 /* Room for at least len more bytes; 0 ok, -1 out of memory. */
 int cmt_strbuf_reserve(struct cmt_strbuf *b, size_t len);

@@ -1,23 +1,25 @@
 /* Small SVG charts for reports (cmt-backtest --plot): a growing text
  * buffer, panels with labelled axes, round ticks and gridlines, a log
  * scale, time axes in readable units (UTC), and lines that break where the
- * data has a gap.  The caller owns struct cmt_svg and frees svg.s. */
+ * data has a gap.  The caller owns struct cmt_svg (zeroed to start) and
+ * frees the text cmt_svg_done hands over. */
 #ifndef CMT_SVGPLOT_H
 #define CMT_SVGPLOT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cmt_strbuf.h"
+
 struct cmt_svg {
-	char *s;
-	size_t len, cap;
-	int failed;          /* out of memory: s is freed by cmt_svg_done */
+	struct cmt_strbuf b;  /* the text so far; a failure sticks */
 };
 
 void cmt_svg_printf(struct cmt_svg *g, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* The text, or NULL (and nothing to free) if anything failed. */
+/* The text (the caller frees it), or NULL (and nothing to free) if
+ * anything failed. */
 char *cmt_svg_done(struct cmt_svg *g);
 
 /* Round ticks: 1, 2 or 5 times a power of ten, about `want` of them in

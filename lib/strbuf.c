@@ -26,16 +26,16 @@ cmt_strbuf_reserve(struct cmt_strbuf *b, size_t len)
 }
 
 void
-cmt_strbuf_printf(struct cmt_strbuf *b, const char *fmt, ...)
+cmt_strbuf_vprintf(struct cmt_strbuf *b, const char *fmt, va_list ap)
 {
-	va_list ap;
+	va_list aq;
 	int n;
 
 	while (!b->failed) {
-		va_start(ap, fmt);
+		va_copy(aq, ap);
 		n = vsnprintf(b->s ? b->s + b->len : NULL, b->cap - b->len, fmt,
-			ap);
-		va_end(ap);
+			aq);
+		va_end(aq);
 		if (n < 0)
 			b->failed = 1;
 		else if ((size_t)n < b->cap - b->len) {
@@ -44,6 +44,16 @@ cmt_strbuf_printf(struct cmt_strbuf *b, const char *fmt, ...)
 		} else
 			cmt_strbuf_reserve(b, (size_t)n);
 	}
+}
+
+void
+cmt_strbuf_printf(struct cmt_strbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cmt_strbuf_vprintf(b, fmt, ap);
+	va_end(ap);
 }
 
 void

@@ -1,3 +1,6 @@
+/* cmt-backtest --follow (cmt_follow.h): rolling scores of a prediction
+ * stream, each forecast scored when its outcome arrives.  struct cmt_follow
+ * owns its windows and waiting forecasts; lines go to the caller's callback. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

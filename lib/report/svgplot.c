@@ -1,8 +1,9 @@
+/* SVG primitives for the report plots (cmt_svgplot.h): the text buffer,
+ * ticks, panels with axes, and lines broken at gaps.  The caller owns
+ * struct cmt_svg; cmt_svg_done hands over the text, which the caller frees. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "cmt_svgplot.h"
@@ -11,41 +12,16 @@ void
 cmt_svg_printf(struct cmt_svg *g, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
-	while (!g->failed) {
-		va_start(ap, fmt);
-		n = vsnprintf(g->s ? g->s + g->len : NULL, g->cap - g->len, fmt,
-			ap);
-		va_end(ap);
-		if (n < 0) {
-			g->failed = 1;
-		} else if ((size_t)n < g->cap - g->len) {
-			g->len += (size_t)n;
-			return;
-		} else {
-			size_t cap = (g->cap + (size_t)n + 1) * 2;
-			char *s = realloc(g->s, cap);
-
-			if (!s)
-				g->failed = 1;
-			else {
-				g->s = s;
-				g->cap = cap;
-			}
-		}
-	}
+	va_start(ap, fmt);
+	cmt_strbuf_vprintf(&g->b, fmt, ap);
+	va_end(ap);
 }
 
 char *
 cmt_svg_done(struct cmt_svg *g)
 {
-	if (g->failed || !g->s) {
-		free(g->s);
-		g->s = NULL;
-		return NULL;
-	}
-	return g->s;
+	return cmt_strbuf_take(&g->b);
 }
 
 int
