@@ -55,7 +55,10 @@ $(O)/%.o: %.c Makefile | depcheck
 $(O)/cmd/cmt-sse.o: web/index.html web/vendor/lightweight-charts.js \
 	web/vendor/lightweight-charts.LICENSE
 
+# Rebuilt from scratch: ar r keeps members whose source is gone (a file
+# moved into a folder), and the linker would take their stale code.
 $(O)/libcmt.a: $(LIB_OBJ)
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(O)/bin/cmt-train: $(TRAIN_SRC:%.c=$(O)/%.o) $(CLI_OBJ) $(O)/libcmt.a
