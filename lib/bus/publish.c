@@ -21,6 +21,7 @@
 
 #include "bus_int.h"
 #include "cmt_clock.h"
+#include "cmt_strbuf.h"
 
 enum { SLOT_FLIGHT = 1, SLOT_DONE, SLOT_FAILED };
 
@@ -32,8 +33,7 @@ enum { SLOT_FLIGHT = 1, SLOT_DONE, SLOT_FAILED };
 struct batch {
 	char subj[SUBJECT_MAX];   /* "" when the entry is free */
 	char id[ID_MAX];          /* the first line's id */
-	char *buf;
-	size_t len, cap;
+	struct cmt_strbuf text;   /* its lines, a newline between */
 	int n;
 };
 
@@ -482,9 +482,9 @@ batch_send(struct cmt_bus_pub *p, struct batch *b, char *err)
 	size_t w = strlen(b->id);
 
 	snprintf(b->id + w, sizeof b->id - w, "+%d", b->n);
-	st = send_msg(p, b->subj, b->id, b->buf, b->len, err);
+	st = send_msg(p, b->subj, b->id, b->text.s, b->text.len, err);
 	b->n = 0;
-	b->len = 0;
+	b->text.len = 0;        /* the room stays for the next lines */
 	return st;
 }
 
@@ -573,28 +573,18 @@ cmt_bus_pub_line(struct cmt_bus_pub *p, const char *s, size_t len, char *err)
 			return st;
 		b = batch_for(p, subj);
 	}
-	if (b->n > 0 && b->len + 1 + len > BATCH_BYTES &&
+	if (b->n > 0 && b->text.len + 1 + len > BATCH_BYTES &&
 	    (st = batch_send(p, b, err)) != CMT_BUS_OK)
 		return st;
-	if (b->len + 1 + len > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *nb;
-
-		while (cap < b->len + 1 + len)
-			cap *= 2;
-		if (!(nb = realloc(b->buf, cap)))
-			return cmt_errf(err, CMT_ENOMEM, "out of memory"),
-				CMT_BUS_EFAIL;
-		b->buf = nb;
-		b->cap = cap;
-	}
+	if (cmt_strbuf_reserve(&b->text, 1 + len))
+		return cmt_errf(err, CMT_ENOMEM, "out of memory"),
+			CMT_BUS_EFAIL;
 	if (b->n == 0)
 		memcpy(b->id, id, w + 1);
 	else
-		b->buf[b->len++] = '\n';
-	memcpy(b->buf + b->len, s, len);
-	b->len += len;
-	if (++b->n >= p->o.batch || b->len >= BATCH_BYTES)
+		cmt_strbuf_put(&b->text, "\n", 1);
+	cmt_strbuf_put(&b->text, s, len);
+	if (++b->n >= p->o.batch || b->text.len >= BATCH_BYTES)
 		return batch_send(p, b, err);
 	return CMT_BUS_OK;
 }
@@ -650,7 +640,7 @@ cmt_bus_pub_close(struct cmt_bus_pub *p)
 	}
 	free(p->ring);
 	for (i = 0; i < NBATCH; i++)
-		free(p->bt[i].buf);
+		cmt_strbuf_free(&p->bt[i].text);
 	bus_fields_free(&p->f);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->mu);
