@@ -1,0 +1,73 @@
+/* What the files of lib/bus/ share and cmd/ must not see: the connection
+ * object, the error and log helpers, and a line's fields and subject
+ * templates.  Ownership as in cmt_bus.h; struct fields owns its names. */
+#ifndef CMT_BUS_INT_H
+#define CMT_BUS_INT_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <nats/nats.h>
+
+#include "cmt_bus.h"
+
+#define MAX_FIELDS 8
+#define TOKEN_MAX 64
+#define SUBJECT_MAX 256
+#define ID_MAX 512
+
+struct cmt_bus {
+	natsConnection *nc;
+	natsOptions *opts;
+	jsCtx *js;
+	struct cmt_bus_opts o;
+	int64_t api_ms;
+	pthread_mutex_t mu;     /* guards rng (reconnect jitter), closing */
+	pthread_cond_t cv;      /* closed: the last callback is done */
+	uint64_t rng;
+	int closing, closed;
+};
+
+/* conn.c: sleep through signals; one line to the log callback, if any;
+ * a libnats failure mapped to our status, with its text in err. */
+void bus_sleep_ms(int64_t ms);
+void bus_logf(const struct cmt_bus *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+enum cmt_bus_status bus_fail(char *err, natsStatus s, jsErrCode jerr,
+	const char *what);
+
+/* The fields a line must provide, found by one scan of the object. */
+struct fields {
+	int n;
+	const char *name[MAX_FIELDS];
+	const char *v[MAX_FIELDS];   /* value text (strings unquoted) */
+	size_t vlen[MAX_FIELDS];
+	int str[MAX_FIELDS];         /* the value was a string */
+};
+
+/* A template: literal pieces and field references (field index, or
+ * PART for {part}). */
+#define PART (-1)
+struct tmpl {
+	int n;
+	struct piece { const char *lit; size_t len; int field; } p[32];
+};
+
+/* subject.c.  bus_field_add: the index of field name (added if new), or
+ * -1 with err set; bus_fields_scan: the values of f's fields in line s;
+ * bus_line_sym: the canonical symbol of a scanned line into
+ * sym[CMT_SYM_MAX]; bus_tmpl_expand: the subject of a scanned line into
+ * out[SUBJECT_MAX]. */
+int bus_field_add(struct fields *f, const char *name, size_t len, char *err);
+void bus_fields_free(struct fields *f);
+enum cmt_err bus_fields_scan(struct fields *f, const char *s, size_t len,
+	char *err);
+enum cmt_err bus_tmpl_compile(struct tmpl *tp, struct fields *f,
+	const char *t, char *err);
+int bus_tmpl_has_part(const struct tmpl *tp);
+enum cmt_err bus_line_sym(const struct fields *f, char *sym, char *err);
+enum cmt_err bus_tmpl_expand(const struct tmpl *tp, const struct fields *f,
+	int nparts, char *out, char *err);
+
+#endif
