@@ -5,10 +5,10 @@
 #
 # Usage: scripts/ab.sh [-k] [-o OUTDIR] REF [NEW]
 #
-#   REF        a commit of this repository (e.g. 6052b46, the commit before
-#              a refactor).  It is checked out detached with `git worktree
-#              add` (under OUTDIR, or a temporary directory) and built with
-#              `make -C TREE -j2 all`.
+#   REF        a commit of the repository holding the current directory
+#              (e.g. 6052b46, the commit before a refactor).  It is checked
+#              out detached with `git worktree add` (under OUTDIR, or a
+#              temporary directory) and built with `make -C TREE -j2 all`.
 #   NEW        a checked-out tree to compare (default: the top of the
 #              repository holding the current directory); built with
 #              `make -C NEW -j2 all`.  Binaries: TREE/build/bin.
@@ -20,6 +20,8 @@
 #   -k         keep the reference worktree (and the temporary directory).
 #              A later run with the same -o OUTDIR and REF reuses the kept
 #              worktree, so only changed files are rebuilt.
+#   AB_CASES   (environment) a grep -E pattern: run only the cases whose
+#              name matches, e.g. AB_CASES='^fetch-stream' scripts/ab.sh REF
 #
 # Output: one line per case, `same  NAME`, or `DIFF  NAME (PARTS)` where
 # PARTS names what differs (stdout, stderr, status, requests, or a file the
@@ -27,26 +29,29 @@
 # second run of a multi-run case) followed by the first lines of a unified
 # diff of each differing part; then `ab: N cases, N same, N differ`.  Venues
 # that NEW's `cmt-fetch --help` lists and REF's does not are reported as
-# `new   VENUE (in NEW, not compared)`.  Exit status: 0 when every case is
-# the same, 1 when one differs, 2 on a usage or build error.
+# `new   VENUE (in NEW, not compared)`, and tools NEW builds that REF does
+# not as `new   TOOL (in NEW, not compared)`.  Exit status: 0 when every
+# case is the same, 1 when one differs, 2 on a usage or build error.
 #
 # What is compared: stdout, exit status and stderr of every run, the files
 # a run writes (--plot SVG, cmt-train's model, -o files), and for cmt-fetch
-# the requests the stand-in saw (tests/fakeapi.py's /_log: method path,
-# fault-plan action, User-Agent, Accept-Encoding, API key header, and which
-# connection carried it, numbered in order of first use; tests/fakews.py's
-# --log: connections, subscription messages, REST paths, closes).
+# the requests the stand-in saw (tests/fakeapi.py's /_log: the path with
+# its query, the fault-plan action, User-Agent, Accept-Encoding, the API
+# key header, and which connection carried it, numbered in order of first
+# use; tests/fakews.py's --log: connections, subscription messages, REST
+# paths, closes).
 #
-# The cases (run `scripts/ab.sh -o DIR REF` and see DIR/ref/ for the exact
-# command lines; each case is a c_* function below):
+# The cases, 158 of them (the list is at the end of this file; each runs a
+# c_* function below in its case directory):
 #   help-*, version-*, usage-*   every tool's --help, --version, and usage
 #                      errors (bad option, bad values, missing arguments)
 #   sim-*              cmt-sim with fixed seeds, Poisson and regular
 #   features-{sim,demo}-*  cmt-features on simulated ticks and on the
 #                      bundled real minutes (data/demo, read through
 #                      cmt-replay from gzip): default 1s grid, --model
-#                      default, --step 60s --windows 1m,5m,15m,60m, --label
-#                      60s, --csv, --partial, --emit-warmup; CSV input; -o
+#                      default, --step 60s --windows 1m,5m,15m,60m
+#                      --vol-windows 30m,60m, --label 60s, --csv,
+#                      --partial, --emit-warmup; CSV input; -o
 #   predict-*          default models, -m FILE, NDJSON and CSV, --info
 #   backtest-*         text, --json, --plot FILE (the SVG), --follow with
 #                      and without --horizon, --pass, --theta/--fee-bps,
@@ -94,8 +99,9 @@
 #   - tree roots: the absolute paths of REF's worktree and of NEW become
 #     <tree> in stdout and stderr (cmt-predict names the model paths it
 #     tried).
-#   - fetch-live-kraken*: every "t" in stdout becomes "<wall>": Kraken's
-#     Ticker carries no time, so cmt-fetch stamps the wall clock.
+#   - Kraken live polls (fetch-live-kraken*): every "t" in stdout becomes
+#     "<wall>": Kraken's Ticker carries no time, so cmt-fetch stamps the
+#     wall clock.
 #   - fetch-warm-*: "t" of the ticks after the warm-start boundary becomes
 #     "<wall>": the stand-in runs with --live-clock (as tests/cli/warmup.bats
 #     does) so that live answers follow the bars, and stamps them with the
@@ -111,10 +117,14 @@
 #   - fakews's log: `closed by client` and `client left` lines are left
 #     out: whether the server logs the client's leaving before it is
 #     stopped is a race.
-#   - bus-*: cmt-bus sub's lines of the batched pub are regrouped by symbol
-#     (a batch holds one subject; their interleaving follows input timing);
-#     the --batch 1 stream is compared exactly.
-# Nothing else is masked; a case whose output differs between two runs of
+#   - bus-nats: cmt-bus sub's lines of the batched pub (sub2.stdout) are
+#     regrouped by symbol, each symbol's order kept (a batch holds one
+#     subject; how batches interleave may follow input timing); the
+#     --batch 1 stream (sub1.stdout) is compared exactly.
+# Nothing else is masked.  Every stderr is compared: after the masks above
+# it is deterministic in every case (temporary file names never reach an
+# output: cmt-backtest unlinks its spill files at once, and -o files are
+# named by the case).  A case whose output differs between two runs of
 # the same binary is a bug of this script (check with `scripts/ab.sh HEAD`).
 #
 # Stand-ins and fixed inputs (tests/fakeapi.py, tests/fakews.py,
@@ -124,12 +134,15 @@
 # nats-server for the bus round trip (skipped, and said, without it).
 # Runtime: about two to three minutes on 2 cores, plus the two builds.
 set -u -o pipefail
+# The body is one block, read whole before it runs: editing this file while
+# it runs (it lives in the tree being refactored) cannot change a run.
+{
 export LC_ALL=C TZ=UTC
 unset CMT_MODEL COINGECKO_API_KEY CDPATH
 
 prog=ab
 usage() {
-	sed -n '4,20p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '/^# Usage:/,/^# Output:/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//' >&2
 	exit 2
 }
 die() {
@@ -1123,7 +1136,14 @@ venues() {
 for v in $(comm -13 <(venues "${BINS[ref]}") <(venues "${BINS[new]}")); do
 	printf 'new   %s (in NEW, not compared)\n' "$v"
 done
+# Tools NEW builds that REF does not.
+tools_of() { (cd "$1" && ls -1 cmt-* 2>/dev/null) | sort; }
+for t in $(comm -13 <(tools_of "${BINS[ref]}") <(tools_of "${BINS[new]}")); do
+	printf 'new   %s (in NEW, not compared)\n' "$t"
+done
 
 echo "ab: $n_cases cases, $n_same same, $n_diff differ"
 echo "$prog: $(( $(date +%s) - start_s )) s for the cases" >&2
 [ "$n_diff" -eq 0 ]
+exit
+}
