@@ -196,8 +196,20 @@ mkdir -p "$WORK/in" "$WORK/ref" "$WORK/new" "$WORK/.x"
 REFTREE=$WORK/ref-tree
 added=0
 
+# kill_tree PID: PID and its descendants, by pid.
+kill_tree() {
+	local c
+	for c in $(pgrep -P "$1" 2>/dev/null); do
+		kill_tree "$c"
+	done
+	kill "$1" 2>/dev/null
+}
+
 cleanup() {
 	local p
+	for p in $(jobs -p); do     # the sides of a case still running
+		kill_tree "$p"
+	done
 	while read -r p; do
 		[ -n "$p" ] && kill "$p" 2>/dev/null
 	done <"$WORK/.x/pids"
@@ -213,7 +225,8 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # ---- the two builds ----
 if [ -d "$REFTREE" ]; then
