@@ -10,6 +10,7 @@ bats_require_minimum_version 1.5.0
 SYM_binance=BTC-USDT
 SYM_coinbase=BTC-USD
 SYM_kraken=BTC-USD
+SYM_okx=BTC-USDT
 
 # stream SOURCE COUNT [options]: run cmt-fetch --stream against the server.
 stream() {
@@ -29,7 +30,7 @@ same() {
 }
 
 @test "stream: every source, one tick per trade with vol and side" {
-	for src in binance coinbase kraken; do
+	for src in binance coinbase kraken okx; do
 		local sym="SYM_$src"
 		rm -f "$TMP/wsport"
 		start_ws "$src" --symbols "${!sym}" --script 'T:1-8'
@@ -42,7 +43,7 @@ same() {
 }
 
 @test "stream: a gap across a reconnect is filled from REST, page by page" {
-	for src in binance coinbase kraken; do
+	for src in binance coinbase kraken okx; do
 		local sym="SYM_$src"
 		rm -f "$TMP/wsport" "$TMP/wslog"
 		start_ws "$src" --symbols "${!sym}" --page-cap 4 \
@@ -58,7 +59,7 @@ same() {
 }
 
 @test "stream: abrupt close mid-stream; the overlap after it is dropped" {
-	for src in binance coinbase kraken; do
+	for src in binance coinbase kraken okx; do
 		local sym="SYM_$src"
 		rm -f "$TMP/wsport"
 		start_ws "$src" --symbols "${!sym}" --script 'T:1-6,abort|T:4-10'
@@ -99,7 +100,7 @@ same() {
 }
 
 @test "stream: an oversized frame is skipped and its trade fetched from REST" {
-	for src in binance kraken; do
+	for src in binance kraken okx; do
 		local sym="SYM_$src"
 		rm -f "$TMP/wsport"
 		start_ws "$src" --symbols "${!sym}" --script 'T:1-3,big:4,T:5-7'
@@ -126,7 +127,7 @@ same() {
 }
 
 @test "stream: a refused subscription is a clear permanent error (exit 1)" {
-	for src in binance coinbase kraken; do
+	for src in binance coinbase kraken okx; do
 		local sym="SYM_$src"
 		rm -f "$TMP/wsport"
 		start_ws "$src" --symbols "${!sym}" --script 'suberr'
@@ -137,24 +138,52 @@ same() {
 		binance) [[ "$stderr" == *"binance refused the subscription: Invalid request"* ]] ;;
 		coinbase) [[ "$stderr" == *"coinbase: Failed to subscribe: FOO-USD is not a valid product"* ]] ;;
 		kraken) [[ "$stderr" == *"kraken refused the subscription: Currency pair not supported"* ]] ;;
+		okx) [[ "$stderr" == *"okx refused the subscription: Wrong URL or channel:trades,instId:FOO-USDT doesn't exist"*"(code 60018)"* ]] ;;
 		esac
 		kill "$WS_PID"
 	done
 }
 
 @test "stream: two symbols, each filled across a reconnect" {
-	start_ws binance --symbols BTC-USDT,ETH-USDT --script 'T:1-3,abort|T:7-8'
-	run --separate-stderr timeout 60 cmt-fetch --stream --source binance \
-		--symbols btc,eth --ws-url "$WS" --base-url "$URL" --count 16 --warmup 0 \
-		--backoff 50ms
+	for src in binance okx; do
+		rm -f "$TMP/wsport"
+		start_ws "$src" --symbols BTC-USDT,ETH-USDT --script 'T:1-3,abort|T:7-8'
+		run --separate-stderr timeout 60 cmt-fetch --stream --source "$src" \
+			--symbols btc,eth --ws-url "$WS" --base-url "$URL" --count 16 \
+			--warmup 0 --backoff 50ms
+		assert_success
+		{
+			expect_ticks "$src" BTC-USDT,ETH-USDT 1-3
+			expect_ticks "$src" BTC-USDT 4-7
+			expect_ticks "$src" ETH-USDT 4-7
+			expect_ticks "$src" BTC-USDT,ETH-USDT 8
+		} > "$TMP/want"
+		printf '%s\n' "$output" | diff "$TMP/want" -
+		kill "$WS_PID"
+	done
+}
+
+@test "stream: okx's text keepalive keeps up a quiet connection the server would close" {
+	# the stand-in closes (4004) a connection that sent it nothing for
+	# 2 s, as OKX does after 30 s; protocol pings do not count
+	start_ws okx --idle-close 2 --script 'T:1-3,sleep:6,T:4-6'
+	stream okx 6 --ws-ping 2s
 	assert_success
-	{
-		expect_ticks binance BTC-USDT,ETH-USDT 1-3
-		expect_ticks binance BTC-USDT 4-7
-		expect_ticks binance ETH-USDT 4-7
-		expect_ticks binance BTC-USDT,ETH-USDT 8
-	} > "$TMP/want"
-	printf '%s\n' "$output" | diff "$TMP/want" -
+	same okx 1-6
+	[[ "$stderr" == *"6 trades (0 from REST), 0 duplicates dropped, 0 bad messages, 0 reconnects"* ]]
+	[ "$(grep -c '^text ping$' "$TMP/wslog")" -ge 3 ]
+	! grep -q 'idle close' "$TMP/wslog"
+}
+
+@test "stream: okx without the keepalive is closed (4004), and the gap is filled" {
+	# the same stand-in with a --ws-ping longer than its patience
+	start_ws okx --idle-close 2 --script 'T:1-3,sleep:3|T:8-10'
+	stream okx 10 --ws-ping 10s
+	assert_success
+	same okx 1-10
+	[[ "$stderr" == *"(4004 close: No data received in 30s.)"* ]]
+	[[ "$stderr" == *"10 trades (4 from REST)"* ]]
+	grep -q 'idle close 4004' "$TMP/wslog"
 }
 
 @test "stream: a slow reader gets whole lines; what the bound drops is counted" {
