@@ -175,6 +175,18 @@ same() {
 	! grep -q 'idle close' "$TMP/wslog"
 }
 
+@test "stream: okx's text keepalive is sent on a busy connection too" {
+	# a trade every 250 ms for 7 s: the client hears plenty but must
+	# still say something within 3 s (--ws-ping 4s: every 2 s)
+	start_ws okx --idle-close 3 --script 'P:1-28:0.25'
+	stream okx 28 --ws-ping 4s
+	assert_success
+	same okx 1-28
+	[[ "$stderr" == *"28 trades (0 from REST), 0 duplicates dropped, 0 bad messages, 0 reconnects"* ]]
+	[ "$(grep -c '^text ping$' "$TMP/wslog")" -ge 2 ]
+	! grep -q 'idle close' "$TMP/wslog"
+}
+
 @test "stream: okx without the keepalive is closed (4004), and the gap is filled" {
 	# the same stand-in with a --ws-ping longer than its patience
 	start_ws okx --idle-close 2 --script 'T:1-3,sleep:3|T:8-10'
