@@ -47,7 +47,7 @@ PY
 
 @test "warm start: every source gives its bars up to the minute, then live data" {
 	start_api --live-clock
-	for src in binance coinbase kraken coingecko; do
+	for src in binance coinbase kraken okx coingecko; do
 		run --separate-stderr cmt-fetch --source "$src" --symbols btc \
 			--base-url "$URL" --warmup 10m --count 3 --interval 300ms
 		assert_success
@@ -70,7 +70,7 @@ PY
 
 @test "live pipeline from every source gives a forecast on every vector at once" {
 	start_api --live-clock
-	for src in binance coinbase kraken coingecko; do
+	for src in binance coinbase kraken okx coingecko; do
 		run --separate-stderr bash -c "cmt-fetch --source $src \
 			--symbols btc,eth --base-url '$URL' --count 2 --interval 300ms \
 			| cmt-features --model default | cmt-predict"
@@ -89,9 +89,9 @@ PY
 }
 
 @test "warm start before a stream: bars, then REST trades since the boundary, then the stream" {
-	for src in binance coinbase kraken; do
+	for src in binance coinbase kraken okx; do
 		local sym=BTC-USD
-		[ "$src" = binance ] && sym=BTC-USDT
+		[ "$src" = binance ] || [ "$src" = okx ] && sym=BTC-USDT
 		# the trades start at now and the boundary is the tool's minute:
 		# both in the same minute, or the first trades precede it
 		while [ $(( $(date +%s) % 60 )) -ge 50 ]; do sleep 1; done
