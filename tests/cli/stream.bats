@@ -215,6 +215,53 @@ assert ts == sorted(ts) and len(set(ts)) == len(ts), "order"
 ' "$TMP/got"
 }
 
+@test "stream: a trade stamped far ahead of the clock is reported and skipped; its id is no gap" {
+	for src in binance coinbase kraken; do
+		local sym="SYM_$src"
+		rm -f "$TMP/wsport" "$TMP/wslog"
+		start_ws "$src" --symbols "${!sym}" --script 'T:1-3,future:4,T:5-8'
+		stream "$src" 7
+		assert_success
+		same "$src" 1-3,5-8
+		[[ "$stderr" == *"BTC-"*": the source's time 2100-01-01T00:00:01.000Z is more than 5m ahead of the clock (--max-ahead): trade"*" skipped"* ]]
+		[[ "$stderr" == *"7 trades (0 from REST)"*", 1 ahead of the clock skipped"* ]]
+		! grep -q '^rest ' "$TMP/wslog"
+		kill "$WS_PID"
+	done
+}
+
+@test "stream: a message naming a key twice is skipped, never taken; its trade comes from REST" {
+	for src in binance coinbase kraken; do
+		local sym="SYM_$src"
+		rm -f "$TMP/wsport"
+		# the price named twice, a wrong one first
+		start_ws "$src" --symbols "${!sym}" --script 'T:1-3,dupkey:4,T:5-8'
+		stream "$src" 8
+		assert_success
+		same "$src" 1-8
+		[[ "$stderr" == *"skipped a message: malformed JSON: duplicate key"* ]]
+		[[ "$stderr" == *"8 trades (1 from REST), "*" 1 bad messages"* ]]
+		kill "$WS_PID"
+	done
+}
+
+@test "stream: a REST fill page naming a key twice is retried as malformed, never taken" {
+	for src in binance coinbase; do
+		local sym="SYM_$src"
+		rm -f "$TMP/wsport" "$TMP/wslog"
+		start_ws "$src" --symbols "${!sym}" --rest-plan dupkey \
+			--script 'T:1-3,close:1001|T:8-10'
+		stream "$src" 10
+		assert_success
+		same "$src" 1-10
+		[[ "$stderr" == *"bad response: malformed JSON: duplicate key"*"; retry 1 in"* ]]
+		[[ "$stderr" == *"10 trades (4 from REST)"* ]]
+		grep -q '^rest .* dupkey$' "$TMP/wslog"
+		[ "$(grep -c '^rest ' "$TMP/wslog")" -ge 2 ]
+		kill "$WS_PID"
+	done
+}
+
 @test "stream: usage errors" {
 	run cmt-fetch --stream --symbols btc
 	assert_failure 2

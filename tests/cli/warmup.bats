@@ -117,6 +117,46 @@ PY
 	done
 }
 
+@test "warm start: a streamed first trade before the boundary is not written" {
+	for src in binance coinbase kraken; do
+		local sym=BTC-USD
+		[ "$src" = binance ] && sym=BTC-USDT
+		while [ $(( $(date +%s) % 60 )) -ge 50 ]; do sleep 1; done
+		now=$(( $(date +%s) * 1000 ))
+		rm -f "$TMP/wsport"
+		# the first message: trade 1, stamped 2 minutes before now,
+		# inside the bars already written
+		start_ws "$src" --symbols "$sym" --t0 "$now" --script 'early:1,T:2-5'
+		run --separate-stderr timeout 60 cmt-fetch --stream --source "$src" \
+			--symbols btc --ws-url "$WS" --base-url "$URL" --warmup 3m \
+			--count 4
+		assert_success
+		M=$(echo "$stderr" | boundary)
+		printf '%s\n' "${lines[@]:3}" > "$TMP/got"
+		expect_ticks "$src" "$sym" 2-5 --t0 "$now" | diff - "$TMP/got"
+		[ "${#lines[@]}" -eq 7 ]
+		[[ "$stderr" == *"4 trades (0 from REST)"*", 1 before the warm start's boundary"* ]]
+		kill "$WS_PID"
+	done
+}
+
+@test "warm start: a polled reading before the boundary is not written, even with --all" {
+	for src in coingecko coinbase; do
+		rm -f "$TMP/port"
+		# one request for the bars, then a price stamped 5 minutes ago
+		start_api --live-clock --plan "ok,past:300,ok,ok"
+		run --separate-stderr cmt-fetch --source "$src" --symbols btc \
+			--base-url "$URL" --warmup 10m --count 3 --interval 300ms --all
+		assert_success
+		printf '%s\n' "$output" > "$TMP/got"
+		M=$(echo "$stderr" | boundary)
+		check "$src" "$M"
+		curl -s "$URL/_log" | grep '"action": "past:300"' |
+			grep -q 'simple/price\|/ticker'
+		kill "$API_PID"
+	done
+}
+
 @test "--warmup usage" {
 	run cmt-fetch --symbols btc --history --from 2024-01-01 --warmup 1h
 	assert_failure 2
