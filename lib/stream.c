@@ -191,19 +191,22 @@ fill_backward(struct run *r, int si, int64_t upto)
 			return;
 		oldest = INT64_MAX;
 		for (i = 0; i < a.n && nb < CMT_STREAM_FILL_MAX; i++) {
-			if (r->page[i].id >= cur.before_id)
-				continue;       /* not older than asked */
+			if (r->page[i].id >= upto)
+				continue;       /* the stream's to write */
 			v = cmt_ingest_trade_check(r->in, s, &r->page[i], now);
 			if (v == CMT_INGEST_DUP || v == CMT_INGEST_BEFORE) {
 				more = 0;       /* reached what is written */
 				continue;
 			}
+			/* a page overlapping the one before repeats trades
+			 * gathered already: written once, the rest counted
+			 * as the duplicates they are */
 			r->back[nb++] = r->page[i];
 			if (r->page[i].id < oldest)
 				oldest = r->page[i].id;
 		}
-		if (oldest == INT64_MAX)
-			break;
+		if (oldest >= cur.before_id)
+			break;          /* nothing older than asked */
 		cur.before_id = oldest;
 		if (s->last_id >= 0 && cur.before_id <= s->last_id + 1)
 			break;

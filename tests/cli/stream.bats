@@ -262,6 +262,18 @@ assert ts == sorted(ts) and len(set(ts)) == len(ts), "order"
 	done
 }
 
+@test "stream: coinbase fill pages oldest first and overlapping give each trade once, in id order" {
+	# pages of 4 trades, oldest first, each also holding the 2 trades
+	# at and after its cursor that the page before held
+	start_ws coinbase --symbols BTC-USD --page-cap 4 --rest-order asc \
+		--rest-overlap 2 --script 'T:1-5,close:1001|T:20-25'
+	stream coinbase 25
+	assert_success
+	same coinbase 1-25
+	[[ "$stderr" == *"25 trades (14 from REST), 6 duplicates dropped"* ]]
+	[ "$(grep -c '^rest ' "$TMP/wslog")" -eq 4 ]
+}
+
 @test "stream: usage errors" {
 	run cmt-fetch --stream --symbols btc
 	assert_failure 2
