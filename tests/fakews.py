@@ -26,7 +26,8 @@ exchange's documented shapes:
 The market: trade k (k >= 1) of each symbol has id ID0+k, price base +
 0.5 k, size 0.001 (k % 17 + 1), time T0 + 250 k ms, and the taker bought
 when k is even.  --expect prints the ticks cmt-fetch must write for a list
-of k, computed here apart from the C code.
+of k (a~b: the one record of trades a..b that agg:a-b sends), computed
+here apart from the C code.
 
 --script: connections separated by "|", each a comma list of actions run
 after the subscription is answered:
@@ -37,6 +38,9 @@ after the subscription is answered:
   close:CODE   close with that code (reason "scripted")
   abort        drop the TCP connection without a close frame
   P:a-b:S      trades a..b as T does, S seconds apart
+  agg:a-b      okx: one record for trades a..b as OKX aggregates a taker
+               order's matches (tradeId b's, count b-a+1, the size
+               summed, b's price, time and side)
   future:k     trade k stamped in the year 2100 (a glitch of the venue)
   early:k      trade k stamped 2 minutes before --t0 (before a warm
                start's boundary when --t0 is the time the tool starts)
@@ -173,6 +177,17 @@ class Market:
         if pad:
             m["pad"] = "x" * pad
         return json.dumps(m)
+
+    def agg(self, a, b):
+        """OKX's record of trades a..b of one taker order, per symbol."""
+        out = []
+        for s in self.syms:
+            row = dict(self.okx_row(s, b), count=str(b - a + 1), seqId=b)
+            row["sz"] = "%.8f" % sum(float(self.fields(s, k)["qty"])
+                                     for k in range(a, b + 1))
+            out.append(json.dumps({"arg": {"channel": "trades",
+                                           "instId": s}, "data": [row]}))
+        return out
 
     def okx_row(self, s, k, t=None):
         """OKX's trade record: every number a string, side the taker's."""
@@ -361,15 +376,23 @@ class Market:
         return ["%.5f" % f["px"], f["qty"], f["t"] / 1000.0,
                 "b" if f["buy"] else "s", "m", "", f["id"]]
 
-    def expect(self, ks):
-        for k in ks:
-            for s in self.syms:
-                f = self.fields(s, k)
-                print('{"t":%d,"sym":"%s","px":%s,"vol":%s,"side":"%s",'
-                      '"src":"%s"}' % (f["t"], s, "%.15g" % f["px"],
-                                       "%.15g" % float(f["qty"]),
-                                       "buy" if f["buy"] else "sell",
-                                       self.a.source))
+    def expect(self, spec):
+        for part in spec.split(","):
+            if "~" in part:
+                a, _, b = part.partition("~")
+                groups = [(int(a), int(b))]
+            else:
+                groups = [(k, k) for k in ranges(part)]
+            for a, b in groups:
+                for s in self.syms:
+                    f = self.fields(s, b)
+                    vol = float("%.8f" % sum(float(self.fields(s, k)["qty"])
+                                             for k in range(a, b + 1)))
+                    print('{"t":%d,"sym":"%s","px":%s,"vol":%s,"side":"%s",'
+                          '"src":"%s"}' % (f["t"], s, "%.15g" % f["px"],
+                                           "%.15g" % vol,
+                                           "buy" if f["buy"] else "sell",
+                                           self.a.source))
 
 
 def ranges(spec):
@@ -445,6 +468,10 @@ class Server:
                 for m in self.m.msg(k):
                     await ws.send(m)
                 await asyncio.sleep(float(pause))
+        elif kind == "agg":
+            lo, _, hi = arg.partition("-")
+            for m in self.m.agg(int(lo), int(hi)):
+                await ws.send(m)
         elif kind == "future":
             for m in self.m.msg(int(arg), t=FUTURE + 250 * int(arg)):
                 await ws.send(m)
@@ -561,7 +588,7 @@ def main():
     ap.add_argument("--expect", help="print the ticks for these k: 1-5,9")
     a = ap.parse_args()
     if a.expect:
-        Market(a).expect(ranges(a.expect))
+        Market(a).expect(a.expect)
         return
     try:
         asyncio.run(serve(a))

@@ -163,6 +163,22 @@ same() {
 	done
 }
 
+@test "stream: an okx record of several matches covers their ids: no gap, or the gap below them" {
+	# trades 4-6 as one record (tradeId 6, count 3), then trades 6-8 as
+	# one after a gap (4 and 5 from REST)
+	start_ws okx --script 'T:1-3,agg:4-6,T:7-9|T:1-3,agg:6-8,T:9'
+	stream okx 7
+	assert_success
+	same okx 1-3,4~6,7-9
+	[[ "$stderr" == *"7 trades (0 from REST)"* ]]
+	! grep -q '^rest ' "$TMP/wslog"
+	stream okx 7
+	assert_success
+	same okx 1-5,6~8,9
+	[[ "$stderr" == *"7 trades (2 from REST)"* ]]
+	grep -q '^rest .*after=242720006$' "$TMP/wslog"
+}
+
 @test "stream: okx's text keepalive keeps up a quiet connection the server would close" {
 	# the stand-in closes (4004) a connection that sent it nothing for
 	# 2 s, as OKX does after 30 s; protocol pings do not count
