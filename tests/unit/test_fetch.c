@@ -277,6 +277,16 @@ volume_of_trades_in_the_same_millisecond_is_carried_not_lost(void **state)
 	assert_int_equal(tk.t, 1001);
 }
 
+/* o is a reading stamped by the source at t, price px, without volume. */
+static void
+reading_is(const struct cmt_fetch_obs *o, int64_t t, double px)
+{
+	assert_true(o->ok && o->src_time);
+	assert_int_equal(o->tk.t, t);
+	assert_true(o->tk.px == px);
+	assert_false(o->tk.has_vol);
+}
+
 static void
 coinbase_ticker_time_is_read_to_the_millisecond(void **state)
 {
@@ -288,10 +298,7 @@ coinbase_ticker_time_is_read_to_the_millisecond(void **state)
 		"\"trade_id\": \"18502105\", \"price\": \"73367.8\", \"size\": "
 		"\"0.00730812\", \"time\": \"2024-03-13T11:10:41.270099Z\", "
 		"\"rfq_volume\": \"7.669923\"}", &s, 1, &o), CMT_OK);
-	assert_true(o.ok && o.src_time);
-	assert_int_equal(o.tk.t, 1710328241270LL);
-	assert_true(o.tk.px == 73367.8);
-	assert_false(o.tk.has_vol);
+	reading_is(&o, 1710328241270LL, 73367.8);
 	assert_true(o.aux == 18502105.0);
 	assert_int_equal(parse(venue("coinbase"), "{\"message\":\"NotFound\"}",
 		&s, 1, &o), CMT_EMISSING);
@@ -339,10 +346,7 @@ okx_ticker_gives_last_and_the_tickers_own_time(void **state)
 		"\"11788.887619\", \"vol24h\": \"167493.829229\", \"ts\": "
 		"\"1621440583784\", \"sodUtc0\": \"0.07872\", \"sodUtc8\": "
 		"\"0.07345\"}]}", &s, 1, &o), CMT_OK);
-	assert_true(o.ok && o.src_time);
-	assert_int_equal(o.tk.t, 1621440583784LL);
-	assert_true(o.tk.px == 0.07319);
-	assert_false(o.tk.has_vol);         /* 24h volume is not tick volume */
+	reading_is(&o, 1621440583784LL, 0.07319);   /* vol24h is no tick's */
 	/* an answer without a ticker is no reading, not an error */
 	assert_int_equal(parse(venue("okx"), "{\"code\":\"0\",\"msg\":\"\","
 		"\"data\":[]}", &s, 1, &o), CMT_OK);

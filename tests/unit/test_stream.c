@@ -35,6 +35,21 @@ ws(const struct cmt_source *src, int nsym, const char *msg,
 		kind, err);
 }
 
+/* t is trade id of syms[sym] at ms, with price px, size vol and the
+ * taker's side. */
+static void
+trade_is(const struct cmt_trade *t, int sym, int64_t id, int64_t ms,
+	double px, double vol, enum cmt_side side)
+{
+	assert_int_equal(t->sym, sym);
+	assert_int_equal(t->id, id);
+	assert_int_equal(t->tk.t, ms);
+	assert_close(t->tk.px, px, 0);
+	assert_close(t->tk.vol, vol, 0);
+	assert_int_equal(t->tk.has_vol, 1);
+	assert_int_equal(t->tk.side, side);
+}
+
 static void
 binance_aggtrade_gives_a_tick_with_taker_side(void **state)
 {
@@ -50,14 +65,8 @@ binance_aggtrade_gives_a_tick_with_taker_side(void **state)
 		&k, err), CMT_OK);
 	assert_int_equal(k, CMT_WS_TRADES);
 	assert_int_equal(n, 1);
-	assert_int_equal(t[0].sym, 1);
-	assert_int_equal(t[0].id, 12345);
-	assert_int_equal(t[0].tk.t, 1672515782134);
-	assert_close(t[0].tk.px, 0.001, 0);
-	assert_close(t[0].tk.vol, 100, 0);
-	assert_int_equal(t[0].tk.has_vol, 1);
 	/* m: the buyer is the maker, so the taker sold */
-	assert_int_equal(t[0].tk.side, CMT_SIDE_SELL);
+	trade_is(&t[0], 1, 12345, 1672515782134, 0.001, 100, CMT_SIDE_SELL);
 	assert_string_equal(t[0].tk.sym, "ETH-USDT");
 	assert_string_equal(t[0].tk.src, "binance");
 	assert_int_equal(ws(venue("binance"), ns, "{\"result\":null,\"id\":1}",
@@ -184,14 +193,10 @@ okx_trades_push_covers_count_trades_up_to_its_trade_id(void **state)
 		&k, err), CMT_OK);
 	assert_int_equal(k, CMT_WS_TRADES);
 	assert_int_equal(n, 1);
-	assert_int_equal(t[0].sym, 1);
-	assert_int_equal(t[0].id, 130639474);
-	assert_int_equal(t[0].first_id, 130639472);
-	assert_int_equal(t[0].tk.t, 1630048897897LL);
-	assert_close(t[0].tk.px, 42219.9, 0);
-	assert_close(t[0].tk.vol, 0.12060306, 0);
 	/* side is the taker's */
-	assert_int_equal(t[0].tk.side, CMT_SIDE_BUY);
+	trade_is(&t[0], 1, 130639474, 1630048897897LL, 42219.9, 0.12060306,
+		CMT_SIDE_BUY);
+	assert_int_equal(t[0].first_id, 130639472);
 	assert_string_equal(t[0].tk.sym, "BTC-USDT");
 	assert_string_equal(t[0].tk.src, "okx");
 	/* the 2021 capture: no count, one trade; data may hold several */
@@ -389,13 +394,11 @@ okx_history_trades_come_newest_first_in_the_envelope(void **state)
 		"\"0\", \"px\": \"29964.1\", \"tradeId\": \"242720719\", \"ts\": "
 		"\"1654161641568\"}]}", t, &n, err), CMT_OK);
 	assert_int_equal(n, 2);
-	assert_int_equal(t[0].id, 242720720);
+	trade_is(&t[0], 0, 242720720, 1654161646974LL, 29963.2, 0.00001,
+		CMT_SIDE_SELL);
 	assert_int_equal(t[0].first_id, 242720720);
-	assert_int_equal(t[0].tk.t, 1654161646974LL);
-	assert_close(t[0].tk.px, 29963.2, 0);
-	assert_int_equal(t[0].tk.side, CMT_SIDE_SELL);
-	assert_int_equal(t[1].id, 242720719);
-	assert_int_equal(t[1].tk.side, CMT_SIDE_BUY);
+	trade_is(&t[1], 0, 242720719, 1654161641568LL, 29964.1, 0.00001,
+		CMT_SIDE_BUY);
 	assert_string_equal(t[1].tk.sym, "BTC-USDT");
 	assert_int_equal(okx_fill("{\"code\":\"0\",\"msg\":\"\",\"data\":[]}",
 		t, &n, err), CMT_OK);
