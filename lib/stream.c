@@ -24,7 +24,8 @@ struct run {
 	int oversized;
 	char sub[4096];
 	int sub_sent, subscribed, open;
-	int64_t last_keepalive; /* the venue's text keepalive last sent */
+	int64_t last_sent;      /* the subscription or the venue's text
+	                           keepalive last sent */
 	int close_code;
 	char close_reason[124];
 	int attempt;            /* failed connections in a row */
@@ -190,19 +191,22 @@ fill_backward(struct run *r, int si, int64_t upto)
 			return;
 		oldest = INT64_MAX;
 		for (i = 0; i < a.n && nb < CMT_STREAM_FILL_MAX; i++) {
-			if (r->page[i].id >= cur.before_id)
-				continue;       /* not older than asked */
+			if (r->page[i].id >= upto)
+				continue;       /* the stream's to write */
 			v = cmt_ingest_trade_check(r->in, s, &r->page[i], now);
 			if (v == CMT_INGEST_DUP || v == CMT_INGEST_BEFORE) {
 				more = 0;       /* reached what is written */
 				continue;
 			}
+			/* a page overlapping the one before repeats trades
+			 * gathered already: written once, the rest counted
+			 * as the duplicates they are */
 			r->back[nb++] = r->page[i];
 			if (r->page[i].id < oldest)
 				oldest = r->page[i].id;
 		}
-		if (oldest == INT64_MAX)
-			break;
+		if (oldest >= cur.before_id)
+			break;          /* nothing older than asked */
 		cur.before_id = oldest;
 		if (s->last_id >= 0 && cur.before_id <= s->last_id + 1)
 			break;
@@ -385,10 +389,11 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			n = strlen(r->sub);
 			memcpy(buf + LWS_PRE, r->sub, n);
 			r->sub_sent = 1;
+			r->last_sent = cmt_clock_mono_ms();
 		} else if (r->c->src->ws_ping) {
 			n = strlen(r->c->src->ws_ping);
 			memcpy(buf + LWS_PRE, r->c->src->ws_ping, n);
-			r->last_keepalive = cmt_clock_mono_ms();
+			r->last_sent = cmt_clock_mono_ms();
 		} else {
 			break;
 		}
@@ -446,9 +451,10 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	return 0;
 }
 
-/* A venue that wants a text keepalive gets one when the connection has
- * been quiet for half of --ws-ping (it may close a connection silent for
- * less than the protocol-level ping's span). */
+/* A venue that wants a text keepalive gets one when the client has sent
+ * nothing for half of --ws-ping, however busy the stream is: such a venue
+ * may close a connection it has received nothing on for a while, sooner
+ * than the protocol-level ping (sent only every --ws-ping) would keep it. */
 static void
 on_tick(lws_sorted_usec_list_t *sul)
 {
@@ -456,7 +462,7 @@ on_tick(lws_sorted_usec_list_t *sul)
 	int64_t now = cmt_clock_mono_ms(), quiet = r->o->ping_ms / 2;
 
 	if (r->c->src->ws_ping && r->wsi && r->open && r->sub_sent &&
-	    now - r->last_rx >= quiet && now - r->last_keepalive >= quiet)
+	    now - r->last_sent >= quiet)
 		lws_callback_on_writable(r->wsi);
 	lws_sul_schedule(r->ctx, 0, &r->tick, on_tick, 100 * LWS_US_PER_MS);
 }
@@ -487,7 +493,7 @@ connect_ws(struct run *r, const lws_retry_bo_t *policy)
 	ci.local_protocol_name = "cmt-stream";
 	ci.retry_and_idle_policy = policy;
 	r->sub_sent = r->subscribed = r->open = 0;
-	r->last_keepalive = 0;
+	r->last_sent = 0;
 	r->close_code = 0;
 	r->close_reason[0] = '\0';
 	r->nmsg = 0;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fake CoinGecko / Binance / Coinbase / Kraken API for cmt-fetch tests.
+"""Fake CoinGecko / Binance / Coinbase / Kraken / OKX API for cmt-fetch tests.
 
 Listens on 127.0.0.1 (a free port, written to --port-file), speaks HTTP/1.1
 with keep-alive and gzip, and answers in each API's documented shape with
@@ -8,7 +8,9 @@ per API request:
 
   ok          normal answer (the market advances one step)
   same        the previous answer again (a cached response)
-  429[:S]     Too Many Requests with Retry-After: S (default 1)
+  429[:S]     Too Many Requests with Retry-After: S (default 1); on OKX
+              paths OKX's body {"msg":"Too Many Requests","code":"50011"}
+              and no Retry-After unless S is given (OKX sends none)
   429date     Too Many Requests with Retry-After as an HTTP-date (+1 s)
   500, 503    server errors (503 carries Retry-After: 0)
   401         Unauthorized (permanent)
@@ -23,18 +25,27 @@ per API request:
               nothing for S seconds (default 5) before closing
   rstbody     half the body, then a TCP reset (RST) instead of a close
   bigchunked  200 with a 10 MB chunked body (no Content-Length to refuse)
-  future      a CoinGecko price answer stamped in the year 2100 (a glitch)
+  future      a price answer (CoinGecko, Coinbase, OKX) stamped in the
+              year 2100 (a glitch)
+  past[:S]    a price answer stamped S seconds (default 300) before now
+  envelope:C  HTTP 200 with an OKX error envelope of code C (50011: rate
+              limit reached, transient; 51000: a bad parameter, permanent)
 
 After the plan is used up every request is "ok".
 
 History for warm starts: Binance klines, Coinbase candles
 (/products/{id}/candles, newest first), Kraken OHLC (/0/public/OHLC, the
-last row the bar still open) and CoinGecko market_chart/range (5-minute
+last row the bar still open), OKX history-candles (newest first, the bar
+still open with confirm "0") and CoinGecko market_chart/range (5-minute
 points for a range within the last day, else hourly), all from the same
 deterministic bar formula.  --live-clock stamps live answers with the real
-time (CoinGecko last_updated_at, Coinbase ticker time, Binance trades from
-the server's start, 50 ms apart) so a warm start's live data follows its
-bars.  GET /_log returns one
+time (CoinGecko last_updated_at, Coinbase ticker time, OKX ticker ts,
+Binance trades from the server's start, 50 ms apart) so a warm start's
+live data follows its bars.
+
+OKX answers in its envelope {"code":"0","msg":"","data":[...]}: an unknown
+instId is HTTP 200 with code 51001, a missing one HTTP 400 with 50014, a
+bar other than 1m HTTP 400 with 51000.  GET /_log returns one
 JSON object per request seen: time, path, action, client port, headers.
 """
 import argparse
@@ -103,6 +114,40 @@ def binance_base(sym):
         if sym.endswith(q) and sym[:-len(q)] in BASE:
             return sym[:-len(q)]
     return None
+
+
+def okx_base(inst):
+    """BTC for BTC-USDT (OKX names instruments BASE-QUOTE), else None."""
+    base, _, quote = inst.partition("-")
+    return base if base in BASE and quote in ("USDT", "USDC", "USD") \
+        else None
+
+
+def okx_error(code, msg):
+    return {"code": code, "msg": msg, "data": []}
+
+
+def okx_candle(base, open_ms, confirm):
+    close, vol = bar(base, open_ms)
+    return [str(open_ms), "%.8f" % (close - 1), "%.8f" % (close + 2),
+            "%.8f" % (close - 3), "%.8f" % close, "%.8f" % vol,
+            "%.8f" % (vol * close), "%.8f" % (vol * close), confirm]
+
+
+OKX_PATHS = ("/api/v5/market/ticker", "/api/v5/market/history-candles")
+
+
+def stamp(path, body, ms):
+    """A price answer restamped at ms (the future and past faults)."""
+    if path == "/api/v3/simple/price":
+        return {c: dict(o, last_updated_at=ms // 1000)
+                for c, o in body.items()}
+    if path.startswith("/products/") and path.endswith("/ticker"):
+        return dict(body, time=time.strftime(
+            "%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + ".000000Z")
+    if path == "/api/v5/market/ticker" and body.get("data"):
+        return dict(body, data=[dict(body["data"][0], ts=str(ms))])
+    return body
 
 
 class API:
@@ -236,7 +281,46 @@ class API:
                             "p": [px, px], "t": [n, n + 100],
                             "l": [px, px], "h": [px, px], "o": px}
             return 200, {"error": [], "result": res}
+        if p in OKX_PATHS:
+            return self.okx(p, q, n)
         return 404, {"error": "no such endpoint: " + p}
+
+    def okx(self, p, q, n):
+        inst = q.get("instId")
+        if not inst:
+            return 400, okx_error("50014", "Parameter instId can not be "
+                                  "empty.")
+        base = okx_base(inst)
+        if not base:
+            return 200, okx_error("51001", "Instrument ID does not exist")
+        if p == "/api/v5/market/ticker":
+            px = "%.2f" % price(base, n)
+            ts = int(time.time() * 1000) if LIVE["start"] else \
+                (T0 + 10 * n) * 1000 + 500
+            return 200, {"code": "0", "msg": "", "data": [{
+                "instType": "SPOT", "instId": inst, "last": px,
+                "lastSz": "0.0073", "askPx": px, "askSz": "1",
+                "bidPx": px, "bidSz": "1", "open24h": px, "high24h": px,
+                "low24h": px, "volCcy24h": "60375000.5",
+                "vol24h": "1207.5", "ts": str(ts), "sodUtc0": px,
+                "sodUtc8": px}]}
+        # history-candles: bars opening after `before` and before
+        # `after` (both exclusive), the newest `limit` of them, newest
+        # first; the bar of the current minute is still open
+        if q.get("bar", "1m") != "1m":
+            return 400, okx_error("51000", "Parameter bar error")
+        limit = min(int(q.get("limit", 100)), 300, self.args.page_cap)
+        now = int(time.time()) // 60 * 60000
+        top = min(int(q["after"]) - 1 if "after" in q else now, now)
+        top = top // 60000 * 60000
+        low = int(q["before"]) if "before" in q else -1
+        rows = []
+        m = top
+        while m > low and len(rows) < limit:
+            if not (self.args.gap_from <= m < self.args.gap_to):
+                rows.append(okx_candle(base, m, "0" if m == now else "1"))
+            m -= 60000
+        return 200, {"code": "0", "msg": "", "data": rows}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -298,9 +382,16 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(401, {"status": {"error_code": 10002,
                                    "error_message": "API key missing"}})
         kind, _, arg = action.partition(":")
+        okx = url.path in OKX_PATHS
+        if kind == "429" and okx:
+            return self.send(429, {"msg": "Too Many Requests",
+                                   "code": "50011"},
+                             extra={"Retry-After": arg} if arg else None)
         if kind == "429":
             return self.send(429, {"status": "rate limited"},
                              extra={"Retry-After": arg or "1"})
+        if kind == "envelope":
+            return self.send(200, okx_error(arg, "injected " + arg))
         if kind == "429date":
             when = email.utils.formatdate(time.time() + 1, usegmt=True)
             return self.send(429, {"status": "rate limited"},
@@ -337,14 +428,17 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 # history is static; a client still paging through a full
                 # page of trades has not caught up, so the market waits
-                if url.path not in ("/api/v3/klines",) and \
+                if url.path not in ("/api/v3/klines",
+                                    "/api/v5/market/history-candles") and \
                         "market_chart" not in url.path and \
                         not (key == "/api/v3/aggTrades" and state.get("hold")):
                     state["n"] += 1
                 status, body = self.api.answer(url, state["n"])
-                if kind == "future" and key == "/api/v3/simple/price":
-                    body = {c: dict(o, last_updated_at=4102444800)
-                            for c, o in body.items()}
+                if kind == "future" and status == 200:
+                    body = stamp(key, body, 4102444800000)
+                if kind == "past" and status == 200:
+                    body = stamp(key, body, int(time.time() * 1000) -
+                                 int(float(arg or 300) * 1000))
                 state["last"][key] = (status, body)
                 if key == "/api/v3/aggTrades":
                     qs = parse_qs(url.query)

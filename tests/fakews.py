@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Fake Binance / Coinbase / Kraken trade streams for cmt-fetch --stream
-tests, with the REST trades endpoints the client fills gaps from.
+"""Fake Binance / Coinbase / Kraken / OKX trade streams for cmt-fetch
+--stream tests, with the REST trades endpoints the client fills gaps from.
 
 One port on 127.0.0.1 (written to --port-file) answers WebSocket upgrades
 with a scripted stream and plain GETs with REST answers, both in the
@@ -14,11 +14,20 @@ exchange's documented shapes:
   kraken    v2: {"channel":"status",...}, {"method":"subscribe",
             "success":true,...}, {"channel":"trade","type":"update",
             "data":[...]}; REST /0/public/Trades?pair=&since=&count=
+  okx       {"op":"subscribe","args":[{"channel":"trades","instId":..}]}
+            answered {"event":"subscribe","arg":{..},"connId":..} per
+            arg (an unknown instId: {"event":"error","code":"60018",..});
+            pushes {"arg":{..},"data":[{"instId","tradeId","px","sz",
+            "side","ts","count",..}]} (numbers as strings); the text
+            "ping" is answered with the text "pong"; REST
+            /api/v5/market/history-trades?instId=&type=1&after=|before=
+            &limit= (newest first, at most 100) in OKX's envelope
 
 The market: trade k (k >= 1) of each symbol has id ID0+k, price base +
 0.5 k, size 0.001 (k % 17 + 1), time T0 + 250 k ms, and the taker bought
 when k is even.  --expect prints the ticks cmt-fetch must write for a list
-of k, computed here apart from the C code.
+of k (a~b: the one record of trades a..b that agg:a-b sends), computed
+here apart from the C code.
 
 --script: connections separated by "|", each a comma list of actions run
 after the subscription is answered:
@@ -28,12 +37,30 @@ after the subscription is answered:
   big:k        trade k padded to 2 MiB (an oversized frame)
   close:CODE   close with that code (reason "scripted")
   abort        drop the TCP connection without a close frame
+  P:a-b:S      trades a..b as T does, S seconds apart
+  agg:a-b      okx: one record for trades a..b as OKX aggregates a taker
+               order's matches (tradeId b's, count b-a+1, the size
+               summed, b's price, time and side)
+  future:k     trade k stamped in the year 2100 (a glitch of the venue)
+  early:k      trade k stamped 2 minutes before --t0 (before a warm
+               start's boundary when --t0 is the time the tool starts)
+  dupkey:k     trade k's message naming the price key twice, a wrong
+               price first (the one JSON rule: never taken)
   hang         stop answering pings and sending; wait for the client
   ping         ping the client; log "pong" or close 1011 after 2 s
   suberr       refuse the subscription in the exchange's shape
   sleep:S      pause S seconds
 After its actions a connection idles (answering pings) until the client
-leaves.  Every event is appended to --log.
+leaves.  With --idle-close S a connection that gets no message from the
+client for S seconds (protocol pings do not count; OKX's text "ping"
+does) is closed with 4004, as OKX closes one after 30 s.
+
+--rest-plan: a comma list consumed one item per REST trades request:
+"ok", or "dupkey" (the page names the first trade's price key twice, a
+wrong price first).  --rest-order asc serves trade pages oldest first;
+--rest-overlap N adds to each page of the venues paged back by id
+(coinbase, okx) the N trades at and after its cursor, which the page
+before held already.  Every event is appended to --log.
 """
 import argparse
 import asyncio
@@ -48,7 +75,11 @@ from urllib.parse import parse_qs, urlparse
 import websockets
 
 BASE = {"BTC": 50000.0, "ETH": 3000.0, "XBT": 50000.0}
-ID0 = {"binance": 100, "coinbase": 7000, "kraken": 90000}
+ID0 = {"binance": 100, "coinbase": 7000, "kraken": 90000, "okx": 242720000}
+FUTURE = 4102444800000     # 2100-01-01, ms
+PRICE_KEY = {"binance": "p", "coinbase": "price", "kraken": "price",
+             "okx": "px"}
+CONN_ID = "a4d3ae55"
 
 
 def px_of(sym, k):
@@ -66,6 +97,23 @@ def iso(ms):
         ".%03d%03dZ" % (ms % 1000, 123)
 
 
+def dup_key(text, key):
+    """text with its first "key" named twice, a wrong value first (a
+    string or a number, as the real one)."""
+    at = text.index('"%s": ' % key)
+    real = text[at + len(key) + 4:]
+    wrong = '"1"' if real.startswith('"') else "1"
+    return text[:at] + '"%s": %s, ' % (key, wrong) + text[at:]
+
+
+def okx_ok(data):
+    return {"code": "0", "msg": "", "data": data}
+
+
+def okx_error(code, msg):
+    return {"code": code, "msg": msg, "data": []}
+
+
 class Market:
     def __init__(self, a):
         self.a = a
@@ -74,19 +122,27 @@ class Market:
     def k_of(self, tid):
         return tid - ID0[self.a.source]
 
-    def fields(self, sym, k):
+    def fields(self, sym, k, t=None):
         return {"id": ID0[self.a.source] + k, "px": px_of(sym, k),
                 "qty": "%.8f" % (0.001 * (k % 17 + 1)),
-                "t": self.a.t0 + 250 * k, "buy": k % 2 == 0}
+                "t": self.a.t0 + 250 * k if t is None else t,
+                "buy": k % 2 == 0}
 
     # -- stream messages --
-    def msg(self, k, pad=0):
+    def msg(self, k, pad=0, t=None, dup=False):
+        """The messages of trade k: pad bytes of padding, stamped at t
+        (ms) instead of its time, its price key named twice."""
+        out = [self.message(k, pad, t)] if self.a.source == "kraken" else \
+            [self.message(k, pad, t, s) for s in self.syms]
+        return [dup_key(m, PRICE_KEY[self.a.source]) if dup else m
+                for m in out]
+
+    def message(self, k, pad, t, s=None):
         src = self.a.source
-        out = []
         if src == "kraken":
             data = []
             for s in self.syms:
-                f = self.fields(s, k)
+                f = self.fields(s, k, t)
                 data.append({"symbol": s.replace("-", "/"),
                              "side": "buy" if f["buy"] else "sell",
                              "price": f["px"], "qty": float(f["qty"]),
@@ -95,30 +151,50 @@ class Market:
             m = {"channel": "trade", "type": "update", "data": data}
             if pad:
                 m["pad"] = "x" * pad
-            return [json.dumps(m)]
+            return json.dumps(m)
+        f = self.fields(s, k, t)
+        if src == "binance":
+            sid = s.replace("-", "").lower()
+            m = {"stream": sid + "@aggTrade",
+                 "data": {"e": "aggTrade", "E": f["t"] + 3,
+                          "s": sid.upper(), "a": f["id"],
+                          "p": "%.8f" % f["px"], "q": f["qty"],
+                          "f": 2 * f["id"], "l": 2 * f["id"] + 1,
+                          "T": f["t"], "m": not f["buy"], "M": True}}
+        elif src == "okx":
+            arg = {"channel": "trades", "instId": s}
+            m = {"arg": arg, "data": [dict(self.okx_row(s, k, t),
+                                           count="1", seqId=k)]}
+        else:
+            m = {"type": "match", "trade_id": f["id"],
+                 "maker_order_id": "ac928c66-ca53-498f-9c13-a110027a60e8",
+                 "taker_order_id": "132fb6ae-456b-4654-b4e0-d681ac05cea1",
+                 # Coinbase names the maker's side
+                 "side": "sell" if f["buy"] else "buy",
+                 "size": f["qty"], "price": "%.8f" % f["px"],
+                 "product_id": s, "sequence": 50 + k,
+                 "time": iso(f["t"])}
+        if pad:
+            m["pad"] = "x" * pad
+        return json.dumps(m)
+
+    def agg(self, a, b):
+        """OKX's record of trades a..b of one taker order, per symbol."""
+        out = []
         for s in self.syms:
-            f = self.fields(s, k)
-            if src == "binance":
-                sid = s.replace("-", "").lower()
-                m = {"stream": sid + "@aggTrade",
-                     "data": {"e": "aggTrade", "E": f["t"] + 3,
-                              "s": sid.upper(), "a": f["id"],
-                              "p": "%.8f" % f["px"], "q": f["qty"],
-                              "f": 2 * f["id"], "l": 2 * f["id"] + 1,
-                              "T": f["t"], "m": not f["buy"], "M": True}}
-            else:
-                m = {"type": "match", "trade_id": f["id"],
-                     "maker_order_id": "ac928c66-ca53-498f-9c13-a110027a60e8",
-                     "taker_order_id": "132fb6ae-456b-4654-b4e0-d681ac05cea1",
-                     # Coinbase names the maker's side
-                     "side": "sell" if f["buy"] else "buy",
-                     "size": f["qty"], "price": "%.8f" % f["px"],
-                     "product_id": s, "sequence": 50 + k,
-                     "time": iso(f["t"])}
-            if pad:
-                m["pad"] = "x" * pad
-            out.append(json.dumps(m))
+            row = dict(self.okx_row(s, b), count=str(b - a + 1), seqId=b)
+            row["sz"] = "%.8f" % sum(float(self.fields(s, k)["qty"])
+                                     for k in range(a, b + 1))
+            out.append(json.dumps({"arg": {"channel": "trades",
+                                           "instId": s}, "data": [row]}))
         return out
+
+    def okx_row(self, s, k, t=None):
+        """OKX's trade record: every number a string, side the taker's."""
+        f = self.fields(s, k, t)
+        return {"instId": s, "tradeId": str(f["id"]), "px": "%.1f" % f["px"],
+                "sz": f["qty"], "side": "buy" if f["buy"] else "sell",
+                "ts": str(f["t"]), "source": "0"}
 
     def ack(self, req):
         src = self.a.source
@@ -127,6 +203,12 @@ class Market:
         if src == "coinbase":
             return [json.dumps({"type": "subscriptions", "channels": [
                 {"name": "matches", "product_ids": self.syms}]})]
+        if src == "okx":
+            return [json.dumps({"event": "subscribe", "arg": a,
+                                "connId": CONN_ID})
+                    if a.get("instId") in self.syms else
+                    self.okx_suberr(a.get("instId"))
+                    for a in req.get("args", [])]
         return [json.dumps({"method": "subscribe", "result": {
             "channel": "trade", "snapshot": False,
             "symbol": s.replace("-", "/")}, "success": True,
@@ -142,13 +224,44 @@ class Market:
             return json.dumps({"type": "error", "message":
                                "Failed to subscribe", "reason":
                                "FOO-USD is not a valid product"})
+        if src == "okx":
+            return self.okx_suberr("FOO-USDT")
         return json.dumps({"error": "Currency pair not supported FOO/USD",
                            "method": "subscribe", "success": False,
                            "symbol": "FOO/USD",
                            "time_in": "2023-09-25T09:04:31.742599Z",
                            "time_out": "2023-09-25T09:04:31.742648Z"})
 
+    def okx_suberr(self, inst):
+        return json.dumps({"event": "error", "code": "60018", "msg":
+                           "Wrong URL or channel:trades,instId:%s doesn't "
+                           "exist. Please use the correct URL, channel and "
+                           "parameters referring to API document." % inst,
+                           "connId": CONN_ID})
+
     # -- REST --
+    TRADES = ("/api/v3/aggTrades", "/0/public/Trades",
+              "/api/v5/market/history-trades")
+
+    def is_trades(self, path):
+        return path in self.TRADES or (path.startswith("/products/") and
+                                       path.endswith("/trades"))
+
+    def order(self, rows):
+        """A page of a venue paged back by id, newest first, or oldest
+        first with --rest-order asc."""
+        return rows[::-1] if self.a.rest_order == "asc" else rows
+
+    def back_ks(self, top, lim, cursor):
+        """k of a page back from top (newest first), with --rest-overlap
+        the trades at and after the cursor k before them."""
+        hi = self.a.latest
+        ks = [k for k in range(min(top, hi), 0, -1)][:lim]
+        if cursor is not None and self.a.rest_overlap:
+            ks = [k for k in range(min(cursor + self.a.rest_overlap - 1,
+                                       hi), cursor - 1, -1)] + ks
+        return ks
+
     def rest(self, url):
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
         src = self.a.source
@@ -170,6 +283,17 @@ class Market:
             rows = [[m // 1000, 1, 1, 1, 100 + m // 60000 % 50, 2]
                     for m in range(lo, hi + 1, 60000)]
             return 200, rows[::-1]
+        if src == "okx" and url.path == "/api/v5/market/history-candles":
+            now = int(time.time()) // 60 * 60000
+            top = min(int(q["after"]) - 1 if "after" in q else now, now)
+            low = int(q.get("before", -1))
+            m, rows = top // 60000 * 60000, []
+            while m > low and len(rows) < min(int(q.get("limit", 100)), 300):
+                c = 100 + m // 60000 % 50
+                rows.append([str(m), "1", "1", "1", "%d" % c, "2", "2",
+                             "%d" % (2 * c), "0" if m == now else "1"])
+                m -= 60000
+            return 200, okx_ok(rows)
         if src == "kraken" and url.path == "/0/public/OHLC":
             now = int(time.time()) // 60 * 60
             first = int(q["since"]) // 60 * 60 + 60
@@ -195,9 +319,23 @@ class Market:
             if not s:
                 return 404, {"message": "NotFound"}
             lim = min(int(q.get("limit", 100)), cap)
-            top = self.k_of(int(q["after"])) - 1 if "after" in q else hi
-            ks = [k for k in range(min(top, hi), 0, -1)][:lim]
-            return 200, [self.rest_row(s, k) for k in ks]
+            cur = self.k_of(int(q["after"])) if "after" in q else None
+            ks = self.back_ks(hi if cur is None else cur - 1, lim, cur)
+            return 200, self.order([self.rest_row(s, k) for k in ks])
+        if src == "okx" and url.path == "/api/v5/market/history-trades":
+            s = self.sym_by(q.get("instId", ""), lambda s: s)
+            if not s:
+                return 200, okx_error("51001", "Instrument ID does not "
+                                      "exist")
+            if q.get("type", "1") != "1":
+                return 200, okx_error("51000", "Parameter type error")
+            lim = min(int(q.get("limit", 100)), 100, cap)
+            cur = self.k_of(int(q["after"])) if "after" in q else None
+            ks = self.back_ks(hi if cur is None else cur - 1, lim, cur)
+            if "before" in q:
+                ks = [k for k in ks if k > self.k_of(int(q["before"]))]
+            return 200, okx_ok(self.order([self.okx_row(s, k)
+                                           for k in ks]))
         if src == "kraken" and url.path == "/0/public/Trades":
             s = self.sym_by(q.get("pair", ""), lambda s: s.replace(
                 "BTC", "XBT").replace("-", ""))
@@ -229,6 +367,8 @@ class Market:
             return {"a": f["id"], "p": "%.8f" % f["px"], "q": f["qty"],
                     "f": 2 * f["id"], "l": 2 * f["id"] + 1, "T": f["t"],
                     "m": not f["buy"], "M": True}
+        if src == "okx":
+            return self.okx_row(s, k)
         if src == "coinbase":
             return {"time": iso(f["t"]), "trade_id": f["id"],
                     "price": "%.8f" % f["px"], "size": f["qty"],
@@ -236,15 +376,23 @@ class Market:
         return ["%.5f" % f["px"], f["qty"], f["t"] / 1000.0,
                 "b" if f["buy"] else "s", "m", "", f["id"]]
 
-    def expect(self, ks):
-        for k in ks:
-            for s in self.syms:
-                f = self.fields(s, k)
-                print('{"t":%d,"sym":"%s","px":%s,"vol":%s,"side":"%s",'
-                      '"src":"%s"}' % (f["t"], s, "%.15g" % f["px"],
-                                       "%.15g" % float(f["qty"]),
-                                       "buy" if f["buy"] else "sell",
-                                       self.a.source))
+    def expect(self, spec):
+        for part in spec.split(","):
+            if "~" in part:
+                a, _, b = part.partition("~")
+                groups = [(int(a), int(b))]
+            else:
+                groups = [(k, k) for k in ranges(part)]
+            for a, b in groups:
+                for s in self.syms:
+                    f = self.fields(s, b)
+                    vol = float("%.8f" % sum(float(self.fields(s, k)["qty"])
+                                             for k in range(a, b + 1)))
+                    print('{"t":%d,"sym":"%s","px":%s,"vol":%s,"side":"%s",'
+                          '"src":"%s"}' % (f["t"], s, "%.15g" % f["px"],
+                                           "%.15g" % vol,
+                                           "buy" if f["buy"] else "sell",
+                                           self.a.source))
 
 
 def ranges(spec):
@@ -260,6 +408,7 @@ class Server:
         self.a = a
         self.m = Market(a)
         self.conns = [c.split(",") if c else [] for c in a.script.split("|")]
+        self.rest_plan = [p for p in a.rest_plan.split(",") if p]
         self.n = 0
 
     def log(self, *words):
@@ -270,17 +419,109 @@ class Server:
         if headers.get("Upgrade", "").lower() == "websocket":
             return None
         url = urlparse(path)
-        self.log("rest", path)
+        act = "ok"
+        if self.m.is_trades(url.path) and self.rest_plan:
+            act = self.rest_plan.pop(0)
+        self.log("rest", path, *([act] if act != "ok" else []))
         status, body = self.m.rest(url)
-        data = json.dumps(body).encode()
+        text = json.dumps(body)
+        if act == "dupkey":
+            text = dup_key(text, PRICE_KEY[self.a.source]
+                           if self.a.source != "kraken" else "last")
+        data = text.encode()
         return http.HTTPStatus(status), [("Content-Type", "application/json"),
                         ("Content-Length", str(len(data)))], data
+
+    async def listen(self, ws, conn):
+        """Reads what the client sends after its subscription: OKX's text
+        keepalive is answered; every message counts as data from it."""
+        try:
+            async for m in ws:
+                conn["heard"] = time.monotonic()
+                if m == "ping" and self.a.source == "okx":
+                    self.log("text ping")
+                    if not conn["hung"]:
+                        await ws.send("pong")
+                else:
+                    self.log("client", m[:80])
+        except websockets.ConnectionClosed:
+            pass
+
+    async def watch(self, ws, conn):
+        """--idle-close: close a connection the client left silent."""
+        while True:
+            await asyncio.sleep(0.05)
+            if time.monotonic() - conn["heard"] >= self.a.idle_close:
+                self.log("idle close 4004")
+                await ws.close(4004, "No data received in 30s.")
+                return
+
+    async def act(self, ws, conn, kind, arg):
+        """One scripted action; True when the connection is over."""
+        if kind == "T":
+            for k in ranges(arg):
+                for m in self.m.msg(k):
+                    await ws.send(m)
+        elif kind == "P":
+            span, _, pause = arg.partition(":")
+            for k in ranges(span):
+                for m in self.m.msg(k):
+                    await ws.send(m)
+                await asyncio.sleep(float(pause))
+        elif kind == "agg":
+            lo, _, hi = arg.partition("-")
+            for m in self.m.agg(int(lo), int(hi)):
+                await ws.send(m)
+        elif kind == "future":
+            for m in self.m.msg(int(arg), t=FUTURE + 250 * int(arg)):
+                await ws.send(m)
+        elif kind == "early":
+            for m in self.m.msg(int(arg), t=self.a.t0 - 120000):
+                await ws.send(m)
+        elif kind == "dupkey":
+            for m in self.m.msg(int(arg), dup=True):
+                await ws.send(m)
+        elif kind == "bad":
+            await ws.send('{"stream":"btcusdt@aggTrade","data":{')
+        elif kind == "big":
+            for m in self.m.msg(int(arg), pad=2 << 20):
+                await ws.send(m)
+        elif kind == "close":
+            await ws.close(int(arg), "scripted")
+            self.log("closed", arg)
+            return True
+        elif kind == "abort":
+            await asyncio.sleep(0.05)
+            ws.transport.abort()
+            self.log("aborted")
+            return True
+        elif kind == "hang":
+            async def nopong(data=b""):
+                self.log("ping ignored")
+            ws.pong = nopong
+            conn["hung"] = True
+            await ws.wait_closed()
+            self.log("client left")
+            return True
+        elif kind == "ping":
+            w = await ws.ping()
+            try:
+                await asyncio.wait_for(w, 2)
+                self.log("pong")
+            except asyncio.TimeoutError:
+                self.log("no pong")
+                await ws.close(1011, "no pong")
+                return True
+        elif kind == "sleep":
+            await asyncio.sleep(float(arg))
+        return False
 
     async def handler(self, ws, path=None):
         n = self.n
         self.n += 1
         acts = self.conns[n] if n < len(self.conns) else []
         self.log("conn", n + 1)
+        tasks = []
         try:
             if self.a.source == "kraken":
                 await ws.send(json.dumps({"channel": "status", "type":
@@ -289,6 +530,10 @@ class Server:
                                "version": "2.0.0"}]}))
             req = json.loads(await ws.recv())
             self.log("sub", json.dumps(req, sort_keys=True))
+            conn = {"heard": time.monotonic(), "hung": False}
+            tasks.append(asyncio.ensure_future(self.listen(ws, conn)))
+            if self.a.idle_close:
+                tasks.append(asyncio.ensure_future(self.watch(ws, conn)))
             if acts and acts[0] == "suberr":
                 await ws.send(self.m.suberr())
                 self.log("suberr")
@@ -296,47 +541,16 @@ class Server:
                 return
             for m in self.m.ack(req):
                 await ws.send(m)
-            for act in acts:
-                kind, _, arg = act.partition(":")
-                if kind == "T":
-                    for k in ranges(arg):
-                        for m in self.m.msg(k):
-                            await ws.send(m)
-                elif kind == "bad":
-                    await ws.send('{"stream":"btcusdt@aggTrade","data":{')
-                elif kind == "big":
-                    for m in self.m.msg(int(arg), pad=2 << 20):
-                        await ws.send(m)
-                elif kind == "close":
-                    await ws.close(int(arg), "scripted")
-                    self.log("closed", arg)
+            for a in acts:
+                kind, _, arg = a.partition(":")
+                if await self.act(ws, conn, kind, arg):
                     return
-                elif kind == "abort":
-                    await asyncio.sleep(0.05)
-                    ws.transport.abort()
-                    self.log("aborted")
-                    return
-                elif kind == "hang":
-                    async def nopong(data=b""):
-                        self.log("ping ignored")
-                    ws.pong = nopong
-                    await ws.wait_closed()
-                    self.log("client left")
-                    return
-                elif kind == "ping":
-                    w = await ws.ping()
-                    try:
-                        await asyncio.wait_for(w, 2)
-                        self.log("pong")
-                    except asyncio.TimeoutError:
-                        self.log("no pong")
-                        await ws.close(1011, "no pong")
-                        return
-                elif kind == "sleep":
-                    await asyncio.sleep(float(arg))
             await ws.wait_closed()
         except websockets.ConnectionClosed:
             self.log("closed by client")
+        finally:
+            for t in tasks:
+                t.cancel()
 
 
 async def serve(a):
@@ -354,12 +568,19 @@ async def serve(a):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--source", required=True,
-                    choices=("binance", "coinbase", "kraken"))
+                    choices=("binance", "coinbase", "kraken", "okx"))
     ap.add_argument("--symbols", default="BTC-USDT")
     ap.add_argument("--script", default="")
     ap.add_argument("--latest", type=int, default=1000,
                     help="REST knows trades 1..LATEST")
     ap.add_argument("--page-cap", type=int, default=1000)
+    ap.add_argument("--rest-plan", default="",
+                    help="per REST trades request: ok or dupkey")
+    ap.add_argument("--rest-order", default="venue", choices=("venue", "asc"))
+    ap.add_argument("--rest-overlap", type=int, default=0)
+    ap.add_argument("--idle-close", type=float, default=0,
+                    help="close (4004) a connection the client left "
+                    "silent this many seconds")
     ap.add_argument("--t0", type=int, default=1700000000000,
                     help="ms; trade k is at T0 + 250 k")
     ap.add_argument("--port-file")
@@ -367,7 +588,7 @@ def main():
     ap.add_argument("--expect", help="print the ticks for these k: 1-5,9")
     a = ap.parse_args()
     if a.expect:
-        Market(a).expect(ranges(a.expect))
+        Market(a).expect(a.expect)
         return
     try:
         asyncio.run(serve(a))

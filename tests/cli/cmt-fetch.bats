@@ -149,6 +149,42 @@ EOF
 	assert_line --index 3 --partial '"sym":"ETH-USD","px":3005,'
 }
 
+@test "okx tickers carry the ticker's time, one per instrument per poll" {
+	start_api
+	run --separate-stderr cmt-fetch --source okx --base-url "$URL" --warmup 0 \
+		--symbols btc,ETH-USDT --count 2 $FAST
+	assert_success
+	[ "${#lines[@]}" -eq 4 ]
+	# one request per instrument, each a step of the market
+	okx_ticks 1 3 | diff - <(printf '%s\n' "${lines[@]}" | grep BTC-USDT)
+	assert_line --index 1 \
+		'{"t":1700000020500,"sym":"ETH-USDT","px":3002.5,"src":"okx"}'
+	api_log | grep -q '/api/v5/market/ticker?instId=ETH-USDT'
+	[ -z "$stderr" ]
+}
+
+@test "okx: HTTP 429 and code 50011 are retried, like any passing fault" {
+	start_api --plan "ok,429,envelope:50011,500,trunc,badjson,ok,ok"
+	run --separate-stderr cmt-fetch --source okx --base-url "$URL" --warmup 0 \
+		--symbols btc --count 3 $FAST
+	assert_success
+	okx_ticks 1 2 3 | diff - <(echo "$output")
+	[[ "$stderr" == *"HTTP 429"* ]]
+	# OKX sends no Retry-After: the backoff decides
+	[[ "$stderr" != *"(Retry-After)"* ]]
+	[[ "$stderr" == *"bad response: okx: injected 50011 (code 50011); retry"* ]]
+	[[ "$stderr" == *"HTTP 500"* && "$stderr" == *"malformed JSON"* ]]
+}
+
+@test "okx: a refusal for good (code 51000) is permanent: exit 1 at once" {
+	start_api --plan "envelope:51000"
+	run cmt-fetch --source okx --base-url "$URL" --warmup 0 --symbols btc \
+		--count 3 $FAST
+	assert_failure 1
+	assert_output --partial "okx: injected 51000 (code 51000)"
+	[ "$(api_log | wc -l)" -eq 1 ]
+}
+
 @test "429 with Retry-After in seconds is honoured" {
 	survives "ok,429:1,ok,ok"
 	[[ "$stderr" == *"HTTP 429"*"(Retry-After)"* ]]
@@ -270,6 +306,9 @@ EOF
 	run cmt-fetch --source coinbase --base-url "$URL" --warmup 0 --symbols doge --once $FAST
 	assert_failure 1
 	assert_output --partial "HTTP 404"
+	run cmt-fetch --source okx --base-url "$URL" --warmup 0 --symbols doge --once $FAST
+	assert_failure 1
+	assert_output --partial "okx: Instrument ID does not exist (code 51001)"
 }
 
 @test "SIGTERM during a long Retry-After wait stops promptly with exit 0" {
@@ -341,13 +380,15 @@ EOF
 @test "history skips an exchange outage and continues after it" {
 	# no bars for 00:10 .. 00:20 on 2024-01-01
 	start_api --gap-from 1704067800000 --gap-to 1704068400000
-	run --separate-stderr cmt-fetch --history --source binance \
-		--base-url "$URL" --symbols btc --from 2024-01-01 \
-		--to 2024-01-01T01:00:00Z --quiet
-	assert_success
-	[ "${#lines[@]}" -eq 50 ]
-	assert_line --index 10 --partial '"t":1704067800000,'
-	assert_line --index 11 --partial '"t":1704068460000,'
+	for src in binance okx; do
+		run --separate-stderr cmt-fetch --history --source "$src" \
+			--base-url "$URL" --symbols btc --from 2024-01-01 \
+			--to 2024-01-01T01:00:00Z --quiet
+		assert_success
+		[ "${#lines[@]}" -eq 50 ]
+		assert_line --index 10 --partial '"t":1704067800000,'
+		assert_line --index 11 --partial '"t":1704068460000,'
+	done
 }
 
 @test "history of two symbols is in time order and survives faults" {
@@ -380,6 +421,23 @@ EOF
 		--from 2024-01-01 --to 2024-01-02 --resume "$TMP/cut"
 	assert_failure 1
 	assert_output --partial "incomplete"
+}
+
+@test "okx history: confirmed candles, 100 a request, newest first, in time order" {
+	start_api --plan "ok,429,ok,envelope:50011,ok"
+	run --separate-stderr cmt-fetch --history --source okx \
+		--base-url "$URL" --symbols btc,eth --from 2024-01-01 \
+		--to 2024-01-01T05:00:00Z $RETRY
+	assert_success
+	echo "$output" > "$TMP/h"
+	check_klines "$TMP/h" BTC-USDT 300 1704067200000
+	[ "$(grep -c ETH-USDT "$TMP/h")" -eq 300 ]
+	cut -d, -f1 "$TMP/h" | cut -d: -f2 | sort -c -n
+	# [from, to) by open time: after the newest (exclusive), before the
+	# oldest (exclusive); 3 windows of 100 bars for 2 symbols, 2 retries
+	api_log | grep -q 'history-candles?instId=BTC-USDT&bar=1m&after=1704073140000&before=1704067139999&limit=100'
+	[ "$(api_log | grep -c history-candles)" -eq 8 ]
+	[[ "$stderr" == *"history: 2024-01-01T05:00:00.000Z 100%, 600 ticks, 6 requests"* ]]
 }
 
 @test "coingecko history uses market_chart/range points in range" {

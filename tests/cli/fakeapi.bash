@@ -15,12 +15,26 @@ local_teardown() {
 	wait 2>/dev/null || true
 }
 
-# The ticks the fake CoinGecko market gives for steps 1..N of BTC-USD.
-gecko_ticks() {
+# market_ticks SRC SYM MS STEP...: the BTC ticks the fake market's price
+# answer gives at those steps: px = 50000 + 1.25 n, stamped T0 + 10 n s
+# plus MS ms.
+market_ticks() {
 	python3 -c '
 import sys
-for n in range(1, int(sys.argv[1]) + 1):
-    print("{\"t\":%d,\"sym\":\"BTC-USD\",\"px\":%s,\"src\":\"coingecko\"}"
-          % ((1700000000 + 10 * n) * 1000, "%.15g" % (50000 + 1.25 * n)))
-' "$1"
+src, sym, ms = sys.argv[1], sys.argv[2], int(sys.argv[3])
+for n in map(int, sys.argv[4:]):
+    print("{\"t\":%d,\"sym\":\"%s\",\"px\":%s,\"src\":\"%s\"}"
+          % ((1700000000 + 10 * n) * 1000 + ms, sym,
+             "%.15g" % (50000 + 1.25 * n), src))
+' "$@"
+}
+
+# The ticks the fake CoinGecko market gives for steps 1..N of BTC-USD.
+gecko_ticks() {
+	market_ticks coingecko BTC-USD 0 $(seq "$1")
+}
+
+# The ticks the fake OKX ticker gives for BTC-USDT at steps STEP...
+okx_ticks() {
+	market_ticks okx BTC-USDT 500 "$@"
 }

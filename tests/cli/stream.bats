@@ -10,6 +10,7 @@ bats_require_minimum_version 1.5.0
 SYM_binance=BTC-USDT
 SYM_coinbase=BTC-USD
 SYM_kraken=BTC-USD
+SYM_okx=BTC-USDT
 
 # stream SOURCE COUNT [options]: run cmt-fetch --stream against the server.
 stream() {
@@ -28,28 +29,30 @@ same() {
 	diff "$TMP/want" "$TMP/got"
 }
 
+# played SOURCE SCRIPT COUNT K-LIST [fakews options]: COUNT trades
+# streamed from a new stand-in of SOURCE playing SCRIPT are exactly the
+# trades K-LIST.
+played() {
+	local src=$1 script=$2 n=$3 ks=$4 sym="SYM_$1"
+	shift 4
+	rm -f "$TMP/wsport" "$TMP/wslog"
+	start_ws "$src" --symbols "${!sym}" --script "$script" "$@"
+	stream "$src" "$n"
+	assert_success
+	same "$src" "$ks"
+}
+
 @test "stream: every source, one tick per trade with vol and side" {
-	for src in binance coinbase kraken; do
-		local sym="SYM_$src"
-		rm -f "$TMP/wsport"
-		start_ws "$src" --symbols "${!sym}" --script 'T:1-8'
-		stream "$src" 8
-		assert_success
-		same "$src" 1-8
+	for src in binance coinbase kraken okx; do
+		played "$src" 'T:1-8' 8 1-8
 		[[ "$stderr" == *"stream: 8 trades (0 from REST)"* ]]
 		kill "$WS_PID"
 	done
 }
 
 @test "stream: a gap across a reconnect is filled from REST, page by page" {
-	for src in binance coinbase kraken; do
-		local sym="SYM_$src"
-		rm -f "$TMP/wsport" "$TMP/wslog"
-		start_ws "$src" --symbols "${!sym}" --page-cap 4 \
-			--script 'T:1-5,close:1001|T:20-25'
-		stream "$src" 25
-		assert_success
-		same "$src" 1-25
+	for src in binance coinbase kraken okx; do
+		played "$src" 'T:1-5,close:1001|T:20-25' 25 1-25 --page-cap 4
 		[[ "$stderr" == *"1001 going away"* ]]
 		[[ "$stderr" == *"25 trades (14 from REST)"* ]]
 		[ "$(grep -c '^rest ' "$TMP/wslog")" -ge 4 ]
@@ -58,13 +61,8 @@ same() {
 }
 
 @test "stream: abrupt close mid-stream; the overlap after it is dropped" {
-	for src in binance coinbase kraken; do
-		local sym="SYM_$src"
-		rm -f "$TMP/wsport"
-		start_ws "$src" --symbols "${!sym}" --script 'T:1-6,abort|T:4-10'
-		stream "$src" 10
-		assert_success
-		same "$src" 1-10
+	for src in binance coinbase kraken okx; do
+		played "$src" 'T:1-6,abort|T:4-10' 10 1-10
 		[[ "$stderr" == *"connection lost (no close frame)"* ]]
 		[[ "$stderr" == *"3 duplicates dropped"* ]]
 		kill "$WS_PID"
@@ -99,13 +97,8 @@ same() {
 }
 
 @test "stream: an oversized frame is skipped and its trade fetched from REST" {
-	for src in binance kraken; do
-		local sym="SYM_$src"
-		rm -f "$TMP/wsport"
-		start_ws "$src" --symbols "${!sym}" --script 'T:1-3,big:4,T:5-7'
-		stream "$src" 7
-		assert_success
-		same "$src" 1-7
+	for src in binance kraken okx; do
+		played "$src" 'T:1-3,big:4,T:5-7' 7 1-7
 		[[ "$stderr" == *"skipped a message over 1048576 bytes"* ]]
 		[[ "$stderr" == *"7 trades (1 from REST)"* ]]
 		kill "$WS_PID"
@@ -126,7 +119,7 @@ same() {
 }
 
 @test "stream: a refused subscription is a clear permanent error (exit 1)" {
-	for src in binance coinbase kraken; do
+	for src in binance coinbase kraken okx; do
 		local sym="SYM_$src"
 		rm -f "$TMP/wsport"
 		start_ws "$src" --symbols "${!sym}" --script 'suberr'
@@ -137,24 +130,81 @@ same() {
 		binance) [[ "$stderr" == *"binance refused the subscription: Invalid request"* ]] ;;
 		coinbase) [[ "$stderr" == *"coinbase: Failed to subscribe: FOO-USD is not a valid product"* ]] ;;
 		kraken) [[ "$stderr" == *"kraken refused the subscription: Currency pair not supported"* ]] ;;
+		okx) [[ "$stderr" == *"okx refused the subscription: Wrong URL or channel:trades,instId:FOO-USDT doesn't exist"*"(code 60018)"* ]] ;;
 		esac
 		kill "$WS_PID"
 	done
 }
 
 @test "stream: two symbols, each filled across a reconnect" {
-	start_ws binance --symbols BTC-USDT,ETH-USDT --script 'T:1-3,abort|T:7-8'
-	run --separate-stderr timeout 60 cmt-fetch --stream --source binance \
-		--symbols btc,eth --ws-url "$WS" --base-url "$URL" --count 16 --warmup 0 \
-		--backoff 50ms
+	for src in binance okx; do
+		rm -f "$TMP/wsport"
+		start_ws "$src" --symbols BTC-USDT,ETH-USDT --script 'T:1-3,abort|T:7-8'
+		run --separate-stderr timeout 60 cmt-fetch --stream --source "$src" \
+			--symbols btc,eth --ws-url "$WS" --base-url "$URL" --count 16 \
+			--warmup 0 --backoff 50ms
+		assert_success
+		{
+			expect_ticks "$src" BTC-USDT,ETH-USDT 1-3
+			expect_ticks "$src" BTC-USDT 4-7
+			expect_ticks "$src" ETH-USDT 4-7
+			expect_ticks "$src" BTC-USDT,ETH-USDT 8
+		} > "$TMP/want"
+		printf '%s\n' "$output" | diff "$TMP/want" -
+		kill "$WS_PID"
+	done
+}
+
+@test "stream: an okx record of several matches covers their ids: no gap, or the gap below them" {
+	# trades 4-6 as one record (tradeId 6, count 3), then trades 6-8 as
+	# one after a gap (4 and 5 from REST)
+	start_ws okx --script 'T:1-3,agg:4-6,T:7-9|T:1-3,agg:6-8,T:9'
+	stream okx 7
 	assert_success
-	{
-		expect_ticks binance BTC-USDT,ETH-USDT 1-3
-		expect_ticks binance BTC-USDT 4-7
-		expect_ticks binance ETH-USDT 4-7
-		expect_ticks binance BTC-USDT,ETH-USDT 8
-	} > "$TMP/want"
-	printf '%s\n' "$output" | diff "$TMP/want" -
+	same okx 1-3,4~6,7-9
+	[[ "$stderr" == *"7 trades (0 from REST)"* ]]
+	[ "$(grep -c '^rest ' "$TMP/wslog")" -eq 0 ]
+	stream okx 7
+	assert_success
+	same okx 1-5,6~8,9
+	[[ "$stderr" == *"7 trades (2 from REST)"* ]]
+	grep -q '^rest .*after=242720006$' "$TMP/wslog"
+}
+
+# keepalive IDLE PING SCRIPT N: N okx trades streamed with --ws-ping PING
+# from a stand-in that closes (4004) a connection that sent it nothing for
+# IDLE seconds, as OKX does after 30 s (protocol pings do not count): the
+# text keepalive keeps the one connection up, and no trade is lost.
+keepalive() {
+	start_ws okx --idle-close "$1" --script "$3"
+	stream okx "$4" --ws-ping "$2"
+	assert_success
+	same okx "1-$4"
+	[[ "$stderr" == *"$4 trades (0 from REST), 0 duplicates dropped, 0 bad messages, 0 reconnects"* ]]
+	grep -q '^text ping$' "$TMP/wslog"
+	[ "$(grep -c 'idle close' "$TMP/wslog")" -eq 0 ]
+}
+
+@test "stream: okx's text keepalive keeps up a quiet connection the server would close" {
+	keepalive 2 2s 'T:1-3,sleep:6,T:4-6' 6
+	[ "$(grep -c '^text ping$' "$TMP/wslog")" -ge 3 ]
+}
+
+@test "stream: okx's text keepalive is sent on a busy connection too" {
+	# a trade every 250 ms for 7 s: the client hears plenty but must
+	# still say something within 3 s (--ws-ping 4s: every 2 s)
+	keepalive 3 4s 'P:1-28:0.25' 28
+}
+
+@test "stream: okx without the keepalive is closed (4004), and the gap is filled" {
+	# the same stand-in with a --ws-ping longer than its patience
+	start_ws okx --idle-close 2 --script 'T:1-3,sleep:3|T:8-10'
+	stream okx 10 --ws-ping 10s
+	assert_success
+	same okx 1-10
+	[[ "$stderr" == *"(4004 close: No data received in 30s.)"* ]]
+	[[ "$stderr" == *"10 trades (4 from REST)"* ]]
+	grep -q 'idle close 4004' "$TMP/wslog"
 }
 
 @test "stream: a slow reader gets whole lines; what the bound drops is counted" {
@@ -172,6 +222,46 @@ import json, sys
 ts = [json.loads(l)["t"] for l in open(sys.argv[1])]
 assert ts == sorted(ts) and len(set(ts)) == len(ts), "order"
 ' "$TMP/got"
+}
+
+@test "stream: a trade stamped far ahead of the clock is reported and skipped; its id is no gap" {
+	for src in binance coinbase kraken; do
+		played "$src" 'T:1-3,future:4,T:5-8' 7 1-3,5-8
+		[[ "$stderr" == *"BTC-"*": the source's time 2100-01-01T00:00:01.000Z is more than 5m ahead of the clock (--max-ahead): trade"*" skipped"* ]]
+		[[ "$stderr" == *"7 trades (0 from REST)"*", 1 ahead of the clock skipped"* ]]
+		[ "$(grep -c '^rest ' "$TMP/wslog")" -eq 0 ]
+		kill "$WS_PID"
+	done
+}
+
+@test "stream: a message naming a key twice is skipped, never taken; its trade comes from REST" {
+	for src in binance coinbase kraken; do
+		# the price named twice, a wrong one first
+		played "$src" 'T:1-3,dupkey:4,T:5-8' 8 1-8
+		[[ "$stderr" == *"skipped a message: malformed JSON: duplicate key"* ]]
+		[[ "$stderr" == *"8 trades (1 from REST), "*" 1 bad messages"* ]]
+		kill "$WS_PID"
+	done
+}
+
+@test "stream: a REST fill page naming a key twice is retried as malformed, never taken" {
+	for src in binance coinbase; do
+		played "$src" 'T:1-3,close:1001|T:8-10' 10 1-10 --rest-plan dupkey
+		[[ "$stderr" == *"bad response: malformed JSON: duplicate key"*"; retry 1 in"* ]]
+		[[ "$stderr" == *"10 trades (4 from REST)"* ]]
+		grep -q '^rest .* dupkey$' "$TMP/wslog"
+		[ "$(grep -c '^rest ' "$TMP/wslog")" -ge 2 ]
+		kill "$WS_PID"
+	done
+}
+
+@test "stream: coinbase fill pages oldest first and overlapping give each trade once, in id order" {
+	# pages of 4 trades, oldest first, each also holding the 2 trades
+	# at and after its cursor that the page before held
+	played coinbase 'T:1-5,close:1001|T:20-25' 25 1-25 --page-cap 4 \
+		--rest-order asc --rest-overlap 2
+	[[ "$stderr" == *"25 trades (14 from REST), 6 duplicates dropped"* ]]
+	[ "$(grep -c '^rest ' "$TMP/wslog")" -eq 4 ]
 }
 
 @test "stream: usage errors" {

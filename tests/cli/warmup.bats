@@ -47,7 +47,7 @@ PY
 
 @test "warm start: every source gives its bars up to the minute, then live data" {
 	start_api --live-clock
-	for src in binance coinbase kraken coingecko; do
+	for src in binance coinbase kraken okx coingecko; do
 		run --separate-stderr cmt-fetch --source "$src" --symbols btc \
 			--base-url "$URL" --warmup 10m --count 3 --interval 300ms
 		assert_success
@@ -70,7 +70,7 @@ PY
 
 @test "live pipeline from every source gives a forecast on every vector at once" {
 	start_api --live-clock
-	for src in binance coinbase kraken coingecko; do
+	for src in binance coinbase kraken okx coingecko; do
 		run --separate-stderr bash -c "cmt-fetch --source $src \
 			--symbols btc,eth --base-url '$URL' --count 2 --interval 300ms \
 			| cmt-features --model default | cmt-predict"
@@ -88,32 +88,69 @@ PY
 	done
 }
 
-@test "warm start before a stream: bars, then REST trades since the boundary, then the stream" {
-	for src in binance coinbase kraken; do
-		local sym=BTC-USD
-		[ "$src" = binance ] && sym=BTC-USDT
-		# the trades start at now and the boundary is the tool's minute:
-		# both in the same minute, or the first trades precede it
-		while [ $(( $(date +%s) % 60 )) -ge 50 ]; do sleep 1; done
-		now=$(( $(date +%s) * 1000 ))
-		rm -f "$TMP/wsport" "$TMP/wslog"
-		start_ws "$src" --symbols "$sym" --t0 "$now" --script 'T:5-8'
-		run --separate-stderr timeout 60 cmt-fetch --stream --source "$src" \
-			--symbols btc --ws-url "$WS" --base-url "$URL" --warmup 3m \
-			--count 8
-		assert_success
-		M=$(echo "$stderr" | boundary)
-		python3 - "$M" "$sym" "$src" > "$TMP/want" <<'PY'
+# warm_stream SRC SCRIPT COUNT: a 3-minute warm start, then COUNT trades
+# streamed from a stand-in (SCRIPT) whose trade k is at NOW + 250 k ms;
+# sets SYM, NOW, M (the boundary) and $TMP/want (the bars to come first).
+warm_stream() {
+	local src=$1
+	SYM=BTC-USD
+	[ "$src" = binance ] || [ "$src" = okx ] && SYM=BTC-USDT
+	# the trades start at now and the boundary is the tool's minute:
+	# both in the same minute, or the first trades precede it
+	while [ $(( $(date +%s) % 60 )) -ge 50 ]; do sleep 1; done
+	NOW=$(( $(date +%s) * 1000 ))
+	rm -f "$TMP/wsport" "$TMP/wslog"
+	start_ws "$src" --symbols "$SYM" --t0 "$NOW" --script "$2"
+	run --separate-stderr timeout 60 cmt-fetch --stream --source "$src" \
+		--symbols btc --ws-url "$WS" --base-url "$URL" --warmup 3m \
+		--count "$3"
+	assert_success
+	M=$(echo "$stderr" | boundary)
+	python3 - "$M" "$SYM" "$src" > "$TMP/want" <<'PY'
 import sys
 M, sym, src = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 for o in range(M - 180000, M, 60000):
     print('{"t":%d,"sym":"%s","px":%d,"vol":2,"src":"%s"}'
           % (o + 60000, sym, 100 + o // 60000 % 50, src))
 PY
-		expect_ticks "$src" "$sym" 1-8 --t0 "$now" >> "$TMP/want"
+}
+
+@test "warm start before a stream: bars, then REST trades since the boundary, then the stream" {
+	for src in binance coinbase kraken okx; do
+		warm_stream "$src" 'T:5-8' 8
+		expect_ticks "$src" "$SYM" 1-8 --t0 "$NOW" >> "$TMP/want"
 		printf '%s\n' "$output" | diff "$TMP/want" -
 		[[ "$stderr" == *"8 trades (4 from REST)"* ]]
 		kill "$WS_PID"
+	done
+}
+
+@test "warm start: a streamed first trade before the boundary is not written" {
+	for src in binance coinbase kraken; do
+		# the first message: trade 1, stamped 2 minutes before now,
+		# inside the bars already written
+		warm_stream "$src" 'early:1,T:2-5' 4
+		expect_ticks "$src" "$SYM" 2-5 --t0 "$NOW" >> "$TMP/want"
+		printf '%s\n' "$output" | diff "$TMP/want" -
+		[[ "$stderr" == *"4 trades (0 from REST)"*", 1 before the warm start's boundary"* ]]
+		kill "$WS_PID"
+	done
+}
+
+@test "warm start: a polled reading before the boundary is not written, even with --all" {
+	for src in coingecko coinbase; do
+		rm -f "$TMP/port"
+		# one request for the bars, then a price stamped 5 minutes ago
+		start_api --live-clock --plan "ok,past:300,ok,ok"
+		run --separate-stderr cmt-fetch --source "$src" --symbols btc \
+			--base-url "$URL" --warmup 10m --count 3 --interval 300ms --all
+		assert_success
+		printf '%s\n' "$output" > "$TMP/got"
+		M=$(echo "$stderr" | boundary)
+		check "$src" "$M"
+		curl -s "$URL/_log" | grep '"action": "past:300"' |
+			grep -q 'simple/price\|/ticker'
+		kill "$API_PID"
 	done
 }
 

@@ -91,6 +91,11 @@ bare_symbols_get_each_sources_default_quote_and_id(void **state)
 	assert_string_equal(s.sym, "ETH-BTC");
 	assert_string_equal(s.id, "ETHXBT");
 	assert_string_equal(s.alt, "XETHXXBT");
+	s = sym(venue("okx"), "btc");
+	assert_string_equal(s.sym, "BTC-USDT");
+	assert_string_equal(s.id, "BTC-USDT");
+	s = sym(venue("okx"), "eth-btc");
+	assert_string_equal(s.id, "ETH-BTC");
 }
 
 static void
@@ -272,6 +277,16 @@ volume_of_trades_in_the_same_millisecond_is_carried_not_lost(void **state)
 	assert_int_equal(tk.t, 1001);
 }
 
+/* o is a reading stamped by the source at t, price px, without volume. */
+static void
+reading_is(const struct cmt_fetch_obs *o, int64_t t, double px)
+{
+	assert_true(o->ok && o->src_time);
+	assert_int_equal(o->tk.t, t);
+	assert_true(o->tk.px == px);
+	assert_false(o->tk.has_vol);
+}
+
 static void
 coinbase_ticker_time_is_read_to_the_millisecond(void **state)
 {
@@ -283,10 +298,7 @@ coinbase_ticker_time_is_read_to_the_millisecond(void **state)
 		"\"trade_id\": \"18502105\", \"price\": \"73367.8\", \"size\": "
 		"\"0.00730812\", \"time\": \"2024-03-13T11:10:41.270099Z\", "
 		"\"rfq_volume\": \"7.669923\"}", &s, 1, &o), CMT_OK);
-	assert_true(o.ok && o.src_time);
-	assert_int_equal(o.tk.t, 1710328241270LL);
-	assert_true(o.tk.px == 73367.8);
-	assert_false(o.tk.has_vol);
+	reading_is(&o, 1710328241270LL, 73367.8);
 	assert_true(o.aux == 18502105.0);
 	assert_int_equal(parse(venue("coinbase"), "{\"message\":\"NotFound\"}",
 		&s, 1, &o), CMT_EMISSING);
@@ -313,6 +325,69 @@ kraken_ticker_matches_legacy_pair_names(void **state)
 		"asset pair\"]}", s, 2, o), CMT_EVALUE);
 	assert_int_equal(parse(venue("kraken"), "{\"error\":[\"EService:"
 		"Unavailable\"]}", s, 2, o), CMT_EIO);
+}
+
+static void
+okx_ticker_gives_last_and_the_tickers_own_time(void **state)
+{
+	struct cmt_fetch_sym s = sym(venue("okx"), "eth-btc");
+	struct cmt_fetch_obs o;
+	char url[256];
+
+	venue("okx")->live_url("http://h", &s, 1, 0, url, sizeof url);
+	assert_string_equal(url, "http://h/api/v5/market/ticker?instId=ETH-BTC");
+	/* the recorded SPOT answer (ccxt), ts before sodUtc0 */
+	assert_int_equal(parse(venue("okx"), "{\"code\": \"0\", \"msg\": \"\", "
+		"\"data\": [{\"instType\": \"SPOT\", \"instId\": \"ETH-BTC\", "
+		"\"last\": \"0.07319\", \"lastSz\": \"0.044378\", \"askPx\": "
+		"\"0.07322\", \"askSz\": \"4.2\", \"bidPx\": \"0.0732\", "
+		"\"bidSz\": \"6.050058\", \"open24h\": \"0.07801\", \"high24h\": "
+		"\"0.07975\", \"low24h\": \"0.06019\", \"volCcy24h\": "
+		"\"11788.887619\", \"vol24h\": \"167493.829229\", \"ts\": "
+		"\"1621440583784\", \"sodUtc0\": \"0.07872\", \"sodUtc8\": "
+		"\"0.07345\"}]}", &s, 1, &o), CMT_OK);
+	reading_is(&o, 1621440583784LL, 0.07319);   /* vol24h is no tick's */
+	/* an answer without a ticker is no reading, not an error */
+	assert_int_equal(parse(venue("okx"), "{\"code\":\"0\",\"msg\":\"\","
+		"\"data\":[]}", &s, 1, &o), CMT_OK);
+	assert_false(o.ok);
+	assert_int_equal(parse(venue("okx"), "{\"code\":\"0\",\"msg\":\"\","
+		"\"data\":[{\"instId\":\"ETH-BTC\",\"last\":\"0\","
+		"\"ts\":\"1621440583784\"}]}", &s, 1, &o), CMT_ERANGE);
+	assert_int_equal(parse(venue("okx"), "{\"code\":\"0\",\"msg\":\"\"}",
+		&s, 1, &o), CMT_EMISSING);
+}
+
+/* OKX answers HTTP 200 for most refusals: the envelope's code decides. */
+static void
+okx_envelope_codes_are_permanent_or_passing(void **state)
+{
+	struct cmt_fetch_sym s = sym(venue("okx"), "doge");
+	struct cmt_fetch_obs o;
+	char err[CMT_ERRLEN];
+	const char *unknown = "{\"code\":\"51001\",\"data\":[],\"msg\":"
+		"\"Instrument ID does not exist\"}";
+
+	assert_int_equal(cmt_ingest_live(venue("okx"), unknown,
+		strlen(unknown), &s, 0, 1, 1234567, &o, err), CMT_EVALUE);
+	assert_string_equal(err, "okx: Instrument ID does not exist (code "
+		"51001)");
+	assert_int_equal(parse(venue("okx"), "{\"code\":\"51000\",\"data\":[],"
+		"\"msg\":\"Parameter bar error\"}", &s, 1, &o), CMT_EVALUE);
+	assert_int_equal(parse(venue("okx"), "{\"code\":\"50014\",\"data\":[],"
+		"\"msg\":\"Parameter instId can not be empty.\"}", &s, 1, &o),
+		CMT_EVALUE);
+	/* rate limit (as HTTP 429 sends it: no data) and a busy service
+	 * pass: the request is retried */
+	assert_int_equal(parse(venue("okx"), "{\"msg\":\"Too Many Requests\","
+		"\"code\":\"50011\"}", &s, 1, &o), CMT_EIO);
+	assert_int_equal(parse(venue("okx"), "{\"code\":\"50001\",\"data\":[],"
+		"\"msg\":\"Service temporarily unavailable. Please try again "
+		"later.\"}", &s, 1, &o), CMT_EIO);
+	/* the 404 body, its code a number: malformed, not a refusal */
+	assert_int_equal(parse(venue("okx"), "{\"code\": 404, \"data\": {}, "
+		"\"msg\": \"Not Found\"}", &s, 1, &o), CMT_EMISSING);
+	assert_int_equal(parse(venue("okx"), "[]", &s, 1, &o), CMT_ETYPE);
 }
 
 static void
@@ -502,6 +577,72 @@ klines_are_stamped_at_their_close_with_bar_volume(void **state)
 		t0 * 2, tk, 4, &n, &last, err), CMT_EORDER);
 }
 
+/* An OKX candles answer with data rows (NULL: the unknown instrument's
+ * refusal) through the ingest path, for all of time. */
+static enum cmt_err
+okx_candles(const char *rows, struct cmt_tick *tk)
+{
+	struct cmt_fetch_sym s = sym(venue("okx"), "btc");
+	char body[1024], err[CMT_ERRLEN];
+	int64_t last;
+	int n = 0;
+
+	if (rows)
+		snprintf(body, sizeof body, "{\"code\":\"0\",\"msg\":\"\","
+			"\"data\":%s}", rows);
+	else
+		snprintf(body, sizeof body, "{\"code\":\"51001\",\"data\":[],"
+			"\"msg\":\"Instrument ID does not exist\"}");
+	return cmt_ingest_history(venue("okx"), body, strlen(body), &s, 0,
+		2000000000000LL, tk, 4, &n, &last, err);
+}
+
+static void
+okx_candles_drop_the_open_bar_and_come_out_oldest_first(void **state)
+{
+	struct cmt_fetch_sym s = sym(venue("okx"), "btc");
+	struct cmt_tick tk[4];
+	char err[CMT_ERRLEN], url[512];
+	int64_t from = 1704067200000LL, last;
+	int n = 0;
+	/* the recorded answer (ccxt): newest first, the bar still open
+	 * first with confirm "0" */
+	const char *body = "{\"code\": \"0\", \"msg\": \"\", \"data\": ["
+		"[\"1678928760000\",\"24341.4\",\"24344\",\"24313.2\",\"24323\","
+		"\"628\",\"2.5819\",\"62800\",\"0\"],"
+		"[\"1678928700000\",\"24324.1\",\"24347.6\",\"24321.7\",\"24341.4\","
+		"\"2565\",\"10.5401\",\"256500\",\"1\"],"
+		"[\"1678928640000\",\"24300.2\",\"24324.1\",\"24288\",\"24324.1\","
+		"\"3304\",\"13.5937\",\"330400\",\"1\"]]}";
+
+	/* [from, to) by open time: after (exclusive) is the newest bound,
+	 * before (exclusive) the oldest */
+	assert_int_equal(venue("okx")->history_span_ms, 100 * 60000LL);
+	venue("okx")->history_url("http://h", &s, from, from + 6000000, url,
+		sizeof url);
+	assert_string_equal(url, "http://h/api/v5/market/history-candles?"
+		"instId=BTC-USDT&bar=1m&after=1704073200000&before=1704067199999"
+		"&limit=100");
+	assert_int_equal(cmt_ingest_history(venue("okx"), body, strlen(body),
+		&s, 1678928640000LL, 1678928820000LL, tk, 4, &n, &last, err),
+		CMT_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(tk[0].t, 1678928700000LL);     /* at its close */
+	assert_true(tk[0].px == 24324.1 && tk[0].has_vol && tk[0].vol == 3304);
+	assert_int_equal(tk[1].t, 1678928760000LL);
+	assert_true(tk[1].px == 24341.4 && tk[1].vol == 2565);
+	assert_string_equal(tk[1].sym, "BTC-USDT");
+	assert_string_equal(tk[1].src, "okx");
+	/* oldest first is not OKX's order; a row short of confirm; a
+	 * refusal */
+	assert_int_equal(okx_candles("[[\"1747093980000\",\"1\",\"1\",\"1\","
+		"\"1\",\"1\",\"1\",\"1\",\"1\"],[\"1747094040000\",\"1\",\"1\","
+		"\"1\",\"1\",\"1\",\"1\",\"1\",\"1\"]]", tk), CMT_EORDER);
+	assert_int_equal(okx_candles("[[\"1747093980000\",\"1\",\"1\",\"1\","
+		"\"1\",\"1\",\"1\",\"1\"]]", tk), CMT_EMISSING);
+	assert_int_equal(okx_candles(NULL, tk), CMT_EVALUE);
+}
+
 static void
 market_chart_points_are_kept_inside_the_range(void **state)
 {
@@ -568,6 +709,8 @@ main(void)
 		cmocka_unit_test(volume_of_trades_in_the_same_millisecond_is_carried_not_lost),
 		cmocka_unit_test(coinbase_ticker_time_is_read_to_the_millisecond),
 		cmocka_unit_test(kraken_ticker_matches_legacy_pair_names),
+		cmocka_unit_test(okx_ticker_gives_last_and_the_tickers_own_time),
+		cmocka_unit_test(okx_envelope_codes_are_permanent_or_passing),
 		cmocka_unit_test(repeated_readings_are_emitted_once_unless_all),
 		cmocka_unit_test(retry_after_accepts_seconds_and_http_dates),
 		cmocka_unit_test(statuses_are_classified_for_retry),
@@ -575,6 +718,7 @@ main(void)
 		cmocka_unit_test(jitter_is_reproducible_from_the_callers_seed),
 		cmocka_unit_test(live_urls_name_the_documented_endpoints),
 		cmocka_unit_test(klines_are_stamped_at_their_close_with_bar_volume),
+		cmocka_unit_test(okx_candles_drop_the_open_bar_and_come_out_oldest_first),
 		cmocka_unit_test(market_chart_points_are_kept_inside_the_range),
 		cmocka_unit_test(history_paging_covers_the_range_in_whole_pages),
 	};

@@ -35,6 +35,21 @@ ws(const struct cmt_source *src, int nsym, const char *msg,
 		kind, err);
 }
 
+/* t is trade id of syms[sym] at ms, with price px, size vol and the
+ * taker's side. */
+static void
+trade_is(const struct cmt_trade *t, int sym, int64_t id, int64_t ms,
+	double px, double vol, enum cmt_side side)
+{
+	assert_int_equal(t->sym, sym);
+	assert_int_equal(t->id, id);
+	assert_int_equal(t->tk.t, ms);
+	assert_close(t->tk.px, px, 0);
+	assert_close(t->tk.vol, vol, 0);
+	assert_int_equal(t->tk.has_vol, 1);
+	assert_int_equal(t->tk.side, side);
+}
+
 static void
 binance_aggtrade_gives_a_tick_with_taker_side(void **state)
 {
@@ -50,14 +65,8 @@ binance_aggtrade_gives_a_tick_with_taker_side(void **state)
 		&k, err), CMT_OK);
 	assert_int_equal(k, CMT_WS_TRADES);
 	assert_int_equal(n, 1);
-	assert_int_equal(t[0].sym, 1);
-	assert_int_equal(t[0].id, 12345);
-	assert_int_equal(t[0].tk.t, 1672515782134);
-	assert_close(t[0].tk.px, 0.001, 0);
-	assert_close(t[0].tk.vol, 100, 0);
-	assert_int_equal(t[0].tk.has_vol, 1);
 	/* m: the buyer is the maker, so the taker sold */
-	assert_int_equal(t[0].tk.side, CMT_SIDE_SELL);
+	trade_is(&t[0], 1, 12345, 1672515782134, 0.001, 100, CMT_SIDE_SELL);
 	assert_string_equal(t[0].tk.sym, "ETH-USDT");
 	assert_string_equal(t[0].tk.src, "binance");
 	assert_int_equal(ws(venue("binance"), ns, "{\"result\":null,\"id\":1}",
@@ -167,6 +176,98 @@ kraken_v2_trade_message_may_hold_several_trades(void **state)
 }
 
 static void
+okx_trades_push_covers_count_trades_up_to_its_trade_id(void **state)
+{
+	struct cmt_trade t[8];
+	enum cmt_stream_kind k;
+	char err[CMT_ERRLEN];
+	int n, ns = map(venue("okx"), "eth,btc");
+
+	/* the documented push: count 3 aggregates trades 130639472 ..
+	 * 130639474, its tradeId the last; seqId is a number */
+	assert_int_equal(ws(venue("okx"), ns, "{\"arg\": {\"channel\": \"trades\","
+		"\"instId\": \"BTC-USDT\"}, \"data\": [{\"instId\": \"BTC-USDT\", "
+		"\"tradeId\": \"130639474\", \"px\": \"42219.9\", \"sz\": "
+		"\"0.12060306\", \"side\": \"buy\", \"ts\": \"1630048897897\", "
+		"\"count\": \"3\", \"source\": \"0\", \"seqId\": 1234}]}", t, &n,
+		&k, err), CMT_OK);
+	assert_int_equal(k, CMT_WS_TRADES);
+	assert_int_equal(n, 1);
+	/* side is the taker's */
+	trade_is(&t[0], 1, 130639474, 1630048897897LL, 42219.9, 0.12060306,
+		CMT_SIDE_BUY);
+	assert_int_equal(t[0].first_id, 130639472);
+	assert_string_equal(t[0].tk.sym, "BTC-USDT");
+	assert_string_equal(t[0].tk.src, "okx");
+	/* the 2021 capture: no count, one trade; data may hold several */
+	assert_int_equal(ws(venue("okx"), ns, "{\"arg\":{\"channel\":\"trades\","
+		"\"instId\":\"ETH-USDT\"},\"data\":[{\"instId\":\"ETH-USDT\","
+		"\"tradeId\":\"216970876\",\"px\":\"31684.5\",\"sz\":\"0.00001186\","
+		"\"side\":\"sell\",\"ts\":\"1626531038288\"},{\"instId\":\"BTC-USDT\","
+		"\"tradeId\":\"7\",\"px\":\"1\",\"sz\":\"2\",\"side\":\"buy\","
+		"\"ts\":\"1626531038289\",\"count\":\"1\"}]}", t, &n, &k, err),
+		CMT_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(t[0].sym, 0);
+	assert_int_equal(t[0].first_id, t[0].id);
+	assert_int_equal(t[0].tk.side, CMT_SIDE_SELL);
+	assert_int_equal(t[1].first_id, 7);
+	/* a count of 0, one reaching below id 0, an instrument not
+	 * subscribed: the message is refused whole */
+	assert_int_equal(ws(venue("okx"), ns, "{\"arg\":{\"channel\":\"trades\"},"
+		"\"data\":[{\"instId\":\"BTC-USDT\",\"tradeId\":\"9\",\"px\":\"1\","
+		"\"sz\":\"1\",\"side\":\"buy\",\"ts\":\"1\",\"count\":\"0\"}]}",
+		t, &n, &k, err), CMT_ERANGE);
+	assert_int_equal(n, 0);
+	assert_int_equal(ws(venue("okx"), ns, "{\"arg\":{\"channel\":\"trades\"},"
+		"\"data\":[{\"instId\":\"BTC-USDT\",\"tradeId\":\"9\",\"px\":\"1\","
+		"\"sz\":\"1\",\"side\":\"buy\",\"ts\":\"1\",\"count\":\"11\"}]}",
+		t, &n, &k, err), CMT_ERANGE);
+	assert_int_equal(ws(venue("okx"), ns, "{\"arg\":{\"channel\":\"trades\"},"
+		"\"data\":[{\"instId\":\"SOL-USDT\",\"tradeId\":\"9\",\"px\":\"1\","
+		"\"sz\":\"1\",\"side\":\"buy\",\"ts\":\"1\"}]}", t, &n, &k, err),
+		CMT_EVALUE);
+	assert_int_equal(k, CMT_WS_OTHER);
+}
+
+static void
+okx_events_confirm_or_refuse_the_subscription(void **state)
+{
+	struct cmt_trade t[8];
+	enum cmt_stream_kind k;
+	char err[CMT_ERRLEN];
+	int n, ns = map(venue("okx"), "btc");
+
+	assert_int_equal(ws(venue("okx"), ns, "{\"id\": \"1512\", \"event\": "
+		"\"subscribe\", \"arg\": {\"channel\": \"trades\", \"instId\": "
+		"\"BTC-USDT\"}, \"connId\": \"a4d3ae55\"}", t, &n, &k, err),
+		CMT_OK);
+	assert_int_equal(k, CMT_WS_SUBSCRIBED);
+	/* the recorded refusal of an unknown instrument */
+	assert_int_equal(ws(venue("okx"), ns, "{\"event\":\"error\",\"msg\":"
+		"\"Wrong URL or channel:candle1s,instId:BTC-USDT-SWAP doesn't "
+		"exist. Please use the correct URL, channel and parameters "
+		"referring to API document.\",\"code\":\"60018\",\"connId\":"
+		"\"2b5dc6ac\"}", t, &n, &k, err), CMT_EVALUE);
+	assert_int_equal(k, CMT_WS_SUBERR);
+	assert_non_null(strstr(err, "okx refused the subscription: Wrong URL "
+		"or channel:candle1s,instId:BTC-USDT-SWAP"));
+	assert_non_null(strstr(err, "(code 60018)"));
+	/* a notice, an unsubscribe and a push of another channel: nothing
+	 * to do */
+	assert_int_equal(ws(venue("okx"), ns, "{\"event\":\"notice\",\"code\":"
+		"\"64008\",\"msg\":\"The connection will soon be closed for a "
+		"service upgrade. Please reconnect.\",\"connId\":\"a4d3ae55\"}", t,
+		&n, &k, err), CMT_OK);
+	assert_int_equal(k, CMT_WS_OTHER);
+	assert_int_equal(ws(venue("okx"), ns, "{\"arg\":{\"channel\":"
+		"\"tickers\",\"instId\":\"BTC-USDT\"},\"data\":[{}]}", t, &n, &k,
+		err), CMT_OK);
+	assert_int_equal(k, CMT_WS_OTHER);
+	assert_int_equal(n, 0);
+}
+
+static void
 subscriptions_and_urls_in_each_exchanges_shape(void **state)
 {
 	char buf[512];
@@ -206,6 +307,27 @@ subscriptions_and_urls_in_each_exchanges_shape(void **state)
 		sizeof buf);
 	assert_string_equal(buf, "http://r/0/public/Trades?pair=XBTUSD"
 		"&count=1000&since=1700000001");
+	/* OKX: every instrument on the public URL; trades back from an
+	 * id (after: older than it), 100 a page */
+	ns = map(venue("okx"), "btc,eth");
+	assert_true(cmt_stream_url(venue("okx"), venue("okx")->ws_url, syms,
+		ns, buf, sizeof buf) > 0);
+	assert_string_equal(buf, "wss://ws.okx.com:8443/ws/v5/public");
+	venue("okx")->subscribe(syms, ns, buf, sizeof buf);
+	assert_string_equal(buf, "{\"op\":\"subscribe\",\"args\":[{\"channel\":"
+		"\"trades\",\"instId\":\"BTC-USDT\"},{\"channel\":\"trades\","
+		"\"instId\":\"ETH-USDT\"}]}");
+	assert_int_equal(venue("okx")->fill_order, CMT_FILL_BACKWARD);
+	assert_string_equal(venue("okx")->ws_ping, "ping");
+	assert_string_equal(venue("okx")->ws_pong, "pong");
+	c.before_id = 242720720;
+	venue("okx")->fill_url("http://r", &syms[1], &c, buf, sizeof buf);
+	assert_string_equal(buf, "http://r/api/v5/market/history-trades?"
+		"instId=ETH-USDT&type=1&limit=100&after=242720720");
+	c.before_id = -1;
+	venue("okx")->fill_url("http://r", &syms[1], &c, buf, sizeof buf);
+	assert_string_equal(buf, "http://r/api/v5/market/history-trades?"
+		"instId=ETH-USDT&type=1&limit=100");
 }
 
 static void
@@ -244,6 +366,57 @@ rest_pages_parse_in_each_shape(void **state)
 	assert_int_equal(t[1].tk.side, CMT_SIDE_BUY);
 	assert_int_equal(cmt_ingest_fill(venue("coinbase"), "{}", 2,
 		&syms[0], 0, t, 16, &n, since, err), CMT_ETYPE);
+}
+
+static enum cmt_err
+okx_fill(const char *body, struct cmt_trade *t, int *n, char *err)
+{
+	char next[32];
+
+	return cmt_ingest_fill(venue("okx"), body, strlen(body), &syms[0], 0,
+		t, 16, n, next, err);
+}
+
+static void
+okx_history_trades_come_newest_first_in_the_envelope(void **state)
+{
+	static struct cmt_trade t[16];
+	char err[CMT_ERRLEN];
+	int n;
+
+	map(venue("okx"), "btc");
+	/* the documented page; REST rows are single fills (no count) */
+	assert_int_equal(okx_fill("{\"code\": \"0\", \"msg\": \"\", \"data\": "
+		"[{\"instId\": \"BTC-USDT\", \"side\": \"sell\", \"sz\": "
+		"\"0.00001\", \"source\": \"0\", \"px\": \"29963.2\", \"tradeId\": "
+		"\"242720720\", \"ts\": \"1654161646974\"}, {\"instId\": "
+		"\"BTC-USDT\", \"side\": \"buy\", \"sz\": \"0.00001\", \"source\": "
+		"\"0\", \"px\": \"29964.1\", \"tradeId\": \"242720719\", \"ts\": "
+		"\"1654161641568\"}]}", t, &n, err), CMT_OK);
+	assert_int_equal(n, 2);
+	trade_is(&t[0], 0, 242720720, 1654161646974LL, 29963.2, 0.00001,
+		CMT_SIDE_SELL);
+	assert_int_equal(t[0].first_id, 242720720);
+	trade_is(&t[1], 0, 242720719, 1654161641568LL, 29964.1, 0.00001,
+		CMT_SIDE_BUY);
+	assert_string_equal(t[1].tk.sym, "BTC-USDT");
+	assert_int_equal(okx_fill("{\"code\":\"0\",\"msg\":\"\",\"data\":[]}",
+		t, &n, err), CMT_OK);
+	assert_int_equal(n, 0);
+	/* an unknown instrument is refused for good; the rate limit passes */
+	assert_int_equal(okx_fill("{\"code\":\"51001\",\"data\":[],\"msg\":"
+		"\"Instrument ID does not exist\"}", t, &n, err), CMT_EVALUE);
+	assert_string_equal(err, "okx: Instrument ID does not exist (code "
+		"51001)");
+	assert_int_equal(okx_fill("{\"msg\":\"Too Many Requests\",\"code\":"
+		"\"50011\"}", t, &n, err), CMT_EIO);
+	assert_int_equal(n, 0);
+	/* the one JSON rule: a key named twice is malformed */
+	assert_int_equal(okx_fill("{\"code\":\"0\",\"msg\":\"\",\"data\":[{"
+		"\"instId\":\"BTC-USDT\",\"px\":\"1\",\"px\":\"29963.2\","
+		"\"sz\":\"1\",\"side\":\"buy\",\"tradeId\":\"5\",\"ts\":\"1\"}]}",
+		t, &n, err), CMT_ESYNTAX);
+	assert_non_null(strstr(err, "duplicate key \"px\""));
 }
 
 static enum cmt_err
@@ -298,8 +471,13 @@ main(void)
 		cmocka_unit_test(
 			coinbase_match_side_is_the_makers_so_the_taker_is_opposite),
 		cmocka_unit_test(kraken_v2_trade_message_may_hold_several_trades),
+		cmocka_unit_test(
+			okx_trades_push_covers_count_trades_up_to_its_trade_id),
+		cmocka_unit_test(okx_events_confirm_or_refuse_the_subscription),
 		cmocka_unit_test(subscriptions_and_urls_in_each_exchanges_shape),
 		cmocka_unit_test(rest_pages_parse_in_each_shape),
+		cmocka_unit_test(
+			okx_history_trades_come_newest_first_in_the_envelope),
 		cmocka_unit_test(tick_side_round_trips_and_is_checked),
 	};
 
