@@ -18,9 +18,11 @@
  *   duplicate id is dropped, a trade before the boundary is covered by
  *   the bars, one far ahead of the clock is reported and skipped.
  * - Reconnects use the caller's backoff with jitter; the backoff restarts
- *   after a connection that was subscribed.  A quiet connection is pinged
- *   (and sent the venue's text keepalive, if it has one) and dropped when
- *   no answer comes.  A subscription error is permanent.
+ *   after a connection that was subscribed.  A quiet connection is
+ *   pinged and dropped when no answer comes; a venue that wants a text
+ *   keepalive gets one whenever the client has sent nothing for half the
+ *   ping span, however busy the stream (such a venue closes a connection
+ *   silent on the client's side).  A subscription error is permanent.
  *
  * cmt_stream_run owns the libwebsockets context, one cmt_http client for
  * the REST fills and its buffers. */
