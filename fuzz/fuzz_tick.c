@@ -21,6 +21,9 @@ check_tick(const struct cmt_tick *tk)
 	FUZZ_CHECK(tk->t >= 0 && tk->t < (int64_t)1 << 53);
 	FUZZ_CHECK(isfinite(tk->px) && tk->px > 0);
 	FUZZ_CHECK(!tk->has_vol || (isfinite(tk->vol) && tk->vol >= 0));
+	FUZZ_CHECK(!tk->has_bar || (isfinite(tk->o) && isfinite(tk->h) &&
+		tk->l > 0 && tk->l <= tk->o && tk->l <= tk->px &&
+		tk->h >= tk->o && tk->h >= tk->px));
 	n = strnlen(tk->sym, CMT_SYM_MAX);
 	FUZZ_CHECK(n > 0 && n < CMT_SYM_MAX);
 	for (size_t i = 0; i < n; i++)
@@ -36,6 +39,7 @@ check_tick(const struct cmt_tick *tk)
 	FUZZ_CHECK(back.t == tk->t && strcmp(back.sym, tk->sym) == 0);
 	FUZZ_CHECK(strcmp(back.src, tk->src) == 0);
 	FUZZ_CHECK(back.has_vol == tk->has_vol);
+	FUZZ_CHECK(back.has_bar == tk->has_bar && back.warm == tk->warm);
 	/* 15 significant digits: equal to 1e-14 relative */
 	FUZZ_CHECK(fabs(back.px - tk->px) <= tk->px * 1e-14);
 }
@@ -67,6 +71,9 @@ check_general(const char *line, size_t len)
 	FUZZ_CHECK(a.has_vol == b.has_vol &&
 		(!a.has_vol || memcmp(&a.vol, &b.vol, sizeof a.vol) == 0));
 	FUZZ_CHECK(strcmp(a.src, b.src) == 0);
+	FUZZ_CHECK(a.side == b.side && a.warm == b.warm);
+	FUZZ_CHECK(a.has_bar == b.has_bar && (!a.has_bar ||
+		(a.o == b.o && a.h == b.h && a.l == b.l)));
 }
 
 int

@@ -12,6 +12,7 @@ cmt_tick_decoder_init(struct cmt_tick_decoder *d, enum cmt_tick_format format)
 {
 	memset(d, 0, sizeof *d);
 	d->format = format;
+	d->col_o = d->col_h = d->col_l = d->col_warm = -1;
 	d->col_t = d->col_sym = d->col_px = d->col_vol = d->col_side =
 		d->col_src = -1;
 }
@@ -109,6 +110,33 @@ check_vol(double v, char *err)
 	return CMT_OK;
 }
 
+/* A bar's open, high or low: finite > 0. */
+static enum cmt_err
+check_bar_price(double v, const char *name, char *err)
+{
+	if (!isfinite(v))
+		return cmt_errf(err, CMT_ERANGE, "\"%s\" is not finite", name);
+	if (!(v > 0))
+		return cmt_errf(err, CMT_EVALUE, "\"%s\" must be > 0", name);
+	return CMT_OK;
+}
+
+/* o, h and l all or none (have: which were given, 1 2 4), and a range
+ * that holds the open and the close. */
+static enum cmt_err
+check_bar(struct cmt_tick *tk, unsigned have, char *err)
+{
+	tk->has_bar = have == 7;
+	if (have && have != 7)
+		return cmt_errf(err, CMT_EMISSING, "a bar needs \"o\", \"h\" and "
+			"\"l\" together");
+	if (tk->has_bar && !(tk->l <= tk->o && tk->l <= tk->px &&
+	    tk->h >= tk->o && tk->h >= tk->px))
+		return cmt_errf(err, CMT_EVALUE, "bar range [\"l\", \"h\"] does "
+			"not hold \"o\" and \"px\"");
+	return CMT_OK;
+}
+
 /* "buy" / "sell" into *side. */
 static enum cmt_err
 parse_side(const char *s, size_t n, enum cmt_side *side, char *err)
@@ -125,7 +153,8 @@ parse_side(const char *s, size_t n, enum cmt_side *side, char *err)
 
 
 /* The fast path for ticks as cmt tools write them,
- * {"t":N,"sym":"S","px":N[,"vol":N][,"src":"S"]} with plain ASCII strings
+ * {"t":N,"sym":"S","px":N[,"o":N,"h":N,"l":N][,"vol":N][,"side":"S"]
+ * [,"src":"S"][,"warm":true]} with plain ASCII strings
  * and nothing else: only the numbers are converted.  1 with tk filled as
  * the general parser fills it; 0 for any other line, which the general
  * parser then reads (and reports), so results and messages are the same. */
@@ -159,6 +188,27 @@ parse_fast(const char *line, size_t len, struct cmt_tick *tk)
 		return 0;
 	tk->px = x;
 	p = q;
+	tk->has_bar = 0;
+	if (CMT_JSON_AT(p, end, ",\"o\":")) {
+		double *bar[3] = { &tk->o, &tk->h, &tk->l };
+		int i;
+
+		for (i = 0; i < 3; i++) {
+			if (end - p < 5 || p[0] != ',' || p[1] != '"' ||
+			    p[2] != "ohl"[i] || p[3] != '"' || p[4] != ':')
+				return 0;
+			p += 5;
+			if (cmt_json_number(p, end, &q, &x, &integral) ||
+			    check_bar_price(x, "o", err) || q >= end ||
+			    (*q != ',' && *q != '}'))
+				return 0;
+			*bar[i] = x;
+			p = q;
+		}
+		if (check_bar(tk, 7, err))
+			return 0;
+	}
+	tk->warm = 0;
 	tk->has_vol = 0;
 	if (CMT_JSON_AT(p, end, ",\"vol\":")) {
 		p += 7;
@@ -192,6 +242,10 @@ parse_fast(const char *line, size_t len, struct cmt_tick *tk)
 		tk->src[n] = '\0';
 		p = q + 1;
 	}
+	if (CMT_JSON_AT(p, end, ",\"warm\":true")) {
+		tk->warm = 1;
+		p += 12;
+	}
 	return end - p == 1 && *p == '}';
 }
 
@@ -202,7 +256,7 @@ cmt_tick_parse_json(const char *line, size_t len, struct cmt_tick *tk,
 	struct cmt_jscan js;
 	struct cmt_jval k, v;
 	enum cmt_err e;
-	unsigned seen = 0, bit;
+	unsigned seen = 0, bar = 0, bit;
 	char sym[64];
 	long n;
 
@@ -211,6 +265,8 @@ cmt_tick_parse_json(const char *line, size_t len, struct cmt_tick *tk,
 	if ((e = cmt_json_begin(&js, line, len, err)))
 		return e;
 	tk->has_vol = 0;
+	tk->has_bar = 0;
+	tk->warm = 0;
 	tk->side = CMT_SIDE_NONE;
 	tk->src[0] = '\0';
 	while ((e = cmt_json_next(&js, &k, &v, err)) == CMT_OK) {
@@ -218,6 +274,11 @@ cmt_tick_parse_json(const char *line, size_t len, struct cmt_tick *tk,
 			continue;
 		if (k.len == 1 && k.raw[0] == 't')
 			bit = 1;
+		else if (k.len == 1 && (k.raw[0] == 'o' || k.raw[0] == 'h' ||
+		    k.raw[0] == 'l'))
+			bit = k.raw[0] == 'o' ? 64 : k.raw[0] == 'h' ? 128 : 256;
+		else if (k.len == 4 && memcmp(k.raw, "warm", 4) == 0)
+			bit = 512;
 		else if (k.len == 3 && memcmp(k.raw, "sym", 3) == 0)
 			bit = 2;
 		else if (k.len == 2 && memcmp(k.raw, "px", 2) == 0)
@@ -285,6 +346,29 @@ cmt_tick_parse_json(const char *line, size_t len, struct cmt_tick *tk,
 			if ((e = parse_side(v.raw, v.len, &tk->side, err)))
 				return e;
 			break;
+		case 64: case 128: case 256: {
+			const char *name = bit == 64 ? "o" : bit == 128 ? "h"
+				: "l";
+
+			if (v.type == CMT_JNULL)
+				break;
+			bar |= bit >> 6;
+			if (v.type != CMT_JNUMBER)
+				return cmt_errf(err, CMT_ETYPE, "\"%s\" is not a "
+					"number", name);
+			if ((e = check_bar_price(v.num, name, err)))
+				return e;
+			*(bit == 64 ? &tk->o : bit == 128 ? &tk->h : &tk->l) =
+				v.num;
+			break;
+		}
+		case 512:
+			if (v.type != CMT_JTRUE && v.type != CMT_JFALSE &&
+			    v.type != CMT_JNULL)
+				return cmt_errf(err, CMT_ETYPE,
+					"\"warm\" is not true or false");
+			tk->warm = v.type == CMT_JTRUE;
+			break;
 		}
 	}
 	if (e != CMT_ESKIP)
@@ -295,7 +379,7 @@ cmt_tick_parse_json(const char *line, size_t len, struct cmt_tick *tk,
 		return cmt_errf(err, CMT_EMISSING, "missing \"sym\"");
 	if (!(seen & 4))
 		return cmt_errf(err, CMT_EMISSING, "missing \"px\"");
-	return CMT_OK;
+	return check_bar(tk, bar, err);
 }
 
 static int
@@ -327,6 +411,14 @@ parse_csv_header(struct cmt_tick_decoder *d, const char *line, size_t len,
 			d->col_src = col;
 		else if (field_is(p, n, "side"))
 			d->col_side = col;
+		else if (field_is(p, n, "o"))
+			d->col_o = col;
+		else if (field_is(p, n, "h"))
+			d->col_h = col;
+		else if (field_is(p, n, "l"))
+			d->col_l = col;
+		else if (field_is(p, n, "warm"))
+			d->col_warm = col;
 		col++;
 	} while (more);
 	d->ncols = col;
@@ -348,12 +440,32 @@ parse_csv_row(const struct cmt_tick_decoder *d, const char *line, size_t len,
 	size_t n;
 	double v;
 
+	unsigned bar = 0;
+
 	tk->has_vol = 0;
+	tk->warm = 0;
 	tk->side = CMT_SIDE_NONE;
 	tk->src[0] = '\0';
 	do {
 		more = cmt_csv_field(&next, end, &p, &n);
-		if (col == d->col_t) {
+		if ((col == d->col_o || col == d->col_h || col == d->col_l) &&
+		    n > 0) {
+			const char *name = col == d->col_o ? "o" : col == d->col_h
+				? "h" : "l";
+
+			if ((e = cmt_csv_number(p, n, name, &v, &integral, err)) ||
+			    (e = check_bar_price(v, name, err)))
+				return e;
+			*(col == d->col_o ? &tk->o : col == d->col_h ? &tk->h
+				: &tk->l) = v;
+			bar |= col == d->col_o ? 1 : col == d->col_h ? 2 : 4;
+		} else if (col == d->col_warm && n > 0) {
+			if (field_is(p, n, "true") || field_is(p, n, "1"))
+				tk->warm = 1;
+			else if (!field_is(p, n, "false") && !field_is(p, n, "0"))
+				return cmt_errf(err, CMT_EVALUE, "\"warm\" must be "
+					"true or false");
+		} else if (col == d->col_t) {
 			if ((e = cmt_csv_number(p, n, "t", &v, &integral, err)) ||
 			    (e = check_t(v, integral, err)))
 				return e;
@@ -394,7 +506,7 @@ parse_csv_row(const struct cmt_tick_decoder *d, const char *line, size_t len,
 			d->ncols, col);
 	if (got != 3)
 		return cmt_errf(err, CMT_EMISSING, "missing t, sym or px");
-	return CMT_OK;
+	return check_bar(tk, bar, err);
 }
 
 enum cmt_err
@@ -436,6 +548,17 @@ cmt_tick_format_json(const struct cmt_tick *tk, char *buf)
 	memcpy(buf + n, ",\"px\":", 6);
 	n += 6;
 	n += cmt_fmt_double(buf + n, tk->px, 15);
+	if (tk->has_bar) {
+		memcpy(buf + n, ",\"o\":", 5);
+		n += 5;
+		n += cmt_fmt_double(buf + n, tk->o, 15);
+		memcpy(buf + n, ",\"h\":", 5);
+		n += 5;
+		n += cmt_fmt_double(buf + n, tk->h, 15);
+		memcpy(buf + n, ",\"l\":", 5);
+		n += 5;
+		n += cmt_fmt_double(buf + n, tk->l, 15);
+	}
 	if (tk->has_vol) {
 		memcpy(buf + n, ",\"vol\":", 7);
 		n += 7;
@@ -453,6 +576,10 @@ cmt_tick_format_json(const struct cmt_tick *tk, char *buf)
 		memcpy(buf + n, ",\"src\":", 7);
 		n += 7;
 		n += (int)cmt_fmt_string(buf + n, tk->src, strlen(tk->src));
+	}
+	if (tk->warm) {
+		memcpy(buf + n, ",\"warm\":true", 12);
+		n += 12;
 	}
 	buf[n++] = '}';
 	buf[n++] = '\n';
