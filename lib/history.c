@@ -18,6 +18,7 @@ struct hist {
 	int64_t from, to, last_open;
 	struct cmt_tick *buf;
 	int cap, n;
+	int warm;               /* a warm start: its ticks say so */
 	char url[4096];
 };
 
@@ -112,6 +113,7 @@ hist_write(struct hist *a)
 		if (cmt_ingest_bar(in, &c->syms[i], &a->buf[k], now) !=
 		    CMT_INGEST_TAKE)
 			continue;
+		a->buf[k].warm = a->warm;
 		c->emit(c->ctx, &a->buf[k]);
 		written++;
 	}
@@ -131,8 +133,9 @@ unkept(const struct cmt_source *src, char *err)
 		", ", " and "));
 }
 
-enum cmt_err
-cmt_fetch_history(struct cmt_fetch_cfg *c, char *err)
+/* History [c->from_ms, c->to_ms); warm: the warm start's, so marked. */
+static enum cmt_err
+history(struct cmt_fetch_cfg *c, int warm, char *err)
 {
 	const struct cmt_source *src = c->src;
 	struct hist a;
@@ -154,6 +157,7 @@ cmt_fetch_history(struct cmt_fetch_cfg *c, char *err)
 		return cmt_errf(err, CMT_ENOMEM, "out of memory");
 	a.c = c;
 	a.cap = cap;
+	a.warm = warm;
 	cmt_fetch_ingest(c);
 	if (!(a.h = cmt_fetch_http(c, err))) {
 		free(a.buf);
@@ -234,7 +238,7 @@ cmt_fetch_warmup(struct cmt_fetch_cfg *c, int64_t span_ms, int64_t *boundary,
 	c->pace_ms = 0;
 	for (i = 0; i < c->nsym; i++)
 		c->syms[i].last_t = 0;
-	if ((e = cmt_fetch_history(c, err)))
+	if ((e = history(c, 1, err)))
 		return e;
 	for (i = 0; i < c->nsym; i++) {
 		struct cmt_fetch_sym *s = &c->syms[i];
@@ -249,4 +253,10 @@ cmt_fetch_warmup(struct cmt_fetch_cfg *c, int64_t span_ms, int64_t *boundary,
 	}
 	*boundary = m;
 	return CMT_OK;
+}
+
+enum cmt_err
+cmt_fetch_history(struct cmt_fetch_cfg *c, char *err)
+{
+	return history(c, 0, err);
 }

@@ -267,21 +267,24 @@ class Market:
         src = self.a.source
         cap = self.a.page_cap
         hi = self.a.latest
-        # warm start: 1-minute bars, close 100 + minute % 50, volume 2
+        # warm start: 1-minute bars, close c = 100 + minute % 50, open
+        # c - 1, high c + 2, low c - 3, volume 2
         if src == "binance" and url.path == "/api/v3/klines":
             m = (int(q["startTime"]) + 59999) // 60000 * 60000
             rows = []
             while m <= int(q["endTime"]) and len(rows) < 1000:
                 c = 100 + m // 60000 % 50
-                rows.append([m, "1", "1", "1", "%d" % c, "2", m + 59999,
+                rows.append([m, "%d" % (c - 1), "%d" % (c + 2),
+                             "%d" % (c - 3), "%d" % c, "2", m + 59999,
                              "1", 1, "1", "1", "0"])
                 m += 60000
             return 200, rows
         if src == "coinbase" and url.path.endswith("/candles"):
             lo = iso_to_ms(q["start"]) // 60000 * 60000
             hi = min(iso_to_ms(q["end"]), int(time.time() * 1000))
-            rows = [[m // 1000, 1, 1, 1, 100 + m // 60000 % 50, 2]
-                    for m in range(lo, hi + 1, 60000)]
+            rows = [[m // 1000, c - 3, c + 2, c - 1, c, 2]
+                    for m in range(lo, hi + 1, 60000)
+                    for c in [100 + m // 60000 % 50]]
             return 200, rows[::-1]
         if src == "okx" and url.path == "/api/v5/market/history-candles":
             now = int(time.time()) // 60 * 60000
@@ -290,15 +293,18 @@ class Market:
             m, rows = top // 60000 * 60000, []
             while m > low and len(rows) < min(int(q.get("limit", 100)), 300):
                 c = 100 + m // 60000 % 50
-                rows.append([str(m), "1", "1", "1", "%d" % c, "2", "2",
+                rows.append([str(m), "%d" % (c - 1), "%d" % (c + 2),
+                             "%d" % (c - 3), "%d" % c, "2", "2",
                              "%d" % (2 * c), "0" if m == now else "1"])
                 m -= 60000
             return 200, okx_ok(rows)
         if src == "kraken" and url.path == "/0/public/OHLC":
             now = int(time.time()) // 60 * 60
             first = int(q["since"]) // 60 * 60 + 60
-            rows = [[t, "1", "1", "1", "%d" % (100 + t // 60 % 50), "1",
-                     "2", 5] for t in range(first, now + 60, 60)]
+            rows = [[t, "%d" % (c - 1), "%d" % (c + 2), "%d" % (c - 3),
+                     "%d" % c, "1", "2", 5]
+                    for t in range(first, now + 60, 60)
+                    for c in [100 + t // 60 % 50]]
             return 200, {"error": [], "result": {"XXBTZUSD": rows,
                                                  "last": now - 60}}
         if src == "binance" and url.path == "/api/v3/aggTrades":

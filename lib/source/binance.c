@@ -10,6 +10,9 @@
 #include "cmt_parse.h"
 #include "venue.h"
 
+/* [open time, open, high, low, close, volume, ...], times in ms */
+static const struct cmt_venue_bar_layout kline = { 0, 1, 2, 3, 4, 5, 1, 6 };
+
 #define KLINE_LIMIT 1000        /* klines per request */
 #define TRADE_PAGE 1000         /* aggTrades per request */
 
@@ -40,26 +43,22 @@ parse_history(const cJSON *root, int64_t from, int64_t to,
 	struct cmt_tick *out, int cap, int *n, int64_t *last_open, char *err)
 {
 	const cJSON *k;
-	int64_t open, prev = -1;
-	double close, vol;
+	struct cmt_venue_bar b;
+	int64_t prev = -1;
 	enum cmt_err e;
 
 	if (!cJSON_IsArray(root))
 		return cmt_errf(err, CMT_ETYPE, "expected an array of klines");
 	cJSON_ArrayForEach(k, root) {
-		if (!cJSON_IsArray(k) || cJSON_GetArraySize(k) < 6 ||
-		    cmt_venue_whole(cJSON_GetArrayItem(k, 0), &open) ||
-		    cmt_venue_num(cJSON_GetArrayItem(k, 4), &close) ||
-		    cmt_venue_num(cJSON_GetArrayItem(k, 5), &vol))
+		if (cmt_venue_bar_row(k, &kline, &b))
 			return cmt_errf(err, CMT_EMISSING, "kline is not [open "
 				"time, open, high, low, close, volume, ...]");
-		if (open <= prev)
+		if (b.open <= prev)
 			return cmt_errf(err, CMT_EORDER, "kline open time "
-				"%lld out of order", (long long)open);
-		prev = open;
-		*last_open = open;
-		if ((e = cmt_venue_put_bar(open, close, vol, from, to, out, cap,
-		    n, err)))
+				"%lld out of order", (long long)b.open);
+		prev = b.open;
+		*last_open = b.open;
+		if ((e = cmt_venue_put_bar(&b, from, to, out, cap, n, err)))
 			return e;
 	}
 	return CMT_OK;

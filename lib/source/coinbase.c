@@ -8,6 +8,10 @@
 #include "cmt_parse.h"
 #include "venue.h"
 
+/* [time s, low, high, open, close, volume] */
+static const struct cmt_venue_bar_layout candle = { 0, 3, 2, 1, 4, 5, 1000,
+	6 };
+
 #define TRADE_PAGE 1000         /* trades per request */
 
 static enum cmt_err
@@ -81,8 +85,8 @@ parse_history(const cJSON *root, int64_t from, int64_t to,
 	struct cmt_tick *out, int cap, int *n, int64_t *last_open, char *err)
 {
 	const cJSON *k;
-	int64_t open, prev = -1;
-	double close, vol;
+	struct cmt_venue_bar b;
+	int64_t prev = -1;
 	enum cmt_err e;
 	int n0 = *n;
 
@@ -90,19 +94,14 @@ parse_history(const cJSON *root, int64_t from, int64_t to,
 	if (!cJSON_IsArray(root))
 		return cmt_errf(err, CMT_ETYPE, "expected an array of candles");
 	cJSON_ArrayForEach(k, root) {
-		if (!cJSON_IsArray(k) || cJSON_GetArraySize(k) < 6 ||
-		    cmt_venue_whole(cJSON_GetArrayItem(k, 0), &open) ||
-		    cmt_venue_num(cJSON_GetArrayItem(k, 4), &close) ||
-		    cmt_venue_num(cJSON_GetArrayItem(k, 5), &vol))
+		if (cmt_venue_bar_row(k, &candle, &b))
 			return cmt_errf(err, CMT_EMISSING, "candle is not [time, "
 				"low, high, open, close, volume]");
-		open *= 1000;
-		if (prev >= 0 && open >= prev)
+		if (prev >= 0 && b.open >= prev)
 			return cmt_errf(err, CMT_EORDER, "candle time %lld out "
-				"of order", (long long)open);
-		prev = open;
-		if ((e = cmt_venue_put_bar(open, close, vol, from, to, out, cap,
-		    n, err)))
+				"of order", (long long)b.open);
+		prev = b.open;
+		if ((e = cmt_venue_put_bar(&b, from, to, out, cap, n, err)))
 			return e;
 	}
 	cmt_venue_reverse_ticks(out, n0, *n);

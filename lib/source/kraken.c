@@ -10,6 +10,9 @@
 
 #include "venue.h"
 
+/* OHLC rows: [time s, open, high, low, close, vwap, volume, count] */
+static const struct cmt_venue_bar_layout ohlc = { 0, 1, 2, 3, 4, 6, 1000, 7 };
+
 #define TRADE_PAGE 1000         /* trades per request */
 
 /* Kraken's own asset codes where they differ from the common ticker. */
@@ -178,8 +181,8 @@ parse_history(const cJSON *root, int64_t from, int64_t to,
 	struct cmt_tick *out, int cap, int *n, int64_t *last_open, char *err)
 {
 	const cJSON *res, *rows, *k;
-	int64_t open, prev = -1;
-	double close, vol;
+	struct cmt_venue_bar b;
+	int64_t prev = -1;
 	enum cmt_err e;
 
 	(void)last_open;
@@ -188,19 +191,14 @@ parse_history(const cJSON *root, int64_t from, int64_t to,
 	if (!(rows = rows_of(res)))
 		return cmt_errf(err, CMT_EMISSING, "no OHLC rows");
 	cJSON_ArrayForEach(k, rows) {
-		if (!cJSON_IsArray(k) || cJSON_GetArraySize(k) < 7 ||
-		    cmt_venue_whole(cJSON_GetArrayItem(k, 0), &open) ||
-		    cmt_venue_num(cJSON_GetArrayItem(k, 4), &close) ||
-		    cmt_venue_num(cJSON_GetArrayItem(k, 6), &vol))
+		if (cmt_venue_bar_row(k, &ohlc, &b))
 			return cmt_errf(err, CMT_EMISSING, "OHLC row is not [time, "
 				"open, high, low, close, vwap, volume, count]");
-		open *= 1000;
-		if (open <= prev)
+		if (b.open <= prev)
 			return cmt_errf(err, CMT_EORDER, "OHLC time %lld out of "
-				"order", (long long)open);
-		prev = open;
-		if ((e = cmt_venue_put_bar(open, close, vol, from, to, out, cap,
-		    n, err)))
+				"order", (long long)b.open);
+		prev = b.open;
+		if ((e = cmt_venue_put_bar(&b, from, to, out, cap, n, err)))
 			return e;
 	}
 	return CMT_OK;

@@ -12,6 +12,9 @@
 
 #include "venue.h"
 
+/* [ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm], times in ms */
+static const struct cmt_venue_bar_layout candle = { 0, 1, 2, 3, 4, 5, 1, 9 };
+
 #define CANDLES 100             /* history-candles per request, its most */
 #define TRADE_PAGE 100          /* history-trades per request, its most */
 
@@ -117,8 +120,8 @@ parse_history(const cJSON *root, int64_t from, int64_t to,
 	struct cmt_tick *out, int cap, int *n, int64_t *last_open, char *err)
 {
 	const cJSON *data, *k, *confirm;
-	int64_t open, prev = -1;
-	double close, vol;
+	struct cmt_venue_bar b;
+	int64_t prev = -1;
 	enum cmt_err e;
 	int n0 = *n;
 
@@ -126,21 +129,17 @@ parse_history(const cJSON *root, int64_t from, int64_t to,
 	if ((e = envelope(root, &data, err)))
 		return e;
 	cJSON_ArrayForEach(k, data) {
-		if (!cJSON_IsArray(k) || cJSON_GetArraySize(k) < 9 ||
-		    cmt_venue_whole(cJSON_GetArrayItem(k, 0), &open) ||
-		    cmt_venue_num(cJSON_GetArrayItem(k, 4), &close) ||
-		    cmt_venue_num(cJSON_GetArrayItem(k, 5), &vol) ||
+		if (cmt_venue_bar_row(k, &candle, &b) ||
 		    !cJSON_IsString(confirm = cJSON_GetArrayItem(k, 8)))
 			return cmt_errf(err, CMT_EMISSING, "candle is not [ts, o, "
 				"h, l, c, vol, volCcy, volCcyQuote, confirm]");
-		if (prev >= 0 && open >= prev)
+		if (prev >= 0 && b.open >= prev)
 			return cmt_errf(err, CMT_EORDER, "candle time %lld out "
-				"of order", (long long)open);
-		prev = open;
+				"of order", (long long)b.open);
+		prev = b.open;
 		if (strcmp(confirm->valuestring, "1") != 0)
 			continue;
-		if ((e = cmt_venue_put_bar(open, close, vol, from, to, out, cap,
-		    n, err)))
+		if ((e = cmt_venue_put_bar(&b, from, to, out, cap, n, err)))
 			return e;
 	}
 	cmt_venue_reverse_ticks(out, n0, *n);

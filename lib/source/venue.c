@@ -74,25 +74,50 @@ cmt_venue_set_px(struct cmt_fetch_obs *o, double px, const char *what,
 	return CMT_OK;
 }
 
-enum cmt_err
-cmt_venue_put_bar(int64_t open, double close, double vol, int64_t from,
-	int64_t to, struct cmt_tick *out, int cap, int *n, char *err)
+int
+cmt_venue_bar_row(const cJSON *row, const struct cmt_venue_bar_layout *lay,
+	struct cmt_venue_bar *b)
 {
-	if (open % 60000)
+	if (!cJSON_IsArray(row) || cJSON_GetArraySize(row) < lay->min_cols ||
+	    cmt_venue_whole(cJSON_GetArrayItem(row, lay->time), &b->open) ||
+	    cmt_venue_num(cJSON_GetArrayItem(row, lay->o), &b->o) ||
+	    cmt_venue_num(cJSON_GetArrayItem(row, lay->h), &b->h) ||
+	    cmt_venue_num(cJSON_GetArrayItem(row, lay->l), &b->l) ||
+	    cmt_venue_num(cJSON_GetArrayItem(row, lay->c), &b->c) ||
+	    cmt_venue_num(cJSON_GetArrayItem(row, lay->vol), &b->vol) ||
+	    b->open > INT64_MAX / lay->time_unit_ms)
+		return -1;
+	b->open *= lay->time_unit_ms;
+	return 0;
+}
+
+enum cmt_err
+cmt_venue_put_bar(const struct cmt_venue_bar *b, int64_t from, int64_t to,
+	struct cmt_tick *out, int cap, int *n, char *err)
+{
+	if (b->open % 60000)
 		return cmt_errf(err, CMT_EORDER, "bar time %lld is off the "
-			"minute", (long long)open);
-	if (!(close > 0) || !(vol >= 0))
+			"minute", (long long)b->open);
+	if (!(b->c > 0) || !(b->vol >= 0))
 		return cmt_errf(err, CMT_ERANGE, "bar at %lld has close <= 0 or "
-			"negative volume", (long long)open);
-	if (open < from || open >= to)
+			"negative volume", (long long)b->open);
+	if (!(b->l > 0 && b->l <= b->o && b->l <= b->c && b->h >= b->o &&
+	    b->h >= b->c))
+		return cmt_errf(err, CMT_ERANGE, "bar at %lld: its low and high "
+			"do not hold its open and close", (long long)b->open);
+	if (b->open < from || b->open >= to)
 		return CMT_OK;
 	if (*n >= cap)
 		return cmt_errf(err, CMT_ELIMIT, "more than %d bars in one page",
 			cap);
 	memset(&out[*n], 0, sizeof out[*n]);
-	out[*n].t = open + 60000;
-	out[*n].px = close;
-	out[*n].vol = vol;
+	out[*n].t = b->open + 60000;
+	out[*n].px = b->c;
+	out[*n].o = b->o;
+	out[*n].h = b->h;
+	out[*n].l = b->l;
+	out[*n].has_bar = 1;
+	out[*n].vol = b->vol;
 	out[*n].has_vol = 1;
 	(*n)++;
 	return CMT_OK;

@@ -30,12 +30,31 @@ int64_t cmt_venue_iso_ms(const char *s);
 enum cmt_err cmt_venue_set_px(struct cmt_fetch_obs *o, double px,
 	const char *what, char *err);
 
-/* One 1-minute bar opening at `open` (ms, on the minute) into out[*n]
- * when open is in [from, to), stamped at its close with px = close and
- * vol = the bar's volume. */
-enum cmt_err cmt_venue_put_bar(int64_t open, double close, double vol,
-	int64_t from, int64_t to, struct cmt_tick *out, int cap, int *n,
-	char *err);
+/* One 1-minute bar: its open time (ms), open, high, low, close, volume. */
+struct cmt_venue_bar {
+	int64_t open;
+	double o, h, l, c, vol;
+};
+
+/* Where a venue's bar row keeps each of them (array indexes, in the order
+ * of struct cmt_venue_bar), and the unit of its time (1000: seconds). */
+struct cmt_venue_bar_layout {
+	int time, o, h, l, c, vol;
+	int64_t time_unit_ms;
+	int min_cols;
+};
+
+/* Read one bar row in its layout; 0, or -1 when it is not an array of at
+ * least min_cols holding numbers where the layout says. */
+int cmt_venue_bar_row(const struct cJSON *row,
+	const struct cmt_venue_bar_layout *lay, struct cmt_venue_bar *b);
+
+/* b into out[*n] when its open is in [from, to): a tick stamped at the
+ * bar's close (open + 1 minute) with px = close, o/h/l its range and vol
+ * the bar's volume.  The bar must open on the minute, have prices > 0, a
+ * range that holds its open and close, and a volume >= 0. */
+enum cmt_err cmt_venue_put_bar(const struct cmt_venue_bar *b, int64_t from,
+	int64_t to, struct cmt_tick *out, int cap, int *n, char *err);
 
 /* One trade of syms[si] from its parts; side: 'b' or 's' (the taker's),
  * 0 unknown.  The caller stamps the tick's sym and src. */

@@ -349,6 +349,10 @@ for i, t in enumerate(ticks):
     assert t["t"] == close_t, (i, t)
     assert t["px"] == round(50000 + 0.5 * (m % 1000) + 0.01, 8), t
     assert t["vol"] == 1.0 + 0.25 * (m % 7), t
+    c = t["px"]     # the bar's range: open, high, low, and not warm
+    assert (t["o"], t["h"], t["l"]) == (round(c - 1, 8), round(c + 2, 8),
+                                        round(c - 3, 8)), t
+    assert "warm" not in t, t
 EOF
 }
 

@@ -275,8 +275,9 @@ for i in range(1, 3001):
 	client a
 	wait_metric cmt_sse_streams 1   # the metrics request is the second
 	client b
-	# Wait until both slots hold streams: then a third is refused.
-	for i in $(seq 100); do
+	# Wait until both slots hold streams: then a third is refused (a
+	# loaded machine may take seconds to start the second client).
+	for i in $(seq 400); do
 		code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")
 		[ "$code" = 503 ] && break
 		sleep 0.05

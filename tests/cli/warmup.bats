@@ -19,7 +19,8 @@ print(calendar.timegm(time.strptime(m.group(1)[:19], "%Y-%m-%dT%H:%M:%S")) * 100
 }
 
 # check SOURCE M: output = the bars of [M-10m, M) in the fake API's
-# formula, then live ticks stamped at or after M.
+# formula (each with its range, and marked warm), then live ticks stamped
+# at or after M.
 check() {
 	python3 - "$1" "$2" "$TMP/got" <<'PY'
 import json, sys
@@ -37,8 +38,19 @@ else:                    # bars stamped at their close
 got = [(t["t"], t["px"], t.get("vol")) for t in ticks[:len(want)]]
 assert got == [(t, float("%.15g" % p), v) for t, p, v in want], \
     "bars:\n%s\nwant:\n%s" % (got, want)
+# every warm-start tick says so; a bar carries its range (open close - 1,
+# high close + 2, low close - 3 in the fake API's formula)
+for t in ticks[:len(want)]:
+    assert t.get("warm") is True, "warm-start tick not marked: %s" % t
+    if src != "coingecko":
+        c = t["px"]     # (kraken's stand-in writes one decimal)
+        assert all(abs(g - w) < 0.06 for g, w in zip(
+            (t["o"], t["h"], t["l"]), (c - 1, c + 2, c - 3))), t
+    else:
+        assert "o" not in t, "a point is no bar: %s" % t
 live = ticks[len(want):]
 assert live, "no live tick after the bars"
+assert not any("warm" in t or "o" in t for t in live), "live tick marked"
 assert all(t["t"] >= M for t in live), "live tick before the boundary"
 ts = [t["t"] for t in ticks]
 assert ts == sorted(ts), "not in time order"
@@ -111,8 +123,10 @@ warm_stream() {
 import sys
 M, sym, src = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 for o in range(M - 180000, M, 60000):
-    print('{"t":%d,"sym":"%s","px":%d,"vol":2,"src":"%s"}'
-          % (o + 60000, sym, 100 + o // 60000 % 50, src))
+    c = 100 + o // 60000 % 50
+    print('{"t":%d,"sym":"%s","px":%d,"o":%d,"h":%d,"l":%d,"vol":2,'
+          '"src":"%s","warm":true}'
+          % (o + 60000, sym, c, c - 1, c + 2, c - 3, src))
 PY
 }
 

@@ -562,6 +562,10 @@ klines_are_stamped_at_their_close_with_bar_volume(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(tk[0].t, t0 + 60000);
 	assert_true(tk[0].px == 1.5 && tk[0].has_vol && tk[0].vol == 10);
+	/* the bar's range: open 1, high 2, low 0.5 */
+	assert_true(tk[0].has_bar && tk[0].o == 1 && tk[0].h == 2 &&
+		tk[0].l == 0.5);
+	assert_false(tk[0].warm);
 	assert_int_equal(tk[1].t, t0 + 120000);
 	assert_true(tk[1].px == 1.75 && tk[1].vol == 0.5);
 	assert_string_equal(tk[1].sym, "BTC-USDT");
@@ -575,6 +579,12 @@ klines_are_stamped_at_their_close_with_bar_volume(void **state)
 	assert_int_equal(cmt_ingest_history(venue("binance"),
 		"[[1704067200001,\"1\",\"1\",\"1\",\"1\",\"1\"]]", 43, &s, 0,
 		t0 * 2, tk, 4, &n, &last, err), CMT_EORDER);
+	/* a high below the close is a malformed bar, not a silent fix */
+	n = 0;
+	assert_int_equal(cmt_ingest_history(venue("binance"),
+		"[[1704067200000,\"1\",\"1.5\",\"1\",\"2\",\"1\"]]", 43, &s, 0,
+		t0 * 2, tk, 4, &n, &last, err), CMT_ERANGE);
+	assert_non_null(strstr(err, "low and high do not hold"));
 }
 
 /* An OKX candles answer with data rows (NULL: the unknown instrument's
