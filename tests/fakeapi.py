@@ -30,8 +30,17 @@ per API request:
   past[:S]    a price answer stamped S seconds (default 300) before now
   envelope:C  HTTP 200 with an OKX error envelope of code C (50011: rate
               limit reached, transient; 51000: a bad parameter, permanent)
+  404         Not Found (permanent)
+  garbage     200, Content-Type JSON, a body that is not JSON at all
+  shape       200 with JSON in the wrong shape ({"unexpected": true})
+  hang[:S]    read the request, answer nothing for S seconds (default
+              3600), then close
 
-After the plan is used up every request is "ok".
+An item ACTION*N stands for N of it.  After the plan is used up every
+request is "ok".  --history-plan is the
+same list consumed by the history requests alone (klines, candles, OHLC,
+history-candles, market_chart), which then leave --plan to the others:
+a warm start that fails while live polls go on.
 
 History for warm starts: Binance klines, Coinbase candles
 (/products/{id}/candles, newest first), Kraken OHLC (/0/public/OHLC, the
@@ -67,7 +76,7 @@ T0 = 1700000000  # seconds
 
 LIVE = {"start": 0}   # ms; set by --live-clock
 lock = threading.Lock()
-state = {"n": 0, "plan": [], "log": [], "last": {}}
+state = {"n": 0, "plan": [], "hplan": [], "log": [], "last": {}}
 
 
 def price(base, n):
@@ -135,6 +144,22 @@ def okx_candle(base, open_ms, confirm):
 
 
 OKX_PATHS = ("/api/v5/market/ticker", "/api/v5/market/history-candles")
+
+
+def expand(plan):
+    """A plan's items, ACTION*N spelled out."""
+    out = []
+    for a in plan.split(","):
+        act, _, n = a.partition("*")
+        out += [act] * int(n or 1) if act else []
+    return out
+
+
+def is_history(path):
+    """A warm start's or --history's request."""
+    return path in ("/api/v3/klines", "/0/public/OHLC",
+                    "/api/v5/market/history-candles") or \
+        path.endswith("/candles") or path.endswith("/market_chart/range")
 
 
 def stamp(path, body, ms):
@@ -369,7 +394,9 @@ class Handler(BaseHTTPRequestHandler):
                 body = "".join(json.dumps(e) + "\n" for e in state["log"])
             return self.send(200, body.encode(), "application/x-ndjson")
         with lock:
-            action = state["plan"].pop(0) if state["plan"] else "ok"
+            plan = state["hplan"] if is_history(url.path) and \
+                state["hplan"] else state["plan"]
+            action = plan.pop(0) if plan else "ok"
             state["log"].append({"t": time.monotonic(), "path": self.path,
                                  "action": action,
                                  "port": self.client_address[1],
@@ -396,7 +423,15 @@ class Handler(BaseHTTPRequestHandler):
             when = email.utils.formatdate(time.time() + 1, usegmt=True)
             return self.send(429, {"status": "rate limited"},
                              extra={"Retry-After": when})
-        if kind in ("500", "503", "401"):
+        if kind == "hang":
+            time.sleep(float(arg or 3600))
+            self.close_connection = True
+            return
+        if kind == "garbage":
+            return self.send(200, b"\x00\xff<<garbage>>\n not json")
+        if kind == "shape":
+            return self.send(200, {"unexpected": True})
+        if kind in ("500", "503", "401", "404"):
             extra = {"Retry-After": "0"} if kind == "503" else None
             return self.send(int(kind), {"error": "injected " + kind},
                              extra=extra)
@@ -471,6 +506,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--plan", default="")
+    ap.add_argument("--history-plan", default="")
     ap.add_argument("--page-cap", type=int, default=1000)
     ap.add_argument("--gecko-step", type=int, default=0,
                     help="seconds between CoinGecko history points (0: as the API)")
@@ -482,7 +518,8 @@ def main():
     args = ap.parse_args()
     if args.live_clock:
         LIVE["start"] = int(time.time() * 1000)
-    state["plan"] = [a for a in args.plan.split(",") if a]
+    state["plan"] = expand(args.plan)
+    state["hplan"] = expand(args.history_plan)
     Handler.api = API(args)
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True

@@ -56,8 +56,14 @@ client for S seconds (protocol pings do not count; OKX's text "ping"
 does) is closed with 4004, as OKX closes one after 30 s.
 
 --rest-plan: a comma list consumed one item per REST trades request:
-"ok", or "dupkey" (the page names the first trade's price key twice, a
-wrong price first).  --rest-order asc serves trade pages oldest first;
+"ok"; "dupkey" (the page names the first trade's price key twice, a
+wrong price first); "404", "500", "503" (the status); "429[:S]" (with
+Retry-After: S, default 1); "garbage" (200 with a body that is not
+JSON); "shape" (200 with JSON in no venue's shape); "hang[:S]" (no
+answer for S seconds, default 3600); "slowok[:S]" (the answer after S
+seconds, default 1, logged "answered" when sent).  ACTION*N stands for N
+of it.
+--history-plan is the same list for the warm start's bar requests.  --rest-order asc serves trade pages oldest first;
 --rest-overlap N adds to each page of the venues paged back by id
 (coinbase, okx) the N trades at and after its cursor, which the page
 before held already.  Every event is appended to --log.
@@ -401,6 +407,15 @@ class Market:
                                            self.a.source))
 
 
+def expand(plan):
+    """A plan's items, ACTION*N spelled out."""
+    out = []
+    for a in plan.split(","):
+        act, _, n = a.partition("*")
+        out += [act] * int(n or 1) if act else []
+    return out
+
+
 def ranges(spec):
     out = []
     for part in spec.split(","):
@@ -414,7 +429,8 @@ class Server:
         self.a = a
         self.m = Market(a)
         self.conns = [c.split(",") if c else [] for c in a.script.split("|")]
-        self.rest_plan = [p for p in a.rest_plan.split(",") if p]
+        self.rest_plan = expand(a.rest_plan)
+        self.hist_plan = expand(a.history_plan)
         self.n = 0
 
     def log(self, *words):
@@ -428,15 +444,38 @@ class Server:
         act = "ok"
         if self.m.is_trades(url.path) and self.rest_plan:
             act = self.rest_plan.pop(0)
+        elif not self.m.is_trades(url.path) and self.hist_plan:
+            act = self.hist_plan.pop(0)
         self.log("rest", path, *([act] if act != "ok" else []))
+        kind, _, arg = act.partition(":")
+        if kind == "hang":
+            await asyncio.sleep(float(arg or 3600))
+            return http.HTTPStatus(503), [], b""
+        if kind in ("404", "500", "503"):
+            return self.plain(int(kind), {"error": "injected " + kind})
+        if kind == "429":
+            return self.plain(429, {"error": "rate limited"},
+                              [("Retry-After", arg or "1")])
+        if kind == "garbage":
+            return self.plain(200, b"\x00\xff<<garbage>>\n not json")
+        if kind == "shape":
+            return self.plain(200, {"unexpected": True})
+        if kind == "slowok":
+            await asyncio.sleep(float(arg or 1))
+            self.log("answered", path)
         status, body = self.m.rest(url)
         text = json.dumps(body)
-        if act == "dupkey":
+        if kind == "dupkey":
             text = dup_key(text, PRICE_KEY[self.a.source]
                            if self.a.source != "kraken" else "last")
-        data = text.encode()
+        return self.plain(status, text.encode())
+
+    @staticmethod
+    def plain(status, body, extra=()):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
         return http.HTTPStatus(status), [("Content-Type", "application/json"),
-                        ("Content-Length", str(len(data)))], data
+                                         ("Content-Length", str(len(data)))] \
+            + list(extra), data
 
     async def listen(self, ws, conn):
         """Reads what the client sends after its subscription: OKX's text
@@ -581,7 +620,9 @@ def main():
                     help="REST knows trades 1..LATEST")
     ap.add_argument("--page-cap", type=int, default=1000)
     ap.add_argument("--rest-plan", default="",
-                    help="per REST trades request: ok or dupkey")
+                    help="per REST trades request: ok, dupkey, ...")
+    ap.add_argument("--history-plan", default="",
+                    help="the same, per warm-start (bars) request")
     ap.add_argument("--rest-order", default="venue", choices=("venue", "asc"))
     ap.add_argument("--rest-overlap", type=int, default=0)
     ap.add_argument("--idle-close", type=float, default=0,
