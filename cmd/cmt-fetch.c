@@ -2,17 +2,25 @@
  * ticks, or backfill 1-minute history.  The venues are the table of
  * lib/source/; the work is in lib/fetch.c, lib/history.c, lib/stream.c,
  * lib/ingest.c, lib/http.c and lib/outq.c. */
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmt_clock.h"
+#include "cmt_features.h"
 #include "cmt_fetch.h"
+#include "cmt_fmt.h"
+#include "cmt_gapfill.h"
+#include "cmt_model.h"
 #include "cmt_outq.h"
 #include "cmt_parse.h"
 #include "cmt_stream.h"
+#include "cmt_warmup.h"
 
 #define OPTSTRING "s:S:q:i:n:d:w:Hh"  /* getopt's, for cmt_bad_option too */
 
@@ -45,6 +53,9 @@ usage(void)
 "  -w, --warmup DUR       first emit DUR of 1-minute bars up to the current\n"
 "                         minute, then go live from there (default 2h;\n"
 "                         0: none)\n"
+"      --warmup-timeout DUR  give the warm start at most DUR in all, each\n"
+"                         request a third of it; on failure live data goes\n"
+"                         on without it (default 15s)\n"
 "      --stream           one tick per trade from the exchange's WebSocket\n"
 "                         trade stream (%s)\n"
 "      --ws-url URL       WebSocket endpoint (a mirror or a test server)\n"
@@ -52,6 +63,9 @@ usage(void)
 "                         twice that without an answer (default 30s)\n"
 "      --out-buffer N     stream: bytes of output held for a slow reader\n"
 "                         before ticks are dropped (default 8388608)\n"
+"      --fill-timeout DUR stream: a gap fill from REST gives up after DUR;\n"
+"                         the trades it could not get are counted missing\n"
+"                         (default 30s)\n"
 "      --max-ahead DUR    skip a reading stamped more than DUR ahead of\n"
 "                         the clock (default 5m)\n"
 "      --base-url URL     scheme://host[:port] of the API (a mirror or a\n"
@@ -83,6 +97,8 @@ usage(void)
 "      --retry-max N      give up after N failures in a row (default 0: never)\n"
 "      --seed N           seed for the backoff jitter\n"
 "      --quiet            no history progress on stderr\n"
+"      --summary-json FILE  at exit, write the run's counts to FILE as\n"
+"                         one JSON object\n"
 "  -h, --help             this help\n"
 "      --version          version\n");
 	exit(cmt_finish(CMT_EXIT_OK));
@@ -93,8 +109,10 @@ usage(void)
  * said on stderr when it starts and ends, and counted. */
 struct out {
 	struct cmt_outq *q;
-	long long dropped, dropping;
-	int failed;
+	long long dropped, dropping, ticks;
+	int failed, quiet;
+	int have_warm;
+	struct cmt_warmup_result warm;
 };
 
 static void
@@ -104,6 +122,7 @@ emit(void *ctx, const struct cmt_tick *tk)
 	char line[CMT_TICK_LINE_MAX];
 	int n = cmt_tick_format_json(tk, line), r;
 
+	o->ticks++;
 	if (!o->q) {
 		cmt_out(line, (size_t)n);
 		return;
@@ -148,6 +167,119 @@ progress(void *ctx, const char *msg, int final)
 	}
 }
 
+/* The shipped model's warm-up in ms: the live data its features need
+ * before the first forecast when there was no warm start; 0 if the model
+ * cannot be read. */
+static int64_t
+shipped_warmup_ms(void)
+{
+	char id[CMT_FS_ID_MAX], err[CMT_ERRLEN];
+	struct cmt_feature_set fs;
+
+	if (cmt_model_feature_set(CMT_MODEL_DEFAULT, id, sizeof id, err) ||
+	    cmt_fs_parse_id(id, &fs, err))
+		return 0;
+	return (int64_t)cmt_fs_warmup_steps(&fs) * fs.step_ms;
+}
+
+/* When the first forecast comes for a symbol that goes live without
+ * history. */
+static void
+forecast_note(char *buf, size_t cap)
+{
+	int64_t w = shipped_warmup_ms();
+	char span[32], when[40];
+
+	if (!w) {
+		snprintf(buf, cap, "the first forecast comes once the features "
+			"have warmed up on live data");
+		return;
+	}
+	cmt_format_duration(w, span, sizeof span);
+	cmt_format_time(cmt_fetch_minute_ceil(cmt_clock_wall_ms() + w), when,
+		sizeof when);
+	snprintf(buf, cap, "the first forecast comes once the features have "
+		"warmed up on live data: %s with the shipped model, about %s",
+		span, when);
+}
+
+/* The one line on how the warm start went (none for a whole success
+ * with --quiet). */
+static void
+warmed(void *ctx, const struct cmt_warmup_result *r)
+{
+	struct out *o = ctx;
+	char span[32], when[40], every[32], what[160], note[256];
+
+	o->warm = *r;
+	o->have_warm = 1;
+	if (r->stopped) {
+		cmt_warn("warm start interrupted: %lld ticks written", r->ticks);
+		return;
+	}
+	forecast_note(note, sizeof note);
+	if (r->nwarm == 0) {
+		cmt_warn("warm start failed: %s; live data goes on without it, "
+			"and %s", r->why, note);
+		return;
+	}
+	cmt_format_duration(r->span_ms, span, sizeof span);
+	cmt_format_time(r->boundary, when, sizeof when);
+	cmt_format_duration(r->spacing_ms, every, sizeof every);
+	/* what it delivered: a venue may give points, not bars */
+	if (r->bars)
+		snprintf(what, sizeof what, "%s of 1-minute bars", span);
+	else
+		snprintf(what, sizeof what, "%s of points about %s apart "
+			"(%lld per symbol)", span, every, r->ticks / r->nwarm);
+	if (r->ncold)
+		cmt_warn("warm start: %s up to %s for %d of %d symbols; "
+			"failed for %s (%s): live data goes on without it, and "
+			"%s; live from there", what, when, r->nwarm, r->nsym,
+			r->cold, r->why, note);
+	else if (r->npartial)
+		cmt_warn("warm start: %s up to %s, cut short for %d symbols "
+			"(%s); live from there", what, when, r->npartial, r->why);
+	else if (!o->quiet)
+		cmt_warn("warm start: %s up to %s; live from there", what, when);
+}
+
+/* --summary-json: the run's counts as one JSON object. */
+static void
+summary_json(const char *path, const char *mode, const struct out *o,
+	const struct cmt_stream_stats *st, const struct cmt_ingest *in)
+{
+	char why[6 * CMT_ERRLEN + 3], cold[6 * CMT_ERRLEN + 3];
+	FILE *f;
+
+	if (!path)
+		return;
+	if (!(f = fopen(path, "w")))
+		cmt_die(CMT_EXIT_FAIL, "--summary-json: %s:", path);
+	fprintf(f, "{\"mode\":\"%s\",\"ticks\":%lld,\"ahead\":%lld,"
+		"\"before\":%lld", mode, o->ticks - o->dropped, in->ahead,
+		in->before);
+	if (st)
+		fprintf(f, ",\"trades\":%lld,\"filled\":%lld,\"duplicates\":"
+			"%lld,\"bad_messages\":%lld,\"reconnects\":%lld,"
+			"\"missing\":%lld,\"gaps\":%lld,\"held_dropped\":%lld,"
+			"\"output_dropped\":%lld", st->trades, st->filled,
+			st->dups, st->bad, st->reconnects, st->missing, st->gaps,
+			st->held_dropped, o->dropped);
+	if (o->have_warm) {
+		cmt_fmt_string(why, o->warm.why, strlen(o->warm.why));
+		cmt_fmt_string(cold, o->warm.cold, strlen(o->warm.cold));
+		fprintf(f, ",\"warm_start\":{\"ticks\":%lld,\"symbols\":%d,"
+			"\"warm\":%d,\"cold\":%s,\"stopped\":%s,\"ms\":%lld,"
+			"\"error\":%s}", o->warm.ticks, o->warm.nsym,
+			o->warm.nwarm, cold, o->warm.stopped ? "true" : "false",
+			(long long)o->warm.took_ms, why);
+	}
+	fputs("}\n", f);
+	if (fclose(f) != 0)
+		cmt_die(CMT_EXIT_FAIL, "--summary-json: %s:", path);
+}
+
 /* The trades the ingest rules skipped, for the summary; "" if none. */
 static const char *
 ahead_note(const struct cmt_stream_stats *st, char *buf, size_t cap)
@@ -163,7 +295,7 @@ ahead_note(const struct cmt_stream_stats *st, char *buf, size_t cap)
 enum { O_ONCE = 256, O_ALL, O_BASE, O_KEY, O_PRO, O_FROM, O_TO, O_RESUME,
 	O_PACE, O_TIMEOUT, O_BACKOFF, O_BACKOFF_MAX, O_RETRY, O_SEED, O_QUIET,
 	O_IDMAP, O_WARMUP, O_STREAM, O_WS_URL, O_WS_PING, O_OUTBUF, O_VERSION,
-	O_AHEAD };
+	O_AHEAD, O_WARMUP_TIMEOUT, O_FILL_TIMEOUT, O_SUMMARY };
 
 int
 main(int argc, char **argv)
@@ -184,6 +316,9 @@ main(int argc, char **argv)
 		{ "retry-max", 1, 0, O_RETRY }, { "seed", 1, 0, O_SEED },
 		{ "quiet", 0, 0, O_QUIET }, { "stream", 0, 0, O_STREAM },
 		{ "warmup", 1, 0, 'w' },
+		{ "warmup-timeout", 1, 0, O_WARMUP_TIMEOUT },
+		{ "fill-timeout", 1, 0, O_FILL_TIMEOUT },
+		{ "summary-json", 1, 0, O_SUMMARY },
 		{ "ws-url", 1, 0, O_WS_URL }, { "ws-ping", 1, 0, O_WS_PING },
 		{ "out-buffer", 1, 0, O_OUTBUF }, { "help", 0, 0, 'h' },
 		{ "version", 0, 0, O_VERSION }, { 0, 0, 0, 0 }
@@ -197,9 +332,11 @@ main(int argc, char **argv)
 	struct out out = { 0 };
 	long long outbuf = 8 << 20;
 	int stream = 0, werr, have_warmup = 0, have_interval = 0;
-	int64_t warmup = 2 * 3600 * 1000LL, boundary = 0;
-	char when[40], span[32];
+	int have_wtimeout = 0, have_ftimeout = 0;
+	int64_t warmup = 2 * 3600 * 1000LL;
+	size_t unwritten;
 	const char *symbols = NULL, *quote = NULL, *key = NULL, *resume = NULL;
+	const char *summary = NULL;
 	const char *headers[2] = { NULL, NULL };
 	char err[CMT_ERRLEN], hdr[256];
 	int opt, nmap = 0, history = 0, live_opt = 0, pro = 0, quiet = 0;
@@ -213,6 +350,8 @@ main(int argc, char **argv)
 	c.backoff.base_ms = 1000;
 	c.backoff.max_ms = 60000;
 	c.http.timeout_ms = 10000;
+	c.warmup_bound_ms = CMT_WARMUP_BOUND_MS;
+	c.fill_bound_ms = CMT_GAPFILL_BOUND_MS;
 	so.ping_ms = 30000;
 	while ((opt = getopt_long(argc, argv, OPTSTRING, opts, NULL))
 	    != -1) {
@@ -276,6 +415,15 @@ main(int argc, char **argv)
 		case O_STREAM: stream = 1; break;
 		case 'w': warmup = cmt_opt_duration("--warmup", optarg);
 			have_warmup = 1; break;
+		case O_WARMUP_TIMEOUT:
+			c.warmup_bound_ms = cmt_opt_duration("--warmup-timeout",
+				optarg);
+			have_wtimeout = 1; break;
+		case O_FILL_TIMEOUT:
+			c.fill_bound_ms = cmt_opt_duration("--fill-timeout",
+				optarg);
+			have_ftimeout = 1; break;
+		case O_SUMMARY: summary = optarg; break;
 		case O_WS_URL: so.ws_url = optarg; break;
 		case O_WS_PING: so.ping_ms = cmt_opt_duration("--ws-ping", optarg);
 			break;
@@ -300,8 +448,14 @@ main(int argc, char **argv)
 	if (!history && (have_from || have_to || resume || have_pace))
 		cmt_usage_error("--from, --to, --resume and --pace need "
 			"--history");
-	if (history && have_warmup)
-		cmt_usage_error("--warmup applies to live mode, not --history");
+	if (history && (have_warmup || have_wtimeout))
+		cmt_usage_error("--warmup and --warmup-timeout apply to live "
+			"mode, not --history");
+	if (have_ftimeout && !stream)
+		cmt_usage_error("--fill-timeout needs --stream");
+	if (c.warmup_bound_ms < 100 || c.fill_bound_ms < 100)
+		cmt_usage_error("--warmup-timeout and --fill-timeout must be at "
+			"least 100ms");
 	if (warmup > 30LL * 86400000)
 		cmt_usage_error("--warmup is at most 30d");
 	if (history && !have_from)
@@ -349,17 +503,12 @@ main(int argc, char **argv)
 	c.idle = cmt_idle_flush;
 	c.ctx = &out;
 	c.progress = quiet ? NULL : progress;
-
-	if (!history && warmup > 0) {
-		c.progress = NULL;
-		if ((e = cmt_fetch_warmup(&c, warmup, &boundary, err)))
-			cmt_die(cmt_finish(CMT_EXIT_FAIL), "--warmup: %s", err);
-		cmt_format_duration(warmup, span, sizeof span);
-		cmt_format_time(boundary, when, sizeof when);
-		if (!quiet)
-			cmt_warn("warm start: %s of 1-minute bars up to %s; live "
-				"from there", span, when);
+	out.quiet = quiet;
+	if (!history) {
+		c.warmup_ms = warmup;
+		c.warmed = warmed;
 	}
+
 	if (history) {
 		if (!have_to)
 			c.to_ms = (int64_t)time(NULL) * 1000;
@@ -378,27 +527,40 @@ main(int argc, char **argv)
 		e = cmt_fetch_history(&c, err);
 		if (c.progress && isatty(STDERR_FILENO))
 			fputc('\n', stderr);
+		summary_json(summary, "history", &out, NULL, &c.in);
 	} else if (stream) {
 		so.count = c.count;
 		cmt_flush();
-		if (!(out.q = cmt_outq_new(STDOUT_FILENO, (size_t)outbuf)))
+		if (!(out.q = cmt_outq_new(STDOUT_FILENO, (size_t)outbuf,
+		    &cmt_stop)))
 			cmt_die(CMT_EXIT_FAIL, "cannot start the output thread");
 		e = cmt_stream_run(&c, &so, &st, err);
-		if ((werr = cmt_outq_close(out.q)))
-			cmt_die(CMT_EXIT_FAIL, "write error: %s", strerror(werr));
+		werr = cmt_outq_close(out.q, &unwritten);
 		out.q = NULL;
+		if (werr == EPIPE) {    /* the reader left: quiet, as Unix tools */
+			signal(SIGPIPE, SIG_DFL);
+			raise(SIGPIPE);
+		}
+		if (werr == ETIMEDOUT)
+			cmt_die(CMT_EXIT_FAIL, "write error: stopped with %zu bytes "
+				"of output the reader did not take in %ds", unwritten,
+				CMT_OUTQ_STALL_MS / 1000);
+		if (werr)
+			cmt_die(CMT_EXIT_FAIL, "write error: %s", strerror(werr));
 		if (out.dropped)
 			cmt_warn("%lld ticks dropped while the output was "
 				"blocked", out.dropped);
-		if (!quiet)
+		if (!quiet || st.missing || st.gaps)
 			cmt_warn("stream: %lld trades (%lld from REST), %lld "
 				"duplicates dropped, %lld bad messages, %lld "
-				"reconnects%s%s", st.trades, st.filled, st.dups,
-				st.bad, st.reconnects, ahead_note(&st, list,
-				sizeof list), st.lost ? "; trades missing, see "
-				"above" : "");
+				"reconnects, %lld missing%s%s", st.trades, st.filled,
+				st.dups, st.bad, st.reconnects, st.missing,
+				ahead_note(&st, list, sizeof list), st.gaps ?
+				"; gaps not filled, see above" : "");
+		summary_json(summary, "stream", &out, &st, &c.in);
 	} else {
 		e = cmt_fetch_live(&c, err);
+		summary_json(summary, "poll", &out, NULL, &c.in);
 	}
 	if (e)
 		cmt_die(cmt_finish(CMT_EXIT_FAIL), "%s", err);

@@ -29,6 +29,8 @@ struct cmt_fetch_idmap {
 	char id[CMT_FETCH_ID_MAX];
 };
 
+struct cmt_warmup_result;
+
 struct cmt_backoff {
 	int64_t base_ms, max_ms;
 };
@@ -88,6 +90,10 @@ struct cmt_fetch_cfg {
 	int64_t pace_ms;                    /* history: gap between requests */
 	struct cmt_backoff backoff;
 	long retry_max;                     /* consecutive failures; 0: inf */
+	/* monotonic ms at which an optional step (the warm start, a gap
+	 * fill) gives up: its requests are cut there and no retry starts
+	 * that would end past it; 0: none */
+	int64_t bound_ms;
 	struct cmt_http_opts http;
 	uint64_t rng;
 	volatile sig_atomic_t *stop;
@@ -98,6 +104,14 @@ struct cmt_fetch_cfg {
 	/* may be NULL: called before every wait (a request, a pause), so
 	 * the tool can flush what it has written */
 	void (*idle)(void *ctx);
+	/* live: the warm start (lib/warmup.c) of warmup_ms before live data
+	 * (0: none), bounded by warmup_bound_ms in all (0: its default);
+	 * warmed
+	 * (may be NULL) is told how it went, once, before live data */
+	int64_t warmup_ms, warmup_bound_ms;
+	void (*warmed)(void *ctx, const struct cmt_warmup_result *r);
+	/* stream: a gap fill gives up after this long (0: its default) */
+	int64_t fill_bound_ms;
 	void *ctx;
 	/* the rules every reading passes, and what they dropped; the loops
 	 * set it up from the fields above (cmt_fetch_ingest) */
@@ -111,8 +125,10 @@ struct cmt_ingest *cmt_fetch_ingest(struct cmt_fetch_cfg *c);
 /* GET url and hand a 2xx answer to parse, retrying transient failures
  * (and answers parse rejects with anything but CMT_EVALUE) with c's
  * backoff, Retry-After and retry_max, reporting each retry through
- * c->warn.  deadline: monotonic ms after which a retry is not started
- * (0: none).  CMT_OK: parsed; CMT_ESKIP: stopped (signal or deadline);
+ * c->warn.  deadline: monotonic ms after which a retry is not started,
+ * the wait running out to it (0: none; --duration).  c->bound_ms cuts
+ * a request and gives up at once (CMT_EIO) rather than wait for a retry
+ * past it.  CMT_OK: parsed; CMT_ESKIP: stopped (signal or deadline);
  * else a permanent failure described in err. */
 typedef enum cmt_err (*cmt_fetch_parse_fn)(void *arg,
 	const struct cmt_http_resp *r, char *err);
@@ -134,16 +150,23 @@ struct cmt_http *cmt_fetch_http(struct cmt_fetch_cfg *c, char *err);
 /* Warm start: emit the 1-minute bars of [M - span, M) for every symbol,
  * merged in time order, where M is the start of the current minute (the
  * bar still open is never emitted), and set *boundary = M.  Live data
- * then continues from M (each symbol's boundary): a symbol that got bars
- * counts as seen with last_t = M - 1, a poll emits only readings stamped
- * at or after M, and a trade-page poll sums the volume of the trades
- * since M.  Uses the history settings of c (from, to, pace are
- * overwritten). */
+ * then continues from M (each symbol's boundary) for every symbol that
+ * got history: it counts as seen with last_t = M - 1, a poll emits only
+ * readings stamped at or after M, and a trade-page poll sums the volume
+ * of the trades since M.  A symbol whose requests fail goes without
+ * (boundary 0: live at once) while the others go on: got[i] is the
+ * number of ticks written of syms[i], failed[i] is set when its history
+ * failed or was cut (c->bound_ms, the stop flag), and err says the first
+ * failure.  The return value is an error only when nothing could run.
+ * Uses the history settings of c (from, to, pace are overwritten);
+ * lib/warmup.c runs it bounded, beside live data. */
 enum cmt_err cmt_fetch_warmup(struct cmt_fetch_cfg *c, int64_t span_ms,
-	int64_t *boundary, char *err);
+	int64_t *boundary, long long *got, int *failed, char *err);
 
-/* Run until count/duration/stop (CMT_OK) or a permanent error (message in
- * err). */
+/* The warm start (c->warmup_ms, bounded: it never holds live data back
+ * longer than c->warmup_bound_ms, and a failure is told through
+ * c->warmed), then polls until count/duration/stop (CMT_OK) or a
+ * permanent error (message in err). */
 enum cmt_err cmt_fetch_live(struct cmt_fetch_cfg *c, char *err);
 enum cmt_err cmt_fetch_history(struct cmt_fetch_cfg *c, char *err);
 

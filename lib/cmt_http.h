@@ -50,6 +50,10 @@ struct cmt_http;
 struct cmt_http *cmt_http_new(const struct cmt_http_opts *o);
 void cmt_http_free(struct cmt_http *h);
 
+/* Cut every later request at this monotonic time (ms) if it comes before
+ * the request's own timeout; 0: no deadline. */
+void cmt_http_set_deadline(struct cmt_http *h, int64_t deadline);
+
 /* GET url with optional extra header lines ("Name: value", NULL-ended).
  * Returns CMT_OK when the exchange happened (r->cls says how it went),
  * CMT_ENOMEM when the handle could not be set up. */

@@ -6,16 +6,23 @@
  * pending buffer is full a line is dropped (never partly written) and
  * counted; the caller says so.  Memory: two buffers of `max` bytes.
  * The writer thread blocks SIGINT and SIGTERM, so signals reach the
- * producer. */
+ * producer; it never sleeps in write() (it waits in poll), so once the
+ * caller's stop flag is set a reader that takes nothing for
+ * CMT_OUTQ_STALL_MS is given up on and close returns. */
 #ifndef CMT_OUTQ_H
 #define CMT_OUTQ_H
 
+#include <signal.h>
 #include <stddef.h>
+
+#define CMT_OUTQ_STALL_MS 2000
 
 struct cmt_outq;
 
-/* NULL when out of memory or the thread cannot start. */
-struct cmt_outq *cmt_outq_new(int fd, size_t max);
+/* NULL when out of memory or the thread cannot start.  stop: the
+ * caller's stop flag (signals). */
+struct cmt_outq *cmt_outq_new(int fd, size_t max,
+	volatile sig_atomic_t *stop);
 
 /* Queue n bytes (whole lines).  0: queued; 1: dropped, the queue is full;
  * -1: a write failed earlier (cmt_outq_error says why), nothing queued. */
@@ -28,7 +35,8 @@ size_t cmt_outq_backlog(struct cmt_outq *q);
 int cmt_outq_error(struct cmt_outq *q);
 
 /* Write out what is queued, stop the thread and free q.  Returns 0, or
- * the errno of a failed write. */
-int cmt_outq_close(struct cmt_outq *q);
+ * the errno of a failed write (ETIMEDOUT: given up on a stuck reader
+ * after a stop), with *unwritten (may be NULL) the bytes not written. */
+int cmt_outq_close(struct cmt_outq *q, size_t *unwritten);
 
 #endif

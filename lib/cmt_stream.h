@@ -57,7 +57,10 @@ struct cmt_stream_opts {
 };
 
 struct cmt_stream_stats {
-	long long trades, filled, dups, bad, reconnects, lost;
+	long long trades, filled, dups, bad, reconnects;
+	long long missing;              /* ids no gap fill recovered */
+	long long gaps;                 /* gaps not wholly recovered */
+	long long held_dropped;         /* over the bound of held trades */
 	long long ahead, before;        /* skipped by the ingest rules */
 };
 

@@ -12,6 +12,7 @@
 #include "cmt_fetch.h"
 #include "cmt_line.h"
 #include "cmt_parse.h"
+#include "cmt_warmup.h"
 
 enum cmt_err
 cmt_fetch_check_base_url(const char *url, char *err)
@@ -290,14 +291,18 @@ cmt_fetch_get(struct cmt_fetch_cfg *c, struct cmt_http *h, const char *url,
 	struct cmt_http_resp r;
 	char why[CMT_ERRLEN], dbuf[32];
 	int attempt = 0, i;
-	int64_t delay;
+	int64_t delay, start = cmt_clock_mono_ms();
 	enum cmt_err e;
 
+	cmt_http_set_deadline(h, c->bound_ms);
 	for (;;) {
 		if (*c->stop)
 			return CMT_ESKIP;
 		if (c->idle)
 			c->idle(c->ctx);
+		if (c->bound_ms && cmt_clock_mono_ms() >= c->bound_ms)
+			return cmt_errf(err, CMT_EIO, "no time left to ask "
+				"(%s)", url);
 		if (cmt_http_get(h, url, c->headers, &r))
 			return cmt_errf(err, CMT_ENOMEM, "out of memory");
 		if (r.stopped)
@@ -331,6 +336,19 @@ cmt_fetch_get(struct cmt_fetch_cfg *c, struct cmt_http *h, const char *url,
 				"attempts: %s (%s)", attempt, r.err, url);
 		delay = cmt_fetch_backoff_ms(&c->backoff, attempt,
 			r.cls != CMT_HTTP_OK ? r.retry_after_ms : -1, &c->rng);
+		if (c->bound_ms && cmt_clock_mono_ms() + delay >= c->bound_ms) {
+			/* an optional step: no retry it could not finish */
+			char took[32];
+
+			cmt_format_duration(cmt_clock_mono_ms() - start, took,
+				sizeof took);
+			cmt_format_duration(delay, dbuf, sizeof dbuf);
+			return cmt_errf(err, CMT_EIO, "%s; giving up after %d "
+				"attempt%s in %s: the next (in %s%s) would end past "
+				"the time allowed (%s)", r.err, attempt, attempt > 1 ?
+				"s" : "", took, dbuf, r.retry_after_ms >= 0 &&
+				r.cls != CMT_HTTP_OK ? ", Retry-After" : "", url);
+		}
 		cmt_format_duration(delay, dbuf, sizeof dbuf);
 		cmt_fetch_say(c, "%s: %s; retry %d in %s%s", url, r.err, attempt,
 			dbuf, r.retry_after_ms >= 0 && r.cls != CMT_HTTP_OK
@@ -475,8 +493,18 @@ cmt_fetch_live(struct cmt_fetch_cfg *c, char *err)
 		return cmt_errf(err, CMT_ENOMEM, "out of memory");
 	}
 	l->c = c;
-	l->deadline = c->duration_ms > 0 ? start + c->duration_ms : 0;
 	cmt_fetch_ingest(c);
+	/* bounded, and nothing to read meanwhile: a poll made now and held
+	 * until it ends would only be staler */
+	if (c->warmup_ms > 0) {
+		struct cmt_warmup_result res;
+
+		cmt_warmup_run(c, c->warmup_ms, c->warmup_bound_ms, &res);
+		if (c->warmed)
+			c->warmed(c->ctx, &res);
+		start = next = cmt_clock_mono_ms();
+	}
+	l->deadline = c->duration_ms > 0 ? start + c->duration_ms : 0;
 	if (!(l->h = cmt_fetch_http(c, err))) {
 		free(l->page);
 		free(l);

@@ -19,6 +19,10 @@ struct hist {
 	struct cmt_tick *buf;
 	int cap, n;
 	int warm;               /* a warm start: its ticks say so */
+	/* warm start: per symbol, ticks written and whether its history
+	 * failed (it then goes without; the others go on) */
+	long long *got;
+	int *failed;
 	char url[4096];
 };
 
@@ -116,6 +120,8 @@ hist_write(struct hist *a)
 		a->buf[k].warm = a->warm;
 		c->emit(c->ctx, &a->buf[k]);
 		written++;
+		if (a->got)
+			a->got[i]++;
 	}
 	return written;
 }
@@ -133,17 +139,39 @@ unkept(const struct cmt_source *src, char *err)
 		", ", " and "));
 }
 
-/* History [c->from_ms, c->to_ms); warm: the warm start's, so marked. */
+/* Warm start: symbol a->s failed in this window with err: it goes
+ * without (what it got of this window is dropped), the first failure is
+ * kept in why.  0 to go on with the other symbols; -1 when the bound or
+ * a stop ends the warm start. */
+static int
+warm_failed(struct hist *a, int i, int n0, enum cmt_err e, const char *err,
+	char *why)
+{
+	struct cmt_fetch_cfg *c = a->c;
+
+	a->n = n0;
+	a->failed[i] = 1;
+	if (!why[0])
+		snprintf(why, CMT_ERRLEN, "%s: %s", a->s->sym,
+			e == CMT_ESKIP || !err[0] ? "stopped" : err);
+	return e == CMT_ESKIP || *c->stop ||
+		(c->bound_ms && cmt_clock_mono_ms() >= c->bound_ms) ? -1 : 0;
+}
+
+/* History [c->from_ms, c->to_ms); warm: the warm start's, so marked, and
+ * a symbol whose requests fail goes without while the others go on (its
+ * first failure in err, a->failed set). */
 static enum cmt_err
-history(struct cmt_fetch_cfg *c, int warm, char *err)
+history(struct cmt_fetch_cfg *c, int warm, long long *got, int *failed,
+	char *err)
 {
 	const struct cmt_source *src = c->src;
 	struct hist a;
 	int64_t span = src->history_span_ms, w, wend, from, to, shift;
 	int64_t emitted = 0;
-	int i, requests = 0, cap;
+	int i, requests = 0, cap, over = 0;
 	enum cmt_err e = CMT_OK;
-	char when[40], msg[160];
+	char when[40], msg[160], why[CMT_ERRLEN];
 
 	if (!src->history_url)
 		return cmt_errf(err, CMT_EVALUE, "%s has no history",
@@ -158,6 +186,8 @@ history(struct cmt_fetch_cfg *c, int warm, char *err)
 	a.c = c;
 	a.cap = cap;
 	a.warm = warm;
+	a.got = got;
+	a.failed = failed;
 	cmt_fetch_ingest(c);
 	if (!(a.h = cmt_fetch_http(c, err))) {
 		free(a.buf);
@@ -181,9 +211,26 @@ history(struct cmt_fetch_cfg *c, int warm, char *err)
 	for (w = from; w < to && !*c->stop; w = wend) {
 		wend = w + span < to ? w + span : to;
 		a.n = 0;
-		for (i = 0; i < c->nsym && !e; i++) {
+		for (i = 0; i < c->nsym && !e && !over; i++) {
+			int n0 = a.n;
+
+			if (failed && failed[i])
+				continue;
 			a.s = &c->syms[i];
-			e = hist_symbol(&a, w, wend, &requests, err);
+			why[0] = '\0';
+			e = hist_symbol(&a, w, wend, &requests, why);
+			if (e && e != CMT_ELIMIT && failed) {
+				over = warm_failed(&a, i, n0, e, why, err) < 0;
+				e = CMT_OK;
+			} else if (e) {
+				memcpy(err, why, CMT_ERRLEN);
+			}
+		}
+		if (over) {     /* out of time: the symbols not asked go too */
+			for (; i < c->nsym; i++)
+				failed[i] = 1;
+			emitted += hist_write(&a);
+			break;
 		}
 		/* More points than a page holds: the same request would get
 		 * the same answer, so ask for half the window instead (nothing
@@ -223,33 +270,36 @@ history(struct cmt_fetch_cfg *c, int warm, char *err)
 
 enum cmt_err
 cmt_fetch_warmup(struct cmt_fetch_cfg *c, int64_t span_ms, int64_t *boundary,
-	char *err)
+	long long *got, int *failed, char *err)
 {
 	int64_t m = cmt_clock_wall_ms() / 60000 * 60000, shift;
+	const struct cmt_source *src = c->src;
 	enum cmt_err e;
 	int i;
 
 	/* whole minutes, so a symbol got bars iff last_t >= from.  The
 	 * range is on the time emitted: bars opened in [m - span, m) are
 	 * the ticks stamped at their close, in (m - span, m]. */
-	shift = c->src->history_bars ? 60000 : 0;
+	shift = src->history_bars ? 60000 : 0;
 	c->from_ms = m - (span_ms + 59999) / 60000 * 60000 + shift;
 	c->to_ms = m + (shift ? 1 : 0);
 	c->pace_ms = 0;
-	for (i = 0; i < c->nsym; i++)
+	err[0] = '\0';
+	for (i = 0; i < c->nsym; i++) {
 		c->syms[i].last_t = 0;
-	if ((e = history(c, 1, err)))
+		got[i] = 0;
+		failed[i] = 0;
+	}
+	if ((e = history(c, 1, got, failed, err)))
 		return e;
+	/* A symbol with history continues it from m; one without goes live
+	 * at once, as with no warm start. */
 	for (i = 0; i < c->nsym; i++) {
 		struct cmt_fetch_sym *s = &c->syms[i];
 
-		s->boundary = m;
-		if (s->last_t >= c->from_ms) {
-			s->seen = 1;
-			s->last_t = m - 1;
-		} else {
-			s->last_t = 0;
-		}
+		s->boundary = got[i] > 0 ? m : 0;
+		s->seen = got[i] > 0;
+		s->last_t = got[i] > 0 ? m - 1 : 0;
 	}
 	*boundary = m;
 	return CMT_OK;
@@ -258,5 +308,5 @@ cmt_fetch_warmup(struct cmt_fetch_cfg *c, int64_t span_ms, int64_t *boundary,
 enum cmt_err
 cmt_fetch_history(struct cmt_fetch_cfg *c, char *err)
 {
-	return history(c, 0, err);
+	return history(c, 0, NULL, NULL, err);
 }

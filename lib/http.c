@@ -5,6 +5,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "cmt_clock.h"
 #include "cmt_http.h"
 #include "cmt_parse.h"
 
@@ -18,6 +19,8 @@ struct cmt_http {
 	long rate_used;
 	volatile sig_atomic_t *stop;
 	const char *rate_header;
+	long timeout_ms;        /* per request */
+	int64_t deadline;       /* monotonic ms; 0: none */
 };
 
 static size_t
@@ -134,8 +137,8 @@ cmt_http_new(const struct cmt_http_opts *o)
 	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
 		o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 10000L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
-		o->timeout_ms > 0 ? o->timeout_ms : 30000L);
+	h->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 30000L;
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, h->timeout_ms);
 	/* No redirects: the APIs do not use them, and following one to
 	 * another host would hand it our API-key header. */
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -151,6 +154,12 @@ cmt_http_new(const struct cmt_http_opts *o)
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, h);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	return h;
+}
+
+void
+cmt_http_set_deadline(struct cmt_http *h, int64_t deadline)
+{
+	h->deadline = deadline;
 }
 
 void
@@ -197,7 +206,8 @@ cmt_http_get(struct cmt_http *h, const char *url,
 {
 	struct curl_slist *hl = NULL, *t;
 	CURLcode rc;
-	long status = 0;
+	long status = 0, timeout;
+	int64_t left;
 
 	memset(r, 0, sizeof *r);
 	r->retry_after_ms = -1;
@@ -216,6 +226,13 @@ cmt_http_get(struct cmt_http *h, const char *url,
 	}
 	curl_easy_setopt(h->curl, CURLOPT_URL, url);
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, hl);
+	timeout = h->timeout_ms;
+	if (h->deadline) {
+		left = h->deadline - cmt_clock_mono_ms();
+		if (left < timeout)
+			timeout = left > 1 ? (long)left : 1;
+	}
+	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, timeout);
 	rc = curl_easy_perform(h->curl);
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(hl);

@@ -7,6 +7,7 @@
 #include "cmt_clock.h"
 #include "cmt_parse.h"
 #include "cmt_stream.h"
+#include "cmt_tradeseq.h"
 
 /* ---- the connection loop ---- */
 
@@ -16,8 +17,7 @@ struct run {
 	struct cmt_stream_stats *st;
 	struct lws_context *ctx;
 	struct lws *wsi;
-	struct cmt_http *http;
-	struct cmt_ingest *in;
+	struct cmt_tradeseq *seq;
 	lws_sorted_usec_list_t tick;
 	char *msg;              /* the message being assembled */
 	size_t nmsg, capmsg;
@@ -33,8 +33,6 @@ struct run {
 	int done, closing;
 	enum cmt_err e;
 	char *err;
-	struct cmt_trade page[CMT_STREAM_FILL_PAGE];
-	struct cmt_trade *back; /* backward fill: trades gathered */
 	struct cmt_trade msgtr[256];
 };
 
@@ -62,191 +60,6 @@ fail(struct run *r, enum cmt_err e, const char *msg)
 		snprintf(r->err, CMT_ERRLEN, "%s", msg);
 	}
 	r->done = 1;
-}
-
-/* A trade through the ingest rules; written when taken. */
-static enum cmt_ingest_verdict
-put(struct run *r, const struct cmt_trade *t)
-{
-	enum cmt_ingest_verdict v = cmt_ingest_trade(r->in,
-		&r->c->syms[t->sym], t, cmt_clock_wall_ms());
-
-	if (v != CMT_INGEST_TAKE)
-		return v;
-	r->c->emit(r->c->ctx, &t->tk);
-	r->st->trades++;
-	if (r->o->count > 0 && r->st->trades >= r->o->count)
-		r->done = 1;
-	return v;
-}
-
-struct fill_arg {
-	struct run *r;
-	int si;
-	int n;
-	char next[32];
-};
-
-static enum cmt_err
-fill_parse(void *arg, const struct cmt_http_resp *resp, char *err)
-{
-	struct fill_arg *a = arg;
-	struct run *r = a->r;
-
-	return cmt_ingest_fill(r->c->src, resp->body, resp->len,
-		&r->c->syms[a->si], a->si, r->page, CMT_STREAM_FILL_PAGE, &a->n,
-		a->next, err);
-}
-
-/* One REST page into r->page[0 .. a->n).  0 ok; -1 stopped or failed. */
-static int
-fill_page(struct run *r, struct fill_arg *a,
-	const struct cmt_stream_cursor *cur)
-{
-	char url[1024], why[CMT_ERRLEN];
-	enum cmt_err e;
-
-	if (r->c->src->fill_url(r->c->base_url, &r->c->syms[a->si], cur, url,
-	    sizeof url) < 0) {
-		fail(r, CMT_ETOOLONG, "REST URL too long");
-		return -1;
-	}
-	a->n = 0;
-	e = cmt_fetch_get(r->c, r->http, url, 0, fill_parse, a, why);
-	if (e == CMT_ESKIP) {
-		r->done = 1;
-		return -1;
-	}
-	if (e) {
-		fail(r, e, why);
-		return -1;
-	}
-	return 0;
-}
-
-/* Pages forward from the last id (or the boundary), each page in id
- * order, up to (not including) id upto; a venue that returns a page
- * token is followed by it. */
-static void
-fill_forward(struct run *r, int si, int64_t upto)
-{
-	struct cmt_fetch_sym *s = &r->c->syms[si];
-	struct cmt_stream_cursor cur = { -1, -1, s->boundary, "" };
-	struct fill_arg a = { r, si, 0, "" };
-	enum cmt_ingest_verdict v;
-	int i, pages = 0, moved;
-
-	if (s->last_id >= 0) {
-		cur.after_id = s->last_id;
-		cur.from_ms = s->last_trade_t;
-	}
-	while (!r->done && pages++ < CMT_STREAM_FILL_MAX / CMT_STREAM_FILL_PAGE) {
-		if (fill_page(r, &a, &cur))
-			return;
-		cmt_ingest_sort_trades(r->page, a.n);
-		moved = 0;
-		for (i = 0; i < a.n && !r->done; i++) {
-			if (r->page[i].id >= upto)
-				return;
-			v = put(r, &r->page[i]);
-			if (v == CMT_INGEST_TAKE)
-				r->st->filled++;
-			moved |= v != CMT_INGEST_DUP;
-		}
-		if (a.n == 0)
-			return;
-		if (a.next[0]) {
-			if (strcmp(cur.cursor, a.next) == 0 && !moved)
-				return;
-			memcpy(cur.cursor, a.next, sizeof cur.cursor);
-		} else {
-			if (!moved && s->last_id >= 0 &&
-			    r->page[a.n - 1].id <= s->last_id)
-				return;
-			cur.after_id = r->page[a.n - 1].id;
-		}
-	}
-}
-
-/* Pages back from upto (pages newest first, in any order within), until
- * the trades reach the last id written (or the boundary); then writes
- * what it gathered in id order, each trade once. */
-static void
-fill_backward(struct run *r, int si, int64_t upto)
-{
-	struct cmt_fetch_sym *s = &r->c->syms[si];
-	struct cmt_stream_cursor cur = { -1, upto, 0, "" };
-	struct fill_arg a = { r, si, 0, "" };
-	int64_t now = cmt_clock_wall_ms(), oldest;
-	enum cmt_ingest_verdict v;
-	int i, nb = 0, more = 1;
-
-	if (!r->back && !(r->back = malloc(sizeof *r->back *
-	    CMT_STREAM_FILL_MAX))) {
-		fail(r, CMT_ENOMEM, "out of memory");
-		return;
-	}
-	while (more && !r->done && nb < CMT_STREAM_FILL_MAX) {
-		if (fill_page(r, &a, &cur))
-			return;
-		oldest = INT64_MAX;
-		for (i = 0; i < a.n && nb < CMT_STREAM_FILL_MAX; i++) {
-			if (r->page[i].id >= upto)
-				continue;       /* the stream's to write */
-			v = cmt_ingest_trade_check(r->in, s, &r->page[i], now);
-			if (v == CMT_INGEST_DUP || v == CMT_INGEST_BEFORE) {
-				more = 0;       /* reached what is written */
-				continue;
-			}
-			/* a page overlapping the one before repeats trades
-			 * gathered already: written once, the rest counted
-			 * as the duplicates they are */
-			r->back[nb++] = r->page[i];
-			if (r->page[i].id < oldest)
-				oldest = r->page[i].id;
-		}
-		if (oldest >= cur.before_id)
-			break;          /* nothing older than asked */
-		cur.before_id = oldest;
-		if (s->last_id >= 0 && cur.before_id <= s->last_id + 1)
-			break;
-	}
-	cmt_ingest_sort_trades(r->back, nb);
-	for (i = 0; i < nb && !r->done; i++)
-		if (put(r, &r->back[i]) == CMT_INGEST_TAKE)
-			r->st->filled++;
-}
-
-/* Fetch from REST what is missing before trade t, then write t; drop it
- * when it was written already. */
-static void
-take(struct run *r, const struct cmt_trade *t)
-{
-	struct cmt_fetch_sym *s = &r->c->syms[t->sym];
-	int64_t before = r->st->filled, want;
-
-	if (cmt_ingest_trade_check(r->in, s, t, cmt_clock_wall_ms()) ==
-	    CMT_INGEST_DUP) {
-		r->in->dups++;
-		return;
-	}
-	if (s->last_id >= 0 ? t->first_id > s->last_id + 1 : s->boundary > 0) {
-		want = s->last_id >= 0 ? t->first_id - s->last_id - 1 : -1;
-		if (r->c->src->fill_order == CMT_FILL_BACKWARD)
-			fill_backward(r, t->sym, t->first_id);
-		else
-			fill_forward(r, t->sym, t->first_id);
-		if (r->done)
-			return;
-		if (want > 0 && r->st->filled - before < want) {
-			r->st->lost += want - (r->st->filled - before);
-			say(r, "%s: %lld of the %lld trades before id %lld are "
-				"missing from the REST answer", s->sym,
-				(long long)(want - (r->st->filled - before)),
-				(long long)want, (long long)t->first_id);
-		}
-	}
-	put(r, t);
 }
 
 static void
@@ -278,8 +91,10 @@ on_message(struct run *r)
 			r->attempt = 0;
 		r->subscribed = 1;
 	}
-	for (i = 0; i < n && !r->done; i++)
-		take(r, &r->msgtr[i]);
+	for (i = 0; i < n; i++)
+		cmt_tradeseq_push(r->seq, &r->msgtr[i]);
+	if (cmt_tradeseq_full(r->seq))
+		r->done = 1;
 }
 
 static void
@@ -522,6 +337,13 @@ cmt_stream_check_url(const char *u)
 		? 0 : -1;
 }
 
+/* A warm start or gap fill ended on its thread: wake the loop. */
+static void
+wake(void *ctx)
+{
+	lws_cancel_service(ctx);
+}
+
 enum cmt_err
 cmt_stream_run(struct cmt_fetch_cfg *c, const struct cmt_stream_opts *o,
 	struct cmt_stream_stats *st, char *err)
@@ -535,7 +357,7 @@ cmt_stream_run(struct cmt_fetch_cfg *c, const struct cmt_stream_opts *o,
 	lws_retry_bo_t policy;
 	struct run *r;
 	int64_t start = cmt_clock_mono_ms();
-	struct cmt_ingest was;
+	struct cmt_ingest *in, was;
 	enum cmt_err e;
 
 	memset(st, 0, sizeof *st);
@@ -556,16 +378,12 @@ cmt_stream_run(struct cmt_fetch_cfg *c, const struct cmt_stream_opts *o,
 	r->o = &opts;
 	r->st = st;
 	r->err = err;
-	r->in = cmt_fetch_ingest(c);
-	was = *r->in;
+	in = cmt_fetch_ingest(c);
+	was = *in;
 	if (c->src->subscribe(c->syms, c->nsym, r->sub, sizeof r->sub) < 0) {
 		free(r);
 		return cmt_errf(err, CMT_ETOOLONG, "too many symbols for one "
 			"subscription");
-	}
-	if (!(r->http = cmt_fetch_http(c, err))) {
-		free(r);
-		return CMT_ENOMEM;
 	}
 	memset(&policy, 0, sizeof policy);
 	policy.secs_since_valid_ping = (uint16_t)((opts.ping_ms + 999) / 1000);
@@ -580,9 +398,15 @@ cmt_stream_run(struct cmt_fetch_cfg *c, const struct cmt_stream_opts *o,
 	info.uid = -1;
 	info.user = r;
 	if (!(r->ctx = lws_create_context(&info))) {
-		cmt_http_free(r->http);
 		free(r);
 		return cmt_errf(err, CMT_ENOMEM, "cannot set up libwebsockets");
+	}
+	/* the warm start begins here, beside the connection */
+	if (!(r->seq = cmt_tradeseq_new(c, opts.count, st, wake, r->ctx,
+	    err))) {
+		lws_context_destroy(r->ctx);
+		free(r);
+		return CMT_ENOMEM;
 	}
 	lws_sul_schedule(r->ctx, 0, &r->tick, on_tick, 100 * LWS_US_PER_MS);
 	while (!r->done && !*c->stop) {
@@ -599,17 +423,22 @@ cmt_stream_run(struct cmt_fetch_cfg *c, const struct cmt_stream_opts *o,
 				schedule_reconnect(r, "cannot start a connection");
 		}
 		lws_service(r->ctx, 0);
+		cmt_tradeseq_pump(r->seq);
+		if (cmt_tradeseq_full(r->seq))
+			r->done = 1;
 	}
 	lws_sul_schedule(r->ctx, 0, &r->tick, NULL, LWS_SET_TIMER_USEC_CANCEL);
 	r->closing = 1;
+	/* what the warm start or a fill still running got, and the trades
+	 * held, are written; what could not be is said (before the context
+	 * goes: their threads wake it as they end) */
+	cmt_tradeseq_close(r->seq);
 	lws_context_destroy(r->ctx);
-	cmt_http_free(r->http);
 	e = r->e;
-	st->dups = r->in->dups - was.dups;
-	st->ahead = r->in->ahead - was.ahead;
-	st->before = r->in->before - was.before;
+	st->dups = in->dups - was.dups;
+	st->ahead = in->ahead - was.ahead;
+	st->before = in->before - was.before;
 	free(r->msg);
-	free(r->back);
 	free(r);
 	return e;
 }

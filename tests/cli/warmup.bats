@@ -13,7 +13,7 @@ bats_require_minimum_version 1.5.0
 boundary() {
 	python3 -c '
 import calendar, re, sys, time
-m = re.search(r"bars up to (\S+)Z; live from there", sys.stdin.read())
+m = re.search(r" up to (\S+)Z; live from there", sys.stdin.read())
 print(calendar.timegm(time.strptime(m.group(1)[:19], "%Y-%m-%dT%H:%M:%S")) * 1000)
 '
 }
@@ -101,11 +101,13 @@ PY
 	done
 }
 
-# warm_stream SRC SCRIPT COUNT: a 3-minute warm start, then COUNT trades
-# streamed from a stand-in (SCRIPT) whose trade k is at NOW + 250 k ms;
-# sets SYM, NOW, M (the boundary) and $TMP/want (the bars to come first).
+# warm_stream SRC SCRIPT COUNT [fakews options]: a 3-minute warm start,
+# then COUNT trades streamed from a stand-in (SCRIPT) whose trade k is at
+# NOW + 250 k ms; sets SYM, NOW, M (the boundary) and $TMP/want (the bars
+# to come first).
 warm_stream() {
-	local src=$1
+	local src=$1 script=$2 count=$3
+	shift 3
 	SYM=BTC-USD
 	[ "$src" = binance ] || [ "$src" = okx ] && SYM=BTC-USDT
 	# the trades start at now and the boundary is the tool's minute:
@@ -113,10 +115,10 @@ warm_stream() {
 	while [ $(( $(date +%s) % 60 )) -ge 50 ]; do sleep 1; done
 	NOW=$(( $(date +%s) * 1000 ))
 	rm -f "$TMP/wsport" "$TMP/wslog"
-	start_ws "$src" --symbols "$SYM" --t0 "$NOW" --script "$2"
+	start_ws "$src" --symbols "$SYM" --t0 "$NOW" --script "$script" "$@"
 	run --separate-stderr timeout 60 cmt-fetch --stream --source "$src" \
 		--symbols btc --ws-url "$WS" --base-url "$URL" --warmup 3m \
-		--count "$3"
+		--count "$count"
 	assert_success
 	M=$(echo "$stderr" | boundary)
 	python3 - "$M" "$SYM" "$src" > "$TMP/want" <<'PY'
@@ -172,7 +174,147 @@ PY
 @test "--warmup usage" {
 	run cmt-fetch --symbols btc --history --from 2024-01-01 --warmup 1h
 	assert_failure 2
-	assert_output --partial "--warmup applies to live mode"
+	assert_output --partial "--warmup and --warmup-timeout apply to live mode"
 	run cmt-fetch --symbols btc --warmup 40d
 	assert_failure 2
+}
+
+# one_warm_line: stderr says how the warm start went in exactly one line,
+# a failure that names what failed, that live data goes on, and when the
+# first forecast comes.
+one_failed_line() {
+	[ "$(printf '%s\n' "$stderr" | grep -c 'warm start')" -eq 1 ]
+	[[ "$stderr" == *"warm start failed: BTC-"*": "*"; live data goes on without it, and the first forecast comes once the features have warmed up on live data"* ]]
+}
+
+# no_warm: the output holds only live ticks, at least one.
+no_warm() {
+	[ "${#lines[@]}" -ge 1 ]
+	[ "$(printf '%s\n' "$output" | grep -c '"warm":true')" -eq 0 ]
+}
+
+@test "a failing warm start (404, 429 for long, 500, garbage, wrong shape) is one line; polls go live at once" {
+	for src in coingecko binance; do
+		for fault in 404 429:600 '500*9' 'garbage*9' 'shape*9'; do
+			rm -f "$TMP/port"
+			start_api --live-clock --history-plan "$fault"
+			start=$(date +%s%N)
+			run --separate-stderr timeout 30 cmt-fetch --source "$src" \
+				--symbols btc --base-url "$URL" --warmup 10m --count 2 \
+				--interval 300ms
+			ms=$(( ($(date +%s%N) - start) / 1000000 ))
+			echo "# $src $fault: $ms ms; $stderr" >&3
+			assert_success
+			no_warm
+			one_failed_line
+			# 429 for long and 404 at once; the others retried twice
+			[ "$ms" -lt 6000 ]
+			kill "$API_PID"
+		done
+	done
+}
+
+@test "a warm start that gets no answer costs at most --warmup-timeout; then polls go live" {
+	for src in coinbase okx; do
+		rm -f "$TMP/port"
+		start_api --live-clock --history-plan 'hang*9'
+		start=$(date +%s%N)
+		run --separate-stderr timeout 30 cmt-fetch --source "$src" \
+			--symbols btc --base-url "$URL" --warmup 10m --count 1 \
+			--warmup-timeout 2s
+		ms=$(( ($(date +%s%N) - start) / 1000000 ))
+		assert_success
+		no_warm
+		one_failed_line
+		[[ "$stderr" == *"Timeout was reached"* ]]
+		[ "$ms" -ge 1900 ] && [ "$ms" -lt 5000 ]
+		kill "$API_PID"
+	done
+}
+
+@test "a warm start that fails for one symbol: the others get their bars, that one goes live without" {
+	# CoinGecko's market_chart 404 for the second coin only
+	start_api --live-clock --history-plan 'ok,404'
+	run --separate-stderr timeout 30 cmt-fetch --symbols btc,eth \
+		--base-url "$URL" --warmup 10m --count 2 --interval 300ms \
+		--summary-json "$TMP/sum"
+	assert_success
+	[ "$(printf '%s\n' "$stderr" | grep -c 'warm start')" -eq 1 ]
+	[[ "$stderr" == *"warm start: 10m of points about 5m apart (2 per symbol) up to "*" for 1 of 2 symbols; failed for ETH-USD (ETH-USD: HTTP 404"*"live data goes on without it"*"; live from there"* ]]
+	[ "$(printf '%s\n' "$output" | grep '"warm":true' | grep -c BTC-USD)" -eq 2 ]
+	[ "$(printf '%s\n' "$output" | grep '"warm":true' | grep -c ETH-USD)" -eq 0 ]
+	python3 - "$TMP/sum" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+w = s["warm_start"]
+assert s["mode"] == "poll" and w["symbols"] == 2 and w["warm"] == 1, s
+assert w["cold"] == "ETH-USD" and "HTTP 404" in w["error"], s
+PY
+}
+
+@test "a failing warm start before a stream (404, 429 for long, 500, garbage) is one line; the stream's trades come at once" {
+	for src in binance okx; do
+		for fault in 404 429:600 '500*9' 'garbage*9'; do
+			rm -f "$TMP/wsport" "$TMP/wslog"
+			start_ws "$src" --symbols BTC-USDT --script 'T:1-8' \
+				--history-plan "$fault"
+			start=$(date +%s%N)
+			run --separate-stderr timeout 30 cmt-fetch --stream \
+				--source "$src" --symbols btc --ws-url "$WS" \
+				--base-url "$URL" --warmup 3m --count 8
+			ms=$(( ($(date +%s%N) - start) / 1000000 ))
+			assert_success
+			diff <(expect_ticks "$src" BTC-USDT 1-8) <(printf '%s\n' "$output")
+			one_failed_line
+			# live from the first trade: no fill from a boundary
+			[[ "$stderr" == *"8 trades (0 from REST)"* ]]
+			[ "$ms" -lt 6000 ]
+			kill "$WS_PID"
+		done
+	done
+}
+
+@test "a stream whose warm start gets no answer: its trades are held at most --warmup-timeout, none lost" {
+	start_ws kraken --symbols BTC-USD --script 'T:1-8' --history-plan 'hang*9'
+	start=$(date +%s%N)
+	run --separate-stderr timeout 30 cmt-fetch --stream --source kraken \
+		--symbols btc --ws-url "$WS" --base-url "$URL" --warmup 3m \
+		--count 8 --warmup-timeout 2s
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	assert_success
+	diff <(expect_ticks kraken BTC-USD 1-8) <(printf '%s\n' "$output")
+	one_failed_line
+	[ "$ms" -ge 1900 ] && [ "$ms" -lt 5000 ]
+}
+
+@test "the warm start runs beside the stream: connected at once, bars first, then the trades in order" {
+	for src in binance coinbase; do
+		# the bars come 2 s late; the stream is up meanwhile
+		warm_stream "$src" 'T:5-8' 8 --history-plan slowok:2
+		expect_ticks "$src" "$SYM" 1-8 --t0 "$NOW" >> "$TMP/want"
+		printf '%s\n' "$output" | diff "$TMP/want" -
+		[[ "$stderr" == *"8 trades (4 from REST)"* ]]
+		# subscribed before the bars were answered
+		grep -n '' "$TMP/wslog" | grep -m1 '^[0-9]*:sub ' | cut -d: -f1 > "$TMP/sub"
+		grep -n '' "$TMP/wslog" | grep -m1 '^[0-9]*:answered ' | cut -d: -f1 > "$TMP/ans"
+		[ "$(cat "$TMP/sub")" -lt "$(cat "$TMP/ans")" ]
+		kill "$WS_PID"
+	done
+}
+
+@test "an interrupted warm start says so, not 'live from there'" {
+	start_api --live-clock --history-plan hang
+	cmt-fetch --source binance --symbols btc --base-url "$URL" \
+		--warmup 10m > "$TMP/out" 2> "$TMP/err" &
+	pid=$!
+	for _ in $(seq 50); do
+		[ "$(curl -s "$URL/_log" | grep -c klines)" -ge 1 ] && break
+		sleep 0.1
+	done
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 0 ]
+	grep -q 'warm start interrupted' "$TMP/err"
+	[ "$(grep -c 'live from there' "$TMP/err")" -eq 0 ]
 }
