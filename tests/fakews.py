@@ -61,12 +61,15 @@ wrong price first); "404", "500", "503" (the status); "429[:S]" (with
 Retry-After: S, default 1); "garbage" (200 with a body that is not
 JSON); "shape" (200 with JSON in no venue's shape); "hang[:S]" (no
 answer for S seconds, default 3600); "slowok[:S]" (the answer after S
-seconds, default 1, logged "answered" when sent).  ACTION*N stands for N
+seconds, default 1, logged "answered" when sent); "future:K" (trade K,
+if the page holds it, stamped in the year 2100).  ACTION*N stands for N
 of it.
---history-plan is the same list for the warm start's bar requests.  --rest-order asc serves trade pages oldest first;
---rest-overlap N adds to each page of the venues paged back by id
-(coinbase, okx) the N trades at and after its cursor, which the page
-before held already.  Every event is appended to --log.
+--history-plan is the same list for the warm start's bar requests.
+--rest-order serves trade pages asc (oldest first), desc (newest first)
+or mixed (odd places, then even ones) instead of the venue's order;
+--rest-overlap N adds to each page the N trades the page before held
+already (paged back by id: those at and after its cursor; paged forward:
+those before its start).  Every event is appended to --log.
 """
 import argparse
 import asyncio
@@ -253,10 +256,26 @@ class Market:
         return path in self.TRADES or (path.startswith("/products/") and
                                        path.endswith("/trades"))
 
-    def order(self, rows):
-        """A page of a venue paged back by id, newest first, or oldest
-        first with --rest-order asc."""
-        return rows[::-1] if self.a.rest_order == "asc" else rows
+    def order(self, rows, newest_first=True):
+        """A page in the venue's order (newest_first: paged back by id),
+        or in the order --rest-order asks: asc (oldest first), desc
+        (newest first), mixed (odd places, then even ones)."""
+        asc = rows[::-1] if newest_first else rows
+        o = self.a.rest_order
+        if o == "venue":
+            return rows
+        if o == "desc":
+            return asc[::-1]
+        if o == "mixed":
+            return asc[1::2] + asc[0::2]
+        return asc
+
+    def fwd_ks(self, lo, lim):
+        """k of a page forward from lo, with --rest-overlap the trades
+        before lo, which the page before held."""
+        first = max(lo - self.a.rest_overlap, 1)
+        return [k for k in range(first, self.a.latest + 1)][
+            :lim + lo - first]
 
     def back_ks(self, top, lim, cursor):
         """k of a page back from top (newest first), with --rest-overlap
@@ -323,8 +342,9 @@ class Market:
             else:
                 st = int(q.get("startTime", 0))
                 lo = max(1, -(-(st - self.a.t0) // 250))
-            ks = [k for k in range(max(lo, 1), hi + 1)][:lim]
-            return 200, [self.rest_row(s, k) for k in ks]
+            ks = self.fwd_ks(max(lo, 1), lim)
+            return 200, self.order([self.rest_row(s, k) for k in ks],
+                                   False)
         if src == "coinbase" and url.path.startswith("/products/") and \
                 url.path.endswith("/trades"):
             s = self.sym_by(url.path.split("/")[2], lambda s: s)
@@ -358,13 +378,34 @@ class Market:
             ns = since if since > 10 ** 12 else since * 10 ** 9
             ks = [k for k in range(1, hi + 1)
                   if (self.a.t0 + 250 * k) * 10 ** 6 >
-                  (ns if since > 10 ** 12 else ns - 1)][:lim]
+                  (ns if since > 10 ** 12 else ns - 1)]
+            ks = self.fwd_ks(ks[0], lim) if ks else []
             last = (self.a.t0 + 250 * ks[-1]) * 10 ** 6 if ks else ns
             key = "XXBTZUSD" if s.startswith("BTC") else "X" + \
                 s.replace("-", "Z")
             return 200, {"error": [], "result": {
-                key: [self.rest_row(s, k) for k in ks], "last": str(last)}}
+                key: self.order([self.rest_row(s, k) for k in ks], False),
+                "last": str(last)}}
         return 404, {"error": "no such endpoint: " + url.path}
+
+    def restamp(self, body, k, ms):
+        """A REST trades page with trade k (of any symbol) stamped at
+        ms, in the venue's own time field."""
+        src = self.a.source
+        rows = body["data"] if src == "okx" else body if src in (
+            "binance", "coinbase") else next(
+                v for n, v in body["result"].items() if n != "last")
+        tid = ID0[src] + k
+        for r in rows:
+            if src == "binance" and r["a"] == tid:
+                r["T"] = ms
+            elif src == "coinbase" and r["trade_id"] == tid:
+                r["time"] = iso(ms)
+            elif src == "okx" and r["tradeId"] == str(tid):
+                r["ts"] = str(ms)
+            elif src == "kraken" and r[6] == tid:
+                r[2] = ms / 1000.0
+        return body
 
     def sym_by(self, name, fn):
         for s in self.syms:
@@ -464,6 +505,8 @@ class Server:
             await asyncio.sleep(float(arg or 1))
             self.log("answered", path)
         status, body = self.m.rest(url)
+        if kind == "future":
+            body = self.m.restamp(body, int(arg), FUTURE)
         text = json.dumps(body)
         if kind == "dupkey":
             text = dup_key(text, PRICE_KEY[self.a.source]
@@ -623,7 +666,8 @@ def main():
                     help="per REST trades request: ok, dupkey, ...")
     ap.add_argument("--history-plan", default="",
                     help="the same, per warm-start (bars) request")
-    ap.add_argument("--rest-order", default="venue", choices=("venue", "asc"))
+    ap.add_argument("--rest-order", default="venue",
+                    choices=("venue", "asc", "desc", "mixed"))
     ap.add_argument("--rest-overlap", type=int, default=0)
     ap.add_argument("--idle-close", type=float, default=0,
                     help="close (4004) a connection the client left "

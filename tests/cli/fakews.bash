@@ -33,7 +33,15 @@ expect_ticks() {
 }
 
 local_teardown() {
+	[ -n "${PID:-}" ] && kill "$PID" 2>/dev/null
+	[ -n "${SILENT:-}" ] && kill "$SILENT" 2>/dev/null
 	[ -n "${WS_PID:-}" ] && kill "$WS_PID" 2>/dev/null
 	[ -n "${API_PID:-}" ] && kill "$API_PID" 2>/dev/null
 	wait 2>/dev/null || true
+}
+
+# expect_id0 SOURCE: the stand-in's trade id before trade 1.
+expect_id0() {
+	"$WSPY" -c 'import sys; sys.path.insert(0, sys.argv[1])
+import fakews; print(fakews.ID0[sys.argv[2]])' "$ROOT/tests" "$1"
 }

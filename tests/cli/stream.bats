@@ -225,7 +225,7 @@ assert ts == sorted(ts) and len(set(ts)) == len(ts), "order"
 }
 
 @test "stream: a trade stamped far ahead of the clock is reported and skipped; its id is no gap" {
-	for src in binance coinbase kraken; do
+	for src in binance coinbase kraken okx; do
 		played "$src" 'T:1-3,future:4,T:5-8' 7 1-3,5-8
 		[[ "$stderr" == *"BTC-"*": the source's time 2100-01-01T00:00:01.000Z is more than 5m ahead of the clock (--max-ahead): trade"*" skipped"* ]]
 		[[ "$stderr" == *"7 trades (0 from REST)"*", 1 ahead of the clock skipped"* ]]
@@ -235,7 +235,7 @@ assert ts == sorted(ts) and len(set(ts)) == len(ts), "order"
 }
 
 @test "stream: a message naming a key twice is skipped, never taken; its trade comes from REST" {
-	for src in binance coinbase kraken; do
+	for src in binance coinbase kraken okx; do
 		# the price named twice, a wrong one first
 		played "$src" 'T:1-3,dupkey:4,T:5-8' 8 1-8
 		[[ "$stderr" == *"skipped a message: malformed JSON: duplicate key"* ]]
@@ -294,4 +294,71 @@ assert ts == sorted(ts) and len(set(ts)) == len(ts), "order"
 	[ "$rc" -eq 0 ]
 	expect_ticks binance BTC-USDT 1-5 | diff - "$TMP/got"
 	grep -q 'stream: 5 trades' "$TMP/err"
+}
+
+@test "stream: fill pages in any order, overlapping, or naming a key twice give each trade once, in id order" {
+	for src in binance coinbase kraken okx; do
+		for opts in "--rest-order asc" "--rest-order desc" \
+		    "--rest-order mixed" "--rest-overlap 2" \
+		    "--rest-order mixed --rest-overlap 3" "--rest-plan dupkey"; do
+			# shellcheck disable=SC2086
+			played "$src" 'T:1-5,close:1001|T:20-25' 25 1-25 \
+				--page-cap 4 $opts
+			[[ "$stderr" == *"25 trades (14 from REST), "*" 0 missing"* ]]
+			kill "$WS_PID"
+		done
+	done
+}
+
+@test "stream: a trade of a fill page stamped far ahead of the clock is skipped; its id is no gap" {
+	for src in binance coinbase kraken okx; do
+		played "$src" 'T:1-5,close:1001|T:20-25' 24 1-7,9-25 \
+			--page-cap 4 --rest-plan 'future:8*9'
+		[[ "$stderr" == *": the source's time 2100-01-01T00:00:00.000Z is more than 5m ahead of the clock (--max-ahead): trade"*" skipped"* ]]
+		[[ "$stderr" == *"24 trades (13 from REST), "*" 0 missing, 1 ahead of the clock skipped"* ]]
+		kill "$WS_PID"
+	done
+}
+
+# bounded SOURCE ID0: a gap whose fill meets 503 for longer than
+# --fill-timeout; the stream goes on, the gap is reported with its ids.
+@test "stream: a fill endpoint answering 503 past --fill-timeout: the stream goes on, the gap counted with its ids" {
+	for src in binance coinbase kraken okx; do
+		local sym="SYM_$src"
+		rm -f "$TMP/wsport" "$TMP/wslog"
+		start_ws "$src" --symbols "${!sym}" \
+			--script 'T:1-5,close:1001|T:20-25' --rest-plan '503*999'
+		start=$(date +%s%N)
+		stream "$src" 11 --fill-timeout 2s --summary-json "$TMP/sum"
+		ms=$(( ($(date +%s%N) - start) / 1000000 ))
+		assert_success
+		same "$src" 1-5,20-25
+		id0=$(( $(expect_id0 "$src") ))
+		[[ "$stderr" == *"${!sym}: 14 of the 14 trades before id $((id0 + 20)) are missing (ids $((id0 + 6))-$((id0 + 19))): the gap fill gave up: HTTP 503"* ]]
+		[[ "$stderr" == *"11 trades (0 from REST), "*"1 reconnects, 14 missing"* ]]
+		grep -q '"missing":14,"gaps":1,' "$TMP/sum"
+		[ "$ms" -lt 8000 ]
+		kill "$WS_PID"
+	done
+}
+
+@test "stream: the socket is read while a fill runs: a ping is answered, the trades meanwhile kept" {
+	# the fill gets no answer for 3 s; the server pings meanwhile and
+	# closes the connection (1011) if no pong comes within 2 s
+	start_ws binance --script 'T:1-5,close:1001|T:20,ping,T:21-25' \
+		--rest-plan 'hang*9'
+	stream binance 11 --fill-timeout 3s
+	assert_success
+	same binance 1-5,20-25
+	grep -q '^pong$' "$TMP/wslog"
+	[[ "$stderr" == *"14 of the 14 trades before id 120 are missing (ids 106-119): the gap fill gave up:"* ]]
+	[[ "$stderr" == *"1 reconnects, 14 missing"* ]]
+}
+
+@test "stream: a fill refused for good (404) is a counted gap, not the end of the stream" {
+	start_ws okx --script 'T:1-5,close:1001|T:20-25' --rest-plan '404*9'
+	stream okx 11
+	assert_success
+	same okx 1-5,20-25
+	[[ "$stderr" == *"14 of the 14 trades before id 242720020 are missing (ids 242720006-242720019): the gap fill gave up: HTTP 404"* ]]
 }

@@ -143,7 +143,7 @@ PY
 }
 
 @test "warm start: a streamed first trade before the boundary is not written" {
-	for src in binance coinbase kraken; do
+	for src in binance coinbase kraken okx; do
 		# the first message: trade 1, stamped 2 minutes before now,
 		# inside the bars already written
 		warm_stream "$src" 'early:1,T:2-5' 4
@@ -317,4 +317,20 @@ PY
 	[ "$rc" -eq 0 ]
 	grep -q 'warm start interrupted' "$TMP/err"
 	[ "$(grep -c 'live from there' "$TMP/err")" -eq 0 ]
+}
+
+@test "warm start before a stream: REST trades before the boundary are not written, whatever the fill order" {
+	for src in binance coinbase kraken okx; do
+		# trade k at M - 1 s + 250 k ms: trades 1-3 are before the
+		# boundary M, 4 on it; the stream starts at 8, so the fill from
+		# the boundary pages over 1-3 (back or forward) and writes 4-7
+		while [ $(( $(date +%s) % 60 )) -ge 50 ]; do sleep 1; done
+		local m=$(( $(date +%s) / 60 * 60000 ))
+		warm_stream "$src" 'T:8-10' 7 --t0 $(( m - 1000 )) --page-cap 2
+		[ "$M" -eq "$m" ]
+		expect_ticks "$src" "$SYM" 4-10 --t0 $(( m - 1000 )) >> "$TMP/want"
+		printf '%s\n' "$output" | diff "$TMP/want" -
+		[[ "$stderr" == *"7 trades (4 from REST)"* ]]
+		kill "$WS_PID"
+	done
 }
