@@ -5,10 +5,13 @@
  * satisfy the tick contract (cmt_tick.h), name a subscribed symbol, and
  * format to a line that parses back to the same tick; a rejected message
  * yields no trade and a reason.  Trades of a page then pass the ingest
- * rules: those taken are in increasing id order, each once. */
+ * rules: those taken are in increasing id order, each once; and what a gap
+ * fill would report missing of the ids around them (lib/gapfill.c) is
+ * what a count id by id finds. */
 #include <math.h>
 #include <string.h>
 
+#include "cmt_gapfill.h"
 #include "cmt_stream.h"
 #include "fuzz.h"
 
@@ -52,6 +55,29 @@ ingest(const struct cmt_source *src, struct cmt_fetch_sym *s,
 		}
 }
 
+/* The ids of (lo, upto) no trade of t covers, as a gap fill reports them,
+ * against a count id by id (a gap of at most 4096 ids around the page). */
+static void
+holes(const struct cmt_trade *t, int n)
+{
+	char buf[256];
+	int64_t lo, upto, id;
+	long long want = 0;
+	int i, covered;
+
+	if (n == 0 || n > 64)   /* the count id by id stays cheap */
+		return;
+	lo = t[0].first_id - 3;
+	upto = lo + 1 + (t[n - 1].id - lo < 4000 ? t[n - 1].id - lo + 2 : 4000);
+	for (id = lo + 1; id < upto; id++) {
+		for (covered = 0, i = 0; i < n && !covered; i++)
+			covered = t[i].first_id <= id && id <= t[i].id;
+		want += !covered;
+	}
+	FUZZ_CHECK(cmt_gapfill_holes(t, n, lo, upto, buf, sizeof buf) == want);
+	FUZZ_CHECK(strlen(buf) < sizeof buf);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -88,6 +114,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < n; i++)
 			check_trade(&out[i], nsym);
 		ingest(src, &syms[1], out, n);
+		holes(out, n);
 	} else {
 		FUZZ_CHECK(err[0] != '\0');
 	}

@@ -267,25 +267,46 @@ long long
 cmt_gapfill_holes(const struct cmt_trade *t, int n, int64_t lo, int64_t upto,
 	char *buf, size_t cap)
 {
-	int64_t next = lo + 1;      /* the first id not yet covered */
+	/* An id x between two ids of the list, t[i-1].id < x <= t[i].id, is
+	 * covered iff some trade from i on starts at or before it: iff x >=
+	 * the least first_id from i on (a record may cover several ids, so
+	 * first_id need not rise with id). */
+	int64_t *from = n > 0 ? malloc(sizeof *from * (size_t)n) : NULL;
+	int64_t prev = INT64_MIN, a, b;
 	long long count = 0, untold = 0;
 	size_t len = 0;
 	int i;
 
 	buf[0] = '\0';
-	for (i = 0; i <= n && next < upto; i++) {
-		int64_t a = i < n ? t[i].first_id : upto;
+	if (n > 0 && !from) {
+		snprintf(buf, cap, "out of memory");
+		return upto - lo - 1;
+	}
+	for (i = n - 1; i >= 0; i--)
+		from[i] = i == n - 1 || t[i].first_id < from[i + 1] ?
+			t[i].first_id : from[i + 1];
+	for (i = 0; i <= n; i++) {
+		/* ids (prev, end] not covered below start */
+		int64_t end = i < n ? t[i].id : INT64_MAX;
+		int64_t start = i < n ? from[i] : INT64_MAX;
 
-		if (a > next) {
-			int64_t b = (a < upto ? a : upto) - 1;
-
-			count += b - next + 1;
-			if (untold || add_range(buf, cap, &len, next, b))
+		a = prev == INT64_MIN ? lo + 1 : prev + 1;
+		if (a < lo + 1)
+			a = lo + 1;
+		b = start - 1 < end ? start - 1 : end;
+		if (b > upto - 1)
+			b = upto - 1;
+		if (a <= b) {
+			count += b - a + 1;
+			if (untold || add_range(buf, cap, &len, a, b))
 				untold++;
 		}
-		if (i < n && t[i].id + 1 > next)
-			next = t[i].id + 1;
+		if (i < n && t[i].id > prev)
+			prev = t[i].id;
+		if (prev >= upto - 1)
+			break;
 	}
+	free(from);
 	if (untold)
 		snprintf(buf + len, cap - len, " and %lld more", untold);
 	return count;

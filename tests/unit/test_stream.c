@@ -1,7 +1,8 @@
 /* Unit tests for the trade-stream parsers (the venues' files through the
  * table and lib/ingest.c) and the tick's "side" field (lib/tick.c):
  * messages and REST pages written in each exchange's documented shape,
- * subscription messages, fill URLs. */
+ * subscription messages, fill URLs; what a gap fill left missing
+ * (lib/gapfill.c) against a count made id by id. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmt_gapfill.h"
 #include "cmt_ingest.h"
 #include "cmt_stream.h"
 #include "cmt_test.h"
@@ -462,6 +464,75 @@ tick_side_round_trips_and_is_checked(void **state)
 		CMT_EVALUE);
 }
 
+/* The oracle: ids of (lo, upto) that no trade covers, counted one by one,
+ * and their ranges spelled as the report spells them. */
+static long long
+holes_by_id(const struct cmt_trade *t, int n, int64_t lo, int64_t upto,
+	char *buf, size_t cap)
+{
+	long long count = 0;
+	int64_t id, start = -1;
+	size_t len = 0;
+	int i, covered;
+
+	buf[0] = '\0';
+	for (id = lo + 1; id <= upto; id++) {
+		covered = id == upto;
+		for (i = 0; i < n && !covered; i++)
+			covered = t[i].first_id <= id && id <= t[i].id;
+		if (!covered && id < upto) {
+			count++;
+			if (start < 0)
+				start = id;
+		} else if (start >= 0) {
+			len += (size_t)snprintf(buf + len, cap - len, start ==
+				id - 1 ? "%s%lld" : "%s%lld-%lld", len ? ", " : "",
+				(long long)start, (long long)(id - 1));
+			start = -1;
+		}
+	}
+	return count;
+}
+
+static void
+gap_fill_holes_are_the_ids_no_trade_covers(void **state)
+{
+	struct cmt_trade t[40];
+	char got[512], want[512];
+	uint64_t rng = 7;
+	int k, i, n;
+	int64_t lo, upto;
+
+	(void)state;
+	for (k = 0; k < 2000; k++) {
+		lo = 100 + (int64_t)(cmt_fetch_rand(&rng) % 5);
+		upto = lo + 1 + (int64_t)(cmt_fetch_rand(&rng) % 30);
+		n = (int)(cmt_fetch_rand(&rng) % 12);
+		for (i = 0; i < n; i++) {
+			memset(&t[i], 0, sizeof t[i]);
+			t[i].id = lo - 3 + (int64_t)(cmt_fetch_rand(&rng) % 40);
+			/* some records cover several trades (OKX) */
+			t[i].first_id = t[i].id - (int64_t)(cmt_fetch_rand(&rng) %
+				3 == 0 ? cmt_fetch_rand(&rng) % 4 : 0);
+		}
+		cmt_ingest_sort_trades(t, n);
+		assert_int_equal(cmt_gapfill_holes(t, n, lo, upto, got,
+			sizeof got), holes_by_id(t, n, lo, upto, want,
+			sizeof want));
+		assert_string_equal(got, want);
+	}
+	/* nothing gathered: the whole gap, one range */
+	assert_int_equal(cmt_gapfill_holes(t, 0, 105, 120, got, sizeof got),
+		14);
+	assert_string_equal(got, "106-119");
+	/* too many ranges for the room: the first ones, and a count */
+	for (i = 0; i < 30; i++) {
+		t[i].id = t[i].first_id = 1002 + 2 * i;
+	}
+	assert_int_equal(cmt_gapfill_holes(t, 30, 1000, 1062, got, 40), 31);
+	assert_string_equal(got, "1001, 1003 and 29 more");
+}
+
 int
 main(void)
 {
@@ -479,6 +550,7 @@ main(void)
 		cmocka_unit_test(
 			okx_history_trades_come_newest_first_in_the_envelope),
 		cmocka_unit_test(tick_side_round_trips_and_is_checked),
+		cmocka_unit_test(gap_fill_holes_are_the_ids_no_trade_covers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
