@@ -2,17 +2,23 @@
  * enters here, whichever path fetched it (a poll, history, the warm start,
  * a trade stream, a REST gap fill), and every rule is applied once:
  *
- * - the one JSON rule: a body or message that names a key twice is
- *   malformed (cmt_ingest_json);
+ * - the one JSON rule: a body or message that names a key twice, holds
+ *   a NUL byte or is not UTF-8 is malformed (cmt_ingest_json);
  * - plausible time: a reading stamped more than --max-ahead past the
  *   clock is reported and skipped (a trade's id is still consumed, so it
  *   is neither read again nor taken for a gap);
  * - the warm-start boundary: live data starts at the symbol's boundary;
  *   a live reading before it is covered by the bars already written;
  * - dedupe and order: a trade whose id is at or below the last one
- *   written is a duplicate; a reading without an id is new when its time
- *   is after the last one's (and, for readings stamped with the clock,
- *   when its price or change marker moved).
+ *   written is a duplicate, unless it is the CMT_INGEST_RENUMBER_AFTER-th
+ *   in a row of consecutive ids all stamped after the last trade written:
+ *   then the venue renumbered its trades, which is reported and followed
+ *   (one glitched id must not silence a symbol for good); a trade stamped
+ *   more than CMT_INGEST_ORDER_SLACK_MS before the last trade written is
+ *   out of time order, reported and skipped (its id consumed); a reading
+ *   without an id is new when its time is after the last one's (and, for
+ *   readings stamped with the clock, when its price or change marker
+ *   moved).
  *
  * The per-symbol state lives in struct cmt_fetch_sym (caller-owned); these
  * functions read and update it.  Parsed trees are freed before returning. */
@@ -27,11 +33,14 @@
 #include "cmt_tick.h"
 
 #define CMT_INGEST_MAX_AHEAD_MS 300000  /* 5 min: clocks differ, not by more */
+#define CMT_INGEST_RENUMBER_AFTER 3     /* later trades below the last id */
+#define CMT_INGEST_ORDER_SLACK_MS 1000  /* a venue's clock may step back */
 
 struct cJSON;
 
-/* Parse body under the one JSON rule (no key twice).  CMT_ESYNTAX with
- * the reason, else *root (the caller frees it with cJSON_Delete). */
+/* Parse body under the one JSON rule (UTF-8, no NUL, no key twice).
+ * CMT_ESYNTAX with the reason, else *root (the caller frees it with
+ * cJSON_Delete). */
 enum cmt_err cmt_ingest_json(const char *body, size_t len,
 	struct cJSON **root, char *err);
 
@@ -73,8 +82,8 @@ struct cmt_ingest {
 	/* reports a skipped reading; NULL: quiet */
 	void (*warn)(void *ctx, const char *msg);
 	void *ctx;
-	/* what the rules dropped */
-	long long ahead, before, dups, old;
+	/* what the rules dropped, and the renumberings followed */
+	long long ahead, before, dups, old, renumbered;
 };
 
 enum cmt_ingest_verdict {
@@ -82,14 +91,22 @@ enum cmt_ingest_verdict {
 	CMT_INGEST_AHEAD,       /* stamped too far ahead of the clock */
 	CMT_INGEST_BEFORE,      /* before the warm-start boundary */
 	CMT_INGEST_DUP,         /* a trade written already */
-	CMT_INGEST_OLD          /* a reading no newer than the last one */
+	CMT_INGEST_OLD          /* a reading no newer than the last one; a
+	                           trade out of time order */
 };
 
 /* A trade (streamed, filled, or from a polled trade page).  TAKE updates
- * s (last_id, last_trade_t); AHEAD is reported and consumes the id;
- * BEFORE and DUP are counted. */
+ * s (last_id, last_trade_t); AHEAD and OLD are reported and consume the
+ * id; BEFORE and DUP are counted (a DUP through cmt_ingest_dup). */
 enum cmt_ingest_verdict cmt_ingest_trade(struct cmt_ingest *in,
 	struct cmt_fetch_sym *s, const struct cmt_trade *t, int64_t now_ms);
+
+/* A trade cmt_ingest_trade_check called a duplicate: counted as one (0),
+ * unless it confirms that the venue renumbered (reported; s->last_id is
+ * set before the first trade of the new numbering, 1: take t as new,
+ * after the trades before it). */
+int cmt_ingest_dup(struct cmt_ingest *in, struct cmt_fetch_sym *s,
+	const struct cmt_trade *t);
 
 /* What cmt_ingest_trade would say, changing nothing and saying nothing
  * (for pagers deciding whether to read further back). */

@@ -59,6 +59,16 @@ int64_t cmt_days_from_civil(int64_t y, int m, int d);
 /* n bytes of s, ASCII letters lower-cased, into dst (n + 1 bytes). */
 void cmt_ascii_lower(char *dst, const char *s, size_t n);
 
+/* 1 if s[0..n) is well-formed UTF-8 (no overlongs, surrogates or code
+ * points past U+10FFFF), as the JSON we write or read must be. */
+int cmt_utf8_valid(const char *s, size_t n);
+
+/* Untrusted bytes s[0..n) made fit for one line of a message into dst
+ * (cap bytes): control characters become spaces, bytes that are not
+ * UTF-8 '?', and what does not fit "...".  So a peer's text can neither
+ * break the line, nor move the terminal, nor end mid-character. */
+void cmt_excerpt(char *dst, size_t cap, const char *s, size_t n);
+
 /* ISO 8601 UTC with milliseconds, e.g. 2024-01-31T12:30:00.000Z. */
 void cmt_format_time(int64_t ms, char *buf, int cap);
 

@@ -41,7 +41,11 @@ struct cmt_fetch_sym {
 	/* trades (streamed, filled, polled trade pages) */
 	int64_t last_id;              /* last trade id written or consumed;
 	                                 -1: none yet */
-	int64_t last_trade_t;         /* that trade's time */
+	int64_t last_trade_t;         /* the latest time of a trade written */
+	/* later trades in a row whose ids are at or below last_id: the
+	 * venue may have renumbered (lib/ingest.c) */
+	int64_t renum_first, renum_last;
+	int renum_n;
 	/* warm start: live data from this time on; 0: no warm start */
 	int64_t boundary;
 };

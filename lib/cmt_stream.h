@@ -38,6 +38,9 @@
 #include "cmt_tick.h"
 
 #define CMT_STREAM_MSG_MAX (1u << 20)   /* larger messages are skipped */
+#define CMT_STREAM_MSG_TRADES 10000     /* more than such a message holds */
+#define CMT_STREAM_REPORTS 5            /* bad messages told one by one */
+#define CMT_STREAM_REPORT_MS 10000      /* ... in each such window */
 #define CMT_STREAM_FILL_PAGE 1000       /* REST trades per request */
 #define CMT_STREAM_FILL_MAX 100000      /* trades per gap fill */
 

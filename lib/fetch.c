@@ -290,7 +290,7 @@ cmt_fetch_get(struct cmt_fetch_cfg *c, struct cmt_http *h, const char *url,
 {
 	struct cmt_http_resp r;
 	char why[CMT_ERRLEN], dbuf[32];
-	int attempt = 0, i;
+	int attempt = 0;
 	int64_t delay, start = cmt_clock_mono_ms();
 	enum cmt_err e;
 
@@ -321,12 +321,7 @@ cmt_fetch_get(struct cmt_fetch_cfg *c, struct cmt_http *h, const char *url,
 			/* show the API's own explanation, on one line */
 			char body[96];
 
-			snprintf(body, sizeof body, "%.*s", (int)(r.len < 95 ?
-				r.len : 95), r.body);
-			for (i = 0; body[i]; i++)
-				if ((unsigned char)body[i] < 0x20 ||
-				    body[i] == 0x7f)
-					body[i] = ' ';
+			cmt_excerpt(body, sizeof body, r.body, r.len);
 			return cmt_errf(err, CMT_EIO, "%s%s%s (%s)", r.err,
 				body[0] ? ": " : "", body, url);
 		}

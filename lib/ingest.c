@@ -13,6 +13,12 @@ cmt_ingest_json(const char *body, size_t len, cJSON **root, char *err)
 {
 	const char *k;
 
+	*root = NULL;
+	/* cJSON takes a NUL for white space and any bytes in a string */
+	if (memchr(body, '\0', len))
+		return cmt_errf(err, CMT_ESYNTAX, "malformed JSON: a NUL byte");
+	if (!cmt_utf8_valid(body, len))
+		return cmt_errf(err, CMT_ESYNTAX, "malformed JSON: not UTF-8");
 	if (!(*root = cJSON_ParseWithLength(body, len)))
 		return cmt_errf(err, CMT_ESYNTAX, "malformed JSON (%zu bytes)",
 			len);
@@ -198,9 +204,46 @@ enum cmt_ingest_verdict
 cmt_ingest_trade_check(const struct cmt_ingest *in,
 	const struct cmt_fetch_sym *s, const struct cmt_trade *t, int64_t now_ms)
 {
+	enum cmt_ingest_verdict v;
+
 	if (s->last_id >= 0 && t->id <= s->last_id)
 		return CMT_INGEST_DUP;
-	return plausible(in, s, t->tk.t, now_ms);
+	v = plausible(in, s, t->tk.t, now_ms);
+	if (v == CMT_INGEST_TAKE && s->last_id >= 0 &&
+	    t->tk.t < s->last_trade_t - CMT_INGEST_ORDER_SLACK_MS)
+		v = CMT_INGEST_OLD;
+	return v;
+}
+
+int
+cmt_ingest_dup(struct cmt_ingest *in, struct cmt_fetch_sym *s,
+	const struct cmt_trade *t)
+{
+	if (t->tk.t <= s->last_trade_t) {       /* a trade written again */
+		s->renum_n = 0;
+		in->dups++;
+		return 0;
+	}
+	if (s->renum_n && t->first_id == s->renum_last + 1)
+		s->renum_n++;
+	else {
+		s->renum_first = t->first_id;
+		s->renum_n = 1;
+	}
+	s->renum_last = t->id;
+	if (s->renum_n < CMT_INGEST_RENUMBER_AFTER) {
+		in->dups++;
+		return 0;
+	}
+	say(in, "%s: trade ids went back from %lld to %lld on %d later trades "
+		"in a row: the venue renumbered its trades; following the new "
+		"ids", s->sym, (long long)s->last_id, (long long)s->renum_first,
+		s->renum_n);
+	in->dups -= s->renum_n - 1;     /* not duplicates after all */
+	in->renumbered++;
+	s->last_id = s->renum_first - 1;
+	s->renum_n = 0;
+	return 1;
 }
 
 enum cmt_ingest_verdict
@@ -208,11 +251,12 @@ cmt_ingest_trade(struct cmt_ingest *in, struct cmt_fetch_sym *s,
 	const struct cmt_trade *t, int64_t now_ms)
 {
 	enum cmt_ingest_verdict v = cmt_ingest_trade_check(in, s, t, now_ms);
-	char what[48];
+	char what[48], when[32], last[32];
 
 	switch (v) {
 	case CMT_INGEST_TAKE:
 		s->last_trade_t = t->tk.t;
+		s->renum_n = 0;
 		break;
 	case CMT_INGEST_AHEAD:
 		snprintf(what, sizeof what, "trade %lld", (long long)t->id);
@@ -222,9 +266,16 @@ cmt_ingest_trade(struct cmt_ingest *in, struct cmt_fetch_sym *s,
 		in->before++;
 		break;
 	case CMT_INGEST_DUP:
-		in->dups++;
+		if (cmt_ingest_dup(in, s, t))
+			return cmt_ingest_trade(in, s, t, now_ms);
 		return v;
 	case CMT_INGEST_OLD:
+		in->old++;
+		cmt_format_time(t->tk.t, when, sizeof when);
+		cmt_format_time(s->last_trade_t, last, sizeof last);
+		say(in, "%s: trade %lld is stamped %s, before the last trade "
+			"written (%s): out of time order, skipped", s->sym,
+			(long long)t->id, when, last);
 		break;
 	}
 	/* taken, or never to be read again: an id skipped here must not

@@ -332,3 +332,69 @@ cmt_ascii_lower(char *dst, const char *s, size_t n)
 		dst[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
 	dst[n] = '\0';
 }
+
+int
+cmt_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	unsigned cp, min;
+	int k;
+
+	while (p < end) {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if ((*p & 0xe0) == 0xc0)
+			k = 1, cp = *p & 0x1f, min = 0x80;
+		else if ((*p & 0xf0) == 0xe0)
+			k = 2, cp = *p & 0x0f, min = 0x800;
+		else if ((*p & 0xf8) == 0xf0)
+			k = 3, cp = *p & 0x07, min = 0x10000;
+		else
+			return 0;
+		if (end - p <= k)
+			return 0;
+		for (int i = 1; i <= k; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		p += k + 1;
+	}
+	return 1;
+}
+
+void
+cmt_excerpt(char *dst, size_t cap, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k = 0, len;
+
+	if (cap == 0)
+		return;
+	while (i < n && k + 4 < cap) {
+		if (p[i] < 0x20 || p[i] == 0x7f) {
+			dst[k++] = ' ';
+			i++;
+			continue;
+		}
+		/* a whole UTF-8 character, or one '?' for a byte that is not */
+		len = p[i] < 0x80 ? 1 : p[i] >= 0xf0 ? 4 : p[i] >= 0xe0 ? 3 : 2;
+		if (i + len > n || !cmt_utf8_valid(s + i, len)) {
+			dst[k++] = '?';
+			i++;
+			continue;
+		}
+		memcpy(dst + k, s + i, len);
+		k += len;
+		i += len;
+	}
+	if (i < n && cap >= 4) {
+		memcpy(dst + k, "...", 3);
+		k += 3;
+	}
+	dst[k] = '\0';
+}

@@ -30,10 +30,19 @@ struct run {
 	char close_reason[124];
 	int attempt;            /* failed connections in a row */
 	int64_t next_connect, last_rx;
+	int64_t connect_at, sub_at;     /* the attempt began; sub sent */
+	const char *drop_why;   /* why we drop the connection ourselves */
+	int dropping;
 	int done, closing;
 	enum cmt_err e;
 	char *err;
-	struct cmt_trade msgtr[256];
+	/* bad messages: reported one by one up to CMT_STREAM_REPORTS in a
+	 * window of CMT_STREAM_REPORT_MS, then counted and summed up */
+	int64_t bad_since;
+	int bad_told;
+	long long bad_untold;
+	char bad_last[CMT_ERRLEN];
+	struct cmt_trade *msgtr;        /* CMT_STREAM_MSG_TRADES */
 };
 
 static void
@@ -62,6 +71,48 @@ fail(struct run *r, enum cmt_err e, const char *msg)
 	r->done = 1;
 }
 
+/* The bad messages of the window not reported one by one, summed up. */
+static void
+bad_window(struct run *r, int64_t now)
+{
+	char span[32];
+
+	if (r->bad_untold) {
+		cmt_format_duration(now - r->bad_since, span, sizeof span);
+		say(r, "skipped %lld more messages in %s; the last: %s",
+			r->bad_untold, span, r->bad_last +
+			(strncmp(r->bad_last, "skipped ", 8) ? 0 : 8));
+	}
+	r->bad_since = now;
+	r->bad_told = 0;
+	r->bad_untold = 0;
+}
+
+/* A message skipped: counted, and reported unless this window has had
+ * its share (a venue that changed its shape must not flood stderr). */
+static void
+bad(struct run *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+bad(struct run *r, const char *fmt, ...)
+{
+	int64_t now = cmt_clock_mono_ms();
+	va_list ap;
+
+	r->st->bad++;
+	va_start(ap, fmt);
+	vsnprintf(r->bad_last, sizeof r->bad_last, fmt, ap);
+	va_end(ap);
+	if (now - r->bad_since >= CMT_STREAM_REPORT_MS)
+		bad_window(r, now);
+	if (r->bad_told++ < CMT_STREAM_REPORTS)
+		say(r, "%s%s", r->bad_last, r->bad_told == CMT_STREAM_REPORTS ?
+			"; more are counted, not shown" : "");
+	else
+		r->bad_untold++;
+}
+
 static void
 on_message(struct run *r)
 {
@@ -74,16 +125,16 @@ on_message(struct run *r)
 	    memcmp(r->msg, r->c->src->ws_pong, r->nmsg) == 0)
 		return;         /* the answer to a text keepalive */
 	e = cmt_ingest_message(r->c->src, r->msg, r->nmsg, r->c->syms,
-		r->c->nsym, r->msgtr, (int)(sizeof r->msgtr / sizeof r->msgtr[0]),
-		&n, &kind, why);
+		r->c->nsym, r->msgtr, CMT_STREAM_MSG_TRADES, &n, &kind, why);
 	if (kind == CMT_WS_SUBERR) {
 		fail(r, CMT_EVALUE, why);
 		return;
 	}
 	if (e) {
-		r->st->bad++;
-		say(r, "skipped a message: %s: %.60s%s", why, r->msg,
-			r->nmsg > 60 ? "..." : "");
+		char text[64];
+
+		cmt_excerpt(text, sizeof text, r->msg, r->nmsg);
+		bad(r, "skipped a message: %s: %s", why, text);
 		return;
 	}
 	if (kind == CMT_WS_SUBSCRIBED || kind == CMT_WS_TRADES) {
@@ -105,8 +156,7 @@ receive(struct run *r, struct lws *wsi, const char *in, size_t len)
 
 	if (!r->oversized && r->nmsg + len > CMT_STREAM_MSG_MAX) {
 		r->oversized = 1;
-		r->st->bad++;
-		say(r, "skipped a message over %u bytes", CMT_STREAM_MSG_MAX);
+		bad(r, "skipped a message over %u bytes", CMT_STREAM_MSG_MAX);
 	}
 	if (!r->oversized) {
 		if (r->nmsg + len + 1 > r->capmsg) {
@@ -127,10 +177,8 @@ receive(struct run *r, struct lws *wsi, const char *in, size_t len)
 		return;
 	if (!r->oversized && !lws_frame_is_binary(wsi))
 		on_message(r);
-	else if (!r->oversized) {
-		r->st->bad++;
-		say(r, "skipped a binary message");
-	}
+	else if (!r->oversized)
+		bad(r, "skipped a binary message (%zu bytes)", r->nmsg);
 	r->nmsg = 0;
 	r->oversized = 0;
 }
@@ -186,7 +234,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 {
 	struct run *r = lws_context_user(lws_get_context(wsi));
 	unsigned char buf[LWS_PRE + sizeof r->sub];
-	char why[200];
+	char why[256], text[96];
 	size_t n;
 
 	(void)user;
@@ -204,7 +252,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			n = strlen(r->sub);
 			memcpy(buf + LWS_PRE, r->sub, n);
 			r->sub_sent = 1;
-			r->last_sent = cmt_clock_mono_ms();
+			r->sub_at = r->last_sent = cmt_clock_mono_ms();
 		} else if (r->c->src->ws_ping) {
 			n = strlen(r->c->src->ws_ping);
 			memcpy(buf + LWS_PRE, r->c->src->ws_ping, n);
@@ -229,20 +277,31 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			const unsigned char *p = in;
 
 			r->close_code = p[0] << 8 | p[1];
-			snprintf(r->close_reason, sizeof r->close_reason,
-				"%.*s", (int)(len - 2 < 120 ? len - 2 : 120),
-				(const char *)in + 2);
+			cmt_excerpt(r->close_reason, sizeof r->close_reason,
+				(const char *)in + 2, len - 2);
 		}
 		break;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		if (wsi != r->wsi && r->wsi)
 			break;
-		snprintf(why, sizeof why, "cannot connect to %.80s: %.80s",
-			r->o->ws_url, in ? (const char *)in : "error");
+		cmt_excerpt(text, sizeof text, in ? (const char *)in : "error",
+			in ? strlen(in) : 5);
+		snprintf(why, sizeof why, "cannot connect to %.80s: %s",
+			r->o->ws_url, r->drop_why ? r->drop_why : text);
 		schedule_reconnect(r, why);
 		break;
+	case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
+	case LWS_CALLBACK_WSI_DESTROY:
+		/* gone before it was a WebSocket (a handshake cut short),
+		 * with no error or close callback of its own */
+		if (wsi == r->wsi)
+			schedule_reconnect(r, r->drop_why ? r->drop_why :
+				"connection lost during the WebSocket handshake");
+		break;
 	case LWS_CALLBACK_CLIENT_CLOSED:
-		if (r->close_code)
+		if (r->drop_why)
+			snprintf(why, sizeof why, "%s", r->drop_why);
+		else if (r->close_code)
 			snprintf(why, sizeof why, "the server closed the "
 				"connection (%d %s%s%.80s)", r->close_code,
 				close_name(r->close_code),
@@ -266,7 +325,20 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	return 0;
 }
 
-/* A venue that wants a text keepalive gets one when the client has sent
+/* Drop the connection: the loop closes it after this round of service
+ * (not from within lws's timer list); why says so when it closes. */
+static void
+drop(struct run *r, const char *why)
+{
+	r->drop_why = why;
+}
+
+/* Every 100 ms.  A connection must answer its handshake, then its
+ * subscription, within --ws-ping, or it is dropped and made again: a
+ * server that accepts and says nothing, or answers pings but never the
+ * subscription, would otherwise hold the stream for ever.
+ *
+ * A venue that wants a text keepalive gets one when the client has sent
  * nothing for half of --ws-ping, however busy the stream is: such a venue
  * may close a connection it has received nothing on for a while, sooner
  * than the protocol-level ping (sent only every --ws-ping) would keep it. */
@@ -276,9 +348,17 @@ on_tick(lws_sorted_usec_list_t *sul)
 	struct run *r = lws_container_of(sul, struct run, tick);
 	int64_t now = cmt_clock_mono_ms(), quiet = r->o->ping_ms / 2;
 
-	if (r->c->src->ws_ping && r->wsi && r->open && r->sub_sent &&
+	if (r->wsi && !r->drop_why && !r->open &&
+	    now - r->connect_at >= r->o->ping_ms)
+		drop(r, "no answer to the WebSocket handshake within --ws-ping");
+	else if (r->wsi && !r->drop_why && r->open && r->sub_sent &&
+	    !r->subscribed && now - r->sub_at >= r->o->ping_ms)
+		drop(r, "no answer to the subscription within --ws-ping");
+	else if (r->c->src->ws_ping && r->wsi && r->open && r->sub_sent &&
 	    now - r->last_sent >= quiet)
 		lws_callback_on_writable(r->wsi);
+	if (r->bad_untold && now - r->bad_since >= CMT_STREAM_REPORT_MS)
+		bad_window(r, now);
 	lws_sul_schedule(r->ctx, 0, &r->tick, on_tick, 100 * LWS_US_PER_MS);
 }
 
@@ -313,7 +393,9 @@ connect_ws(struct run *r, const lws_retry_bo_t *policy)
 	r->close_reason[0] = '\0';
 	r->nmsg = 0;
 	r->oversized = 0;
-	r->last_rx = cmt_clock_mono_ms();
+	r->drop_why = NULL;
+	r->dropping = 0;
+	r->connect_at = r->last_rx = cmt_clock_mono_ms();
 	r->wsi = lws_client_connect_via_info(&ci);
 	return 0;
 }
@@ -372,8 +454,11 @@ cmt_stream_run(struct cmt_fetch_cfg *c, const struct cmt_stream_opts *o,
 	if (c->nsym > CMT_FETCH_MAX_SYMS)
 		return cmt_errf(err, CMT_ELIMIT, "at most %d symbols",
 			CMT_FETCH_MAX_SYMS);
-	if (!(r = calloc(1, sizeof *r)))
+	if (!(r = calloc(1, sizeof *r)) || !(r->msgtr = malloc(sizeof
+	    *r->msgtr * CMT_STREAM_MSG_TRADES))) {
+		free(r);
 		return cmt_errf(err, CMT_ENOMEM, "out of memory");
+	}
 	r->c = c;
 	r->o = &opts;
 	r->st = st;
@@ -381,6 +466,7 @@ cmt_stream_run(struct cmt_fetch_cfg *c, const struct cmt_stream_opts *o,
 	in = cmt_fetch_ingest(c);
 	was = *in;
 	if (c->src->subscribe(c->syms, c->nsym, r->sub, sizeof r->sub) < 0) {
+		free(r->msgtr);
 		free(r);
 		return cmt_errf(err, CMT_ETOOLONG, "too many symbols for one "
 			"subscription");
@@ -396,8 +482,13 @@ cmt_stream_run(struct cmt_fetch_cfg *c, const struct cmt_stream_opts *o,
 	info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	info.gid = -1;
 	info.uid = -1;
+	/* lws's own bound on a handshake, behind the tick's (which says
+	 * why it drops the connection) */
+	info.timeout_secs = (unsigned)((opts.ping_ms + 999) / 1000 + 2);
+	info.connect_timeout_secs = info.timeout_secs;
 	info.user = r;
 	if (!(r->ctx = lws_create_context(&info))) {
+		free(r->msgtr);
 		free(r);
 		return cmt_errf(err, CMT_ENOMEM, "cannot set up libwebsockets");
 	}
@@ -405,6 +496,7 @@ cmt_stream_run(struct cmt_fetch_cfg *c, const struct cmt_stream_opts *o,
 	if (!(r->seq = cmt_tradeseq_new(c, opts.count, st, wake, r->ctx,
 	    err))) {
 		lws_context_destroy(r->ctx);
+		free(r->msgtr);
 		free(r);
 		return CMT_ENOMEM;
 	}
@@ -423,6 +515,11 @@ cmt_stream_run(struct cmt_fetch_cfg *c, const struct cmt_stream_opts *o,
 				schedule_reconnect(r, "cannot start a connection");
 		}
 		lws_service(r->ctx, 0);
+		if (r->wsi && r->drop_why && !r->dropping) {
+			r->dropping = 1;
+			lws_set_timeout(r->wsi, PENDING_TIMEOUT_USER_OK,
+				LWS_TO_KILL_SYNC);
+		}
 		cmt_tradeseq_pump(r->seq);
 		if (cmt_tradeseq_full(r->seq))
 			r->done = 1;
@@ -434,11 +531,13 @@ cmt_stream_run(struct cmt_fetch_cfg *c, const struct cmt_stream_opts *o,
 	 * goes: their threads wake it as they end) */
 	cmt_tradeseq_close(r->seq);
 	lws_context_destroy(r->ctx);
+	bad_window(r, cmt_clock_mono_ms());
 	e = r->e;
 	st->dups = in->dups - was.dups;
 	st->ahead = in->ahead - was.ahead;
 	st->before = in->before - was.before;
 	free(r->msg);
+	free(r->msgtr);
 	free(r);
 	return e;
 }

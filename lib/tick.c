@@ -45,42 +45,6 @@ cmt_tick_symbol(const char *s, size_t len, char *out, char *err)
 	return CMT_OK;
 }
 
-/* 1 if s[0..n) is well-formed UTF-8 (no overlongs, surrogates or code
- * points past U+10FFFF), as the JSON we write it into must be. */
-static int
-valid_utf8(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + n;
-	unsigned cp, min;
-	int k;
-
-	while (p < end) {
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if ((*p & 0xe0) == 0xc0)
-			k = 1, cp = *p & 0x1f, min = 0x80;
-		else if ((*p & 0xf0) == 0xe0)
-			k = 2, cp = *p & 0x0f, min = 0x800;
-		else if ((*p & 0xf8) == 0xf0)
-			k = 3, cp = *p & 0x07, min = 0x10000;
-		else
-			return 0;
-		if (end - p <= k)
-			return 0;
-		for (int i = 1; i <= k; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (p[i] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		p += k + 1;
-	}
-	return 1;
-}
-
 static enum cmt_err
 check_t(double v, int integral, char *err)
 {
@@ -493,7 +457,7 @@ parse_csv_row(const struct cmt_tick_decoder *d, const char *line, size_t len,
 		} else if (col == d->col_src && n > 0) {
 			if (n >= CMT_SRC_MAX)
 				return cmt_errf(err, CMT_EVALUE, "\"src\" is too long");
-			if (!valid_utf8(p, n))
+			if (!cmt_utf8_valid(p, n))
 				return cmt_errf(err, CMT_ESYNTAX,
 					"\"src\" is not valid UTF-8");
 			memcpy(tk->src, p, n);

@@ -164,10 +164,8 @@ step(struct cmt_tradeseq *q, const struct cmt_trade *t, int can_fill)
 	char err[CMT_ERRLEN], reason[CMT_ERRLEN + 16];
 
 	if (cmt_ingest_trade_check(q->in, s, t, cmt_clock_wall_ms()) ==
-	    CMT_INGEST_DUP) {
-		q->in->dups++;
+	    CMT_INGEST_DUP && !cmt_ingest_dup(q->in, s, t))
 		return 0;
-	}
 	if (s->last_id >= 0 ? t->first_id > s->last_id + 1 : s->boundary > 0) {
 		if (can_fill && q->fill)
 			return 1;

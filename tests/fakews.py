@@ -50,6 +50,30 @@ after the subscription is answered:
   ping         ping the client; log "pong" or close 1011 after 2 s
   suberr       refuse the subscription in the exchange's shape
   sleep:S      pause S seconds
+The hostile ones (the adversarial pass):
+  frag:k:N     trade k's message in N fragments
+  fragping:k   in two fragments with a ping between them
+  binary:k     trade k's message in a binary frame
+  badutf8:k    trade k's message with invalid UTF-8 in a string
+  trickle:k:S  trade k's frame one byte at a time over S seconds, pings
+               unanswered meanwhile (a slowloris frame)
+  silent       (first) subscription never answered, nothing sent; the
+               protocol's pings are answered
+  shape:a-b    trades a..b with the price key renamed (a venue that
+               changed its message shape)
+  neg:k        trade k with a negative price
+  hugeid:k     trade k with id 9000000000000000
+  renum:a-b:D  trades a..b with ids D lower (the venue renumbered)
+  pingflood:N  N pings in a row
+  closeesc     close 1000 with a reason holding terminal escapes and a
+               newline
+  esc          a message of terminal escapes and CR LF, not JSON
+  nul:k        trade k's message with a NUL byte in it
+  empty        an empty text frame
+  nested:D     a JSON array nested D deep
+  badframe     a frame with RSV1 set (no extension agreed)
+  other:k      trade k of a symbol nobody subscribed to
+  many:a-b     trades a..b in one message (kraken, okx)
 After its actions a connection idles (answering pings) until the client
 leaves.  With --idle-close S a connection that gets no message from the
 client for S seconds (protocol pings do not count; OKX's text "ping"
@@ -113,6 +137,26 @@ def dup_key(text, key):
     real = text[at + len(key) + 4:]
     wrong = '"1"' if real.startswith('"') else "1"
     return text[:at] + '"%s": %s, ' % (key, wrong) + text[at:]
+
+
+def frame(opcode, payload, fin=True, rsv=0):
+    """A server's WebSocket frame (unmasked), written as it is."""
+    b0 = (0x80 if fin else 0) | rsv | opcode
+    n = len(payload)
+    if n < 126:
+        head = bytes([b0, n])
+    elif n < 65536:
+        head = bytes([b0, 126]) + n.to_bytes(2, "big")
+    else:
+        head = bytes([b0, 127]) + n.to_bytes(8, "big")
+    return head + payload
+
+
+def neg_price(text, key):
+    """text with its first price negative."""
+    at = text.index('"%s": ' % key) + len(key) + 4
+    return text[:at] + (text[at] + "-" if text[at] == '"' else "-") + \
+        text[at + (1 if text[at] == '"' else 0):]
 
 
 def okx_ok(data):
@@ -186,6 +230,22 @@ class Market:
         if pad:
             m["pad"] = "x" * pad
         return json.dumps(m)
+
+    def many(self, a, b):
+        """Trades a..b of the first symbol in one message where the venue
+        batches (kraken, okx: a data array); else the first one's."""
+        src, sym = self.a.source, self.syms[0]
+        if src == "kraken":
+            one = json.loads(self.message(a, 0, None))
+            one["data"] = [json.loads(self.message(k, 0, None))["data"][0]
+                           for k in range(a, b + 1)]
+            return json.dumps(one)
+        if src == "okx":
+            return json.dumps({"arg": {"channel": "trades", "instId": sym},
+                               "data": [dict(self.okx_row(sym, k), count="1",
+                                             seqId=k)
+                                        for k in range(a, b + 1)]})
+        return self.message(a, 0, None, sym)
 
     def agg(self, a, b):
         """OKX's record of trades a..b of one taker order, per symbol."""
@@ -602,6 +662,113 @@ class Server:
                 return True
         elif kind == "sleep":
             await asyncio.sleep(float(arg))
+        else:
+            return await self.hostile(ws, conn, kind, arg)
+        return False
+
+    # -- hostile framing and content (the adversarial pass) --
+    async def raw(self, ws, data):
+        ws.transport.write(data)
+        await asyncio.sleep(0)
+
+    async def hostile(self, ws, conn, kind, arg):
+        """The hostile actions; True when the connection is over."""
+        m = self.m
+        k = int(arg.split(":")[0]) if kind in (
+            "frag", "fragping", "binary", "badutf8", "trickle", "neg",
+            "hugeid", "nul", "other") else 0
+        if kind == "frag":              # frag:K:N  N fragments
+            n = int(arg.split(":")[1])
+            for text in m.msg(k):
+                b = text.encode()
+                step = -(-len(b) // n)
+                parts = [b[i:i + step] for i in range(0, len(b), step)]
+                for i, part in enumerate(parts):
+                    await self.raw(ws, frame(1 if i == 0 else 0, part,
+                                             i == len(parts) - 1))
+        elif kind == "fragping":        # fragments with a ping between
+            for text in m.msg(k):
+                b = text.encode()
+                h = len(b) // 2
+                await self.raw(ws, frame(1, b[:h], False) +
+                               frame(9, b"mid") + frame(0, b[h:], True))
+        elif kind == "binary":
+            for text in m.msg(k):
+                await ws.send(text.encode())
+        elif kind == "badutf8":         # invalid UTF-8 inside a string
+            for text in m.msg(k):
+                b = text.encode()
+                at = b.rindex(b"}")
+                await self.raw(ws, frame(1, b[:at] + b', "x": "\xff\xfe\xc0"'
+                                         + b[at:]))
+        elif kind == "trickle":         # trickle:K:S  one byte at a time
+            secs = float(arg.split(":")[1])
+            saved = ws.pong
+
+            async def nopong(data=b""):
+                self.log("ping ignored")
+            ws.pong = nopong
+            for text in m.msg(k):
+                data = frame(1, text.encode())
+                for i in range(len(data)):
+                    ws.transport.write(data[i:i + 1])
+                    await asyncio.sleep(secs / len(data))
+            ws.pong = saved
+            self.log("trickled", k)
+        elif kind == "silent":          # no answer, no data; pings answered
+            conn["silent"] = True
+            await ws.wait_closed()
+            self.log("client left")
+            return True
+        elif kind == "shape":           # shape:A-B  the price key renamed
+            for j in ranges(arg):
+                for text in m.msg(j):
+                    key = '"%s": ' % PRICE_KEY[self.a.source]
+                    await ws.send(text.replace(key, '"price_v2": ', 1))
+        elif kind == "neg":
+            for text in m.msg(k):
+                await ws.send(neg_price(text, PRICE_KEY[self.a.source]))
+        elif kind == "hugeid":          # hugeid:K  trade K's id 9e15
+            for text in m.msg(k):
+                await ws.send(text.replace(str(ID0[self.a.source] + k),
+                                           "9000000000000000"))
+        elif kind == "renum":           # renum:A-B:D  ids D lower
+            span, _, d = arg.partition(":")
+            for j in ranges(span):
+                for text in m.msg(j):
+                    await ws.send(text.replace(
+                        str(ID0[self.a.source] + j),
+                        str(ID0[self.a.source] + j - int(d))))
+        elif kind == "pingflood":
+            for i in range(int(arg)):
+                await self.raw(ws, frame(9, b"%d" % i))
+        elif kind == "closeesc":
+            await ws.close(1000, "\x1b[2J\x1b[31mowned\nfake: line")
+            self.log("closed", "esc")
+            return True
+        elif kind == "esc":
+            await ws.send('\x1b[2J\x1b[31m{"not": json\r\nfake: line')
+        elif kind == "nul":
+            for text in m.msg(k):
+                await self.raw(ws, frame(1, text.encode().replace(
+                    b"{", b"{\x00", 1)))
+        elif kind == "empty":
+            await self.raw(ws, frame(1, b""))
+        elif kind == "nested":
+            d = int(arg)
+            await ws.send("[" * d + "]" * d)
+        elif kind == "badframe":        # RSV1 with no extension agreed
+            await self.raw(ws, frame(1, b"{}", rsv=0x40))
+            self.log("bad frame")
+        elif kind == "other":           # a symbol nobody subscribed to
+            for text in m.msg(k):
+                await ws.send(text.replace("BTC", "DOGE").replace(
+                    "btc", "doge").replace("XBT", "XDG"))
+        elif kind == "many":            # one message of trades A..B
+            a, _, b = arg.partition("-")
+            await ws.send(m.many(int(a), int(b)))
+        else:
+            raise ValueError("unknown action " + kind)
         return False
 
     async def handler(self, ws, path=None):
@@ -622,6 +789,11 @@ class Server:
             tasks.append(asyncio.ensure_future(self.listen(ws, conn)))
             if self.a.idle_close:
                 tasks.append(asyncio.ensure_future(self.watch(ws, conn)))
+            if acts and acts[0] == "silent":
+                self.log("silent")
+                await ws.wait_closed()
+                self.log("client left")
+                return
             if acts and acts[0] == "suberr":
                 await ws.send(self.m.suberr())
                 self.log("suberr")
