@@ -371,28 +371,31 @@ void
 cmt_excerpt(char *dst, size_t cap, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, k = 0, len;
+	size_t i = 0, k = 0, fit = 0, len;
+	const char *piece;
 
 	if (cap == 0)
 		return;
-	while (i < n && k + 4 < cap) {
-		if (p[i] < 0x20 || p[i] == 0x7f) {
-			dst[k++] = ' ';
-			i++;
-			continue;
-		}
-		/* a whole UTF-8 character, or one '?' for a byte that is not */
+	while (i < n) {
+		/* a space for a control character, a whole UTF-8 character,
+		 * or '?' for a byte that is not one */
 		len = p[i] < 0x80 ? 1 : p[i] >= 0xf0 ? 4 : p[i] >= 0xe0 ? 3 : 2;
-		if (i + len > n || !cmt_utf8_valid(s + i, len)) {
-			dst[k++] = '?';
-			i++;
-			continue;
-		}
-		memcpy(dst + k, s + i, len);
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			piece = " ", len = 1;
+		else if (i + len > n || !cmt_utf8_valid(s + i, len))
+			piece = "?", len = 1;
+		else
+			piece = s + i;
+		if (k + len >= cap)
+			break;
+		memcpy(dst + k, piece, len);
 		k += len;
 		i += len;
+		if (k + 3 < cap)
+			fit = k;        /* "..." still fits after this */
 	}
 	if (i < n && cap >= 4) {
+		k = fit;
 		memcpy(dst + k, "...", 3);
 		k += 3;
 	}

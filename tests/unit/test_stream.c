@@ -11,8 +11,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "cmt_gapfill.h"
 #include "cmt_ingest.h"
+#include "cmt_parse.h"
 #include "cmt_stream.h"
 #include "cmt_test.h"
 
@@ -533,6 +536,130 @@ gap_fill_holes_are_the_ids_no_trade_covers(void **state)
 	assert_string_equal(got, "1001, 1003 and 29 more");
 }
 
+static struct cmt_trade
+trade_at(int64_t id, int64_t t)
+{
+	struct cmt_trade tr;
+
+	memset(&tr, 0, sizeof tr);
+	tr.id = tr.first_id = id;
+	tr.tk.t = t;
+	tr.tk.px = 1;
+	return tr;
+}
+
+static void
+trades_going_back_are_duplicates_until_three_later_ones_confirm_a_renumbering(
+	void **state)
+{
+	struct cmt_ingest in = { .src = NULL };
+	struct cmt_fetch_sym s;
+	struct cmt_trade t;
+	int64_t now = 2000000000000LL, i;
+
+	(void)state;
+	memset(&s, 0, sizeof s);
+	s.last_id = -1;
+	for (i = 1; i <= 10; i++) {
+		t = trade_at(100 + i, 1000 * i);
+		assert_int_equal(cmt_ingest_trade(&in, &s, &t, now),
+			CMT_INGEST_TAKE);
+	}
+	/* a trade written again (its own time) is a duplicate, however
+	 * often, and never starts a renumbering */
+	for (i = 0; i < 5; i++) {
+		t = trade_at(105, 5000);
+		assert_int_equal(cmt_ingest_trade(&in, &s, &t, now),
+			CMT_INGEST_DUP);
+	}
+	assert_int_equal(in.dups, 5);
+	/* later trades under old ids: two are held to be duplicates, the
+	 * third in a row confirms the new numbering */
+	t = trade_at(11, 11000);
+	assert_int_equal(cmt_ingest_trade(&in, &s, &t, now), CMT_INGEST_DUP);
+	t = trade_at(12, 12000);
+	assert_int_equal(cmt_ingest_trade(&in, &s, &t, now), CMT_INGEST_DUP);
+	t = trade_at(13, 13000);
+	assert_int_equal(cmt_ingest_trade_check(&in, &s, &t, now),
+		CMT_INGEST_DUP);
+	assert_int_equal(cmt_ingest_dup(&in, &s, &t), 1);
+	assert_int_equal(s.last_id, 10);        /* before the first of them */
+	assert_int_equal(in.renumbered, 1);
+	assert_int_equal(in.dups, 5);           /* the two were not */
+	/* a break in the run starts it again */
+	t = trade_at(14, 14000);
+	assert_int_equal(cmt_ingest_trade(&in, &s, &t, now), CMT_INGEST_TAKE);
+	t = trade_at(3, 15000);
+	assert_int_equal(cmt_ingest_trade(&in, &s, &t, now), CMT_INGEST_DUP);
+	t = trade_at(7, 16000);
+	assert_int_equal(cmt_ingest_trade(&in, &s, &t, now), CMT_INGEST_DUP);
+	t = trade_at(8, 17000);
+	assert_int_equal(cmt_ingest_trade(&in, &s, &t, now), CMT_INGEST_DUP);
+	assert_int_equal(s.last_id, 14);
+}
+
+static void
+a_trade_stamped_before_the_last_one_written_is_skipped_and_its_id_spent(
+	void **state)
+{
+	struct cmt_ingest in = { .src = NULL };
+	struct cmt_fetch_sym s;
+	struct cmt_trade t;
+	int64_t now = 2000000000000LL;
+
+	(void)state;
+	memset(&s, 0, sizeof s);
+	s.last_id = -1;
+	t = trade_at(100, 50000);
+	assert_int_equal(cmt_ingest_trade(&in, &s, &t, now), CMT_INGEST_TAKE);
+	/* within the slack a venue's clock may step back */
+	t = trade_at(101, 50000 - CMT_INGEST_ORDER_SLACK_MS);
+	assert_int_equal(cmt_ingest_trade(&in, &s, &t, now), CMT_INGEST_TAKE);
+	t = trade_at(9000000000000000LL, 47000);
+	assert_int_equal(cmt_ingest_trade(&in, &s, &t, now), CMT_INGEST_OLD);
+	assert_int_equal(s.last_id, 9000000000000000LL);
+	assert_int_equal(s.last_trade_t, 50000 - CMT_INGEST_ORDER_SLACK_MS);
+	assert_int_equal(in.old, 1);
+}
+
+static void
+messages_with_a_nul_or_bytes_that_are_not_utf8_are_malformed(void **state)
+{
+	static const char nul[] = "{\"a\":\x00 1}";
+	struct cJSON *root;
+	char err[CMT_ERRLEN];
+
+	(void)state;
+	assert_int_equal(cmt_ingest_json(nul, sizeof nul - 1, &root, err),
+		CMT_ESYNTAX);
+	assert_string_equal(err, "malformed JSON: a NUL byte");
+	assert_int_equal(cmt_ingest_json("{\"a\":\"\xff\"}", 9, &root, err),
+		CMT_ESYNTAX);
+	assert_string_equal(err, "malformed JSON: not UTF-8");
+	assert_int_equal(cmt_ingest_json("{\"a\":\"\xc3\xa9\"}", 10, &root,
+		err), CMT_OK);
+	cJSON_Delete(root);
+}
+
+static void
+excerpts_of_a_peers_text_are_one_clean_line(void **state)
+{
+	char buf[16];
+
+	(void)state;
+	cmt_excerpt(buf, sizeof buf, "\x1b[2Jhi\r\nthere", 13);
+	assert_string_equal(buf, " [2Jhi  there");
+	cmt_excerpt(buf, sizeof buf, "a\xff\xc3\xa9" "b", 5);
+	assert_string_equal(buf, "a?\xc3\xa9" "b");
+	cmt_excerpt(buf, sizeof buf, "0123456789abcdefghij", 20);
+	assert_string_equal(buf, "0123456789ab...");
+	/* a character cut by the end of the text is not written in part */
+	cmt_excerpt(buf, sizeof buf, "ab\xc3", 3);
+	assert_string_equal(buf, "ab?");
+	cmt_excerpt(buf, sizeof buf, "", 0);
+	assert_string_equal(buf, "");
+}
+
 int
 main(void)
 {
@@ -551,6 +678,13 @@ main(void)
 			okx_history_trades_come_newest_first_in_the_envelope),
 		cmocka_unit_test(tick_side_round_trips_and_is_checked),
 		cmocka_unit_test(gap_fill_holes_are_the_ids_no_trade_covers),
+		cmocka_unit_test(
+			trades_going_back_are_duplicates_until_three_later_ones_confirm_a_renumbering),
+		cmocka_unit_test(
+			a_trade_stamped_before_the_last_one_written_is_skipped_and_its_id_spent),
+		cmocka_unit_test(
+			messages_with_a_nul_or_bytes_that_are_not_utf8_are_malformed),
+		cmocka_unit_test(excerpts_of_a_peers_text_are_one_clean_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
