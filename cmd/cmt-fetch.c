@@ -11,12 +11,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "cmt_clock.h"
-#include "cmt_features.h"
 #include "cmt_fetch.h"
-#include "cmt_fmt.h"
 #include "cmt_gapfill.h"
-#include "cmt_model.h"
 #include "cmt_outq.h"
 #include "cmt_parse.h"
 #include "cmt_stream.h"
@@ -167,116 +163,38 @@ progress(void *ctx, const char *msg, int final)
 	}
 }
 
-/* The shipped model's warm-up in ms: the live data its features need
- * before the first forecast when there was no warm start; 0 if the model
- * cannot be read. */
-static int64_t
-shipped_warmup_ms(void)
-{
-	char id[CMT_FS_ID_MAX], err[CMT_ERRLEN];
-	struct cmt_feature_set fs;
-
-	if (cmt_model_feature_set(CMT_MODEL_DEFAULT, id, sizeof id, err) ||
-	    cmt_fs_parse_id(id, &fs, err))
-		return 0;
-	return (int64_t)cmt_fs_warmup_steps(&fs) * fs.step_ms;
-}
-
-/* When the first forecast comes for a symbol that goes live without
- * history. */
-static void
-forecast_note(char *buf, size_t cap)
-{
-	int64_t w = shipped_warmup_ms();
-	char span[32], when[40];
-
-	if (!w) {
-		snprintf(buf, cap, "the first forecast comes once the features "
-			"have warmed up on live data");
-		return;
-	}
-	cmt_format_duration(w, span, sizeof span);
-	cmt_format_time(cmt_fetch_minute_ceil(cmt_clock_wall_ms() + w), when,
-		sizeof when);
-	snprintf(buf, cap, "the first forecast comes once the features have "
-		"warmed up on live data: %s with the shipped model, about %s",
-		span, when);
-}
-
-/* The one line on how the warm start went (none for a whole success
- * with --quiet). */
+/* The one line on how the warm start went. */
 static void
 warmed(void *ctx, const struct cmt_warmup_result *r)
 {
 	struct out *o = ctx;
-	char span[32], when[40], every[32], what[160], note[256];
+	char line[3 * CMT_ERRLEN];
 
 	o->warm = *r;
 	o->have_warm = 1;
-	if (r->stopped) {
-		cmt_warn("warm start interrupted: %lld ticks written", r->ticks);
-		return;
-	}
-	forecast_note(note, sizeof note);
-	if (r->nwarm == 0) {
-		cmt_warn("warm start failed: %s; live data goes on without it, "
-			"and %s", r->why, note);
-		return;
-	}
-	cmt_format_duration(r->span_ms, span, sizeof span);
-	cmt_format_time(r->boundary, when, sizeof when);
-	cmt_format_duration(r->spacing_ms, every, sizeof every);
-	/* what it delivered: a venue may give points, not bars */
-	if (r->bars)
-		snprintf(what, sizeof what, "%s of 1-minute bars", span);
-	else
-		snprintf(what, sizeof what, "%s of points about %s apart "
-			"(%lld per symbol)", span, every, r->ticks / r->nwarm);
-	if (r->ncold)
-		cmt_warn("warm start: %s up to %s for %d of %d symbols; "
-			"failed for %s (%s): live data goes on without it, and "
-			"%s; live from there", what, when, r->nwarm, r->nsym,
-			r->cold, r->why, note);
-	else if (r->npartial)
-		cmt_warn("warm start: %s up to %s, cut short for %d symbols "
-			"(%s); live from there", what, when, r->npartial, r->why);
-	else if (!o->quiet)
-		cmt_warn("warm start: %s up to %s; live from there", what, when);
+	if (cmt_warmup_describe(r, o->quiet, line, sizeof line))
+		cmt_warn("%s", line);
 }
 
 /* --summary-json: the run's counts as one JSON object. */
 static void
 summary_json(const char *path, const char *mode, const struct out *o,
-	const struct cmt_stream_stats *st, const struct cmt_ingest *in)
+	struct cmt_stream_stats *st, const struct cmt_ingest *in)
 {
-	char why[6 * CMT_ERRLEN + 3], cold[6 * CMT_ERRLEN + 3];
+	static char buf[16 * CMT_ERRLEN];
 	FILE *f;
+	int n;
 
 	if (!path)
 		return;
+	if (st)
+		st->output_dropped = o->dropped;
+	n = cmt_fetch_summary_json(buf, sizeof buf, mode, o->ticks -
+		o->dropped, in, st, o->have_warm ? &o->warm : NULL);
 	if (!(f = fopen(path, "w")))
 		cmt_die(CMT_EXIT_FAIL, "--summary-json: %s:", path);
-	fprintf(f, "{\"mode\":\"%s\",\"ticks\":%lld,\"ahead\":%lld,"
-		"\"before\":%lld", mode, o->ticks - o->dropped, in->ahead,
-		in->before);
-	if (st)
-		fprintf(f, ",\"trades\":%lld,\"filled\":%lld,\"duplicates\":"
-			"%lld,\"bad_messages\":%lld,\"reconnects\":%lld,"
-			"\"missing\":%lld,\"gaps\":%lld,\"held_dropped\":%lld,"
-			"\"output_dropped\":%lld", st->trades, st->filled,
-			st->dups, st->bad, st->reconnects, st->missing, st->gaps,
-			st->held_dropped, o->dropped);
-	if (o->have_warm) {
-		cmt_fmt_string(why, o->warm.why, strlen(o->warm.why));
-		cmt_fmt_string(cold, o->warm.cold, strlen(o->warm.cold));
-		fprintf(f, ",\"warm_start\":{\"ticks\":%lld,\"symbols\":%d,"
-			"\"warm\":%d,\"cold\":%s,\"stopped\":%s,\"ms\":%lld,"
-			"\"error\":%s}", o->warm.ticks, o->warm.nsym,
-			o->warm.nwarm, cold, o->warm.stopped ? "true" : "false",
-			(long long)o->warm.took_ms, why);
-	}
-	fputs("}\n", f);
-	if (fclose(f) != 0)
+	if (n < 0 || fwrite(buf, 1, (size_t)n, f) != (size_t)n ||
+	    fclose(f) != 0)
 		cmt_die(CMT_EXIT_FAIL, "--summary-json: %s:", path);
 }
 

@@ -30,6 +30,7 @@ struct cmt_fetch_idmap {
 };
 
 struct cmt_warmup_result;
+struct cmt_stream_stats;
 
 struct cmt_backoff {
 	int64_t base_ms, max_ms;
@@ -169,5 +170,13 @@ enum cmt_err cmt_fetch_warmup(struct cmt_fetch_cfg *c, int64_t span_ms,
  * permanent error (message in err). */
 enum cmt_err cmt_fetch_live(struct cmt_fetch_cfg *c, char *err);
 enum cmt_err cmt_fetch_history(struct cmt_fetch_cfg *c, char *err);
+
+/* The run's counts as one JSON object and a newline into buf (cap
+ * bytes): mode, ticks written, the rules' skips; a stream's stats (st
+ * may be NULL); the warm start's outcome (w may be NULL).  Its length, or
+ * -1 when it does not fit. */
+int cmt_fetch_summary_json(char *buf, size_t cap, const char *mode,
+	long long ticks, const struct cmt_ingest *in,
+	const struct cmt_stream_stats *st, const struct cmt_warmup_result *w);
 
 #endif

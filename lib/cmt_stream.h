@@ -64,6 +64,7 @@ struct cmt_stream_stats {
 	long long missing;              /* ids no gap fill recovered */
 	long long gaps;                 /* gaps not wholly recovered */
 	long long held_dropped;         /* over the bound of held trades */
+	long long output_dropped;       /* the caller's: a reader too slow */
 	long long ahead, before;        /* skipped by the ingest rules */
 };
 

@@ -64,6 +64,14 @@ void cmt_warmup_cancel(struct cmt_warmup *w);
  * c, pass on the rules' reports, fill res and free w. */
 void cmt_warmup_finish(struct cmt_warmup *w, struct cmt_warmup_result *res);
 
+/* The one line on how it went into buf: what was written (bars, or
+ * points and how far apart), or what failed, that live data goes on, and
+ * when the first forecast comes (the shipped model's warm-up on live
+ * data); an interruption.  0 when there is nothing to say (a whole
+ * success, quiet). */
+int cmt_warmup_describe(const struct cmt_warmup_result *r, int quiet,
+	char *buf, size_t cap);
+
 /* Start, wait (ending early when c's stop flag is set), finish: for a
  * caller with nothing to read meanwhile (polls). */
 void cmt_warmup_run(struct cmt_fetch_cfg *c, int64_t span_ms,

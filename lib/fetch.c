@@ -11,7 +11,9 @@
 #include "cmt_clock.h"
 #include "cmt_fetch.h"
 #include "cmt_line.h"
+#include "cmt_fmt.h"
 #include "cmt_parse.h"
+#include "cmt_stream.h"
 #include "cmt_warmup.h"
 
 enum cmt_err
@@ -528,4 +530,37 @@ cmt_fetch_live(struct cmt_fetch_cfg *c, char *err)
 	free(l->page);
 	free(l);
 	return e == CMT_ESKIP ? CMT_OK : e;
+}
+
+int
+cmt_fetch_summary_json(char *buf, size_t cap, const char *mode,
+	long long ticks, const struct cmt_ingest *in,
+	const struct cmt_stream_stats *st, const struct cmt_warmup_result *w)
+{
+	char why[6 * CMT_ERRLEN + 3], cold[6 * CMT_ERRLEN + 3];
+	size_t n;
+
+	n = (size_t)snprintf(buf, cap, "{\"mode\":\"%s\",\"ticks\":%lld,"
+		"\"ahead\":%lld,\"before\":%lld", mode, ticks, in->ahead,
+		in->before);
+	if (st && n < cap)
+		n += (size_t)snprintf(buf + n, cap - n, ",\"trades\":%lld,"
+			"\"filled\":%lld,\"duplicates\":%lld,\"bad_messages\":"
+			"%lld,\"reconnects\":%lld,\"missing\":%lld,\"gaps\":%lld,"
+			"\"held_dropped\":%lld,\"output_dropped\":%lld",
+			st->trades, st->filled, st->dups, st->bad, st->reconnects,
+			st->missing, st->gaps, st->held_dropped,
+			st->output_dropped);
+	if (w && n < cap) {
+		cmt_fmt_string(why, w->why, strlen(w->why));
+		cmt_fmt_string(cold, w->cold, strlen(w->cold));
+		n += (size_t)snprintf(buf + n, cap - n, ",\"warm_start\":{"
+			"\"ticks\":%lld,\"symbols\":%d,\"warm\":%d,\"cold\":%s,"
+			"\"stopped\":%s,\"ms\":%lld,\"error\":%s}", w->ticks,
+			w->nsym, w->nwarm, cold, w->stopped ? "true" : "false",
+			(long long)w->took_ms, why);
+	}
+	if (n < cap)
+		n += (size_t)snprintf(buf + n, cap - n, "}\n");
+	return n < cap ? (int)n : -1;
 }

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmt_features.h"
 #include "cmt_model.h"
 
 #ifndef CMT_DATADIR
@@ -94,4 +95,16 @@ cmt_model_feature_set(const char *name_or_path, char *fs, size_t cap,
 		strcpy(fs, m->fs);
 	cmt_model_free(m);
 	return e;
+}
+
+int64_t
+cmt_model_warmup_ms(const char *name_or_path)
+{
+	char id[CMT_FS_ID_MAX], err[CMT_ERRLEN];
+	struct cmt_feature_set fs;
+
+	if (cmt_model_feature_set(name_or_path, id, sizeof id, err) ||
+	    cmt_fs_parse_id(id, &fs, err))
+		return 0;
+	return (int64_t)cmt_fs_warmup_steps(&fs) * fs.step_ms;
 }

@@ -4,6 +4,8 @@
 #include <time.h>
 
 #include "cmt_clock.h"
+#include "cmt_model.h"
+#include "cmt_parse.h"
 #include "cmt_warmup.h"
 #include "cmt_worker.h"
 
@@ -223,4 +225,68 @@ cmt_warmup_run(struct cmt_fetch_cfg *c, int64_t span_ms, int64_t bound_ms,
 	while (!cmt_warmup_done(w) && !*c->stop)
 		nanosleep(&ts, NULL);
 	cmt_warmup_finish(w, res);
+}
+
+/* When the first forecast comes for a symbol that goes live without
+ * history. */
+static void
+forecast_note(char *buf, size_t cap)
+{
+	int64_t w = cmt_model_warmup_ms(CMT_MODEL_DEFAULT);
+	char span[32], when[40];
+
+	if (!w) {
+		snprintf(buf, cap, "the first forecast comes once the features "
+			"have warmed up on live data");
+		return;
+	}
+	cmt_format_duration(w, span, sizeof span);
+	cmt_format_time(cmt_fetch_minute_ceil(cmt_clock_wall_ms() + w), when,
+		sizeof when);
+	snprintf(buf, cap, "the first forecast comes once the features have "
+		"warmed up on live data: %s with the shipped model, about %s",
+		span, when);
+}
+
+int
+cmt_warmup_describe(const struct cmt_warmup_result *r, int quiet, char *buf,
+	size_t cap)
+{
+	char span[32], when[40], every[32], what[160], note[256];
+
+	if (r->stopped) {
+		snprintf(buf, cap, "warm start interrupted: %lld ticks written",
+			r->ticks);
+		return 1;
+	}
+	forecast_note(note, sizeof note);
+	if (r->nwarm == 0) {
+		snprintf(buf, cap, "warm start failed: %s; live data goes on "
+			"without it, and %s", r->why, note);
+		return 1;
+	}
+	cmt_format_duration(r->span_ms, span, sizeof span);
+	cmt_format_time(r->boundary, when, sizeof when);
+	cmt_format_duration(r->spacing_ms, every, sizeof every);
+	/* what it delivered: a venue may give points, not bars */
+	if (r->bars)
+		snprintf(what, sizeof what, "%s of 1-minute bars", span);
+	else
+		snprintf(what, sizeof what, "%s of points about %s apart "
+			"(%lld per symbol)", span, every, r->ticks / r->nwarm);
+	if (r->ncold)
+		snprintf(buf, cap, "warm start: %s up to %s for %d of %d "
+			"symbols; failed for %s (%s): live data goes on without "
+			"it, and %s; live from there", what, when, r->nwarm,
+			r->nsym, r->cold, r->why, note);
+	else if (r->npartial)
+		snprintf(buf, cap, "warm start: %s up to %s, cut short for %d "
+			"symbols (%s); live from there", what, when, r->npartial,
+			r->why);
+	else if (!quiet)
+		snprintf(buf, cap, "warm start: %s up to %s; live from there",
+			what, when);
+	else
+		return 0;
+	return 1;
 }
