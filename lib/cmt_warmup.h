@@ -4,8 +4,9 @@
  * flag), under one bound on the whole (--warmup-timeout): every request
  * has at most a third of it (or --timeout if less) and is cut at the
  * bound, a failed one is retried at most twice and never past it, and a
- * symbol whose history fails goes without while the others go on.  So live data may be read meanwhile (a stream connects
- * and subscribes at once) and a failure costs at most the bound.
+ * symbol whose history fails goes without while the others go on.  So
+ * live data may be read meanwhile (a stream connects and subscribes at
+ * once) and a failure costs at most the bound.
  *
  * The bars go out through c->emit from that thread while it runs: the
  * caller writes nothing until cmt_warmup_finish and holds its live data
@@ -47,8 +48,9 @@ struct cmt_warmup_result {
 struct cmt_warmup;
 
 /* Start the warm start of span_ms for c's symbols, bounded by bound_ms
- * in all (0: CMT_WARMUP_BOUND_MS).  wake (may be NULL) is called from the thread when it ends, to
- * wake the caller's loop.  NULL with err when the thread cannot start. */
+ * in all (0: CMT_WARMUP_BOUND_MS).  wake (may be NULL) is called from
+ * the thread when it ends, to wake the caller's loop.  NULL with err
+ * when the thread cannot start. */
 struct cmt_warmup *cmt_warmup_start(struct cmt_fetch_cfg *c, int64_t span_ms,
 	int64_t bound_ms, void (*wake)(void *arg), void *arg, char *err);
 

@@ -340,11 +340,12 @@ cmt_fetch_get(struct cmt_fetch_cfg *c, struct cmt_http *h, const char *url,
 			cmt_format_duration(cmt_clock_mono_ms() - start, took,
 				sizeof took);
 			cmt_format_duration(delay, dbuf, sizeof dbuf);
-			return cmt_errf(err, CMT_EIO, "%s; giving up after %d "
-				"attempt%s in %s: the next (in %s%s) would end past "
-				"the time allowed (%s)", r.err, attempt, attempt > 1 ?
-				"s" : "", took, dbuf, r.retry_after_ms >= 0 &&
-				r.cls != CMT_HTTP_OK ? ", Retry-After" : "", url);
+			return cmt_errf(err, CMT_EIO, "%s; giving up after "
+				"%d attempt%s in %s: the next (in %s%s) would end "
+				"past the time allowed (%s)", r.err, attempt,
+				attempt > 1 ? "s" : "", took, dbuf,
+				r.retry_after_ms >= 0 && r.cls != CMT_HTTP_OK ?
+				", Retry-After" : "", url);
 		}
 		cmt_format_duration(delay, dbuf, sizeof dbuf);
 		cmt_fetch_say(c, "%s: %s; retry %d in %s%s", url, r.err, attempt,

@@ -14,7 +14,7 @@ struct cmt_gapfill {
 	int si;
 	int64_t upto;
 	struct cmt_http *http;
-	struct cmt_trade *got;          /* gathered, up to CMT_STREAM_FILL_MAX */
+	struct cmt_trade *got;          /* gathered (CMT_STREAM_FILL_MAX) */
 	int n, cap;
 	int nopage;                     /* trades in page */
 	char next[32];                  /* the venue's page token */

@@ -296,7 +296,7 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		 * with no error or close callback of its own */
 		if (wsi == r->wsi)
 			schedule_reconnect(r, r->drop_why ? r->drop_why :
-				"connection lost during the WebSocket handshake");
+				"connection lost in the WebSocket handshake");
 		break;
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		if (r->drop_why)
@@ -350,7 +350,8 @@ on_tick(lws_sorted_usec_list_t *sul)
 
 	if (r->wsi && !r->drop_why && !r->open &&
 	    now - r->connect_at >= r->o->ping_ms)
-		drop(r, "no answer to the WebSocket handshake within --ws-ping");
+		drop(r, "no answer to the WebSocket handshake within "
+			"--ws-ping");
 	else if (r->wsi && !r->drop_why && r->open && r->sub_sent &&
 	    !r->subscribed && now - r->sub_at >= r->o->ping_ms)
 		drop(r, "no answer to the subscription within --ws-ping");

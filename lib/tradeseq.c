@@ -1,4 +1,3 @@
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,22 +29,6 @@ struct cmt_tradeseq {
 	int overflowing;
 };
 
-static void
-say(struct cmt_tradeseq *q, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void
-say(struct cmt_tradeseq *q, const char *fmt, ...)
-{
-	char msg[CMT_ERRLEN];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	q->c->warn(q->c->ctx, msg);
-}
-
 /* A trade through the ingest rules; written when taken. */
 static enum cmt_ingest_verdict
 put(struct cmt_tradeseq *q, const struct cmt_trade *t)
@@ -76,9 +59,10 @@ hold(struct cmt_tradeseq *q, const struct cmt_trade *t, int must)
 
 	if (!must && q->nheld >= CMT_TRADESEQ_HOLD_MAX) {
 		if (!q->overflowing++)
-			say(q, "%d trades held back (a warm start or gap fill "
-				"is running): dropping more until it ends; they "
-				"will be fetched as a gap", CMT_TRADESEQ_HOLD_MAX);
+			cmt_fetch_say(q->c, "%d trades held back (a warm "
+				"start or gap fill is running): dropping more "
+				"until it ends; they will be fetched as a gap",
+				CMT_TRADESEQ_HOLD_MAX);
 		q->st->held_dropped++;
 		return -1;
 	}
@@ -131,9 +115,10 @@ report_gap(struct cmt_tradeseq *q, int si, int64_t lo, int64_t upto,
 		if (!failed)
 			return;
 		q->st->gaps++;
-		say(q, "%s: the trades from the warm start's boundary up to id "
-			"%lld could not be fetched (%s); live data goes on from "
-			"there", sym, (long long)upto, reason);
+		cmt_fetch_say(q->c, "%s: the trades from the warm start's "
+			"boundary up to id %lld could not be fetched (%s); "
+			"live data goes on from there", sym, (long long)upto,
+			reason);
 		return;
 	}
 	if (!(missing = cmt_gapfill_holes(got, n, lo, upto, ranges,
@@ -141,9 +126,9 @@ report_gap(struct cmt_tradeseq *q, int si, int64_t lo, int64_t upto,
 		return;
 	q->st->missing += missing;
 	q->st->gaps++;
-	say(q, "%s: %lld of the %lld trades before id %lld are missing "
-		"(ids %s): %s", sym, missing, (long long)(upto - lo - 1),
-		(long long)upto, ranges, reason);
+	cmt_fetch_say(q->c, "%s: %lld of the %lld trades before id %lld are "
+		"missing (ids %s): %s", sym, missing,
+		(long long)(upto - lo - 1), (long long)upto, ranges, reason);
 }
 
 static int64_t
@@ -219,7 +204,8 @@ fill_ended(struct cmt_tradeseq *q, int stop)
 		if (put(q, &got[i]) == CMT_INGEST_TAKE)
 			q->st->filled++;
 	if (why[0])
-		snprintf(reason, sizeof reason, "the gap fill gave up: %s", why);
+		snprintf(reason, sizeof reason, "the gap fill gave up: %s",
+			why);
 	else
 		snprintf(reason, sizeof reason, "the REST answer lacks them");
 	report_gap(q, si, lo, upto, got, n, why[0] != '\0', reason);

@@ -113,7 +113,7 @@ cmt_warmup_start(struct cmt_fetch_cfg *c, int64_t span_ms, int64_t bound_ms,
 	 * ask again, and costs no more than the bound */
 	if (w->wc.http.timeout_ms <= 0 ||
 	    w->wc.http.timeout_ms > w->bound_ms / 3)
-		w->wc.http.timeout_ms = w->bound_ms / 3 > 0 ? w->bound_ms / 3 : 1;
+		w->wc.http.timeout_ms = w->bound_ms > 3 ? w->bound_ms / 3 : 1;
 	cmt_fetch_ingest(&w->wc)->warn = warm_report;
 	if ((e = cmt_worker_start(&w->job, warm_job, w, wake, arg))) {
 		cmt_errf(err, CMT_ENOMEM, "cannot start the warm start: %s",
@@ -149,8 +149,8 @@ list_cold(const struct cmt_warmup *w, struct cmt_warmup_result *res)
 			continue;
 		res->ncold++;
 		if (n < sizeof res->cold)
-			n += (size_t)snprintf(res->cold + n, sizeof res->cold - n,
-				"%s%s", n ? ", " : "", w->syms[i].sym);
+			n += (size_t)snprintf(res->cold + n, sizeof res->cold -
+				n, "%s%s", n ? ", " : "", w->syms[i].sym);
 	}
 }
 
@@ -276,13 +276,13 @@ cmt_warmup_describe(const struct cmt_warmup_result *r, int quiet, char *buf,
 			"(%lld per symbol)", span, every, r->ticks / r->nwarm);
 	if (r->ncold)
 		snprintf(buf, cap, "warm start: %s up to %s for %d of %d "
-			"symbols; failed for %s (%s): live data goes on without "
-			"it, and %s; live from there", what, when, r->nwarm,
-			r->nsym, r->cold, r->why, note);
+			"symbols; failed for %s (%s): live data goes on "
+			"without it, and %s; live from there", what, when,
+			r->nwarm, r->nsym, r->cold, r->why, note);
 	else if (r->npartial)
 		snprintf(buf, cap, "warm start: %s up to %s, cut short for %d "
-			"symbols (%s); live from there", what, when, r->npartial,
-			r->why);
+			"symbols (%s); live from there", what, when,
+			r->npartial, r->why);
 	else if (!quiet)
 		snprintf(buf, cap, "warm start: %s up to %s; live from there",
 			what, when);

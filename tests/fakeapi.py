@@ -70,6 +70,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
+from plan import expand
+
 BASE = {"BTC": 50000.0, "ETH": 3000.0, "SOL": 100.0, "XBT": 50000.0}
 GECKO = {"bitcoin": "BTC", "ethereum": "ETH", "solana": "SOL"}
 T0 = 1700000000  # seconds
@@ -144,15 +146,6 @@ def okx_candle(base, open_ms, confirm):
 
 
 OKX_PATHS = ("/api/v5/market/ticker", "/api/v5/market/history-candles")
-
-
-def expand(plan):
-    """A plan's items, ACTION*N spelled out."""
-    out = []
-    for a in plan.split(","):
-        act, _, n = a.partition("*")
-        out += [act] * int(n or 1) if act else []
-    return out
 
 
 def is_history(path):

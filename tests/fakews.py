@@ -107,6 +107,8 @@ from urllib.parse import parse_qs, urlparse
 
 import websockets
 
+from plan import expand
+
 BASE = {"BTC": 50000.0, "ETH": 3000.0, "XBT": 50000.0}
 ID0 = {"binance": 100, "coinbase": 7000, "kraken": 90000, "okx": 242720000}
 FUTURE = 4102444800000     # 2100-01-01, ms
@@ -506,15 +508,6 @@ class Market:
                                            "%.15g" % vol,
                                            "buy" if f["buy"] else "sell",
                                            self.a.source))
-
-
-def expand(plan):
-    """A plan's items, ACTION*N spelled out."""
-    out = []
-    for a in plan.split(","):
-        act, _, n = a.partition("*")
-        out += [act] * int(n or 1) if act else []
-    return out
 
 
 def ranges(spec):

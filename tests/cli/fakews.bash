@@ -2,6 +2,12 @@
 # (tests/fakews.py, which needs python3-websockets).
 # start_ws SOURCE [fakews options]: sets WSPORT, WS (the stream URL) and
 # URL (its REST root); the server dies in teardown.
+# Each venue's symbol for --symbols btc.
+SYM_binance=BTC-USDT
+SYM_coinbase=BTC-USD
+SYM_kraken=BTC-USD
+SYM_okx=BTC-USDT
+
 WSPY=""
 for p in python3 /usr/bin/python3; do
 	if "$p" -c 'import websockets' 2>/dev/null; then WSPY=$p; break; fi
@@ -44,4 +50,20 @@ local_teardown() {
 expect_id0() {
 	"$WSPY" -c 'import sys; sys.path.insert(0, sys.argv[1])
 import fakews; print(fakews.ID0[sys.argv[2]])' "$ROOT/tests" "$1"
+}
+
+# start_silent: a listener on 127.0.0.1 that takes connections and never
+# says a word; sets PORT and SILENT (its pid, stopped in teardown).
+start_silent() {
+	PORT=$(free_port)
+	python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+conns = []
+while True:
+    c, _ = s.accept(); conns.append(c)
+' "$PORT" &
+	SILENT=$!
+	sleep 0.3
 }

@@ -61,24 +61,12 @@ term() {
 }
 
 @test "SIGTERM while connecting to a server that accepts and never answers: exit 0 at once" {
-	port=$(free_port)
-	# a listener that takes the connection and says nothing
-	python3 -c '
-import socket, sys, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
-conns = []
-while True:
-    c, _ = s.accept(); conns.append(c)
-' "$port" &
-	SILENT=$!
-	sleep 0.3
+	start_silent
 	launch --stream --source binance --symbols btc \
-		--ws-url "ws://127.0.0.1:$port/stream" --base-url "http://127.0.0.1:$port" \
+		--ws-url "ws://127.0.0.1:$PORT/stream" --base-url "http://127.0.0.1:$PORT" \
 		--warmup 0
 	sleep 1
 	term 1000
-	kill "$SILENT"
 	[ "$RC" -eq 0 ]
 	[ ! -s "$TMP/out" ]
 	grep -q 'stream: 0 trades' "$TMP/err"
@@ -109,6 +97,7 @@ while True:
 	term 2500
 	[ "$RC" -eq 0 ]
 	grep -q 'warm start interrupted' "$TMP/err"
+	[ "$(grep -c 'live from there' "$TMP/err")" -eq 0 ]
 	[ ! -s "$TMP/out" ]
 }
 
@@ -126,34 +115,32 @@ while True:
 	grep -q 'stream: 11 trades (0 from REST), .*, 14 missing' "$TMP/err"
 }
 
-@test "SIGTERM blocked on a full pipe whose reader never reads: exit 1 within 2 s of the stop, saying so" {
+# blocked READER: 30000 trades streamed into a pipe whose reader (a
+# shell command on fd 3) first takes nothing, until cmt-fetch says its
+# output is blocked; then SIGTERM (term MAX_MS).
+blocked() {
 	mkfifo "$TMP/pipe"
-	( exec 3<"$TMP/pipe"; sleep 20 ) &
-	reader=$!
+	( exec 3<"$TMP/pipe"; eval "$1" ) &
+	READER=$!
 	start_ws binance --script 'T:1-30000'
 	cmt-fetch --stream --source binance --symbols btc --ws-url "$WS" \
 		--base-url "$URL" --warmup 0 --out-buffer 65536 \
 		> "$TMP/pipe" 2> "$TMP/err" &
 	PID=$!
 	wait_for "$TMP/err" 'output blocked'
-	term 3500
-	kill "$reader" 2>/dev/null || true
+	term "$2"
+}
+
+@test "SIGTERM blocked on a full pipe whose reader never reads: exit 1 within 2 s of the stop, saying so" {
+	blocked 'sleep 20' 3500
+	kill "$READER" 2>/dev/null || true
 	[ "$RC" -eq 1 ]
 	grep -q 'write error: stopped with [0-9]* bytes of output the reader did not take in 2s' "$TMP/err"
 }
 
 @test "SIGTERM blocked on a full pipe whose reader comes back: exit 0, whole lines, in order" {
-	mkfifo "$TMP/pipe"
-	( exec 3<"$TMP/pipe"; sleep 1.5; cat <&3 > "$TMP/got" ) &
-	reader=$!
-	start_ws binance --script 'T:1-30000'
-	cmt-fetch --stream --source binance --symbols btc --ws-url "$WS" \
-		--base-url "$URL" --warmup 0 --out-buffer 65536 \
-		> "$TMP/pipe" 2> "$TMP/err" &
-	PID=$!
-	wait_for "$TMP/err" 'output blocked'
-	term 3000
-	wait "$reader"
+	blocked 'sleep 1.5; cat <&3 > "$TMP/got"' 3000
+	wait "$READER"
 	[ "$RC" -eq 0 ]
 	n=$(wc -l < "$TMP/got")
 	[ "$n" -gt 100 ]

@@ -11,11 +11,6 @@ load helper
 load fakews
 bats_require_minimum_version 1.5.0
 
-SYM_binance=BTC-USDT
-SYM_coinbase=BTC-USD
-SYM_kraken=BTC-USD
-SYM_okx=BTC-USDT
-
 # hostile SOURCE SCRIPT COUNT K-LIST [cmt-fetch options] [-- fakews
 # options]: COUNT trades from a new stand-in playing SCRIPT are exactly
 # K-LIST; stdout in $output, stderr in $stderr, the time in $MS.
@@ -90,20 +85,10 @@ clean() {
 }
 
 @test "hostile: a server that accepts and never answers the handshake is left after --ws-ping, again and again" {
-	port=$(free_port)
-	python3 -c '
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
-conns = []
-while True:
-    c, _ = s.accept(); conns.append(c)
-' "$port" &
-	SILENT=$!
-	sleep 0.3
+	start_silent
 	run --separate-stderr timeout 20 cmt-fetch --stream --source binance \
-		--symbols btc --ws-url "ws://127.0.0.1:$port/stream" \
-		--base-url "http://127.0.0.1:$port" --warmup 0 --ws-ping 1s \
+		--symbols btc --ws-url "ws://127.0.0.1:$PORT/stream" \
+		--base-url "http://127.0.0.1:$PORT" --warmup 0 --ws-ping 1s \
 		--backoff 50ms --backoff-max 100ms --duration 5s
 	assert_success
 	n=$(printf '%s\n' "$stderr" | grep -c 'no answer to the WebSocket handshake within --ws-ping; reconnecting')

@@ -7,11 +7,6 @@ load helper
 load fakews
 bats_require_minimum_version 1.5.0
 
-SYM_binance=BTC-USDT
-SYM_coinbase=BTC-USD
-SYM_kraken=BTC-USD
-SYM_okx=BTC-USDT
-
 # stream SOURCE COUNT [options]: run cmt-fetch --stream against the server.
 stream() {
 	local src=$1 n=$2
@@ -277,23 +272,6 @@ assert ts == sorted(ts) and len(set(ts)) == len(ts), "order"
 	run cmt-fetch --stream --source binance --symbols btc --ws-url http://x/
 	assert_failure 2
 	assert_output --partial "is not ws:// or wss://"
-}
-
-@test "stream: SIGTERM stops an idle stream with exit 0, every tick written" {
-	start_ws binance --script 'T:1-5'
-	cmt-fetch --stream --source binance --symbols btc --ws-url "$WS" \
-		--base-url "$URL" --warmup 0 > "$TMP/got" 2> "$TMP/err" &
-	pid=$!
-	for _ in $(seq 200); do
-		[ "$(wc -l < "$TMP/got")" -ge 5 ] && break
-		sleep 0.05
-	done
-	kill -TERM "$pid"
-	rc=0
-	wait "$pid" || rc=$?
-	[ "$rc" -eq 0 ]
-	expect_ticks binance BTC-USDT 1-5 | diff - "$TMP/got"
-	grep -q 'stream: 5 trades' "$TMP/err"
 }
 
 @test "stream: fill pages in any order, overlapping, or naming a key twice give each trade once, in id order" {

@@ -302,23 +302,6 @@ PY
 	done
 }
 
-@test "an interrupted warm start says so, not 'live from there'" {
-	start_api --live-clock --history-plan hang
-	cmt-fetch --source binance --symbols btc --base-url "$URL" \
-		--warmup 10m > "$TMP/out" 2> "$TMP/err" &
-	pid=$!
-	for _ in $(seq 50); do
-		[ "$(curl -s "$URL/_log" | grep -c klines)" -ge 1 ] && break
-		sleep 0.1
-	done
-	kill -TERM "$pid"
-	rc=0
-	wait "$pid" || rc=$?
-	[ "$rc" -eq 0 ]
-	grep -q 'warm start interrupted' "$TMP/err"
-	[ "$(grep -c 'live from there' "$TMP/err")" -eq 0 ]
-}
-
 @test "warm start before a stream: REST trades before the boundary are not written, whatever the fill order" {
 	for src in binance coinbase kraken okx; do
 		# trade k at M - 1 s + 250 k ms: trades 1-3 are before the

@@ -549,7 +549,7 @@ trade_at(int64_t id, int64_t t)
 }
 
 static void
-trades_going_back_are_duplicates_until_three_later_ones_confirm_a_renumbering(
+ids_going_back_are_duplicates_until_three_later_trades_renumber(
 	void **state)
 {
 	struct cmt_ingest in = { .src = NULL };
@@ -599,7 +599,7 @@ trades_going_back_are_duplicates_until_three_later_ones_confirm_a_renumbering(
 }
 
 static void
-a_trade_stamped_before_the_last_one_written_is_skipped_and_its_id_spent(
+a_trade_stamped_before_the_last_one_is_skipped_its_id_spent(
 	void **state)
 {
 	struct cmt_ingest in = { .src = NULL };
@@ -623,7 +623,7 @@ a_trade_stamped_before_the_last_one_written_is_skipped_and_its_id_spent(
 }
 
 static void
-messages_with_a_nul_or_bytes_that_are_not_utf8_are_malformed(void **state)
+messages_with_a_nul_or_not_utf8_are_malformed(void **state)
 {
 	static const char nul[] = "{\"a\":\x00 1}";
 	struct cJSON *root;
@@ -679,11 +679,11 @@ main(void)
 		cmocka_unit_test(tick_side_round_trips_and_is_checked),
 		cmocka_unit_test(gap_fill_holes_are_the_ids_no_trade_covers),
 		cmocka_unit_test(
-			trades_going_back_are_duplicates_until_three_later_ones_confirm_a_renumbering),
+			ids_going_back_are_duplicates_until_three_later_trades_renumber),
 		cmocka_unit_test(
-			a_trade_stamped_before_the_last_one_written_is_skipped_and_its_id_spent),
+			a_trade_stamped_before_the_last_one_is_skipped_its_id_spent),
 		cmocka_unit_test(
-			messages_with_a_nul_or_bytes_that_are_not_utf8_are_malformed),
+			messages_with_a_nul_or_not_utf8_are_malformed),
 		cmocka_unit_test(excerpts_of_a_peers_text_are_one_clean_line),
 	};
 
