@@ -159,11 +159,15 @@ vwarn(const char *fmt, va_list ap)
 	size_t n = strlen(fmt);
 
 	fflush(stdout);
+	/* one line, whole, even when another thread warns too (a gap
+	 * fill's retries) */
+	flockfile(stderr);
 	fprintf(stderr, "%s: ", cmt_progname);
 	vfprintf(stderr, fmt, ap);
 	if (n && fmt[n - 1] == ':')
 		fprintf(stderr, " %s", strerror(saved));
 	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 void

@@ -4,28 +4,26 @@
  * its URL, subscription and message parser).
  *
  * The client is libwebsockets (TLS, framing, ping/pong, close handshake);
- * this module keeps the trade sequence whole:
+ * this module keeps the connection: it reassembles messages (at most
+ * CMT_STREAM_MSG_MAX; binary, malformed or oversized ones are skipped,
+ * reported five per CMT_STREAM_REPORT_MS and the rest counted), hands
+ * every trade to lib/tradeseq.c (which runs the warm start beside it,
+ * fills gaps from REST on a thread while the socket is read, and writes
+ * through lib/ingest.c's rules), and reconnects:
  *
- * - Trade ids are consecutive per symbol.  A trade whose id is more than
- *   one past the last one written (after a reconnect, or a message that
- *   was skipped as malformed or oversized) first has the missing ids
- *   fetched from the venue's REST trades (its fill order: pages forward
- *   from the last id, or back from the new one) and written in id order.
- * - With a warm start (each symbol's boundary) the first trade of each
- *   symbol is preceded by every trade since the boundary, from REST, so
- *   live data continues the 1-minute history bars without a gap.
- * - Every trade, streamed or filled, passes lib/ingest.c's rules: a
- *   duplicate id is dropped, a trade before the boundary is covered by
- *   the bars, one far ahead of the clock is reported and skipped.
  * - Reconnects use the caller's backoff with jitter; the backoff restarts
- *   after a connection that was subscribed.  A quiet connection is
- *   pinged and dropped when no answer comes; a venue that wants a text
- *   keepalive gets one whenever the client has sent nothing for half the
- *   ping span, however busy the stream (such a venue closes a connection
- *   silent on the client's side).  A subscription error is permanent.
+ *   after a connection that was subscribed.  A handshake or subscription
+ *   not answered within the ping span is dropped and made again; a quiet
+ *   connection is pinged and dropped when no answer comes; a venue that
+ *   wants a text keepalive gets one whenever the client has sent nothing
+ *   for half the ping span, however busy the stream (such a venue closes
+ *   a connection silent on the client's side).  A subscription error is
+ *   permanent.
+ * - A peer's text (close reason, a bad message) is reported through
+ *   cmt_excerpt: one line, no control characters.
  *
- * cmt_stream_run owns the libwebsockets context, one cmt_http client for
- * the REST fills and its buffers. */
+ * cmt_stream_run owns the libwebsockets context, the message buffer and
+ * the trade sequence (lib/tradeseq.c) for the duration of the call. */
 #ifndef CMT_STREAM_H
 #define CMT_STREAM_H
 
