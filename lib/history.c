@@ -152,7 +152,7 @@ warm_failed(struct hist *a, int i, int n0, enum cmt_err e, const char *err,
 	a->n = n0;
 	a->failed[i] = 1;
 	if (!why[0])
-		snprintf(why, CMT_ERRLEN, "%s: %s", a->s->sym,
+		snprintf(why, CMT_ERRLEN, "%s: %.990s", a->s->sym,
 			e == CMT_ESKIP || !err[0] ? "stopped" : err);
 	return e == CMT_ESKIP || *c->stop ||
 		(c->bound_ms && cmt_clock_mono_ms() >= c->bound_ms) ? -1 : 0;

@@ -15,6 +15,7 @@
 struct cmt_outq {
 	int fd;
 	int regular;          /* a regular file: writes never wait */
+	int sock;             /* a socket: sent without waiting */
 	size_t max;
 	volatile sig_atomic_t *stop;
 	pthread_t thread;
@@ -64,9 +65,8 @@ write_all(struct cmt_outq *q, const char *p, size_t n, size_t *left)
 			else if (chunk > PIPE_BUF)
 				chunk = PIPE_BUF;
 			stalled = 0;
-			w = send(q->fd, p, chunk, MSG_DONTWAIT | MSG_NOSIGNAL);
-			if (w < 0 && errno == ENOTSOCK)
-				w = write(q->fd, p, chunk);
+			w = q->sock ? send(q->fd, p, chunk, MSG_DONTWAIT |
+				MSG_NOSIGNAL) : write(q->fd, p, chunk);
 		} else {
 			w = write(q->fd, p, chunk);
 		}
@@ -125,7 +125,10 @@ cmt_outq_new(int fd, size_t max, volatile sig_atomic_t *stop)
 	q->fd = fd;
 	q->max = max;
 	q->stop = stop;
-	q->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	if (fstat(fd, &st) == 0) {
+		q->regular = S_ISREG(st.st_mode);
+		q->sock = S_ISSOCK(st.st_mode);
+	}
 	q->pend = malloc(max);
 	q->out = malloc(max);
 	if (!q->pend || !q->out)
