@@ -8,6 +8,7 @@
 
 #include "cmt_backtest.h"
 #include "cmt_follow.h"
+#include "cmt_fmt.h"
 #include "cmt_json.h"
 #include "cmt_symtime.h"
 
@@ -73,14 +74,24 @@ cmt_follow_free(struct cmt_follow *f)
 	free(f);
 }
 
+static char *
+put(char *at, const char *s, size_t n)
+{
+	memcpy(at, s, n);
+	return at + n;
+}
+
+/* a string literal */
+#define put_lit(at, lit) put(at, lit, sizeof lit - 1)
+
 /* The overall metrics line, then (with a horizon) one per symbol that
- * scored rows since its last line, "sym" spliced in after "kind". */
+ * scored rows since its last line, "sym" after "kind". */
 static void
 emit(struct cmt_follow *f, int64_t t)
 {
-	char buf[CMT_BT_ROLL_LINE + CMT_SYM_MAX + 16];
-	static const char kind[] = "{\"kind\":\"metrics\"";
-	size_t n, k = sizeof kind - 1;
+	static const char kind[] = "{\"kind\":\"metrics\",\"sym\":\"";
+	char buf[CMT_BT_ROLL_LINE + CMT_SYM_MAX + sizeof kind], *at;
+	size_t n;
 	int i;
 
 	n = cmt_bt_roll_format(f->all, t, f->model, f->model_len, buf,
@@ -88,17 +99,15 @@ emit(struct cmt_follow *f, int64_t t)
 	f->o.out(f->o.ctx, buf, n, !f->o.horizon_ms);
 	for (i = 0; f->o.horizon_ms && i < f->nsym; i++) {
 		struct sym *s = &f->sym[i];
-		int m;
 
 		if (!s->dirty)
 			continue;
-		m = snprintf(buf, sizeof buf, "%s,\"sym\":\"%s\"", kind,
-			s->name);
-		n = cmt_bt_roll_format(s->roll, t, f->model, f->model_len,
-			buf + m, CMT_BT_ROLL_LINE);
-		/* drop the second {"kind":"metrics" the roll line starts with */
-		memmove(buf + m, buf + m + k, n - k);
-		f->o.out(f->o.ctx, buf, (size_t)m + n - k, 0);
+		at = put(buf, kind, sizeof kind - 1);
+		at = put(at, s->name, strlen(s->name));
+		*at++ = '"';
+		at += cmt_bt_roll_members(s->roll, t, f->model, f->model_len,
+			at, CMT_BT_ROLL_LINE);
+		f->o.out(f->o.ctx, buf, (size_t)(at - buf), 0);
 		s->dirty = 0;
 	}
 	if (f->o.horizon_ms)
@@ -121,21 +130,27 @@ static void
 outcome(struct cmt_follow *f, struct sym *s, int64_t t, double p, int y,
 	double px, double px_out)
 {
-	char buf[512], a[4][32];
-	int n;
+	char buf[CMT_SYM_MAX + 256], *at;
 
-	n = snprintf(buf, sizeof buf, "{\"kind\":\"outcome\",\"sym\":\"%s\","
-		"\"t\":%lld,\"t_out\":%lld,\"p_up\":%s,\"y\":%d,\"hit\":%s",
-		s->name, (long long)t, (long long)(t + f->o.horizon_ms),
-		(cmt_fmt_double(a[0], p, 6), a[0]), y,
-		(p >= 0.5) == (y == 1) ? "true" : "false");
-	if (!isnan(px))   /* the forecast was scored from prices */
-		n += snprintf(buf + n, sizeof buf - (size_t)n,
-			",\"px\":%s,\"px_out\":%s",
-			(cmt_fmt_double(a[1], px, 15), a[1]),
-			(cmt_fmt_double(a[2], px_out, 15), a[2]));
-	n += snprintf(buf + n, sizeof buf - (size_t)n, "}\n");
-	f->o.out(f->o.ctx, buf, (size_t)n, 0);
+	at = put_lit(buf, "{\"kind\":\"outcome\",\"sym\":\"");
+	at = put(at, s->name, strlen(s->name));
+	at = put_lit(at, "\",\"t\":");
+	at += cmt_fmt_int(at, t);
+	at = put_lit(at, ",\"t_out\":");
+	at += cmt_fmt_int(at, t + f->o.horizon_ms);
+	at = put_lit(at, ",\"p_up\":");
+	at += cmt_fmt_double(at, p, 6);
+	at = put(at, y ? ",\"y\":1" : ",\"y\":0", 6);
+	at = (p >= 0.5) == (y == 1) ? put_lit(at, ",\"hit\":true") :
+		put_lit(at, ",\"hit\":false");
+	if (!isnan(px)) {   /* the forecast was scored from prices */
+		at = put_lit(at, ",\"px\":");
+		at += cmt_fmt_double(at, px, 15);
+		at = put_lit(at, ",\"px_out\":");
+		at += cmt_fmt_double(at, px_out, 15);
+	}
+	at = put_lit(at, "}\n");
+	f->o.out(f->o.ctx, buf, (size_t)(at - buf), 0);
 }
 
 static struct sym *

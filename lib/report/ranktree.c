@@ -99,19 +99,34 @@ cmt_bt_rank_free(struct cmt_bt_rank *t)
 	t->node = NULL;
 }
 
+/* Down to where slot's priority puts it, then split what is there. */
+static int32_t
+put(struct cmt_bt_rank_node *n, int32_t i, int32_t slot)
+{
+	if (i == NONE)
+		return slot;
+	if (n[slot].prio > n[i].prio) {
+		split(n, i, n[slot].key, slot, &n[slot].l, &n[slot].r);
+		pull(n, slot);
+		return slot;
+	}
+	if (before(n, n[slot].key, slot, i))
+		n[i].l = put(n, n[i].l, slot);
+	else
+		n[i].r = put(n, n[i].r, slot);
+	pull(n, i);
+	return i;
+}
+
 void
 cmt_bt_rank_insert(struct cmt_bt_rank *t, int32_t slot, double key, int up)
 {
-	struct cmt_bt_rank_node *n = t->node;
-	int32_t a, b;
-
 	t->seed ^= t->seed << 13;
 	t->seed ^= t->seed >> 17;
 	t->seed ^= t->seed << 5;
-	n[slot] = (struct cmt_bt_rank_node){ key, NONE, NONE, 1,
+	t->node[slot] = (struct cmt_bt_rank_node){ key, NONE, NONE, 1,
 		(uint32_t)(up != 0), t->seed, (uint8_t)(up != 0) };
-	split(n, t->root, key, slot, &a, &b);
-	t->root = merge(n, merge(n, a, slot), b);
+	t->root = put(t->node, t->root, slot);
 }
 
 void
@@ -132,25 +147,54 @@ cmt_bt_rank_ups(const struct cmt_bt_rank *t)
 	return ups_of(t->node, t->root);
 }
 
-uint32_t
-cmt_bt_rank_below(const struct cmt_bt_rank *t, double key, int or_equal,
-	uint32_t *ups)
+/* node i and the keys before it in its subtree */
+static void
+count_through(const struct cmt_bt_rank_node *n, int32_t i,
+	struct cmt_bt_rank_count *c)
 {
-	const struct cmt_bt_rank_node *n = t->node;
-	uint32_t count = 0, up = 0;
-	int32_t i = t->root;
+	c->n += size_of(n, n[i].l) + 1;
+	c->ups += ups_of(n, n[i].l) + n[i].up;
+}
 
+/* the keys of subtree i below key (or up to it, or_equal) into c */
+static void
+count_below(const struct cmt_bt_rank_node *n, int32_t i, double key,
+	int or_equal, struct cmt_bt_rank_count *c)
+{
 	while (i != NONE) {
 		if (n[i].key < key || (or_equal && n[i].key == key)) {
-			count += size_of(n, n[i].l) + 1;
-			up += ups_of(n, n[i].l) + n[i].up;
+			count_through(n, i, c);
 			i = n[i].r;
 		} else {
 			i = n[i].l;
 		}
 	}
-	*ups = up;
-	return count;
+}
+
+void
+cmt_bt_rank_around(const struct cmt_bt_rank *t, double key,
+	struct cmt_bt_rank_count *below, struct cmt_bt_rank_count *upto)
+{
+	const struct cmt_bt_rank_node *n = t->node;
+	int32_t i = t->root;
+
+	/* one path while the keys differ from key; from the first equal
+	 * one, "below" goes on left of it and "up to" right */
+	below->n = below->ups = 0;
+	while (i != NONE && n[i].key != key) {
+		if (n[i].key < key) {
+			count_through(n, i, below);
+			i = n[i].r;
+		} else {
+			i = n[i].l;
+		}
+	}
+	*upto = *below;
+	if (i != NONE) {
+		count_through(n, i, upto);
+		count_below(n, n[i].l, key, 0, below);
+		count_below(n, n[i].r, key, 1, upto);
+	}
 }
 
 double

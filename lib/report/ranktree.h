@@ -38,10 +38,13 @@ void cmt_bt_rank_remove(struct cmt_bt_rank *t, int32_t slot);
 uint32_t cmt_bt_rank_size(const struct cmt_bt_rank *t);
 uint32_t cmt_bt_rank_ups(const struct cmt_bt_rank *t);
 
-/* How many keys are < key (or <= key when or_equal), and *ups how many
- * of those are up. */
-uint32_t cmt_bt_rank_below(const struct cmt_bt_rank *t, double key,
-	int or_equal, uint32_t *ups);
+/* How many keys, and how many of them up, are below key (< key) and up
+ * to it (<= key), in one descent. */
+struct cmt_bt_rank_count {
+	uint32_t n, ups;
+};
+void cmt_bt_rank_around(const struct cmt_bt_rank *t, double key,
+	struct cmt_bt_rank_count *below, struct cmt_bt_rank_count *upto);
 
 /* The key of rank k, 0-based, k < size. */
 double cmt_bt_rank_kth(const struct cmt_bt_rank *t, uint32_t k);
