@@ -59,16 +59,14 @@ usage(void)
 	exit(cmt_finish(CMT_EXIT_OK));
 }
 
-/* --follow output: a live stream (or a tee -a log) wants each metrics
- * line when it is due. */
+/* --follow output.  The reader flushes it when it would wait for input
+ * (cmt_idle_flush): a live stream gets each line when it is due, a file
+ * or a backlog a buffer at a time. */
 static void
-out(void *ctx, const char *s, size_t n, int flush)
+out(void *ctx, const char *s, size_t n)
 {
 	(void)ctx;
-	if (n)
-		cmt_out(s, n);
-	if (flush && fflush(stdout) != 0)
-		exit(cmt_finish(CMT_EXIT_FAIL));
+	cmt_out(s, n);
 }
 
 /* 0 at end of input, -1 when stopped by a signal or a read error. */

@@ -44,9 +44,11 @@ struct cmt_follow_opts {
 	/* A vector more than max_jump after its symbol's previous one is
 	 * skipped unless the next confirms it (cmt_symtime.h; 0: no check) */
 	int64_t max_jump_ms;
-	/* Receives whole lines (with their newline); flush is 1 after a
-	 * metrics line, which a live reader wants at once. */
-	void (*out)(void *ctx, const char *s, size_t n, int flush);
+	/* Receives the output, whole lines or a line in pieces (an input
+	 * line, then its newline).  The caller flushes when it would wait
+	 * for input, so a live reader gets each line when it is due and a
+	 * file's lines go out a buffer at a time. */
+	void (*out)(void *ctx, const char *s, size_t n);
 	void *ctx;
 };
 

@@ -96,7 +96,7 @@ emit(struct cmt_follow *f, int64_t t)
 
 	n = cmt_bt_roll_format(f->all, t, f->model, f->model_len, buf,
 		CMT_BT_ROLL_LINE);
-	f->o.out(f->o.ctx, buf, n, !f->o.horizon_ms);
+	f->o.out(f->o.ctx, buf, n);
 	for (i = 0; f->o.horizon_ms && i < f->nsym; i++) {
 		struct sym *s = &f->sym[i];
 
@@ -107,11 +107,9 @@ emit(struct cmt_follow *f, int64_t t)
 		*at++ = '"';
 		at += cmt_bt_roll_members(s->roll, t, f->model, f->model_len,
 			at, CMT_BT_ROLL_LINE);
-		f->o.out(f->o.ctx, buf, (size_t)(at - buf), 0);
+		f->o.out(f->o.ctx, buf, (size_t)(at - buf));
 		s->dirty = 0;
 	}
-	if (f->o.horizon_ms)
-		f->o.out(f->o.ctx, "", 0, 1);
 	f->pending = 0;
 }
 
@@ -150,7 +148,7 @@ outcome(struct cmt_follow *f, struct sym *s, int64_t t, double p, int y,
 		at += cmt_fmt_double(at, px_out, 15);
 	}
 	at = put_lit(at, "}\n");
-	f->o.out(f->o.ctx, buf, (size_t)(at - buf), 0);
+	f->o.out(f->o.ctx, buf, (size_t)(at - buf));
 }
 
 static struct sym *
@@ -265,8 +263,8 @@ static void
 pass(struct cmt_follow *f, const char *line, size_t len)
 {
 	if (f->o.pass) {
-		f->o.out(f->o.ctx, line, len, 0);
-		f->o.out(f->o.ctx, "\n", 1, 0);
+		f->o.out(f->o.ctx, line, len);
+		f->o.out(f->o.ctx, "\n", 1);
 	}
 }
 

@@ -1,52 +1,43 @@
 /* An order-statistic treap over ring slots (ranktree.h).  Random
  * priorities (a fixed xorshift sequence, so runs are repeatable) keep it
- * balanced in expectation; split and merge do the work. */
+ * balanced in expectation; split and merge do the work.  Slot s is node
+ * s + 1: node 0 is an empty subtree (size 0), so no step asks whether a
+ * child is there, and a descent has few branches to mispredict. */
 #include <stdlib.h>
 
 #include "ranktree.h"
 
-#define NONE (-1)
+#define NIL 0
 
-static uint32_t
-size_of(const struct cmt_bt_rank_node *n, int32_t i)
-{
-	return i == NONE ? 0 : n[i].size;
-}
-
-static uint32_t
-ups_of(const struct cmt_bt_rank_node *n, int32_t i)
-{
-	return i == NONE ? 0 : n[i].ups;
-}
+typedef struct cmt_bt_rank_node node;
 
 static void
-pull(struct cmt_bt_rank_node *n, int32_t i)
+pull(node *n, int32_t i)
 {
-	n[i].size = 1 + size_of(n, n[i].l) + size_of(n, n[i].r);
-	n[i].ups = n[i].up + ups_of(n, n[i].l) + ups_of(n, n[i].r);
+	n[i].size = 1 + n[n[i].l].size + n[n[i].r].size;
+	n[i].ups = n[i].up + n[n[i].l].ups + n[n[i].r].ups;
 }
 
-/* (key, slot) comes before node i */
+/* (key, node j) comes before node i */
 static int
-before(const struct cmt_bt_rank_node *n, double key, int32_t slot, int32_t i)
+before(const node *n, double key, int32_t j, int32_t i)
 {
-	return key < n[i].key || (key == n[i].key && slot < i);
+	return key < n[i].key || (key == n[i].key && j < i);
 }
 
-/* a: the nodes of i before (key, slot); b: the others */
+/* a: the nodes of i before (key, j); b: the others */
 static void
-split(struct cmt_bt_rank_node *n, int32_t i, double key, int32_t slot,
-	int32_t *a, int32_t *b)
+split(node *n, int32_t i, double key, int32_t j, int32_t *a, int32_t *b)
 {
-	if (i == NONE) {
-		*a = *b = NONE;
+	if (i == NIL) {
+		*a = *b = NIL;
 		return;
 	}
-	if (before(n, key, slot, i)) {
-		split(n, n[i].l, key, slot, a, &n[i].l);
+	if (before(n, key, j, i)) {
+		split(n, n[i].l, key, j, a, &n[i].l);
 		*b = i;
 	} else {
-		split(n, n[i].r, key, slot, &n[i].r, b);
+		split(n, n[i].r, key, j, &n[i].r, b);
 		*a = i;
 	}
 	pull(n, i);
@@ -54,11 +45,11 @@ split(struct cmt_bt_rank_node *n, int32_t i, double key, int32_t slot,
 
 /* every node of a before every node of b */
 static int32_t
-merge(struct cmt_bt_rank_node *n, int32_t a, int32_t b)
+merge(node *n, int32_t a, int32_t b)
 {
-	if (a == NONE)
+	if (a == NIL)
 		return b;
-	if (b == NONE)
+	if (b == NIL)
 		return a;
 	if (n[a].prio > n[b].prio) {
 		n[a].r = merge(n, n[a].r, b);
@@ -70,26 +61,14 @@ merge(struct cmt_bt_rank_node *n, int32_t a, int32_t b)
 	return b;
 }
 
-static int32_t
-erase(struct cmt_bt_rank_node *n, int32_t i, int32_t slot)
-{
-	if (i == slot)
-		return merge(n, n[i].l, n[i].r);
-	if (before(n, n[slot].key, slot, i))
-		n[i].l = erase(n, n[i].l, slot);
-	else
-		n[i].r = erase(n, n[i].r, slot);
-	pull(n, i);
-	return i;
-}
-
 int
 cmt_bt_rank_init(struct cmt_bt_rank *t, size_t n)
 {
-	t->root = NONE;
+	t->root = NIL;
 	t->seed = 2463534242u;
-	t->node = malloc((n ? n : 1) * sizeof *t->node);
-	return t->node ? 0 : -1;
+	if (!(t->node = calloc(n + 1, sizeof *t->node)))
+		return -1;
+	return 0;
 }
 
 void
@@ -99,69 +78,82 @@ cmt_bt_rank_free(struct cmt_bt_rank *t)
 	t->node = NULL;
 }
 
-/* Down to where slot's priority puts it, then split what is there. */
-static int32_t
-put(struct cmt_bt_rank_node *n, int32_t i, int32_t slot)
-{
-	if (i == NONE)
-		return slot;
-	if (n[slot].prio > n[i].prio) {
-		split(n, i, n[slot].key, slot, &n[slot].l, &n[slot].r);
-		pull(n, slot);
-		return slot;
-	}
-	if (before(n, n[slot].key, slot, i))
-		n[i].l = put(n, n[i].l, slot);
-	else
-		n[i].r = put(n, n[i].r, slot);
-	pull(n, i);
-	return i;
-}
-
+/* Down from the root, each node on the way gaining (or losing) node j's
+ * count, to where j's priority puts it (insert) or j is (remove). */
 void
 cmt_bt_rank_insert(struct cmt_bt_rank *t, int32_t slot, double key, int up)
 {
+	node *n = t->node;
+	int32_t j = slot + 1, *link = &t->root;
+
 	t->seed ^= t->seed << 13;
 	t->seed ^= t->seed >> 17;
 	t->seed ^= t->seed << 5;
-	t->node[slot] = (struct cmt_bt_rank_node){ key, NONE, NONE, 1,
-		(uint32_t)(up != 0), t->seed, (uint8_t)(up != 0) };
-	t->root = put(t->node, t->root, slot);
+	n[j] = (node){ key, NIL, NIL, 1, (uint32_t)(up != 0), t->seed,
+		(uint8_t)(up != 0) };
+	while (*link != NIL && n[*link].prio >= n[j].prio) {
+		n[*link].size++;
+		n[*link].ups += n[j].up;
+		link = before(n, key, j, *link) ? &n[*link].l : &n[*link].r;
+	}
+	split(n, *link, key, j, &n[j].l, &n[j].r);
+	pull(n, j);
+	*link = j;
 }
 
 void
 cmt_bt_rank_remove(struct cmt_bt_rank *t, int32_t slot)
 {
-	t->root = erase(t->node, t->root, slot);
+	node *n = t->node;
+	int32_t j = slot + 1, *link = &t->root;
+
+	while (*link != j) {
+		n[*link].size--;
+		n[*link].ups -= n[j].up;
+		link = before(n, n[j].key, j, *link) ? &n[*link].l :
+			&n[*link].r;
+	}
+	*link = merge(n, n[j].l, n[j].r);
+}
+
+double
+cmt_bt_rank_key(const struct cmt_bt_rank *t, int32_t slot)
+{
+	return t->node[slot + 1].key;
+}
+
+int
+cmt_bt_rank_up(const struct cmt_bt_rank *t, int32_t slot)
+{
+	return t->node[slot + 1].up;
 }
 
 uint32_t
 cmt_bt_rank_size(const struct cmt_bt_rank *t)
 {
-	return size_of(t->node, t->root);
+	return t->node[t->root].size;
 }
 
 uint32_t
 cmt_bt_rank_ups(const struct cmt_bt_rank *t)
 {
-	return ups_of(t->node, t->root);
+	return t->node[t->root].ups;
 }
 
-/* node i and the keys before it in its subtree */
+/* node i and the keys before it in its subtree into c */
 static void
-count_through(const struct cmt_bt_rank_node *n, int32_t i,
-	struct cmt_bt_rank_count *c)
+count_through(const node *n, int32_t i, struct cmt_bt_rank_count *c)
 {
-	c->n += size_of(n, n[i].l) + 1;
-	c->ups += ups_of(n, n[i].l) + n[i].up;
+	c->n += n[n[i].l].size + 1;
+	c->ups += n[n[i].l].ups + n[i].up;
 }
 
 /* the keys of subtree i below key (or up to it, or_equal) into c */
 static void
-count_below(const struct cmt_bt_rank_node *n, int32_t i, double key,
-	int or_equal, struct cmt_bt_rank_count *c)
+count_below(const node *n, int32_t i, double key, int or_equal,
+	struct cmt_bt_rank_count *c)
 {
-	while (i != NONE) {
+	while (i != NIL) {
 		if (n[i].key < key || (or_equal && n[i].key == key)) {
 			count_through(n, i, c);
 			i = n[i].r;
@@ -175,13 +167,13 @@ void
 cmt_bt_rank_around(const struct cmt_bt_rank *t, double key,
 	struct cmt_bt_rank_count *below, struct cmt_bt_rank_count *upto)
 {
-	const struct cmt_bt_rank_node *n = t->node;
+	const node *n = t->node;
 	int32_t i = t->root;
 
 	/* one path while the keys differ from key; from the first equal
 	 * one, "below" goes on left of it and "up to" right */
 	below->n = below->ups = 0;
-	while (i != NONE && n[i].key != key) {
+	while (i != NIL && n[i].key != key) {
 		if (n[i].key < key) {
 			count_through(n, i, below);
 			i = n[i].r;
@@ -190,7 +182,7 @@ cmt_bt_rank_around(const struct cmt_bt_rank *t, double key,
 		}
 	}
 	*upto = *below;
-	if (i != NONE) {
+	if (i != NIL) {
 		count_through(n, i, upto);
 		count_below(n, n[i].l, key, 0, below);
 		count_below(n, n[i].r, key, 1, upto);
@@ -200,11 +192,11 @@ cmt_bt_rank_around(const struct cmt_bt_rank *t, double key,
 double
 cmt_bt_rank_kth(const struct cmt_bt_rank *t, uint32_t k)
 {
-	const struct cmt_bt_rank_node *n = t->node;
+	const node *n = t->node;
 	int32_t i = t->root;
 
-	while (i != NONE) {
-		uint32_t left = size_of(n, n[i].l);
+	while (i != NIL) {
+		uint32_t left = n[n[i].l].size;
 
 		if (k < left) {
 			i = n[i].l;

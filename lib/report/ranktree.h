@@ -13,14 +13,14 @@
 
 struct cmt_bt_rank_node {
 	double key;
-	int32_t l, r;            /* children, -1 when none */
+	int32_t l, r;            /* children: nodes, 0 for none */
 	uint32_t size, ups;      /* of the subtree */
 	uint32_t prio;
 	uint8_t up;
 };
 
 struct cmt_bt_rank {
-	struct cmt_bt_rank_node *node;   /* indexed by slot */
+	struct cmt_bt_rank_node *node;   /* slot s is node s + 1 */
 	int32_t root;
 	uint32_t seed;
 };
@@ -33,6 +33,10 @@ void cmt_bt_rank_free(struct cmt_bt_rank *t);
 void cmt_bt_rank_insert(struct cmt_bt_rank *t, int32_t slot, double key,
 	int up);
 void cmt_bt_rank_remove(struct cmt_bt_rank *t, int32_t slot);
+
+/* The key and class of a slot in the tree. */
+double cmt_bt_rank_key(const struct cmt_bt_rank *t, int32_t slot);
+int cmt_bt_rank_up(const struct cmt_bt_rank *t, int32_t slot);
 
 /* Keys in the tree, and of them up. */
 uint32_t cmt_bt_rank_size(const struct cmt_bt_rank *t);

@@ -93,8 +93,8 @@ resum(struct cmt_bt_roll *r)
 
 	r->logloss = r->brier = 0;
 	for (i = 0; i < r->n; i++) {
-		cmt_metrics_terms(r->by_p.node[i].key, r->by_p.node[i].up,
-			&ll, &br);
+		cmt_metrics_terms(cmt_bt_rank_key(&r->by_p, (int32_t)i),
+			cmt_bt_rank_up(&r->by_p, (int32_t)i), &ll, &br);
 		r->logloss += ll;
 		r->brier += br;
 	}
@@ -108,8 +108,8 @@ cmt_bt_roll_add(struct cmt_bt_roll *r, double p, int y, int64_t lag_ms)
 	double ll, br;
 
 	if (r->n == r->window) {   /* the oldest row leaves */
-		double p0 = r->by_p.node[slot].key;
-		int y0 = r->by_p.node[slot].up;
+		double p0 = cmt_bt_rank_key(&r->by_p, slot);
+		int y0 = cmt_bt_rank_up(&r->by_p, slot);
 
 		cmt_bt_rank_remove(&r->by_p, slot);
 		if (r->lag_class[slot] == LAG_LIVE)

@@ -291,13 +291,12 @@ check_line(const char *line, struct oracle *o, uint64_t n)
 }
 
 static void
-on_line(void *ctx, const char *s, size_t n, int flush)
+on_line(void *ctx, const char *s, size_t n)
 {
 	struct lines *l = ctx;
 	char line[2048], sym[64];
 	int i;
 
-	(void)flush;
 	if (!n)
 		return;
 	assert_true(n < sizeof line);
