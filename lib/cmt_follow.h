@@ -20,7 +20,7 @@
  *
  * Output goes through the caller's callback; the struct owns its state.
  * Each row costs O(log window); memory is fixed by the options: about
- * 64 bytes per row of each window (the overall one, and with a horizon
+ * 65 bytes per row of each window (the overall one, and with a horizon
  * one per symbol) and 24 bytes per forecast waiting for its outcome (at
  * most CMT_FOLLOW_MAX_PENDING per symbol). */
 #ifndef CMT_FOLLOW_H
