@@ -297,7 +297,8 @@ cmt_follow_add(struct cmt_follow *f, const struct cmt_fvec *v,
 		/* a longer name is not named in the metrics lines */
 		f->model_len = v->model.len <= CMT_BT_MODEL_MAX ?
 			v->model.len : 0;
-		memcpy(f->model, v->model.s, f->model_len);
+		if (f->model_len)
+			memcpy(f->model, v->model.s, f->model_len);
 	}
 	if (f->o.horizon_ms)
 		resolve(f, s, v, now);
