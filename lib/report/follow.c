@@ -9,7 +9,6 @@
 #include "cmt_backtest.h"
 #include "cmt_follow.h"
 #include "cmt_fmt.h"
-#include "cmt_json.h"
 #include "cmt_symtime.h"
 
 struct forecast {
