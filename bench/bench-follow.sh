@@ -23,14 +23,16 @@ make_rows() {
 		"$BIN/cmt-predict" > "$l"
 	rm -f "$out/follow-ticks"
 }
-# t LABEL LINES COMMAND...: wall time, lines/s and peak RSS of COMMAND,
-# writing into a pipe as it would in a pipeline; the seconds in $s.
+# t LABEL LINES COMMAND...: wall time, CPU time (user + system), lines/s
+# and peak RSS of COMMAND, writing into a pipe as it would in a pipeline;
+# the seconds in $s and $cpu (CPU time says more on a busy machine).
 t() {
 	label=$1 lines=$2; shift 2
-	/usr/bin/time -f "%e %M" -o "$out/time" "$@" | cat > /dev/null
-	read -r s kb < "$out/time"
-	printf '%-40s %6.2f s %9.0f lines/s %7d KiB\n' "$label" "$s" \
-		"$(awk -v l="$lines" -v s="$s" 'BEGIN { print l / (s + 0.0001) }')" "$kb"
+	/usr/bin/time -f "%e %U %S %M" -o "$out/time" "$@" | cat > /dev/null
+	read -r s user sys kb < "$out/time"
+	cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')
+	printf '%-38s %6.2f s (cpu %5.2f s) %8.0f lines/s %7d KiB\n' "$label" \
+		"$s" "$cpu" "$(awk -v l="$lines" -v s="$s" 'BEGIN { print l / (s + 0.0001) }')" "$kb"
 }
 for size in 50000 1000000; do
 	make_rows $size
@@ -40,11 +42,12 @@ for size in 50000 1000000; do
 	t "wc -l" "$n" wc -l "$f"
 	t "cat" "$n" cat "$f"
 	t "cmt-backtest (batch, labelled rows)" "$n" "$BIN/cmt-backtest" "$l"
-	batch=$s
+	batch=$s batch_cpu=$cpu
 	t "cmt-backtest --follow --horizon 1m" "$n" "$BIN/cmt-backtest" \
 		--follow --horizon 1m "$f"
-	awk -v f="$s" -v b="$batch" 'BEGIN {
-		printf "  --follow --horizon / batch: %.2fx\n", f / (b > 0 ? b : 0.01) }'
+	awk -v f="$s" -v b="$batch" -v fc="$cpu" -v bc="$batch_cpu" 'BEGIN {
+		printf "  --follow --horizon / batch: %.2fx wall, %.2fx cpu\n",
+		    f / (b > 0 ? b : 0.01), fc / (bc > 0 ? bc : 0.01) }'
 	t "cmt-backtest --follow (labelled rows)" "$n" "$BIN/cmt-backtest" \
 		--follow "$l"
 done
