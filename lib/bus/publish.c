@@ -552,18 +552,18 @@ cmt_bus_pub_line(struct cmt_bus_pub *p, const char *s, size_t len, char *err)
 	if (bus_fields_scan(&p->f, s, len, err) ||
 	    bus_tmpl_expand(&p->t, &p->f, p->o.partitions, subj, err))
 		return CMT_BUS_ELINE;
-	/* the id: subject, then each id field, '|' between */
+	/* the id: subject, then each id field's value, '|' between (room
+	 * is left for a batch's "+n") */
 	w = strlen(subj);
 	memcpy(id, subj, w);
 	for (i = 0; i < p->nid; i++) {
-		size_t n = p->f.vlen[p->idf[i]];
+		long n;
 
-		if (w + 1 + n >= sizeof id - 16)
-			return cmt_errf(err, CMT_ETOOLONG, "id too long"),
-				CMT_BUS_ELINE;
 		id[w++] = '|';
-		memcpy(id + w, p->f.v[p->idf[i]], n);
-		w += n;
+		if ((n = bus_id_value(&p->f, p->idf[i], id + w,
+		    sizeof id - 16 - w, err)) < 0)
+			return CMT_BUS_ELINE;
+		w += (size_t)n;
 	}
 	id[w] = 0;
 	if (p->o.batch <= 1)

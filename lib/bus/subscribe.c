@@ -189,8 +189,13 @@ cmt_bus_sub_open(struct cmt_bus_sub **sp, struct cmt_bus *b,
 	s->b = b;
 	s->o = *o;
 	if (o->filter) {
-		if (cmt_bus_template_check(o->filter, NULL, 0, err) == CMT_OK &&
-		    strchr(o->filter, '{') && !strstr(o->filter, "{part}")) {
+		char why[CMT_ERRLEN];
+
+		if (cmt_bus_template_check(o->filter, NULL, 0, why) != CMT_OK) {
+			cmt_errf(err, CMT_EVALUE, "--filter: %s", why);
+			goto usage;
+		}
+		if (strchr(o->filter, '{') && !strstr(o->filter, "{part}")) {
 			cmt_errf(err, CMT_EVALUE, "--filter: only {part} may be "
 				"filled in");
 			goto usage;

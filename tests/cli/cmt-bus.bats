@@ -249,6 +249,48 @@ EOF
 	assert_output --partial "durable 'x' filters '(all)'"
 }
 
+@test "cmt-bus pub: subject tokens come from decoded values; one spelled two ways is one subject; a token that cannot be one is refused" {
+	need_nats
+	nats_start
+	cat >"$TMP/in" <<'EOF'
+{"sym":"BTC-USD","t":1,"px":1,"src":"ab"}
+{"sym":"BTC-USD","t":2,"px":1,"src":"a\u0062"}
+{"sym":"btc\u002dusd","t":3,"px":1,"src":"\u0061b"}
+{"sym":"BTC-USD","t":4,"px":1,"src":"x\u0020y"}
+{"sym":"BTC-USD","t":5,"px":1,"src":"a\u002eb"}
+{"sym":"BTC-USD","t":6,"px":1,"src":"a\u002a"}
+{"sym":"BTC-USD","t":7,"px":1,"src":"\u003e"}
+{"sym":"BTC-USD","t":8,"px":1,"src":"a\nb"}
+{"sym":"BTC-USD","t":9,"px":1,"src":"a\u007f"}
+{"sym":"BTC-USD","t":10,"px":1,"src":"cd"}
+{"sym":"BTC-USD","t":1e1,"px":1,"src":"cd"}
+EOF
+	run cmt-bus pub -u "$NATS_URL" --create-stream S --subject 'c.{src}.{sym}' \
+		--batch 1 <"$TMP/in"
+	assert_success
+	assert_output --partial 'line 4: "src" value "x\u0020y" cannot be a subject token: it holds a space, skipped'
+	assert_output --partial 'line 5: "src" value "a\u002eb" cannot be a subject token: it holds a dot, skipped'
+	assert_output --partial "line 6: \"src\" value \"a\\u002a\" cannot be a subject token: it holds '*', skipped"
+	assert_output --partial "line 7: \"src\" value \"\\u003e\" cannot be a subject token: it holds '>', skipped"
+	assert_output --partial 'line 8: "src" value "a\nb" cannot be a subject token: it holds a control character, skipped'
+	assert_output --partial 'line 9: "src" value "a\u007f" cannot be a subject token: it holds a control character, skipped'
+	assert_output --partial '6 bad lines skipped'
+	# both spellings of "ab" (and of BTC-USD) on the one subject c.ab.BTC-USD
+	cmt-bus sub -u "$NATS_URL" --stream S --filter 'c.ab.BTC-USD' -e \
+		>"$TMP/ab"
+	head -n 3 "$TMP/in" | cmp - "$TMP/ab"
+	# nothing was published under a token made of the escaped text
+	cmt-bus sub -u "$NATS_URL" --stream S -e >"$TMP/all"
+	[ "$(wc -l <"$TMP/all")" -eq 4 ]
+	# t 10 and 1e1 are one id: the stream's dedupe stored one of them
+	cmt-bus sub -u "$NATS_URL" --stream S --filter 'c.cd.*' -e >"$TMP/cd"
+	sed -n 10p "$TMP/in" | cmp - "$TMP/cd"
+	# a filter no token can match is a usage error, not a retry loop
+	run cmt-bus sub -u "$NATS_URL" --stream S --filter 'c.a\b.*' -e
+	assert_failure 2
+	assert_output --partial "--filter: 'c.a\\b.*': not a subject"
+}
+
 @test "cmt-bus sub: SIGTERM drains and acknowledges, a restart continues with no line twice" {
 	need_nats
 	nats_start
