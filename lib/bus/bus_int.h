@@ -27,15 +27,28 @@ struct cmt_bus {
 	pthread_cond_t cv;      /* closed: the last callback is done */
 	uint64_t rng;
 	int closing, closed;
+	int64_t stop_at;        /* when a stop was first seen (0: not yet) */
 };
 
-/* conn.c: sleep through signals; one line to the log callback, if any;
- * a libnats failure mapped to our status, with its text in err. */
-void bus_sleep_ms(int64_t ms);
+/* conn.c: sleep through signals, but not past the end of a stop's grace;
+ * one line to the log callback, if any; a libnats failure mapped to our
+ * status, with its text in err. */
+void bus_sleep_ms(struct cmt_bus *b, int64_t ms);
 void bus_logf(const struct cmt_bus *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 enum cmt_bus_status bus_fail(char *err, natsStatus s, jsErrCode jerr,
 	const char *what);
+
+/* After a stop: bus_stopping says whether one was asked; bus_stop_left
+ * the ms left of its grace (INT64_MAX without a stop, 0 when over);
+ * bus_api_opts the options of a JetStream request, whose wait ends with
+ * the grace (0: no time left, do not ask); bus_stopped fills err with why
+ * the server did not confirm (gone, or too slow) and returns
+ * CMT_BUS_ESTOPPED.  Called from the caller's thread only. */
+int bus_stopping(const struct cmt_bus *b);
+int64_t bus_stop_left(struct cmt_bus *b);
+int bus_api_opts(struct cmt_bus *b, jsOptions *jo);
+enum cmt_bus_status bus_stopped(struct cmt_bus *b, char *err);
 
 /* The fields a line must provide, found by one scan of the object.  A
  * value is decoded, so that one value spelled two ways gives one subject
