@@ -639,8 +639,11 @@ cmt_bus_sub_close(struct cmt_bus_sub *s)
 		natsSubscription_Unsubscribe(s->sub);
 		natsSubscription_Destroy(s->sub);
 	}
-	/* an ephemeral consumer goes with us; a durable stays */
+	/* an ephemeral consumer goes with us; a durable stays (a stop does
+	 * not wait for a server that is gone) */
 	if (s->consumer && !s->o.durable && (!bus_api_opts(s->b, &jo) ||
+	    (bus_stopping(s->b) && natsConnection_Status(s->b->nc) !=
+	    NATS_CONN_STATUS_CONNECTED) ||
 	    js_DeleteConsumer(s->b->js, s->o.stream, s->consumer, &jo,
 	    NULL) != NATS_OK))
 		bus_logf(s->b, "ephemeral consumer %s not deleted (%s): the "
