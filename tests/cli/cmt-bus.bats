@@ -7,33 +7,8 @@
 load helper
 load nats
 
-local_setup() {
-	BG_PIDS=
-}
-
 local_teardown() {
-	local p
-	for p in $BG_PIDS; do
-		kill -9 "$p" 2>/dev/null || true
-	done
 	nats_stop_all
-}
-
-bg() {
-	"$@" &
-	BG_PIDS="$BG_PIDS $!"
-	LAST_PID=$!
-}
-
-# wait_lines FILE N: until FILE holds at least N lines.
-wait_lines() {
-	local i
-	for i in $(seq 1200); do
-		[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ] && return 0
-		sleep 0.05
-	done
-	echo "$1: $(wc -l <"$1" 2>/dev/null) lines, wanted $2" >&2
-	return 1
 }
 
 # wait_uniq FILE N: until FILE holds N different lines.

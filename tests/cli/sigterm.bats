@@ -9,27 +9,14 @@
 # the server dies are in cmt-bus.bats.
 load helper
 load nats
+load sse
 
 BOUND_MS=5000
 
-local_setup() {
-	BG_PIDS=
-}
-
 local_teardown() {
-	local p
-	for p in $BG_PIDS; do
-		kill -9 "$p" 2>/dev/null || true
-	done
+	[ -z "${SSE_PID:-}" ] || kill -9 "$SSE_PID" 2>/dev/null || true
+	exec 5>&- 2>/dev/null || true
 	nats_stop_all
-}
-
-# bg CMD...: run CMD in the background (not holding the TAP log open);
-# its pid in LAST_PID, killed in teardown.
-bg() {
-	"$@" 3>&- &
-	LAST_PID=$!
-	BG_PIDS="$BG_PIDS $!"
 }
 
 # term_timed PID WHAT: SIGTERM to PID (started with bg); RC gets its exit
@@ -77,17 +64,6 @@ idle_writer() {
 	( exec 4>"$1"; cat "$2" >&4; sleep 60 ) 3>&- &
 	WRITER=$!
 	BG_PIDS="$BG_PIDS $!"
-}
-
-# wait_lines FILE N: until FILE holds at least N lines.
-wait_lines() {
-	local i
-	for i in $(seq 200); do
-		[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ] && return 0
-		sleep 0.05
-	done
-	echo "$1: $(wc -l <"$1" 2>/dev/null) lines, wanted $2" >&2
-	return 1
 }
 
 @test "SIGTERM: cmt-sim busy, and blocked on a full pipe" {
@@ -222,40 +198,10 @@ wait_lines() {
 	cmt-backtest --json <"$TMP/some" | cmp - "$TMP/out2"
 }
 
-# sse_start ARGS...: cmt-sse on a free port reading the FIFO $TMP/sse.in
-# (held open by an idle writer); URL and SSE_PID set.
-sse_start() {
-	local port i
-	port=$(free_port)
-	URL="http://127.0.0.1:$port"
-	mkfifo "$TMP/sse.in"
-	bg sh -c 'in=$0 port=$1; shift; exec cmt-sse --port "$port" "$@" \
-		<"$in" 2>"$in.err"' "$TMP/sse.in" "$port" "$@"
-	SSE_PID=$LAST_PID
-	exec 5>"$TMP/sse.in"
-	for i in $(seq 100); do
-		curl -sf "$URL/healthz" >/dev/null 2>&1 && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
-metric() {
-	curl -sf "$URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'
-}
-
-wait_metric() {
-	local i
-	for i in $(seq 200); do
-		[ "$(metric "$1")" = "$2" ] && return 0
-		sleep 0.05
-	done
-	echo "$1: $(metric "$1"), wanted $2" >&2
-	return 1
-}
-
 @test "SIGTERM: cmt-sse with clients connected and input idle, and with a client not reading" {
-	sse_start
+	PORT=$(free_port)
+	URL="http://127.0.0.1:$PORT"
+	start_sse
 	bg curl -sN -o "$TMP/c1" "$URL/events"
 	local c1=$LAST_PID
 	bg curl -sN -o "$TMP/c2" "$URL/events"
@@ -272,8 +218,8 @@ wait_metric() {
 	[ "$(grep -c '^data: {"n":[12]}$' "$TMP/c1")" -eq 2 ]
 	[ "$(grep -c '^data: {"n":[12]}$' "$TMP/c2")" -eq 2 ]
 	# a client that stops reading holds at most the 2 s drain
-	rm -f "$TMP/sse.in"
-	sse_start --client-buffer 64MiB --backlog 100000
+	rm -f "$TMP/in"
+	start_sse --client-buffer 64MiB --backlog 100000
 	bg curl -sN -o "$TMP/c3" "$URL/events"
 	python3 -c '
 import socket, sys, time
@@ -281,7 +227,7 @@ s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 s.connect(("127.0.0.1", int(sys.argv[1])))
 s.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
-time.sleep(30)' "${URL##*:}" 3>&- 5>&- &
+time.sleep(30)' "$PORT" 3>&- 5>&- &
 	BG_PIDS="$BG_PIDS $!"
 	wait_metric cmt_sse_streams 2
 	python3 -c '
@@ -294,7 +240,7 @@ for i in range(1, 20001):
 	exec 5>&-
 	[ "$RC" -eq 0 ]
 	grep -E '^cmt-sse: 1 stream closed with [0-9]+ events not delivered within the 2000 ms drain' \
-		"$TMP/sse.in.err"
+		"$TMP/err"
 	# the reading client got every event
 	[ "$(grep -c '^id: ' "$TMP/c3")" -eq 20000 ]
 }
