@@ -97,4 +97,12 @@ enum cmt_err bus_tmpl_expand(const struct tmpl *tp, const struct fields *f,
 long bus_id_value(const struct fields *f, int i, char *out, size_t cap,
 	char *err);
 
+/* store.c: create the stream o names (for o's subject template) unless
+ * it exists; is there a stream that stores subject subj?  (The answer is
+ * OK when the server cannot tell, CMT_BUS_ENOSTREAM when none does.) */
+enum cmt_bus_status bus_stream_create(struct cmt_bus *b,
+	const struct cmt_bus_pub_opts *o, char *err);
+enum cmt_bus_status bus_stream_for(struct cmt_bus *b, const char *subj,
+	char *err);
+
 #endif

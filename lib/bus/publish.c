@@ -141,40 +141,6 @@ on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
 	natsMsg_Destroy(msg);
 }
 
-static enum cmt_bus_status
-stream_create(struct cmt_bus_pub *p, char *err)
-{
-	jsStreamConfig sc;
-	jsStreamInfo *si = NULL;
-	jsErrCode jerr = 0;
-	char wild[SUBJECT_MAX];
-	const char *subjects[1] = { wild };
-	natsStatus s;
-
-	if (cmt_bus_template_check(p->o.subject, wild, sizeof wild, err))
-		return CMT_BUS_EFAIL;
-	s = js_GetStreamInfo(&si, p->b->js, p->o.create_stream, NULL, &jerr);
-	if (s == NATS_OK) {
-		jsStreamInfo_Destroy(si);
-		return CMT_BUS_OK;      /* exists: used as it is */
-	}
-	if (s != NATS_NOT_FOUND && jerr != JSStreamNotFoundErr)
-		return bus_fail(err, s, jerr, p->o.create_stream);
-	jsStreamConfig_Init(&sc);
-	sc.Name = p->o.create_stream;
-	sc.Subjects = subjects;
-	sc.SubjectsLen = 1;
-	sc.Replicas = p->o.replicas;
-	sc.MaxAge = p->o.max_age_ms * 1000000;
-	sc.Duplicates = p->o.dupe_window_ms * 1000000;
-	sc.Storage = p->o.memory ? js_MemoryStorage : js_FileStorage;
-	s = js_AddStream(&si, p->b->js, &sc, NULL, &jerr);
-	if (s != NATS_OK)
-		return bus_fail(err, s, jerr, p->o.create_stream);
-	jsStreamInfo_Destroy(si);
-	return CMT_BUS_OK;
-}
-
 enum cmt_bus_status
 cmt_bus_pub_open(struct cmt_bus_pub **pp, struct cmt_bus *b,
 	const struct cmt_bus_pub_opts *o, char *err)
@@ -215,7 +181,7 @@ cmt_bus_pub_open(struct cmt_bus_pub **pp, struct cmt_bus *b,
 		cmt_errf(err, CMT_ENOMEM, "out of memory");
 		goto usage;
 	}
-	if (o->create_stream && (st = stream_create(p, err)) != CMT_BUS_OK) {
+	if (o->create_stream && (st = bus_stream_create(b, o, err)) != CMT_BUS_OK) {
 		cmt_bus_pub_close(p);
 		return st;
 	}
@@ -236,64 +202,6 @@ cmt_bus_pub_open(struct cmt_bus_pub **pp, struct cmt_bus *b,
 usage:
 	cmt_bus_pub_close(p);
 	return CMT_BUS_ELINE;   /* the caller reports a usage error */
-}
-
-/* Is any stream listening on subject?  Answers a "no responders" reply:
- * a missing stream, or one between leaders. */
-static int
-subject_matches(const char *pat, const char *subj)
-{
-	while (*pat && *subj) {
-		size_t pn = strcspn(pat, "."), sn = strcspn(subj, ".");
-
-		if (pn == 1 && *pat == '>')
-			return 1;
-		if (!(pn == 1 && *pat == '*') &&
-		    (pn != sn || memcmp(pat, subj, pn) != 0))
-			return 0;
-		pat += pn;
-		subj += sn;
-		if (*pat != *subj)
-			return 0;
-		if (*pat) {
-			pat++;
-			subj++;
-		}
-	}
-	return !*pat && !*subj;
-}
-
-static enum cmt_bus_status
-stream_for(struct cmt_bus_pub *p, const char *subj, char *err)
-{
-	jsStreamInfoList *list = NULL;
-	jsOptions jo;
-	jsErrCode jerr = 0;
-	natsStatus s;
-	int i, j, found = 0;
-
-	if (!bus_api_opts(p->b, &jo))
-		return CMT_BUS_OK;      /* stopped: cannot tell */
-	s = js_Streams(&list, p->b->js, &jo, &jerr);
-	if (s == NATS_NOT_FOUND)
-		list = NULL;
-	else if (s == NATS_NO_RESPONDERS)
-		return cmt_errf(err, CMT_EVALUE, "JetStream is not enabled at "
-			"the server"), CMT_BUS_ENOSTREAM;
-	else if (s != NATS_OK)
-		return CMT_BUS_OK;      /* cannot tell: keep trying */
-	for (i = 0; list && i < list->Count && !found; i++) {
-		jsStreamConfig *c = list->List[i]->Config;
-
-		for (j = 0; c && j < c->SubjectsLen && !found; j++)
-			found = subject_matches(c->Subjects[j], subj);
-	}
-	jsStreamInfoList_Destroy(list);
-	if (!found)
-		return cmt_errf(err, CMT_EVALUE, "no stream stores subject '%s' "
-			"(create one with --create-stream NAME)", subj),
-			CMT_BUS_ENOSTREAM;
-	return CMT_BUS_OK;
 }
 
 /* Send the failed messages again, in input order, with nothing else in
@@ -469,7 +377,7 @@ send_msg(struct cmt_bus_pub *p, const char *subj, const char *id,
 	/* the first message tells a missing stream at once */
 	if (p->tail == 0) {
 		pthread_mutex_unlock(&p->mu);
-		if ((st = stream_for(p, subj, err)) != CMT_BUS_OK) {
+		if ((st = bus_stream_for(p->b, subj, err)) != CMT_BUS_OK) {
 			natsMsg_Destroy(m);
 			unsent(p, first_no, nlines);
 			return st;

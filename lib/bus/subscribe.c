@@ -426,9 +426,10 @@ drained(struct cmt_bus_sub *s)
 	return done;
 }
 
-/* Acknowledge message m, the last one written of a pull, which brings the
- * lines written to through, and when wait_ms > 0 wait that long at most
- * for the server to confirm it: then the lines up to it are safe. */
+/* Acknowledge m, the last message of a pull written out in full (the
+ * first through lines written are then acknowledged), and when wait_ms > 0
+ * wait that long at most for the server to confirm it: then those lines
+ * are safe. */
 static void
 ack(struct cmt_bus_sub *s, natsMsg *m, uint64_t through, int64_t wait_ms)
 {
@@ -508,6 +509,20 @@ remake(struct cmt_bus_sub *s, char *err)
  * and how long that answer may take. */
 #define CONFIRM_EVERY_MS 1000
 #define CONFIRM_WAIT_MS 1000
+
+/* How long the acknowledgement of a pull waits for the server's answer:
+ * the last pull of a run waits (up to the API timeout, or what is left of
+ * a stop's grace), a durable's about once a second, others not at all. */
+static int64_t
+ack_wait_ms(struct cmt_bus_sub *s)
+{
+	if (bus_stopping(s->b) || s->o.count == 0)
+		return s->b->api_ms;
+	if (s->o.durable &&
+	    cmt_clock_mono_ms() - s->confirmed_ms >= CONFIRM_EVERY_MS)
+		return CONFIRM_WAIT_MS;
+	return 0;
+}
 
 enum cmt_bus_status
 cmt_bus_sub_run(struct cmt_bus_sub *s, char *err)
@@ -604,14 +619,9 @@ cmt_bus_sub_run(struct cmt_bus_sub *s, char *err)
 			natsMsgList_Destroy(&list);
 			return cmt_errf(err, CMT_EIO, "write error"), CMT_BUS_EFAIL;
 		}
-		/* the last pull of a run waits for its acknowledgement, and a
-		 * durable's about once a second */
 		if (last)
 			ack(s, last, s->st.written - (uint64_t)partial,
-				bus_stopping(s->b) || s->o.count == 0 ?
-				s->b->api_ms : s->o.durable &&
-				cmt_clock_mono_ms() - s->confirmed_ms >=
-				CONFIRM_EVERY_MS ? CONFIRM_WAIT_MS : 0);
+				ack_wait_ms(s));
 		natsMsgList_Destroy(&list);
 		if (gap) {
 			s->st.resets++;
