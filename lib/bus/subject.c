@@ -1,7 +1,9 @@
 /* Symbols, fields and subject templates: a line's fields found by one scan,
- * the subject they fill in, and the partition of a symbol.  A struct fields
- * owns the names it was given (bus_fields_free); its values point into the
- * line scanned last; a struct tmpl points into its template string. */
+ * the subject they fill in, the message id they make, and the partition
+ * of a symbol.  A struct fields owns the names it was given
+ * (bus_fields_free); its values point into the line scanned last, or into
+ * its own text[] when they had to be decoded; a struct tmpl points into
+ * its template string. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
