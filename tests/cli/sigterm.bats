@@ -24,13 +24,17 @@ local_teardown() {
 # process still running after 10 s is killed (RC 137).  (Polled: a
 # background watchdog subshell would outlive the test and report it.)
 term_timed() {
-	local t0 i state
+	local t0 stat state
 	t0=$(date +%s%N)
 	kill -TERM "$1"
-	for i in $(seq 1000); do
-		state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
-		[ -z "$state" ] || [ "$state" = Z ] && break
+	MS=0
+	while [ "$MS" -lt 10000 ]; do
+		stat= state=
+		read -r stat <"/proc/$1/stat" 2>/dev/null || true
+		state=${stat##*) }
+		[ -z "$stat" ] || [ "${state%% *}" = Z ] && break
 		sleep 0.01
+		MS=$((($(date +%s%N) - t0) / 1000000))
 	done
 	MS=$((($(date +%s%N) - t0) / 1000000))
 	kill -9 "$1" 2>/dev/null || true
