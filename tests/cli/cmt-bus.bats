@@ -11,24 +11,24 @@ local_teardown() {
 	nats_stop_all
 }
 
+uniq_at_least() {
+	[ -f "$1" ] && [ "$(sort -u "$1" | wc -l)" -ge "$2" ]
+}
+
 # wait_uniq FILE N: until FILE holds N different lines.
 wait_uniq() {
-	local i
-	for i in $(seq 1200); do
-		[ -f "$1" ] && [ "$(sort -u "$1" | wc -l)" -ge "$2" ] && return 0
-		sleep 0.1
-	done
+	wait_until uniq_at_least "$1" "$2" && return 0
 	echo "$1: $(sort -u "$1" | wc -l) different lines, wanted $2" >&2
 	return 1
 }
 
+ends_with() {
+	[ -f "$1" ] && [ "$(tail -n 1 "$1")" = "$2" ]
+}
+
 # wait_last FILE LINE: until the last line of FILE is LINE.
 wait_last() {
-	local i
-	for i in $(seq 1200); do
-		[ -f "$1" ] && [ "$(tail -n 1 "$1")" = "$2" ] && return 0
-		sleep 0.05
-	done
+	wait_until ends_with "$1" "$2" && return 0
 	echo "$1 never ended with $2" >&2
 	return 1
 }

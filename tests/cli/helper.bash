@@ -33,14 +33,24 @@ bg() {
 	BG_PIDS="$BG_PIDS $!"
 }
 
-# wait_lines FILE N: until FILE holds at least N lines (60 s at most, so a
-# broken tool fails instead of hanging).
-wait_lines() {
+# wait_until CMD...: until CMD succeeds, polled every 50 ms for 60 s at
+# most, so a broken tool fails instead of hanging.
+wait_until() {
 	local i
 	for i in $(seq 1200); do
-		[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ] && return 0
+		"$@" && return 0
 		sleep 0.05
 	done
+	return 1
+}
+
+lines_at_least() {
+	[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ]
+}
+
+# wait_lines FILE N: until FILE holds at least N lines.
+wait_lines() {
+	wait_until lines_at_least "$1" "$2" && return 0
 	echo "$1: $(wc -l <"$1" 2>/dev/null) lines, wanted $2" >&2
 	return 1
 }
