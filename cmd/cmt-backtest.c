@@ -19,12 +19,14 @@
 #include "cmt_line.h"
 #include "cmt_parse.h"
 
-#define OPTSTRING "jT:F:p:fe:w:PH:h"  /* getopt's, for cmt_bad_option too */
+#define OPTSTRING "jT:F:p:fe:w:PH:t:h"  /* getopt's, for cmt_bad_option too */
 
 struct run {
 	struct cmt_bt *bt;           /* batch mode */
 	struct cmt_follow *fol;      /* --follow */
 	unsigned long long bad;
+	FILE *trades;                /* --trades */
+	const char *trades_path;
 };
 
 static void
@@ -35,12 +37,16 @@ usage(void)
 "per symbol and overall; with no FILE, or when FILE is -, read\n"
 "standard input.\n\n"
 "  -j, --json          one JSON object instead of the text report\n"
-"  -T, --theta X       trading rule: long when p_up > X (default 0.5)\n"
+"  -T, --theta X[,X..] trading rule: long when p_up > X (default 0.5);\n"
+"                      a list adds a sweep table, the rule at each X\n"
+"                      (the report's rule is the first)\n"
 "  -F, --fee-bps B     cost of each entry and exit in basis points\n"
 "                      (default 10)\n"
+"  -t, --trades FILE   write the rule's trades as CSV: symbol, entry and\n"
+"                      exit time and price, gross and net return, steps\n"
 "  -p, --plot FILE     write an SVG report plot: equity per symbol and\n"
-"                      overall with buy and hold and the baselines,\n"
-"                      calibration and reliability histogram\n"
+"                      overall, net and gross, with buy and hold and the\n"
+"                      baselines, calibration and reliability histogram\n"
 "      --plot-png FILE the same plot as PNG (needs rsvg-convert,\n"
 "                      Debian package librsvg2-bin)\n"
 "  -f, --follow        rolling mode: one NDJSON metrics line per\n"
@@ -49,6 +55,8 @@ usage(void)
 "  -w, --window N      --follow: scored rows in the window (default 1000)\n"
 "  -P, --pass          --follow: also copy each good input line to\n"
 "                      stdout, between the metrics lines\n"
+"  -H, --horizon H     --follow: score each unlabelled forecast when its\n"
+"                      symbol's vector H later arrives (outcome lines)\n"
 "  -h, --help          show this help and exit\n"
 "      --version       show the version and exit\n",
 		cmt_progname);
@@ -154,6 +162,46 @@ write_png(const char *path, const char *svg)
 			"writing %s", path);
 }
 
+/* --theta: one threshold, or a list for the sweep. */
+static void
+parse_thetas(const char *arg, struct cmt_bt_opts *o)
+{
+	char buf[4096], *tok, *save = NULL, err[CMT_ERRLEN];
+	double x;
+
+	if (strlen(arg) >= sizeof buf)
+		cmt_usage_error("--theta: list too long");
+	strcpy(buf, arg);
+	o->nsweep = 0;
+	for (tok = strtok_r(buf, ",", &save); tok;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (cmt_parse_double(tok, 0, 1, &x, err))
+			cmt_usage_error("--theta: '%s': %s", tok, err);
+		if (o->nsweep == CMT_BT_MAX_SWEEP)
+			cmt_usage_error("--theta: more than %d thresholds",
+				CMT_BT_MAX_SWEEP);
+		o->sweep[o->nsweep++] = x;
+	}
+	if (!o->nsweep || arg[strlen(arg) - 1] == ',' || *arg == ',' ||
+	    strstr(arg, ",,"))
+		cmt_usage_error("--theta: '%s': an empty threshold", arg);
+	o->theta = o->sweep[0];
+	if (o->nsweep == 1)
+		o->nsweep = 0;     /* one threshold: no sweep */
+}
+
+/* --trades: each trade as it closes. */
+static void
+write_trade(void *ctx, const struct cmt_bt_trade *tr)
+{
+	struct run *r = ctx;
+	char line[512];
+	size_t n = cmt_bt_trade_csv(tr, line, sizeof line);
+
+	if (fwrite(line, 1, n, r->trades) != n)
+		cmt_die(CMT_EXIT_FAIL, "%s:", r->trades_path);
+}
+
 static void
 write_file(const char *path, const char *text)
 {
@@ -177,6 +225,7 @@ main(int argc, char **argv)
 		{ "window", required_argument, NULL, 'w' },
 		{ "pass", no_argument, NULL, 'P' },
 		{ "horizon", required_argument, NULL, 'H' },
+		{ "trades", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -195,10 +244,8 @@ main(int argc, char **argv)
 	    NULL)) != -1) {
 		switch (c) {
 		case 'j': json = 1; break;
-		case 'T':
-			if (cmt_parse_double(optarg, 0, 1, &o.theta, err))
-				cmt_usage_error("--theta: %s", err);
-			break;
+		case 'T': parse_thetas(optarg, &o); break;
+		case 't': r.trades_path = optarg; break;
 		case 'F':
 			if (cmt_parse_double(optarg, 0, 10000, &o.fee_bps, err))
 				cmt_usage_error("--fee-bps: %s", err);
@@ -231,10 +278,18 @@ main(int argc, char **argv)
 	if ((fo.pass || fo.horizon_ms) && !follow_mode)
 		cmt_usage_error("--%s goes with --follow", fo.pass ? "pass" :
 			"horizon");
-	if (follow_mode && (json || plot || png))
-		cmt_usage_error("--follow writes NDJSON lines; --json and "
-			"--plot are for the final report");
-	o.keep_rows = plot || png;   /* the plot draws every row */
+	if (follow_mode && (json || plot || png || r.trades_path ||
+	    o.nsweep))
+		cmt_usage_error("--follow writes NDJSON lines; --json, --plot, "
+			"--trades and a --theta list are for the final report");
+	o.plot = plot || png;
+	if (r.trades_path) {
+		if (!(r.trades = fopen(r.trades_path, "w")) ||
+		    fputs(cmt_bt_trade_csv_header, r.trades) == EOF)
+			cmt_die(CMT_EXIT_FAIL, "%s:", r.trades_path);
+		o.on_trade = write_trade;
+		o.trade_ctx = &r;
+	}
 	if (follow_mode) {
 		fo.window = (size_t)window;
 		if (!(r.fol = cmt_follow_new(&fo)))
@@ -263,6 +318,8 @@ main(int argc, char **argv)
 	}
 	if (cmt_bt_finish(r.bt, err))
 		cmt_die(CMT_EXIT_FAIL, "%s", err);
+	if (r.trades && fclose(r.trades) != 0)
+		cmt_die(CMT_EXIT_FAIL, "%s:", r.trades_path);
 	if (cmt_bt_group(r.bt, cmt_bt_ngroups(r.bt) - 1)->lines == 0)
 		cmt_die(CMT_EXIT_FAIL, "no vectors to score");
 	text = json ? cmt_bt_format_json(r.bt) : cmt_bt_format_text(r.bt);

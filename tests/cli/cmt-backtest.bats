@@ -74,10 +74,19 @@ EOF
 	# ECE: bins 2,4,6,8: (.25 + .55 + .65 + .15)/4 = 0.4
 	# majority: p = base rate .5: accuracy .5, log-loss ln 2, Brier .25
 	# last return signs (+,+,0,+), y (1,0,1,0): the rule hits, misses,
-	#   half (zero return), misses: accuracy 1.5/4 = .375.  Its p is the
-	#   up-share per sign: + rows y (1,0,0) -> 1/3, the zero row -> 1, so
-	#   p = (1/3,1/3,1,1/3): Brier (4/9 + 1/9 + 0 + 1/9)/4 = 1/6;
-	#   AUC: ups {1/3, 1} vs downs {1/3, 1/3}: ties .5+.5, wins 1+1 = .75
+	#   half (zero return), misses: accuracy 1.5/4 = .375; reversal the
+	#   opposite calls: 2.5/4 = .625.  Their AUC ranks by the call: last
+	#   return scores (+1,+1,0,+1): ups {+1, 0} vs downs {+1, +1}: ties
+	#   .5+.5, losses 0+0 = 1/4; reversal 3/4.
+	#   Their p: the Laplace up-share of the earlier rows after the same
+	#   move, (up+1)/(n+2), held on the rule's side of 1/2, 1/2 after no
+	#   move.  + rows before each + row: none (1/2), y 1 (2/3), y 1,0
+	#   (2/4).  Last return p = (.5, 2/3, .5, .5): log-loss
+	#   (3 ln 2 + ln 3)/4 = 0.794513, Brier (.25 + 4/9 + .25 + .25)/4 =
+	#   0.298611.  Reversal p = (.5, min(.5, 2/3), .5, .5) = 1/2 on every
+	#   row: ln 2, .25.  Reversal's AUC (.75) is not below the model's
+	#   (.75) nor is the last return's: the model is held against
+	#   reversal, which beats it on accuracy alone.
 	cmt-backtest --json "$TINY" > "$TMP/r.json"
 	run json_get "$TMP/r.json" '"%(scored)d %(flat)d %(no_p)d %(vectors)d" % j["overall"]'
 	assert_output "4 1 1 6"
@@ -89,8 +98,12 @@ EOF
 	assert_output "0.400000"
 	run json_get "$TMP/r.json" '" ".join("%.6f" % j["overall"]["majority"][k] for k in ("accuracy", "logloss", "brier", "auc"))'
 	assert_output "0.500000 0.693147 0.250000 0.500000"
-	run json_get "$TMP/r.json" '" ".join("%.4f" % j["overall"]["last_return"][k] for k in ("accuracy", "brier", "auc"))'
-	assert_output "0.3750 0.1667 0.7500"
+	run json_get "$TMP/r.json" '" ".join("%.6f" % j["overall"]["last_return"][k] for k in ("accuracy", "logloss", "brier", "auc"))'
+	assert_output "0.375000 0.794513 0.298611 0.250000"
+	run json_get "$TMP/r.json" '" ".join("%.6f" % j["overall"]["reversal"][k] for k in ("accuracy", "logloss", "brier", "auc"))'
+	assert_output "0.625000 0.693147 0.250000 0.750000"
+	run json_get "$TMP/r.json" '(j["overall"]["held_against"], [j["overall"][b]["beats_model_on"] for b in ("majority", "last_return", "reversal")])'
+	assert_output "('reversal', [[], [], ['accuracy']])"
 	run json_get "$TMP/r.json" '[(b["n"], b["freq"]) for b in j["overall"]["calibration"] if b["n"]]'
 	assert_output "[(1, 0), (1, 1), (1, 0), (1, 1)]"
 }
@@ -114,8 +127,13 @@ EOF
 	assert_success
 	assert_output --partial "scored 4; not scored: 1 flat (y null), 1 without p_up"
 	assert_line --regexp "^  model +4 +0\.5000 +0\.7500 +\[0\.0570, 1\.0000\] +0\.5746 +0\.2025 +0\.4000$"
-	assert_line --regexp "^  majority +4 +0\.5000 +0\.5000 +0\.6931 +0\.2500"
-	assert_line --regexp "^BTC-USD +5 +3 +3 +0\.3333 +-1\.000% +-1\.990% +10\.000%"
+	assert_line --regexp "^  majority +4 +0\.5000 +0\.5000 +0\.6931 +0\.2500 +$"
+	assert_line --regexp "^  last return +4 +0\.3750 +0\.2500 +0\.7945 +0\.2986 +$"
+	assert_line --regexp "^  reversal +4 +0\.6250 +0\.7500 +0\.6931 +0\.2500 +beats the model on accuracy$"
+	assert_line "  model minus reversal (the better sign rule): accuracy -0.1250, auc +0.0000, logloss -0.1185, brier -0.0475"
+	# gross beside net: the fees are 0 here
+	assert_line --regexp "^symbol +periods +long +trades +hit rate +gross +net +buy&hold +max dd +sharpe$"
+	assert_line --regexp "^BTC-USD +5 +3 +3 +0\.3333 +-1\.000% +-1\.000% +-1\.990% +10\.000%"
 }
 
 @test "look-ahead control: a past-only signal on a random walk scores at chance" {
@@ -256,9 +274,10 @@ PY
 	run svg_check "$TMP/p.svg"
 	assert_success
 	echo "$output"
-	# one symbol: the portfolio panel is it; rule, buy and hold, both baselines
+	# one symbol: the portfolio panel is it; the rule net and gross of
+	# fees, buy and hold, the three baselines
 	assert_line --regexp '^panel 0 BTC-USD: long when P\(up\) > 0.5'
-	assert_line --regexp '^polylines #1f77b4=1 #2ca02c=1 #555555=1 #d62728=1$'
+	assert_line --regexp '^polylines #17becf=1 #1f77b4=1 #2ca02c=1 #555555=1 #d62728=1 #ff7f0e=1$'
 	# 500 minutes from 00:01 UTC: hourly ticks at round times
 	assert_line --regexp '^panel 0 .*\| x 01:00 02:00 03:00 04:00 05:00 06:00 07:00 08:00 \|'
 	# linear, round y ticks (this rule on a leaked-free walk stays near 1)
@@ -296,7 +315,7 @@ PY
 	assert_line --regexp '^panel 1 BTC-USD: rule'
 	assert_line --regexp '^panel 2 ETH-USD: rule'
 	# 2 pieces in the portfolio + 1 per symbol panel, for each curve
-	assert_line 'polylines #1f77b4=4 #2ca02c=4 #555555=4 #d62728=4'
+	assert_line 'polylines #17becf=4 #1f77b4=4 #2ca02c=4 #555555=4 #d62728=4 #ff7f0e=4'
 	# a 6-week span is labelled in days
 	assert_line --regexp '^panel 0 .*\| x (Mar|Apr) [0-9]{2} '
 }

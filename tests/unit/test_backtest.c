@@ -208,15 +208,57 @@ cmp_opoint(const void *a, const void *b)
 	return 0;
 }
 
+/* The baselines as the man page defines them, row by row: the majority
+ * forecasts the scored rows' share up; each sign rule the Laplace share
+ * up of the earlier rows after the same move, held on its side of 1/2
+ * (1/2 after no move), ranked by its call for the AUC. */
+static void
+oracle_baselines(const double *x0, const int *y, size_t n, double base,
+	double *pair, struct cmt_bt_scores out[CMT_BT_NBASE])
+{
+	double *p = calloc(n + 1, sizeof *p), *rank = calloc(n + 1, 8);
+	size_t i, cnt[3] = { 0 }, up[3] = { 0 };
+	int r;
+
+	for (i = 0; i < n; i++)
+		p[i] = base;
+	cmt_metrics_compute(p, y, n, pair, &out[CMT_BT_MAJORITY].m);
+	for (r = 0; r < 2; r++) {
+		double hits = 0, dir = r ? -1 : 1;   /* reversal bets against */
+
+		memset(cnt, 0, sizeof cnt);
+		memset(up, 0, sizeof up);
+		for (i = 0; i < n; i++) {
+			int k = x0[i] > 0 ? 0 : x0[i] < 0 ? 1 : 2;
+			double call = (k == 0 ? 1 : k == 1 ? -1 : 0) * dir;
+			double u = (up[k] + 1.0) / (cnt[k] + 2.0);
+
+			p[i] = call > 0 ? (u > 0.5 ? u : 0.5) :
+				call < 0 ? (u < 0.5 ? u : 0.5) : 0.5;
+			rank[i] = call;
+			hits += call == 0 ? 0.5 : (call > 0) == (y[i] == 1);
+			cnt[k]++;
+			up[k] += y[i];
+		}
+		cmt_metrics_compute(p, y, n, pair, &out[1 + r].m);
+		out[1 + r].m.accuracy = n ? hits / (double)n : NAN;
+		out[1 + r].m.auc = cmt_metrics_auc(rank, y, n, pair);
+	}
+	for (r = 0; r < CMT_BT_NBASE; r++)
+		out[r].auc_lo = out[r].auc_hi = NAN;
+	free(p);
+	free(rank);
+}
+
 static void
 oracle_group(const struct orow *rows, size_t nrows, int s, const char *sym,
 	struct cmt_bt_group *g)
 {
-	double *p = calloc(nrows + 1, sizeof *p), *pm = calloc(nrows + 1, 8);
-	double *pl = calloc(nrows + 1, 8), *pair = calloc(2 * nrows + 2, 8);
+	double *p = calloc(nrows + 1, sizeof *p), *x0 = calloc(nrows + 1, 8);
+	double *pair = calloc(2 * nrows + 2, 8);
 	int *y = calloc(nrows + 1, sizeof *y);
-	size_t i, n = 0, up = 0, sign_n[3] = { 0 }, sign_up[3] = { 0 };
-	double se, auc, hits = 0;
+	size_t i, n = 0, up = 0;
+	double se, auc;
 
 	memset(g, 0, sizeof *g);
 	strcpy(g->sym, sym);
@@ -239,36 +281,21 @@ oracle_group(const struct orow *rows, size_t nrows, int s, const char *sym,
 		} else {
 			p[n] = r->p;
 			y[n] = r->y;
-			pl[n] = r->x0 > 0 ? 1 : r->x0 < 0 ? -1 : 0;
-			sign_n[pl[n] > 0 ? 0 : pl[n] < 0 ? 1 : 2]++;
-			sign_up[pl[n] > 0 ? 0 : pl[n] < 0 ? 1 : 2] += r->y;
+			x0[n] = r->x0;
 			up += r->y;
 			n++;
 		}
 	}
 	g->base_rate = n ? (double)up / (double)n : NAN;
-	for (i = 0; i < n; i++)
-		pm[i] = g->base_rate;
-	for (i = 0; i < n; i++) {
-		int k = pl[i] > 0 ? 0 : pl[i] < 0 ? 1 : 2;
-
-		hits += (pl[i] > 0 && y[i] == 1) || (pl[i] < 0 && y[i] == 0) ?
-			1 : pl[i] == 0 ? 0.5 : 0;
-		pl[i] = (double)sign_up[k] / (double)sign_n[k];
-	}
 	cmt_metrics_compute(p, y, n, pair, &g->model.m);
-	cmt_metrics_compute(pm, y, n, pair, &g->majority.m);
-	cmt_metrics_compute(pl, y, n, pair, &g->last_return.m);
-	g->last_return.m.accuracy = n ? hits / (double)n : NAN;
+	oracle_baselines(x0, y, n, g->base_rate, pair, g->base);
 	se = cmt_bt_auc_se(p, y, n, pair, &auc);
 	g->model.auc_lo = fmax(0, g->model.m.auc - 1.959964 * se);
 	g->model.auc_hi = fmin(1, g->model.m.auc + 1.959964 * se);
 	if (isnan(se))
 		g->model.auc_lo = g->model.auc_hi = NAN;
-	g->majority.auc_lo = g->majority.auc_hi = NAN;
-	g->last_return.auc_lo = g->last_return.auc_hi = NAN;
 	g->ece = cmt_bt_calibration(p, y, n, g->calib);
-	free(p); free(pm); free(pl); free(pair); free(y);
+	free(p); free(x0); free(pair); free(y);
 }
 
 static void
@@ -359,6 +386,29 @@ same_scores(int gi, const struct cmt_bt_scores *a, const struct cmt_bt_scores *b
 	SAME(a->auc_hi, b->auc_hi);
 }
 
+/* The baselines: their log-loss and Brier score of the majority are
+ * summed in closed form, the sign rules' AUC from three runs, so equal to
+ * rounding. */
+#define NEAR(a, b) do { \
+	double a_ = (a), b_ = (b); \
+	if (!(isnan(a_) && isnan(b_)) && !(fabs(a_ - b_) <= 1e-12)) \
+		fail_msg("group %d: %s = %.17g, oracle %.17g", gi, #a, a_, b_); \
+} while (0)
+
+static void
+near_scores(int gi, const struct cmt_bt_scores *a,
+	const struct cmt_bt_scores *b)
+{
+	assert_int_equal(a->m.n, b->m.n);
+	assert_int_equal(a->m.n_up, b->m.n_up);
+	NEAR(a->m.accuracy, b->m.accuracy);
+	NEAR(a->m.logloss, b->m.logloss);
+	NEAR(a->m.brier, b->m.brier);
+	NEAR(a->m.auc, b->m.auc);
+	SAME(a->auc_lo, b->auc_lo);
+	SAME(a->auc_hi, b->auc_hi);
+}
+
 static uint64_t rng = 99;
 
 static uint64_t
@@ -429,8 +479,8 @@ streaming_figures_equal_the_stored_rows_computation(void **state)
 			assert_int_equal(g->t_last, w->t_last);
 			SAME(g->base_rate, w->base_rate);
 			same_scores(gi, &g->model, &w->model);
-			same_scores(gi, &g->majority, &w->majority);
-			same_scores(gi, &g->last_return, &w->last_return);
+			for (k = 0; k < CMT_BT_NBASE; k++)
+				near_scores(gi, &g->base[k], &w->base[k]);
 			SAME(g->ece, w->ece);
 			for (k = 0; k < CMT_BT_BINS; k++) {
 				assert_int_equal(g->calib[k].n, w->calib[k].n);
