@@ -19,11 +19,22 @@
 #include "cmt_line.h"
 #include "cmt_parse.h"
 
-#define OPTSTRING "jT:F:p:fe:w:PH:t:h"  /* getopt's, for cmt_bad_option too */
+#define OPTSTRING "jT:F:p:fe:w:PH:t:v:h"  /* getopt's, for cmt_bad_option too */
+
+/* --vs: the other stream, read in step with the input */
+struct other {
+	const char *path;
+	int fd, eof;
+	struct cmt_linereader *lr;
+	struct cmt_fvec_decoder dec;
+	int64_t last_t;              /* of its last vector */
+};
 
 struct run {
 	struct cmt_bt *bt;           /* batch mode */
 	struct cmt_follow *fol;      /* --follow */
+	struct cmt_bt_vs *vs;        /* --vs */
+	struct other other;
 	unsigned long long bad;
 	FILE *trades;                /* --trades */
 	const char *trades_path;
@@ -57,6 +68,10 @@ usage(void)
 "                      stdout, between the metrics lines\n"
 "  -H, --horizon H     --follow: score each unlabelled forecast when its\n"
 "                      symbol's vector H later arrives (outcome lines)\n"
+"  -v, --vs OTHER      compare with the predictions in OTHER on the same\n"
+"                      rows (symbol and t): each side's scores, and the\n"
+"                      input minus OTHER in AUC (paired DeLong interval\n"
+"                      and p-value), log-loss, Brier score and accuracy\n"
 "  -h, --help          show this help and exit\n"
 "      --version       show the version and exit\n",
 		cmt_progname);
@@ -73,6 +88,72 @@ out(void *ctx, const char *s, size_t n, int flush)
 		cmt_out(s, n);
 	if (flush && fflush(stdout) != 0)
 		exit(cmt_finish(CMT_EXIT_FAIL));
+}
+
+static enum cmt_err
+decode(struct cmt_fvec_decoder *dec, const struct cmt_line *ln,
+	struct cmt_fvec *v, char *err)
+{
+	if (ln->too_long)
+		return cmt_errf(err, CMT_ETOOLONG, "line longer than %d bytes",
+			CMT_LINE_MAX_DEFAULT);
+	return cmt_fvec_decode(dec, ln->s, ln->len, v, err);
+}
+
+/* A line's error: the tool's own ends it, the line's is reported. */
+static void
+line_error(struct run *r, enum cmt_err e, const char *path,
+	const struct cmt_line *ln, const char *err)
+{
+	if (e == CMT_ENOMEM || e == CMT_EIO)   /* not the line's fault */
+		cmt_die(CMT_EXIT_FAIL, "%s", err);
+	if (e && e != CMT_ESKIP) {
+		cmt_bad_line(path, (unsigned long long)ln->no, "%s", err);
+		r->bad++;
+	}
+}
+
+/* --vs: read the other stream until it is past t (to its end with
+ * INT64_MAX), so the two stay in step and few vectors wait. */
+static void
+pull_other(struct run *r, int64_t t)
+{
+	struct other *o = &r->other;
+	struct cmt_line ln;
+	struct cmt_fvec v;
+	char err[CMT_ERRLEN];
+	enum cmt_err e;
+	int rc;
+
+	while (!o->eof && !cmt_stop && o->last_t <= t) {
+		if ((rc = cmt_line_next(o->lr, &ln)) <= 0) {
+			if (rc < 0 && errno == EINTR)
+				continue;
+			if (rc < 0)
+				cmt_warn("%s: read error:", o->path);
+			o->eof = 1;
+			break;
+		}
+		if (!(e = decode(&o->dec, &ln, &v, err))) {
+			o->last_t = v.t;
+			e = cmt_bt_vs_add(r->vs, 1, &v, err);
+		}
+		line_error(r, e, o->path, &ln, err);
+	}
+}
+
+static void
+open_other(struct run *r, const char *path)
+{
+	struct other *o = &r->other;
+
+	o->path = path;
+	o->last_t = INT64_MIN;
+	if (strcmp(path, "-") != 0 && (o->fd = open(path, O_RDONLY)) < 0)
+		cmt_die(CMT_EXIT_FAIL, "%s:", path);
+	if (!(o->lr = cmt_line_open(o->fd, 0)))
+		cmt_die(CMT_EXIT_FAIL, "out of memory");
+	cmt_fvec_decoder_init(&o->dec, CMT_FVEC_AUTO);
 }
 
 /* 0 at end of input, -1 when stopped by a signal or a read error. */
@@ -100,22 +181,20 @@ read_input(struct run *r, const char *path)
 			cmt_warn("%s: read error:", path);
 			break;
 		}
-		if (ln.too_long)
-			e = cmt_errf(err, CMT_ETOOLONG, "line longer "
-				"than %d bytes", CMT_LINE_MAX_DEFAULT);
-		else
-			e = cmt_fvec_decode(&dec, ln.s, ln.len, &v, err);
-		if (e == CMT_OK && r->bt)
+		if ((e = decode(&dec, &ln, &v, err))) {
+			line_error(r, e, path, &ln, err);
+			continue;
+		}
+		if (r->bt)
 			e = cmt_bt_add(r->bt, &v, err);
-		else if (e == CMT_OK)
+		else if (r->vs)
+			e = cmt_bt_vs_add(r->vs, 0, &v, err);
+		else
 			e = cmt_follow_add(r->fol, &v, ln.s, ln.len, cmt_clock_wall_ms(),
 				err);
-		if (e == CMT_ENOMEM || e == CMT_EIO)   /* not the line's fault */
-			cmt_die(CMT_EXIT_FAIL, "%s", err);
-		if (e && e != CMT_ESKIP) {
-			cmt_bad_line(path, (unsigned long long)ln.no, "%s", err);
-			r->bad++;
-		}
+		line_error(r, e, path, &ln, err);
+		if (r->vs)
+			pull_other(r, v.t);
 	}
 	cmt_line_close(lr);
 	if (fd > 0)
@@ -202,6 +281,40 @@ write_trade(void *ctx, const struct cmt_bt_trade *tr)
 		cmt_die(CMT_EXIT_FAIL, "%s:", r->trades_path);
 }
 
+/* --vs: the paired comparison, and the end of the tool. */
+static int
+vs_report(struct run *r, int json, int nfiles, char **files)
+{
+	const char *name[2];
+	char err[CMT_ERRLEN], many[64], *text;
+	const struct cmt_bt_paired *res;
+
+	if (cmt_bt_vs_finish(r->vs, err))
+		cmt_die(CMT_EXIT_FAIL, "%s", err);
+	res = cmt_bt_vs_result(r->vs);
+	if (res->lines[0] + res->lines[1] == 0)
+		cmt_die(CMT_EXIT_FAIL, "no vectors to compare");
+	snprintf(many, sizeof many, "%d files", nfiles);
+	name[0] = nfiles == 0 ? "standard input" : nfiles == 1 ?
+		(strcmp(files[0], "-") ? files[0] : "standard input") : many;
+	name[1] = strcmp(r->other.path, "-") ? r->other.path :
+		"standard input";
+	if (!res->n)
+		cmt_warn("no row scored in both streams (%zu matched by symbol "
+			"and t)", res->matched);
+	text = json ? cmt_bt_vs_format_json(r->vs, name) :
+		cmt_bt_vs_format_text(r->vs, name);
+	if (!text)
+		cmt_die(CMT_EXIT_FAIL, "out of memory");
+	cmt_out(text, strlen(text));
+	free(text);
+	cmt_line_close(r->other.lr);
+	if (r->other.fd > 0)
+		close(r->other.fd);
+	cmt_bt_vs_free(r->vs);
+	return cmt_finish(CMT_EXIT_OK);
+}
+
 static void
 write_file(const char *path, const char *text)
 {
@@ -226,6 +339,7 @@ main(int argc, char **argv)
 		{ "pass", no_argument, NULL, 'P' },
 		{ "horizon", required_argument, NULL, 'H' },
 		{ "trades", required_argument, NULL, 't' },
+		{ "vs", required_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -234,7 +348,7 @@ main(int argc, char **argv)
 	struct cmt_follow_opts fo = { .every_ms = 60000, .out = out };
 	struct cmt_follow_stats fst;
 	struct run r = { 0 };
-	const char *plot = NULL, *png = NULL;
+	const char *plot = NULL, *png = NULL, *vs = NULL;
 	char err[CMT_ERRLEN], *text;
 	long long window = 1000;
 	int c, i, json = 0, follow_mode = 0;
@@ -246,6 +360,7 @@ main(int argc, char **argv)
 		case 'j': json = 1; break;
 		case 'T': parse_thetas(optarg, &o); break;
 		case 't': r.trades_path = optarg; break;
+		case 'v': vs = optarg; break;
 		case 'F':
 			if (cmt_parse_double(optarg, 0, 10000, &o.fee_bps, err))
 				cmt_usage_error("--fee-bps: %s", err);
@@ -282,6 +397,13 @@ main(int argc, char **argv)
 	    o.nsweep))
 		cmt_usage_error("--follow writes NDJSON lines; --json, --plot, "
 			"--trades and a --theta list are for the final report");
+	if (vs && (follow_mode || plot || png || r.trades_path || o.nsweep))
+		cmt_usage_error("--vs writes the paired comparison alone; not "
+			"with --follow, --plot, --trades or a --theta list");
+	for (i = optind; vs && strcmp(vs, "-") == 0 && i <= argc; i++)
+		if (i == argc ? optind == argc : strcmp(argv[i], "-") == 0)
+			cmt_usage_error("--vs -: the input is standard input "
+				"too; name a file");
 	o.plot = plot || png;
 	if (r.trades_path) {
 		if (!(r.trades = fopen(r.trades_path, "w")) ||
@@ -290,7 +412,11 @@ main(int argc, char **argv)
 		o.on_trade = write_trade;
 		o.trade_ctx = &r;
 	}
-	if (follow_mode) {
+	if (vs) {
+		if (cmt_bt_vs_new(&r.vs))
+			cmt_die(CMT_EXIT_FAIL, "out of memory");
+		open_other(&r, vs);
+	} else if (follow_mode) {
 		fo.window = (size_t)window;
 		if (!(r.fol = cmt_follow_new(&fo)))
 			cmt_die(CMT_EXIT_FAIL, "out of memory");
@@ -301,8 +427,12 @@ main(int argc, char **argv)
 		read_input(&r, "-");
 	for (i = optind; i < argc && read_input(&r, argv[i]) == 0; i++)
 		;
+	if (r.vs && !cmt_stop)
+		pull_other(&r, INT64_MAX);
 	if (r.bad)
 		cmt_warn("%llu bad lines skipped", r.bad);
+	if (r.vs)
+		return vs_report(&r, json, argc - optind, argv + optind);
 	if (follow_mode) {
 		cmt_follow_finish(r.fol);
 		cmt_follow_stats(r.fol, &fst);

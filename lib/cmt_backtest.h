@@ -184,6 +184,60 @@ char *cmt_bt_format_text(const struct cmt_bt *bt);
 char *cmt_bt_format_json(const struct cmt_bt *bt);
 char *cmt_bt_format_svg(const struct cmt_bt *bt);
 
+/* ---- a paired comparison of two prediction streams (--vs) ---- */
+
+/* One score's difference between two forecasts on the same rows (the
+ * first minus the second): its standard error, 95 % interval, z and
+ * two-sided p-value (z 0 and p 1 when the two are the same throughout). */
+struct cmt_bt_diff {
+	double diff, se, lo, hi, z, p;
+};
+
+struct cmt_bt_paired {
+	size_t lines[2];         /* vectors of each stream */
+	size_t partial[2];       /* partial vectors, skipped */
+	size_t only[2];          /* vectors whose (symbol, t) the other lacks */
+	size_t matched;          /* (symbol, t) in both */
+	size_t unscored;         /* matched, but a side has no p_up, or y
+	                          * null or absent */
+	size_t labels_differ;    /* matched, y 0 on one side and 1 on the other */
+	struct cmt_bt_scores side[2];   /* on the n rows scored in both */
+	size_t n, n_up;
+	struct cmt_bt_diff auc;  /* DeLong's paired variance */
+	/* the mean of the per-row differences, with a normal interval from
+	 * their standard deviation */
+	struct cmt_bt_diff logloss, brier, accuracy;
+};
+
+/* The comparison of forecasts pa and pb of outcomes y (0 or 1) on the
+ * same n rows; lines and the row counts are n. */
+enum cmt_err cmt_bt_paired(const double *pa, const double *pb, const int *y,
+	size_t n, struct cmt_bt_paired *out, char *err);
+
+/* Two streams matched by symbol and t as they come, side 0 the input and
+ * side 1 the other; each side's vectors of one symbol in time order.  A
+ * vector waits in memory (24 bytes) until the other stream reaches its
+ * symbol and time, so streams in the same order keep few; the matched
+ * scored rows take 24 bytes each in an unlinked temporary file.  struct
+ * cmt_bt_vs owns all of it. */
+struct cmt_bt_vs;
+
+enum cmt_err cmt_bt_vs_new(struct cmt_bt_vs **out);
+void cmt_bt_vs_free(struct cmt_bt_vs *vs);
+/* CMT_EORDER if t is not after the side's previous vector of the symbol,
+ * CMT_ELIMIT past CMT_BT_MAX_SYMBOLS symbols, CMT_ESKIP for a partial
+ * vector (counted). */
+enum cmt_err cmt_bt_vs_add(struct cmt_bt_vs *vs, int side,
+	const struct cmt_fvec *v, char *err);
+enum cmt_err cmt_bt_vs_finish(struct cmt_bt_vs *vs, char *err);
+const struct cmt_bt_paired *cmt_bt_vs_result(const struct cmt_bt_vs *vs);
+/* The reports after cmt_bt_vs_finish; name[side] says where each stream
+ * came from (a file name).  NULL when out of memory. */
+char *cmt_bt_vs_format_text(const struct cmt_bt_vs *vs,
+	const char *const name[2]);
+char *cmt_bt_vs_format_json(const struct cmt_bt_vs *vs,
+	const char *const name[2]);
+
 /* Rolling metrics over the last `window` scored rows for --follow.  lag_ms
  * is the wall clock at arrival minus the row's t; its median is reported
  * when it lies within a day (a live stream), null otherwise. */

@@ -98,24 +98,29 @@ sym_new(const struct cmt_bt *bt)
 	return st;
 }
 
-/* The model named by the rows with p_up. */
-static void
-see_model(struct cmt_bt *bt, const struct cmt_fvec *v)
+void
+cmt_bt_model_see(struct model_name *mn, const struct cmt_fvec *v)
 {
 	size_t n = v->model.len;
 
 	if (!v->has_p || !n)
 		return;
 	if (n > CMT_BT_MODEL_MAX) {
-		bt->models = 2;  /* unnamable: report as several */
-	} else if (!bt->models) {
-		memcpy(bt->model, v->model.s, n);
-		bt->model[n] = '\0';
-		bt->models = 1;
-	} else if (bt->models == 1 && (strlen(bt->model) != n ||
-	    memcmp(bt->model, v->model.s, n) != 0)) {
-		bt->models = 2;
+		mn->models = 2;  /* unnamable: report as several */
+	} else if (!mn->models) {
+		memcpy(mn->s, v->model.s, n);
+		mn->s[n] = '\0';
+		mn->models = 1;
+	} else if (mn->models == 1 && (strlen(mn->s) != n ||
+	    memcmp(mn->s, v->model.s, n) != 0)) {
+		mn->models = 2;
 	}
+}
+
+const char *
+cmt_bt_model_str(const struct model_name *mn)
+{
+	return mn->models == 0 ? "-" : mn->models == 1 ? mn->s : "(several)";
 }
 
 /* The symbol's trading rules on the row, and its point. */
@@ -187,7 +192,7 @@ cmt_bt_add(struct cmt_bt *bt, const struct cmt_fvec *v, char *err)
 	}
 	st = bt->st[s];
 	bt->last_t[s] = v->t;
-	see_model(bt, v);
+	cmt_bt_model_see(&bt->model, v);
 	bt->n++;
 	if ((e = cmt_bt_acc_add(&st->acc, v, p, y, err)) ||
 	    (e = cmt_bt_acc_add(&bt->all, v, p, y, err)))
@@ -271,12 +276,8 @@ cmt_bt_finish(struct cmt_bt *bt, char *err)
 	return CMT_OK;
 }
 
-/* The model named by the rows: "-" when none, "(several)" if they differ.
- * Names are the raw JSON string contents (escapes kept), valid between
- * quotes in the JSON report. */
 const char *
 cmt_bt_model_name(const struct cmt_bt *bt)
 {
-	return bt->models == 0 ? "-" : bt->models == 1 ? bt->model :
-		"(several)";
+	return cmt_bt_model_str(&bt->model);
 }

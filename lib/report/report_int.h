@@ -109,12 +109,17 @@ struct spill {
 	int64_t size;                  /* bytes written to fd */
 };
 
+/* The model named by the rows with p_up (backtest.c). */
+struct model_name {
+	char s[CMT_BT_MODEL_MAX + 1];
+	int models;                /* 0 none yet, 1 one, 2 more than one */
+};
+
 struct cmt_bt {
 	struct cmt_bt_opts o;
 	size_t n;
 	int nsym;
-	char model[CMT_BT_MODEL_MAX + 1]; /* model of the rows with p_up */
-	int models;                /* 0 none yet, 1 one, 2 more than one */
+	struct model_name model;   /* of the rows with p_up */
 	char sym[CMT_BT_MAX_SYMBOLS][CMT_SYM_MAX];
 	int64_t last_t[CMT_BT_MAX_SYMBOLS];
 	struct sym *st[CMT_BT_MAX_SYMBOLS];
@@ -136,8 +141,11 @@ struct cmt_bt {
 };
 
 /* backtest.c: the model named by the rows, "-" when none, "(several)" if
- * they differ (raw JSON string contents, escapes kept). */
+ * they differ (raw JSON string contents, escapes kept, valid between
+ * quotes in JSON). */
 const char *cmt_bt_model_name(const struct cmt_bt *bt);
+void cmt_bt_model_see(struct model_name *mn, const struct cmt_fvec *v);
+const char *cmt_bt_model_str(const struct model_name *mn);
 
 /* scores.c */
 enum cmt_err cmt_bt_acc_add(struct acc *a, const struct cmt_fvec *v,
@@ -151,6 +159,10 @@ double cmt_bt_auc_runs(const struct score *r, size_t nr);
  * of it (ties 1/2); m and k get the numbers of up and down rows. */
 void cmt_bt_delong_runs(const struct score *r, size_t nr, double *v10,
 	double *v01, double *m, double *k);
+/* The DeLong standard error of the AUC from the runs (NAN when a class
+ * has fewer than 2 rows); *auc gets the AUC as the mean of the up rows'
+ * components. */
+double cmt_bt_auc_se_runs(const struct score *r, size_t nr, double *auc);
 /* The distinct scores of a map in ascending order (malloc'd; NULL when
  * out of memory), their number in *nr. */
 struct score *cmt_bt_sorted_scores(const struct score_map *m, size_t *nr);
@@ -199,6 +211,9 @@ enum cmt_err cmt_bt_walk_symbol(const struct cmt_bt *bt, int s,
 enum cmt_err cmt_bt_walk_portfolio(const struct cmt_bt *bt,
 	void (*each)(void *ctx, int64_t t, const double *pv), void *ctx,
 	char *err);
+
+/* vs.c: the model each side's rows named */
+const char *cmt_bt_vs_model(const struct cmt_bt_vs *vs, int side);
 
 /* spill.c */
 int cmt_bt_spill_open(char *err);

@@ -112,7 +112,7 @@ cmt_bt_format_json(const struct cmt_bt *bt)
 	struct cmt_strbuf b = { 0 };
 	int i;
 
-	if (bt->models)
+	if (bt->model.models)
 		cmt_strbuf_printf(&b, "{\"model\":\"%s\",\"overall\":",
 			cmt_bt_model_name(bt));
 	else

@@ -124,10 +124,8 @@ cmt_bt_delong_runs(const struct score *r, size_t nr, double *v10,
 	}
 }
 
-/* The standard error of the AUC from the runs; *auc gets the AUC as the
- * mean of the up rows' components. */
-static double
-auc_se_runs(const struct score *r, size_t nr, double *auc)
+double
+cmt_bt_auc_se_runs(const struct score *r, size_t nr, double *auc)
 {
 	double m, k, s10 = 0, s01 = 0, sum10 = 0, d, *v;
 	size_t i;
@@ -180,7 +178,7 @@ cmt_bt_auc_se(const double *p, const int *y, size_t n, double *pair,
 		r[nr].down = (uint64_t)(j - i) - (uint64_t)ups;
 		nr++;
 	}
-	se = auc_se_runs(r, nr, auc);
+	se = cmt_bt_auc_se_runs(r, nr, auc);
 	free(r);
 	return se;
 }
@@ -335,7 +333,7 @@ cmt_bt_score_group(const struct acc *a, const char *sym,
 	if (!(sc = cmt_bt_sorted_scores(&a->scores, &nr)))
 		return cmt_errf(err, CMT_ENOMEM, "out of memory");
 	g->model.m.auc = cmt_bt_auc_runs(sc, nr);
-	se = auc_se_runs(sc, nr, &auc);
+	se = cmt_bt_auc_se_runs(sc, nr, &auc);
 	free(sc);
 	g->model.auc_lo = fmax(0, g->model.m.auc - 1.959964 * se);
 	g->model.auc_hi = fmin(1, g->model.m.auc + 1.959964 * se);

@@ -465,3 +465,171 @@ PY
 	run cmt-backtest --horizon 1m "$TMP/p"
 	assert_failure 2
 }
+
+# Two prediction streams on the same rows of two symbols: pair_files A B
+# SEED.  A's p_up carries a slightly stronger signal than B's; both have
+# two decimals (many ties), some rows have y null or no p_up.
+pair_files() {
+	python3 - "$@" <<'PY'
+import random, sys
+a_path, b_path, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+rng = random.Random(seed)
+fs = "cmt1;step=60s;ret=1m/5m/15m/60m;rv=30m/60m;rsi=14;macd=12/26/9;bb=20/2;mom=10;vt=5/20"
+names = ["ret_1m", "ret_5m", "ret_15m", "ret_60m", "rv_30m", "rv_60m", "rsi",
+         "macd_hist", "bb_pctb", "mom", "vol_trend"]
+feats = ",".join('"%s":0.0' % k for k in names)
+def clip(p):
+    return min(max(p, 0.0), 1.0)
+with open(a_path, "w") as a, open(b_path, "w") as b:
+    for i in range(1600):
+        for sym in ("BTC-USD", "ETH-USD"):
+            up = rng.random() < 0.5
+            y = "null" if rng.random() < 0.02 else "%d" % up
+            s = 1 if up else -1
+            pa = round(clip(0.5 + 0.024 * s + rng.gauss(0, 0.1)), 2)
+            pb = round(clip(0.5 + 0.02 * s + rng.gauss(0, 0.1)), 2)
+            for f, p, m in ((a, pa, "a"), (b, pb, "b")):
+                tail = ',"p_up":%r,"model":"%s"' % (p, m)
+                if rng.random() < 0.01:
+                    tail = ""
+                f.write('{"t":%d,"sym":"%s","px":100,"fs":"%s","f":{%s},'
+                        '"y":%s%s}\n' % (1709251200000 + 60000 * i, sym, fs,
+                                         feats, y, tail))
+PY
+}
+
+# The paired comparison computed apart from lib/: rows matched by (sym, t),
+# AUCs and DeLong's components from their definition (the share of the
+# other class each row outranks, ties 1/2), the per-row log-loss
+# differences; compared with --json to 1e-9.
+vs_oracle() {
+	python3 - "$@" <<'PY'
+import bisect, json, math, sys
+def rows(path):
+    out = {}
+    for line in open(path):
+        o = json.loads(line)
+        out[(o["sym"], o["t"])] = (o.get("p_up"), o.get("y"))
+    return out
+a, b, j = rows(sys.argv[1]), rows(sys.argv[2]), json.load(open(sys.argv[3]))
+both = sorted(set(a) & set(b))
+pairs = [(a[k][0], b[k][0], a[k][1]) for k in both
+         if a[k][0] is not None and b[k][0] is not None
+         and a[k][1] is not None and a[k][1] == b[k][1]]
+ys = [y for _, _, y in pairs]
+m, k = sum(ys), len(ys) - sum(ys)
+def components(ps):
+    up = sorted(p for p, y in zip(ps, ys) if y == 1)
+    dn = sorted(p for p, y in zip(ps, ys) if y == 0)
+    v10 = [(bisect.bisect_left(dn, p) + 0.5 * (bisect.bisect_right(dn, p) - bisect.bisect_left(dn, p))) / k
+           for p, y in zip(ps, ys) if y == 1]
+    v01 = [((m - bisect.bisect_right(up, p)) + 0.5 * (bisect.bisect_right(up, p) - bisect.bisect_left(up, p))) / m
+           for p, y in zip(ps, ys) if y == 0]
+    return v10, v01
+va10, va01 = components([p for p, _, _ in pairs])
+vb10, vb01 = components([p for _, p, _ in pairs])
+auc_a, auc_b = sum(va10) / m, sum(vb10) / m
+def cov(x, mx, z, mz):
+    return sum((u - mx) * (w - mz) for u, w in zip(x, z)) / (len(x) - 1)
+var = ((cov(va10, auc_a, va10, auc_a) + cov(vb10, auc_b, vb10, auc_b)
+        - 2 * cov(va10, auc_a, vb10, auc_b)) / m
+       + (cov(va01, auc_a, va01, auc_a) + cov(vb01, auc_b, vb01, auc_b)
+          - 2 * cov(va01, auc_a, vb01, auc_b)) / k)
+se = math.sqrt(var)
+z = (auc_a - auc_b) / se
+want = {"auc": (auc_a - auc_b, se, z, math.erfc(abs(z) / math.sqrt(2)))}
+def ll(p, y):
+    q = p if y == 1 else 1 - p
+    return -math.log(max(q, 1e-15))
+d = [ll(pa, y) - ll(pb, y) for pa, pb, y in pairs]
+n = len(d)
+mean = sum(d) / n
+sd = math.sqrt(sum((x - mean) ** 2 for x in d) / (n - 1))
+z = mean / (sd / math.sqrt(n))
+want["logloss"] = (mean, sd / math.sqrt(n), z, math.erfc(abs(z) / math.sqrt(2)))
+for key, (diff, se, z, p) in want.items():
+    got = j["diff"][key]
+    for name, w in (("diff", diff), ("se", se), ("z", z), ("p", p),
+                    ("lo", diff - 1.959964 * se), ("hi", diff + 1.959964 * se)):
+        assert abs(got[name] - w) <= 1e-9, (key, name, got[name], w)
+    print("%s diff %.6f z %.4f p %.4f" % (key, diff, z, p))
+assert abs(j["input"]["auc"] - auc_a) <= 1e-12 and abs(j["other"]["auc"] - auc_b) <= 1e-12
+assert j["rows"]["scored"] == n == j["input"]["n"] == j["other"]["n"]
+assert j["rows"]["matched"] == len(both)
+assert j["input"]["only"] == len(set(a) - set(b)) and j["other"]["only"] == len(set(b) - set(a))
+print("rows %d scored %d only %d %d" % (len(both), n, j["input"]["only"], j["other"]["only"]))
+PY
+}
+
+@test "--vs: the paired DeLong test and the log-loss interval equal an independent computation to 1e-9" {
+	pair_files "$TMP/a" "$TMP/b" 3
+	run cmt-backtest --json --vs "$TMP/b" "$TMP/a"
+	assert_success
+	echo "$output" > "$TMP/r.json"
+	run vs_oracle "$TMP/a" "$TMP/b" "$TMP/r.json"
+	assert_success
+	echo "$output"
+	# 3200 rows, about 2% flat and 2% without p_up on a side
+	assert_line --regexp '^rows 3200 scored 3[01][0-9][0-9] only 0 0$'
+	run json_get "$TMP/r.json" '(j["input"]["model"], j["other"]["model"], j["diff"]["auc"]["method"])'
+	assert_output "('a', 'b', 'paired DeLong')"
+	# the text says the same
+	run cmt-backtest --vs "$TMP/b" "$TMP/a"
+	assert_success
+	d=$(json_get "$TMP/r.json" '"%+.6f" % j["diff"]["auc"]["diff"]')
+	assert_line --regexp "^  auc +\\$d +\\[[-+]0\\.[0-9]{6}, [-+]0\\.[0-9]{6}\\] +-?[0-9.]+ +[0-9.e-]+$"
+	assert_line --partial "input  $TMP/a: model a; 3200 vectors"
+}
+
+@test "--vs: rows in one stream only are counted, the others paired as if alone" {
+	pair_files "$TMP/a" "$TMP/b" 4
+	# B loses every 7th line, and gains a symbol A has not and rows
+	# between A's minutes (in time order); A loses every 11th
+	{ awk 'NR % 7' "$TMP/b"
+	  sed -n '1~5p' "$TMP/b" | sed 's/"ETH-USD"/"SOL-USD"/'
+	  sed -n '1~9p' "$TMP/b" | sed 's/"t":\([0-9]*\)0000,/"t":\15000,/'
+	} | sort -t: -k2,2n -s > "$TMP/b2"
+	awk 'NR % 11' "$TMP/a" > "$TMP/a2"
+	cmt-backtest --json --vs "$TMP/b2" "$TMP/a2" > "$TMP/r.json"
+	run vs_oracle "$TMP/a2" "$TMP/b2" "$TMP/r.json"
+	assert_success
+	echo "$output"
+	# the same comparison on the rows both have, alone
+	python3 - "$TMP/a2" "$TMP/b2" "$TMP/a3" "$TMP/b3" <<'PY'
+import json, sys
+def keys(path):
+    return {(o["sym"], o["t"]) for o in map(json.loads, open(path))}
+both = keys(sys.argv[1]) & keys(sys.argv[2])
+for src, dst in ((sys.argv[1], sys.argv[3]), (sys.argv[2], sys.argv[4])):
+    lines = [l for l in open(src) if (lambda o: (o["sym"], o["t"]))(json.loads(l)) in both]
+    lines.sort(key=lambda l: (json.loads(l)["t"], json.loads(l)["sym"]))
+    open(dst, "w").writelines(lines)
+PY
+	cmt-backtest --json --vs "$TMP/b3" "$TMP/a3" > "$TMP/r3.json"
+	run json_get "$TMP/r.json" 'json.dumps(j["diff"])'
+	assert_output "$(json_get "$TMP/r3.json" 'json.dumps(j["diff"])')"
+	run json_get "$TMP/r3.json" '(j["input"]["only"], j["other"]["only"])'
+	assert_output "(0, 0)"
+	# labels that disagree are counted, not scored
+	sed '3s/"y":0/"y":1/; t; 3s/"y":1/"y":0/' "$TMP/b" > "$TMP/b4"
+	cmt-backtest --json --vs "$TMP/b4" "$TMP/a" > "$TMP/r4.json"
+	run json_get "$TMP/r4.json" 'j["rows"]["labels_differ"]'
+	assert_output "1"
+}
+
+@test "--vs: usage, and a missing file" {
+	pair_files "$TMP/a" "$TMP/b" 5
+	for extra in --follow "--plot $TMP/p.svg" "--trades $TMP/t.csv" "--theta 0.5,0.6"; do
+		run cmt-backtest $extra --vs "$TMP/b" "$TMP/a"
+		assert_failure 2
+		assert_output --partial "--vs"
+	done
+	run cmt-backtest --vs - < "$TMP/a"
+	assert_failure 2
+	assert_output --partial "standard input"
+	run cmt-backtest --vs - "$TMP/a" < "$TMP/b"
+	assert_success
+	run cmt-backtest --vs "$TMP/nonexistent" "$TMP/a"
+	assert_failure 1
+	assert_output --partial "nonexistent"
+}

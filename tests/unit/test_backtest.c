@@ -540,6 +540,86 @@ the_rolling_window_forgets_the_oldest_rows(void **state)
 	cmt_bt_roll_free(r);
 }
 
+static void
+baselines_fitted_on_other_rows_match_hand_values(void **state)
+{
+	/* fitting rows: after a rise y 1,1,0; after a fall 0,1; no move 1:
+	 * share up 4/6; Laplace shares rise 3/5, fall 2/4 */
+	double fx[] = { 0.1, 0.2, 0.3, -0.1, -0.2, 0 };
+	int fy[] = { 1, 1, 0, 0, 1, 1 };
+	double x[] = { 0.5, -0.5, 0, 0.5 };
+	int y[] = { 1, 0, 0, 0 };
+	struct cmt_metrics m[CMT_BT_NBASE];
+	char err[CMT_ERRLEN];
+
+	assert_int_equal(cmt_bt_baselines_score(fx, fy, 6, x, y, 4, m, err),
+		CMT_OK);
+	/* majority: p = 2/3, calls up: 1 of 4 right */
+	assert_near(m[CMT_BT_MAJORITY].accuracy, 0.25, 1e-12);
+	assert_near(m[CMT_BT_MAJORITY].logloss,
+		-(log(2.0 / 3) + 3 * log(1.0 / 3)) / 4, 1e-12);
+	assert_near(m[CMT_BT_MAJORITY].brier, 13.0 / 36, 1e-12);
+	assert_near(m[CMT_BT_MAJORITY].auc, 0.5, 0);
+	/* last return: p .6 after a rise, min(.5, .5) after a fall, .5 after
+	 * no move: (.6, .5, .5, .6); hits 1, 1, 1/2, 0; ranking (+1, -1, 0,
+	 * +1): the up row outranks the fall and no-move rows, ties the
+	 * other rise: 2.5 of 3 */
+	assert_near(m[CMT_BT_LAST_RETURN].accuracy, 0.625, 1e-12);
+	assert_near(m[CMT_BT_LAST_RETURN].logloss,
+		-(log(0.6) + 2 * log(0.5) + log(0.4)) / 4, 1e-12);
+	assert_near(m[CMT_BT_LAST_RETURN].brier, 1.02 / 4, 1e-12);
+	assert_near(m[CMT_BT_LAST_RETURN].auc, 2.5 / 3, 1e-12);
+	/* reversal: held at 1/2 on both sides (its bets lost in fitting) */
+	assert_near(m[CMT_BT_REVERSAL].accuracy, 0.375, 1e-12);
+	assert_near(m[CMT_BT_REVERSAL].logloss, log(2), 1e-12);
+	assert_near(m[CMT_BT_REVERSAL].brier, 0.25, 1e-12);
+	assert_near(m[CMT_BT_REVERSAL].auc, 0.5 / 3, 1e-12);
+	assert_int_equal(cmt_bt_held_against(m), CMT_BT_LAST_RETURN);
+	/* a y that is not 0 or 1 is refused */
+	y[2] = -1;
+	assert_int_equal(cmt_bt_baselines_score(fx, fy, 6, x, y, 4, m, err),
+		CMT_EVALUE);
+}
+
+static void
+paired_delong_matches_the_hand_computation(void **state)
+{
+	/* A: ups .9, .4 and downs .3, .6: V10 = (1, .5), V01 = (1, .5),
+	 * AUC .75.  B ranks every up row above every down row: V10 = V01 =
+	 * (1, 1), AUC 1.  S10 = S01 = .125 for A, 0 for B and the
+	 * covariance: var = .125/2 + .125/2; z = -.25/sqrt(.125). */
+	double pa[] = { 0.9, 0.4, 0.3, 0.6 }, pb[] = { 0.6, 0.7, 0.2, 0.5 };
+	int y[] = { 1, 1, 0, 0 };
+	double d[4] = { log(0.6 / 0.9), log(0.7 / 0.4), log(0.8 / 0.7),
+		log(0.5 / 0.4) }, mean = 0, var = 0;
+	struct cmt_bt_paired r;
+	char err[CMT_ERRLEN];
+	int i;
+
+	assert_int_equal(cmt_bt_paired(pa, pb, y, 4, &r, err), CMT_OK);
+	assert_int_equal(r.n, 4);
+	assert_near(r.side[0].m.auc, 0.75, 1e-12);
+	assert_near(r.side[1].m.auc, 1, 1e-12);
+	assert_near(r.auc.diff, -0.25, 1e-12);
+	assert_near(r.auc.se, sqrt(0.125), 1e-12);
+	assert_near(r.auc.z, -0.25 / sqrt(0.125), 1e-12);
+	assert_near(r.auc.p, erfc(0.25 / sqrt(0.125) / sqrt(2)), 1e-12);
+	/* the per-row log-loss differences: their mean and standard error */
+	for (i = 0; i < 4; i++)
+		mean += d[i] / 4;
+	for (i = 0; i < 4; i++)
+		var += (d[i] - mean) * (d[i] - mean) / 3;
+	assert_near(r.logloss.diff, mean, 1e-12);
+	assert_near(r.logloss.diff, r.side[0].m.logloss - r.side[1].m.logloss,
+		1e-12);
+	assert_near(r.logloss.se, sqrt(var / 4), 1e-12);
+	/* the same forecasts on both sides: no difference, p 1 */
+	assert_int_equal(cmt_bt_paired(pa, pa, y, 4, &r, err), CMT_OK);
+	assert_near(r.auc.diff, 0, 0);
+	assert_near(r.auc.p, 1, 0);
+	assert_near(r.logloss.p, 1, 0);
+}
+
 int
 main(void)
 {
@@ -554,6 +634,8 @@ main(void)
 		cmocka_unit_test(streaming_figures_equal_the_stored_rows_computation),
 		cmocka_unit_test(a_vector_not_after_its_symbols_previous_one_is_rejected),
 		cmocka_unit_test(the_rolling_window_forgets_the_oldest_rows),
+		cmocka_unit_test(baselines_fitted_on_other_rows_match_hand_values),
+		cmocka_unit_test(paired_delong_matches_the_hand_computation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
