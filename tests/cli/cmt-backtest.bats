@@ -633,3 +633,227 @@ PY
 	assert_failure 1
 	assert_output --partial "nonexistent"
 }
+
+# A two-symbol walk whose next move tends to reverse the last one, with
+# flat minutes: walk FILE N SEED.  p_up is noise around 1/2 with a little
+# of the reversal in it; ret_1m (the first feature) is the last return.
+walk() {
+	python3 - "$@" <<'PY'
+import random, sys
+path, n, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rng = random.Random(seed)
+fs = "cmt1;step=60s;ret=1m/5m/15m/60m;rv=30m/60m;rsi=14;macd=12/26/9;bb=20/2;mom=10;vt=5/20"
+names = ["ret_1m", "ret_5m", "ret_15m", "ret_60m", "rv_30m", "rv_60m", "rsi",
+         "macd_hist", "bb_pctb", "mom", "vol_trend"]
+px = {"BTC-USD": [100.0, 100.0], "ETH-USD": [50.0, 50.0]}
+def step(prev_move):
+    r = rng.random()
+    if r < 0.08:
+        return 0
+    up = rng.random() < (0.5 - 0.06 * prev_move)
+    return 1 if up else -1
+moves = {s: [0] for s in px}
+for s in px:
+    for i in range(n + 1):
+        m = step(moves[s][-1])
+        moves[s].append(m)
+        px[s].append(px[s][-1] * (1.002 ** m))
+with open(path, "w") as f:
+    for i in range(1, n + 1):
+        for s in px:
+            last = px[s][i] / px[s][i - 1] - 1
+            nxt = px[s][i + 1]
+            y = "null" if nxt == px[s][i] else ("1" if nxt > px[s][i] else "0")
+            p = round(min(max(0.5 - 0.02 * moves[s][i] + rng.gauss(0, 0.03), 0), 1), 4)
+            feats = ",".join('"%s":%r' % (k, last if k == "ret_1m" else 0.0) for k in names)
+            f.write('{"t":%d,"sym":"%s","px":%r,"fs":"%s","f":{%s},"y":%s,"p_up":%r,"model":"w"}\n'
+                    % (1709251200000 + 60000 * i, s, px[s][i], fs, feats, y, p))
+PY
+}
+
+@test "baselines: each symbol's and the overall figures equal an independent computation" {
+	walk "$TMP/w" 3000 8
+	cmt-backtest --json "$TMP/w" > "$TMP/r.json"
+	python3 - "$TMP/w" "$TMP/r.json" <<'PY'
+import json, math, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+j = json.load(open(sys.argv[2]))
+def ll(p, y):
+    q = p if y == 1 else 1 - p
+    return -math.log(max(q, 1e-15))
+def auc(score, ys):
+    # the Mann-Whitney count over every pair
+    ups = [s for s, y in zip(score, ys) if y == 1]
+    dns = [s for s, y in zip(score, ys) if y == 0]
+    w = sum((u > d) + 0.5 * (u == d) for u in ups for d in dns)
+    return w / (len(ups) * len(dns))
+def baselines(rs):
+    rs = [r for r in rs if r["y"] is not None and "p_up" in r]
+    ys = [r["y"] for r in rs]
+    n, up = len(ys), sum(ys)
+    share = up / n
+    out = {"majority": {
+        "accuracy": max(up, n - up) / n if share != 0.5 else up / n,
+        "logloss": sum(ll(share, y) for y in ys) / n,
+        "brier": sum((share - y) ** 2 for y in ys) / n, "auc": 0.5}}
+    for name, d in (("last_return", 1), ("reversal", -1)):
+        seen = {1: [0, 0], -1: [0, 0], 0: [0, 0]}   # rows, ups per move
+        L = B = hits = 0.0
+        calls = []
+        for r, y in zip(rs, ys):
+            x = r["f"]["ret_1m"]
+            mv = (x > 0) - (x < 0)
+            call = mv * d
+            u = (seen[mv][1] + 1) / (seen[mv][0] + 2)
+            p = max(u, 0.5) if call > 0 else min(u, 0.5) if call < 0 else 0.5
+            L += ll(p, y)
+            B += (p - y) ** 2
+            hits += 0.5 if call == 0 else float((call > 0) == (y == 1))
+            calls.append(call)
+            seen[mv][0] += 1
+            seen[mv][1] += y
+        out[name] = {"accuracy": hits / n, "logloss": L / n, "brier": B / n,
+                     "auc": auc(calls, ys)}
+    return out
+groups = [(g["sym"], g) for g in j["symbols"]] + [("ALL", j["overall"])]
+for sym, g in groups:
+    want = baselines([r for r in rows if sym in ("ALL", r["sym"])])
+    for b, w in want.items():
+        for k, v in w.items():
+            assert abs(g[b][k] - v) <= 1e-6 * max(1, abs(v)), (sym, b, k, g[b][k], v)
+    better = "reversal" if want["reversal"]["auc"] > want["last_return"]["auc"] else "last_return"
+    assert g["held_against"] == better, (sym, g["held_against"])
+    for b in want:
+        beats = [k for k, hi in (("accuracy", 1), ("auc", 1), ("logloss", 0), ("brier", 0))
+                 if (g[b][k] > g["model"][k] if hi else g[b][k] < g["model"][k])]
+        assert g[b]["beats_model_on"] == beats, (sym, b, beats)
+    print(sym, " ".join("%s %.4f" % (b, want[b]["auc"]) for b in want))
+PY
+	# this walk reverses: the reversal is the better sign rule everywhere
+	run json_get "$TMP/r.json" '[g["held_against"] for g in j["symbols"] + [j["overall"]]]'
+	assert_output "['reversal', 'reversal', 'reversal']"
+	run cmt-backtest "$TMP/w"
+	assert_line --regexp '^  model minus reversal \(the better sign rule\): accuracy [-+]0\.[0-9]{4}, auc '
+}
+
+@test "--trades: the hand-computed trades of the tiny file" {
+	# prices 100 110 99 99 108.9 98.01, p_up .85 .25 .55 .45 .65 -, 10 bps:
+	# long at 00:00 (100) out at 00:01 (110); long at 00:02 (99) out at
+	# 00:03 (99); long at 00:04 (108.9), open at the end (98.01), which
+	# pays no exit fee.  net = .999^2 (1 + gross) - 1, .999 (1 + gross)
+	# - 1 when open: .0978011, -.001999, -.1009
+	run cmt-backtest --trades "$TMP/t.csv" "$TINY"
+	assert_success
+	run cat "$TMP/t.csv"
+	assert_output "symbol,entry_time,entry_px,exit_time,exit_px,gross_return,net_return,steps,open
+BTC-USD,2024-03-01T00:00:00.000Z,100,2024-03-01T00:01:00.000Z,110,0.1,0.0978011,1,0
+BTC-USD,2024-03-01T00:02:00.000Z,99,2024-03-01T00:03:00.000Z,99,0,-0.001999,1,0
+BTC-USD,2024-03-01T00:04:00.000Z,108.9,2024-03-01T00:05:00.000Z,98.01,-0.1,-0.1009,1,1"
+	# (1.0978011)(0.998001)(0.8991) - 1 is the report's net return
+	run json_get <(cmt-backtest --json "$TINY") '"%.6f" % j["overall"]["trading"]["return"]'
+	assert_output "$(python3 -c 'print("%.6f" % (1.0978011 * 0.998001 * 0.8991 - 1))')"
+	run cmt-backtest --trades /nonexistent/dir/t.csv "$TINY"
+	assert_failure 1
+	assert_output --partial "/nonexistent/dir/t.csv"
+}
+
+@test "--trades: the trades compound to each symbol's and the overall net return" {
+	walk "$TMP/w" 3000 9
+	cmt-backtest --json --theta 0.49 --fee-bps 2 --trades "$TMP/t.csv" "$TMP/w" > "$TMP/r.json"
+	python3 - "$TMP/t.csv" "$TMP/r.json" <<'PY'
+import csv, json, sys
+trades = list(csv.DictReader(open(sys.argv[1])))
+j = json.load(open(sys.argv[2]))
+f = 2e-4
+eq, n = {}, {}
+for t in trades:
+    g, net = float(t["gross_return"]), float(t["net_return"])
+    assert abs(g - (float(t["exit_px"]) / float(t["entry_px"]) - 1)) < 1e-10, t
+    fees = (1 - f) if t["open"] == "1" else (1 - f) ** 2
+    assert abs(net - (fees * (1 + g) - 1)) < 1e-10, t
+    assert t["entry_time"] < t["exit_time"] and int(t["steps"]) >= 1, t
+    eq[t["symbol"]] = eq.get(t["symbol"], 1) * (1 + net)
+    n[t["symbol"]] = n.get(t["symbol"], 0) + 1
+for g in j["symbols"]:
+    tr = g["trading"]
+    s = g["sym"]
+    mine = [t for t in trades if t["symbol"] == s]
+    assert tr["trades"] == n[s] and tr["wins"] == sum(float(t["net_return"]) > 0 for t in mine)
+    assert tr["long_periods"] == sum(int(t["steps"]) for t in mine)
+    assert abs(eq[s] - 1 - tr["return"]) <= 1e-6 * max(1, abs(tr["return"])), (s, eq[s], tr)
+    # trades of one symbol do not overlap
+    for a, b in zip(mine, mine[1:]):
+        assert a["exit_time"] <= b["entry_time"], (a, b)
+overall = sum(eq.values()) / len(eq) - 1
+assert abs(overall - j["overall"]["trading"]["return"]) <= 1e-6, overall
+print(len(trades), "trades", ", ".join("%s %.6f" % kv for kv in eq.items()))
+PY
+}
+
+@test "--theta list: a sweep whose every row is the run with that threshold alone" {
+	walk "$TMP/w" 2000 10
+	cmt-backtest --json --theta 0.48,0.5,0.52 "$TMP/w" > "$TMP/s.json"
+	for th in 0.48 0.5 0.52; do
+		cmt-backtest --json --theta $th "$TMP/w" > "$TMP/one.json"
+		python3 - "$TMP/s.json" "$TMP/one.json" $th <<'PY'
+import json, sys
+s, one, th = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), float(sys.argv[3])
+pairs = [(s["overall"], one["overall"])] + list(zip(s["symbols"], one["symbols"]))
+for g, o in pairs:
+    row = [r for r in g["sweep"] if r["theta"] == th][0]
+    t = o["trading"]
+    for k in ("long_periods", "trades", "wins"):
+        assert row[k] == t[k], (g["sym"], k, row[k], t[k])
+    for k, kt in (("hit_rate", "hit_rate"), ("gross_return", "gross_return"), ("return", "return")):
+        assert abs(row[k] - t[kt]) <= 1e-6 * max(1, abs(t[kt])), (g["sym"], k, row[k], t[kt])
+PY
+	done
+	# the report's rule is the first threshold; the text has the table
+	run json_get "$TMP/s.json" 'j["overall"]["trading"]["theta"]'
+	assert_output "0.48"
+	run cmt-backtest --theta 0.48,0.5,0.52 "$TMP/w"
+	assert_line "threshold sweep (ALL, 1/S each; --json has each symbol's)"
+	assert_line --regexp '^theta +long +trades +hit rate +gross +net$'
+	assert_line --regexp '^0\.52 +[0-9]+ +[0-9]+ +0\.[0-9]{4} +-?[0-9.]+% +-?[0-9.]+%$'
+	for bad in 0.5, ,0.5 0.5,,0.6 0.5,1.5 0.5,x; do
+		run cmt-backtest --theta "$bad" "$TMP/w"
+		assert_failure 2
+		assert_output --partial "--theta"
+	done
+}
+
+@test "--plot: the drawn curves end at the report's figures, from a bounded number of points" {
+	walk "$TMP/w" 20000 11
+	cmt-backtest --json --fee-bps 1 --plot "$TMP/p.svg" "$TMP/w" > "$TMP/r.json"
+	python3 - "$TMP/p.svg" "$TMP/r.json" "$TMP/w" <<'PY'
+import json, sys, xml.etree.ElementTree as E
+ns = "{http://www.w3.org/2000/svg}"
+root = E.parse(sys.argv[1]).getroot()
+j = json.load(open(sys.argv[2]))
+curves = [g for g in root.iter(ns + "g") if g.get("class") == "curve"]
+# the portfolio panel, then one per symbol: six curves each
+assert len(curves) == 6 * 3, len(curves)
+def ends(panel):
+    return {g.get("data-curve"): float(g.get("data-end")) for g in curves[6 * panel: 6 * panel + 6]}
+groups = [j["overall"]] + j["symbols"]
+for i, g in enumerate(groups):
+    e, t = ends(i), g["trading"]
+    for key, want in (("net", t["return"]), ("gross", t["gross_return"]), ("buy_hold", t["buy_hold"])):
+        assert abs(e[key] - 1 - want) <= 1e-6 * max(1, abs(want)), (g["sym"], key, e[key], want)
+# the last-return baseline traded: long after a rise, the same fees,
+# simulated here for each symbol
+rows = [json.loads(l) for l in open(sys.argv[3])]
+for i, g in enumerate(j["symbols"], 1):
+    mine = [r for r in rows if r["sym"] == g["sym"]]
+    eq, prev, f = 1.0, 0, 1e-4
+    for a, b in zip(mine, mine[1:]):
+        pos = int(a["f"]["ret_1m"] > 0)
+        eq *= (1 - f if pos != prev else 1) * (1 + (b["px"] / a["px"] - 1 if pos else 0))
+        prev = pos
+    assert abs(ends(i)["last_return"] - eq) <= 1e-9 * eq, (g["sym"], ends(i)["last_return"], eq)
+# 20000 rows a symbol, drawn from at most four points per pixel column
+for p in root.iter(ns + "polyline"):
+    assert len(p.get("points").split()) <= 4 * 840 + 4, len(p.get("points").split())
+print("ok")
+PY
+}
