@@ -825,8 +825,9 @@ PY
 @test "--plot: the drawn curves end at the report's figures, from a bounded number of points" {
 	walk "$TMP/w" 20000 11
 	cmt-backtest --json --fee-bps 1 --plot "$TMP/p.svg" "$TMP/w" > "$TMP/r.json"
-	python3 - "$TMP/p.svg" "$TMP/r.json" "$TMP/w" <<'PY'
-import json, sys, xml.etree.ElementTree as E
+	cmt-backtest --fee-bps 1 "$TMP/w" > "$TMP/r.txt"
+	python3 - "$TMP/p.svg" "$TMP/r.json" "$TMP/w" "$TMP/r.txt" <<'PY'
+import json, re, sys, xml.etree.ElementTree as E
 ns = "{http://www.w3.org/2000/svg}"
 root = E.parse(sys.argv[1]).getroot()
 j = json.load(open(sys.argv[2]))
@@ -840,6 +841,15 @@ for i, g in enumerate(groups):
     e, t = ends(i), g["trading"]
     for key, want in (("net", t["return"]), ("gross", t["gross_return"]), ("buy_hold", t["buy_hold"])):
         assert abs(e[key] - 1 - want) <= 1e-6 * max(1, abs(want)), (g["sym"], key, e[key], want)
+# and the text report's trading table (gross, net, buy and hold in %)
+text = open(sys.argv[4]).read()
+for i, g in enumerate(groups):
+    name = "ALL (1/S each)" if g["sym"] == "ALL" else g["sym"]
+    row = [l for l in text.splitlines() if l.startswith(name + " ")][-1]
+    gross, net, hold = [float(x) for x in re.findall(r"(-?[0-9.]+)%", row)[:3]]
+    e = ends(i)
+    for v, key in ((gross, "gross"), (net, "net"), (hold, "buy_hold")):
+        assert "%.3f" % v == "%.3f" % (100 * (e[key] - 1)), (name, key, v, e[key])
 # the last-return baseline traded: long after a rise, the same fees,
 # simulated here for each symbol
 rows = [json.loads(l) for l in open(sys.argv[3])]
