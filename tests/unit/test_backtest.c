@@ -377,11 +377,10 @@ oracle_trading(const struct orow *rows, size_t nrows, int nsym,
  * and Brier score of the majority are summed in closed form and the sign
  * rules' AUC from three runs, so they are equal to rounding. */
 #define CLOSE(a, b) do { \
-	double a_ = (a), b_ = (b); \
 	if (tol == 0) \
-		SAME(a_, b_); \
-	else if (!(isnan(a_) && isnan(b_)) && !(fabs(a_ - b_) <= tol)) \
-		fail_msg("group %d: %s = %.17g, oracle %.17g", gi, #a, a_, b_); \
+		SAME(a, b); \
+	else if (!(isnan(a) && isnan(b)) && !(fabs((a) - (b)) <= tol)) \
+		fail_msg("group %d: %s = %.17g, oracle %.17g", gi, #a, a, b); \
 } while (0)
 
 static void
