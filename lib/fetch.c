@@ -303,8 +303,10 @@ cmt_fetch_get(struct cmt_fetch_cfg *c, struct cmt_http *h, const char *url,
 		if (c->idle)
 			c->idle(c->ctx);
 		if (c->bound_ms && cmt_clock_mono_ms() >= c->bound_ms)
-			return cmt_errf(err, CMT_EIO, "no time left to ask "
-				"(%s)", url);
+			return attempt ? cmt_errf(err, CMT_EIO, "%s; giving up "
+				"after %d attempts: no time left for another (%s)",
+				r.err, attempt, url) : cmt_errf(err, CMT_EIO,
+				"no time left to ask (%s)", url);
 		if (cmt_http_get(h, url, c->headers, &r))
 			return cmt_errf(err, CMT_ENOMEM, "out of memory");
 		if (r.stopped)
