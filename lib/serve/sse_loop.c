@@ -40,6 +40,10 @@ cmt_sse_defaults(struct cmt_sse_opts *o)
 	o->retry_ms = 3000;
 	o->request_timeout_ms = 10000;
 	o->drain_ms = 2000;
+	o->stamp = 1;
+	o->status_ms = 1000;
+	o->keep_ms = 24 * 3600000LL;
+	o->max_memory = (size_t)256 << 20;
 }
 
 static int
@@ -126,6 +130,14 @@ cmt_sse_open(struct cmt_sse **srv, const struct cmt_sse_opts *o, char *err)
 	if (o->heartbeat_ms <= 0 || o->request_timeout_ms <= 0)
 		return cmt_errf(err, CMT_EVALUE,
 			"heartbeat and request timeout must be > 0");
+	if (o->status_ms < 0 || o->keep_ms < 0)
+		return cmt_errf(err, CMT_EVALUE,
+			"status interval and history span must be >= 0");
+	if (o->mode && strcmp(o->mode, "live") && strcmp(o->mode, "replay"))
+		return cmt_errf(err, CMT_EVALUE,
+			"mode must be live or replay, not '%s'", o->mode);
+	if ((e = cmt_sse_history_check(o->keep_ms, o->max_memory, err)))
+		return e;
 	if (!(s = calloc(1, sizeof *s)))
 		return cmt_errf(err, CMT_ENOMEM, "out of memory");
 	s->o = *o;
@@ -142,6 +154,11 @@ cmt_sse_open(struct cmt_sse **srv, const struct cmt_sse_opts *o, char *err)
 	if (!(s->ring = calloc(s->cap, sizeof *s->ring))) {
 		free(s);
 		return cmt_errf(err, CMT_ENOMEM, "out of memory for backlog");
+	}
+	if (o->keep_ms > 0 && !(s->hist = sse_hist_new(o->keep_ms,
+	    o->max_memory))) {
+		e = cmt_errf(err, CMT_ENOMEM, "out of memory for history");
+		goto fail;
 	}
 	if ((e = make_listener(s, err)) != CMT_OK)
 		goto fail;
@@ -210,6 +227,7 @@ sse_client_close(struct cmt_sse *s, struct client *c)
 		return;
 	if (c->state == C_STREAM)
 		s->st.streams--;
+	sse_history_end(s, c);
 	s->st.clients--;
 	epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
@@ -361,6 +379,7 @@ static void
 end_input(struct cmt_sse *s)
 {
 	s->input_open = 0;
+	sse_status_all(s);   /* pages say INPUT ENDED at once */
 	if (s->in_pollable)
 		epoll_ctl(s->ep, EPOLL_CTL_DEL, s->o.in_fd, NULL);
 	if (s->o.exit_on_eof)
@@ -374,6 +393,8 @@ read_input(struct cmt_sse *s, char *err)
 	char why[64];
 	int i, r;
 
+	/* one receive time for the lines of one read */
+	s->now_wall = cmt_clock_wall_ms();
 	for (i = 0; i < INPUT_BATCH; i++) {
 		r = cmt_line_next(s->lr, &ln);
 		if (r == 0) {
@@ -408,6 +429,7 @@ read_input(struct cmt_sse *s, char *err)
 		}
 		s->st.lines_in++;
 		s->st.bytes_in += ln.len + 1;
+		s->st.last_line_ms = s->now_wall;
 		sse_publish(s, ln.s, ln.len, ln.no);
 	}
 	return CMT_OK;
@@ -420,6 +442,10 @@ timers(struct cmt_sse *s, int64_t now)
 	struct client *c, *next;
 	int beat_now = now >= s->next_heartbeat;
 
+	if (s->o.status_ms && now >= s->next_status && !s->draining) {
+		s->next_status = now + s->o.status_ms;
+		sse_status_all(s);
+	}
 	/* A sweep visits every client: not more often than needed. */
 	if (!beat_now && !s->draining && now < s->next_sweep)
 		return;
@@ -472,6 +498,8 @@ cmt_sse_run(struct cmt_sse *s, volatile sig_atomic_t *stop, char *err)
 		    now >= s->drain_deadline))
 			break;
 		wait = s->next_heartbeat - now;
+		if (s->o.status_ms && s->next_status - now < wait)
+			wait = s->next_status - now;
 		if (wait > 200)
 			wait = 200;   /* bounds the delay in noticing *stop */
 		if (wait < 0 || (s->input_open && (!s->in_pollable ||
@@ -533,5 +561,6 @@ cmt_sse_close(struct cmt_sse *s)
 	for (i = 0; s->ring && i < s->cap; i++)
 		free(s->ring[i].buf);
 	free(s->ring);
+	sse_hist_free(s->hist);
 	free(s);
 }

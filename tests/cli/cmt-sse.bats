@@ -59,9 +59,21 @@ client() {
 	CURL_PIDS="$CURL_PIDS $!"
 }
 
-# Only the event lines of a stream (no retry hint, comments, blank lines).
+# Only the event lines of a stream (no retry hint, comments, blank lines,
+# status events), with the receive time stamped on JSON lines as T.
 events_of() {
-	grep -E '^(id|event|data):' "$TMP/$1"
+	unstatus <"$TMP/$1" | grep -E '^(id|event|data):'
+}
+
+# stream CURL_ARGS...: one second of a stream, through unstatus.
+stream() {
+	curl -sN --max-time 1 "$@" | unstatus
+}
+
+# A stream without its status events, receive times as T.
+unstatus() {
+	awk '/^event: status$/ { skip = 1; next } skip && /^$/ { skip = 0; next }
+		!skip' | sed -E 's/"t_recv":[0-9]+/"t_recv":T/'
 }
 
 @test "--help prints the synopsis and exits 0; --version works" {
@@ -105,8 +117,8 @@ events_of() {
 	printf '{"sym":"BTC-USD","px":1}\r\nplain text\n\n{"sym":"ETH-USD","px":2}\n' >&5
 	wait_metric cmt_sse_events_out_total 8
 	run events_of a
-	assert_output "$(printf 'id: 1\ndata: {"sym":"BTC-USD","px":1}\nid: 2\ndata: plain text\nid: 3\ndata: \nid: 4\ndata: {"sym":"ETH-USD","px":2}')"
-	run diff "$TMP/a" "$TMP/b"
+	assert_output "$(printf 'id: 1\ndata: {"sym":"BTC-USD","px":1,"t_recv":T}\nid: 2\ndata: plain text\nid: 3\ndata: \nid: 4\ndata: {"sym":"ETH-USD","px":2,"t_recv":T}')"
+	run diff <(events_of a) <(events_of b)
 	assert_success
 	run head -1 "$TMP/a"
 	assert_output "retry: 3000"
@@ -128,7 +140,7 @@ events_of() {
 	cmt-sse --port "$PORT" --first-id 1 <"$TMP/file" 2>"$TMP/err" &
 	SSE_PID=$!
 	wait_metric cmt_sse_input_open 0
-	run curl -sN --max-time 1 "$URL/events?lastEventId=0"
+	run stream "$URL/events?lastEventId=0"
 	assert_output "$(printf 'retry: 3000\n\nid: 1\ndata: 1\n\nid: 2\ndata: 2\n\nid: 3\ndata: 3\n')"
 }
 
@@ -139,17 +151,17 @@ events_of() {
 	printf '%s\n' '{"kind":"metrics","auc":0.55}' '{"kind":"bad type"}' 'x' >&5
 	wait_metric cmt_sse_events_out_total 3
 	run events_of a
-	assert_output "$(printf 'id: 1\nevent: metrics\ndata: {"kind":"metrics","auc":0.55}\nid: 2\ndata: {"kind":"bad type"}\nid: 3\ndata: x')"
+	assert_output "$(printf 'id: 1\nevent: metrics\ndata: {"kind":"metrics","auc":0.55,"t_recv":T}\nid: 2\ndata: {"kind":"bad type","t_recv":T}\nid: 3\ndata: x')"
 }
 
 @test "a reconnecting client gets what it missed after Last-Event-ID" {
 	start_sse
 	seq 1 5 >&5
 	wait_metric cmt_sse_events_in_total 5
-	run curl -sN --max-time 1 -H 'Last-Event-ID: 3' "$URL/events"
+	run stream -H 'Last-Event-ID: 3' "$URL/events"
 	assert_output "$(printf 'retry: 3000\n\nid: 4\ndata: 4\n\nid: 5\ndata: 5\n')"
 	# The query parameter works too; lastEventId=0 means the whole backlog.
-	run curl -sN --max-time 1 "$URL/events?lastEventId=0"
+	run stream "$URL/events?lastEventId=0"
 	assert_line --index 1 "id: 1"
 	assert_line --index 10 "data: 5"   # blank lines are not counted
 	# Without either, only new events.
@@ -166,10 +178,10 @@ events_of() {
 	seq 1 6 >&5
 	wait_metric cmt_sse_events_in_total 6
 	assert_equal "$(metric cmt_sse_backlog_events)" 3
-	run curl -sN --max-time 1 -H 'Last-Event-ID: 1' "$URL/events"
+	run stream -H 'Last-Event-ID: 1' "$URL/events"
 	assert_output "$(printf 'retry: 3000\n\nevent: gap\ndata: {"after":1,"next":4}\n\nid: 4\ndata: 4\n\nid: 5\ndata: 5\n\nid: 6\ndata: 6\n')"
 	# An id from before a restart (beyond the newest) is a gap too.
-	run curl -sN --max-time 1 -H 'Last-Event-ID: 99' "$URL/events"
+	run stream -H 'Last-Event-ID: 99' "$URL/events"
 	assert_line --index 1 'event: gap'
 	assert_line --index 2 'data: {"after":99,"next":4}'
 }
@@ -206,7 +218,8 @@ for i in range(1, 3001):
 	# Ids 1..3000 in order, each with its own line.
 	run sh -c "grep '^id: ' '$TMP/fast' | cut -c5- | awk '\$1 != NR { bad++ } END { print bad + 0 }'"
 	assert_output 0
-	run sh -c "grep '^data: ' '$TMP/fast' | cut -c7-20 | sed -n '1p;3000p'"
+	events_of fast | grep '^data: ' | cut -c7-20 | sed -n '1p;3000p' >"$TMP/ends"
+	run cat "$TMP/ends"
 	assert_output "$(printf '{"n":1,"pad":"\n{"n":3000,"pad')"
 }
 
@@ -351,8 +364,9 @@ for i in range(1, 3001):
 	for p in $CURL_PIDS; do wait "$p" || true; done
 	run grep -c '^id: ' "$TMP/a"
 	assert_output 100
-	run tail -2 "$TMP/a"
-	assert_output "$(printf 'data: 100\n')"
+	events_of a | tail -1 >"$TMP/last"
+	run cat "$TMP/last"
+	assert_output 'data: 100'
 }
 
 @test "SIGTERM closes the streams cleanly and exits 0" {
