@@ -13,6 +13,7 @@
 struct forecast {
 	int64_t t;
 	double p, px;
+	int warm_start;   /* made from warm-start history: no latency */
 };
 
 struct sym {
@@ -187,6 +188,7 @@ enqueue(struct cmt_follow *f, struct sym *s, const struct cmt_fvec *v,
 	q->t = v->t;
 	q->p = v->p_up;
 	q->px = v->px;
+	q->warm_start = v->warm_start;
 	return CMT_OK;
 }
 
@@ -206,7 +208,8 @@ resolve(struct cmt_follow *f, struct sym *s, const struct cmt_fvec *v,
 			f->st.flat++;
 		} else {
 			outcome(f, s, q->t, q->p, y, q->px, v->px);
-			score(f, s, q->p, y, now - q->t);
+			score(f, s, q->p, y, q->warm_start ? CMT_BT_NO_LAG :
+				now - q->t);
 		}
 		s->head = (s->head + 1) % s->cap;
 		s->n--;
@@ -262,12 +265,14 @@ cmt_follow_add(struct cmt_follow *f, const struct cmt_fvec *v,
 		f->o.out(f->o.ctx, "\n", 1, 0);
 	}
 	if (v->has_y && v->y >= 0 && v->has_p) {
+		int64_t lag = v->warm_start ? CMT_BT_NO_LAG : now - v->t;
+
 		if (s)
 			outcome(f, s, v->t, v->p_up, v->y, NAN, NAN);
 		if (s)
-			score(f, s, v->p_up, v->y, now - v->t);
+			score(f, s, v->p_up, v->y, lag);
 		else {
-			cmt_bt_roll_add(f->all, v->p_up, v->y, now - v->t);
+			cmt_bt_roll_add(f->all, v->p_up, v->y, lag);
 			f->pending = 1;
 			f->st.scored++;
 		}

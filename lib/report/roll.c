@@ -71,23 +71,24 @@ cmt_bt_roll_format(struct cmt_bt_roll *r, int64_t t, const char *model,
 {
 	struct cmt_metrics m;
 	char a[6][32], name[CMT_BT_MODEL_MAX + 16] = "";
-	size_t i, up = 0;
+	size_t i, up = 0, nlag = 0;
 	int n;
 
 	/* the ring in any order: the metrics do not depend on it */
 	for (i = 0; i < r->n; i++) {
 		r->ps[i] = r->p[i];
 		r->ys[i] = r->y[i];
-		r->lags[i] = r->lag[i];
+		if (r->lag[i] != (double)CMT_BT_NO_LAG)
+			r->lags[nlag++] = r->lag[i];
 		up += r->y[i] == 1;
 	}
 	cmt_metrics_compute(r->ps, r->ys, r->n, r->pair, &m);
 	/* a replayed stream is days behind the clock: no latency to show */
 	strcpy(a[5], "null");
-	if (r->n) {
-		qsort(r->lags, r->n, sizeof *r->lags, cmt_bt_cmp_double);
-		if (r->lags[r->n / 2] >= 0 && r->lags[r->n / 2] <= 86400000)
-			cmt_fmt_int(a[5], (int64_t)r->lags[r->n / 2]);
+	if (nlag) {   /* warm-start rows have no latency: live ones only */
+		qsort(r->lags, nlag, sizeof *r->lags, cmt_bt_cmp_double);
+		if (r->lags[nlag / 2] >= 0 && r->lags[nlag / 2] <= 86400000)
+			cmt_fmt_int(a[5], (int64_t)r->lags[nlag / 2]);
 	}
 	if (model && model_len && model_len <= CMT_BT_MODEL_MAX)
 		snprintf(name, sizeof name, ",\"model\":\"%.*s\"",
