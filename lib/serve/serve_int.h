@@ -72,6 +72,13 @@ struct hist_sym {
 	int64_t newest_t;
 	uint64_t gen;
 	int trimmed;                /* lost lines to the share: said once */
+	/* The latest partial line, while no final line has caught up with
+	 * it: the forecast of the step in progress, shown first by a page
+	 * that opens now.  Partial lines never enter the records. */
+	char *partial;
+	size_t partial_len, partial_cap;
+	uint64_t partial_id;
+	int64_t partial_t;
 };
 
 struct hist {
@@ -91,6 +98,7 @@ struct hist_cur {
 	size_t off;
 	uint64_t gen, next_id;
 	int64_t since;              /* records with t >= since */
+	int partial_done;           /* the symbol's partial line was sent */
 };
 
 /* A GET /history answer in progress: one cursor per symbol asked for,
@@ -172,6 +180,9 @@ struct hist_sym *sse_hist_find(const struct hist *h, const char *name);
  * unread (sse_hist_skip reads it); NULL when there is none. */
 const struct hist_rec *sse_hist_peek(struct hist_cur *cu, uint64_t max_id);
 void sse_hist_skip(struct hist_cur *cu, const struct hist_rec *r);
+/* The symbol's partial line for the cursor, once, or NULL. */
+const char *sse_hist_partial(struct hist_cur *cu, uint64_t max_id,
+	size_t *len);
 
 /* sse_history.c: GET /history */
 void sse_history_start(struct cmt_sse *s, struct client *c,

@@ -1,7 +1,8 @@
 /* GET /history?sym=S&since=T&last=DUR: the store's lines as NDJSON, each
  * with "event_id" (its event's id) added as its last member, grouped by
  * symbol in the order the symbols first came, each symbol's in the order
- * received.  The answer covers the events up to X-Last-Event-ID (the
+ * received, then its latest partial line if no final line has caught up
+ * with it.  The answer covers the events up to X-Last-Event-ID (the
  * newest when it was asked), so a client that then follows /events from
  * that id misses nothing and gets nothing twice.  It is sent in HTTP
  * chunks of at most HIST_BUF bytes, made as the socket drains, from
@@ -99,28 +100,40 @@ sse_history_fill(struct cmt_sse *s, struct client *c)
 	const struct hist_rec *r;
 	const char *line;
 	char head[32];
-	size_t k;
+	size_t k, len;
+	uint64_t id;
 	size_t n = CHUNK_HEAD, room = c->out_cap - 2 - (sizeof LAST_CHUNK - 1);
 
 	(void)s;
 	if (hr->finished)
 		return 0;
 	while (hr->at < hr->ncur) {
-		if (!(r = sse_hist_peek(&hr->cur[hr->at], hr->max_id))) {
+		struct hist_cur *cu = &hr->cur[hr->at];
+
+		if ((r = sse_hist_peek(cu, hr->max_id))) {
+			line = (const char *)(r + 1);
+			len = r->len;
+			id = r->id;
+		} else if (!cu->partial_done && n + cu->sym->partial_len + 40 >
+		    room) {
+			break;          /* the partial line in the next chunk */
+		} else if ((line = sse_hist_partial(cu, hr->max_id, &len))) {
+			id = cu->sym->partial_id;
+		} else {
 			hr->at++;
 			continue;
 		}
-		if (n + r->len + 40 > room)
+		if (n + len + 40 > room)
 			break;
 		/* a JSON object: the id goes before its last '}' */
-		line = (const char *)(r + 1);
-		for (k = r->len; k > 1 && line[k - 1] != '}'; k--)
+		for (k = len; k > 1 && line[k - 1] != '}'; k--)
 			;
 		memcpy(c->out + n, line, k - 1);
 		n += k - 1;
 		n += (size_t)sprintf(c->out + n, ",\"event_id\":%llu}\n",
-			(unsigned long long)r->id);
-		sse_hist_skip(&hr->cur[hr->at], r);
+			(unsigned long long)id);
+		if (r)
+			sse_hist_skip(cu, r);
 	}
 	if (n > CHUNK_HEAD) {
 		snprintf(head, sizeof head, "%08zx\r\n", n - CHUNK_HEAD);

@@ -2,7 +2,8 @@
  * final lines (vectors, forecasts, outcomes, metrics: every JSON object
  * with a numeric "t" and without "partial":true), as records in a list of
  * fixed chunks, so a line costs no allocation of its own and the bytes
- * held are the chunks'.  Each symbol may hold its share of --max-memory;
+ * held are the chunks'; and its latest partial line until a final line
+ * catches up with it (one line, never a record).  Each symbol may hold its share of --max-memory;
  * past it its oldest lines go first, and a symbol beyond the number of
  * shares is not kept at all.  The store owns its chunks and symbols;
  * readers (sse_history.c) hold cursors that find their place again by
@@ -91,6 +92,7 @@ sse_hist_free(struct hist *h)
 			next = c->next;
 			free(c);
 		}
+		free(h->sym[i]->partial);
 		free(h->sym[i]);
 	}
 	free(h->sym);
@@ -279,6 +281,27 @@ make_room(struct cmt_sse *s, struct hist_sym *y, size_t size)
 	return 0;
 }
 
+/* The symbol's latest partial line, in a buffer of its own. */
+static void
+keep_partial(struct hist *h, struct hist_sym *y, uint64_t id, int64_t t,
+	const char *line, size_t len)
+{
+	char *p;
+
+	if (y->partial_cap < len) {
+		if (!(p = realloc(y->partial, len)))
+			return;
+		h->bytes += len - y->partial_cap;
+		y->bytes += len - y->partial_cap;
+		y->partial = p;
+		y->partial_cap = len;
+	}
+	memcpy(y->partial, line, len);
+	y->partial_len = len;
+	y->partial_id = id;
+	y->partial_t = t;
+}
+
 void
 sse_hist_add(struct cmt_sse *s, uint64_t id, const struct sse_line *li,
 	const char *line, size_t len)
@@ -288,10 +311,17 @@ sse_hist_add(struct cmt_sse *s, uint64_t id, const struct sse_line *li,
 	struct hist_rec *r;
 	size_t size = rec_size(len);
 
-	if (!li->object || !li->has_t || li->partial || li->bad_sym)
+	if (!li->object || !li->has_t || li->bad_sym)
 		return;
 	if (!(y = lookup(s, li->has_sym ? li->sym : "")))
 		return;
+	if (li->partial) {
+		if (li->t > y->newest_t)
+			keep_partial(h, y, id, li->t, line, len);
+		return;
+	}
+	if (y->partial_len && li->t >= y->partial_t)
+		y->partial_len = 0;   /* the step is final now */
 	if (y->newest_t != INT64_MIN && li->t < y->newest_t - h->keep_ms)
 		return;   /* older than the window already */
 	if (make_room(s, y, size) < 0)
@@ -348,4 +378,19 @@ sse_hist_skip(struct hist_cur *cu, const struct hist_rec *r)
 {
 	cu->off += r->size;
 	cu->next_id = r->id + 1;
+}
+
+const char *
+sse_hist_partial(struct hist_cur *cu, uint64_t max_id, size_t *len)
+{
+	const struct hist_sym *y = cu->sym;
+
+	if (cu->partial_done)
+		return NULL;
+	cu->partial_done = 1;
+	if (!y->partial_len || y->partial_id > max_id ||
+	    y->partial_t < cu->since)
+		return NULL;
+	*len = y->partial_len;
+	return y->partial;
 }

@@ -407,12 +407,18 @@ need_chromium() {
 		skip "chromium and chromium-driver are not installed (scripts/deps.sh)"
 }
 
-@test "the page is served at / and needs nothing from elsewhere" {
+@test "the page is served at / and needs nothing from elsewhere, by relative URLs only" {
 	start_sse
 	run curl -sf "$URL/"
 	assert_success
-	assert_output --partial "new EventSource("
-	refute_output --regexp '(src|href)="(https?:)?//'
+	assert_output --partial 'new EventSource("events?'
+	assert_output --partial 'fetch("history?'
+	# nothing loaded from elsewhere, nothing asked of the site's root (a
+	# sub-path proxy serves the page); links out are TradingView's only
+	refute_output --regexp 'src="(https?:)?//|src="/|<link'
+	refute_output --regexp '(EventSource|fetch)\("/'
+	run sh -c "curl -s '$URL/' | grep -o 'href=\"[^\"]*\"' | sort -u"
+	assert_output "$(printf 'href="https://www.tradingview.com/"\nhref="vendor/lightweight-charts.LICENSE"')"
 }
 
 @test "the vendored charting library is served from the binary" {
@@ -423,7 +429,7 @@ need_chromium() {
 	assert_success
 	assert_output --partial "Apache License"
 	run curl -s "$URL/"
-	assert_output --partial 'src="/vendor/lightweight-charts.js"'
+	assert_output --partial 'src="vendor/lightweight-charts.js"'
 	run curl -s -o /dev/null -w '%{http_code}' "$URL/vendor/other.js"
 	assert_output 404
 }
@@ -435,25 +441,29 @@ need_chromium() {
 {"t":1732450000000,"sym":"BTC-USD","px":97123.5,"fs":"cmt1","f":{"ret_1m":0.00012,"rsi":55.25,"macd_hist":-3.5,"bb_pctb":0.61},"p_up":0.5123,"model":"mlp-v1"}
 {"t":1732450060000,"sym":"BTC-USD","px":97200.25,"fs":"cmt1","f":{"ret_1m":0.00079,"rsi":58.5,"macd_hist":-1.25,"bb_pctb":0.72},"p_up":0.5377,"model":"mlp-v1"}
 {"t":1732450000000,"sym":"ETH-USD","px":3401.5,"src":"binance"}
-not json at all
 {"kind":"metrics","model":"mlp-v1","t":1732450060000,"window":120,"count":120,"accuracy":0.5417,"auc":0.5561,"logloss":0.6901,"brier":0.2481,"base_rate":0.5,"lag_ms":null}
 EOF
-	wait_metric cmt_sse_events_in_total 5
-	run python3 "$BATS_TEST_DIRNAME/dashboard.py" --eval 'cmt.dump().pups' "$URL/" 5
-	assert_success
-	assert_line "status connected"
-	assert_line "data data fresh"
+	wait_metric cmt_sse_events_in_total 4
+	python3 "$BATS_TEST_DIRNAME/dashboard.py" --until '$("n-ignored").textContent === "1"' \
+		--eval 'cmt.dump().pups' "$URL/" 4 20 >"$TMP/dom" 5>&- &
+	local dash=$!
+	wait_metric cmt_sse_streams 1
+	echo 'not json at all' >&5
+	wait "$dash"
+	run cat "$TMP/dom"
+	assert_line "conn connected"
+	assert_line "state REPLAY"
 	assert_line "events 5"
 	assert_line "ignored 1"
 	assert_line "sim off"
-	assert_line "tile BTC-USD px=97200.25 chg=+0.08% 1m pup=53.8% age=ok"
-	assert_line "tile ETH-USD px=3401.50 chg= pup=— age=ok"
+	assert_line --partial "tile BTC-USD px=97200.25 chg=+0.08% 1m pup=53.8% age=ok ago="
+	assert_line --partial "tile ETH-USD px=3401.50 chg= pup=— age=ok ago="
 	assert_line "detail sym=BTC-USD pup=53.8% model=model mlp-v1"
 	assert_line "note forecast at 2024-11-24 12:07:40 UTC"
 	assert_line "ind ret_1m=0.00079 spark=2"
 	assert_line "ind rsi=58.5 spark=2"
 	assert_line "ind macd_hist=-1.25 spark=2"
-	assert_line "overall all symbols, last 120 scored: accuracy 54.2% · AUC 0.5561 · log-loss 0.6901 · base rate 50.0%"
+	assert_line "overall All symbols · last 120 scored: accuracy 54.2% · AUC 0.5561 · log-loss 0.6901 · base rate 50.0%"
 	assert_line "eval 2"
 }
 
@@ -470,7 +480,7 @@ EOF
 	# just under one half never reads 50.00%, and in the sell colour
 	assert_line "detail sym=BTC-USD pup=49.99% (partial) model=model mlp-v1"
 	assert_line "note provisional (minute still open), for 2024-11-24 12:08:40 UTC"
-	assert_line "tile BTC-USD px=97210.00 chg=+0.01% 1m pup=49.99%* age=ok"
+	assert_line --partial "tile BTC-USD px=97210.00 chg=+0.01% 1m pup=49.99%* age=ok "
 	assert_line "sim off"
 	# the history holds final forecasts only
 	assert_line "eval 1"
@@ -478,8 +488,8 @@ EOF
 	wait_metric cmt_sse_events_in_total 3
 	run python3 "$BATS_TEST_DIRNAME/dashboard.py" "$URL/" 3
 	assert_line "sim on"
-	assert_line "tile ETH-USD px=3401.50 chg= pup=— age=ok SIM"
-	assert_line "tile BTC-USD px=97210.00 chg=+0.01% 1m pup=49.99%* age=ok"
+	assert_line --regexp '^tile ETH-USD px=3401.50 chg= pup=— age=ok ago=.* SIM$'
+	assert_line --partial "tile BTC-USD px=97210.00 chg=+0.01% 1m pup=49.99%* age=ok "
 }
 
 @test "the dashboard follows live events and reconnects after a restart" {
@@ -491,7 +501,7 @@ EOF
 	local dash=$!
 	wait_metric cmt_sse_streams 1
 	echo '{"t":2000,"sym":"SOL-USD","px":151.5,"p_up":0.25}' >&5
-	wait_metric cmt_sse_events_out_total 2
+	wait_metric cmt_sse_events_out_total 1   # the first came in the history
 	# Restart the server on the same port: ids start again at 1.
 	kill "$SSE_PID"
 	wait "$SSE_PID" || true
@@ -502,10 +512,10 @@ EOF
 	echo '{"t":3000,"sym":"SOL-USD","px":153,"p_up":0.75}' >&5
 	wait "$dash"
 	run cat "$TMP/dom"
-	assert_line "status connected"
+	assert_line "conn connected"
 	assert_line "events 3"
 	assert_line "gaps 1"
-	assert_line "tile SOL-USD px=153.0000 chg=+2.00% 2s pup=75.0% age=ok"
+	assert_line --regexp '^tile SOL-USD px=153.0000 chg=\+2.00% 2s pup=75.0% age=ok '
 }
 
 @test "the dashboard: partial vectors refresh the step in progress, its final vector settles it" {
@@ -522,7 +532,7 @@ EOF2
 	run python3 "$BATS_TEST_DIRNAME/dashboard.py" --eval 'cmt.dump().pups' "$URL/" 5
 	assert_success
 	# the third step shows its partial as the current, provisional P(up)
-	assert_line "tile BTC-USD px=97210.00 chg=+0.09% 2m pup=60.0%* age=ok"
+	assert_line --partial "tile BTC-USD px=97210.00 chg=+0.09% 2m pup=60.0%* age=ok "
 	assert_line "detail sym=BTC-USD pup=60.0% (partial) model=model default"
 	# the history holds the final forecasts only: the two partials of the
 	# second step were settled by its final vector (53.77 %), none added
