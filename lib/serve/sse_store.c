@@ -150,15 +150,16 @@ lookup(struct cmt_sse *s, const char *name)
 		return y;
 	if (h->nsym == h->max_syms) {
 		if (h->refused++ == 0) {
-			char why[256];
+			char why[256], share[32];
 
 			cmt_format_duration(h->keep_ms, keep, sizeof keep);
-			cmt_format_bytes((double)h->share * (double)h->max_syms,
-				mem, sizeof mem);
+			cmt_format_bytes((double)s->o.max_memory, mem,
+				sizeof mem);
+			cmt_format_bytes((double)h->share, share, sizeof share);
 			cmt_format_bytes(CMT_SSE_HIST_NOMINAL, per, sizeof per);
-			snprintf(why, sizeof why, "%zu symbols x %s at %s per "
-				"symbol-hour fill --max-memory (%s)", h->max_syms,
-				keep, per, mem);
+			snprintf(why, sizeof why, "--max-memory %s holds %zu "
+				"symbols of --keep %s (%s each, at %s per "
+				"symbol-hour)", mem, h->max_syms, keep, share, per);
 			notice(s, "history: %s and later new symbols are "
 				"streamed but not kept: %s", *name ? name :
 				"(no sym)", why);

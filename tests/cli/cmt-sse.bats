@@ -538,3 +538,258 @@ EOF2
 	# second step were settled by its final vector (53.77 %), none added
 	assert_line "eval 2"
 }
+
+# ---- history (GET /history), stamps and status ----
+
+@test "every JSON line is stamped with its receive time; --no-stamp sends it as it is" {
+	start_sse
+	client a
+	wait_metric cmt_sse_streams 1
+	before=$(date +%s%3N)
+	printf '%s\n' '{"t":1,"sym":"BTC-USD","px":1}  ' '{}' '[1,2]' '{"t_recv":5}' 'text' >&5
+	wait_metric cmt_sse_events_out_total 5
+	after=$(date +%s%3N)
+	run sh -c "grep '^data: ' '$TMP/a' | grep -v '\"now\"'"
+	assert_line --index 0 --regexp '^data: \{"t":1,"sym":"BTC-USD","px":1,"t_recv":[0-9]+\}$'
+	assert_line --index 1 --regexp '^data: \{"t_recv":[0-9]+\}$'
+	assert_line --index 2 'data: [1,2]'
+	assert_line --index 3 'data: {"t_recv":5}'
+	assert_line --index 4 'data: text'
+	t=$(sed -n 's/.*"px":1,"t_recv":\([0-9]*\)}$/\1/p' "$TMP/a")
+	[ "$t" -ge "$before" ] && [ "$t" -le "$after" ]
+	kill "$SSE_PID"; wait "$SSE_PID" || true
+	exec 5>&-
+	rm -f "$TMP/in" "$TMP/a"
+	start_sse --no-stamp
+	client a
+	wait_metric cmt_sse_streams 1
+	echo '{"t":1,"sym":"BTC-USD","px":1}' >&5
+	wait_metric cmt_sse_events_out_total 1
+	run events_of a
+	assert_output "$(printf 'id: 1\ndata: {"t":1,"sym":"BTC-USD","px":1}')"
+}
+
+@test "a status event carries the server's clock and the input's state" {
+	start_sse --status 200ms
+	client a
+	wait_metric cmt_sse_streams 1
+	echo '{"t":1,"sym":"BTC-USD","px":1}' >&5
+	wait_metric cmt_sse_events_out_total 1
+	sleep 0.5
+	exec 5>&-
+	wait_metric cmt_sse_input_open 0
+	sleep 0.1
+	python3 - "$TMP/a" "$(date +%s%3N)" <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().split("\n")
+st = [json.loads(lines[i + 1][6:]) for i, l in enumerate(lines) if l == "event: status"]
+assert st[0]["input"] == "open" and st[0]["lines"] == 0 and st[0]["last_line"] is None, st[0]
+assert st[-1]["input"] == "ended" and st[-1]["lines"] == 1, st[-1]
+assert all(abs(int(sys.argv[2]) - s["now"]) < 5000 for s in st), (sys.argv[2], st)
+assert all(b["now"] >= a["now"] for a, b in zip(st, st[1:]))
+assert len(st) >= 4 and st[-1]["keep_ms"] == 86400000 and st[-1]["mode"] is None
+print(len(st), "status events")
+PY
+	run stream --max-time 0.5 "$URL/events"
+	refute_output --partial "event: status"   # (stripped by stream)
+	run curl -sN --max-time 0.5 "$URL/events"
+	assert_line 'event: status'
+}
+
+# hist LINES...: the NDJSON history answer for the query, one line each
+hist() {
+	curl -sf "$URL/history?$1"
+}
+
+@test "GET /history: each symbol's final lines with their event ids, up to X-Last-Event-ID" {
+	start_sse
+	cat >&5 <<'LINES'
+{"t":1000,"sym":"BTC-USD","px":1}
+{"t":1000,"sym":"ETH-USD","px":10}
+not json
+{"t":2000,"sym":"BTC-USD","px":2,"partial":true}
+{"kind":"metrics","t":2000,"window":5}
+{"t":2000,"sym":"BTC-USD","px":2.5}
+{"kind":"outcome","sym":"BTC-USD","t":1000,"t_out":2000,"p_up":0.6,"y":1,"hit":true}
+{"sym":"BTC-USD","px":3}
+{"t":3000,"sym":"ETH-USD","px":11}
+LINES
+	wait_metric cmt_sse_events_in_total 9
+	curl -s -D "$TMP/h" -o /dev/null "$URL/history"
+	run sh -c "curl -s '$URL/history' | sed -E 's/\"t_recv\":[0-9]+/\"t_recv\":T/'"
+	assert_output "$(cat <<'OUT'
+{"t":1000,"sym":"BTC-USD","px":1,"t_recv":T,"event_id":1}
+{"t":2000,"sym":"BTC-USD","px":2.5,"t_recv":T,"event_id":6}
+{"kind":"outcome","sym":"BTC-USD","t":1000,"t_out":2000,"p_up":0.6,"y":1,"hit":true,"t_recv":T,"event_id":7}
+{"t":1000,"sym":"ETH-USD","px":10,"t_recv":T,"event_id":2}
+{"t":3000,"sym":"ETH-USD","px":11,"t_recv":T,"event_id":9}
+{"kind":"metrics","t":2000,"window":5,"t_recv":T,"event_id":5}
+OUT
+)"
+	run cat "$TMP/h"
+	assert_line "$(printf 'Content-Type: application/x-ndjson\r')"
+	assert_line "$(printf 'Transfer-Encoding: chunked\r')"
+	assert_line "$(printf 'X-Last-Event-ID: 9\r')"
+	# one symbol (any case), since a time, the last stretch of each
+	run sh -c "curl -s '$URL/history?sym=eth-usd&since=2000' | cut -c1-33"
+	assert_output '{"t":3000,"sym":"ETH-USD","px":11'
+	run sh -c "curl -s '$URL/history?last=1s' | grep -o '\"event_id\":[0-9]*' | tr '\n' ' '"
+	assert_output '"event_id":1 "event_id":6 "event_id":7 "event_id":9 "event_id":5 '
+	run sh -c "curl -s '$URL/history?sym=XRP-USD' | wc -c"
+	assert_output 0
+	# what comes after X-Last-Event-ID is not in the answer, and is the
+	# stream's from there: no gap, no overlap
+	echo '{"t":4000,"sym":"BTC-USD","px":4}' >&5
+	wait_metric cmt_sse_events_in_total 10
+	run sh -c "curl -s '$URL/history?sym=BTC-USD' | tail -1 | grep -o '\"event_id\":[0-9]*'"
+	assert_output '"event_id":10'
+	run stream -H 'Last-Event-ID: 9' "$URL/events"
+	assert_output "$(printf 'retry: 3000\n\nid: 10\ndata: {"t":4000,"sym":"BTC-USD","px":4,"t_recv":T}\n')"
+}
+
+@test "partial lines never evict history; the latest one comes last until its final line" {
+	start_sse --backlog 16
+	python3 -c '
+import json
+for m in range(100):
+    t = 1709596800000 + m * 60000
+    for k in range(30):   # a partial every 2 s, then the final vector
+        print(json.dumps(separators=(",", ":"), obj={"t": t + 60000, "sym": "BTC-USD", "px": 100 + k, "p_up": 0.5, "partial": True}))
+    print(json.dumps(separators=(",", ":"), obj={"t": t + 60000, "sym": "BTC-USD", "px": 130, "p_up": 0.6}))
+print(json.dumps(separators=(",", ":"), obj={"t": 1709596800000 + 101 * 60000, "sym": "BTC-USD", "px": 131, "p_up": 0.7, "partial": True}))
+' >&5
+	wait_metric cmt_sse_events_in_total 3101
+	assert_equal "$(metric cmt_sse_history_lines)" 100
+	curl -s "$URL/history" >"$TMP/h"
+	run grep -c '"partial":true' "$TMP/h"
+	assert_output 1
+	run wc -l <"$TMP/h"
+	assert_output 101
+	run sh -c "tail -1 '$TMP/h' | grep -o '\"px\":131.*\"event_id\":3101}'"
+	assert_success
+	echo '{"t":1709602860000,"sym":"BTC-USD","px":131,"p_up":0.7}' >&5
+	wait_metric cmt_sse_events_in_total 3102
+	run sh -c "curl -s '$URL/history' | grep -c '\"partial\":true'"
+	assert_output 0
+}
+
+@test "--keep: each symbol keeps the lines within DUR of its own newest time" {
+	start_sse --keep 10m
+	python3 -c '
+import json
+for m in range(60):
+    for sym, t0 in (("OLD-USD", 1600000000000), ("NEW-USD", 1709596800000)):
+        print(json.dumps(separators=(",", ":"), obj={"t": t0 + m * 60000, "sym": sym, "px": 1 + m}))
+' >&5
+	wait_metric cmt_sse_events_in_total 120
+	run sh -c "curl -s '$URL/history?sym=OLD-USD' | python3 -c 'import json, sys; t = [json.loads(l)[\"t\"] for l in sys.stdin]; print(len(t), (t[-1] - t[0]) // 60000)'"
+	assert_output "11 10"
+	assert_equal "$(metric cmt_sse_history_lines)" 22
+	# a line older than the window is streamed but never kept
+	echo '{"t":1600000000000,"sym":"OLD-USD","px":1}' >&5
+	wait_metric cmt_sse_events_in_total 121
+	assert_equal "$(metric cmt_sse_history_lines)" 22
+}
+
+@test "--max-memory: no symbol fits is a usage error with the figure; past the capacity symbols stream but are not kept" {
+	run cmt-sse --keep 30d --max-memory 16MiB </dev/null
+	assert_failure 2
+	assert_line "cmt-sse: --keep: 30d of history needs 45.0 MiB per symbol (64.0 KiB per symbol-hour), more than --max-memory 16.0 MiB holds: raise --max-memory or lower --keep"
+	start_sse --keep 2h --max-memory 1MiB
+	assert_equal "$(metric cmt_sse_history_symbol_capacity)" 7
+	python3 -c '
+import json
+for m in range(3):
+    for k in range(9):
+        print(json.dumps(separators=(",", ":"), obj={"t": 1709596800000 + m * 60000, "sym": "S%d-USD" % k, "px": 1}))
+' >&5
+	wait_metric cmt_sse_events_in_total 27
+	assert_equal "$(metric cmt_sse_history_symbols)" 7
+	assert_equal "$(metric cmt_sse_history_refused_lines_total)" 6
+	run sh -c "curl -s '$URL/history?sym=S8-USD' | wc -c"
+	assert_output 0
+	run grep -c 'not kept' "$TMP/err"
+	assert_output 1
+	run cat "$TMP/err"
+	assert_output --partial "history: S7-USD and later new symbols are streamed but not kept: --max-memory 1.0 MiB holds 7 symbols of --keep 2h (144.0 KiB each, at 64.0 KiB per symbol-hour)"
+}
+
+@test "a symbol faster than its share keeps its newest lines within bounded memory, and says so once" {
+	start_sse --keep 1h --max-memory 1MiB
+	# 1-second vectors: 3600 an hour, far above the share of one-minute ones
+	python3 -c '
+import json
+pad = "x" * 600
+for s in range(3600):
+    print(json.dumps(separators=(",", ":"), obj={"t": 1709596800000 + s * 1000, "sym": "BTC-USD", "px": 1, "pad": pad}))
+' >&5
+	wait_metric cmt_sse_events_in_total 3600
+	share=$(( 65536 + 16384 + 32 ))
+	bytes=$(metric cmt_sse_history_bytes)
+	[ "$bytes" -le "$share" ] || fail "history $bytes bytes, share $share"
+	[ "$(metric cmt_sse_history_trimmed_lines_total)" -gt 3000 ]
+	run grep -c 'fills its share' "$TMP/err"
+	assert_output 1
+	# the newest lines are the ones kept, in order
+	run sh -c "curl -s '$URL/history' | tail -1 | grep -o '\"t\":[0-9]*'"
+	assert_output '"t":1709600399000'
+}
+
+@test "a long history is sent as the client reads it, whole and in order, while lines arrive" {
+	start_sse --keep 24h
+	python3 -c '
+import json
+pad = "y" * 700
+for m in range(1440):
+    for k in range(4):
+        print(json.dumps(separators=(",", ":"), obj={"t": 1709596800000 + m * 60000, "sym": "S%d-USD" % k, "px": 1, "pad": pad}))
+' >&5
+	wait_metric cmt_sse_events_in_total 5760
+	# a client reading at 1 MB/s while an hour more arrives (evicting)
+	curl -s --limit-rate 1M -D "$TMP/h" -o "$TMP/body" "$URL/history" &
+	CURL_PIDS="$CURL_PIDS $!"
+	python3 -c '
+import json, time
+pad = "y" * 700
+for m in range(1440, 1500):
+    for k in range(4):
+        print(json.dumps(separators=(",", ":"), obj={"t": 1709596800000 + m * 60000, "sym": "S%d-USD" % k, "px": 1, "pad": pad}), flush=True)
+    time.sleep(0.01)
+' >&5
+	wait $CURL_PIDS
+	CURL_PIDS=
+	last=$(sed -n 's/^X-Last-Event-ID: \([0-9]*\).*/\1/p' "$TMP/h")
+	python3 - "$TMP/body" "$last" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+last = int(sys.argv[2])
+ids = [r["event_id"] for r in rows]
+assert all(i <= last for i in ids), "beyond X-Last-Event-ID"
+for k in range(4):
+    mine = [r for r in rows if r["sym"] == "S%d-USD" % k]
+    t = [r["t"] for r in mine]
+    assert t == sorted(t) and len(set(t)) == len(t)
+    # every minute from the oldest sent to the last one asked for
+    assert (t[-1] - t[0]) // 60000 + 1 == len(t), (k, len(t))
+print(len(rows), "lines")
+PY
+}
+
+@test "history requests: a bad query is 400 with the reason, no history is 404, HEAD has headers only" {
+	start_sse
+	run curl -s -w ' %{http_code}' "$URL/history?since=yesterday"
+	assert_output "$(printf '400 Bad Request: since: not a time in ms since the epoch\n 400')"
+	run curl -s -w ' %{http_code}' "$URL/history?last=5x"
+	assert_output "$(printf '400 Bad Request: last: not a duration (e.g. 1h, 90m)\n 400')"
+	run curl -s -w ' %{http_code}' "$URL/history?sym=%22x%22"
+	assert_output "$(printf '400 Bad Request: sym: not a symbol\n 400')"
+	run curl -s -I "$URL/history"
+	assert_line "$(printf 'HTTP/1.1 200 OK\r')"
+	assert_line --partial 'X-Last-Event-ID: '
+	kill "$SSE_PID"; wait "$SSE_PID" || true
+	exec 5>&-
+	rm -f "$TMP/in"
+	start_sse --keep 0
+	run curl -s -w ' %{http_code}' "$URL/history"
+	assert_output "$(printf '404 Not Found: no history: cmt-sse --keep 0\n 404')"
+}
