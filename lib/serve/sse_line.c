@@ -63,8 +63,12 @@ sse_line_inspect(const char *line, size_t len, const char *event_field,
 			li->stamped = 1;
 		}
 	}
-	if (e != CMT_ESKIP)
-		return;   /* not JSON: sent as it is, never kept */
+	if (e != CMT_ESKIP) {
+		/* not JSON: sent as it is, never kept, no type; what the scan
+		 * saw before the error says nothing */
+		memset(li, 0, sizeof *li);
+		return;
+	}
 	li->object = 1;
 	li->empty = members == 0;
 	li->close = len;
