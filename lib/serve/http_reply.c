@@ -3,7 +3,6 @@
  * /history to sse_history.c), and
  * sending a reply whole.  A reply's bytes are the client's (c->out), freed
  * with it. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,21 +176,18 @@ void
 sse_flush_reply(struct cmt_sse *s, struct client *c)
 {
 	ssize_t n;
+	int k;
 
 	for (;;) {
 		while (c->out_off < c->out_len) {
 			n = send(c->fd, c->out + c->out_off, c->out_len -
 				c->out_off, MSG_NOSIGNAL);
-			if (n < 0 && errno == EINTR)
+			if ((k = sse_sent(s, c, n)) <= 0) {
+				if (k < 0)
+					return;
 				continue;
-			if (n < 0 && errno == EAGAIN)
-				return;
-			if (n < 0) {
-				sse_client_close(s, c);
-				return;
 			}
 			c->out_off += (size_t)n;
-			s->st.bytes_out += (size_t)n;
 			if (c->hist)
 				c->deadline = cmt_clock_mono_ms() +
 					s->o.request_timeout_ms;

@@ -5,6 +5,7 @@
 #define CMT_SERVE_INT_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cmt_line.h"
 #include "cmt_sse.h"
@@ -140,6 +141,10 @@ struct cmt_sse {
 	int draining;
 	int64_t drain_deadline, next_heartbeat, next_sweep, next_status;
 	int64_t now_wall;           /* the wall clock of this input batch */
+	/* lines read in each of the last 60 wall-clock seconds, for the
+	 * status event's lines per minute */
+	uint32_t sec_lines[60];
+	int64_t sec_at[60];
 	struct hist *hist;          /* NULL without --keep */
 	size_t hist_readers;        /* GET /history answers in progress */
 	struct cmt_sse_stats st;
@@ -162,6 +167,9 @@ void sse_route(struct cmt_sse *s, struct client *c,
 void sse_client_close(struct cmt_sse *s, struct client *c);
 void sse_drain_input(struct cmt_sse *s, struct client *c);
 void sse_flush_client(struct cmt_sse *s, struct client *c);
+/* What a send's result n means: 1 bytes went out (counted), 0 try again
+ * (EINTR), -1 stop: the socket is full, or the client is gone (closed). */
+int sse_sent(struct cmt_sse *s, struct client *c, ssize_t n);
 
 /* sse_line.c: what an input line is, and its stamped form (at most
  * len + STAMP_EXTRA bytes into out) */
@@ -197,6 +205,8 @@ void sse_start_stream(struct cmt_sse *s, struct client *c,
 	const struct cmt_sse_req *r);
 void sse_flush_stream(struct cmt_sse *s, struct client *c);
 void sse_ctl_append(struct client *c, const char *buf, size_t n);
+/* lines read in the minute before now_ms */
+uint64_t sse_lines_last_minute(const struct cmt_sse *s, int64_t now_ms);
 /* "event: status" with the server's clock, to one stream or to all */
 void sse_status_to(struct cmt_sse *s, struct client *c);
 void sse_status_all(struct cmt_sse *s);

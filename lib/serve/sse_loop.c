@@ -303,6 +303,20 @@ sse_drain_input(struct cmt_sse *s, struct client *c)
 	}
 }
 
+int
+sse_sent(struct cmt_sse *s, struct client *c, ssize_t n)
+{
+	if (n >= 0) {
+		s->st.bytes_out += (size_t)n;
+		return 1;
+	}
+	if (errno == EINTR)
+		return 0;
+	if (errno != EAGAIN)
+		sse_client_close(s, c);
+	return -1;
+}
+
 void
 sse_flush_client(struct cmt_sse *s, struct client *c)
 {
@@ -386,6 +400,32 @@ end_input(struct cmt_sse *s)
 		start_drain(s, cmt_clock_mono_ms());
 }
 
+static void
+count_line(struct cmt_sse *s, int64_t now_ms)
+{
+	int64_t sec = now_ms / 1000;
+	int k = (int)(sec % 60);
+
+	if (s->sec_at[k] != sec) {
+		s->sec_at[k] = sec;
+		s->sec_lines[k] = 0;
+	}
+	s->sec_lines[k]++;
+}
+
+uint64_t
+sse_lines_last_minute(const struct cmt_sse *s, int64_t now_ms)
+{
+	int64_t sec = now_ms / 1000;
+	uint64_t n = 0;
+	int k;
+
+	for (k = 0; k < 60; k++)
+		if (s->sec_at[k] > sec - 60 && s->sec_at[k] <= sec)
+			n += s->sec_lines[k];
+	return n;
+}
+
 static enum cmt_err
 read_input(struct cmt_sse *s, char *err)
 {
@@ -430,6 +470,7 @@ read_input(struct cmt_sse *s, char *err)
 		s->st.lines_in++;
 		s->st.bytes_in += ln.len + 1;
 		s->st.last_line_ms = s->now_wall;
+		count_line(s, s->now_wall);
 		sse_publish(s, ln.s, ln.len, ln.no);
 	}
 	return CMT_OK;

@@ -4,7 +4,6 @@
  * (Last-Event-ID, gap, replay within the client buffer) and sent from it;
  * the status event with the server's clock.  The slots are the server's:
  * their buffers grow here and are freed by cmt_sse_close. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,7 +104,7 @@ sse_flush_stream(struct cmt_sse *s, struct client *c)
 	uint64_t id;
 	size_t k, used, off;
 	ssize_t n;
-	int has_ctl;
+	int has_ctl, sent;
 
 	for (;;) {
 		k = 0;
@@ -126,15 +125,11 @@ sse_flush_stream(struct cmt_sse *s, struct client *c)
 		msg.msg_iov = iov;
 		msg.msg_iovlen = k;
 		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
+		if ((sent = sse_sent(s, c, n)) <= 0) {
+			if (sent < 0)
+				return;
 			continue;
-		if (n < 0 && errno == EAGAIN)
-			return;
-		if (n < 0) {
-			sse_client_close(s, c);
-			return;
 		}
-		s->st.bytes_out += (size_t)n;
 		used = (size_t)n;
 		if (has_ctl) {
 			k = c->ctl_len - c->ctl_off;
@@ -172,12 +167,14 @@ drop_slow(struct cmt_sse *s, struct client *c)
 static size_t
 status_frame(const struct cmt_sse *s, char *buf, size_t cap)
 {
+	int64_t now = cmt_clock_wall_ms();
 	size_t n = 0;
 
 	cmt_strcat_printf(buf, cap, &n, "event: status\ndata: {\"now\":%lld,"
-		"\"input\":\"%s\",\"lines\":%llu,\"last_line\":",
-		(long long)cmt_clock_wall_ms(), s->input_open ? "open" : "ended",
-		(unsigned long long)s->st.lines_in);
+		"\"input\":\"%s\",\"lines\":%llu,\"lines_1m\":%llu,"
+		"\"last_line\":", (long long)now, s->input_open ? "open" :
+		"ended", (unsigned long long)s->st.lines_in,
+		(unsigned long long)sse_lines_last_minute(s, now));
 	if (s->st.lines_in)
 		cmt_strcat_printf(buf, cap, &n, "%lld",
 			(long long)s->st.last_line_ms);

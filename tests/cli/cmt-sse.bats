@@ -585,6 +585,7 @@ lines = open(sys.argv[1]).read().split("\n")
 st = [json.loads(lines[i + 1][6:]) for i, l in enumerate(lines) if l == "event: status"]
 assert st[0]["input"] == "open" and st[0]["lines"] == 0 and st[0]["last_line"] is None, st[0]
 assert st[-1]["input"] == "ended" and st[-1]["lines"] == 1, st[-1]
+assert st[-1]["lines_1m"] == 1 and st[0]["lines_1m"] == 0, st
 assert all(abs(int(sys.argv[2]) - s["now"]) < 5000 for s in st), (sys.argv[2], st)
 assert all(b["now"] >= a["now"] for a, b in zip(st, st[1:]))
 assert len(st) >= 4 and st[-1]["keep_ms"] == 86400000 and st[-1]["mode"] is None
