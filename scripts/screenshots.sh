@@ -9,8 +9,8 @@
 # cmt-predict | cmt-backtest --follow --horizon 1m --pass | cmt-sse) as it
 # runs after cmt-fetch --warmup: ticks already past are written at once,
 # marked "warm" like a warm start's, the rest each at its time.  The day is
-# simulated by cmt-sim (so the page says SIMULATED) and ends 100 s from
-# now; the stalled feed is real Binance minutes of 2024-03-05 from
+# simulated by cmt-sim (so the page says SIMULATED) and goes on for 5
+# minutes from now; the stalled feed is real Binance minutes of 2024-03-05 from
 # ../shared/data, bars with their range, shifted to end two minutes from
 # now, after which nothing comes (the source stops, the pipeline stays up)
 # and the page is shot once it says STALLED.  Takes about 6 minutes.
@@ -77,10 +77,10 @@ end=$(( (now_s + 120) / 60 * 60 ))
 sport=$(free_port)
 live "$tmp/stalled" "$sport"
 
-# A day of 12 symbols ending 100 s from now
+# A day of 12 symbols, the last 5 minutes of it to come
 syms=BTC-USDT,ETH-USDT,SOL-USDT,XRP-USDT,BNB-USDT,ADA-USDT,DOGE-USDT,AVAX-USDT,LINK-USDT,DOT-USDT,LTC-USDT,TRX-USDT
 cmt-sim --symbols "$syms" -d 25h -e 5s --seed 7 \
-	--start $(( (now_s + 100 - 25 * 3600) * 1000 )) > "$tmp/day"
+	--start $(( (now_s + 300 - 25 * 3600) * 1000 )) > "$tmp/day"
 port=$(free_port)
 live "$tmp/day" "$port"
 sleep $((now_s + 80 - $(date +%s)))
