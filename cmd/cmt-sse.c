@@ -1,5 +1,6 @@
 /* cmt-sse: serve stdin lines as Server-Sent Events, with a dashboard page,
- * /metrics and /healthz.  The work is in lib/serve/. */
+ * the history of each symbol, /metrics and /healthz.  The work is in
+ * lib/serve/. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,11 +30,20 @@ usage(void)
 {
 	printf("Usage: %s [OPTION]...\n"
 "Read lines from stdin and send each to every client of GET /events as one\n"
-"Server-Sent Event; GET / is a live dashboard, /metrics and /healthz.\n"
+"Server-Sent Event; GET / is a live dashboard, GET /history each symbol's\n"
+"recent lines, /metrics and /healthz.\n"
 "\n"
 "  -p, --port N              TCP port (default 8080; 0: any free port)\n"
 "  -b, --bind ADDR           address to listen on (default 127.0.0.1)\n"
 "      --backlog N           events kept for Last-Event-ID (default 1024)\n"
+"      --keep DUR            history kept per symbol for GET /history\n"
+"                            (default 24h; 0: none)\n"
+"      --max-memory SIZE     bound of the history (default 256MiB)\n"
+"      --status DUR          status event with the server's clock to every\n"
+"                            stream (default 1s; 0: none)\n"
+"      --mode MODE           tell the page the data is live or a replay\n"
+"                            (default: the page judges by the data's time)\n"
+"      --no-stamp            send JSON lines without \"t_recv\" added\n"
 "      --client-buffer SIZE  bytes a client may lag before it is dropped\n"
 "                            (default 1MiB; suffixes KiB, MiB)\n"
 "      --max-clients N       open connections; more get 503 (default 4096)\n"
@@ -83,12 +93,19 @@ on_skip(void *ctx, uint64_t lineno, const char *reason)
 	cmt_bad_line(NULL, (unsigned long long)lineno, "%s", reason);
 }
 
+static void
+on_notice(void *ctx, const char *msg)
+{
+	(void)ctx;
+	cmt_warn("%s", msg);
+}
+
 int
 main(int argc, char **argv)
 {
 	enum { O_BACKLOG = 256, O_CLIENTBUF, O_MAXCLIENTS, O_HEARTBEAT,
 		O_RETRY, O_TIMEOUT, O_CORS, O_EVENTFIELD, O_EXITEOF, O_FIRSTID,
-		O_VERSION };
+		O_KEEP, O_MAXMEM, O_STATUS, O_MODE, O_NOSTAMP, O_VERSION };
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, 'p' },
 		{ "bind", required_argument, NULL, 'b' },
@@ -102,6 +119,11 @@ main(int argc, char **argv)
 		{ "event-field", required_argument, NULL, O_EVENTFIELD },
 		{ "exit-on-eof", no_argument, NULL, O_EXITEOF },
 		{ "first-id", required_argument, NULL, O_FIRSTID },
+		{ "keep", required_argument, NULL, O_KEEP },
+		{ "max-memory", required_argument, NULL, O_MAXMEM },
+		{ "status", required_argument, NULL, O_STATUS },
+		{ "mode", required_argument, NULL, O_MODE },
+		{ "no-stamp", no_argument, NULL, O_NOSTAMP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, O_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -127,6 +149,7 @@ main(int argc, char **argv)
 	o.files = files;
 	o.nfiles = sizeof files / sizeof files[0];
 	o.on_skip = on_skip;
+	o.on_notice = on_notice;
 	while ((c = getopt_long(argc, argv, OPTSTRING, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -161,6 +184,23 @@ main(int argc, char **argv)
 			o.first_id = (uint64_t)cmt_opt_int("--first-id", optarg, 1,
 				1LL << 52);
 			break;
+		case O_KEEP: o.keep_ms = duration_arg("keep", optarg, 0); break;
+		case O_MAXMEM:
+			o.max_memory = size_arg("max-memory", optarg);
+			break;
+		case O_STATUS:
+			o.status_ms = duration_arg("status", optarg, 0);
+			if (o.status_ms && o.status_ms < 100)
+				cmt_usage_error("--status: must be 0 or at "
+					"least 100ms");
+			break;
+		case O_MODE:
+			if (strcmp(optarg, "live") && strcmp(optarg, "replay"))
+				cmt_usage_error("--mode: live or replay, not "
+					"'%s'", optarg);
+			o.mode = optarg;
+			break;
+		case O_NOSTAMP: o.stamp = 0; break;
 		case 'h': usage(); return cmt_finish(CMT_EXIT_OK);
 		case O_VERSION: cmt_print_version();
 		default: cmt_bad_option(argv, OPTSTRING);
@@ -177,6 +217,8 @@ main(int argc, char **argv)
 			CMT_SSE_MAX_ORIGIN);
 	if (o.event_field && !*o.event_field)
 		cmt_usage_error("--event-field: empty field name");
+	if (cmt_sse_history_check(o.keep_ms, o.max_memory, err))
+		cmt_usage_error("--keep: %s", err);
 	if (cmt_sse_open(&srv, &o, err))
 		cmt_die(CMT_EXIT_FAIL, "%s", err);
 	cmt_warn("listening on http://%s%s%s:%d/", strchr(o.bind, ':') ? "[" :

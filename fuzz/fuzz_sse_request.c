@@ -1,11 +1,43 @@
 /* Fuzz target: cmt-sse's HTTP request-head parser, fed the whole input and
  * every prefix a slow client could have sent so far.  A prefix of a
  * complete head must never be judged complete at a different length, and
- * every slice must lie inside the head. */
+ * every slice must lie inside the head.  The query of a parsed request
+ * goes through the query readers (GET /history's, any parameter), whose
+ * values must fit their buffers and be found again the same way. */
 #include <string.h>
 
 #include "cmt_sse.h"
 #include "fuzz.h"
+
+static void
+query(const struct cmt_sse_req *r)
+{
+	static const char *const names[] = { "sym", "since", "last",
+		"lastEventId", "" };
+	struct cmt_sse_hq hq;
+	char err[CMT_ERRLEN], out[64], again[64];
+	long n, m;
+	size_t i;
+
+	if (cmt_sse_history_query(r->query, r->query_len, &hq, err) ==
+	    CMT_OK) {
+		FUZZ_CHECK(strlen(hq.sym) < sizeof hq.sym);
+		FUZZ_CHECK(hq.last_ms >= -1);
+	} else {
+		FUZZ_CHECK(strchr(err, ':'));   /* names the parameter */
+	}
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		n = cmt_sse_query_param(r->query, r->query_len, names[i], out,
+			sizeof out);
+		FUZZ_CHECK(n >= -2 && n < (long)sizeof out);
+		if (n >= 0)
+			FUZZ_CHECK(strlen(out) <= (size_t)n);  /* %00 may cut */
+		m = cmt_sse_query_param(r->query, r->query_len, names[i], again,
+			sizeof again);
+		FUZZ_CHECK(m == n && (n < 0 || memcmp(out, again, (size_t)n) ==
+			0));
+	}
+}
 
 static int
 parse(const char *buf, size_t len, struct cmt_sse_req *r)
@@ -39,6 +71,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t step = size > 512 ? size / 64 : 1;
 
 	st = parse(buf, size, &whole);
+	if (st == 200)
+		query(&whole);
 	for (size_t n = 0; n < size; n += step) {
 		char *pre = fuzz_strdup(data, n);
 

@@ -240,8 +240,11 @@ char *cmt_bt_vs_format_json(const struct cmt_bt_vs *vs,
 
 /* Rolling metrics over the last `window` scored rows for --follow, each
  * row and each line in O(log window), 65 bytes a row.  lag_ms
- * is the wall clock at arrival minus the row's t; its median is reported
- * when it lies within a day (a live stream), null otherwise. */
+ * is the wall clock at arrival minus the row's t, or CMT_BT_NO_LAG for a
+ * row from warm-start history ("warm":true), which is scored but has no
+ * latency; the median over the live rows is reported when it lies within
+ * a day (a live stream), null otherwise. */
+#define CMT_BT_NO_LAG INT64_MIN
 struct cmt_bt_roll;
 
 struct cmt_bt_roll *cmt_bt_roll_new(size_t window);

@@ -116,9 +116,9 @@ struct cmt_features *cmt_features_new(const struct cmt_features_options *o,
  *   S + 16 (H + 1) + 8 V + P (L + 1)
  * where H is the longest return window or the momentum lag in steps, V
  * the longest volatility window in steps, L the label horizon in steps,
- * S the fixed state (indicator seed rings: about 8.4 KiB) and P = 112
+ * S the fixed state (indicator seed rings: about 8.4 KiB) and P = 144
  * bytes per vector waiting for its label.  With the defaults about 10 KiB;
- * 1s steps with a 100000s window and label, about 12.2 MiB. */
+ * 1s steps with a 100000s window and label, about 15.3 MiB. */
 size_t cmt_features_symbol_bytes(const struct cmt_features *fe);
 
 /* The CSV header line (with newline) for o->csv output. */

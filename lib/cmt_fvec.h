@@ -34,6 +34,7 @@ struct cmt_fvec {
 	int nnull;                        /* how many features are null */
 	int warmup;
 	int partial;                      /* "partial":true: step in progress */
+	int warm_start;                   /* "warm":true: from a warm start */
 	int has_y, y;                     /* y: 1 up, 0 down, -1 null (flat) */
 	int has_p;
 	double p_up;
@@ -84,8 +85,9 @@ void cmt_fvec_decoder_expect(struct cmt_fvec_decoder *d, const char *fs,
 
 /* Decode one line.  CMT_ESKIP for blank lines and the CSV header.  Checks
  * the shape (t, sym, px, fs and exactly CMT_FEAT_N features present, y in
- * {0,1,null}, p_up in [0,1]) but not which feature set it is.  "warmup"
- * and "partial" (members or CSV columns) are true only when "true". */
+ * {0,1,null}, p_up in [0,1]) but not which feature set it is.  "warmup",
+ * "partial" and "warm" (members; the first two also CSV columns) are true
+ * only when "true"; the step's bar ("o", "h", "l", "vol") is passed over. */
 enum cmt_err cmt_fvec_decode(struct cmt_fvec_decoder *d, const char *line,
 	size_t len, struct cmt_fvec *v, char *err);
 

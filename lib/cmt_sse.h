@@ -1,9 +1,11 @@
 /* Server-Sent Events broadcaster: one single-threaded epoll loop that reads
  * lines from an fd and sends each as an SSE event to every client of
- * GET /events, with a bounded replay backlog, bounded per-client queues,
- * /metrics, /healthz and a static page at /.  The server owns all its
- * memory (backlog slots, clients); the caller owns the options' strings.
- * cmt_sse_parse_request is the pure HTTP request-head parser it uses. */
+ * GET /events, with a bounded replay backlog, bounded per-client queues, a
+ * bounded per-symbol history (GET /history), a periodic status event with
+ * the server's clock, /metrics, /healthz and a static page at /.  The
+ * server owns all its memory (backlog slots, history, clients); the caller
+ * owns the options' strings.  cmt_sse_parse_request and
+ * cmt_sse_history_query are the pure request parsers it uses. */
 #ifndef CMT_SSE_H
 #define CMT_SSE_H
 
@@ -18,6 +20,7 @@
 #define CMT_SSE_MAX_HEADERS 64
 #define CMT_SSE_MAX_ORIGIN  256    /* --cors value */
 #define CMT_SSE_MAX_EVENT   64     /* event type taken from --event-field */
+#define CMT_SSE_MAX_SYM     32     /* symbol names the history keeps */
 
 enum cmt_sse_method { CMT_SSE_GET, CMT_SSE_HEAD, CMT_SSE_OTHER };
 
@@ -41,6 +44,29 @@ struct cmt_sse_req {
 int cmt_sse_parse_request(const char *buf, size_t len,
 	struct cmt_sse_req *req);
 
+/* The query of GET /history: sym=S (one symbol, matched without regard to
+ * case; absent: every symbol), since=T (records whose "t" >= T, ms since
+ * the epoch) and last=DUR (records within DUR of their symbol's newest
+ * "t", e.g. 1h or 3600000ms; a bare number is seconds).  Other parameters
+ * are ignored; values may be percent-encoded. */
+struct cmt_sse_hq {
+	char sym[CMT_SSE_MAX_SYM];   /* "" for every symbol */
+	int64_t since;               /* INT64_MIN when absent */
+	int64_t last_ms;             /* -1 when absent */
+};
+
+/* Parse the query q[0..len) (q may be NULL) into hq.  Returns CMT_OK, or
+ * CMT_EVALUE with err naming the parameter and what is wrong with it. */
+enum cmt_err cmt_sse_history_query(const char *q, size_t len,
+	struct cmt_sse_hq *hq, char *err);
+
+/* The value of parameter name in the query q[0..len), percent-decoded
+ * into out (cap bytes, NUL-terminated).  Returns its length, -1 when the
+ * parameter is absent, -2 when it is malformed or does not fit.  The
+ * first occurrence counts. */
+long cmt_sse_query_param(const char *q, size_t len, const char *name,
+	char *out, size_t cap);
+
 /* Event type named by the top-level string member `field` of the JSON
  * object line[0..len), copied to out (CMT_SSE_MAX_EVENT bytes); returns its
  * length, or 0 when the line is not an object, lacks the member, or the
@@ -63,6 +89,19 @@ struct cmt_sse_opts {
 	const char *cors;          /* Access-Control-Allow-Origin, or NULL */
 	const char *event_field;   /* JSON member naming the event type */
 	int exit_on_eof;           /* end streams and return at end of input */
+	/* Each JSON object line is sent with "t_recv" (the wall clock in ms
+	 * when it was read) added as its last member, unless it has one. */
+	int stamp;
+	int64_t status_ms;         /* "event: status" to every stream; 0: off */
+	const char *mode;          /* "live" or "replay" in the status; NULL */
+	/* History (GET /history): per symbol, the JSON object lines with a
+	 * numeric "t" and without "partial":true, while their t is within
+	 * keep_ms of the symbol's newest; 0: no history.  max_memory bounds
+	 * it: each symbol may hold keep_ms at CMT_SSE_HIST_NOMINAL bytes per
+	 * hour (its oldest lines go first past that), and a symbol beyond
+	 * what max_memory holds at that rate is not kept. */
+	int64_t keep_ms;
+	size_t max_memory;
 	/* Id of the first event; 0: the start time in seconds since the
 	 * epoch times 1,000,000, so ids never repeat across restarts and a
 	 * client's id from an earlier run is older than every new one (it
@@ -78,8 +117,29 @@ struct cmt_sse_opts {
 	/* Called for each input line that is skipped (too long, NUL byte),
 	 * with the line number and reason; may be NULL. */
 	void (*on_skip)(void *ctx, uint64_t lineno, const char *reason);
+	/* Called with one line of news about the history (a symbol not
+	 * kept, a symbol's share full); may be NULL. */
+	void (*on_notice)(void *ctx, const char *msg);
 	void *ctx;
 };
+
+/* Bytes of history a symbol is given per hour kept: one-minute vectors
+ * with forecasts (about 760 bytes a line), their outcomes and rolling
+ * metrics, as the README's pipeline sends them, with the store's own
+ * overhead (measured: see man cmt-sse). */
+#define CMT_SSE_HIST_NOMINAL 65536
+
+/* How many symbols' history fits: max_memory over a symbol's share for
+ * keep_ms (0 when not even one fits, which cmt_sse_open refuses). */
+size_t cmt_sse_history_symbols(int64_t keep_ms, size_t max_memory);
+
+/* A symbol's share of the history memory for keep_ms, in bytes. */
+size_t cmt_sse_history_share(int64_t keep_ms);
+
+/* CMT_EVALUE, saying what one symbol needs, when max_memory holds no
+ * symbol's history of keep_ms; CMT_OK otherwise (and for keep_ms 0). */
+enum cmt_err cmt_sse_history_check(int64_t keep_ms, size_t max_memory,
+	char *err);
 
 struct cmt_sse_file {
 	const char *path;          /* "/vendor/x.js" */
@@ -119,6 +179,11 @@ struct cmt_sse_stats {
 	uint64_t cut_streams, cut_events;
 	size_t clients, streams, backlog_events, backlog_bytes;
 	int input_open;
+	/* history: lines and bytes held, symbols kept and refused, lines
+	 * dropped early to stay within a symbol's share */
+	size_t hist_records, hist_bytes, hist_symbols;
+	uint64_t hist_refused, hist_trimmed;
+	int64_t last_line_ms;      /* wall clock when the last line was read */
 };
 
 void cmt_sse_stats(const struct cmt_sse *srv, struct cmt_sse_stats *st);

@@ -190,6 +190,7 @@ reset_symbol(struct cmt_features *fe, struct symstate *s)
 	s->k = 0;
 	s->step_vol = 0;
 	s->step_vol_ok = 1;
+	s->step_ticks = 0;
 	memset(s->rv_sum, 0, sizeof s->rv_sum);
 	memset(s->rv_sum2, 0, sizeof s->rv_sum2);
 	cmt_rsi_init(&s->rsi, fs->rsi_n);
@@ -372,6 +373,7 @@ cmt_features_push(struct cmt_features *fe, const struct cmt_tick *tk,
 		s->step_vol += tk->vol;
 	else
 		s->step_vol_ok = 0;
+	cmt_features_step_tick(s, tk);
 	if (s->next_g == tk->t) {
 		cmt_features_grid_point(fe, s, s->next_g, tk->px);
 		s->next_g += step;

@@ -20,11 +20,18 @@ struct ksum {
 	double s, c;
 };
 
+/* A vector: its time, price and features; warm: past warm-up; and the
+ * step it closes as a bar (NDJSON vectors carry it for the dashboard's
+ * candles): open, high, low, volume when every tick had one, and whether
+ * the tick that set the price came from a warm start.  Packed: a label
+ * holds L of these per symbol. */
 struct pending {
 	int64_t t;
 	double px;
 	double x[CMT_FEAT_N];
+	double o, h, l, vol;
 	int warm;
+	unsigned char has_vol, from_warm_start;
 };
 
 struct symstate {
@@ -38,6 +45,9 @@ struct symstate {
 	double last_px;
 	double step_vol;
 	int step_vol_ok;          /* every tick of this step carried volume */
+	double step_o, step_h, step_l;  /* the step's range so far */
+	int step_ticks;
+	int warm_start;           /* the last tick came from a warm start */
 	long k;                   /* grid points since the last reset */
 	double *px, *lp;          /* grid prices and log prices, ring hist_n */
 	double *ret;              /* step log returns, ring rv_n (window + 1) */
@@ -75,6 +85,9 @@ struct cmt_features {
  * now or held back for its label (features_vector.c). */
 void cmt_features_grid_point(struct cmt_features *fe, struct symstate *s,
 	int64_t g, double p);
+
+/* A tick into the range of s's step in progress (a bar with its own). */
+void cmt_features_step_tick(struct symstate *s, const struct cmt_tick *tk);
 
 /* The partial vector of s's grid step in progress (fe->scratch). */
 void cmt_features_emit_partial(struct cmt_features *fe,

@@ -1,7 +1,8 @@
 /* The vector of one grid point: the 11 features from the symbol's price
- * rings, running sums and indicators, the label it waits for, and its
- * line (NDJSON or CSV) in the engine's buffer, handed to the emit
- * callback.  It writes into the engine's memory only; nothing allocates. */
+ * rings, running sums and indicators, the label it waits for, the step it
+ * closes as a bar, and its line (NDJSON or CSV) in the engine's buffer,
+ * handed to the emit callback.  It writes into the engine's memory only;
+ * nothing allocates. */
 #include <math.h>
 #include <string.h>
 
@@ -33,6 +34,34 @@ put_str(char *out, int n, const char *s, int len)
 {
 	memcpy(out + n, s, (size_t)len);
 	return n + len;
+}
+
+/* The step opens at the previous grid price (or at the open of a bar
+ * that starts it, or at its first tick after a reset) and spans every
+ * price and bar range inside it. */
+void
+cmt_features_step_tick(struct symstate *s, const struct cmt_tick *tk)
+{
+	double hi = tk->has_bar ? tk->h : tk->px;
+	double lo = tk->has_bar ? tk->l : tk->px;
+
+	if (s->step_ticks++ == 0) {
+		s->step_o = tk->has_bar ? tk->o : s->k > 0 ? s->step_o :
+			tk->px;
+		s->step_h = s->step_l = s->step_o;
+	}
+	if (hi > s->step_h)
+		s->step_h = hi;
+	if (lo < s->step_l)
+		s->step_l = lo;
+	s->warm_start = tk->warm;
+}
+
+static int
+put_num(char *out, int n, const char *key, int klen, double x)
+{
+	n = put_str(out, n, key, klen);
+	return n + cmt_fmt_double(out + n, x, 15);
 }
 
 static void
@@ -81,7 +110,14 @@ emit_vector(struct cmt_features *fe, const struct symstate *s,
 			n += cmt_fmt_double(out + n, p->x[i], 10); /* NAN: null */
 		}
 		out[n++] = '}';
+		n = put_num(out, n, ",\"o\":", 5, p->o);
+		n = put_num(out, n, ",\"h\":", 5, p->h);
+		n = put_num(out, n, ",\"l\":", 5, p->l);
+		if (p->has_vol)
+			n = put_num(out, n, ",\"vol\":", 7, p->vol);
 		n = put_str(out, n, s->src, s->src_len);
+		if (p->from_warm_start)
+			n = put_str(out, n, ",\"warm\":true", 12);
 		if (!p->warm)
 			n = put_str(out, n, ",\"warmup\":true", 14);
 		if (fe->in_partial)
@@ -173,6 +209,16 @@ cmt_features_grid_point(struct cmt_features *fe, struct symstate *s,
 		cmt_ema_init(&s->vol_short, fs->vt_short);
 		cmt_ema_init(&s->vol_long, fs->vt_long);
 	}
+	if (s->step_ticks == 0)   /* no tick: the price carried over */
+		s->step_o = s->step_h = s->step_l = p;
+	cur.o = s->step_o;
+	cur.h = s->step_h > p ? s->step_h : p;
+	cur.l = s->step_l < p ? s->step_l : p;
+	cur.vol = s->step_vol;
+	cur.has_vol = s->step_vol_ok && s->step_ticks > 0;
+	cur.from_warm_start = s->warm_start;
+	s->step_o = s->step_h = s->step_l = p;   /* the next step opens here */
+	s->step_ticks = 0;
 	s->step_vol = 0;
 	s->step_vol_ok = 1;
 	cur.warm = k >= fe->warmup;

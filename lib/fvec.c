@@ -94,6 +94,7 @@ reset(struct cmt_fvec *v)
 	v->nnull = 0;
 	v->warmup = 0;
 	v->partial = 0;
+	v->warm_start = 0;
 	v->has_y = 0;
 	v->has_p = 0;
 	v->model.s = NULL;
@@ -208,6 +209,8 @@ decode_json(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 			bit = 256;
 		else if (k.len == 7 && memcmp(k.raw, "partial", 7) == 0)
 			bit = 512;
+		else if (k.len == 4 && memcmp(k.raw, "warm", 4) == 0)
+			bit = 1024;
 		if (bit == 16 && js.p < js.end && *js.p == '{') {
 			/* the features are read in place: one pass over them */
 			if (seen & bit)
@@ -281,6 +284,9 @@ decode_json(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 			break;
 		case 512:
 			v->partial = x.type == CMT_JTRUE;
+			break;
+		case 1024:
+			v->warm_start = x.type == CMT_JTRUE;
 			break;
 		}
 	}
@@ -396,7 +402,21 @@ decode_fast(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 		else
 			v->nnull++;   /* 1e400 and the like: not usable */
 	}
-	/* the members cmt-features may add, in the order it writes them */
+	/* the members cmt-features may add, in the order it writes them:
+	 * the step's bar (numbers checked, not kept), src, warm, warmup,
+	 * partial, y */
+	for (i = 0; i < 4; i++) {
+		static const char *const bar[4] = { ",\"o\":", ",\"h\":",
+			",\"l\":", ",\"vol\":" };
+
+		n = strlen(bar[i]);
+		if ((size_t)(end - p) > n && memcmp(p, bar[i], n) == 0) {
+			if (cmt_json_number(p + n, end, &q, &x, &integral) !=
+			    CMT_OK)
+				return 0;
+			p = q;
+		}
+	}
 	if (CMT_JSON_AT(p, end, ",\"src\":\"")) {
 		p += 8;
 		for (q = p; q < end && *q != '"'; q++)
@@ -405,6 +425,10 @@ decode_fast(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 		if (q == end)
 			return 0;
 		p = q + 1;
+	}
+	if (CMT_JSON_AT(p, end, ",\"warm\":true")) {
+		v->warm_start = 1;
+		p += 12;
 	}
 	if (CMT_JSON_AT(p, end, ",\"warmup\":true")) {
 		v->warmup = 1;

@@ -21,11 +21,11 @@ speed=${CMT_DEMO_SPEED:-60}
 port=${CMT_DEMO_PORT:-8080}
 cat >&2 <<MSG
 demo-live: $( [ "$kind" = sim ] && echo SIMULATED ticks || echo real Binance 1-minute bars, 2024 ) replayed at ${speed}x real time
-demo-live: cmt-replay --speed $speed --warmup 2h $ticks | cmt-features --model default | cmt-predict | cmt-backtest --follow --horizon 1m --every 5m --pass | cmt-sse --port $port
+demo-live: cmt-replay --speed $speed --warmup 2h $ticks | cmt-features --model default | cmt-predict | cmt-backtest --follow --horizon 1m --every 5m --pass | cmt-sse --port $port --mode replay
 demo-live: dashboard at http://127.0.0.1:$port/   (Ctrl-C to stop)
 MSG
 cmt-replay --speed "$speed" --warmup 2h "$ticks" |
 	cmt-features --model default |
 	cmt-predict |
 	cmt-backtest --follow --horizon 1m --every 5m --pass |
-	cmt-sse --port "$port"
+	cmt-sse --port "$port" --mode replay

@@ -14,6 +14,7 @@
 struct forecast {
 	int64_t t;
 	double p, px;
+	int warm_start;   /* made from warm-start history: no latency */
 };
 
 struct sym {
@@ -203,6 +204,7 @@ enqueue(struct cmt_follow *f, struct sym *s, const struct cmt_fvec *v,
 	q->t = v->t;
 	q->p = v->p_up;
 	q->px = v->px;
+	q->warm_start = v->warm_start;
 	return CMT_OK;
 }
 
@@ -222,7 +224,8 @@ resolve(struct cmt_follow *f, struct sym *s, const struct cmt_fvec *v,
 			f->st.flat++;
 		} else {
 			outcome(f, s, q->t, q->p, y, q->px, v->px);
-			score(f, s, q->p, y, now - q->t);
+			score(f, s, q->p, y, q->warm_start ? CMT_BT_NO_LAG :
+				now - q->t);
 		}
 		s->head = (s->head + 1) % s->cap;
 		s->n--;
@@ -305,7 +308,8 @@ cmt_follow_add(struct cmt_follow *f, const struct cmt_fvec *v,
 	if (v->has_y && v->y >= 0 && v->has_p) {
 		if (f->o.horizon_ms)
 			outcome(f, s, v->t, v->p_up, v->y, NAN, NAN);
-		score(f, s, v->p_up, v->y, now - v->t);
+		score(f, s, v->p_up, v->y,
+			v->warm_start ? CMT_BT_NO_LAG : now - v->t);
 	} else if (f->o.horizon_ms && v->has_p && !v->has_y) {
 		return enqueue(f, s, v, err);
 	}

@@ -21,7 +21,8 @@
  * the clock, and a clock behind the data's is no latency either. */
 #define LIVE_LAG_MAX_MS 86400000
 
-enum { LAG_BELOW = -1, LAG_LIVE, LAG_ABOVE };
+/* LAG_NONE: a warm-start row, scored but with no latency to count */
+enum { LAG_BELOW = -1, LAG_LIVE, LAG_ABOVE, LAG_NONE };
 
 struct cmt_bt_roll {
 	size_t window, n, head, since_sum;
@@ -29,7 +30,7 @@ struct cmt_bt_roll {
 	struct cmt_bt_rank by_p;    /* slot: the row's p, up when y is 1 */
 	struct cmt_bt_rank by_lag;  /* slot: the row's lag, if LAG_LIVE */
 	signed char *lag_class;     /* by slot */
-	size_t lag_below, lag_above;   /* rows of each other class */
+	size_t lag_below, lag_above, lag_none;   /* rows of each other class */
 	uint64_t u2;                /* twice the window's Mann-Whitney U */
 	size_t hits;                /* (p >= 0.5) == (y == 1) */
 	double logloss, brier;      /* sums over the window */
@@ -116,6 +117,7 @@ cmt_bt_roll_add(struct cmt_bt_roll *r, double p, int y, int64_t lag_ms)
 			cmt_bt_rank_remove(&r->by_lag, slot);
 		r->lag_below -= r->lag_class[slot] == LAG_BELOW;
 		r->lag_above -= r->lag_class[slot] == LAG_ABOVE;
+		r->lag_none -= r->lag_class[slot] == LAG_NONE;
 		r->u2 -= pairs_won(r, p0, y0);
 		r->hits -= (size_t)is_hit(p0, y0);
 		cmt_metrics_terms(p0, y0, &ll, &br);
@@ -126,12 +128,14 @@ cmt_bt_roll_add(struct cmt_bt_roll *r, double p, int y, int64_t lag_ms)
 	y = y == 1;
 	r->u2 += pairs_won(r, p, y);
 	cmt_bt_rank_insert(&r->by_p, slot, p, y);
-	r->lag_class[slot] = lag_ms < 0 ? LAG_BELOW : lag_ms >
-		LIVE_LAG_MAX_MS ? LAG_ABOVE : LAG_LIVE;
+	r->lag_class[slot] = lag_ms == CMT_BT_NO_LAG ? LAG_NONE :
+		lag_ms < 0 ? LAG_BELOW : lag_ms > LIVE_LAG_MAX_MS ? LAG_ABOVE :
+		LAG_LIVE;
 	if (r->lag_class[slot] == LAG_LIVE)
 		cmt_bt_rank_insert(&r->by_lag, slot, (double)lag_ms, 0);
 	r->lag_below += r->lag_class[slot] == LAG_BELOW;
 	r->lag_above += r->lag_class[slot] == LAG_ABOVE;
+	r->lag_none += r->lag_class[slot] == LAG_NONE;
 	r->hits += (size_t)is_hit(p, y);
 	cmt_metrics_terms(p, y, &ll, &br);
 	r->logloss += ll;
@@ -148,7 +152,7 @@ cmt_bt_roll_metrics(const struct cmt_bt_roll *r, struct cmt_metrics *m,
 	double *lag_ms)
 {
 	double n = (double)r->n, up, down;
-	size_t mid = r->n / 2;
+	size_t lagged = r->n - r->lag_none, mid = lagged / 2;
 
 	m->n = r->n;
 	m->n_up = cmt_bt_rank_ups(&r->by_p);
@@ -159,9 +163,10 @@ cmt_bt_roll_metrics(const struct cmt_bt_roll *r, struct cmt_metrics *m,
 	m->brier = r->n ? r->brier / n : NAN;
 	/* as cmt_metrics_auc: U / (n_up n_down), exact to the last bit */
 	m->auc = up && down ? (double)r->u2 / 2 / (up * down) : NAN;
-	/* the median, as the middle of the sorted lags (the upper one) */
+	/* the median, as the middle of the sorted lags (the upper one) of
+	 * the rows that have one: warm-start rows are not latency */
 	*lag_ms = NAN;
-	if (r->n && mid >= r->lag_below && mid < r->n - r->lag_above)
+	if (lagged && mid >= r->lag_below && mid < lagged - r->lag_above)
 		*lag_ms = cmt_bt_rank_kth(&r->by_lag,
 			(uint32_t)(mid - r->lag_below));
 }

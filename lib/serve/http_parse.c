@@ -1,9 +1,11 @@
 /* HTTP/1.x request head parsing for cmt-sse, kept apart from the loop that
  * serves the requests: pure functions over the caller's buffer.  The
  * parsed request's slices point into that buffer; nothing is allocated. */
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
+#include "cmt_parse.h"
 #include "cmt_sse.h"
 
 static int
@@ -36,26 +38,117 @@ ieq(const char *s, size_t len, const char *lit)
 	return strlen(lit) == len && strncasecmp(s, lit, len) == 0;
 }
 
-/* ?lastEventId=N among &-separated parameters. */
-static void
-query_last_id(struct cmt_sse_req *req)
+static int
+hex_digit(char c)
 {
-	const char *p = req->query, *end = p + req->query_len, *amp;
-	static const char key[] = "lastEventId=";
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
 
-	while (p < end) {
+/* Percent-decode s[0..n) into out (cap bytes, NUL-terminated); '+' is a
+ * space, as forms write it.  Length, or -2 if malformed or too long. */
+static long
+url_decode(const char *s, size_t n, char *out, size_t cap)
+{
+	size_t i, k = 0;
+	int hi, lo;
+
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '%') {
+			if (i + 2 >= n)
+				return -2;
+			if ((hi = hex_digit(s[i + 1])) < 0 ||
+			    (lo = hex_digit(s[i + 2])) < 0)
+				return -2;
+			c = (char)(hi << 4 | lo);
+			i += 2;
+		} else if (c == '+') {
+			c = ' ';
+		}
+		if (k + 1 >= cap)
+			return -2;
+		out[k++] = c;
+	}
+	out[k] = '\0';
+	return (long)k;
+}
+
+long
+cmt_sse_query_param(const char *q, size_t len, const char *name, char *out,
+	size_t cap)
+{
+	const char *p = q, *end = q ? q + len : q, *amp, *eq;
+	size_t k = strlen(name), n;
+
+	while (p && p < end) {
 		amp = memchr(p, '&', (size_t)(end - p));
 		if (!amp)
 			amp = end;
-		size_t n = (size_t)(amp - p), k = sizeof key - 1;
-
-		if (n > k && memcmp(p, key, k) == 0 &&
-		    parse_u64(p + k, n - k, &req->last_id) == 0) {
-			req->has_last_id = 1;
-			return;
-		}
+		n = (size_t)(amp - p);
+		eq = memchr(p, '=', n);
+		if ((eq ? (size_t)(eq - p) : n) == k && memcmp(p, name, k) == 0)
+			return eq ? url_decode(eq + 1, (size_t)(amp - eq - 1),
+				out, cap) : (cap ? (out[0] = '\0', 0) : -2);
 		p = amp + 1;
 	}
+	return -1;
+}
+
+/* ?lastEventId=N */
+static void
+query_last_id(struct cmt_sse_req *req)
+{
+	char v[24];
+
+	if (cmt_sse_query_param(req->query, req->query_len, "lastEventId", v,
+	    sizeof v) > 0 && parse_u64(v, strlen(v), &req->last_id) == 0)
+		req->has_last_id = 1;
+}
+
+enum cmt_err
+cmt_sse_history_query(const char *q, size_t len, struct cmt_sse_hq *hq,
+	char *err)
+{
+	char v[64], why[CMT_ERRLEN];
+	long n;
+	size_t i;
+
+	hq->sym[0] = '\0';
+	hq->since = INT64_MIN;
+	hq->last_ms = -1;
+	n = cmt_sse_query_param(q, len, "sym", hq->sym, sizeof hq->sym);
+	if (n == -2 || n == 0)
+		return cmt_errf(err, CMT_EVALUE, "sym: not a symbol of at "
+			"most %d bytes", CMT_SSE_MAX_SYM - 1);
+	for (i = 0; n > 0 && i < (size_t)n; i++) {
+		unsigned char c = (unsigned char)hq->sym[i];
+
+		if (c <= ' ' || c >= 0x7f || c == '"' || c == '\\')
+			return cmt_errf(err, CMT_EVALUE, "sym: not a symbol");
+	}
+	n = cmt_sse_query_param(q, len, "since", v, sizeof v);
+	if (n != -1) {
+		long long t;
+
+		if (n < 0 || cmt_parse_int(v, -(1LL << 53), 1LL << 53, &t,
+		    why) != CMT_OK)
+			return cmt_errf(err, CMT_EVALUE, "since: not a time in "
+				"ms since the epoch");
+		hq->since = t;
+	}
+	n = cmt_sse_query_param(q, len, "last", v, sizeof v);
+	if (n != -1 && (n < 0 || cmt_parse_duration_ms(v, &hq->last_ms,
+	    why) != CMT_OK || hq->last_ms < 0))
+		return cmt_errf(err, CMT_EVALUE, "last: not a duration (e.g. "
+			"1h, 90m)");
+	return CMT_OK;
 }
 
 static int

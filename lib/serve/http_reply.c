@@ -1,8 +1,8 @@
 /* cmt-sse's one-shot HTTP replies: status lines and headers, the router
- * (static files, /healthz, /metrics; /events goes to the stream), and
+ * (static files, /healthz, /metrics; /events goes to the stream,
+ * /history to sse_history.c), and
  * sending a reply whole.  A reply's bytes are the client's (c->out), freed
  * with it. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,11 +57,15 @@ reply_head(const struct cmt_sse *s, int status, const char *type,
 	return n;
 }
 
-/* The body of every refusal: the status and its reason, one line. */
+/* The body of every refusal: the status and its reason, one line, with
+ * what was wrong when there is more to say. */
 static size_t
-status_body(int status, char *body, size_t cap)
+status_body(int status, const char *why, char *body, size_t cap)
 {
-	return (size_t)snprintf(body, cap, "%d %s\n", status, reason(status));
+	int n = snprintf(body, cap, "%d %s%s%s\n", status, reason(status),
+		why ? ": " : "", why ? why : "");
+
+	return n < 0 ? 0 : (size_t)n >= cap ? cap - 1 : (size_t)n;
 }
 
 /* For connections we will not serve: one try, no queue. */
@@ -71,7 +75,7 @@ sse_write_now(struct cmt_sse *s, int fd, int status)
 	char buf[512], body[64];
 	size_t n, b;
 
-	b = status_body(status, body, sizeof body);
+	b = status_body(status, NULL, body, sizeof body);
 	n = reply_head(s, status, TEXT_PLAIN, b, buf, sizeof buf);
 	memcpy(buf + n, body, b);
 	if (send(fd, buf, n + b, MSG_NOSIGNAL) > 0)
@@ -109,8 +113,15 @@ sse_reply(struct cmt_sse *s, struct client *c, int status, const char *type,
 void
 sse_reply_status(struct cmt_sse *s, struct client *c, int status)
 {
-	char body[64];
-	size_t n = status_body(status, body, sizeof body);
+	sse_reply_why(s, c, status, NULL);
+}
+
+void
+sse_reply_why(struct cmt_sse *s, struct client *c, int status,
+	const char *why)
+{
+	char body[CMT_ERRLEN + 64];
+	size_t n = status_body(status, why, body, sizeof body);
 
 	sse_reply(s, c, status, TEXT_PLAIN, body, n, 0);
 }
@@ -140,6 +151,8 @@ sse_route(struct cmt_sse *s, struct client *c, const struct cmt_sse_req *r)
 		sse_reply_status(s, c, 405);
 	else if (r->path_len == 7 && memcmp(r->path, "/events", 7) == 0)
 		sse_start_stream(s, c, r);
+	else if (r->path_len == 8 && memcmp(r->path, "/history", 8) == 0)
+		sse_history_start(s, c, r);
 	else if (r->path_len == 8 && memcmp(r->path, "/metrics", 8) == 0) {
 		n = cmt_sse_metrics(s, metrics, sizeof metrics);
 		sse_reply(s, c, 200, "text/plain; version=0.0.4; charset=utf-8",
@@ -156,24 +169,31 @@ sse_route(struct cmt_sse *s, struct client *c, const struct cmt_sse_req *r)
 		sse_reply_status(s, c, 404);
 }
 
+/* A reply made as it goes (GET /history) is refilled when drained; its
+ * deadline moves with every write, so only a client that stops reading
+ * runs out of time. */
 void
 sse_flush_reply(struct cmt_sse *s, struct client *c)
 {
 	ssize_t n;
+	int k;
 
-	while (c->out_off < c->out_len) {
-		n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
-			MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return;
-		if (n < 0) {
-			sse_client_close(s, c);
-			return;
+	for (;;) {
+		while (c->out_off < c->out_len) {
+			n = send(c->fd, c->out + c->out_off, c->out_len -
+				c->out_off, MSG_NOSIGNAL);
+			if ((k = sse_sent(s, c, n)) <= 0) {
+				if (k < 0)
+					return;
+				continue;
+			}
+			c->out_off += (size_t)n;
+			if (c->hist)
+				c->deadline = cmt_clock_mono_ms() +
+					s->o.request_timeout_ms;
 		}
-		c->out_off += (size_t)n;
-		s->st.bytes_out += (size_t)n;
+		if (!c->hist || !sse_history_fill(s, c))
+			break;
 	}
 	/* Close only when the peer does (or at the deadline): closing with
 	 * unread bytes, such as a request body, would reset the connection

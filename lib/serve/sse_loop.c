@@ -40,6 +40,10 @@ cmt_sse_defaults(struct cmt_sse_opts *o)
 	o->retry_ms = 3000;
 	o->request_timeout_ms = 10000;
 	o->drain_ms = 2000;
+	o->stamp = 1;
+	o->status_ms = 1000;
+	o->keep_ms = 24 * 3600000LL;
+	o->max_memory = (size_t)256 << 20;
 }
 
 static int
@@ -126,6 +130,14 @@ cmt_sse_open(struct cmt_sse **srv, const struct cmt_sse_opts *o, char *err)
 	if (o->heartbeat_ms <= 0 || o->request_timeout_ms <= 0)
 		return cmt_errf(err, CMT_EVALUE,
 			"heartbeat and request timeout must be > 0");
+	if (o->status_ms < 0 || o->keep_ms < 0)
+		return cmt_errf(err, CMT_EVALUE,
+			"status interval and history span must be >= 0");
+	if (o->mode && strcmp(o->mode, "live") && strcmp(o->mode, "replay"))
+		return cmt_errf(err, CMT_EVALUE,
+			"mode must be live or replay, not '%s'", o->mode);
+	if ((e = cmt_sse_history_check(o->keep_ms, o->max_memory, err)))
+		return e;
 	if (!(s = calloc(1, sizeof *s)))
 		return cmt_errf(err, CMT_ENOMEM, "out of memory");
 	s->o = *o;
@@ -142,6 +154,11 @@ cmt_sse_open(struct cmt_sse **srv, const struct cmt_sse_opts *o, char *err)
 	if (!(s->ring = calloc(s->cap, sizeof *s->ring))) {
 		free(s);
 		return cmt_errf(err, CMT_ENOMEM, "out of memory for backlog");
+	}
+	if (o->keep_ms > 0 && !(s->hist = sse_hist_new(o->keep_ms,
+	    o->max_memory))) {
+		e = cmt_errf(err, CMT_ENOMEM, "out of memory for history");
+		goto fail;
 	}
 	if ((e = make_listener(s, err)) != CMT_OK)
 		goto fail;
@@ -210,6 +227,7 @@ sse_client_close(struct cmt_sse *s, struct client *c)
 		return;
 	if (c->state == C_STREAM)
 		s->st.streams--;
+	sse_history_end(s, c);
 	s->st.clients--;
 	epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
@@ -283,6 +301,20 @@ sse_drain_input(struct cmt_sse *s, struct client *c)
 			sse_client_close(s, c);
 		return;
 	}
+}
+
+int
+sse_sent(struct cmt_sse *s, struct client *c, ssize_t n)
+{
+	if (n >= 0) {
+		s->st.bytes_out += (size_t)n;
+		return 1;
+	}
+	if (errno == EINTR)
+		return 0;
+	if (errno != EAGAIN)
+		sse_client_close(s, c);
+	return -1;
 }
 
 void
@@ -361,10 +393,37 @@ static void
 end_input(struct cmt_sse *s)
 {
 	s->input_open = 0;
+	sse_status_all(s);   /* pages say INPUT ENDED at once */
 	if (s->in_pollable)
 		epoll_ctl(s->ep, EPOLL_CTL_DEL, s->o.in_fd, NULL);
 	if (s->o.exit_on_eof)
 		start_drain(s, cmt_clock_mono_ms());
+}
+
+static void
+count_line(struct cmt_sse *s, int64_t now_ms)
+{
+	int64_t sec = now_ms / 1000;
+	int k = (int)(sec % 60);
+
+	if (s->sec_at[k] != sec) {
+		s->sec_at[k] = sec;
+		s->sec_lines[k] = 0;
+	}
+	s->sec_lines[k]++;
+}
+
+uint64_t
+sse_lines_last_minute(const struct cmt_sse *s, int64_t now_ms)
+{
+	int64_t sec = now_ms / 1000;
+	uint64_t n = 0;
+	int k;
+
+	for (k = 0; k < 60; k++)
+		if (s->sec_at[k] > sec - 60 && s->sec_at[k] <= sec)
+			n += s->sec_lines[k];
+	return n;
 }
 
 static enum cmt_err
@@ -374,6 +433,8 @@ read_input(struct cmt_sse *s, char *err)
 	char why[64];
 	int i, r;
 
+	/* one receive time for the lines of one read */
+	s->now_wall = cmt_clock_wall_ms();
 	for (i = 0; i < INPUT_BATCH; i++) {
 		r = cmt_line_next(s->lr, &ln);
 		if (r == 0) {
@@ -408,6 +469,8 @@ read_input(struct cmt_sse *s, char *err)
 		}
 		s->st.lines_in++;
 		s->st.bytes_in += ln.len + 1;
+		s->st.last_line_ms = s->now_wall;
+		count_line(s, s->now_wall);
 		sse_publish(s, ln.s, ln.len, ln.no);
 	}
 	return CMT_OK;
@@ -420,6 +483,10 @@ timers(struct cmt_sse *s, int64_t now)
 	struct client *c, *next;
 	int beat_now = now >= s->next_heartbeat;
 
+	if (s->o.status_ms && now >= s->next_status && !s->draining) {
+		s->next_status = now + s->o.status_ms;
+		sse_status_all(s);
+	}
 	/* A sweep visits every client: not more often than needed. */
 	if (!beat_now && !s->draining && now < s->next_sweep)
 		return;
@@ -488,6 +555,8 @@ cmt_sse_run(struct cmt_sse *s, volatile sig_atomic_t *stop, char *err)
 			break;
 		}
 		wait = s->next_heartbeat - now;
+		if (s->o.status_ms && s->next_status - now < wait)
+			wait = s->next_status - now;
 		if (wait > 200)
 			wait = 200;   /* bounds the delay in noticing *stop */
 		if (wait < 0 || (s->input_open && (!s->in_pollable ||
@@ -549,5 +618,6 @@ cmt_sse_close(struct cmt_sse *s)
 	for (i = 0; s->ring && i < s->cap; i++)
 		free(s->ring[i].buf);
 	free(s->ring);
+	sse_hist_free(s->hist);
 	free(s);
 }

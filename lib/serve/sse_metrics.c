@@ -13,6 +13,13 @@ cmt_sse_stats(const struct cmt_sse *s, struct cmt_sse_stats *st)
 	st->last_id = s->head_id;
 	st->backlog_events = s->count;
 	st->input_open = s->input_open;
+	if (s->hist) {
+		st->hist_records = s->hist->records;
+		st->hist_bytes = s->hist->bytes;
+		st->hist_symbols = s->hist->nsym;
+		st->hist_refused = s->hist->refused;
+		st->hist_trimmed = s->hist->trimmed;
+	}
 }
 
 size_t
@@ -58,6 +65,18 @@ cmt_sse_metrics(const struct cmt_sse *s, char *buf, size_t cap)
 			"Bytes of the events held for replay." },
 		{ "cmt_sse_input_open", "gauge",
 			"1 while the input is open, 0 after its end." },
+		{ "cmt_sse_history_lines", "gauge",
+			"Lines held in the history (--keep)." },
+		{ "cmt_sse_history_bytes", "gauge",
+			"Bytes the history holds (its chunks)." },
+		{ "cmt_sse_history_symbols", "gauge",
+			"Symbols whose history is kept." },
+		{ "cmt_sse_history_symbol_capacity", "gauge",
+			"Symbols --max-memory holds at --keep." },
+		{ "cmt_sse_history_refused_lines_total", "counter",
+			"Lines of symbols beyond that capacity, not kept." },
+		{ "cmt_sse_history_trimmed_lines_total", "counter",
+			"Lines dropped before --keep to stay in a symbol's share." },
 	};
 	struct cmt_sse_stats st;
 	uint64_t v[sizeof m / sizeof m[0]];
@@ -71,6 +90,9 @@ cmt_sse_metrics(const struct cmt_sse *s, char *buf, size_t cap)
 	v[11] = st.timeouts; v[12] = st.requests; v[13] = st.bad_requests;
 	v[14] = st.last_id; v[15] = st.backlog_events; v[16] = s->cap;
 	v[17] = st.backlog_bytes; v[18] = (uint64_t)st.input_open;
+	v[19] = st.hist_records; v[20] = st.hist_bytes;
+	v[21] = st.hist_symbols; v[22] = s->hist ? s->hist->max_syms : 0;
+	v[23] = st.hist_refused; v[24] = st.hist_trimmed;
 	if (cap == 0)
 		return 0;
 	buf[0] = '\0';

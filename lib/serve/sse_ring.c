@@ -1,49 +1,20 @@
 /* cmt-sse's event ring: each input line formatted once, in a slot, as an
- * SSE frame; streams as cursors into the ring (Last-Event-ID, gap, replay
- * within the client buffer) and sent from it.  The slots are the
- * server's: their buffers grow here and are freed by cmt_sse_close. */
-#include <errno.h>
+ * SSE frame (a JSON object stamped with its receive time, and kept in the
+ * history when it is a final line); streams as cursors into the ring
+ * (Last-Event-ID, gap, replay within the client buffer) and sent from it;
+ * the status event with the server's clock.  The slots are the server's:
+ * their buffers grow here and are freed by cmt_sse_close. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include "cmt_json.h"
+#include "cmt_clock.h"
 #include "cmt_strbuf.h"
 #include "serve_int.h"
 
 #define MAX_IOV     64
-#define FRAME_EXTRA (32 + CMT_SSE_MAX_EVENT)  /* id:, event:, data: */
-
-size_t
-cmt_sse_event_type(const char *line, size_t len, const char *field,
-	char *out)
-{
-	struct cmt_jscan js;
-	struct cmt_jval k, v;
-	size_t i;
-
-	if (cmt_json_begin(&js, line, len, NULL) != CMT_OK)
-		return 0;
-	while (cmt_json_next(&js, &k, &v, NULL) == CMT_OK) {
-		if (!cmt_json_streq(&k, field))
-			continue;
-		if (v.type != CMT_JSTRING || v.escaped || v.len == 0 ||
-		    v.len >= CMT_SSE_MAX_EVENT)
-			return 0;
-		for (i = 0; i < v.len; i++) {
-			unsigned char c = (unsigned char)v.raw[i];
-			if (!((c >= 'a' && c <= 'z') ||
-			    (c >= 'A' && c <= 'Z') ||
-			    (c >= '0' && c <= '9') || strchr("-_.:", c)))
-				return 0;
-		}
-		memcpy(out, v.raw, v.len);
-		out[v.len] = '\0';
-		return v.len;
-	}
-	return 0;
-}
+#define FRAME_EXTRA (32 + CMT_SSE_MAX_EVENT + STAMP_EXTRA)
 
 static uint64_t
 oldest_id(const struct cmt_sse *s)
@@ -93,6 +64,7 @@ sse_start_stream(struct cmt_sse *s, struct client *c,
 		(long long)s->o.retry_ms);
 	sse_ctl_append(c, buf, n);
 	c->state = C_STREAM;
+	sse_status_to(s, c);
 	s->st.streams++;
 	s->st.streams_opened++;
 	c->off = 0;
@@ -132,7 +104,7 @@ sse_flush_stream(struct cmt_sse *s, struct client *c)
 	uint64_t id;
 	size_t k, used, off;
 	ssize_t n;
-	int has_ctl;
+	int has_ctl, sent;
 
 	for (;;) {
 		k = 0;
@@ -153,15 +125,11 @@ sse_flush_stream(struct cmt_sse *s, struct client *c)
 		msg.msg_iov = iov;
 		msg.msg_iovlen = k;
 		n = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
+		if ((sent = sse_sent(s, c, n)) <= 0) {
+			if (sent < 0)
+				return;
 			continue;
-		if (n < 0 && errno == EAGAIN)
-			return;
-		if (n < 0) {
-			sse_client_close(s, c);
-			return;
 		}
-		s->st.bytes_out += (size_t)n;
 		used = (size_t)n;
 		if (has_ctl) {
 			k = c->ctl_len - c->ctl_off;
@@ -194,20 +162,83 @@ drop_slow(struct cmt_sse *s, struct client *c)
 	sse_client_close(s, c);
 }
 
+/* The status event: the server's wall clock, the input's state and its
+ * last line's arrival, so a page can tell old data from a dead feed. */
+static size_t
+status_frame(const struct cmt_sse *s, char *buf, size_t cap)
+{
+	int64_t now = cmt_clock_wall_ms();
+	size_t n = 0;
+
+	cmt_strcat_printf(buf, cap, &n, "event: status\ndata: {\"now\":%lld,"
+		"\"input\":\"%s\",\"lines\":%llu,\"lines_1m\":%llu,"
+		"\"last_line\":", (long long)now, s->input_open ? "open" :
+		"ended", (unsigned long long)s->st.lines_in,
+		(unsigned long long)sse_lines_last_minute(s, now));
+	if (s->st.lines_in)
+		cmt_strcat_printf(buf, cap, &n, "%lld",
+			(long long)s->st.last_line_ms);
+	else
+		cmt_strcat_printf(buf, cap, &n, "null");
+	cmt_strcat_printf(buf, cap, &n, ",\"keep_ms\":%lld,\"mode\":",
+		(long long)(s->hist ? s->o.keep_ms : 0));
+	if (s->o.mode)
+		cmt_strcat_printf(buf, cap, &n, "\"%s\"", s->o.mode);
+	else
+		cmt_strcat_printf(buf, cap, &n, "null");
+	cmt_strcat_printf(buf, cap, &n, ",\"last_id\":%llu}\n\n",
+		(unsigned long long)s->head_id);
+	return n;
+}
+
+/* Between frames, and never piled up behind a client that lags. */
+void
+sse_status_to(struct cmt_sse *s, struct client *c)
+{
+	char buf[512];
+	size_t n;
+
+	if (!s->o.status_ms || c->ctl_len > c->ctl_off + CTL_CAP / 2)
+		return;
+	n = status_frame(s, buf, sizeof buf);
+	sse_ctl_append(c, buf, n);
+}
+
+void
+sse_status_all(struct cmt_sse *s)
+{
+	char buf[512];
+	struct client *c, *next;
+	size_t n;
+
+	if (!s->o.status_ms)
+		return;
+	n = status_frame(s, buf, sizeof buf);
+	for (c = s->clients; c; c = next) {
+		next = c->next;
+		if (c->state != C_STREAM || c->ctl_len > c->ctl_off)
+			continue;
+		c->ctl_len = c->ctl_off = 0;
+		sse_ctl_append(c, buf, n);
+		sse_flush_stream(s, c);
+	}
+}
+
 /* Append one event to the ring and send it to every stream. */
 void
 sse_publish(struct cmt_sse *s, const char *line, size_t len,
 	uint64_t lineno)
 {
-	char type[CMT_SSE_MAX_EVENT];
+	struct sse_line li;
 	struct slot *sl;
 	struct client *c, *next;
 	uint64_t id = s->head_id + 1;
-	size_t tlen = 0, need, n;
+	size_t need, n, data;
 	char *p;
 
-	if (s->o.event_field)
-		tlen = cmt_sse_event_type(line, len, s->o.event_field, type);
+	sse_line_inspect(line, len, s->o.event_field, &li);
+	if (!s->o.stamp)
+		li.stamped = 1;   /* sent as it is */
 	need = len + FRAME_EXTRA;
 	sl = &s->ring[id % s->cap];
 	if (s->count == s->cap) {
@@ -233,11 +264,13 @@ sse_publish(struct cmt_sse *s, const char *line, size_t len,
 	n = 0;
 	cmt_strcat_printf(sl->buf, sl->cap, &n, "id: %llu\n",
 		(unsigned long long)id);
-	if (tlen)
-		cmt_strcat_printf(sl->buf, sl->cap, &n, "event: %s\n", type);
+	if (li.type_len)
+		cmt_strcat_printf(sl->buf, sl->cap, &n, "event: %s\n", li.type);
 	memcpy(sl->buf + n, "data: ", 6);
-	memcpy(sl->buf + n + 6, line, len);
-	n += 6 + len;
+	data = n + 6;
+	n = data + sse_line_stamp(line, len, &li, s->now_wall, sl->buf + data);
+	if (s->hist)
+		sse_hist_add(s, id, &li, sl->buf + data, n - data);
 	memcpy(sl->buf + n, "\n\n", 2);
 	sl->len = n + 2;
 	sl->id = id;

@@ -67,10 +67,10 @@ make_ticks() {
 	sed 's/}$/,"src":"sim"}/' "$TMP/ticks.ndjson" > "$TMP/src.ndjson"
 	run cmt-features -q --label 5s "$TMP/src.ndjson"
 	assert_success
-	assert_equal "$(grep -c '},"src":"sim","y":[01n]' <<<"$output")" "${#lines[@]}"
+	assert_equal "$(grep -c ',"src":"sim","y":[01n]' <<<"$output")" "${#lines[@]}"
 	sed 's/}$/,"src":"a\\"b"}/' "$TMP/ticks.ndjson" > "$TMP/q.ndjson"
 	run cmt-features -q "$TMP/q.ndjson"
-	assert_line --index 0 --partial '},"src":"a\"b"}'
+	assert_line --index 0 --partial ',"src":"a\"b"}'
 	# and through cmt-predict, which leaves the line as it is
 	cmt-sim -d 2h -e 5s --seed 3 | cmt-features --model default -q |
 		cmt-predict > "$TMP/out"

@@ -341,9 +341,9 @@ for i in range(3000):
 @test "features: a configuration whose worst case exceeds --max-memory is refused with the figure" {
 	run cmt-features --windows 1s,2s,3s,100000s --label 100000s < /dev/null
 	assert_failure 2
-	assert_output --partial "worst case 12.2 GiB (12.2 MiB per symbol x 1024 symbols) exceeds --max-memory 512.0 MiB"
-	assert_output --partial "lower --max-symbols (41 fit)"
-	run cmt-features --windows 1s,2s,3s,100000s --label 100000s --max-symbols 41 < /dev/null
+	assert_output --partial "worst case 15.3 GiB (15.3 MiB per symbol x 1024 symbols) exceeds --max-memory 512.0 MiB"
+	assert_output --partial "lower --max-symbols (33 fit)"
+	run cmt-features --windows 1s,2s,3s,100000s --label 100000s --max-symbols 33 < /dev/null
 	assert_success
 	run cmt-features --windows 1s,2s,3s,100000s --label 100000s --max-symbols 100 --max-memory 2GiB < /dev/null
 	assert_success

@@ -2,16 +2,20 @@
 """Drive headless Chromium through chromedriver (WebDriver over HTTP, python3
 standard library only) to open the cmt-sse dashboard at URL, wait until the
 page shows WAIT_EVENTS events, and print what it displays, one line each:
-  status TEXT / data TEXT / events N / gaps N / ignored N / sim on|off
-  tile SYM px=.. chg=.. pup=.. age=ok|amber|red
-  detail sym=SYM pup=.. note=.. last=.. scores=..
+  state LIVE|REPLAY|STALLED|INPUT ENDED|WAITING / why TEXT / conn TEXT
+  rate X / events N / gaps N / ignored N / sim on|off / url PATH?QUERY
+  tile SYM px=.. chg=.. pup=.. age=ok|amber|red ago=TEXT [SIM]
+  detail sym=SYM pup=.. model=..
+  target TEXT / resolve TEXT / note TEXT / last TEXT
+  scores-title TEXT / scores TEXT
   ind KEY=VALUE spark=N          (the selected symbol's indicators)
   overall TEXT                   (metrics lines without "sym")
 Usage: dashboard.py [options] URL WAIT_EVENTS [TIMEOUT_S]
   --size WxH        window size (default 1200x900)
   --tz ZONE         TZ of the browser (local time axis)
-  --until JS        after the events came, poll until this expression is
-                    true (or the timeout), e.g. a stale alarm
+  --run JS          run this once the events came (e.g. click a button)
+  --until JS        then poll until this expression is true (or the
+                    timeout), e.g. a stale alarm
   --eval JS         also print "eval " + JSON of this expression
   --screenshot F    save a PNG of the page"""
 import base64, json, os, shutil, socket, subprocess, sys, tempfile, time
@@ -26,28 +30,37 @@ STATE_JS = r"""
 const q = (s, r) => (r || document).querySelector(s);
 const tx = (s, r) => { const e = q(s, r); return e ? e.textContent.trim() : ""; };
 const out = [];
-out.push("status " + tx("#status"));
-out.push("data " + tx("#data"));
+out.push("state " + tx("#state"));
+out.push("why " + tx("#state-why"));
+out.push("conn " + tx("#conn"));
+out.push("rate " + tx("#rate"));
 out.push("events " + tx("#n-events"));
 out.push("gaps " + tx("#n-gaps"));
 out.push("ignored " + tx("#n-ignored"));
 out.push("sim " + (q("#sim").hidden ? "off" : "on"));
+out.push("url " + location.pathname + location.search);
 for (const t of document.querySelectorAll(".tile"))
   out.push("tile " + t.dataset.sym + " px=" + tx(".px", t) + " chg=" +
     tx(".chg", t) + " pup=" + tx(".pup", t) + " age=" +
-    (q(".age", t).dataset.level || "ok") + (q(".simtag", t) ? " SIM" : ""));
+    (q(".age", t).dataset.level || "ok") + " ago=" + tx(".age", t) +
+    (q(".simtag", t) ? " SIM" : ""));
 if (!q("#detail").hidden) {
   out.push("detail sym=" + tx("#d-sym") + " pup=" + tx("#d-pup") +
     (q("#d-pup").classList.contains("partial") ? " (partial)" : "") +
     " model=" + tx("#d-model"));
+  out.push("candles " + tx("#d-candles"));
+  out.push("target " + tx("#d-target"));
+  out.push("resolve " + tx("#d-resolve"));
   out.push("note " + tx("#d-pnote"));
   out.push("last " + tx("#d-last"));
+  out.push("scores-title " + tx("#d-scores-title"));
   out.push("scores " + tx("#d-scores"));
   for (const r of document.querySelectorAll("#d-ind tr"))
     out.push("ind " + r.dataset.k + "=" + tx(".val", r) + " spark=" +
       (q("canvas", r).dataset.points || 0));
 }
 if (!q("#overall").hidden) out.push("overall " + tx("#overall"));
+for (const e of window.cmtErrors || []) out.push("error " + e);
 return out.join("\n");
 """
 
@@ -102,12 +115,18 @@ def main():
                  "mobile": int(w) < 800}})
         call(base, "POST", "/session/%s/url" % sid, {"url": url})
         end = time.time() + timeout
+        # the page's history is in (cmt.ready is set), then its events
+        while time.time() < end and not run(
+                "return !!(window.cmt && window.cmt.ready !== null)"):
+            time.sleep(0.05)
         while True:
             state = run(STATE_JS)
             n = int(state.split("\nevents ")[1].split("\n")[0])
             if n >= want or time.time() > end:
                 break
             time.sleep(0.1)
+        if "run" in opt:
+            run(opt["run"])
         if "until" in opt:
             while time.time() < end and not run("return !!(" + opt["until"] + ")"):
                 time.sleep(0.1)

@@ -120,25 +120,53 @@ with open(sys.argv[2], 'wb') as ev, open(sys.argv[3], 'w') as sk:
         else:
             ev.write(b'data: ' + l + b'\n')
 PY
-	port=$(free_port)
-	cmt-sse --port "$port" --backlog 1000 <"$TMP/t" 2>"$TMP/err" &
-	pid=$!
-	for i in $(seq 100); do
-		v=$(curl -sf "http://127.0.0.1:$port/metrics" 2>/dev/null |
-			awk '$1 == "cmt_sse_input_open" { print $2 }')
-		[ "$v" = 0 ] && break
-		sleep 0.05
+	# the lines as they came (--no-stamp, no status events), then with
+	# the receive time stamped on JSON objects, and nothing else changed
+	for opts in '--no-stamp --status 0' ''; do
+		port=$(free_port)
+		cmt-sse --port "$port" --backlog 1000 $opts <"$TMP/t" 2>"$TMP/err" &
+		pid=$!
+		for i in $(seq 100); do
+			v=$(curl -sf "http://127.0.0.1:$port/metrics" 2>/dev/null |
+				awk '$1 == "cmt_sse_input_open" { print $2 }')
+			[ "$v" = 0 ] && break
+			sleep 0.05
+		done
+		curl -sN --max-time 1 "http://127.0.0.1:$port/events?lastEventId=0" \
+			>"$TMP/ev" || true
+		metrics=$(curl -sf "http://127.0.0.1:$port/metrics")
+		kill "$pid"
+		wait "$pid"
+		if [ -n "$opts" ]; then
+			grep -a '^data: ' "$TMP/ev" | cmp - "$TMP/want.data"
+		else
+			# each JSON object ends with its stamp (white space after
+			# its brace dropped); every other line is as it came
+			grep -a '^data: ' "$TMP/ev" | grep -av '^data: {"now":' >"$TMP/got.data"
+			python3 - "$TMP/got.data" "$TMP/want.data" <<'PY'
+import json, re, sys
+got = open(sys.argv[1], "rb").read().split(b"\n")
+want = open(sys.argv[2], "rb").read().split(b"\n")
+assert len(got) == len(want), (len(got), len(want))
+stamped = 0
+for g, w in zip(got, want):
+    if g == w:
+        continue
+    body = w[6:].rstrip(b" \t")
+    assert isinstance(json.loads(body), dict), w   # only objects are stamped
+    inner = body[:-1]
+    sep = b"" if inner.rstrip().endswith(b"{") else b","
+    assert re.fullmatch(re.escape(b"data: " + inner + sep) +
+                        rb'"t_recv":[0-9]+\}', g), (g, w)
+    stamped += 1
+assert stamped > 5, stamped
+PY
+		fi
+		reported "$TMP/err" 's/^cmt-sse: line \([0-9]*\): .*/\1/p' >"$TMP/got"
+		diff "$TMP/want.skip" "$TMP/got"
+		skipped=$(wc -l <"$TMP/want.skip")
+		[[ "$metrics" == *"cmt_sse_lines_skipped_total $skipped"* ]]
 	done
-	curl -sN --max-time 1 "http://127.0.0.1:$port/events?lastEventId=0" \
-		>"$TMP/ev" || true
-	metrics=$(curl -sf "http://127.0.0.1:$port/metrics")
-	kill "$pid"
-	wait "$pid"
-	grep -a '^data: ' "$TMP/ev" | cmp - "$TMP/want.data"
-	reported "$TMP/err" 's/^cmt-sse: line \([0-9]*\): .*/\1/p' >"$TMP/got"
-	diff "$TMP/want.skip" "$TMP/got"
-	skipped=$(wc -l <"$TMP/want.skip")
-	[[ "$metrics" == *"cmt_sse_lines_skipped_total $skipped"* ]]
 }
 
 # A logistic model over the feature set of the prediction corpus.

@@ -60,8 +60,21 @@ make_line(char *buf)
 				pow(10, (double)(next_u64() % 9)), 10);
 	}
 	/* and the members cmt-features may append, in its order */
-	n += (size_t)sprintf(buf + n, "}%s%s%s%s}",
+	n += (size_t)sprintf(buf + n, "}");
+	if (next_u64() % 4) {
+		n += (size_t)sprintf(buf + n, ",\"o\":");
+		n += (size_t)cmt_fmt_double(buf + n, (double)(next_u64() %
+			10000000) / 100 + 0.01, 15);
+		n += (size_t)sprintf(buf + n, ",\"h\":%llu,\"l\":%llu.5",
+			(unsigned long long)(next_u64() % 100000),
+			(unsigned long long)(next_u64() % 100000));
+		if (next_u64() % 2)
+			n += (size_t)sprintf(buf + n, ",\"vol\":%.6g",
+				(double)(next_u64() % 1000000) / 1000);
+	}
+	n += (size_t)sprintf(buf + n, "%s%s%s%s%s}",
 		next_u64() % 2 ? ",\"src\":\"sim\"" : "",
+		next_u64() % 4 ? "" : ",\"warm\":true",
 		next_u64() % 4 ? "" : ",\"warmup\":true",
 		next_u64() % 4 ? "" : ",\"partial\":true",
 		(const char *[]){ "", ",\"y\":1", ",\"y\":0",
@@ -110,7 +123,7 @@ compare(const char *prime, const char *line, size_t len)
 	if (a.t != b.t || strcmp(a.sym, b.sym) != 0 ||
 	    memcmp(&a.px, &b.px, sizeof a.px) != 0 || !same_slice(a.fs, b.fs) ||
 	    a.nnull != b.nnull || a.warmup != b.warmup || a.has_y != b.has_y ||
-	    a.partial != b.partial ||
+	    a.partial != b.partial || a.warm_start != b.warm_start ||
 	    (a.has_y && a.y != b.y) || a.has_p != b.has_p ||
 	    (a.has_p && a.p_up != b.p_up) || !same_slice(a.model, b.model) ||
 	    a.close != b.close)

@@ -218,6 +218,100 @@ the_event_type_comes_from_a_plain_string_member(void **state)
 }
 
 static void
+query_parameters_are_found_by_name_and_percent_decoded(void **state)
+{
+	static const char q[] = "a=1&sym=BTC%2dusd&empty=&flag&x=a+b&sym=ETH";
+	char out[16];
+
+	assert_int_equal(cmt_sse_query_param(q, strlen(q), "sym", out,
+		sizeof out), 7);
+	assert_string_equal(out, "BTC-usd");     /* the first one counts */
+	assert_int_equal(cmt_sse_query_param(q, strlen(q), "empty", out,
+		sizeof out), 0);
+	assert_int_equal(cmt_sse_query_param(q, strlen(q), "flag", out,
+		sizeof out), 0);
+	assert_int_equal(cmt_sse_query_param(q, strlen(q), "x", out,
+		sizeof out), 3);
+	assert_string_equal(out, "a b");
+	assert_int_equal(cmt_sse_query_param(q, strlen(q), "sy", out,
+		sizeof out), -1);
+	assert_int_equal(cmt_sse_query_param(NULL, 0, "sym", out,
+		sizeof out), -1);
+	/* a bad escape, or a value that does not fit: malformed */
+	assert_int_equal(cmt_sse_query_param("s=%4", 4, "s", out,
+		sizeof out), -2);
+	assert_int_equal(cmt_sse_query_param("s=%zz", 5, "s", out,
+		sizeof out), -2);
+	assert_int_equal(cmt_sse_query_param("s=0123456789abcdef", 18, "s",
+		out, sizeof out), -2);
+	/* only the query's own bytes are read */
+	assert_int_equal(cmt_sse_query_param("s=12&t=3", 3, "s", out,
+		sizeof out), 1);
+	assert_int_equal(cmt_sse_query_param("s=12&t=3", 3, "t", out,
+		sizeof out), -1);
+}
+
+static void
+the_history_query_names_a_symbol_a_time_and_a_span(void **state)
+{
+	struct cmt_sse_hq hq;
+	char err[CMT_ERRLEN];
+	const char *q = "sym=BTC-USD&since=1709596800000&last=90m";
+
+	assert_int_equal(cmt_sse_history_query(q, strlen(q), &hq, err),
+		CMT_OK);
+	assert_string_equal(hq.sym, "BTC-USD");
+	assert_true(hq.since == 1709596800000LL);
+	assert_true(hq.last_ms == 5400000);
+	assert_int_equal(cmt_sse_history_query(NULL, 0, &hq, err), CMT_OK);
+	assert_string_equal(hq.sym, "");
+	assert_true(hq.since == INT64_MIN && hq.last_ms == -1);
+	q = "since=-5";   /* before the epoch is a time too */
+	assert_int_equal(cmt_sse_history_query(q, strlen(q), &hq, err),
+		CMT_OK);
+	assert_true(hq.since == -5);
+	q = "since=soon";
+	assert_int_equal(cmt_sse_history_query(q, strlen(q), &hq, err),
+		CMT_EVALUE);
+	assert_string_equal(err, "since: not a time in ms since the epoch");
+	q = "last=-1h";
+	assert_int_equal(cmt_sse_history_query(q, strlen(q), &hq, err),
+		CMT_EVALUE);
+	assert_non_null(strstr(err, "last:"));
+	q = "sym=";
+	assert_int_equal(cmt_sse_history_query(q, strlen(q), &hq, err),
+		CMT_EVALUE);
+	q = "sym=A%22B";
+	assert_int_equal(cmt_sse_history_query(q, strlen(q), &hq, err),
+		CMT_EVALUE);
+	assert_string_equal(err, "sym: not a symbol");
+	q = "sym=ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
+	assert_int_equal(cmt_sse_history_query(q, strlen(q), &hq, err),
+		CMT_EVALUE);
+}
+
+static void
+the_history_bound_is_a_share_per_symbol(void **state)
+{
+	char err[CMT_ERRLEN];
+	size_t day = cmt_sse_history_share(24 * 3600000LL);
+
+	/* a day at the nominal rate, and one chunk for the one being freed */
+	assert_true(day > 24 * (size_t)CMT_SSE_HIST_NOMINAL);
+	assert_true(day < 24 * (size_t)CMT_SSE_HIST_NOMINAL + 20000);
+	assert_int_equal(cmt_sse_history_symbols(24 * 3600000LL,
+		(size_t)256 << 20), ((size_t)256 << 20) / day);
+	assert_int_equal(cmt_sse_history_symbols(0, 1 << 20), 0);
+	assert_int_equal(cmt_sse_history_check(0, 0, err), CMT_OK);
+	assert_int_equal(cmt_sse_history_check(3600000, 1 << 20, err),
+		CMT_OK);
+	assert_int_equal(cmt_sse_history_check(30 * 86400000LL, 16 << 20,
+		err), CMT_EVALUE);
+	assert_non_null(strstr(err, "per symbol-hour"));
+	assert_non_null(strstr(err, "--max-memory 16.0 MiB"));
+}
+
+static void
 bad_options_are_refused_by_open(void **state)
 {
 	struct cmt_sse_opts o;
@@ -284,6 +378,11 @@ main(void)
 		cmocka_unit_test(oversized_heads_are_refused_before_they_are_complete),
 		cmocka_unit_test(too_many_headers_are_refused_with_431),
 		cmocka_unit_test(the_event_type_comes_from_a_plain_string_member),
+		cmocka_unit_test(
+			query_parameters_are_found_by_name_and_percent_decoded),
+		cmocka_unit_test(
+			the_history_query_names_a_symbol_a_time_and_a_span),
+		cmocka_unit_test(the_history_bound_is_a_share_per_symbol),
 		cmocka_unit_test(bad_options_are_refused_by_open),
 		cmocka_unit_test(metrics_are_prometheus_text_with_help_and_type),
 	};
