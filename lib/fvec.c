@@ -1,3 +1,6 @@
+/* The feature-vector decoder (cmt_fvec.h): NDJSON with a fast path for
+ * the layout cmt-features writes, and CSV with a column map.  Decoded
+ * strings point into the caller's line or the decoder's header copy. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,15 +24,16 @@ cmt_fvec_decoder_init(struct cmt_fvec_decoder *d, enum cmt_fvec_format format)
 
 void
 cmt_fvec_decoder_expect(struct cmt_fvec_decoder *d, const char *fs,
-	const char *const *names)
+	const char *const *names, int n)
 {
 	int i;
 
 	d->expect_fs.s = fs;
 	d->expect_fs.len = fs ? strlen(fs) : 0;
+	d->nexpect = names && n > 0 ? n : 0;
 	for (i = 0; i < CMT_FEAT_N; i++) {
-		d->expect[i].s = names ? names[i] : NULL;
-		d->expect[i].len = names ? strlen(names[i]) : 0;
+		d->expect[i].s = i < d->nexpect ? names[i] : NULL;
+		d->expect[i].len = i < d->nexpect ? strlen(names[i]) : 0;
 	}
 	d->fast_ready = 0;   /* relearnt from a line checked against these */
 }
@@ -40,40 +44,67 @@ name_ok(const struct cmt_fvec_decoder *d, int n, const char *k, size_t len)
 {
 	const struct cmt_slice *x = &d->expect[n];
 
-	return !x->s || (len == x->len && memcmp(k, x->s, len) == 0);
+	if (!d->nexpect)
+		return 1;
+	return n < d->nexpect && len == x->len && memcmp(k, x->s, len) == 0;
 }
 
-/* The mismatch of feature n named k, when fs is the expected set. */
+/* The mismatch of feature n named k (k NULL: the vector has only n
+ * features), when fs is the expected set. */
 static enum cmt_err
 misnamed(const struct cmt_fvec_decoder *d, struct cmt_slice fs, int n,
 	const char *k, size_t len, char *err)
 {
-	const struct cmt_slice *x = &d->expect[n];
-
 	if (d->expect_fs.s && (fs.len != d->expect_fs.len ||
 	    memcmp(fs.s, d->expect_fs.s, fs.len) != 0))
 		return CMT_OK;      /* another set: the caller says so */
+	if (n >= d->nexpect)
+		return cmt_errf(err, CMT_EMISMATCH, "feature %d is \"%.*s\", "
+			"the model expects %d features", n + 1,
+			(int)(len > 64 ? 64 : len), k, d->nexpect);
+	if (!k)
+		return cmt_errf(err, CMT_EMISMATCH, "%d features, the model "
+			"expects %d (\"%s\" is missing)", n, d->nexpect,
+			d->expect[n].s);
 	return cmt_errf(err, CMT_EMISMATCH,
 		"feature %d is \"%.*s\", the model expects \"%s\" there", n + 1,
-		(int)(len > 64 ? 64 : len), k, x->s);
+		(int)(len > 64 ? 64 : len), k, d->expect[n].s);
 }
 
-int
-cmt_fvec_null_reason(const struct cmt_fvec *v, char *buf, size_t cap)
-{
-	const char *why = "undefined or not finite";
-	struct cmt_slice nm;
-	int i = 0;
+/* Why a feature is null, by the start of its name; the first that
+ * matches.  A feature over a long window (an extension's day) is null
+ * until its window has filled, though the vector is past the base
+ * warm-up. */
+#define FILLING "its window is still filling (a long window's warm-up)"
+static const struct {
+	const char *prefix, *why;
+} null_why[] = {
+	{ "vol_trend", "the source gives no volume" },
+	{ "volz_", "the source gives no volume, the volume did not vary, or "
+	    FILLING },
+	{ "bb_pctb", "the Bollinger bands have zero width (flat prices)" },
+	{ "zret_", "no price movement over the volatility window, or "
+	    FILLING },
+	{ "pk_", FILLING },
+	{ "gk_", FILLING },
+	{ "dhi_", FILLING },
+	{ "dlo_", FILLING },
+	{ "", "undefined or not finite" },
+};
 
-	while (i < CMT_FEAT_N - 1 && !isnan(v->x[i]))
-		i++;
-	nm = v->name[i];
+int
+cmt_fvec_null_reason(const struct cmt_fvec *v, int i, char *buf, size_t cap)
+{
+	const char *why = NULL;
+	struct cmt_slice nm = v->name[i];
+	size_t k;
+
 	if (v->warmup)
 		why = "a warm-up vector (history too short)";
-	else if (cmt_slice_eq(nm, "vol_trend"))
-		why = "the source gives no volume";
-	else if (cmt_slice_eq(nm, "bb_pctb"))
-		why = "the Bollinger bands have zero width (flat prices)";
+	for (k = 0; !why; k++)
+		if (nm.len >= strlen(null_why[k].prefix) && memcmp(nm.s,
+		    null_why[k].prefix, strlen(null_why[k].prefix)) == 0)
+			why = null_why[k].why;
 	return snprintf(buf, cap, "\"%.*s\" is null: %s",
 		(int)(nm.len > 64 ? 64 : nm.len), nm.s, why);
 }
@@ -101,6 +132,7 @@ reset(struct cmt_fvec *v)
 	v->has_model = 0;
 	v->fs.s = NULL;
 	v->fs.len = 0;
+	v->nfeat = 0;
 	for (i = 0; i < CMT_FEAT_N; i++)
 		v->x[i] = NAN;
 }
@@ -164,9 +196,11 @@ parse_features(const struct cmt_fvec_decoder *d, struct cmt_fvec *v,
 	if (e != CMT_ESKIP)
 		return e;
 	cmt_json_leave(outer, &js);
-	if (n != CMT_FEAT_N)
-		return cmt_errf(err, CMT_EMISMATCH,
-			"%d features in \"f\", expected %d", n, CMT_FEAT_N);
+	if (n == 0)
+		return cmt_errf(err, CMT_EMISMATCH, "no features in \"f\"");
+	if (bad < 0 && d->nexpect && n < d->nexpect)
+		bad = n;            /* fewer than expected */
+	v->nfeat = n;
 	*misnamed_at = bad;
 	return CMT_OK;
 }
@@ -295,8 +329,8 @@ decode_json(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 		return cmt_errf(err, CMT_EMISSING, "missing %s",
 			!(seen & 1) ? "\"t\"" : !(seen & 2) ? "\"sym\"" :
 			!(seen & 4) ? "\"px\"" : !(seen & 8) ? "\"fs\"" : "\"f\"");
-	if (bad >= 0 && (e = misnamed(d, v->fs, bad, v->name[bad].s,
-	    v->name[bad].len, err)))
+	if (bad >= 0 && (e = misnamed(d, v->fs, bad, bad < v->nfeat ?
+	    v->name[bad].s : NULL, bad < v->nfeat ? v->name[bad].len : 0, err)))
 		return e;
 	/* the closing brace, for tools that append members */
 	v->close = len;
@@ -317,13 +351,14 @@ learn_layout(struct cmt_fvec_decoder *d, const struct cmt_fvec *v)
 	if (v->fs.len >= sizeof d->fast_fs ||
 	    memchr(v->fs.s, '\\', v->fs.len))
 		return;
-	for (i = 0; i < CMT_FEAT_N; i++)
+	for (i = 0; i < v->nfeat; i++)
 		if (v->name[i].len >= CMT_FVEC_FAST_NAME ||
 		    memchr(v->name[i].s, '\\', v->name[i].len))
 			return;
 	memcpy(d->fast_fs, v->fs.s, v->fs.len);
 	d->fast_fs_len = v->fs.len;
-	for (i = 0; i < CMT_FEAT_N; i++) {
+	d->fast_nfeat = v->nfeat;
+	for (i = 0; i < v->nfeat; i++) {
 		memcpy(d->fast_name[i], v->name[i].s, v->name[i].len);
 		d->fast_name_len[i] = (unsigned char)v->name[i].len;
 	}
@@ -340,7 +375,7 @@ decode_fast(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 	const char *p = line, *end = line + len, *q;
 	char err[CMT_ERRLEN];
 	double x;
-	int integral, i;
+	int integral, i, nf = d->fast_nfeat;
 	size_t n;
 
 	if (!CMT_JSON_AT(p, end, "{\"t\":"))
@@ -373,7 +408,8 @@ decode_fast(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 	v->fs.s = p;
 	v->fs.len = n;
 	p += n + 7;
-	for (i = 0; i < CMT_FEAT_N; i++) {
+	v->nfeat = nf;
+	for (i = 0; i < nf; i++) {
 		n = d->fast_name_len[i];
 		if ((size_t)(end - p) < n + 4 || p[0] != '"' ||
 		    memcmp(p + 1, d->fast_name[i], n) != 0 ||
@@ -383,12 +419,12 @@ decode_fast(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 		v->name[i].len = n;
 		p += n + 3;
 		if (CMT_JSON_AT(p, end, "null") && (size_t)(end - p) > 4 &&
-		    p[4] == (i + 1 < CMT_FEAT_N ? ',' : '}')) {
+		    p[4] == (i + 1 < nf ? ',' : '}')) {
 			v->nnull++;
 			p += 5;
 			continue;
 		}
-		if (!cmt_json_number_then(&p, end, i + 1 < CMT_FEAT_N ? ',' : '}', &x,
+		if (!cmt_json_number_then(&p, end, i + 1 < nf ? ',' : '}', &x,
 		    &integral))
 			return 0;
 		if (isfinite(x))
@@ -464,8 +500,10 @@ parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 		    IS("partial") ? COL_PARTIAL : COL_FEATURE;
 #undef IS
 		if (kind == COL_FEATURE) {
-			if (bad < 0 && nfeat < CMT_FEAT_N &&
-			    !name_ok(d, nfeat, p, n))
+			if (nfeat == CMT_FEAT_N)
+				return cmt_errf(err, CMT_EMISMATCH, "CSV header has more "
+					"than %d feature columns", CMT_FEAT_N);
+			if (bad < 0 && !name_ok(d, nfeat, p, n))
 				bad = nfeat;
 			nfeat++;
 		} else if (seen & 1u << kind)
@@ -485,13 +523,15 @@ parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 			"CSV header lacks one of t, sym, px, fs%s",
 			nfeat == 0 || (nfeat <= 2 && !(seen & 1u << COL_FS)) ?
 			" (ticks? make vectors with cmt-features)" : "");
-	if (nfeat != CMT_FEAT_N)
-		return cmt_errf(err, CMT_EMISMATCH,
-			"CSV header has %d feature columns, expected %d", nfeat,
-			CMT_FEAT_N);
+	if (nfeat == 0)
+		return cmt_errf(err, CMT_EMISMATCH, "CSV header has no feature "
+			"columns");
+	if (bad < 0 && d->nexpect && nfeat < d->nexpect)
+		bad = nfeat;
 	/* The feature set comes with each row: the names are checked there,
 	 * against the set the row claims. */
 	d->misnamed = bad;
+	d->csv_nfeat = nfeat;
 	d->ncols = col;
 	d->format = CMT_FVEC_CSV;
 	return CMT_ESKIP;
@@ -584,9 +624,11 @@ decode_csv(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 	if (col != d->ncols)
 		return cmt_errf(err, CMT_ESYNTAX, "expected %d CSV fields, got %d",
 			d->ncols, col);
+	v->nfeat = nf;
 	if (d->misnamed >= 0)
-		return misnamed(d, v->fs, d->misnamed, v->name[d->misnamed].s,
-			v->name[d->misnamed].len, err);
+		return misnamed(d, v->fs, d->misnamed, d->misnamed < nf ?
+			v->name[d->misnamed].s : NULL, d->misnamed < nf ?
+			v->name[d->misnamed].len : 0, err);
 	v->close = len;
 	return CMT_OK;
 }

@@ -20,7 +20,7 @@
 #define FS "cmt1;step=1m;ret=1m/5m/15m/1h;rv=30m/1h;rsi=14;macd=12/26/9;" \
 	"bb=20/2;mom=10;vt=5/20"
 
-static const char *const names[CMT_FEAT_N] = {
+static const char *const names[CMT_FEAT_BASE] = {
 	"ret_1m", "ret_5m", "ret_15m", "ret_1h", "rv_30m", "rv_1h", "rsi",
 	"macd_hist", "bb_pctb", "mom", "vol_trend",
 };
@@ -50,7 +50,7 @@ make_line(char *buf)
 	n += (size_t)cmt_fmt_double(buf + n, (double)(next_u64() % 10000000) /
 		100 + 0.01, 15);
 	n += (size_t)sprintf(buf + n, ",\"fs\":\"%s\",\"f\":{", FS);
-	for (i = 0; i < CMT_FEAT_N; i++) {
+	for (i = 0; i < CMT_FEAT_BASE; i++) {
 		n += (size_t)sprintf(buf + n, "%s\"%s\":", i ? "," : "", names[i]);
 		if (next_u64() % 16 == 0)
 			n += (size_t)sprintf(buf + n, "null");
@@ -115,7 +115,7 @@ compare(const char *prime, const char *line, size_t len)
 	    (a.has_p && a.p_up != b.p_up) || !same_slice(a.model, b.model) ||
 	    a.close != b.close)
 		fail_msg("%.*s: fields differ", (int)len, line);
-	for (i = 0; i < CMT_FEAT_N; i++)
+	for (i = 0; i < CMT_FEAT_BASE; i++)
 		if (!same_slice(a.name[i], b.name[i]) ||
 		    memcmp(&a.x[i], &b.x[i], sizeof a.x[i]) != 0)
 			fail_msg("%.*s: feature %d differs", (int)len, line, i);

@@ -33,23 +33,24 @@ uniform(void)
 static void
 make_set(struct cmt_dataset *d, size_t n, int shuffled, uint64_t seed)
 {
-	static const double scale[CMT_FEAT_N] = { 1e-3, 2e-3, 5e-3, 1e-2, 1e-4,
+	static const double scale[CMT_FEAT_BASE] = { 1e-3, 2e-3, 5e-3, 1e-2, 1e-4,
 		2e-4, 30, 1e-5, 0.5, 1e-3, 2 };
 	size_t i;
 	int j;
 
 	cmt_dataset_init(d);
+	d->nfeat = d->ninput = CMT_FEAT_BASE;
 	strcpy(d->fs, FS);
-	for (j = 0; j < CMT_FEAT_N; j++)
+	for (j = 0; j < CMT_FEAT_BASE; j++)
 		snprintf(d->feature[j], sizeof d->feature[j], "f%d", j);
 	lcg_state = seed;
-	d->x = malloc(n * CMT_FEAT_N * sizeof *d->x);
+	d->x = malloc(n * CMT_FEAT_BASE * sizeof *d->x);
 	d->y = malloc(n * sizeof *d->y);
 	d->t = malloc(n * sizeof *d->t);
 	for (i = 0; i < n; i++) {
-		double *x = d->x + i * CMT_FEAT_N, u[CMT_FEAT_N];
+		double *x = d->x + i * CMT_FEAT_BASE, u[CMT_FEAT_BASE];
 
-		for (j = 0; j < CMT_FEAT_N; j++) {
+		for (j = 0; j < CMT_FEAT_BASE; j++) {
 			u[j] = 2 * uniform() - 1;
 			x[j] = u[j] * scale[j] + (j == 6 ? 50 : 0);
 		}
@@ -63,8 +64,8 @@ make_set(struct cmt_dataset *d, size_t n, int shuffled, uint64_t seed)
 static void
 backprop_matches_finite_differences(void **state)
 {
-	int width[] = { CMT_FEAT_N, 6, 4, 1 }, y[8];
-	double z[8 * CMT_FEAT_N], *grad, loss_hi, loss_lo, num, save;
+	int width[] = { CMT_FEAT_BASE, 6, 4, 1 }, y[8];
+	double z[8 * CMT_FEAT_BASE], *grad, loss_hi, loss_lo, num, save;
 	struct cmt_model *m;
 	char err[CMT_ERRLEN];
 	size_t k, i;
@@ -73,7 +74,7 @@ backprop_matches_finite_differences(void **state)
 	lcg_state = 42;
 	for (k = 0; k < m->nparams; k++)
 		m->params[k] = uniform() - 0.5;
-	for (i = 0; i < 8 * CMT_FEAT_N; i++)
+	for (i = 0; i < 8 * CMT_FEAT_BASE; i++)
 		z[i] = 4 * uniform() - 2;
 	for (i = 0; i < 8; i++)
 		y[i] = (int)(i % 3 == 0);
@@ -98,8 +99,8 @@ backprop_matches_finite_differences(void **state)
 static void
 logreg_gradient_matches_finite_differences(void **state)
 {
-	int width[] = { CMT_FEAT_N, 1 }, y[5] = { 1, 0, 0, 1, 1 };
-	double z[5 * CMT_FEAT_N], grad[CMT_FEAT_N + 1], hi, lo, save;
+	int width[] = { CMT_FEAT_BASE, 1 }, y[5] = { 1, 0, 0, 1, 1 };
+	double z[5 * CMT_FEAT_BASE], grad[CMT_FEAT_BASE + 1], hi, lo, save;
 	struct cmt_model *m;
 	char err[CMT_ERRLEN];
 	size_t k;
@@ -108,7 +109,7 @@ logreg_gradient_matches_finite_differences(void **state)
 	lcg_state = 7;
 	for (k = 0; k < m->nparams; k++)
 		m->params[k] = uniform() - 0.5;
-	for (k = 0; k < 5 * CMT_FEAT_N; k++)
+	for (k = 0; k < 5 * CMT_FEAT_BASE; k++)
 		z[k] = 2 * uniform() - 1;
 	cmt_train_loss_grad(m, z, y, 5, 0, grad);
 	for (k = 0; k < m->nparams; k++) {
@@ -243,8 +244,8 @@ train_save_load_predict_gives_identical_probabilities(void **state)
 		fail_msg("load: %s", err);
 	unlink(path);
 	for (i = 0; i < d.n; i++)
-		if (cmt_model_predict(m, d.x + i * CMT_FEAT_N) !=
-		    cmt_model_predict(back, d.x + i * CMT_FEAT_N))
+		if (cmt_model_predict(m, d.x + i * CMT_FEAT_BASE) !=
+		    cmt_model_predict(back, d.x + i * CMT_FEAT_BASE))
 			fail_msg("row %zu differs after the round trip", i);
 	assert_string_equal(back->fs, FS);
 	cmt_model_free(m);
@@ -290,9 +291,10 @@ rows_without_a_usable_label_or_features_are_counted_not_added(void **state)
 
 	cmt_dataset_init(&d);
 	memset(&v, 0, sizeof v);
+	v.nfeat = CMT_FEAT_BASE;
 	v.fs.s = FS;
 	v.fs.len = strlen(FS);
-	for (i = 0; i < CMT_FEAT_N; i++) {
+	for (i = 0; i < CMT_FEAT_BASE; i++) {
 		v.name[i].s = "f";
 		v.name[i].len = 1;
 		v.x[i] = i;
@@ -329,7 +331,7 @@ rows_without_a_usable_label_or_features_are_counted_not_added(void **state)
 static void
 add_rows_without_f10(struct cmt_dataset *d, size_t n)
 {
-	static const char *names[CMT_FEAT_N] = { "f0", "f1", "f2", "f3", "f4",
+	static const char *names[CMT_FEAT_BASE] = { "f0", "f1", "f2", "f3", "f4",
 		"f5", "f6", "f7", "f8", "f9", "f10" };
 	struct cmt_fvec v;
 	char err[CMT_ERRLEN];
@@ -337,12 +339,13 @@ add_rows_without_f10(struct cmt_dataset *d, size_t n)
 	int j;
 
 	memset(&v, 0, sizeof v);
+	v.nfeat = CMT_FEAT_BASE;
 	v.fs.s = FS;
 	v.fs.len = strlen(FS);
 	v.has_y = 1;
 	lcg_state = 7;
 	for (i = 0; i < n; i++) {
-		for (j = 0; j < CMT_FEAT_N; j++) {
+		for (j = 0; j < CMT_FEAT_BASE; j++) {
 			v.name[j].s = names[j];
 			v.name[j].len = strlen(names[j]);
 			v.x[j] = 2 * uniform() - 1;
@@ -364,7 +367,7 @@ an_excluded_feature_is_left_out_of_rows_and_model(void **state)
 	struct cmt_train_result res;
 	struct cmt_model *m;
 	char err[CMT_ERRLEN];
-	double x[CMT_FEAT_N] = { 0.5, 0, -0.2, 0, 0, 0, 0, 0, 0, 0, NAN }, p;
+	double x[CMT_FEAT_BASE] = { 0.5, 0, -0.2, 0, 0, 0, 0, 0, 0, 0, NAN }, p;
 
 	/* without the exclusion every row has a null feature */
 	cmt_dataset_init(&all);
@@ -410,10 +413,12 @@ an_excluded_feature_is_left_out_of_rows_and_model(void **state)
 		int j;
 
 		memset(&v, 0, sizeof v);
+		v.nfeat = CMT_FEAT_BASE;
+	v.nfeat = CMT_FEAT_BASE;
 		v.fs.s = FS;
 		v.fs.len = strlen(FS);
 		v.has_y = 1;
-		for (j = 0; j < CMT_FEAT_N; j++) {
+		for (j = 0; j < CMT_FEAT_BASE; j++) {
 			v.name[j].s = "f";
 			v.name[j].len = 1;
 		}
@@ -439,11 +444,11 @@ baselines_are_fitted_on_train_and_scored_on_test(void **state)
 	make_set(&tr, 8, 0, 7);
 	make_set(&te, 4, 0, 8);
 	for (i = 0; i < 8; i++) {
-		tr.x[i * CMT_FEAT_N] = trx[i];
+		tr.x[i * CMT_FEAT_BASE] = trx[i];
 		tr.y[i] = try[i];
 	}
 	for (i = 0; i < 4; i++) {
-		te.x[i * CMT_FEAT_N] = tex[i];
+		te.x[i * CMT_FEAT_BASE] = tex[i];
 		te.y[i] = tey[i];
 	}
 	assert_int_equal(cmt_train_baselines(&tr, &te, &maj, &last, err),
