@@ -53,63 +53,92 @@ cmt_rollsum_lookback(int n)
 	return n - 1;
 }
 
-/* ---- rolling mean and standard deviation ---- */
+/* ---- rolling mean and standard deviation: two stacks ---- */
+
+/* The window is a queue kept as two stacks: the front (oldest values)
+ * holds, for each of its values, the mean and the sum of squared
+ * deviations of it and every younger front value; the back holds one
+ * running aggregate (Welford).  Popping takes the front's oldest; an
+ * empty front takes the whole back at once (each value moves once:
+ * amortised O(1)).  The window's aggregate merges the front's and the
+ * back's (Chan et al.): every term added is >= 0, so a variance that
+ * collapses after large values left keeps its digits, and a window of
+ * equal values has exactly 0. */
 
 size_t
 cmt_rollstat_bytes(int n)
 {
-	return (size_t)n * sizeof(double);
+	return (size_t)n * (sizeof(double) + sizeof(struct cmt_rollstat_agg));
 }
 
 void
-cmt_rollstat_init(struct cmt_rollstat *r, int n, double *ring)
+cmt_rollstat_init(struct cmt_rollstat *r, int n, void *mem)
 {
 	r->n = n;
 	r->count = 0;
-	r->shift = 0;
-	memset(&r->s1, 0, sizeof r->s1);
-	memset(&r->s2, 0, sizeof r->s2);
-	r->ring = ring;
+	r->head = r->nfront = r->nback = 0;
+	r->back.mean = r->back.m2 = 0;
+	r->ring = mem;
+	r->suf = (struct cmt_rollstat_agg *)(r->ring + n);
+}
+
+/* a (na values) and b (nb values), merged */
+static struct cmt_rollstat_agg
+merge(struct cmt_rollstat_agg a, int na, struct cmt_rollstat_agg b, int nb)
+{
+	struct cmt_rollstat_agg m;
+	double d = b.mean - a.mean, n = (double)na + nb;
+
+	m.mean = a.mean + d * (nb / n);
+	m.m2 = a.m2 + b.m2 + d * d * ((double)na * nb / n);
+	return m;
+}
+
+/* The back becomes the front, its suffix aggregates built from the
+ * youngest value back. */
+static void
+rollstat_flip(struct cmt_rollstat *r)
+{
+	struct cmt_rollstat_agg one = { 0, 0 };
+	int j, slot, next = -1;
+
+	for (j = r->nback - 1; j >= 0; j--) {
+		slot = (r->head + j) % r->n;
+		one.mean = r->ring[slot];
+		r->suf[slot] = next < 0 ? one :
+		    merge(one, 1, r->suf[next], r->nback - 1 - j);
+		next = slot;
+	}
+	r->nfront = r->nback;
+	r->nback = 0;
+	r->back.mean = r->back.m2 = 0;
 }
 
 int
 cmt_rollstat_update(struct cmt_rollstat *r, double x, double *mean,
 	double *sd)
 {
-	int slot = (int)(r->count % r->n), i;
-	double d, m, var;
+	struct cmt_rollstat_agg all;
+	double d;
 
-	if (r->count == 0)
-		r->shift = x;
-	if (r->count >= r->n) {
-		d = r->ring[slot] - r->shift;
-		cmt_ksum_add(&r->s1, -d);
-		cmt_ksum_add(&r->s2, -(d * d));
+	if (r->nfront + r->nback == r->n) {   /* the oldest leaves */
+		if (r->nfront == 0)
+			rollstat_flip(r);
+		r->head = (r->head + 1) % r->n;
+		r->nfront--;
 	}
-	r->ring[slot] = x;
-	d = x - r->shift;
-	cmt_ksum_add(&r->s1, d);
-	cmt_ksum_add(&r->s2, d * d);
+	r->ring[(r->head + r->nfront + r->nback) % r->n] = x;
+	r->nback++;
+	d = x - r->back.mean;
+	r->back.mean += d / r->nback;
+	r->back.m2 += d * (x - r->back.mean);
 	r->count++;
 	if (r->count < r->n)
 		return 0;
-	if (r->count % CMT_BARS_RESUM == 0) {
-		/* shift to the window's mean: the sums then stay small */
-		for (m = 0, i = 0; i < r->n; i++)
-			m += r->ring[i];
-		r->shift = m / r->n;
-		memset(&r->s1, 0, sizeof r->s1);
-		memset(&r->s2, 0, sizeof r->s2);
-		for (i = 0; i < r->n; i++) {
-			d = r->ring[i] - r->shift;
-			cmt_ksum_add(&r->s1, d);
-			cmt_ksum_add(&r->s2, d * d);
-		}
-	}
-	m = cmt_ksum_value(&r->s1) / r->n;
-	var = cmt_ksum_value(&r->s2) / r->n - m * m;
-	*mean = r->shift + m;
-	*sd = var > 0 ? sqrt(var) : 0;
+	all = r->nfront == 0 ? r->back : r->nback == 0 ? r->suf[r->head] :
+	    merge(r->suf[r->head], r->nfront, r->back, r->nback);
+	*mean = all.mean;
+	*sd = all.m2 > 0 ? sqrt(all.m2 / r->n) : 0;
 	return 1;
 }
 

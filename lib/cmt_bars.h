@@ -14,11 +14,12 @@
  * ROLLSUM  sum of the last n values: a Neumaier-compensated running sum
  *          that adds each value once and subtracts it once, recomputed
  *          from the ring every CMT_BARS_RESUM updates.  Lookback n-1.
- * ROLLSTAT mean and population sd of the last n values, from compensated
- *          sums of (x - K) and (x - K)^2 with K the first value and, at
- *          each recompute (every CMT_BARS_RESUM), the window's mean:
- *          mean = K + S1/n, sd = sqrt(max(0, S2/n - (S1/n)^2)).
- *          Lookback n-1.
+ * ROLLSTAT mean and population sd of the last n values: the window is
+ *          kept as two stacks of Welford aggregates (mean, sum of squared
+ *          deviations M2) merged as Chan et al. do, every term >= 0, so no
+ *          difference of large sums (a window of equal values has sd
+ *          exactly 0); sd = sqrt(M2 / n).  Amortised O(1): each value
+ *          moves from one stack to the other once.  Lookback n-1.
  * ROLLEXT  maximum (or minimum) of the last n values: a monotonic queue.
  *          Lookback n-1.
  * RANGEVOL u = ln(H/L), c = ln(C/O) per bar;
@@ -87,16 +88,20 @@ void cmt_rollsum_init(struct cmt_rollsum *r, int n, double *ring);
 int cmt_rollsum_update(struct cmt_rollsum *r, double x, double *sum);
 int cmt_rollsum_lookback(int n);
 
+struct cmt_rollstat_agg {
+	double mean, m2;
+};
+
 struct cmt_rollstat {
-	int n;
+	int n, head, nfront, nback;
 	long count;
-	double shift;
-	struct cmt_ksum s1, s2;
-	double *ring;            /* the caller's, cmt_rollstat_bytes(n) */
+	struct cmt_rollstat_agg back;
+	double *ring;            /* the caller's, cmt_rollstat_bytes(n): n */
+	struct cmt_rollstat_agg *suf;  /* values, then n aggregates */
 };
 
 size_t cmt_rollstat_bytes(int n);
-void cmt_rollstat_init(struct cmt_rollstat *r, int n, double *ring);
+void cmt_rollstat_init(struct cmt_rollstat *r, int n, void *mem);
 int cmt_rollstat_update(struct cmt_rollstat *r, double x, double *mean,
 	double *sd);
 int cmt_rollstat_lookback(int n);

@@ -73,6 +73,11 @@ struct cmt_fvec_decoder {
 	struct cmt_slice expect_fs;           /* ... for this feature set */
 	int csv_nfeat;                        /* CSV: feature columns */
 	int misnamed;                         /* CSV: first misnamed column */
+	/* the last feature set seen and how many features its vectors
+	 * carry (-1: not a cmt1 id, any number) */
+	size_t count_fs_len;
+	char count_fs[CMT_FVEC_FAST_FS];
+	int count_n;
 };
 
 void cmt_fvec_decoder_init(struct cmt_fvec_decoder *d,
@@ -91,9 +96,10 @@ void cmt_fvec_decoder_expect(struct cmt_fvec_decoder *d, const char *fs,
 	const char *const *names, int n);
 
 /* Decode one line.  CMT_ESKIP for blank lines and the CSV header.  Checks
- * the shape (t, sym, px, fs and 1 to CMT_FEAT_N features present, y in
- * {0,1,null}, p_up in [0,1]) but not which feature set it is.  "warmup"
- * and "partial" (members or CSV columns) are true only when "true". */
+ * the shape (t, sym, px, fs and 1 to CMT_FEAT_N features present, as many
+ * as a cmt1 feature-set id says its vectors carry; y in {0,1,null}, p_up
+ * in [0,1]) but not which feature set it is.  "warmup" and "partial"
+ * (members or CSV columns) are true only when "true". */
 enum cmt_err cmt_fvec_decode(struct cmt_fvec_decoder *d, const char *line,
 	size_t len, struct cmt_fvec *v, char *err);
 

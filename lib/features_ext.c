@@ -63,8 +63,10 @@ cmt_features_ext_place(const struct cmt_features *fe, struct symstate *s,
 		rings += cmt_rangevol_bytes(n);
 	}
 	if (fs->vz_ms) {
+		n = steps(fe, fs->vz_ms);
 		x->vz.ring = (double *)rings;
-		rings += cmt_rollstat_bytes(steps(fe, fs->vz_ms));
+		x->vz.suf = (struct cmt_rollstat_agg *)(x->vz.ring + n);
+		rings += cmt_rollstat_bytes(n);
 	}
 	for (i = 0; i < fs->nhl; i++) {
 		n = steps(fe, fs->hl_ms[i]);

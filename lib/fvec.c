@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmt_features.h"
 #include "cmt_fvec.h"
 #include "cmt_json.h"
 #include "cmt_parse.h"
@@ -161,6 +162,42 @@ set_p(struct cmt_fvec *v, double p, char *err)
 	return CMT_OK;
 }
 
+/* How many features vectors of set fs carry: what a cmt1 id says, or -1
+ * for another set.  The last set is remembered: streams keep one. */
+static int
+set_count(struct cmt_fvec_decoder *d, struct cmt_slice fs)
+{
+	struct cmt_feature_set set;
+	char id[CMT_FS_ID_MAX], err[CMT_ERRLEN];
+
+	if (fs.len == d->count_fs_len && fs.len > 0 &&
+	    memcmp(fs.s, d->count_fs, fs.len) == 0)
+		return d->count_n;
+	if (fs.len >= sizeof id || fs.len >= sizeof d->count_fs)
+		return -1;
+	memcpy(id, fs.s, fs.len);
+	id[fs.len] = '\0';
+	memcpy(d->count_fs, fs.s, fs.len);
+	d->count_fs_len = fs.len;
+	d->count_n = cmt_fs_parse_id(id, &set, err) ? -1 : cmt_fs_count(&set);
+	return d->count_n;
+}
+
+/* A vector with more or fewer features than its set has. */
+static enum cmt_err
+miscounted(struct cmt_fvec_decoder *d, const struct cmt_fvec *v, char *err)
+{
+	int want = set_count(d, v->fs);
+
+	if (want < 0 || v->nfeat == want)
+		return CMT_OK;
+	if (v->nfeat > want)
+		return cmt_errf(err, CMT_EMISMATCH, "more than %d features in "
+			"\"f\"", want);
+	return cmt_errf(err, CMT_EMISMATCH, "%d features in \"f\", expected %d",
+		v->nfeat, want);
+}
+
 static enum cmt_err
 parse_features(const struct cmt_fvec_decoder *d, struct cmt_fvec *v,
 	struct cmt_jscan *outer, int *misnamed_at, char *err)
@@ -206,7 +243,7 @@ parse_features(const struct cmt_fvec_decoder *d, struct cmt_fvec *v,
 }
 
 static enum cmt_err
-decode_json(const struct cmt_fvec_decoder *d, const char *line, size_t len,
+decode_json(struct cmt_fvec_decoder *d, const char *line, size_t len,
 	struct cmt_fvec *v, char *err)
 {
 	struct cmt_jscan js;
@@ -329,6 +366,8 @@ decode_json(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 		return cmt_errf(err, CMT_EMISSING, "missing %s",
 			!(seen & 1) ? "\"t\"" : !(seen & 2) ? "\"sym\"" :
 			!(seen & 4) ? "\"px\"" : !(seen & 8) ? "\"fs\"" : "\"f\"");
+	if ((e = miscounted(d, v, err)))
+		return e;
 	if (bad >= 0 && (e = misnamed(d, v->fs, bad, bad < v->nfeat ?
 	    v->name[bad].s : NULL, bad < v->nfeat ? v->name[bad].len : 0, err)))
 		return e;
@@ -538,7 +577,7 @@ parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 }
 
 static enum cmt_err
-decode_csv(const struct cmt_fvec_decoder *d, const char *line, size_t len,
+decode_csv(struct cmt_fvec_decoder *d, const char *line, size_t len,
 	struct cmt_fvec *v, char *err)
 {
 	const char *p, *next = line, *end = line + len;
@@ -625,6 +664,8 @@ decode_csv(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 		return cmt_errf(err, CMT_ESYNTAX, "expected %d CSV fields, got %d",
 			d->ncols, col);
 	v->nfeat = nf;
+	if ((e = miscounted(d, v, err)))
+		return e;
 	if (d->misnamed >= 0)
 		return misnamed(d, v->fs, d->misnamed, d->misnamed < nf ?
 			v->name[d->misnamed].s : NULL, d->misnamed < nf ?
