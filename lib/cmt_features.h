@@ -167,12 +167,17 @@ struct cmt_features *cmt_features_new(const struct cmt_features_options *o,
 	cmt_emit_fn emit, cmt_notice_fn notice, void *ctx, char *err);
 
 /* Bytes one symbol costs, fixed when it first appears:
- *   S + 16 (H + 1) + 8 V + P (L + 1)
- * where H is the longest return window or the momentum lag in steps, V
- * the longest volatility window in steps, L the label horizon in steps,
- * S the fixed state (indicator seed rings: about 8.4 KiB) and P = 112
- * bytes per vector waiting for its label.  With the defaults about 10 KiB;
- * 1s steps with a 100000s window and label, about 12.2 MiB. */
+ *   S + 16 (H + 1) + 8 (V + 1) + P (L + 1) [+ X + E with an extension]
+ * where H is the longest return window (base or lt) or the momentum lag
+ * in steps, V the longest volatility window (base, lt or zr) in steps, L
+ * the label horizon in steps, S the fixed state (indicator seed rings:
+ * about 8.6 KiB) and P = 24 + 8 F bytes per vector waiting for its label
+ * (F features: 112 for the base 11).  An extension adds its fixed state X
+ * (about 0.8 KiB) and its rings E: 16 bytes per step of each rng window,
+ * 24 per step of the vz window, 32 per step of each hl window.  The base
+ * set with the defaults costs about 10 KiB; 1s steps with a 100000s window
+ * and label, about 12.2 MiB; the shipped 1m set widened (CMT_FS_WIDE, with
+ * a 1m label) about 101 KiB. */
 size_t cmt_features_symbol_bytes(const struct cmt_features *fe);
 
 /* The CSV header line (with newline) for o->csv output. */

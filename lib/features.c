@@ -340,9 +340,10 @@ static void
 warming_notice(struct cmt_features *fe, const struct symstate *s)
 {
 	int64_t step = fe->o.fs.step_ms, first;
-	char when[32], span[32], lag[48] = "";
+	int full = cmt_fs_full_warmup_steps(&fe->o.fs);
+	char when[32], span[32], lag[48] = "", longer[160] = "";
 
-	if (!fe->o.warmup_notice || fe->o.emit_warmup || fe->warmup <= 0)
+	if (!fe->o.warmup_notice || fe->o.emit_warmup || full <= 0)
 		return;
 	first = s->next_g + (int64_t)fe->warmup * step;
 	cmt_format_time(first, when, sizeof when);
@@ -353,8 +354,18 @@ warming_notice(struct cmt_features *fe, const struct symstate *s)
 			sizeof lag - strlen(lag));
 		strcat(lag, " later");
 	}
+	if (full > fe->warmup) {
+		/* an extension's long windows: null in the first vectors */
+		char fills[32], all[32];
+
+		cmt_format_time(s->next_g + (int64_t)full * step, fills,
+			sizeof fills);
+		cmt_format_duration((int64_t)full * step, all, sizeof all);
+		snprintf(longer, sizeof longer, "; features over longer windows "
+			"are null until %s of history, at grid time %s", all, fills);
+	}
 	notice(fe, "%s: warming up: first vector in %d grid steps (%s), at "
-		"grid time %s%s", s->sym, fe->warmup, span, when, lag);
+		"grid time %s%s%s", s->sym, fe->warmup, span, when, lag, longer);
 }
 
 /* One glitched timestamp must not silence a symbol for good: a tick far
