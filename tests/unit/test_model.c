@@ -16,6 +16,8 @@
 
 #define FS "cmt1;step=1m;ret=1m/5m/15m/1h;rv=30m/1h;rsi=14;macd=12/26/9;" \
 	"bb=20/2;mom=10;vt=5/20"
+#define WIDE_FS FS ";rng=15m/1h;bar=step;vz=1h;zr=1h;hl=1h/4h/1d;lt=4h/1d;" \
+	"cal=utc"
 #define NAMES "[\"ret_1m\",\"ret_5m\",\"ret_15m\",\"ret_1h\",\"rv_30m\"," \
 	"\"rv_1h\",\"rsi\",\"macd_hist\",\"bb_pctb\",\"mom\",\"vol_trend\"]"
 #define HEAD "{\"format\":\"cmt-model\",\"version\":1,\"name\":\"t\"," \
@@ -442,6 +444,96 @@ a_different_feature_set_is_refused_naming_both(void **state)
 	cmt_model_free(m);
 }
 
+/* A model of the base set reads vectors of a set that contains it, its
+ * inputs found by name wherever they are; one trained on a wider set
+ * names its 38 features and reads them from the same set only, or a
+ * wider one. */
+static void
+a_model_reads_its_inputs_by_name_from_a_wider_vector(void **state)
+{
+	static const char *wide[] = { "ret_1m", "ret_5m", "ret_15m", "ret_1h",
+		"rv_30m", "rv_1h", "rsi", "macd_hist", "bb_pctb", "mom",
+		"vol_trend", "pk_15m", "gk_15m", "pk_1h", "gk_1h", "body",
+		"upper_wick", "lower_wick", "close_loc", "volz_1h", "zret_1m",
+		"zret_5m", "zret_15m", "zret_1h", "dhi_1h", "dlo_1h", "dhi_4h",
+		"dlo_4h", "dhi_1d", "dlo_1d", "ret_4h", "rv_4h", "ret_1d", "rv_1d",
+		"tod_sin", "tod_cos", "dow_sin", "dow_cos" };
+	struct cmt_model *m = parse_ok(inputs2), *w;
+	struct cmt_slice names[CMT_FEAT_N], fs = { WIDE_FS, sizeof WIDE_FS - 1 };
+	struct cmt_slice other = { FS ";hl=2h", sizeof FS ";hl=2h" - 1 };
+	double vx[CMT_FEAT_N], x[CMT_FEAT_N], want;
+	char err[CMT_ERRLEN], path[] = "/tmp/cmt-test-wide-XXXXXX";
+	int map[CMT_FEAT_N], same = -1, i, n = 38, fd;
+
+	for (i = 0; i < n; i++) {
+		names[i].s = wide[i];
+		names[i].len = strlen(wide[i]);
+		vx[i] = NAN;
+	}
+	vx[6] = 60;     /* rsi */
+	vx[0] = 5;      /* ret_1m */
+	assert_int_equal(cmt_model_bind(m, fs, names, n, map, &same, err),
+		CMT_OK);
+	assert_int_equal(same, 0);
+	assert_int_equal(map[6], 6);
+	assert_int_equal(map[0], 0);
+	cmt_model_gather(m, map, vx, x);
+	want = cmt_model_predict(m, (double[CMT_FEAT_BASE]){ 5, 0, 0, 0, 0, 0,
+		60, 0, 0, 0, 0 });
+	assert_true(cmt_model_can_score(m, x));
+	assert_true(cmt_model_predict(m, x) == want);
+	/* the same set in another order: found by name */
+	names[0] = names[37];
+	names[37].s = "ret_1m";
+	names[37].len = 6;
+	vx[37] = 5;
+	vx[0] = 0.5;
+	assert_int_equal(cmt_model_bind(m, fs, names, n, map, &same, err),
+		CMT_OK);
+	assert_int_equal(map[0], 37);
+	cmt_model_gather(m, map, vx, x);
+	assert_true(cmt_model_predict(m, x) == want);
+	/* a wider set without an input; a set that does not contain it */
+	names[37].s = "ret_2m";
+	assert_int_equal(cmt_model_bind(m, fs, names, n, map, &same, err),
+		CMT_EMISMATCH);
+	assert_non_null(strstr(err, "no feature 'ret_1m'"));
+	assert_int_equal(cmt_model_bind(m, (struct cmt_slice){ "cmt1;step=2m;"
+		"ret=2m/4m/6m/8m;rv=4m/8m;rsi=14;macd=12/26/9;bb=20/2;mom=10;"
+		"vt=5/20;cal=utc", 88 }, names, n, map, &same, err), CMT_EMISMATCH);
+	assert_non_null(strstr(err, "does not match the model's"));
+	/* a model of the wide set: saved and loaded with its 38 names */
+	w = m;
+	w->nfeature = n;
+	for (i = 0; i < n; i++)
+		strcpy(w->feature[i], wide[i]);
+	strcpy(w->fs, WIDE_FS);
+	w->input[0] = 28;   /* dhi_1d */
+	w->input[1] = 34;   /* tod_sin */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(cmt_model_save(w, path, err), CMT_OK);
+	assert_int_equal(cmt_model_load(path, &m, err), CMT_OK);
+	unlink(path);
+	assert_int_equal(m->nfeature, 38);
+	assert_string_equal(m->feature[37], "dow_cos");
+	assert_int_equal(m->input[0], 28);
+	for (i = 0; i < n; i++)
+		names[i].s = wide[i], names[i].len = strlen(wide[i]);
+	assert_int_equal(cmt_model_bind(m, fs, names, n, map, &same, err),
+		CMT_OK);
+	assert_int_equal(same, 1);
+	/* vectors of the base set lack its inputs' part: refused */
+	assert_int_equal(cmt_model_bind(m, (struct cmt_slice){ FS,
+		sizeof FS - 1 }, names, CMT_FEAT_BASE, map, &same, err),
+		CMT_EMISMATCH);
+	assert_int_equal(cmt_model_bind(m, other, names, n, map, &same, err),
+		CMT_EMISMATCH);
+	cmt_model_free(m);
+	cmt_model_free(w);
+}
+
 static void
 the_default_model_honours_cmt_model_and_paths_pass_through(void **state)
 {
@@ -475,6 +567,7 @@ main(void)
 		cmocka_unit_test(a_saved_subset_model_loads_back_with_its_inputs),
 		cmocka_unit_test(a_saved_model_loads_back_bit_for_bit),
 		cmocka_unit_test(a_different_feature_set_is_refused_naming_both),
+		cmocka_unit_test(a_model_reads_its_inputs_by_name_from_a_wider_vector),
 		cmocka_unit_test(
 			the_default_model_honours_cmt_model_and_paths_pass_through),
 	};

@@ -468,6 +468,73 @@ baselines_are_fitted_on_train_and_scored_on_test(void **state)
 	cmt_dataset_free(&te);
 }
 
+/* Rows of a set with 38 features (a wider cmt1 set): the dataset keeps
+ * all of them per row, trains on those not excluded, and a row is
+ * skipped only for a null among those. */
+static void
+a_wider_set_trains_on_the_features_it_carries(void **state)
+{
+	static char names[38][8];
+	struct cmt_dataset all, tr, va;
+	struct cmt_train_opts o;
+	struct cmt_train_result res;
+	struct cmt_metrics met;
+	struct cmt_model *m;
+	struct cmt_fvec v;
+	char err[CMT_ERRLEN];
+	size_t i;
+	int j, pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		cmt_dataset_init(&all);
+		if (pass)
+			assert_int_equal(cmt_dataset_exclude(&all, "w28", err), CMT_OK);
+		memset(&v, 0, sizeof v);
+		v.nfeat = 38;
+		v.fs.s = "wide;step=1m";
+		v.fs.len = strlen(v.fs.s);
+		v.has_y = 1;
+		lcg_state = 11;
+		for (i = 0; i < 4000; i++) {
+			for (j = 0; j < 38; j++) {
+				snprintf(names[j], sizeof names[j], "w%d", j);
+				v.name[j].s = names[j];
+				v.name[j].len = strlen(names[j]);
+				v.x[j] = 2 * uniform() - 1;
+			}
+			/* feature 30 decides; feature 28 null in the first half */
+			v.y = v.x[30] > 0;
+			v.x[28] = i < 2000 ? NAN : v.x[28];
+			v.t = 1700000000000LL + (int64_t)i * 60000;
+			if (cmt_dataset_add(&all, &v, err) == CMT_EMISMATCH)
+				fail_msg("%s", err);
+		}
+		assert_int_equal(all.nfeat, 38);
+		assert_int_equal(all.n, pass ? 4000 : 2000);
+		assert_int_equal(all.skipped_null, pass ? 0 : 2000);
+		assert_int_equal(all.ninput, pass ? 37 : 38);
+		assert_int_equal(cmt_dataset_split(&all,
+			cmt_dataset_time_quantile(&all, 0.25), &tr, &va, err), CMT_OK);
+		assert_int_equal(tr.nfeat, 38);
+		cmt_train_defaults(&o);
+		o.kind = "logreg";
+		o.max_epochs = 30;
+		o.lr = 0.01;   /* small sets: fewer steps per epoch */
+		assert_int_equal(cmt_train_fit(&o, &tr, &va, NULL, NULL, &m, &res,
+			err), CMT_OK);
+		assert_int_equal(m->nfeature, 38);
+		assert_int_equal(m->ninput, pass ? 37 : 38);
+		assert_string_equal(m->feature[37], "w37");
+		assert_int_equal(cmt_train_evaluate(m, &va, &met, err), CMT_OK);
+		if (!(met.auc > 0.95))
+			fail_msg("pass %d: AUC %g", pass, met.auc);
+		cmt_model_free(m);
+		cmt_dataset_free(&all);
+		cmt_dataset_free(&tr);
+		cmt_dataset_free(&va);
+	}
+}
+
 int
 main(void)
 {
@@ -486,6 +553,7 @@ main(void)
 			rows_without_a_usable_label_or_features_are_counted_not_added),
 		cmocka_unit_test(baselines_are_fitted_on_train_and_scored_on_test),
 		cmocka_unit_test(an_excluded_feature_is_left_out_of_rows_and_model),
+		cmocka_unit_test(a_wider_set_trains_on_the_features_it_carries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
