@@ -50,7 +50,7 @@ mkdir -p "$OUT"
 : > "$OUT/test.ndjson"
 
 # ts,open,high,low,close,volume -> bar ticks stamped at the bar's close
-TOTICKS='NR > 1 { printf "{\"t\":%d000,\"sym\":\"%s\",\"px\":%s,\"o\":%s,\"h\":%s,\"l\":%s,\"vol\":%s}\n", $1 + 60, sym, $5, $2, $3, $4, $6 }'
+TOTICKS=$(cd "$(dirname "$0")" && pwd)/candle-ticks.awk
 FEATURES="cmt-features --feature-set '$FS'${WIDE:+ $WIDE} --label 60s --quiet"
 
 for f in "$DATA"/btc_1m/*.csv "$DATA"/eth_1m/*.csv; do
@@ -64,12 +64,12 @@ for f in "$DATA"/btc_1m/*.csv "$DATA"/eth_1m/*.csv; do
 	*) part=train ;;
 	esac
 	# shellcheck disable=SC2086 # $WIDE is one word or none
-	awk -F, -v sym="$sym" "$TOTICKS" "$f" |
+	awk -F, -v sym="$sym" -f "$TOTICKS" "$f" |
 		"$BIN/cmt-features" --feature-set "$FS" $WIDE --label 60s --quiet \
 		>> "$OUT/$part.ndjson"
 	echo "make-vectors: $f -> $part ($sym)" >&2
 done
 
-echo "for each ../shared/data/{btc,eth}_1m/*.csv, 'awk -F, -v sym=BTC-USDT|ETH-USDT '\''$TOTICKS'\'' FILE | $FEATURES', appending the 2021-2023 files to train.ndjson and the 2024 files to test.ndjson" > "$OUT/pipeline.txt"
+echo "for each ../shared/data/{btc,eth}_1m/*.csv, 'awk -F, -v sym=BTC-USDT|ETH-USDT -f scripts/candle-ticks.awk FILE | $FEATURES' (bar ticks at the bar's close: t = (ts + 60) * 1000, px = close, o, h, l, vol), appending the 2021-2023 files to train.ndjson and the 2024 files to test.ndjson" > "$OUT/pipeline.txt"
 # the id the vectors carry (canonical, widened if asked)
 head -n 1 "$OUT/train.ndjson" | sed 's/.*"fs":"\([^"]*\)".*/\1/'
