@@ -124,7 +124,8 @@ check_extension(const struct cmt_feature_set *fs, char *err)
 					"least %d steps", p->key, d, p->min_steps);
 		}
 	}
-	n = cmt_fs_count(fs);
+	if ((n = cmt_fs_count(fs)) == CMT_FEAT_BASE)
+		return CMT_OK;      /* no part: nothing more to check */
 	cmt_fs_names(fs, names);
 	for (i = CMT_FEAT_BASE; i < n; i++)
 		for (k = 0; k < i; k++)
