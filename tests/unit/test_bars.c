@@ -25,8 +25,7 @@ static uint64_t seed;
 static double
 unif(void)
 {
-	seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-	return (double)(seed >> 11) / 9007199254740992.0;
+	return test_unif(&seed);
 }
 
 /* kind 0: noise with spikes; 1: stretches of zeros and constants;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cmt_features.h"
+#include "cmt_test.h"
 
 #define BASE "cmt1;step=1m;ret=1m/5m/15m/1h;rv=30m/1h;rsi=14;macd=12/26/9;" \
 	"bb=20/2;mom=10;vt=5/20"
@@ -93,13 +94,7 @@ bad_extension_parts_are_refused_saying_which(void **state)
 static void
 names_count_and_lookbacks_follow_the_parts(void **state)
 {
-	static const char *wide[] = { "ret_1m", "ret_5m", "ret_15m", "ret_1h",
-		"rv_30m", "rv_1h", "rsi", "macd_hist", "bb_pctb", "mom",
-		"vol_trend", "pk_15m", "gk_15m", "pk_1h", "gk_1h", "body",
-		"upper_wick", "lower_wick", "close_loc", "volz_1h", "zret_1m",
-		"zret_5m", "zret_15m", "zret_1h", "dhi_1h", "dlo_1h", "dhi_4h",
-		"dlo_4h", "dhi_1d", "dlo_1d", "ret_4h", "rv_4h", "ret_1d", "rv_1d",
-		"tod_sin", "tod_cos", "dow_sin", "dow_cos" };
+	static const char *wide[] = { TEST_WIDE_NAMES };
 	static const int lookback[] = { 1, 5, 15, 60, 30, 60, 14, 33, 19, 10,
 		19, 14, 14, 59, 59, 0, 0, 0, 0, 59, 60, 60, 60, 60, 59, 59, 239,
 		239, 1439, 1439, 240, 240, 1440, 1440, 0, 0, 0, 0 };

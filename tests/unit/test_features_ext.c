@@ -89,27 +89,6 @@ add_bar(struct series *s, int64_t t, double o, double h, double l,
 	s->is_bar[s->n++] = 1;
 }
 
-static uint64_t
-rnd(uint64_t *s)
-{
-	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-	return *s >> 11;
-}
-
-static double
-unif(uint64_t *s)
-{
-	return (double)rnd(s) / 9007199254740992.0;
-}
-
-static double
-gauss(uint64_t *s)
-{
-	double u = unif(s) + 1e-300, v = unif(s);
-
-	return sqrt(-2 * log(u)) * cos(6.283185307179586 * v);
-}
-
 /* `steps` grid steps of a random walk whose volatility changes regime,
  * 0 to 3 ticks per step at random times inside it (sometimes on the grid
  * time), a share bar_share of them bar ticks with a random range around
@@ -130,35 +109,35 @@ make_series(struct series *s, int steps, int64_t step, uint64_t seed,
 		int64_t g = t0 + k * step, prev = g - step;
 
 		if (k % 250 == 0)
-			sigma = 1e-4 * (1 + 20 * unif(&seed));
-		m = (int)(rnd(&seed) % 4);
+			sigma = 1e-4 * (1 + 20 * test_unif(&seed));
+		m = (int)(test_rnd(&seed) % 4);
 		if (k >= steps / 2 && k < steps / 2 + flat)
 			m = 0;
 		if (k == steps - 1)
 			m = m ? m : 1;
 		for (j = 0; j < m; j++) {
-			int64_t t = prev + 1 + (int64_t)(rnd(&seed) % (uint64_t)step);
+			int64_t t = prev + 1 + (int64_t)(test_rnd(&seed) % (uint64_t)step);
 			double o = exp(lp), c;
 
-			if (j == m - 1 && unif(&seed) < 0.4)
+			if (j == m - 1 && test_unif(&seed) < 0.4)
 				t = g;
 			if (k == steps - 1 && j == m - 1)
 				t = g;
 			if (t <= last)
 				continue;
 			last = t;
-			lp += sigma * gauss(&seed);
+			lp += sigma * test_gauss(&seed);
 			c = exp(lp);
-			if (unif(&seed) < bar_share) {
-				double hi = (o > c ? o : c) * exp(fabs(sigma * gauss(&seed)));
-				double lo = (o < c ? o : c) * exp(-fabs(sigma * gauss(&seed)));
+			if (test_unif(&seed) < bar_share) {
+				double hi = (o > c ? o : c) * exp(fabs(sigma * test_gauss(&seed)));
+				double lo = (o < c ? o : c) * exp(-fabs(sigma * test_gauss(&seed)));
 
-				if (unif(&seed) < 0.1)
+				if (test_unif(&seed) < 0.1)
 					hi = o > c ? o : c;   /* no upper wick */
-				add_bar(s, t, o, hi, lo, c, 50 * unif(&seed));
+				add_bar(s, t, o, hi, lo, c, 50 * test_unif(&seed));
 			} else {
-				add_trade(s, t, c, unif(&seed) < 0.05 ? 0 :
-				    10 * unif(&seed), unif(&seed) > 0.002);
+				add_trade(s, t, c, test_unif(&seed) < 0.05 ? 0 :
+				    10 * test_unif(&seed), test_unif(&seed) > 0.002);
 			}
 		}
 	}
@@ -172,35 +151,10 @@ struct oracle {
 	double *O, *H, *L, *C, *V;   /* each step's bar and volume */
 	int *vol_ok;
 	double *x;                   /* ng * nfeat; only the extension's set */
-	int warmup;                  /* the base warm-up: first vector */
+	int warmup;                  /* the base warm-up: the first vector */
 };
 
 #define X(o, k, f) (o)->x[(size_t)(k) * (size_t)(o)->nfeat + (size_t)(f)]
-
-static int
-max2(int a, int b)
-{
-	return a > b ? a : b;
-}
-
-/* The base features' warm-up, from their definitions (as the golden
- * test's): the first step every one of them is defined. */
-static int
-base_warmup(const struct cmt_feature_set *fs)
-{
-	int w = 0, i, f = fs->macd_fast, sl = fs->macd_slow;
-
-	for (i = 0; i < 4; i++)
-		w = max2(w, (int)(fs->ret_ms[i] / fs->step_ms));
-	for (i = 0; i < 2; i++)
-		w = max2(w, (int)(fs->rv_ms[i] / fs->step_ms));
-	w = max2(w, fs->rsi_n);
-	w = max2(w, max2(f, sl) - 1 + fs->macd_signal - 1);
-	w = max2(w, fs->bb_n - 1);
-	w = max2(w, fs->mom_n);
-	w = max2(w, fs->vt_long - 1);
-	return w;
-}
 
 /* Population standard deviation of a[from..to], two passes. */
 static double
@@ -365,7 +319,9 @@ oracle_build(struct oracle *o, const struct cmt_feature_set *fs,
 		}
 		assert_int_equal(f, o->nfeat);
 	}
-	o->warmup = base_warmup(fs);
+	/* the first vector: the base's warm-up, which test_features_golden.c
+	 * holds to the definitions */
+	o->warmup = cmt_fs_warmup_steps(fs);
 	free(r);
 }
 
@@ -682,16 +638,16 @@ trades_and_bars(struct series *trades, struct series *bars, int minutes,
 		int64_t t = t0 + k * 60000LL;
 
 		g = t + 60000;
-		m = 1 + (int)(rnd(&seed) % 30);
+		m = 1 + (int)(test_rnd(&seed) % 30);
 		if (k % 97 == 50)
 			m = 0;                      /* a quiet minute */
 		for (j = 0; j < m; j++) {
-			double vol = unif(&seed);
+			double vol = test_unif(&seed);
 
-			t += 1 + (int64_t)(rnd(&seed) % (uint64_t)((g - t) / (m - j)));
-			if (j == m - 1 && (unif(&seed) < 0.3 || k == minutes - 1))
+			t += 1 + (int64_t)(test_rnd(&seed) % (uint64_t)((g - t) / (m - j)));
+			if (j == m - 1 && (test_unif(&seed) < 0.3 || k == minutes - 1))
 				t = g;                      /* on the minute */
-			lp += 3e-4 * gauss(&seed);
+			lp += 3e-4 * test_gauss(&seed);
 			c = exp(lp);
 			add_trade(trades, t, c, vol, 1);
 			if (j == 0)

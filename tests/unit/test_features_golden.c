@@ -396,27 +396,6 @@ check_series(const struct cmt_feature_set *fs, const struct series *s,
 
 /* ---- series ------------------------------------------------------------ */
 
-static uint64_t
-rnd(uint64_t *s)
-{
-	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-	return *s >> 11;
-}
-
-static double
-unif(uint64_t *s)
-{
-	return (double)rnd(s) / 9007199254740992.0;
-}
-
-static double
-gauss(uint64_t *s)
-{
-	double u = unif(s) + 1e-300, v = unif(s);
-
-	return sqrt(-2 * log(u)) * cos(6.283185307179586 * v);
-}
-
 /* `steps` grid steps of a random walk whose volatility switches regime
  * every few hundred steps (so rv must move), with 0 to 3 ticks per step
  * at random times inside it, sometimes exactly on the grid. */
@@ -439,23 +418,23 @@ make_series_min(struct series *s, int steps, int64_t step, uint64_t seed,
 		int64_t g = t0 + k * step, prev = g - step;
 
 		if (k % 250 == 0)
-			sigma = 1e-4 * (1 + 20 * unif(&seed));
-		m = min_ticks + (int)(rnd(&seed) % 4);
+			sigma = 1e-4 * (1 + 20 * test_unif(&seed));
+		m = min_ticks + (int)(test_rnd(&seed) % 4);
 		if (k == 0 || k == steps - 1)
 			m = m ? m : 1;
 		for (j = 0; j < m; j++) {
-			int64_t t = prev + 1 + (int64_t)(rnd(&seed) %
+			int64_t t = prev + 1 + (int64_t)(test_rnd(&seed) %
 			    (uint64_t)step);
-			if (j == m - 1 && unif(&seed) < 0.4)
+			if (j == m - 1 && test_unif(&seed) < 0.4)
 				t = g;
 			if (k == steps - 1 && j == m - 1)
 				t = g;  /* the series ends on a grid point */
 			if (t <= s->t[s->n - 1])
 				continue;
-			lp += sigma * gauss(&seed);
+			lp += sigma * test_gauss(&seed);
 			s->t[s->n] = t;
 			s->px[s->n] = exp(lp);
-			s->vol[s->n++] = unif(&seed) < 0.05 ? 0 : 10 * unif(&seed);
+			s->vol[s->n++] = test_unif(&seed) < 0.05 ? 0 : 10 * test_unif(&seed);
 		}
 	}
 }

@@ -16,19 +16,13 @@
 
 #include "cmt_fvec.h"
 #include "cmt_json.h"
+#include "cmt_test.h"
 
 #define FS "cmt1;step=1m;ret=1m/5m/15m/1h;rv=30m/1h;rsi=14;macd=12/26/9;" \
 	"bb=20/2;mom=10;vt=5/20"
 #define WIDE ";rng=15m/1h;bar=step;vz=1h;zr=1h;hl=1h/4h/1d;lt=4h/1d;cal=utc"
 
-static const char *const names[] = {
-	"ret_1m", "ret_5m", "ret_15m", "ret_1h", "rv_30m", "rv_1h", "rsi",
-	"macd_hist", "bb_pctb", "mom", "vol_trend", "pk_15m", "gk_15m",
-	"pk_1h", "gk_1h", "body", "upper_wick", "lower_wick", "close_loc",
-	"volz_1h", "zret_1m", "zret_5m", "zret_15m", "zret_1h", "dhi_1h",
-	"dlo_1h", "dhi_4h", "dlo_4h", "dhi_1d", "dlo_1d", "ret_4h", "rv_4h",
-	"ret_1d", "rv_1d", "tod_sin", "tod_cos", "dow_sin", "dow_cos",
-};
+static const char *const names[] = { TEST_WIDE_NAMES };
 
 /* the set the lines are of: the base, or the wide one */
 static const char *fs = FS;

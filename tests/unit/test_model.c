@@ -451,13 +451,7 @@ a_different_feature_set_is_refused_naming_both(void **state)
 static void
 a_model_reads_its_inputs_by_name_from_a_wider_vector(void **state)
 {
-	static const char *wide[] = { "ret_1m", "ret_5m", "ret_15m", "ret_1h",
-		"rv_30m", "rv_1h", "rsi", "macd_hist", "bb_pctb", "mom",
-		"vol_trend", "pk_15m", "gk_15m", "pk_1h", "gk_1h", "body",
-		"upper_wick", "lower_wick", "close_loc", "volz_1h", "zret_1m",
-		"zret_5m", "zret_15m", "zret_1h", "dhi_1h", "dlo_1h", "dhi_4h",
-		"dlo_4h", "dhi_1d", "dlo_1d", "ret_4h", "rv_4h", "ret_1d", "rv_1d",
-		"tod_sin", "tod_cos", "dow_sin", "dow_cos" };
+	static const char *wide[] = { TEST_WIDE_NAMES };
 	struct cmt_model *m = parse_ok(inputs2), *w;
 	struct cmt_slice names[CMT_FEAT_N], fs = { WIDE_FS, sizeof WIDE_FS - 1 };
 	struct cmt_slice other = { FS ";hl=2h", sizeof FS ";hl=2h" - 1 };
