@@ -15,6 +15,8 @@
 enum col { COL_T, COL_SYM, COL_PX, COL_FS, COL_WARMUP, COL_Y, COL_P,
 	COL_MODEL, COL_PARTIAL, COL_FEATURE, COL_OTHER };
 
+static void csv_misnamed(struct cmt_fvec_decoder *d);
+
 void
 cmt_fvec_decoder_init(struct cmt_fvec_decoder *d, enum cmt_fvec_format format)
 {
@@ -37,6 +39,8 @@ cmt_fvec_decoder_expect(struct cmt_fvec_decoder *d, const char *fs,
 		d->expect[i].len = i < d->nexpect ? strlen(names[i]) : 0;
 	}
 	d->fast_ready = 0;   /* relearnt from a line checked against these */
+	if (d->format == CMT_FVEC_CSV && d->ncols > 0)
+		csv_misnamed(d);     /* the header is held to these names now */
 }
 
 /* 1 if feature n may be named k (the expected name, or no check). */
@@ -507,6 +511,27 @@ decode_fast(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 	return 1;
 }
 
+/* The first feature column of the CSV header whose name is not the
+ * expected one there (or the first expected one it lacks), or -1. */
+static void
+csv_misnamed(struct cmt_fvec_decoder *d)
+{
+	int col, nfeat = 0;
+
+	d->misnamed = -1;
+	for (col = 0; col < d->ncols; col++) {
+		if (d->col_kind[col] != COL_FEATURE)
+			continue;
+		if (!name_ok(d, nfeat, d->col_name[col].s, d->col_name[col].len)) {
+			d->misnamed = nfeat;
+			return;
+		}
+		nfeat++;
+	}
+	if (d->nexpect && nfeat < d->nexpect)
+		d->misnamed = nfeat;
+}
+
 static enum cmt_err
 parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 	char *err)
@@ -518,7 +543,6 @@ parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 	unsigned seen = 0;
 	size_t n;
 	enum col kind;
-	int bad = -1;
 
 	d->format = CMT_FVEC_CSV;  /* sniffed: a bad header is still CSV */
 	if (len >= sizeof d->header)
@@ -542,8 +566,6 @@ parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 			if (nfeat == CMT_FEAT_N)
 				return cmt_errf(err, CMT_EMISMATCH, "CSV header has more "
 					"than %d feature columns", CMT_FEAT_N);
-			if (bad < 0 && !name_ok(d, nfeat, p, n))
-				bad = nfeat;
 			nfeat++;
 		} else if (seen & 1u << kind)
 			return cmt_errf(err, CMT_ESYNTAX,
@@ -565,14 +587,12 @@ parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
 	if (nfeat == 0)
 		return cmt_errf(err, CMT_EMISMATCH, "CSV header has no feature "
 			"columns");
-	if (bad < 0 && d->nexpect && nfeat < d->nexpect)
-		bad = nfeat;
 	/* The feature set comes with each row: the names are checked there,
 	 * against the set the row claims. */
-	d->misnamed = bad;
 	d->csv_nfeat = nfeat;
 	d->ncols = col;
 	d->format = CMT_FVEC_CSV;
+	csv_misnamed(d);
 	return CMT_ESKIP;
 }
 

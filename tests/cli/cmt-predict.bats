@@ -280,6 +280,13 @@ demo_bars() {
 	[ "$(wc -l < "$TMP/p-own")" -gt 9000 ]
 	run cmp "$TMP/p-own" "$TMP/p-wide"
 	assert_success
+	# the same in CSV: the header names the wider set's columns
+	cmt-features -q --csv --model default "$TMP/bars" | cmt-predict | awk -F, '{ print $(NF - 1), $NF }' > "$TMP/c-own"
+	cmt-features -q --csv --model default --wide "$TMP/bars" | cmt-predict 2> "$TMP/err" | awk -F, '{ print $(NF - 1), $NF }' > "$TMP/c-wide"
+	run cat "$TMP/err"
+	assert_output ""
+	run cmp "$TMP/c-own" "$TMP/c-wide"
+	assert_success
 	# a model whose set the vectors do not contain: a usage error
 	run cmt-predict < <(cmt-features -q --step 1m --windows 1m,2m,3m,4m --vol-windows 2m,4m --calendar "$TMP/bars")
 	assert_failure 2
