@@ -89,8 +89,8 @@ int cmt_fs_canonical_name(const char *name, size_t len, char *out,
  * durations), "vol-windows" (2), "rsi" N, "macd" F,S,G, "bb" N,K, "mom" N,
  * "vol-trend" S,L; the extension: "range-vol" D,..., "bar" (arg NULL),
  * "vol-z" D, "zret" D, "high-low" D,..., "long" D,..., "calendar" (arg
- * NULL), and "wide" (arg NULL): every part, as CMT_FS_WIDE.  Ranges are
- * checked later by cmt_fs_check. */
+ * NULL), and "wide" (arg NULL): every part fs lacks, as CMT_FS_WIDE has
+ * it.  Ranges are checked later by cmt_fs_check. */
 enum cmt_err cmt_fs_option(struct cmt_feature_set *fs, const char *name,
 	const char *arg, char *err);
 

@@ -173,12 +173,15 @@ cmt_features_new(const struct cmt_features_options *o, cmt_emit_fn emit,
 		cmt_errf(err, CMT_ENOMEM, "out of memory");
 		return NULL;
 	}
-	if ((o->partial && (o->partial_every_ms < 0 ||
-	    !(fe->scratch = calloc(1, fe->ring_bytes)))) ||
+	if (o->partial && o->partial_every_ms < 0) {
+		cmt_errf(err, CMT_EVALUE, "partial interval must be >= 0");
+		free(fe->table);
+		free(fe);
+		return NULL;
+	}
+	if ((o->partial && !(fe->scratch = calloc(1, fe->ring_bytes))) ||
 	    !(fe->cur = calloc(1, fe->pend_size))) {
-		cmt_errf(err, o->partial_every_ms < 0 ? CMT_EVALUE : CMT_ENOMEM,
-			o->partial_every_ms < 0 ? "partial interval must be >= 0" :
-			"out of memory");
+		cmt_errf(err, CMT_ENOMEM, "out of memory");
 		free(fe->scratch);
 		free(fe->table);
 		free(fe);

@@ -1,6 +1,8 @@
-/* The feature-vector decoder (cmt_fvec.h): NDJSON with a fast path for
- * the layout cmt-features writes, and CSV with a column map.  Decoded
- * strings point into the caller's line or the decoder's header copy. */
+/* The feature-vector decoder (cmt_fvec.h): the checks every vector
+ * passes (names expected, count of its set, y, p_up), NDJSON with a fast
+ * path for the layout cmt-features writes, and the entry point that sends
+ * CSV to fvec_csv.c.  Decoded strings point into the caller's line or the
+ * decoder's header copy. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,13 +11,7 @@
 #include "cmt_fvec.h"
 #include "cmt_json.h"
 #include "cmt_parse.h"
-
-#define MAX_T 9007199254740992.0 /* 2^53, as for ticks: exact, fits int64 */
-
-enum col { COL_T, COL_SYM, COL_PX, COL_FS, COL_WARMUP, COL_Y, COL_P,
-	COL_MODEL, COL_PARTIAL, COL_FEATURE, COL_OTHER };
-
-static void csv_misnamed(struct cmt_fvec_decoder *d);
+#include "fvec_int.h"
 
 void
 cmt_fvec_decoder_init(struct cmt_fvec_decoder *d, enum cmt_fvec_format format)
@@ -40,12 +36,12 @@ cmt_fvec_decoder_expect(struct cmt_fvec_decoder *d, const char *fs,
 	}
 	d->fast_ready = 0;   /* relearnt from a line checked against these */
 	if (d->format == CMT_FVEC_CSV && d->ncols > 0)
-		csv_misnamed(d);     /* the header is held to these names now */
+		cmt_fvec_csv_misnamed(d); /* the header is held to these now */
 }
 
 /* 1 if feature n may be named k (the expected name, or no check). */
-static int
-name_ok(const struct cmt_fvec_decoder *d, int n, const char *k, size_t len)
+int
+cmt_fvec_name_ok(const struct cmt_fvec_decoder *d, int n, const char *k, size_t len)
 {
 	const struct cmt_slice *x = &d->expect[n];
 
@@ -56,8 +52,8 @@ name_ok(const struct cmt_fvec_decoder *d, int n, const char *k, size_t len)
 
 /* The mismatch of feature n named k (k NULL: the vector has only n
  * features), when fs is the expected set. */
-static enum cmt_err
-misnamed(const struct cmt_fvec_decoder *d, struct cmt_slice fs, int n,
+enum cmt_err
+cmt_fvec_misnamed(const struct cmt_fvec_decoder *d, struct cmt_slice fs, int n,
 	const char *k, size_t len, char *err)
 {
 	if (d->expect_fs.s && (fs.len != d->expect_fs.len ||
@@ -142,8 +138,8 @@ reset(struct cmt_fvec *v)
 		v->x[i] = NAN;
 }
 
-static enum cmt_err
-set_y(struct cmt_fvec *v, int null, double y, char *err)
+enum cmt_err
+cmt_fvec_set_y(struct cmt_fvec *v, int null, double y, char *err)
 {
 	v->has_y = 1;
 	if (null) {
@@ -156,8 +152,8 @@ set_y(struct cmt_fvec *v, int null, double y, char *err)
 	return CMT_OK;
 }
 
-static enum cmt_err
-set_p(struct cmt_fvec *v, double p, char *err)
+enum cmt_err
+cmt_fvec_set_p(struct cmt_fvec *v, double p, char *err)
 {
 	if (!(p >= 0 && p <= 1))
 		return cmt_errf(err, CMT_EVALUE, "\"p_up\" must be in [0, 1]");
@@ -188,8 +184,8 @@ set_count(struct cmt_fvec_decoder *d, struct cmt_slice fs)
 }
 
 /* A vector with more or fewer features than its set has. */
-static enum cmt_err
-miscounted(struct cmt_fvec_decoder *d, const struct cmt_fvec *v, char *err)
+enum cmt_err
+cmt_fvec_miscounted(struct cmt_fvec_decoder *d, const struct cmt_fvec *v, char *err)
 {
 	int want = set_count(d, v->fs);
 
@@ -217,7 +213,7 @@ parse_features(const struct cmt_fvec_decoder *d, struct cmt_fvec *v,
 		if (n == CMT_FEAT_N)
 			return cmt_errf(err, CMT_EMISMATCH,
 				"more than %d features in \"f\"", CMT_FEAT_N);
-		if (bad < 0 && !name_ok(d, n, k.raw, k.len))
+		if (bad < 0 && !cmt_fvec_name_ok(d, n, k.raw, k.len))
 			bad = n;
 		v->name[n].s = k.raw;
 		v->name[n].len = k.len;
@@ -335,13 +331,13 @@ decode_json(struct cmt_fvec_decoder *d, const char *line, size_t len,
 		case 32:
 			if (x.type != CMT_JNULL && x.type != CMT_JNUMBER)
 				return cmt_errf(err, CMT_ETYPE, "\"y\" is not a number");
-			if ((e = set_y(v, x.type == CMT_JNULL, x.num, err)))
+			if ((e = cmt_fvec_set_y(v, x.type == CMT_JNULL, x.num, err)))
 				return e;
 			break;
 		case 64:
 			if (x.type != CMT_JNUMBER)
 				return cmt_errf(err, CMT_ETYPE, "\"p_up\" is not a number");
-			if ((e = set_p(v, x.num, err)))
+			if ((e = cmt_fvec_set_p(v, x.num, err)))
 				return e;
 			break;
 		case 128:
@@ -370,9 +366,9 @@ decode_json(struct cmt_fvec_decoder *d, const char *line, size_t len,
 		return cmt_errf(err, CMT_EMISSING, "missing %s",
 			!(seen & 1) ? "\"t\"" : !(seen & 2) ? "\"sym\"" :
 			!(seen & 4) ? "\"px\"" : !(seen & 8) ? "\"fs\"" : "\"f\"");
-	if ((e = miscounted(d, v, err)))
+	if ((e = cmt_fvec_miscounted(d, v, err)))
 		return e;
-	if (bad >= 0 && (e = misnamed(d, v->fs, bad, bad < v->nfeat ?
+	if (bad >= 0 && (e = cmt_fvec_misnamed(d, v->fs, bad, bad < v->nfeat ?
 	    v->name[bad].s : NULL, bad < v->nfeat ? v->name[bad].len : 0, err)))
 		return e;
 	/* the closing brace, for tools that append members */
@@ -511,189 +507,6 @@ decode_fast(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 	return 1;
 }
 
-/* The first feature column of the CSV header whose name is not the
- * expected one there (or the first expected one it lacks), or -1. */
-static void
-csv_misnamed(struct cmt_fvec_decoder *d)
-{
-	int col, nfeat = 0;
-
-	d->misnamed = -1;
-	for (col = 0; col < d->ncols; col++) {
-		if (d->col_kind[col] != COL_FEATURE)
-			continue;
-		if (!name_ok(d, nfeat, d->col_name[col].s, d->col_name[col].len)) {
-			d->misnamed = nfeat;
-			return;
-		}
-		nfeat++;
-	}
-	if (d->nexpect && nfeat < d->nexpect)
-		d->misnamed = nfeat;
-}
-
-static enum cmt_err
-parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
-	char *err)
-{
-	const unsigned required = 1u << COL_T | 1u << COL_SYM | 1u << COL_PX |
-		1u << COL_FS;
-	const char *p, *next, *end;
-	int col = 0, nfeat = 0, more;
-	unsigned seen = 0;
-	size_t n;
-	enum col kind;
-
-	d->format = CMT_FVEC_CSV;  /* sniffed: a bad header is still CSV */
-	if (len >= sizeof d->header)
-		return cmt_errf(err, CMT_ETOOLONG, "CSV header too long");
-	memcpy(d->header, line, len);
-	d->header[len] = '\0';
-	next = d->header;
-	end = d->header + len;
-	do {
-		more = cmt_csv_field(&next, end, &p, &n);
-		if (col == CMT_FVEC_CSV_COLS)
-			return cmt_errf(err, CMT_ELIMIT, "more than %d CSV columns",
-				CMT_FVEC_CSV_COLS);
-#define IS(name) (n == sizeof name - 1 && memcmp(p, name, n) == 0)
-		kind = IS("t") ? COL_T : IS("sym") ? COL_SYM : IS("px") ? COL_PX :
-		    IS("fs") ? COL_FS : IS("warmup") ? COL_WARMUP : IS("y") ? COL_Y :
-		    IS("p_up") ? COL_P : IS("model") ? COL_MODEL :
-		    IS("partial") ? COL_PARTIAL : COL_FEATURE;
-#undef IS
-		if (kind == COL_FEATURE) {
-			if (nfeat == CMT_FEAT_N)
-				return cmt_errf(err, CMT_EMISMATCH, "CSV header has more "
-					"than %d feature columns", CMT_FEAT_N);
-			nfeat++;
-		} else if (seen & 1u << kind)
-			return cmt_errf(err, CMT_ESYNTAX,
-				"CSV header names \"%.*s\" twice", (int)n, p);
-		seen |= 1u << kind;
-		d->col_kind[col] = (signed char)kind;
-		d->col_name[col].s = p;
-		d->col_name[col].len = n;
-		col++;
-	} while (more);
-	/* A rejected header must not leave a column map behind: rows read
-	 * against it would index past the CMT_FEAT_N features, or come out
-	 * without a time, symbol or price. */
-	if ((seen & required) != required)
-		return cmt_errf(err, CMT_EMISSING,
-			"CSV header lacks one of t, sym, px, fs%s",
-			nfeat == 0 || (nfeat <= 2 && !(seen & 1u << COL_FS)) ?
-			" (ticks? make vectors with cmt-features)" : "");
-	if (nfeat == 0)
-		return cmt_errf(err, CMT_EMISMATCH, "CSV header has no feature "
-			"columns");
-	/* The feature set comes with each row: the names are checked there,
-	 * against the set the row claims. */
-	d->csv_nfeat = nfeat;
-	d->ncols = col;
-	d->format = CMT_FVEC_CSV;
-	csv_misnamed(d);
-	return CMT_ESKIP;
-}
-
-static enum cmt_err
-decode_csv(struct cmt_fvec_decoder *d, const char *line, size_t len,
-	struct cmt_fvec *v, char *err)
-{
-	const char *p, *next = line, *end = line + len;
-	int more;
-	enum cmt_err e;
-	int col = 0, nf = 0, integral;
-	size_t n;
-	double x;
-
-	do {
-		more = cmt_csv_field(&next, end, &p, &n);
-		if (col >= d->ncols)
-			return cmt_errf(err, CMT_ESYNTAX, "more than %d CSV fields",
-				d->ncols);
-		switch (d->col_kind[col]) {
-		case COL_T:
-			if ((e = cmt_csv_number(p, n, "t", &x, &integral, err)))
-				return e;
-			if (!integral || x < 0 || x >= MAX_T)
-				return cmt_errf(err, CMT_EVALUE,
-					"t is not whole milliseconds");
-			v->t = (int64_t)x;
-			break;
-		case COL_SYM:
-			if ((e = cmt_tick_symbol(p, n, v->sym, err)))
-				return e;
-			break;
-		case COL_PX:
-			if ((e = cmt_csv_number(p, n, "px", &x, &integral, err)))
-				return e;
-			if (!isfinite(x) || x <= 0)
-				return cmt_errf(err, CMT_EVALUE, "px must be > 0");
-			v->px = x;
-			break;
-		case COL_FS:
-			v->fs.s = p;
-			v->fs.len = n;
-			break;
-		case COL_WARMUP:
-			v->warmup = n == 4 && memcmp(p, "true", 4) == 0;
-			break;
-		case COL_PARTIAL:
-			v->partial = n == 4 && memcmp(p, "true", 4) == 0;
-			break;
-		case COL_Y:
-			if (n == 0 || (n == 4 && memcmp(p, "null", 4) == 0)) {
-				set_y(v, 1, 0, err);
-			} else {
-				if ((e = cmt_csv_number(p, n, "y", &x, &integral, err)) ||
-				    (e = set_y(v, 0, x, err)))
-					return e;
-			}
-			break;
-		case COL_P:
-			if (n > 0) {
-				if ((e = cmt_csv_number(p, n, "p_up", &x, &integral, err)) ||
-				    (e = set_p(v, x, err)))
-					return e;
-			}
-			break;
-		case COL_MODEL:
-			v->has_model = n > 0;
-			v->model.s = p;
-			v->model.len = n;
-			break;
-		case COL_FEATURE:
-			v->name[nf] = d->col_name[col];
-			if (n == 0 || (n == 4 && memcmp(p, "null", 4) == 0)) {
-				v->nnull++;
-			} else {
-				if ((e = cmt_csv_number(p, n, "feature", &x, &integral, err)))
-					return e;
-				if (isfinite(x))
-					v->x[nf] = x;
-				else
-					v->nnull++;
-			}
-			nf++;
-			break;
-		}
-		col++;
-	} while (more);
-	if (col != d->ncols)
-		return cmt_errf(err, CMT_ESYNTAX, "expected %d CSV fields, got %d",
-			d->ncols, col);
-	v->nfeat = nf;
-	if ((e = miscounted(d, v, err)))
-		return e;
-	if (d->misnamed >= 0)
-		return misnamed(d, v->fs, d->misnamed, d->misnamed < nf ?
-			v->name[d->misnamed].s : NULL, d->misnamed < nf ?
-			v->name[d->misnamed].len : 0, err);
-	v->close = len;
-	return CMT_OK;
-}
-
 enum cmt_err
 cmt_fvec_decode(struct cmt_fvec_decoder *d, const char *line, size_t len,
 	struct cmt_fvec *v, char *err)
@@ -710,7 +523,7 @@ cmt_fvec_decode(struct cmt_fvec_decoder *d, const char *line, size_t len,
 		if (line[i] == '{')
 			d->format = CMT_FVEC_JSON;
 		else
-			return parse_header(d, line, len, err);
+			return cmt_fvec_csv_header(d, line, len, err);
 	}
 	if (d->format == CMT_FVEC_JSON) {
 		if (d->fast_ready && !d->fast_off) {
@@ -726,6 +539,6 @@ cmt_fvec_decode(struct cmt_fvec_decoder *d, const char *line, size_t len,
 		return e;
 	}
 	if (d->ncols == 0)
-		return parse_header(d, line, len, err);
-	return decode_csv(d, line, len, v, err);
+		return cmt_fvec_csv_header(d, line, len, err);
+	return cmt_fvec_csv_row(d, line, len, v, err);
 }

@@ -474,7 +474,7 @@ baselines_are_fitted_on_train_and_scored_on_test(void **state)
 static void
 a_wider_set_trains_on_the_features_it_carries(void **state)
 {
-	static char names[38][8];
+	static char names[38][16];
 	struct cmt_dataset all, tr, va;
 	struct cmt_train_opts o;
 	struct cmt_train_result res;
