@@ -41,7 +41,8 @@ cmt_fvec_decoder_expect(struct cmt_fvec_decoder *d, const char *fs,
 
 /* 1 if feature n may be named k (the expected name, or no check). */
 int
-cmt_fvec_name_ok(const struct cmt_fvec_decoder *d, int n, const char *k, size_t len)
+cmt_fvec_name_ok(const struct cmt_fvec_decoder *d, int n, const char *k,
+	size_t len)
 {
 	const struct cmt_slice *x = &d->expect[n];
 
