@@ -110,6 +110,7 @@ cmt_sim_next(struct cmt_sim *sim, struct cmt_tick *tk)
 	    o->garch_beta * s->var_per_ms;
 	/* drift -var/2 keeps the expected price flat (martingale) */
 	s->px *= exp(r - var / 2);
+	memset(tk, 0, sizeof *tk);   /* a trade: no bar, not warm, ... */
 	tk->t = s->next_t;
 	/* quote on a price grid like an exchange's tick size */
 	tk->px = s->px >= 10 ? round(s->px * 100) / 100 :
