@@ -49,22 +49,24 @@ usage(void)
 "  -w, --window N      --follow: scored rows in the window (default 1000)\n"
 "  -P, --pass          --follow: also copy each good input line to\n"
 "                      stdout, between the metrics lines\n"
+"      --max-jump D    --follow: skip a vector more than D after its\n"
+"                      symbol's previous one unless the next confirms\n"
+"                      it, or a first one D ahead of the clock (1d;\n"
+"                      0 off)\n"
 "  -h, --help          show this help and exit\n"
 "      --version       show the version and exit\n",
 		cmt_progname);
 	exit(cmt_finish(CMT_EXIT_OK));
 }
 
-/* --follow output: a live stream (or a tee -a log) wants each metrics
- * line when it is due. */
+/* --follow output.  The reader flushes it when it would wait for input
+ * (cmt_idle_flush): a live stream gets each line when it is due, a file
+ * or a backlog a buffer at a time. */
 static void
-out(void *ctx, const char *s, size_t n, int flush)
+out(void *ctx, const char *s, size_t n)
 {
 	(void)ctx;
-	if (n)
-		cmt_out(s, n);
-	if (flush && fflush(stdout) != 0)
-		exit(cmt_finish(CMT_EXIT_FAIL));
+	cmt_out(s, n);
 }
 
 /* 0 at end of input, -1 when stopped by a signal or a read error. */
@@ -177,18 +179,20 @@ main(int argc, char **argv)
 		{ "window", required_argument, NULL, 'w' },
 		{ "pass", no_argument, NULL, 'P' },
 		{ "horizon", required_argument, NULL, 'H' },
+		{ "max-jump", required_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct cmt_bt_opts o = { .theta = 0.5, .fee_bps = 10 };
-	struct cmt_follow_opts fo = { .every_ms = 60000, .out = out };
+	struct cmt_follow_opts fo = { .every_ms = 60000, .out = out,
+		.max_jump_ms = 86400000 };
 	struct cmt_follow_stats fst;
 	struct run r = { 0 };
 	const char *plot = NULL, *png = NULL;
 	char err[CMT_ERRLEN], *text;
 	long long window = 1000;
-	int c, i, json = 0, follow_mode = 0;
+	int c, i, json = 0, follow_mode = 0, max_jump_set = 0;
 
 	cmt_cli_init(argv[0]);
 	while ((c = getopt_long(argc, argv, OPTSTRING, opts,
@@ -223,14 +227,19 @@ main(int argc, char **argv)
 				cmt_usage_error("--horizon: %s", fo.horizon_ms <=
 					0 ? "must be > 0" : err);
 			break;
+		case 'J':
+			if (cmt_parse_duration_ms(optarg, &fo.max_jump_ms, err))
+				cmt_usage_error("--max-jump: %s", err);
+			max_jump_set = 1;
+			break;
 		case 'h': usage(); break;
 		case 'V': cmt_print_version(); break;
 		default: cmt_bad_option(argv, OPTSTRING);
 		}
 	}
-	if ((fo.pass || fo.horizon_ms) && !follow_mode)
+	if ((fo.pass || fo.horizon_ms || max_jump_set) && !follow_mode)
 		cmt_usage_error("--%s goes with --follow", fo.pass ? "pass" :
-			"horizon");
+			fo.horizon_ms ? "horizon" : "max-jump");
 	if (follow_mode && (json || plot || png))
 		cmt_usage_error("--follow writes NDJSON lines; --json and "
 			"--plot are for the final report");
@@ -255,6 +264,14 @@ main(int argc, char **argv)
 			cmt_warn("%llu forecasts not scored: their symbol had no "
 				"vector at t + horizon", (unsigned long long)
 				(fst.missed + fst.overflow));
+		if (fst.skipped[CMT_SYMTIME_REPEAT] ||
+		    fst.skipped[CMT_SYMTIME_BEFORE] ||
+		    fst.skipped[CMT_SYMTIME_JUMP])
+			cmt_warn("%llu repeated vectors skipped, %llu out of "
+				"order, %llu too far ahead (--max-jump)",
+				(unsigned long long)fst.skipped[CMT_SYMTIME_REPEAT],
+				(unsigned long long)fst.skipped[CMT_SYMTIME_BEFORE],
+				(unsigned long long)fst.skipped[CMT_SYMTIME_JUMP]);
 		if (fst.partial)
 			cmt_warn("%llu partial vectors passed over (not scored)",
 				(unsigned long long)fst.partial);

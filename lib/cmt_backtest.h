@@ -104,7 +104,8 @@ char *cmt_bt_format_text(const struct cmt_bt *bt);
 char *cmt_bt_format_json(const struct cmt_bt *bt);
 char *cmt_bt_format_svg(const struct cmt_bt *bt);
 
-/* Rolling metrics over the last `window` scored rows for --follow.  lag_ms
+/* Rolling metrics over the last `window` scored rows for --follow, each
+ * row and each line in O(log window), 65 bytes a row.  lag_ms
  * is the wall clock at arrival minus the row's t; its median is reported
  * when it lies within a day (a live stream), null otherwise. */
 struct cmt_bt_roll;
@@ -113,13 +114,25 @@ struct cmt_bt_roll *cmt_bt_roll_new(size_t window);
 void cmt_bt_roll_free(struct cmt_bt_roll *r);
 void cmt_bt_roll_add(struct cmt_bt_roll *r, double p, int y, int64_t lag_ms);
 
+/* The window's scores, as cmt_metrics_compute gives them on its rows (the
+ * log-loss and Brier score to rounding), and the median lag (the upper
+ * middle one), NAN when the window is empty or it is not within a day.
+ * O(log window). */
+void cmt_bt_roll_metrics(const struct cmt_bt_roll *r, struct cmt_metrics *m,
+	double *lag_ms);
+
 /* One NDJSON metrics line (with newline), {"kind":"metrics",...}, for
  * stream time t into buf of cap bytes (CMT_BT_ROLL_LINE).  model is the
  * raw content of a JSON string (escapes kept, as struct cmt_fvec has it),
  * named in the line when not empty nor longer than CMT_BT_MODEL_MAX; it
  * may be NULL.  Returns the length. */
 #define CMT_BT_ROLL_LINE 1024
-size_t cmt_bt_roll_format(struct cmt_bt_roll *r, int64_t t,
+size_t cmt_bt_roll_format(const struct cmt_bt_roll *r, int64_t t,
+	const char *model, size_t model_len, char *buf, size_t cap);
+
+/* The same line's members after "kind" (from ,"model" or ,"t" to the
+ * newline), for a caller that writes its own first members. */
+size_t cmt_bt_roll_members(const struct cmt_bt_roll *r, int64_t t,
 	const char *model, size_t model_len, char *buf, size_t cap);
 
 #endif

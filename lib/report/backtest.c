@@ -103,12 +103,12 @@ cmt_bt_add(struct cmt_bt *bt, const struct cmt_fvec *v, char *err)
 		s = bt->nsym++;
 		bt->st[s] = st;
 		strcpy(bt->sym[s], v->sym);
-	} else if (v->t <= bt->last_t[s]) {
-		return cmt_errf(err, CMT_EORDER, "%s: t %lld is not after the "
-			"previous vector's", v->sym, (long long)v->t);
 	}
+	/* the rule of every reader of vectors, --follow's too */
+	if ((e = cmt_symtime_take(&bt->time[s], v->sym, "vector", v->t, 0,
+	    NULL, err)))
+		return e;
 	st = bt->st[s];
-	bt->last_t[s] = v->t;
 	if (v->has_p && v->model.len) {
 		size_t n = v->model.len;
 

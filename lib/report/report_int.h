@@ -9,6 +9,7 @@
 
 #include "cmt_backtest.h"
 #include "cmt_json.h"
+#include "cmt_symtime.h"
 
 #define Y_NONE (-2)  /* no "y" member */
 #define Y_FLAT (-1)  /* "y":null */
@@ -106,7 +107,7 @@ struct cmt_bt {
 	char model[CMT_BT_MODEL_MAX + 1]; /* model of the rows with p_up */
 	int models;                /* 0 none yet, 1 one, 2 more than one */
 	char sym[CMT_BT_MAX_SYMBOLS][CMT_SYM_MAX];
-	int64_t last_t[CMT_BT_MAX_SYMBOLS];
+	struct cmt_symtime time[CMT_BT_MAX_SYMBOLS];
 	struct sym *st[CMT_BT_MAX_SYMBOLS];
 	struct acc all;
 	struct spill rows;         /* per scored row: symbol, sign class, y */

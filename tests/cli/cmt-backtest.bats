@@ -185,7 +185,7 @@ EOF
 	run cmt-backtest --json "$TMP/b"
 	assert_success
 	assert_line --partial "$TMP/b: line 3:"
-	assert_line --partial "$TMP/b: line 4: BTC-USD: t 1709251200000 is not after"
+	assert_line --partial "$TMP/b: line 4: BTC-USD: timestamp 1709251200000 is before the previous vector's"
 	assert_line --partial "2 bad lines skipped"
 	cmt-backtest --json "$TINY" > "$TMP/want"
 	cmt-backtest --json "$TMP/b" 2>/dev/null | cmp - "$TMP/want"
