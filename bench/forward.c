@@ -10,7 +10,7 @@
 int
 main(int argc, char **argv)
 {
-	static double x[1024][CMT_FEAT_N];
+	static double x[1024][CMT_FEAT_BASE];
 	struct cmt_model *m;
 	struct timespec a, b;
 	char err[CMT_ERRLEN];
@@ -24,7 +24,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	for (i = 0; i < 1024; i++)
-		for (j = 0; j < CMT_FEAT_N; j++)
+		for (j = 0; j < CMT_FEAT_BASE; j++)
 			x[i][j] = m->mean[j] + m->std[j] *
 			    (((double)((i * 7919 + j * 104729) % 2001) - 1000) / 500);
 	clock_gettime(CLOCK_MONOTONIC, &a);

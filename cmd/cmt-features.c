@@ -37,6 +37,16 @@ usage(void)
 	"      --bb N,K           Bollinger period and width in sd (20,2)\n"
 	"      --mom N            momentum lag in steps (10)\n"
 	"      --vol-trend S,L    volume EMA periods in steps (5,20)\n"
+	"extension parts (features after the base 11; see cmt-features(1)):\n"
+	"      --range-vol LIST   Parkinson and Garman-Klass volatility windows\n"
+	"      --bar              the step's candle: body, wicks, close location\n"
+	"      --vol-z D          volume z-score window\n"
+	"      --zret D           the base returns scaled by the volatility of D\n"
+	"      --high-low LIST    distance to the rolling high and low\n"
+	"      --long LIST        long return and volatility windows\n"
+	"      --calendar         time of day and day of week (UTC)\n"
+	"      --wide             every part not given otherwise, as\n"
+	"                         " CMT_FS_WIDE "\n"
 	"  -f, --feature-set ID   take all of the above from a feature-set id\n"
 	"  -m, --model FILE       take them from a model file (\"default\": the\n"
 	"                         shipped model)\n"
@@ -157,6 +167,14 @@ main(int argc, char **argv)
 		{ "bb", required_argument, NULL, 'B' },
 		{ "mom", required_argument, NULL, 'O' },
 		{ "vol-trend", required_argument, NULL, 'T' },
+		{ "range-vol", required_argument, NULL, 'E' },
+		{ "bar", no_argument, NULL, 'E' },
+		{ "vol-z", required_argument, NULL, 'E' },
+		{ "zret", required_argument, NULL, 'E' },
+		{ "high-low", required_argument, NULL, 'E' },
+		{ "long", required_argument, NULL, 'E' },
+		{ "calendar", no_argument, NULL, 'E' },
+		{ "wide", no_argument, NULL, 'D' },
 		{ "feature-set", required_argument, NULL, 'f' },
 		{ "model", required_argument, NULL, 'm' },
 		{ "max-gap", required_argument, NULL, 'g' },
@@ -182,6 +200,8 @@ main(int argc, char **argv)
 	const char *fs_id = NULL, *model = NULL;
 	long long ll;
 	int c, n, quiet = 0, status = CMT_EXIT_OK, i, fd, any_bad = 0, idx = 0;
+	int wide = 0, next = 0;
+	struct { const char *name, *arg; } ext[16];  /* extension options */
 
 	cmt_cli_init(argv[0]);
 	memset(&o, 0, sizeof o);
@@ -201,6 +221,13 @@ main(int argc, char **argv)
 			if (cmt_fs_option(fs, longopts[idx].name, optarg, err))
 				cmt_usage_error("--%s: %s", longopts[idx].name, err);
 			break;
+		case 'E':   /* applied after --feature-set or --model */
+			if (next == (int)(sizeof ext / sizeof ext[0]))
+				cmt_usage_error("too many extension options");
+			ext[next].name = longopts[idx].name;
+			ext[next++].arg = optarg;
+			break;
+		case 'D': wide = 1; break;
 		case 'f': fs_id = optarg; break;
 		case 'm': model = optarg; break;
 		case 'g':
@@ -246,6 +273,7 @@ main(int argc, char **argv)
 		cmt_output_not_input(argv[i]);
 	if (fs_id && model)
 		cmt_usage_error("--feature-set and --model are exclusive");
+
 	if (model) {
 		if (cmt_model_feature_set(model, model_fs, sizeof model_fs, err))
 			cmt_die(CMT_EXIT_FAIL, "--model %s: %s", model, err);
@@ -253,6 +281,12 @@ main(int argc, char **argv)
 	}
 	if (fs_id && cmt_fs_parse_id(fs_id, fs, err))
 		cmt_usage_error("--feature-set: %s", err);
+	/* the extension on top of the set, e.g. a model's set widened */
+	for (i = 0; i < next; i++)
+		if (cmt_fs_option(fs, ext[i].name, ext[i].arg, err))
+			cmt_usage_error("--%s: %s", ext[i].name, err);
+	if (wide && cmt_fs_option(fs, "wide", NULL, err))
+		cmt_usage_error("--wide: %s", err);
 	if (cmt_fs_check(fs, err))
 		cmt_usage_error("%s", err);
 	o.warmup_notice = !quiet;

@@ -21,7 +21,8 @@
 #define MAX_MODELS 8
 
 /* The models, tried in order: the first whose inputs a vector has scores
- * it. */
+ * it.  Each is bound to the feature set of the vectors (their own, or a
+ * wider one its features are found in by name). */
 struct scorer {
 	int n;
 	struct cmt_model *m[MAX_MODELS];
@@ -29,6 +30,14 @@ struct scorer {
 	char tail[MAX_MODELS][CMT_MODEL_NAME_MAX + 16]; /* ,"model":"NAME" */
 	size_t taillen[MAX_MODELS];
 	unsigned long long scored[MAX_MODELS];
+	int map[MAX_MODELS][CMT_FEAT_N], same[MAX_MODELS];
+	double x[MAX_MODELS][CMT_FEAT_N];   /* a model's features, gathered */
+	/* the vectors' set they are bound to, and its feature names, which
+	 * every vector of that set must then carry (the decoder checks) */
+	char fs[CMT_FVEC_FAST_FS];
+	size_t fslen;
+	char names[CMT_LINE_MAX_DEFAULT];
+	const char *name[CMT_FEAT_N];
 };
 
 static void
@@ -71,6 +80,71 @@ add_model(struct scorer *sc, const char *name)
 	sc->m[sc->n++] = m;
 }
 
+/* Bind every model to the set of vector v, and have the decoder hold
+ * every later vector of that set to its names. */
+static enum cmt_err
+bind(struct scorer *sc, struct cmt_fvec_decoder *dec,
+	const struct cmt_fvec *v, char *err)
+{
+	enum cmt_err e;
+	size_t used = 0;
+	int k, i;
+
+	for (k = 0; k < sc->n; k++)
+		if ((e = cmt_model_bind(sc->m[k], v->fs, v->name, v->nfeat,
+		    sc->map[k], &sc->same[k], err)))
+			return e;
+	if (v->fs.len >= sizeof sc->fs)
+		return cmt_errf(err, CMT_ELIMIT, "feature-set id longer than %zu",
+			sizeof sc->fs - 1);
+	memcpy(sc->fs, v->fs.s, v->fs.len);
+	sc->fs[v->fs.len] = '\0';
+	sc->fslen = v->fs.len;
+	for (i = 0; i < v->nfeat; i++) {
+		memcpy(sc->names + used, v->name[i].s, v->name[i].len);
+		sc->names[used + v->name[i].len] = '\0';
+		sc->name[i] = sc->names + used;
+		used += v->name[i].len + 1;
+	}
+	cmt_fvec_decoder_expect(dec, sc->fs, sc->name, v->nfeat);
+	return CMT_OK;
+}
+
+/* The first model that can score v, or -1; *x its features. */
+static int
+pick(struct scorer *sc, const struct cmt_fvec *v, const double **x)
+{
+	int k;
+
+	for (k = 0; k < sc->n; k++) {
+		*x = v->x;
+		if (!sc->same[k]) {
+			cmt_model_gather(sc->m[k], sc->map[k], v->x, sc->x[k]);
+			*x = sc->x[k];
+		}
+		if (cmt_model_can_score(sc->m[k], *x))
+			return k;
+	}
+	return -1;
+}
+
+/* Why no model could score v: the first null input of the last one. */
+static void
+null_reason(const struct scorer *sc, const struct cmt_fvec *v, char *buf,
+	size_t cap)
+{
+	const struct cmt_model *m = sc->m[sc->n - 1];
+	int j, i = 0;
+
+	for (j = 0; j < m->ninput; j++) {
+		i = sc->same[sc->n - 1] ? m->input[j] :
+		    sc->map[sc->n - 1][m->input[j]];
+		if (isnan(v->x[i]))
+			break;
+	}
+	cmt_fvec_null_reason(v, i, buf, cap);
+}
+
 /* The suffix after the probability, for NDJSON or CSV output. */
 static void
 make_tails(struct scorer *sc, int csv)
@@ -100,12 +174,13 @@ main(int argc, char **argv)
 	char err[CMT_ERRLEN], fsname[CMT_MODEL_FS_MAX];
 	struct cmt_fvec_decoder dec;
 	const char *names[CMT_FEAT_N];
+	const double *x;
 	struct cmt_linereader *lr;
 	struct cmt_model *m;
 	struct cmt_fvec v;
 	struct cmt_line ln;
 	unsigned long long npred = 0, nnull = 0, nbad = 0, npartial = 0;
-	size_t fslen, n;
+	size_t n;
 	double p;
 	int c, csv = 0, info = 0, checked = 0, rc, nmodel = 0, k, i;
 	enum cmt_err e;
@@ -154,10 +229,10 @@ main(int argc, char **argv)
 		cmt_die(CMT_EXIT_FAIL, "out of memory");
 	cmt_line_on_idle(lr, cmt_idle_flush, NULL);
 	cmt_fvec_decoder_init(&dec, csv ? CMT_FVEC_CSV : CMT_FVEC_AUTO);
-	for (c = 0; c < CMT_FEAT_N; c++)
+	for (c = 0; c < m->nfeature; c++)
 		names[c] = m->feature[c];
-	cmt_fvec_decoder_expect(&dec, m->fs, names);   /* every vector, by name */
-	fslen = strlen(m->fs);
+	/* every vector, by name */
+	cmt_fvec_decoder_expect(&dec, m->fs, names, m->nfeature);
 	/* what follows the probability never changes: build it once */
 	make_tails(&sc, csv);
 	while (!cmt_stop && (rc = cmt_line_next(lr, &ln)) != 0) {
@@ -211,11 +286,9 @@ main(int argc, char **argv)
 			nbad++;
 			continue;
 		}
-		if (v.fs.len != fslen || memcmp(v.fs.s, m->fs, fslen) != 0 ||
+		if (v.fs.len != sc.fslen || memcmp(v.fs.s, sc.fs, sc.fslen) != 0 ||
 		    !checked) {
-			for (k = 0, e = CMT_OK; k < sc.n && !e; k++)
-				e = cmt_model_check_fs(sc.m[k], v.fs, v.name, err);
-			if (e) {
+			if ((e = bind(&sc, &dec, &v, err))) {
 				/* The first vector tells a wrong pipeline; a
 				 * foreign line later is a bad line, and must
 				 * not end the stream. */
@@ -235,14 +308,14 @@ main(int argc, char **argv)
 			checked = 1;
 		}
 		npartial += v.partial != 0;
-		k = cmt_model_pick(sc.m, sc.n, v.x);
-		p = k < 0 ? NAN : cmt_model_predict(sc.m[k], v.x);
+		k = pick(&sc, &v, &x);
+		p = k < 0 ? NAN : cmt_model_predict(sc.m[k], x);
 		if (!isfinite(p)) {
 			/* never a made-up or null probability: the line goes
 			 * on without p_up, and says why */
 			if (++nnull <= NULL_REPORTS) {
 				if (k < 0)
-					cmt_fvec_null_reason(&v, err, sizeof err);
+					null_reason(&sc, &v, err, sizeof err);
 				else
 					snprintf(err, sizeof err, "the model's output "
 						"is not finite (features far outside "

@@ -4,8 +4,8 @@
  * slice inside the line or the decoder's header copy.  A second decoder
  * without the NDJSON fast path reads the same lines: both must return the
  * same status, message and fields.  With expected names (bit 2 of the
- * first byte), a vector of the expected set that decodes has exactly
- * those names, in order. */
+ * first byte; 11 of them, or 13 with bit 3), a vector of the expected set
+ * that decodes has exactly those names, in order. */
 #include <math.h>
 #include <string.h>
 
@@ -27,7 +27,7 @@ in_line_or_header(struct cmt_slice s, const char *line, size_t len,
 }
 
 static const char *const names[CMT_FEAT_N] = {
-	"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"
+	"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m"
 };
 
 static void
@@ -36,16 +36,21 @@ check_fvec(const struct cmt_fvec *v, const char *line, size_t len,
 {
 	int nnull = 0;
 
-	if (d->expect_fs.s && cmt_slice_eq(v->fs, d->expect_fs.s))
-		for (int i = 0; i < CMT_FEAT_N; i++)
+	FUZZ_CHECK(v->nfeat >= 1 && v->nfeat <= CMT_FEAT_N);
+	if (d->expect_fs.s && cmt_slice_eq(v->fs, d->expect_fs.s)) {
+		FUZZ_CHECK(v->nfeat == d->nexpect);
+		for (int i = 0; i < v->nfeat; i++)
 			FUZZ_CHECK(cmt_slice_eq(v->name[i], names[i]));
+	}
 
 	FUZZ_CHECK(isfinite(v->px) && v->px > 0);
 	FUZZ_CHECK(v->t >= 0);
 	FUZZ_CHECK(strnlen(v->sym, CMT_SYM_MAX) > 0 &&
 		strnlen(v->sym, CMT_SYM_MAX) < CMT_SYM_MAX);
 	FUZZ_CHECK(in_line_or_header(v->fs, line, len, d));
-	for (int i = 0; i < CMT_FEAT_N; i++) {
+	for (int i = v->nfeat; i < CMT_FEAT_N; i++)
+		FUZZ_CHECK(isnan(v->x[i]));
+	for (int i = 0; i < v->nfeat; i++) {
 		FUZZ_CHECK(in_line_or_header(v->name[i], line, len, d));
 		if (isnan(v->x[i]))
 			nnull++;
@@ -77,8 +82,8 @@ check_same(const struct cmt_fvec *a, const struct cmt_fvec *b)
 	FUZZ_CHECK(a->nnull == b->nnull && a->warmup == b->warmup);
 	FUZZ_CHECK(a->has_y == b->has_y && (!a->has_y || a->y == b->y));
 	FUZZ_CHECK(a->has_p == b->has_p && (!a->has_p || a->p_up == b->p_up));
-	FUZZ_CHECK(a->close == b->close);
-	for (int i = 0; i < CMT_FEAT_N; i++) {
+	FUZZ_CHECK(a->close == b->close && a->nfeat == b->nfeat);
+	for (int i = 0; i < a->nfeat; i++) {
 		FUZZ_CHECK(same_slice(a->name[i], b->name[i]));
 		FUZZ_CHECK(memcmp(&a->x[i], &b->x[i], sizeof a->x[i]) == 0);
 	}
@@ -101,8 +106,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cmt_fvec_decoder_init(&full, fmt[data[0] % 3]);
 	full.fast_off = 1;
 	if (data[0] & 4) {
-		cmt_fvec_decoder_expect(&d, "test1;step=1m", names);
-		cmt_fvec_decoder_expect(&full, "test1;step=1m", names);
+		int n = data[0] & 8 ? 13 : 11;
+
+		cmt_fvec_decoder_expect(&d, "test1;step=1m", names, n);
+		cmt_fvec_decoder_expect(&full, "test1;step=1m", names, n);
 	}
 	for (p = data + 1; p < end; p = nl + 1) {
 		char *line;

@@ -34,8 +34,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(m->nlayers >= 1 && m->nlayers <= CMT_MODEL_MAX_LAYERS);
 	FUZZ_CHECK(m->ninput >= 1 && m->ninput <= CMT_FEAT_N);
 	FUZZ_CHECK(m->layer[0].in == m->ninput);
+	FUZZ_CHECK(m->nfeature >= m->ninput && m->nfeature <= CMT_FEAT_N);
 	for (i = 0; i < m->ninput; i++) {
-		FUZZ_CHECK(m->input[i] >= 0 && m->input[i] < CMT_FEAT_N);
+		FUZZ_CHECK(m->input[i] >= 0 && m->input[i] < m->nfeature);
 		for (l = 0; l < i; l++)
 			FUZZ_CHECK(m->input[l] != m->input[i]);
 	}

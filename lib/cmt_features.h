@@ -1,8 +1,13 @@
 /* Turning ticks into feature vectors.  Each symbol is resampled onto a
  * grid of `step` (grid value = last price at or before the grid time,
  * grid times are multiples of step since the epoch); gaps up to max_gap
- * are forward-filled, longer ones reset that symbol.  At every grid point
- * the 11 features are computed from that point and earlier ones only.
+ * are forward-filled, longer ones reset that symbol.  Each grid step is
+ * also a bar: its open is the first price seen in the step (a bar tick's
+ * o), its high and low the extremes of the prices seen (a bar tick's h
+ * and l), its close the grid value; a step without ticks is a flat bar at
+ * the last price.  At every grid point the features of the feature set
+ * (the 11 base features, then those of its extension parts) are computed
+ * from that point and earlier ones only.
  * With a label horizon H, each vector is held back until the grid point H
  * later exists and is then emitted with y.  With partial vectors on, a
  * tick inside a grid step also yields a provisional vector for the step in
@@ -21,9 +26,13 @@
 #include "cmt_fvec.h"
 #include "cmt_tick.h"
 
-#define CMT_FS_ID_MAX 320
-#define CMT_FEAT_NAME_MAX 24
+#define CMT_FS_ID_MAX 512
+#define CMT_FEAT_NAME_MAX 32
+#define CMT_FS_LIST_MAX 4         /* windows in one extension list */
 
+/* A feature set: the base (every field up to vt_long) and the extension,
+ * optional parts that each add features after the base 11; all zero is
+ * no extension.  Durations are in ms, multiples of the step. */
 struct cmt_feature_set {
 	int64_t step_ms;
 	int64_t ret_ms[4];        /* log-return windows */
@@ -34,17 +43,33 @@ struct cmt_feature_set {
 	double bb_k;
 	int mom_n;                /* momentum lag, in steps */
 	int vt_short, vt_long;    /* volume EMA periods, in steps */
+	/* the extension */
+	int nrng;                 /* rng: Parkinson and Garman-Klass windows */
+	int64_t rng_ms[CMT_FS_LIST_MAX];
+	int bar;                  /* bar=step: the step's candle shape */
+	int64_t vz_ms;            /* vz: volume z-score window (0: none) */
+	int64_t zr_ms;            /* zr: the volatility window that scales
+	                           * the base returns (0: none) */
+	int nhl;                  /* hl: rolling high and low windows */
+	int64_t hl_ms[CMT_FS_LIST_MAX];
+	int nlt;                  /* lt: long return and volatility windows */
+	int64_t lt_ms[CMT_FS_LIST_MAX];
+	int cal;                  /* cal=utc: time of day and day of week */
 };
 
 /* step 1s; ret 5s,15s,30s,60s; rv 30s,60s; rsi 14; macd 12/26/9;
- * bb 20/2; mom 10; vt 5/20. */
+ * bb 20/2; mom 10; vt 5/20; no extension. */
 void cmt_fs_defaults(struct cmt_feature_set *fs);
 enum cmt_err cmt_fs_check(const struct cmt_feature_set *fs, char *err);
 
 /* "cmt1;step=1m;ret=1m/5m/15m/1h;rv=30m/1h;rsi=14;macd=12/26/9;bb=20/2;
- * mom=10;vt=5/20".  Format writes the canonical spelling (durations as
- * cmt_format_duration spells them); ids are compared as strings, so parse
- * any spelling and format it again to compare. */
+ * mom=10;vt=5/20", then the extension parts present, each ";key=value":
+ * rng=D[/D...] (1 to 4 windows), bar=step, vz=D, zr=D, hl=D[/D...],
+ * lt=D[/D...], cal=utc.  Parse takes the parts in any order, each at most
+ * once; format writes them in that order.  Format writes the canonical
+ * spelling (durations as cmt_format_duration spells them); ids are
+ * compared as strings, so parse any spelling and format it again to
+ * compare. */
 void cmt_fs_format_id(const struct cmt_feature_set *fs, char *buf);
 enum cmt_err cmt_fs_parse_id(const char *id, struct cmt_feature_set *fs,
 	char *err);
@@ -62,16 +87,45 @@ int cmt_fs_canonical_name(const char *name, size_t len, char *out,
 
 /* Set one part of fs from a command-line option: "step", "windows" (4
  * durations), "vol-windows" (2), "rsi" N, "macd" F,S,G, "bb" N,K, "mom" N,
- * "vol-trend" S,L.  Ranges are checked later by cmt_fs_check. */
+ * "vol-trend" S,L; the extension: "range-vol" D,..., "bar" (arg NULL),
+ * "vol-z" D, "zret" D, "high-low" D,..., "long" D,..., "calendar" (arg
+ * NULL), and "wide" (arg NULL): every part fs lacks, as CMT_FS_WIDE has
+ * it.  Ranges are checked later by cmt_fs_check. */
 enum cmt_err cmt_fs_option(struct cmt_feature_set *fs, const char *name,
 	const char *arg, char *err);
 
-/* ret_<w> x4, rv_<w> x2, rsi, macd_hist, bb_pctb, mom, vol_trend. */
-void cmt_fs_names(const struct cmt_feature_set *fs,
+/* What "wide" adds to a set. */
+#define CMT_FS_WIDE "rng=15m/1h;bar=step;vz=1h;zr=1h;hl=1h/4h/1d;lt=4h/1d;cal=utc"
+
+/* The number of features of fs (CMT_FEAT_BASE to CMT_FEAT_N). */
+int cmt_fs_count(const struct cmt_feature_set *fs);
+
+/* The names, in vector order; returns their number.  The base: ret_<w>
+ * x4, rv_<w> x2, rsi, macd_hist, bb_pctb, mom, vol_trend; then pk_<w>,
+ * gk_<w> per rng window; body, upper_wick, lower_wick, close_loc; volz_<w>;
+ * zret_<w> per base return window; dhi_<w>, dlo_<w> per hl window; ret_<w>,
+ * rv_<w> per lt window; tod_sin, tod_cos, dow_sin, dow_cos. */
+int cmt_fs_names(const struct cmt_feature_set *fs,
 	char names[CMT_FEAT_N][CMT_FEAT_NAME_MAX]);
 
-/* Grid steps before every feature can be defined (warm-up). */
+/* Each feature's lookback: the first step (counted from a symbol's first
+ * grid point, or its reset) at which it can be defined. */
+void cmt_fs_lookbacks(const struct cmt_feature_set *fs, int *lookback);
+
+/* 1 if every feature of inner is computed, alike and under the same name,
+ * in outer: the same base and each extension part of inner also in outer
+ * with the same value.  A model trained on inner can read vectors of
+ * outer. */
+int cmt_fs_contains(const struct cmt_feature_set *outer,
+	const struct cmt_feature_set *inner);
+
+/* Grid steps before the base features can be defined (warm-up): no vector
+ * before it.  An extension feature with a longer lookback is null until
+ * its own (cmt_fs_lookbacks). */
 int cmt_fs_warmup_steps(const struct cmt_feature_set *fs);
+
+/* Grid steps before every feature of fs can be defined. */
+int cmt_fs_full_warmup_steps(const struct cmt_feature_set *fs);
 
 struct cmt_features_options {
 	struct cmt_feature_set fs;
@@ -113,12 +167,17 @@ struct cmt_features *cmt_features_new(const struct cmt_features_options *o,
 	cmt_emit_fn emit, cmt_notice_fn notice, void *ctx, char *err);
 
 /* Bytes one symbol costs, fixed when it first appears:
- *   S + 16 (H + 1) + 8 V + P (L + 1)
- * where H is the longest return window or the momentum lag in steps, V
- * the longest volatility window in steps, L the label horizon in steps,
- * S the fixed state (indicator seed rings: about 8.4 KiB) and P = 144
- * bytes per vector waiting for its label.  With the defaults about 10 KiB;
- * 1s steps with a 100000s window and label, about 15.3 MiB. */
+ *   S + 16 (H + 1) + 8 (V + 1) + P (L + 1) [+ X + E with an extension]
+ * where H is the longest return window (base or lt) or the momentum lag
+ * in steps, V the longest volatility window (base, lt or zr) in steps, L
+ * the label horizon in steps, S the fixed state (indicator seed rings:
+ * about 8.6 KiB) and P = 56 + 8 F bytes per vector waiting for its label
+ * (its bar, and F features: 144 for the base 11).  An extension adds its fixed state X
+ * (about 0.8 KiB) and its rings E: 16 bytes per step of each rng window,
+ * 24 per step of the vz window, 32 per step of each hl window.  The base
+ * set with the defaults costs about 10 KiB; 1s steps with a 100000s window
+ * and label, about 15.3 MiB; the shipped 1m set widened (CMT_FS_WIDE, with
+ * a 1m label) about 101 KiB. */
 size_t cmt_features_symbol_bytes(const struct cmt_features *fe);
 
 /* The CSV header line (with newline) for o->csv output. */

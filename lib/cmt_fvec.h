@@ -13,10 +13,13 @@
 #include "cmt_err.h"
 #include "cmt_tick.h"
 
-#define CMT_FEAT_N 11        /* features per vector, fixed by the format */
-#define CMT_FVEC_CSV_COLS 32
-#define CMT_FVEC_HDR_MAX 2048
-#define CMT_FVEC_FAST_FS 256      /* longest fs the fast path learns */
+/* Features per vector at most: a vector carries as many as its feature
+ * set has (11 for a set without extension), and names each. */
+#define CMT_FEAT_N 64
+#define CMT_FEAT_BASE 11   /* a cmt1 set's base features, first in each */
+#define CMT_FVEC_CSV_COLS (CMT_FEAT_N + 16)
+#define CMT_FVEC_HDR_MAX 4096
+#define CMT_FVEC_FAST_FS 512      /* longest fs the fast path learns */
 #define CMT_FVEC_FAST_NAME 32     /* longest feature name it learns */
 
 struct cmt_slice {
@@ -29,6 +32,7 @@ struct cmt_fvec {
 	char sym[CMT_SYM_MAX];
 	double px;
 	struct cmt_slice fs;              /* feature-set id */
+	int nfeat;                        /* features in "f", 1..CMT_FEAT_N */
 	struct cmt_slice name[CMT_FEAT_N];
 	double x[CMT_FEAT_N];             /* NAN where the feature is null */
 	int nnull;                        /* how many features are null */
@@ -61,40 +65,51 @@ struct cmt_fvec_decoder {
 	int fast_ready;
 	uint64_t fast_hits;               /* lines the fast path decoded */
 	size_t fast_fs_len;
+	int fast_nfeat;
 	char fast_fs[CMT_FVEC_FAST_FS];
 	unsigned char fast_name_len[CMT_FEAT_N];
 	char fast_name[CMT_FEAT_N][CMT_FVEC_FAST_NAME];
-	struct cmt_slice expect[CMT_FEAT_N];  /* names required, or .s NULL */
+	int nexpect;                          /* names required (0: none) */
+	struct cmt_slice expect[CMT_FEAT_N];
 	struct cmt_slice expect_fs;           /* ... for this feature set */
+	int csv_nfeat;                        /* CSV: feature columns */
 	int misnamed;                         /* CSV: first misnamed column */
+	/* the last feature set seen and how many features its vectors
+	 * carry (-1: not a cmt1 id, any number) */
+	size_t count_fs_len;
+	char count_fs[CMT_FVEC_FAST_FS];
+	int count_n;
 };
 
 void cmt_fvec_decoder_init(struct cmt_fvec_decoder *d,
 	enum cmt_fvec_format format);
 
 /* Require every vector of feature set fs to name its features
- * names[0..CMT_FEAT_N-1], in that order (names NULL: no check, the
- * default; fs NULL: whatever its set).  The strings must outlive the
- * decoder.  Checked while the features are read, one compare per key
- * (CSV: once, on the header), so a vector whose keys are in another order
- * or are other names is CMT_EMISMATCH on every line, not just the first:
- * a model must never be fed one feature as another.  A vector of another
- * set is left to the caller's feature-set check, which names both ids. */
+ * names[0..n-1], exactly these n in that order (names NULL or n 0: no
+ * check, the default; fs NULL: whatever its set).  The strings must
+ * outlive the decoder.  Checked while the features are read, one compare
+ * per key (CSV: once, on the header), so a vector whose keys are in
+ * another order, are other names or are more or fewer is CMT_EMISMATCH on
+ * every line, not just the first: a model must never be fed one feature
+ * as another.  A vector of another set is left to the caller's
+ * feature-set check, which names both ids. */
 void cmt_fvec_decoder_expect(struct cmt_fvec_decoder *d, const char *fs,
-	const char *const *names);
+	const char *const *names, int n);
 
 /* Decode one line.  CMT_ESKIP for blank lines and the CSV header.  Checks
- * the shape (t, sym, px, fs and exactly CMT_FEAT_N features present, y in
- * {0,1,null}, p_up in [0,1]) but not which feature set it is.  "warmup",
- * "partial" and "warm" (members; the first two also CSV columns) are true
- * only when "true"; the step's bar ("o", "h", "l", "vol") is passed over. */
+ * the shape (t, sym, px, fs and 1 to CMT_FEAT_N features present, as many
+ * as a cmt1 feature-set id says its vectors carry; y in {0,1,null}, p_up
+ * in [0,1]) but not which feature set it is.  "warmup", "partial" and
+ * "warm" (members; the first two also CSV columns) are true only when
+ * "true"; the step's bar ("o", "h", "l", "vol") is passed over. */
 enum cmt_err cmt_fvec_decode(struct cmt_fvec_decoder *d, const char *line,
 	size_t len, struct cmt_fvec *v, char *err);
 
-/* Why v (with v->nnull > 0) cannot be scored, naming its first null
- * feature: '"vol_trend" is null: the source gives no volume'.  Returns
- * the length written into buf (cap bytes). */
-int cmt_fvec_null_reason(const struct cmt_fvec *v, char *buf, size_t cap);
+/* Why v cannot be scored, naming its feature i (null): '"vol_trend" is
+ * null: the source gives no volume'.  Returns the length written into buf
+ * (cap bytes). */
+int cmt_fvec_null_reason(const struct cmt_fvec *v, int i, char *buf,
+	size_t cap);
 
 /* 1 if the slice equals the NUL-terminated string. */
 int cmt_slice_eq(struct cmt_slice a, const char *s);

@@ -21,7 +21,7 @@
 #define CMT_MODEL_MAX_LAYERS 8
 #define CMT_MODEL_MAX_WIDTH 256
 #define CMT_MODEL_NAME_MAX 64       /* [A-Za-z0-9._-], including the NUL */
-#define CMT_MODEL_FS_MAX 256
+#define CMT_MODEL_FS_MAX 512
 #define CMT_MODEL_FEATNAME_MAX 32
 #define CMT_MODEL_FILE_MAX (16 << 20)
 
@@ -38,6 +38,7 @@ struct cmt_model {
 	char name[CMT_MODEL_NAME_MAX];
 	char kind[8];                       /* "mlp" or "logreg" */
 	char fs[CMT_MODEL_FS_MAX];          /* feature-set id trained on */
+	int nfeature;                       /* the set's features: */
 	char feature[CMT_FEAT_N][CMT_MODEL_FEATNAME_MAX]; /* vector order */
 	int ninput;                         /* the model's inputs: */
 	int input[CMT_FEAT_N];              /* positions in feature[], in input order */
@@ -54,14 +55,15 @@ struct cmt_model {
 /* A zeroed model of the given kind with layer widths width[0..nwidth-1]
  * (width[0] = the number of inputs, 1 to CMT_FEAT_N, last = 1; hidden
  * layers ReLU, output sigmoid; "logreg" has no hidden layer).  Its inputs
- * are the first width[0] features until the caller sets input[].  mean 0,
- * std 1, no card. */
+ * are the first width[0] features (nfeature = width[0]) until the caller
+ * sets feature[], nfeature and input[].  mean 0, std 1, no card. */
 enum cmt_err cmt_model_create(const char *kind, const int *width, int nwidth,
 	struct cmt_model **out, char *err);
 
 /* Read and validate a model file: format and version, kind, feature set
- * and names, inputs (version 2: "inputs", distinct names among
- * "feature_names"; version 1: all features), standardisation (one finite
+ * and names (1 to CMT_FEAT_N "feature_names"; version 1: 11), inputs
+ * (version 2: "inputs", distinct names among "feature_names"; version 1:
+ * all features), standardisation (one finite
  * mean and std > 0 per input), layer shapes chaining from the number of
  * inputs to 1, finite weights, known activations, sigmoid output.  On any
  * problem *out stays NULL and err names it. */
@@ -81,9 +83,10 @@ enum cmt_err cmt_model_save(const struct cmt_model *m, const char *path,
 
 void cmt_model_free(struct cmt_model *m);
 
-/* P(up) for a vector's CMT_FEAT_N raw (unstandardised) features in x, in
- * vector order; only the model's inputs are read and they must be finite
- * (cmt_model_can_score).  Uses m->act as scratch: one model per thread. */
+/* P(up) for the model's nfeature raw (unstandardised) features in x, in
+ * its feature[] order (cmt_model_gather from a wider vector); only the
+ * model's inputs are read and they must be finite (cmt_model_can_score).
+ * Uses m->act as scratch: one model per thread. */
 double cmt_model_predict(struct cmt_model *m, const double *x);
 
 /* 1 if every input of m is finite in x (the other features may be null). */
@@ -109,10 +112,24 @@ void cmt_model_affine(const struct cmt_layer *ly, const double *restrict in,
 	double *restrict out);
 void cmt_model_activate(enum cmt_act act, double *v, int n);
 
-/* Check that m can score vectors of feature set fs with the given feature
- * names (names may be NULL): CMT_EMISMATCH with both ids in err if not. */
-enum cmt_err cmt_model_check_fs(const struct cmt_model *m,
-	struct cmt_slice fs, const struct cmt_slice *names, char *err);
+/* Where m's features are in vectors of feature set fs whose n features
+ * are named names[0..n-1]: map[i] is the position of m->feature[i] in
+ * the vector, -1 if the vector lacks it (never one of the model's
+ * inputs).  The vectors' set must be the model's, its features named as
+ * the model names them, in that order; or a set that contains the
+ * model's (cmt_fs_contains: the same base, the model's extension parts
+ * and more), where the model's features are found by name.  Names are
+ * compared in their canonical spelling.  Returns CMT_OK and sets
+ * *same (may be NULL) to 1 when the map is the identity on vectors of
+ * exactly the model's features; CMT_EMISMATCH, naming both ids or the
+ * feature, when m cannot read such vectors. */
+enum cmt_err cmt_model_bind(const struct cmt_model *m, struct cmt_slice fs,
+	const struct cmt_slice *names, int n, int *map, int *same, char *err);
+
+/* m's features from a vector's vx through map (cmt_model_bind) into x,
+ * in m's order; NAN where the vector lacks one. */
+void cmt_model_gather(const struct cmt_model *m, const int *map,
+	const double *vx, double *x);
 
 /* 1 if s is a valid model name: [A-Za-z0-9._-], 1 to
  * CMT_MODEL_NAME_MAX - 1 bytes (it is written unescaped into lines). */

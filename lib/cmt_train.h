@@ -18,7 +18,8 @@
 
 struct cmt_dataset {
 	size_t n, cap;
-	double *x;          /* n rows of CMT_FEAT_N raw features */
+	int nfeat;          /* features per row: the set's, from the first row */
+	double *x;          /* n rows of nfeat raw features */
 	int *y;             /* 1 up, 0 down */
 	int64_t *t;         /* grid time of each row, ms */
 	char fs[CMT_MODEL_FS_MAX];
@@ -96,7 +97,7 @@ struct cmt_train_result {
 	 * sd at most CMT_TRAIN_CONST_REL times |mean| (round-off of a
 	 * constant gives 1e-17-ish, not 0) or zero.  Bit j: feature j. */
 	int constant_features;
-	unsigned constant_mask;
+	uint64_t constant_mask;
 };
 
 /* Fit a model on train's inputs, stopping early on val's log-loss and

@@ -25,30 +25,66 @@ imax(int a, int b)
 	return a > b ? a : b;
 }
 
-int
-cmt_fs_warmup_steps(const struct cmt_feature_set *fs)
-{
-	int w = 0, i;
-
-	for (i = 0; i < 4; i++)
-		w = imax(w, steps_of(fs->ret_ms[i], fs->step_ms));
-	for (i = 0; i < 2; i++)
-		w = imax(w, steps_of(fs->rv_ms[i], fs->step_ms));
-	w = imax(w, cmt_rsi_lookback(fs->rsi_n));
-	w = imax(w, cmt_macd_lookback(fs->macd_fast, fs->macd_slow,
-		fs->macd_signal));
-	w = imax(w, cmt_bbands_lookback(fs->bb_n));
-	w = imax(w, fs->mom_n);
-	w = imax(w, cmt_ema_lookback(fs->vt_long));
-	return w;
-}
-
 size_t
 cmt_features_symbol_bytes(const struct cmt_features *fe)
 {
-	return sizeof(struct symstate) +
-	    sizeof(double) * (size_t)(2 * fe->hist_n + fe->rv_n) +
-	    sizeof(struct pending) * (size_t)(fe->label_steps + 1);
+	return fe->ring_bytes + fe->pend_size * (size_t)(fe->label_steps + 1);
+}
+
+/* A symbol's block: the state, the extension's state, the price and
+ * return rings, the extension's rings, then the vectors waiting for their
+ * labels.  Points s at the parts of its block (a copy of a block too). */
+void
+cmt_features_place(const struct cmt_features *fe, struct symstate *s)
+{
+	char *p = (char *)(s + 1);
+
+	s->ext = NULL;
+	if (fe->has_ext) {
+		s->ext = (struct symext *)p;
+		p += sizeof *s->ext;
+	}
+	s->px = (double *)p;
+	s->lp = s->px + fe->hist_n;
+	s->ret = s->lp + fe->hist_n;
+	if (s->ext)
+		cmt_features_ext_place(fe, s, (char *)(s->ret + fe->rv_n));
+	s->pend = (struct pending *)((char *)s + fe->ring_bytes);
+}
+
+/* Where each return and volatility window's feature goes: the base's,
+ * then the long ones of the extension (lt), then zr's, which only scales
+ * returns (-1). */
+static void
+layout(struct cmt_features *fe)
+{
+	const struct cmt_feature_set *fs = &fe->o.fs;
+	int i, pos = CMT_FEAT_BASE + 2 * fs->nrng + 4 * (fs->bar != 0) +
+	    (fs->vz_ms > 0) + 4 * (fs->zr_ms > 0) + 2 * fs->nhl;
+
+	for (i = 0; i < 4; i++) {
+		fe->ret_steps[i] = steps_of(fs->ret_ms[i], fs->step_ms);
+		fe->ret_pos[i] = i;
+	}
+	for (i = 0; i < 2; i++) {
+		fe->rv_steps[i] = steps_of(fs->rv_ms[i], fs->step_ms);
+		fe->rv_pos[i] = 4 + i;
+	}
+	fe->nret = 4;
+	fe->nrv = 2;
+	for (i = 0; i < fs->nlt; i++) {
+		fe->ret_steps[fe->nret] = steps_of(fs->lt_ms[i], fs->step_ms);
+		fe->ret_pos[fe->nret++] = pos + 2 * i;
+		fe->rv_steps[fe->nrv] = steps_of(fs->lt_ms[i], fs->step_ms);
+		fe->rv_pos[fe->nrv++] = pos + 2 * i + 1;
+	}
+	if (fs->zr_ms) {
+		fe->rv_steps[fe->nrv] = steps_of(fs->zr_ms, fs->step_ms);
+		fe->rv_pos[fe->nrv++] = -1;
+	}
+	fe->nfeat = cmt_fs_count(fs);
+	fe->has_ext = fe->nfeat > CMT_FEAT_BASE;
+	cmt_features_ext_layout(fe);
 }
 
 /* Refuse a configuration whose worst case exceeds max_memory. */
@@ -108,20 +144,23 @@ cmt_features_new(const struct cmt_features_options *o, cmt_emit_fn emit,
 	fe->emit = emit;
 	fe->notice = notice;
 	fe->ctx = ctx;
-	for (i = 0; i < 4; i++)
-		fe->ret_steps[i] = steps_of(fs->ret_ms[i], fs->step_ms);
+	layout(fe);
 	/* The return ring holds the longest window plus the slot of the
 	 * return that leaves it: the new return is written before the
 	 * outgoing one n steps back is subtracted, so with exactly n slots
 	 * the two share a slot and the longest window never moves. */
-	for (i = 0; i < 2; i++) {
-		fe->rv_steps[i] = steps_of(fs->rv_ms[i], fs->step_ms);
+	for (i = 0; i < fe->nrv; i++)
 		fe->rv_n = imax(fe->rv_n, fe->rv_steps[i] + 1);
-	}
-	fe->hist_n = 1 + imax(fs->mom_n, imax(imax(fe->ret_steps[0],
-	    fe->ret_steps[1]), imax(fe->ret_steps[2], fe->ret_steps[3])));
+	fe->hist_n = 1 + fs->mom_n;
+	for (i = 0; i < fe->nret; i++)
+		fe->hist_n = imax(fe->hist_n, 1 + fe->ret_steps[i]);
 	fe->warmup = cmt_fs_warmup_steps(fs);
 	fe->label_steps = (int)(o->label_ms / fs->step_ms);
+	fe->ring_bytes = sizeof(struct symstate) + (fe->has_ext ?
+	    sizeof(struct symext) : 0) + sizeof(double) *
+	    (size_t)(2 * fe->hist_n + fe->rv_n) + cmt_features_ext_bytes(fe);
+	fe->pend_size = sizeof(struct pending) +
+	    sizeof(double) * (size_t)fe->nfeat;
 	if (over_budget(fe, err)) {
 		free(fe);
 		return NULL;
@@ -133,25 +172,24 @@ cmt_features_new(const struct cmt_features_options *o, cmt_emit_fn emit,
 		cmt_errf(err, CMT_ENOMEM, "out of memory");
 		return NULL;
 	}
-	if (o->partial && (o->partial_every_ms < 0 || !(fe->scratch = calloc(1,
-	    sizeof *fe->scratch + sizeof(double) *
-	    (size_t)(2 * fe->hist_n + fe->rv_n))))) {
-		cmt_errf(err, o->partial_every_ms < 0 ? CMT_EVALUE : CMT_ENOMEM,
-			o->partial_every_ms < 0 ? "partial interval must be >= 0" :
-			"out of memory");
+	if (o->partial && o->partial_every_ms < 0) {
+		cmt_errf(err, CMT_EVALUE, "partial interval must be >= 0");
 		free(fe->table);
 		free(fe);
 		return NULL;
 	}
-	if (fe->scratch) {
-		fe->scratch->px = (double *)(fe->scratch + 1);
-		fe->scratch->lp = fe->scratch->px + fe->hist_n;
-		fe->scratch->ret = fe->scratch->lp + fe->hist_n;
+	if ((o->partial && !(fe->scratch = calloc(1, fe->ring_bytes))) ||
+	    !(fe->cur = calloc(1, fe->pend_size))) {
+		cmt_errf(err, CMT_ENOMEM, "out of memory");
+		free(fe->scratch);
+		free(fe->table);
+		free(fe);
+		return NULL;
 	}
 	cmt_fs_format_id(fs, fe->fs_id);
 	fe->fs_id_len = (int)strlen(fe->fs_id);
 	cmt_fs_names(fs, fe->names);
-	for (i = 0; i < CMT_FEAT_N; i++) {
+	for (i = 0; i < fe->nfeat; i++) {
 		char name[CMT_FEAT_NAME_MAX];
 
 		memcpy(name, fe->names[i], sizeof name);
@@ -168,7 +206,7 @@ cmt_features_csv_header(const struct cmt_features *fe, char *buf, size_t cap)
 	int i;
 
 	n = (size_t)snprintf(buf, cap, "t,sym,px,fs");
-	for (i = 0; i < CMT_FEAT_N && n < cap; i++)
+	for (i = 0; i < fe->nfeat && n < cap; i++)
 		n += (size_t)snprintf(buf + n, cap - n, ",%s", fe->names[i]);
 	if (fe->o.emit_warmup && n < cap)
 		n += (size_t)snprintf(buf + n, cap - n, ",warmup");
@@ -190,7 +228,7 @@ reset_symbol(struct cmt_features *fe, struct symstate *s)
 	s->k = 0;
 	s->step_vol = 0;
 	s->step_vol_ok = 1;
-	s->step_ticks = 0;
+	s->bar_ticks = 0;
 	memset(s->rv_sum, 0, sizeof s->rv_sum);
 	memset(s->rv_sum2, 0, sizeof s->rv_sum2);
 	cmt_rsi_init(&s->rsi, fs->rsi_n);
@@ -198,6 +236,8 @@ reset_symbol(struct cmt_features *fe, struct symstate *s)
 	cmt_bbands_init(&s->bb, fs->bb_n, fs->bb_k);
 	cmt_ema_init(&s->vol_short, fs->vt_short);
 	cmt_ema_init(&s->vol_long, fs->vt_long);
+	if (s->ext)
+		cmt_features_ext_reset(fe, s);
 	fe->st.unlabelled += (uint64_t)s->pend_count;
 	s->pend_head = s->pend_count = 0;
 }
@@ -269,10 +309,7 @@ lookup(struct cmt_features *fe, const char *sym, char *err)
 		return NULL;
 	}
 	s = (struct symstate *)mem;
-	s->pend = (struct pending *)(mem + sizeof *s);
-	s->px = (double *)(s->pend + fe->label_steps + 1);
-	s->lp = s->px + fe->hist_n;
-	s->ret = s->lp + fe->hist_n;
+	cmt_features_place(fe, s);
 	s->sym_len = snprintf(s->sym, sizeof s->sym, "%s", sym);
 	reset_symbol(fe, s);
 	fe->table[i] = s;
@@ -305,9 +342,10 @@ static void
 warming_notice(struct cmt_features *fe, const struct symstate *s)
 {
 	int64_t step = fe->o.fs.step_ms, first;
-	char when[32], span[32], lag[48] = "";
+	int full = cmt_fs_full_warmup_steps(&fe->o.fs);
+	char when[32], span[32], lag[48] = "", longer[160] = "";
 
-	if (!fe->o.warmup_notice || fe->o.emit_warmup || fe->warmup <= 0)
+	if (!fe->o.warmup_notice || fe->o.emit_warmup || full <= 0)
 		return;
 	first = s->next_g + (int64_t)fe->warmup * step;
 	cmt_format_time(first, when, sizeof when);
@@ -318,8 +356,18 @@ warming_notice(struct cmt_features *fe, const struct symstate *s)
 			sizeof lag - strlen(lag));
 		strcat(lag, " later");
 	}
+	if (full > fe->warmup) {
+		/* an extension's long windows: null in the first vectors */
+		char fills[32], all[32];
+
+		cmt_format_time(s->next_g + (int64_t)full * step, fills,
+			sizeof fills);
+		cmt_format_duration((int64_t)full * step, all, sizeof all);
+		snprintf(longer, sizeof longer, "; features over longer windows "
+			"are null until %s of history, at grid time %s", all, fills);
+	}
 	notice(fe, "%s: warming up: first vector in %d grid steps (%s), at "
-		"grid time %s%s", s->sym, fe->warmup, span, when, lag);
+		"grid time %s%s%s", s->sym, fe->warmup, span, when, lag, longer);
 }
 
 enum cmt_err
@@ -416,5 +464,6 @@ cmt_features_free(struct cmt_features *fe)
 		free(fe->table[i]);
 	free(fe->table);
 	free(fe->scratch);
+	free(fe->cur);
 	free(fe);
 }

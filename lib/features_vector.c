@@ -1,8 +1,9 @@
-/* The vector of one grid point: the 11 features from the symbol's price
- * rings, running sums and indicators, the label it waits for, the step it
- * closes as a bar, and its line (NDJSON or CSV) in the engine's buffer,
- * handed to the emit callback.  It writes into the engine's memory only;
- * nothing allocates. */
+/* The vector of one grid point: the 11 base features (and the long
+ * returns and volatilities of an extension) from the symbol's price
+ * rings, running sums and indicators, the extension's other features
+ * (features_ext.c), the label it waits for, the step it closes as a bar,
+ * and its line (NDJSON or CSV) in the engine's buffer, handed to the emit
+ * callback.  It writes into the engine's memory only; nothing allocates. */
 #include <math.h>
 #include <string.h>
 
@@ -11,22 +12,14 @@
 
 #define RV_RESUM_EVERY 4096  /* recompute running sums to stop drift */
 
-static void
-ksum_add(struct ksum *k, double x)
-{
-	double t = k->s + x;
+#define ksum_add cmt_ksum_add
+#define ksum_value cmt_ksum_value
 
-	if (fabs(k->s) >= fabs(x))
-		k->c += (k->s - t) + x;
-	else
-		k->c += (x - t) + k->s;
-	k->s = t;
-}
-
-static double
-ksum_value(const struct ksum *k)
+/* The i-th slot of s's ring of vectors waiting for their label. */
+static struct pending *
+pending_at(const struct cmt_features *fe, const struct symstate *s, int i)
 {
-	return k->s + k->c;
+	return (struct pending *)((char *)s->pend + fe->pend_size * (size_t)i);
 }
 
 static int
@@ -36,25 +29,29 @@ put_str(char *out, int n, const char *s, int len)
 	return n + len;
 }
 
-/* The step opens at the previous grid price (or at the open of a bar
- * that starts it, or at its first tick after a reset) and spans every
- * price and bar range inside it. */
+/* The step's bar: a bar tick's open or the first price in the step
+ * opens it (as a venue's candle opens at its first trade), the extremes
+ * of every price seen (a bar tick's high and low) are its range; the
+ * step's vector carries it, and the range features read it, so a step
+ * from trades and one from a bar are measured alike. */
 void
 cmt_features_step_tick(struct symstate *s, const struct cmt_tick *tk)
 {
-	double hi = tk->has_bar ? tk->h : tk->px;
-	double lo = tk->has_bar ? tk->l : tk->px;
+	double o = tk->has_bar ? tk->o : tk->px;
+	double h = tk->has_bar ? tk->h : tk->px;
+	double l = tk->has_bar ? tk->l : tk->px;
 
-	if (s->step_ticks++ == 0) {
-		s->step_o = tk->has_bar ? tk->o : s->k > 0 ? s->step_o :
-			tk->px;
-		s->step_h = s->step_l = s->step_o;
-	}
-	if (hi > s->step_h)
-		s->step_h = hi;
-	if (lo < s->step_l)
-		s->step_l = lo;
 	s->warm_start = tk->warm;
+	if (s->bar_ticks++ == 0) {
+		s->bar_o = o;
+		s->bar_h = h;
+		s->bar_l = l;
+		return;
+	}
+	if (h > s->bar_h)
+		s->bar_h = h;
+	if (l < s->bar_l)
+		s->bar_l = l;
 }
 
 static int
@@ -79,7 +76,7 @@ emit_vector(struct cmt_features *fe, const struct symstate *s,
 		n += cmt_fmt_double(out + n, p->px, 15);
 		out[n++] = ',';
 		n = put_str(out, n, fe->fs_id, fe->fs_id_len);
-		for (i = 0; i < CMT_FEAT_N; i++) {
+		for (i = 0; i < fe->nfeat; i++) {
 			out[n++] = ',';
 			if (!isnan(p->x[i]))
 				n += cmt_fmt_double(out + n, p->x[i], 10);
@@ -105,7 +102,7 @@ emit_vector(struct cmt_features *fe, const struct symstate *s,
 		n = put_str(out, n, ",\"fs\":\"", 7);
 		n = put_str(out, n, fe->fs_id, fe->fs_id_len);
 		n = put_str(out, n, "\",\"f\":{", 7);
-		for (i = 0; i < CMT_FEAT_N; i++) {
+		for (i = 0; i < fe->nfeat; i++) {
 			n = put_str(out, n, fe->key[i], fe->key_len[i]);
 			n += cmt_fmt_double(out + n, p->x[i], 10); /* NAN: null */
 		}
@@ -139,105 +136,128 @@ emit_vector(struct cmt_features *fe, const struct symstate *s,
 	fe->emit(fe->ctx, out, (size_t)n);
 }
 
+/* The volatility sums of rv window j: the base's two in the state, the
+ * extension's in its own. */
+static struct cmt_ksum *
+rv_sum_of(struct symstate *s, int j, int squares)
+{
+	if (j < 2)
+		return squares ? &s->rv_sum2[j] : &s->rv_sum[j];
+	return squares ? &s->ext->rv_sum2[j - 2] : &s->ext->rv_sum[j - 2];
+}
+
 /* One grid point of symbol s at time g with price p. */
 void
 cmt_features_grid_point(struct cmt_features *fe, struct symstate *s,
 	int64_t g, double p)
 {
 	const struct cmt_feature_set *fs = &fe->o.fs;
-	struct pending cur, *slot;
+	struct pending *cur = fe->cur, *slot;
 	double lp = log(p), r, up, mid, lo, sd, m, sig, hist, v, vs, vl;
+	double rv[RV_MAX], bar[4];
 	long k = s->k;
 	int i, j, hi = (int)(k % fe->hist_n), have_vs, have_vl;
 
 	s->px[hi] = p;
 	s->lp[hi] = lp;
-	cur.t = g;
-	cur.px = p;
-	for (i = 0; i < CMT_FEAT_N; i++)
-		cur.x[i] = NAN;
-	for (i = 0; i < 4; i++)
+	cur->t = g;
+	cur->px = p;
+	for (i = 0; i < fe->nfeat; i++)
+		cur->x[i] = NAN;
+	for (i = 0; i < fe->nret; i++)
 		if (k >= fe->ret_steps[i])
-			cur.x[i] = lp - s->lp[(k - fe->ret_steps[i]) % fe->hist_n];
+			cur->x[fe->ret_pos[i]] = lp -
+			    s->lp[(k - fe->ret_steps[i]) % fe->hist_n];
+	for (j = 0; j < fe->nrv; j++)
+		rv[j] = NAN;
 	if (k >= 1) {
 		long ri = k - 1;   /* index of this step's return */
 
 		r = lp - s->lp[(k - 1) % fe->hist_n];
 		s->ret[ri % fe->rv_n] = r;
-		for (j = 0; j < 2; j++) {
+		for (j = 0; j < fe->nrv; j++) {
+			struct cmt_ksum *sum = rv_sum_of(s, j, 0);
+			struct cmt_ksum *sum2 = rv_sum_of(s, j, 1);
 			int n = fe->rv_steps[j];
 
-			ksum_add(&s->rv_sum[j], r);
-			ksum_add(&s->rv_sum2[j], r * r);
+			ksum_add(sum, r);
+			ksum_add(sum2, r * r);
 			if (ri >= n) {
 				double old = s->ret[(ri - n) % fe->rv_n];
-				ksum_add(&s->rv_sum[j], -old);
-				ksum_add(&s->rv_sum2[j], -(old * old));
+				ksum_add(sum, -old);
+				ksum_add(sum2, -(old * old));
 			}
 			if (ri % RV_RESUM_EVERY == RV_RESUM_EVERY - 1 && ri + 1 >= n) {
 				long q;
-				memset(&s->rv_sum[j], 0, sizeof s->rv_sum[j]);
-				memset(&s->rv_sum2[j], 0, sizeof s->rv_sum2[j]);
+				memset(sum, 0, sizeof *sum);
+				memset(sum2, 0, sizeof *sum2);
 				for (q = ri - n + 1; q <= ri; q++) {
 					double x = s->ret[q % fe->rv_n];
-					ksum_add(&s->rv_sum[j], x);
-					ksum_add(&s->rv_sum2[j], x * x);
+					ksum_add(sum, x);
+					ksum_add(sum2, x * x);
 				}
 			}
 			if (ri + 1 >= n) {
-				double mean = ksum_value(&s->rv_sum[j]) / n;
-				double var = ksum_value(&s->rv_sum2[j]) / n - mean * mean;
-				cur.x[4 + j] = var > 0 ? sqrt(var) : 0;
+				double mean = ksum_value(sum) / n;
+				double var = ksum_value(sum2) / n - mean * mean;
+				rv[j] = var > 0 ? sqrt(var) : 0;
+				if (fe->rv_pos[j] >= 0)
+					cur->x[fe->rv_pos[j]] = rv[j];
 			}
 		}
 	}
 	if (cmt_rsi_update(&s->rsi, p, &v))
-		cur.x[6] = v;
+		cur->x[6] = v;
 	if (cmt_macd_update(&s->macd, p, &m, &sig, &hist))
-		cur.x[7] = hist / p;
+		cur->x[7] = hist / p;
 	if (cmt_bbands_update(&s->bb, p, &up, &mid, &lo, &sd) && up > lo)
-		cur.x[8] = (p - lo) / (up - lo);
+		cur->x[8] = (p - lo) / (up - lo);
 	if (k >= fs->mom_n)
-		cur.x[9] = (p - s->px[(k - fs->mom_n) % fe->hist_n]) / p;
+		cur->x[9] = (p - s->px[(k - fs->mom_n) % fe->hist_n]) / p;
 	if (s->step_vol_ok) {
 		have_vs = cmt_ema_update(&s->vol_short, s->step_vol, &vs);
 		have_vl = cmt_ema_update(&s->vol_long, s->step_vol, &vl);
 		if (have_vs && have_vl && vl > 0)
-			cur.x[10] = vs / vl;
+			cur->x[10] = vs / vl;
 	} else {
 		/* a tick without volume: the volume series restarts */
 		cmt_ema_init(&s->vol_short, fs->vt_short);
 		cmt_ema_init(&s->vol_long, fs->vt_long);
 	}
-	if (s->step_ticks == 0)   /* no tick: the price carried over */
-		s->step_o = s->step_h = s->step_l = p;
-	cur.o = s->step_o;
-	cur.h = s->step_h > p ? s->step_h : p;
-	cur.l = s->step_l < p ? s->step_l : p;
-	cur.vol = s->step_vol;
-	cur.has_vol = s->step_vol_ok && s->step_ticks > 0;
-	cur.from_warm_start = s->warm_start;
-	s->step_o = s->step_h = s->step_l = p;   /* the next step opens here */
-	s->step_ticks = 0;
+	/* the step's bar; a step without ticks is flat at the price */
+	bar[0] = s->bar_ticks ? s->bar_o : p;
+	bar[1] = s->bar_ticks ? s->bar_h : p;
+	bar[2] = s->bar_ticks ? s->bar_l : p;
+	bar[3] = p;
+	if (s->ext)
+		cmt_features_ext_point(fe, s, g, bar, rv, cur->x);
+	cur->o = bar[0];
+	cur->h = bar[1];
+	cur->l = bar[2];
+	cur->vol = s->step_vol;
+	cur->has_vol = s->step_vol_ok && s->bar_ticks > 0;
+	cur->from_warm_start = (unsigned char)s->warm_start;
 	s->step_vol = 0;
 	s->step_vol_ok = 1;
-	cur.warm = k >= fe->warmup;
+	s->bar_ticks = 0;
+	cur->warm = k >= fe->warmup;
 	s->k++;
 
 	if (fe->label_steps == 0 || fe->in_partial) {
-		if (cur.warm || fe->o.emit_warmup)
-			emit_vector(fe, s, &cur, -1);
+		if (cur->warm || fe->o.emit_warmup)
+			emit_vector(fe, s, cur, -1);
 		return;
 	}
 	if (s->pend_count == fe->label_steps) {
-		slot = &s->pend[s->pend_head];
+		slot = pending_at(fe, s, s->pend_head);
 		if (slot->warm || fe->o.emit_warmup)
 			emit_vector(fe, s, slot, p > slot->px ? 1 :
 			    p < slot->px ? 0 : -1);
 		s->pend_head = (s->pend_head + 1) % fe->label_steps;
 		s->pend_count--;
 	}
-	s->pend[(s->pend_head + s->pend_count) % fe->label_steps] = cur;
+	memcpy(pending_at(fe, s, (s->pend_head + s->pend_count) %
+	    fe->label_steps), cur, fe->pend_size);
 	s->pend_count++;
 }
 
@@ -248,15 +268,9 @@ void
 cmt_features_emit_partial(struct cmt_features *fe, const struct symstate *s)
 {
 	struct symstate *c = fe->scratch;
-	double *px = c->px, *lp = c->lp, *ret = c->ret;
 
-	*c = *s;
-	c->px = px;
-	c->lp = lp;
-	c->ret = ret;
-	memcpy(px, s->px, (size_t)fe->hist_n * sizeof *px);
-	memcpy(lp, s->lp, (size_t)fe->hist_n * sizeof *lp);
-	memcpy(ret, s->ret, (size_t)fe->rv_n * sizeof *ret);
+	memcpy(c, s, fe->ring_bytes);
+	cmt_features_place(fe, c);
 	c->pend = NULL;
 	c->pend_count = 0;
 	fe->in_partial = 1;

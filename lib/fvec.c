@@ -1,15 +1,17 @@
+/* The feature-vector decoder (cmt_fvec.h): the checks every vector
+ * passes (names expected, count of its set, y, p_up), NDJSON with a fast
+ * path for the layout cmt-features writes, and the entry point that sends
+ * CSV to fvec_csv.c.  Decoded strings point into the caller's line or the
+ * decoder's header copy. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cmt_features.h"
 #include "cmt_fvec.h"
 #include "cmt_json.h"
 #include "cmt_parse.h"
-
-#define MAX_T 9007199254740992.0 /* 2^53, as for ticks: exact, fits int64 */
-
-enum col { COL_T, COL_SYM, COL_PX, COL_FS, COL_WARMUP, COL_Y, COL_P,
-	COL_MODEL, COL_PARTIAL, COL_FEATURE, COL_OTHER };
+#include "fvec_int.h"
 
 void
 cmt_fvec_decoder_init(struct cmt_fvec_decoder *d, enum cmt_fvec_format format)
@@ -21,59 +23,90 @@ cmt_fvec_decoder_init(struct cmt_fvec_decoder *d, enum cmt_fvec_format format)
 
 void
 cmt_fvec_decoder_expect(struct cmt_fvec_decoder *d, const char *fs,
-	const char *const *names)
+	const char *const *names, int n)
 {
 	int i;
 
 	d->expect_fs.s = fs;
 	d->expect_fs.len = fs ? strlen(fs) : 0;
+	d->nexpect = names && n > 0 ? n : 0;
 	for (i = 0; i < CMT_FEAT_N; i++) {
-		d->expect[i].s = names ? names[i] : NULL;
-		d->expect[i].len = names ? strlen(names[i]) : 0;
+		d->expect[i].s = i < d->nexpect ? names[i] : NULL;
+		d->expect[i].len = i < d->nexpect ? strlen(names[i]) : 0;
 	}
 	d->fast_ready = 0;   /* relearnt from a line checked against these */
+	if (d->format == CMT_FVEC_CSV && d->ncols > 0)
+		cmt_fvec_csv_misnamed(d); /* the header is held to these now */
 }
 
 /* 1 if feature n may be named k (the expected name, or no check). */
-static int
-name_ok(const struct cmt_fvec_decoder *d, int n, const char *k, size_t len)
+int
+cmt_fvec_name_ok(const struct cmt_fvec_decoder *d, int n, const char *k,
+	size_t len)
 {
 	const struct cmt_slice *x = &d->expect[n];
 
-	return !x->s || (len == x->len && memcmp(k, x->s, len) == 0);
+	if (!d->nexpect)
+		return 1;
+	return n < d->nexpect && len == x->len && memcmp(k, x->s, len) == 0;
 }
 
-/* The mismatch of feature n named k, when fs is the expected set. */
-static enum cmt_err
-misnamed(const struct cmt_fvec_decoder *d, struct cmt_slice fs, int n,
+/* The mismatch of feature n named k (k NULL: the vector has only n
+ * features), when fs is the expected set. */
+enum cmt_err
+cmt_fvec_misnamed(const struct cmt_fvec_decoder *d, struct cmt_slice fs, int n,
 	const char *k, size_t len, char *err)
 {
-	const struct cmt_slice *x = &d->expect[n];
-
 	if (d->expect_fs.s && (fs.len != d->expect_fs.len ||
 	    memcmp(fs.s, d->expect_fs.s, fs.len) != 0))
 		return CMT_OK;      /* another set: the caller says so */
+	if (n >= d->nexpect)
+		return cmt_errf(err, CMT_EMISMATCH, "feature %d is \"%.*s\", "
+			"the model expects %d features", n + 1,
+			(int)(len > 64 ? 64 : len), k, d->nexpect);
+	if (!k)
+		return cmt_errf(err, CMT_EMISMATCH, "%d features, the model "
+			"expects %d (\"%s\" is missing)", n, d->nexpect,
+			d->expect[n].s);
 	return cmt_errf(err, CMT_EMISMATCH,
 		"feature %d is \"%.*s\", the model expects \"%s\" there", n + 1,
-		(int)(len > 64 ? 64 : len), k, x->s);
+		(int)(len > 64 ? 64 : len), k, d->expect[n].s);
 }
 
-int
-cmt_fvec_null_reason(const struct cmt_fvec *v, char *buf, size_t cap)
-{
-	const char *why = "undefined or not finite";
-	struct cmt_slice nm;
-	int i = 0;
+/* Why a feature is null, by the start of its name; the first that
+ * matches.  A feature over a long window (an extension's day) is null
+ * until its window has filled, though the vector is past the base
+ * warm-up. */
+#define FILLING "its window is still filling (a long window's warm-up)"
+static const struct {
+	const char *prefix, *why;
+} null_why[] = {
+	{ "vol_trend", "the source gives no volume" },
+	{ "volz_", "the source gives no volume, the volume did not vary, or "
+	    FILLING },
+	{ "bb_pctb", "the Bollinger bands have zero width (flat prices)" },
+	{ "zret_", "no price movement over the volatility window, or "
+	    FILLING },
+	{ "pk_", FILLING },
+	{ "gk_", FILLING },
+	{ "dhi_", FILLING },
+	{ "dlo_", FILLING },
+	{ "", "undefined or not finite" },
+};
 
-	while (i < CMT_FEAT_N - 1 && !isnan(v->x[i]))
-		i++;
-	nm = v->name[i];
+int
+cmt_fvec_null_reason(const struct cmt_fvec *v, int i, char *buf, size_t cap)
+{
+	const char *why = NULL;
+	struct cmt_slice nm = v->name[i];
+	size_t k;
+
 	if (v->warmup)
 		why = "a warm-up vector (history too short)";
-	else if (cmt_slice_eq(nm, "vol_trend"))
-		why = "the source gives no volume";
-	else if (cmt_slice_eq(nm, "bb_pctb"))
-		why = "the Bollinger bands have zero width (flat prices)";
+	for (k = 0; !why; k++)
+		if (nm.len >= strlen(null_why[k].prefix) && memcmp(nm.s,
+		    null_why[k].prefix, strlen(null_why[k].prefix)) == 0)
+			why = null_why[k].why;
 	return snprintf(buf, cap, "\"%.*s\" is null: %s",
 		(int)(nm.len > 64 ? 64 : nm.len), nm.s, why);
 }
@@ -102,12 +135,13 @@ reset(struct cmt_fvec *v)
 	v->has_model = 0;
 	v->fs.s = NULL;
 	v->fs.len = 0;
+	v->nfeat = 0;
 	for (i = 0; i < CMT_FEAT_N; i++)
 		v->x[i] = NAN;
 }
 
-static enum cmt_err
-set_y(struct cmt_fvec *v, int null, double y, char *err)
+enum cmt_err
+cmt_fvec_set_y(struct cmt_fvec *v, int null, double y, char *err)
 {
 	v->has_y = 1;
 	if (null) {
@@ -120,14 +154,50 @@ set_y(struct cmt_fvec *v, int null, double y, char *err)
 	return CMT_OK;
 }
 
-static enum cmt_err
-set_p(struct cmt_fvec *v, double p, char *err)
+enum cmt_err
+cmt_fvec_set_p(struct cmt_fvec *v, double p, char *err)
 {
 	if (!(p >= 0 && p <= 1))
 		return cmt_errf(err, CMT_EVALUE, "\"p_up\" must be in [0, 1]");
 	v->has_p = 1;
 	v->p_up = p;
 	return CMT_OK;
+}
+
+/* How many features vectors of set fs carry: what a cmt1 id says, or -1
+ * for another set.  The last set is remembered: streams keep one. */
+static int
+set_count(struct cmt_fvec_decoder *d, struct cmt_slice fs)
+{
+	struct cmt_feature_set set;
+	char id[CMT_FS_ID_MAX], err[CMT_ERRLEN];
+
+	if (fs.len == d->count_fs_len && fs.len > 0 &&
+	    memcmp(fs.s, d->count_fs, fs.len) == 0)
+		return d->count_n;
+	if (fs.len >= sizeof id || fs.len >= sizeof d->count_fs)
+		return -1;
+	memcpy(id, fs.s, fs.len);
+	id[fs.len] = '\0';
+	memcpy(d->count_fs, fs.s, fs.len);
+	d->count_fs_len = fs.len;
+	d->count_n = cmt_fs_parse_id(id, &set, err) ? -1 : cmt_fs_count(&set);
+	return d->count_n;
+}
+
+/* A vector with more or fewer features than its set has. */
+enum cmt_err
+cmt_fvec_miscounted(struct cmt_fvec_decoder *d, const struct cmt_fvec *v, char *err)
+{
+	int want = set_count(d, v->fs);
+
+	if (want < 0 || v->nfeat == want)
+		return CMT_OK;
+	if (v->nfeat > want)
+		return cmt_errf(err, CMT_EMISMATCH, "more than %d features in "
+			"\"f\"", want);
+	return cmt_errf(err, CMT_EMISMATCH, "%d features in \"f\", expected %d",
+		v->nfeat, want);
 }
 
 static enum cmt_err
@@ -145,7 +215,7 @@ parse_features(const struct cmt_fvec_decoder *d, struct cmt_fvec *v,
 		if (n == CMT_FEAT_N)
 			return cmt_errf(err, CMT_EMISMATCH,
 				"more than %d features in \"f\"", CMT_FEAT_N);
-		if (bad < 0 && !name_ok(d, n, k.raw, k.len))
+		if (bad < 0 && !cmt_fvec_name_ok(d, n, k.raw, k.len))
 			bad = n;
 		v->name[n].s = k.raw;
 		v->name[n].len = k.len;
@@ -165,15 +235,17 @@ parse_features(const struct cmt_fvec_decoder *d, struct cmt_fvec *v,
 	if (e != CMT_ESKIP)
 		return e;
 	cmt_json_leave(outer, &js);
-	if (n != CMT_FEAT_N)
-		return cmt_errf(err, CMT_EMISMATCH,
-			"%d features in \"f\", expected %d", n, CMT_FEAT_N);
+	if (n == 0)
+		return cmt_errf(err, CMT_EMISMATCH, "no features in \"f\"");
+	if (bad < 0 && d->nexpect && n < d->nexpect)
+		bad = n;            /* fewer than expected */
+	v->nfeat = n;
 	*misnamed_at = bad;
 	return CMT_OK;
 }
 
 static enum cmt_err
-decode_json(const struct cmt_fvec_decoder *d, const char *line, size_t len,
+decode_json(struct cmt_fvec_decoder *d, const char *line, size_t len,
 	struct cmt_fvec *v, char *err)
 {
 	struct cmt_jscan js;
@@ -263,13 +335,13 @@ decode_json(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 		case 32:
 			if (x.type != CMT_JNULL && x.type != CMT_JNUMBER)
 				return cmt_errf(err, CMT_ETYPE, "\"y\" is not a number");
-			if ((e = set_y(v, x.type == CMT_JNULL, x.num, err)))
+			if ((e = cmt_fvec_set_y(v, x.type == CMT_JNULL, x.num, err)))
 				return e;
 			break;
 		case 64:
 			if (x.type != CMT_JNUMBER)
 				return cmt_errf(err, CMT_ETYPE, "\"p_up\" is not a number");
-			if ((e = set_p(v, x.num, err)))
+			if ((e = cmt_fvec_set_p(v, x.num, err)))
 				return e;
 			break;
 		case 128:
@@ -301,8 +373,10 @@ decode_json(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 		return cmt_errf(err, CMT_EMISSING, "missing %s",
 			!(seen & 1) ? "\"t\"" : !(seen & 2) ? "\"sym\"" :
 			!(seen & 4) ? "\"px\"" : !(seen & 8) ? "\"fs\"" : "\"f\"");
-	if (bad >= 0 && (e = misnamed(d, v->fs, bad, v->name[bad].s,
-	    v->name[bad].len, err)))
+	if ((e = cmt_fvec_miscounted(d, v, err)))
+		return e;
+	if (bad >= 0 && (e = cmt_fvec_misnamed(d, v->fs, bad, bad < v->nfeat ?
+	    v->name[bad].s : NULL, bad < v->nfeat ? v->name[bad].len : 0, err)))
 		return e;
 	/* the closing brace, for tools that append members */
 	v->close = len;
@@ -323,13 +397,14 @@ learn_layout(struct cmt_fvec_decoder *d, const struct cmt_fvec *v)
 	if (v->fs.len >= sizeof d->fast_fs ||
 	    memchr(v->fs.s, '\\', v->fs.len))
 		return;
-	for (i = 0; i < CMT_FEAT_N; i++)
+	for (i = 0; i < v->nfeat; i++)
 		if (v->name[i].len >= CMT_FVEC_FAST_NAME ||
 		    memchr(v->name[i].s, '\\', v->name[i].len))
 			return;
 	memcpy(d->fast_fs, v->fs.s, v->fs.len);
 	d->fast_fs_len = v->fs.len;
-	for (i = 0; i < CMT_FEAT_N; i++) {
+	d->fast_nfeat = v->nfeat;
+	for (i = 0; i < v->nfeat; i++) {
 		memcpy(d->fast_name[i], v->name[i].s, v->name[i].len);
 		d->fast_name_len[i] = (unsigned char)v->name[i].len;
 	}
@@ -346,7 +421,7 @@ decode_fast(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 	const char *p = line, *end = line + len, *q;
 	char err[CMT_ERRLEN];
 	double x;
-	int integral, i;
+	int integral, i, nf = d->fast_nfeat;
 	size_t n;
 
 	if (!CMT_JSON_AT(p, end, "{\"t\":"))
@@ -379,7 +454,8 @@ decode_fast(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 	v->fs.s = p;
 	v->fs.len = n;
 	p += n + 7;
-	for (i = 0; i < CMT_FEAT_N; i++) {
+	v->nfeat = nf;
+	for (i = 0; i < nf; i++) {
 		n = d->fast_name_len[i];
 		if ((size_t)(end - p) < n + 4 || p[0] != '"' ||
 		    memcmp(p + 1, d->fast_name[i], n) != 0 ||
@@ -389,12 +465,12 @@ decode_fast(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 		v->name[i].len = n;
 		p += n + 3;
 		if (CMT_JSON_AT(p, end, "null") && (size_t)(end - p) > 4 &&
-		    p[4] == (i + 1 < CMT_FEAT_N ? ',' : '}')) {
+		    p[4] == (i + 1 < nf ? ',' : '}')) {
 			v->nnull++;
 			p += 5;
 			continue;
 		}
-		if (!cmt_json_number_then(&p, end, i + 1 < CMT_FEAT_N ? ',' : '}', &x,
+		if (!cmt_json_number_then(&p, end, i + 1 < nf ? ',' : '}', &x,
 		    &integral))
 			return 0;
 		if (isfinite(x))
@@ -456,165 +532,6 @@ decode_fast(const struct cmt_fvec_decoder *d, const char *line, size_t len,
 	return 1;
 }
 
-static enum cmt_err
-parse_header(struct cmt_fvec_decoder *d, const char *line, size_t len,
-	char *err)
-{
-	const unsigned required = 1u << COL_T | 1u << COL_SYM | 1u << COL_PX |
-		1u << COL_FS;
-	const char *p, *next, *end;
-	int col = 0, nfeat = 0, more;
-	unsigned seen = 0;
-	size_t n;
-	enum col kind;
-	int bad = -1;
-
-	d->format = CMT_FVEC_CSV;  /* sniffed: a bad header is still CSV */
-	if (len >= sizeof d->header)
-		return cmt_errf(err, CMT_ETOOLONG, "CSV header too long");
-	memcpy(d->header, line, len);
-	d->header[len] = '\0';
-	next = d->header;
-	end = d->header + len;
-	do {
-		more = cmt_csv_field(&next, end, &p, &n);
-		if (col == CMT_FVEC_CSV_COLS)
-			return cmt_errf(err, CMT_ELIMIT, "more than %d CSV columns",
-				CMT_FVEC_CSV_COLS);
-#define IS(name) (n == sizeof name - 1 && memcmp(p, name, n) == 0)
-		kind = IS("t") ? COL_T : IS("sym") ? COL_SYM : IS("px") ? COL_PX :
-		    IS("fs") ? COL_FS : IS("warmup") ? COL_WARMUP : IS("y") ? COL_Y :
-		    IS("p_up") ? COL_P : IS("model") ? COL_MODEL :
-		    IS("partial") ? COL_PARTIAL : COL_FEATURE;
-#undef IS
-		if (kind == COL_FEATURE) {
-			if (bad < 0 && nfeat < CMT_FEAT_N &&
-			    !name_ok(d, nfeat, p, n))
-				bad = nfeat;
-			nfeat++;
-		} else if (seen & 1u << kind)
-			return cmt_errf(err, CMT_ESYNTAX,
-				"CSV header names \"%.*s\" twice", (int)n, p);
-		seen |= 1u << kind;
-		d->col_kind[col] = (signed char)kind;
-		d->col_name[col].s = p;
-		d->col_name[col].len = n;
-		col++;
-	} while (more);
-	/* A rejected header must not leave a column map behind: rows read
-	 * against it would index past the CMT_FEAT_N features, or come out
-	 * without a time, symbol or price. */
-	if ((seen & required) != required)
-		return cmt_errf(err, CMT_EMISSING,
-			"CSV header lacks one of t, sym, px, fs%s",
-			nfeat == 0 || (nfeat <= 2 && !(seen & 1u << COL_FS)) ?
-			" (ticks? make vectors with cmt-features)" : "");
-	if (nfeat != CMT_FEAT_N)
-		return cmt_errf(err, CMT_EMISMATCH,
-			"CSV header has %d feature columns, expected %d", nfeat,
-			CMT_FEAT_N);
-	/* The feature set comes with each row: the names are checked there,
-	 * against the set the row claims. */
-	d->misnamed = bad;
-	d->ncols = col;
-	d->format = CMT_FVEC_CSV;
-	return CMT_ESKIP;
-}
-
-static enum cmt_err
-decode_csv(const struct cmt_fvec_decoder *d, const char *line, size_t len,
-	struct cmt_fvec *v, char *err)
-{
-	const char *p, *next = line, *end = line + len;
-	int more;
-	enum cmt_err e;
-	int col = 0, nf = 0, integral;
-	size_t n;
-	double x;
-
-	do {
-		more = cmt_csv_field(&next, end, &p, &n);
-		if (col >= d->ncols)
-			return cmt_errf(err, CMT_ESYNTAX, "more than %d CSV fields",
-				d->ncols);
-		switch (d->col_kind[col]) {
-		case COL_T:
-			if ((e = cmt_csv_number(p, n, "t", &x, &integral, err)))
-				return e;
-			if (!integral || x < 0 || x >= MAX_T)
-				return cmt_errf(err, CMT_EVALUE,
-					"t is not whole milliseconds");
-			v->t = (int64_t)x;
-			break;
-		case COL_SYM:
-			if ((e = cmt_tick_symbol(p, n, v->sym, err)))
-				return e;
-			break;
-		case COL_PX:
-			if ((e = cmt_csv_number(p, n, "px", &x, &integral, err)))
-				return e;
-			if (!isfinite(x) || x <= 0)
-				return cmt_errf(err, CMT_EVALUE, "px must be > 0");
-			v->px = x;
-			break;
-		case COL_FS:
-			v->fs.s = p;
-			v->fs.len = n;
-			break;
-		case COL_WARMUP:
-			v->warmup = n == 4 && memcmp(p, "true", 4) == 0;
-			break;
-		case COL_PARTIAL:
-			v->partial = n == 4 && memcmp(p, "true", 4) == 0;
-			break;
-		case COL_Y:
-			if (n == 0 || (n == 4 && memcmp(p, "null", 4) == 0)) {
-				set_y(v, 1, 0, err);
-			} else {
-				if ((e = cmt_csv_number(p, n, "y", &x, &integral, err)) ||
-				    (e = set_y(v, 0, x, err)))
-					return e;
-			}
-			break;
-		case COL_P:
-			if (n > 0) {
-				if ((e = cmt_csv_number(p, n, "p_up", &x, &integral, err)) ||
-				    (e = set_p(v, x, err)))
-					return e;
-			}
-			break;
-		case COL_MODEL:
-			v->has_model = n > 0;
-			v->model.s = p;
-			v->model.len = n;
-			break;
-		case COL_FEATURE:
-			v->name[nf] = d->col_name[col];
-			if (n == 0 || (n == 4 && memcmp(p, "null", 4) == 0)) {
-				v->nnull++;
-			} else {
-				if ((e = cmt_csv_number(p, n, "feature", &x, &integral, err)))
-					return e;
-				if (isfinite(x))
-					v->x[nf] = x;
-				else
-					v->nnull++;
-			}
-			nf++;
-			break;
-		}
-		col++;
-	} while (more);
-	if (col != d->ncols)
-		return cmt_errf(err, CMT_ESYNTAX, "expected %d CSV fields, got %d",
-			d->ncols, col);
-	if (d->misnamed >= 0)
-		return misnamed(d, v->fs, d->misnamed, v->name[d->misnamed].s,
-			v->name[d->misnamed].len, err);
-	v->close = len;
-	return CMT_OK;
-}
-
 enum cmt_err
 cmt_fvec_decode(struct cmt_fvec_decoder *d, const char *line, size_t len,
 	struct cmt_fvec *v, char *err)
@@ -631,7 +548,7 @@ cmt_fvec_decode(struct cmt_fvec_decoder *d, const char *line, size_t len,
 		if (line[i] == '{')
 			d->format = CMT_FVEC_JSON;
 		else
-			return parse_header(d, line, len, err);
+			return cmt_fvec_csv_header(d, line, len, err);
 	}
 	if (d->format == CMT_FVEC_JSON) {
 		if (d->fast_ready && !d->fast_off) {
@@ -647,6 +564,6 @@ cmt_fvec_decode(struct cmt_fvec_decoder *d, const char *line, size_t len,
 		return e;
 	}
 	if (d->ncols == 0)
-		return parse_header(d, line, len, err);
-	return decode_csv(d, line, len, v, err);
+		return cmt_fvec_csv_header(d, line, len, err);
+	return cmt_fvec_csv_row(d, line, len, v, err);
 }

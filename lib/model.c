@@ -70,6 +70,7 @@ alloc_model(const int *width, int nwidth, struct cmt_model **out, char *err)
 		p += ly->out;
 	}
 	m->ninput = width[0];
+	m->nfeature = width[0];
 	for (l = 0; l < CMT_FEAT_N; l++) {
 		m->std[l] = 1;
 		m->input[l] = l;
@@ -284,35 +285,94 @@ cmt_model_feature_index(const struct cmt_model *m, const char *name)
 {
 	int i;
 
-	for (i = 0; i < CMT_FEAT_N; i++)
+	for (i = 0; i < m->nfeature; i++)
 		if (strcmp(m->feature[i], name) == 0)
 			return i;
 	return -1;
 }
 
-enum cmt_err
-cmt_model_check_fs(const struct cmt_model *m, struct cmt_slice fs,
-	const struct cmt_slice *names, char *err)
+/* 1 if the vector's name (any spelling) is the model's name. */
+static int
+same_name(struct cmt_slice vname, const char *mname)
 {
-	int i;
+	char name[CMT_MODEL_FEATNAME_MAX];
 
-	char id[CMT_FS_ID_MAX], name[CMT_MODEL_FEATNAME_MAX];
+	return cmt_slice_eq(vname, mname) ||
+	    (cmt_fs_canonical_name(vname.s, vname.len, name, sizeof name) == 0 &&
+	    strcmp(name, mname) == 0);
+}
 
-	if (!cmt_slice_eq(fs, m->fs) &&
-	    (cmt_fs_canonical_id(fs.s, fs.len, id) || strcmp(id, m->fs) != 0))
+/* 1 if vectors of set fs carry the model's set and more. */
+static int
+set_contains(struct cmt_slice fs, const char *model_fs)
+{
+	struct cmt_feature_set outer, inner;
+	char id[CMT_FS_ID_MAX], err[CMT_ERRLEN];
+
+	if (fs.len >= sizeof id)
+		return 0;
+	memcpy(id, fs.s, fs.len);
+	id[fs.len] = '\0';
+	return cmt_fs_parse_id(id, &outer, err) == CMT_OK &&
+	    cmt_fs_parse_id(model_fs, &inner, err) == CMT_OK &&
+	    cmt_fs_contains(&outer, &inner);
+}
+
+enum cmt_err
+cmt_model_bind(const struct cmt_model *m, struct cmt_slice fs,
+	const struct cmt_slice *names, int n, int *map, int *same, char *err)
+{
+	char id[CMT_FS_ID_MAX];
+	int i, j;
+
+	if (same)
+		*same = 0;
+	if (cmt_slice_eq(fs, m->fs) || (cmt_fs_canonical_id(fs.s, fs.len, id) ==
+	    0 && strcmp(id, m->fs) == 0)) {
+		/* the model's own set: its features, in its order */
+		for (i = 0; i < n || i < m->nfeature; i++) {
+			if (i >= n || i >= m->nfeature)
+				return cmt_errf(err, CMT_EMISMATCH, "%d features, the "
+					"model's set has %d", n, m->nfeature);
+			if (!same_name(names[i], m->feature[i]))
+				return cmt_errf(err, CMT_EMISMATCH,
+					"feature %d is '%.*s', the model expects '%s'",
+					i + 1, (int)(names[i].len > 40 ? 40 : names[i].len),
+					names[i].s, m->feature[i]);
+			map[i] = i;
+		}
+		if (same)
+			*same = 1;
+		return CMT_OK;
+	}
+	if (!set_contains(fs, m->fs))
 		return cmt_errf(err, CMT_EMISMATCH,
 			"feature set '%.*s'%s does not match the model's '%s'",
 			(int)(fs.len > 320 ? 320 : fs.len), fs.s,
 			fs.len > 320 ? "..." : "", m->fs);
-	for (i = 0; names && i < CMT_FEAT_N; i++)
-		if (!cmt_slice_eq(names[i], m->feature[i]) &&
-		    (cmt_fs_canonical_name(names[i].s, names[i].len, name,
-		    sizeof name) || strcmp(name, m->feature[i]) != 0))
-			return cmt_errf(err, CMT_EMISMATCH,
-				"feature %d is '%.*s', the model expects '%s'", i + 1,
-				(int)(names[i].len > 40 ? 40 : names[i].len),
-				names[i].s, m->feature[i]);
+	/* a wider set: each of the model's features by name */
+	for (i = 0; i < m->nfeature; i++) {
+		for (j = 0; j < n && !same_name(names[j], m->feature[i]); j++)
+			;
+		map[i] = j < n ? j : -1;
+	}
+	for (i = 0; i < m->ninput; i++)
+		if (map[m->input[i]] < 0)
+			return cmt_errf(err, CMT_EMISMATCH, "the vectors of '%.*s' "
+				"have no feature '%s', an input of the model",
+				(int)(fs.len > 320 ? 320 : fs.len), fs.s,
+				m->feature[m->input[i]]);
 	return CMT_OK;
+}
+
+void
+cmt_model_gather(const struct cmt_model *m, const int *map,
+	const double *vx, double *x)
+{
+	int i;
+
+	for (i = 0; i < m->nfeature; i++)
+		x[i] = map[i] >= 0 ? vx[map[i]] : NAN;
 }
 
 int
@@ -339,7 +399,7 @@ cmt_model_describe(const struct cmt_model *m, const char *path, FILE *f)
 	for (l = 0; l < m->nlayers; l++)
 		fprintf(f, " -> %d", m->layer[l].out);
 	fprintf(f, " (%zu parameters)\nfeatures:   ", m->nparams);
-	for (i = 0; i < CMT_FEAT_N; i++)
+	for (i = 0; i < m->nfeature; i++)
 		fprintf(f, " %s", m->feature[i]);
 	fprintf(f, "\ninputs:     ");
 	for (i = 0; i < m->ninput; i++)

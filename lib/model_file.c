@@ -30,7 +30,7 @@ canonical_feature_set(struct cmt_model *m)
 	if (cmt_fs_canonical_id(m->fs, strlen(m->fs), id) == 0 &&
 	    strlen(id) < sizeof m->fs)
 		strcpy(m->fs, id);
-	for (i = 0; i < CMT_FEAT_N; i++)
+	for (i = 0; i < m->nfeature; i++)
 		if (cmt_fs_canonical_name(m->feature[i], strlen(m->feature[i]),
 		    name, sizeof name) == 0)
 			strcpy(m->feature[i], name);
@@ -243,18 +243,25 @@ fail:
 	return e;
 }
 
-/* "feature_names" (the vector's members, in order) into names[]. */
+/* "feature_names" (the vector's members, in order) into names[]: 11 in
+ * version 1, 1 to CMT_FEAT_N in version 2. */
 static enum cmt_err
-parse_names(const cJSON *doc, char names[][CMT_MODEL_FEATNAME_MAX],
-	char *err)
+parse_names(const cJSON *doc, int version,
+	char names[][CMT_MODEL_FEATNAME_MAX], int *nnames, char *err)
 {
 	const cJSON *v, *a = cJSON_GetObjectItemCaseSensitive(doc,
 	    "feature_names");
-	int i = 0;
+	int i = 0, n = cJSON_GetArraySize(a);
 
-	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != CMT_FEAT_N)
+	if (!cJSON_IsArray(a) || (version == 1 && n != CMT_FEAT_BASE))
 		return cmt_errf(err, CMT_EMISMATCH,
-			"\"feature_names\" must be an array of %d names", CMT_FEAT_N);
+			"\"feature_names\" must be an array of %d names",
+			CMT_FEAT_BASE);
+	if (n < 1 || n > CMT_FEAT_N)
+		return cmt_errf(err, CMT_EMISMATCH,
+			"\"feature_names\" must be an array of 1 to %d names",
+			CMT_FEAT_N);
+	*nnames = n;
 	cJSON_ArrayForEach(v, a) {
 		if (!cJSON_IsString(v) ||
 		    !valid_name(v->valuestring, CMT_MODEL_FEATNAME_MAX))
@@ -269,8 +276,8 @@ parse_names(const cJSON *doc, char names[][CMT_MODEL_FEATNAME_MAX],
  * Version 1 files have none and read every feature. */
 static enum cmt_err
 parse_inputs(const cJSON *doc, int version,
-	char names[][CMT_MODEL_FEATNAME_MAX], int *input, int *ninput,
-	char *err)
+	char names[][CMT_MODEL_FEATNAME_MAX], int nnames, int *input,
+	int *ninput, char *err)
 {
 	const cJSON *v, *a = cJSON_GetObjectItemCaseSensitive(doc, "inputs");
 	int i, j, n = 0;
@@ -279,9 +286,9 @@ parse_inputs(const cJSON *doc, int version,
 		if (a)
 			return cmt_errf(err, CMT_EVALUE,
 				"\"inputs\" needs \"version\": 2");
-		for (i = 0; i < CMT_FEAT_N; i++)
+		for (i = 0; i < nnames; i++)
 			input[i] = i;
-		*ninput = CMT_FEAT_N;
+		*ninput = nnames;
 		return CMT_OK;
 	}
 	if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) < 1 ||
@@ -293,10 +300,10 @@ parse_inputs(const cJSON *doc, int version,
 		if (!cJSON_IsString(v))
 			return cmt_errf(err, CMT_ETYPE,
 				"\"inputs\"[%d] is not a string", n);
-		for (i = 0; i < CMT_FEAT_N; i++)
+		for (i = 0; i < nnames; i++)
 			if (strcmp(names[i], v->valuestring) == 0)
 				break;
-		if (i == CMT_FEAT_N)
+		if (i == nnames)
 			return cmt_errf(err, CMT_EMISMATCH,
 				"\"inputs\"[%d] '%.40s' is not one of \"feature_names\"",
 				n, v->valuestring);
@@ -314,7 +321,7 @@ static enum cmt_err
 parse_doc(const cJSON *doc, struct cmt_model **out, char *err)
 {
 	char names[CMT_FEAT_N][CMT_MODEL_FEATNAME_MAX];
-	int input[CMT_FEAT_N], ninput = 0, version, i;
+	int input[CMT_FEAT_N], ninput = 0, nnames = 0, version, i;
 	const cJSON *v, *st;
 	const char *s, *kind;
 	struct cmt_model *m = NULL;
@@ -337,13 +344,15 @@ parse_doc(const cJSON *doc, struct cmt_model **out, char *err)
 	version = (int)v->valuedouble;
 	if (!(kind = get_string(doc, "kind", "", err, &e)))
 		return e;
-	if ((e = parse_names(doc, names, err)) ||
-	    (e = parse_inputs(doc, version, names, input, &ninput, err)))
+	if ((e = parse_names(doc, version, names, &nnames, err)) ||
+	    (e = parse_inputs(doc, version, names, nnames, input, &ninput,
+	    err)))
 		return e;
 	if ((e = parse_layers(cJSON_GetObjectItemCaseSensitive(doc, "layers"),
 	    kind, ninput, &m, err)))
 		return e;
 	memcpy(m->feature, names, sizeof names);
+	m->nfeature = nnames;
 	memcpy(m->input, input, sizeof input);
 	m->ninput = ninput;
 	if (!(s = get_string(doc, "name", "", err, &e)))
@@ -505,7 +514,7 @@ cmt_model_write(const struct cmt_model *m, FILE *f, char *err)
 	fputs(",\n\t\"feature_set\": ", f);
 	put_string(f, m->fs);
 	fputs(",\n\t\"feature_names\": [", f);
-	for (i = 0; i < CMT_FEAT_N; i++) {
+	for (i = 0; i < m->nfeature; i++) {
 		fputs(i ? ", " : "", f);
 		put_string(f, m->feature[i]);
 	}

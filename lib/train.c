@@ -45,7 +45,7 @@ take_names(struct cmt_dataset *d, const struct cmt_fvec *v, char *err)
 		return cmt_errf(err, CMT_EVALUE,
 			"feature-set id is empty or longer than %d",
 			CMT_MODEL_FS_MAX - 1);
-	for (i = 0; i < CMT_FEAT_N; i++) {
+	for (i = 0; i < v->nfeat; i++) {
 		if (v->name[i].len >= CMT_MODEL_FEATNAME_MAX)
 			return cmt_errf(err, CMT_EVALUE,
 				"feature name longer than %d",
@@ -54,22 +54,27 @@ take_names(struct cmt_dataset *d, const struct cmt_fvec *v, char *err)
 		d->feature[i][v->name[i].len] = '\0';
 	}
 	for (j = 0; j < d->nexclude; j++) {
-		for (i = 0; i < CMT_FEAT_N; i++)
+		for (i = 0; i < v->nfeat; i++)
 			if (strcmp(d->feature[i], d->exclude[j]) == 0)
 				break;
-		if (i == CMT_FEAT_N)
+		if (i == v->nfeat)
 			return cmt_errf(err, CMT_EMISMATCH,
 				"no feature '%s' to exclude in '%.*s'", d->exclude[j],
 				(int)(v->fs.len > 60 ? 60 : v->fs.len), v->fs.s);
 	}
-	for (i = 0; i < CMT_FEAT_N; i++) {
+	for (i = 0; i < v->nfeat; i++) {
 		for (j = 0; j < d->nexclude; j++)
 			if (strcmp(d->feature[i], d->exclude[j]) == 0)
 				break;
 		if (j == d->nexclude)
 			d->input[n++] = i;
 	}
+	if (n == 0)
+		return cmt_errf(err, CMT_EMISMATCH,
+			"every feature of '%.*s' is excluded: at least one must be "
+			"left", (int)(v->fs.len > 60 ? 60 : v->fs.len), v->fs.s);
 	d->ninput = n;
+	d->nfeat = v->nfeat;
 	memcpy(d->fs, v->fs.s, v->fs.len);
 	d->fs[v->fs.len] = '\0';
 	return CMT_OK;
@@ -96,7 +101,7 @@ reserve(struct cmt_dataset *d, size_t n, char *err)
 		return CMT_OK;
 	while (cap < n)
 		cap *= 2;
-	x = realloc(d->x, cap * CMT_FEAT_N * sizeof *x);
+	x = realloc(d->x, cap * (size_t)d->nfeat * sizeof *x);
 	if (x)
 		d->x = x;
 	y = realloc(d->y, cap * sizeof *y);
@@ -142,6 +147,9 @@ cmt_dataset_add(struct cmt_dataset *d, const struct cmt_fvec *v, char *err)
 			(int)(v->fs.len > 320 ? 320 : v->fs.len), v->fs.s,
 			v->fs.len > 320 ? "..." : "", d->fs);
 	}
+	if (v->nfeat != d->nfeat)
+		return cmt_errf(err, CMT_EMISMATCH, "%d features, the first row "
+			"had %d", v->nfeat, d->nfeat);
 	for (i = 0; i < d->ninput; i++)
 		if (isnan(v->x[d->input[i]])) {
 			d->skipped_null++;
@@ -149,7 +157,8 @@ cmt_dataset_add(struct cmt_dataset *d, const struct cmt_fvec *v, char *err)
 		}
 	if ((e = reserve(d, d->n + 1, err)))
 		return e;
-	memcpy(d->x + d->n * CMT_FEAT_N, v->x, sizeof v->x);
+	memcpy(d->x + d->n * (size_t)d->nfeat, v->x,
+		(size_t)d->nfeat * sizeof *v->x);
 	d->y[d->n] = v->y;
 	d->t[d->n] = v->t;
 	d->n++;
@@ -194,12 +203,13 @@ cmt_dataset_split(const struct cmt_dataset *d, int64_t cutoff,
 
 	cmt_dataset_init(before);
 	cmt_dataset_init(after);
+	before->nfeat = after->nfeat = d->nfeat;
 	for (i = 0; i < d->n; i++) {
 		to = d->t[i] < cutoff ? before : after;
 		if ((e = reserve(to, to->n + 1, err)))
 			return e;
-		memcpy(to->x + to->n * CMT_FEAT_N, d->x + i * CMT_FEAT_N,
-			CMT_FEAT_N * sizeof *d->x);
+		memcpy(to->x + to->n * (size_t)d->nfeat, d->x + i *
+			(size_t)d->nfeat, (size_t)d->nfeat * sizeof *d->x);
 		to->y[to->n] = d->y[i];
 		to->t[to->n] = d->t[i];
 		to->n++;
@@ -395,7 +405,7 @@ cmt_train_loss_grad(const struct cmt_model *m, const double *z, const int *y,
 
 static void
 standardise_stats(const struct cmt_dataset *d, double *mean, double *std,
-	int *nconst, unsigned *mask)
+	int *nconst, uint64_t *mask)
 {
 	size_t r;
 	int j;
@@ -407,10 +417,10 @@ standardise_stats(const struct cmt_dataset *d, double *mean, double *std,
 		int c = d->input[j];
 
 		for (r = 0; r < d->n; r++)
-			sum += d->x[r * CMT_FEAT_N + c];
+			sum += d->x[r * (size_t)d->nfeat + (size_t)c];
 		mu = sum / (double)d->n;
 		for (r = 0; r < d->n; r++) {
-			dv = d->x[r * CMT_FEAT_N + c] - mu;
+			dv = d->x[r * (size_t)d->nfeat + (size_t)c] - mu;
 			ss += dv * dv;
 		}
 		mean[j] = mu;
@@ -422,7 +432,7 @@ standardise_stats(const struct cmt_dataset *d, double *mean, double *std,
 		    !isfinite(std[j])) {
 			std[j] = 1;
 			(*nconst)++;
-			*mask |= 1u << c;   /* by feature, as the card names */
+			*mask |= (uint64_t)1 << c; /* by feature, as the card names */
 		}
 	}
 }
@@ -439,7 +449,7 @@ standardise(const struct cmt_model *m, const struct cmt_dataset *d)
 		return NULL;
 	for (r = 0; r < d->n; r++)
 		for (j = 0; j < m->ninput; j++)
-			z[r * nin + (size_t)j] = (d->x[r * CMT_FEAT_N +
+			z[r * nin + (size_t)j] = (d->x[r * (size_t)d->nfeat +
 			    (size_t)m->input[j]] - m->mean[j]) / m->std[j];
 	return z;
 }
@@ -497,6 +507,7 @@ cmt_train_fit(const struct cmt_train_opts *o, const struct cmt_dataset *train,
 		return e;
 	memcpy(m->fs, train->fs, sizeof m->fs);
 	memcpy(m->feature, train->feature, sizeof m->feature);
+	m->nfeature = train->nfeat;
 	m->ninput = train->ninput;
 	memcpy(m->input, train->input, sizeof m->input);
 	standardise_stats(train, m->mean, m->std, &res->constant_features,
@@ -611,7 +622,7 @@ cmt_train_evaluate(struct cmt_model *m, const struct cmt_dataset *d,
 	if (!p)
 		return cmt_errf(err, CMT_ENOMEM, "out of memory");
 	for (r = 0; r < d->n; r++)
-		p[r] = cmt_model_predict(m, d->x + r * CMT_FEAT_N);
+		p[r] = cmt_model_predict(m, d->x + r * (size_t)d->nfeat);
 	cmt_metrics_compute(p, d->y, d->n, p + d->n, out);
 	free(p);
 	return CMT_OK;
@@ -635,7 +646,7 @@ cmt_train_baselines(const struct cmt_dataset *train,
 	if (train->n == 0)
 		return cmt_errf(err, CMT_EVALUE, "training set is empty");
 	for (r = 0; r < train->n; r++) {
-		s = sign_of(train->x[r * CMT_FEAT_N]) + 1;
+		s = sign_of(train->x[r * (size_t)train->nfeat]) + 1;
 		all[s]++;
 		up[s] += train->y[r];
 	}
@@ -652,7 +663,7 @@ cmt_train_baselines(const struct cmt_dataset *train,
 	if (test->n)
 		majority->auc = 0.5;
 	for (r = 0; r < test->n; r++) {
-		s = sign_of(test->x[r * CMT_FEAT_N]);
+		s = sign_of(test->x[r * (size_t)test->nfeat]);
 		p[r] = rate[s + 1];
 		hit += (s > 0 || (s == 0 && maj)) == (test->y[r] == 1);
 	}

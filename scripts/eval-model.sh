@@ -1,7 +1,8 @@
 #!/bin/sh
 # Score a model on the shipped model's test period exactly as a user would:
 # the 2024 candle files of ../shared/data (never seen in training) become
-# ticks at each bar's close, then `cmt-features --model M --label 60s |
+# bar ticks at each bar's close (scripts/candle-ticks.awk: the close, the
+# bar's open, high and low, the volume), then `cmt-features --model M --label 60s |
 # cmt-predict -m M | cmt-backtest`.  The report is what README and the man
 # pages quote: the model beside the majority, last-return and reversal
 # baselines,
@@ -14,7 +15,7 @@ MODEL=$2
 REPORT=${3:-/dev/stdout}
 BIN=$(cd "$O/bin" && pwd)
 DATA=${CMT_DATA:-../shared/data}
-TOTICKS='NR > 1 { printf "{\"t\":%d000,\"sym\":\"%s\",\"px\":%s,\"vol\":%s}\n", $1 + 60, sym, $5, $6 }'
+TOTICKS=$(cd "$(dirname "$0")" && pwd)/candle-ticks.awk
 
 for f in "$DATA"/btc_1m/*_2024.csv "$DATA"/eth_1m/*_2024.csv; do
 	[ -f "$f" ] || { echo "eval-model: $f is missing" >&2; exit 1; }
@@ -27,7 +28,7 @@ done
 		*btc*) sym=BTC-USDT ;;
 		*) sym=ETH-USDT ;;
 		esac
-		awk -F, -v sym="$sym" "$TOTICKS" "$f" |
+		awk -F, -v sym="$sym" -f "$TOTICKS" "$f" |
 			"$BIN/cmt-features" --model "$MODEL" --label 60s --quiet
 	done | "$BIN/cmt-predict" -m "$MODEL" | "$BIN/cmt-backtest"
 } > "$REPORT"

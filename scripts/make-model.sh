@@ -2,12 +2,12 @@
 # Rebuild the shipped models from the real Binance 1-minute candles in
 # ../shared/data (see its README): model/default.json (every feature) and
 # model/default-price.json (the same rows and training without vol_trend,
-# for sources without volume).  Each candle file
-# becomes ticks at the bar's close (t = (ts + 60) * 1000, px = close,
-# vol = volume), then labelled feature vectors, one file at a time because
-# the files are separate periods.  Train and validate on 2021-2023, test on
-# 2024 (both symbols): the split is by time and the test rows are never seen
-# in training.  The commands are recorded in the model cards.
+# for sources without volume).  scripts/make-vectors.sh turns each candle
+# file into bar ticks at the bar's close (t = (ts + 60) * 1000, px = close,
+# o, h, l, vol = volume), then labelled feature vectors, one file at a time
+# because the files are separate periods.  Train and validate on 2021-2023,
+# test on 2024 (both symbols): the split is by time and the test rows are
+# never seen in training.  The commands are recorded in the model cards.
 # Usage: sh scripts/make-model.sh [BUILD_DIR]
 # Environment: CMT_DATA (../shared/data), CMT_MODEL_DIR (model), CMT_SEED (1).
 set -eu
@@ -25,28 +25,11 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/cmt-model.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 
-# ts,open,high,low,close,volume -> ticks stamped at the bar's close
-TOTICKS='NR > 1 { printf "{\"t\":%d000,\"sym\":\"%s\",\"px\":%s,\"vol\":%s}\n", $1 + 60, sym, $5, $6 }'
-FEATURES="cmt-features --feature-set '$FS' --label 60s --quiet"
-
-for f in "$DATA"/btc_1m/*.csv "$DATA"/eth_1m/*.csv; do
-	case $f in
-	*btc*) sym=BTC-USDT ;;
-	*) sym=ETH-USDT ;;
-	esac
-	year=$(basename "$f" .csv | sed 's/.*_//')
-	case $year in
-	2024) part=test ;;
-	*) part=train ;;
-	esac
-	awk -F, -v sym="$sym" "$TOTICKS" "$f" |
-		"$BIN/cmt-features" --feature-set "$FS" --label 60s --quiet \
-		>> "$work/$part.ndjson"
-	echo "make-model: $f -> $part ($sym)" >&2
-done
+# the labelled vectors: train.ndjson (2021-2023), test.ndjson (2024)
+sh scripts/make-vectors.sh -b "$O" -f "$FS" "$work" > /dev/null
 
 VERSION=$(sed -n 's/^VERSION *= *//p' Makefile)
-PIPELINE="sh scripts/make-model.sh (cmt $VERSION): for each ../shared/data/{btc,eth}_1m/*.csv, 'awk -F, -v sym=BTC-USDT|ETH-USDT '\''$TOTICKS'\'' FILE | $FEATURES', appending the 2021-2023 files to train.ndjson and the 2024 files to test.ndjson; then the command above"
+PIPELINE="sh scripts/make-model.sh (cmt $VERSION): sh scripts/make-vectors.sh -f '$FS' DIR, that is, $(cat "$work/pipeline.txt"); then the command above"
 SOURCE="Binance spot 1-minute candles, BTC/USDT and ETH/USDT (../shared/data, see its README). Train and validation: the 2021, 2022 and 2023 files of both symbols (2021-03-26 to 2023-11-10, validation = latest 15% by time); test: the 2024 files (BTC 2024-02-12 to 2024-03-17, ETH 2024-05-01 to 2024-06-04), never seen in training"
 
 # run from the work directory so the recorded command has no temp paths

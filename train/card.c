@@ -110,8 +110,8 @@ card_build(const struct card_info *ci)
 		ci->res->constant_features);
 	if (ci->res->constant_mask)     /* named when there are some */
 		a = cJSON_AddArrayToObject(o, "constant_feature_names");
-	for (i = 0; i < CMT_FEAT_N && ci->res->constant_mask; i++)
-		if (ci->res->constant_mask & 1u << i)
+	for (i = 0; i < ci->train->nfeat && ci->res->constant_mask; i++)
+		if (ci->res->constant_mask & (uint64_t)1 << i)
 			cJSON_AddItemToArray(a,
 				cJSON_CreateString(ci->train->feature[i]));
 	add_metrics(card, "validation_metrics", &ci->val_model);

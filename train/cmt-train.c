@@ -233,8 +233,8 @@ main(int argc, char **argv)
 	    err)))
 		cmt_die(CMT_EXIT_FAIL, "%s%s", err, cmt_stop ?
 			": no model written" : "");
-	for (i = 0; i < CMT_FEAT_N; i++)
-		if (res.constant_mask & 1u << i)
+	for (i = 0; i < train.nfeat; i++)
+		if (res.constant_mask & (uint64_t)1 << i)
 			cmt_warn("feature %s is constant in the training rows: "
 				"it gets no weight (see the card)", train.feature[i]);
 	snprintf(m->name, sizeof m->name, "%s", name);

@@ -31,7 +31,7 @@ read_rows(const char *name, int csv, struct cmt_dataset *d)
 		names[i] = d->feature[i];
 	/* once the first row fixed the names, every row must carry them */
 	if (d->fs[0])
-		cmt_fvec_decoder_expect(&dec, d->fs, names);
+		cmt_fvec_decoder_expect(&dec, d->fs, names, d->nfeat);
 	while ((rc = cmt_line_next(lr, &ln)) != 0) {
 		if (cmt_stop)
 			cmt_die(CMT_EXIT_FAIL, "interrupted while reading %s: no "
@@ -49,9 +49,9 @@ read_rows(const char *name, int csv, struct cmt_dataset *d)
 		e = cmt_fvec_decode(&dec, ln.s, ln.len, &v, err);
 		if (e == CMT_OK) {
 			e = cmt_dataset_add(d, &v, err);
-			if (e == CMT_OK && !dec.expect[0].s)
-				cmt_fvec_decoder_expect(&dec, d->fs, names);
-		} else if (e == CMT_EMISMATCH && dec.expect[0].s) {
+			if (e == CMT_OK && !dec.nexpect)
+				cmt_fvec_decoder_expect(&dec, d->fs, names, d->nfeat);
+		} else if (e == CMT_EMISMATCH && dec.nexpect) {
 			e = CMT_EVALUE;   /* names out of place: a bad line */
 		}
 		if (e == CMT_EMISMATCH) {

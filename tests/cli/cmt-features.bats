@@ -295,3 +295,113 @@ make_ticks() {
 	run cmt-features --partial soon "$TMP/t"
 	assert_failure 2
 }
+
+# Trades over two days, and the 1-minute bars made of them (open the first
+# trade, high and low the extremes, close the last, volume the sum; a bar
+# is stamped at its minute's end, which is the grid step it closes: the
+# step ending at g holds the trades in (g - 1m, g]).
+make_trades_and_bars() {
+	awk 'BEGIN { p = 60000; t = 1709510400000
+		for (i = 0; i < 2880 * 7; i++) {
+			t += 1 + int((i * 7919 % 1013) * 16.9)
+			p *= 1 + 0.0004 * sin(i * 0.37) * cos(i * 0.011)
+			printf "{\"t\":%.0f,\"sym\":\"BTC-USDT\",\"px\":%.2f,\"vol\":%.3f}\n",
+				t, p, 0.001 + (i % 17) / 100
+		} }' > "$TMP/trades.ndjson"
+	awk -F'[:,}]' '{
+		t = $2 + 0; px = $6 + 0; v = $8 + 0
+		g = int((t + 59999) / 60000) * 60000
+		if (g != cur) { flush(); cur = g; o = h = l = px; vol = 0 }
+		if (px > h) h = px
+		if (px < l) l = px
+		c = px; vol += v
+	}
+	function flush() { if (cur) printf "{\"t\":%.0f,\"sym\":\"BTC-USDT\",\"px\":%.2f,\"o\":%.2f,\"h\":%.2f,\"l\":%.2f,\"vol\":%.3f}\n", cur, c, o, h, l, vol }
+	END { flush() }' "$TMP/trades.ndjson" > "$TMP/bars.ndjson"
+}
+
+@test "bars keep their range: trades and the 1-minute bars made of them give the same vectors" {
+	make_trades_and_bars
+	# the last trade is not on a minute: its bar's step is still open
+	# for the trades, closed for the bars; compare up to it
+	opts="--step 1m --windows 1m,5m,15m,60m --vol-windows 30m,60m --wide -q"
+	run cmt-features $opts "$TMP/trades.ndjson"
+	assert_success
+	head -n -1 "$TMP/bars.ndjson" > "$TMP/bars-but-last"
+	cmt-features $opts "$TMP/trades.ndjson" > "$TMP/from-trades"
+	cmt-features $opts "$TMP/bars-but-last" > "$TMP/from-bars"
+	[ "$(wc -l < "$TMP/from-bars")" -gt 1000 ]
+	# awk writes the summed volumes rounded: compare all but the volume
+	# features (vol_trend, volz_1h), which are checked to 1e-9 below
+	sed 's/"vol_trend":[^,]*,//; s/"volz_1h":[^,]*,//' "$TMP/from-trades" > "$TMP/a"
+	sed 's/"vol_trend":[^,]*,//; s/"volz_1h":[^,]*,//' "$TMP/from-bars" > "$TMP/b"
+	head -n "$(wc -l < "$TMP/b")" "$TMP/a" > "$TMP/a2"
+	run diff "$TMP/a2" "$TMP/b"
+	assert_success
+	# the volume features to 1e-9
+	for f in vol_trend volz_1h; do
+		grep -o "\"$f\":[^,]*" "$TMP/from-trades" | head -n "$(wc -l < "$TMP/b")" > "$TMP/va"
+		grep -o "\"$f\":[^,]*" "$TMP/from-bars" > "$TMP/vb"
+		run awk -F: 'NR == FNR { a[FNR] = $2; next }
+			{ d = a[FNR] - $2; if (d < 0) d = -d; m = $2 < 0 ? -$2 : $2
+			  if (a[FNR] == "null" || $2 == "null") { if (a[FNR] != $2) bad++ }
+			  else if (d > 1e-9 * m + 1e-12) bad++ }
+			END { print bad + 0, FNR }' "$TMP/va" "$TMP/vb"
+		assert_output --regexp "^0 [0-9]{4,}$"
+	done
+	# the range features are there, and not flat
+	run grep -c '"pk_1h":0,' "$TMP/from-bars"
+	assert_output 0
+	grep -q '"gk_15m":0\.000' "$TMP/from-bars"
+	grep -q '"upper_wick":' "$TMP/from-bars"
+	# the bars' closes alone (no o, h, l) give flat steps: other ranges
+	sed 's/,"o":[^,]*,"h":[^,]*,"l":[^,]*//' "$TMP/bars-but-last" |
+		cmt-features $opts > "$TMP/closes"
+	run cmp -s "$TMP/closes" "$TMP/from-bars"
+	assert_failure
+}
+
+@test "--wide: the id names every part, each vector every feature; long windows are null until they fill" {
+	make_trades_and_bars
+	run cmt-features --step 1m --windows 1m,5m,15m,60m --vol-windows 30m,60m --wide "$TMP/bars.ndjson"
+	assert_success
+	assert_line --index 1 --partial ';vt=5/20;rng=15m/1h;bar=step;vz=1h;zr=1h;hl=1h/4h/1d;lt=4h/1d;cal=utc"'
+	assert_line --index 1 --partial '"dhi_1d":null,"dlo_1d":null,"ret_4h":null,"rv_4h":null,"ret_1d":null,"rv_1d":null,"tod_sin":'
+	assert_output --partial 'features over longer windows are null until 1d of history, at grid time 2024-03-05T00:01:00.000Z'
+	# from a day on, every feature is a number
+	cmt-features -q --step 1m --windows 1m,5m,15m,60m --vol-windows 30m,60m --wide "$TMP/bars.ndjson" |
+		tail -n +1500 > "$TMP/late"
+	run grep -c null "$TMP/late"
+	assert_output 0
+	for f in pk_15m gk_15m pk_1h gk_1h body upper_wick lower_wick close_loc volz_1h zret_1m zret_5m zret_15m zret_1h dhi_1h dlo_1h dhi_4h dlo_4h dhi_1d dlo_1d ret_4h rv_4h ret_1d rv_1d tod_sin tod_cos dow_sin dow_cos; do
+		grep -q "\"$f\":" "$TMP/late"
+	done
+	# CSV: a column per feature
+	run cmt-features -q --csv --step 1m --windows 1m,5m,15m,60m --vol-windows 30m,60m --wide "$TMP/bars.ndjson"
+	assert_line --index 0 't,sym,px,fs,ret_1m,ret_5m,ret_15m,ret_1h,rv_30m,rv_1h,rsi,macd_hist,bb_pctb,mom,vol_trend,pk_15m,gk_15m,pk_1h,gk_1h,body,upper_wick,lower_wick,close_loc,volz_1h,zret_1m,zret_5m,zret_15m,zret_1h,dhi_1h,dlo_1h,dhi_4h,dlo_4h,dhi_1d,dlo_1d,ret_4h,rv_4h,ret_1d,rv_1d,tod_sin,tod_cos,dow_sin,dow_cos'
+}
+
+@test "extension options widen a model's set or an id; bad parts are usage errors" {
+	make_trades_and_bars
+	run cmt-features -q --model default --high-low 1h --calendar "$TMP/bars.ndjson"
+	assert_success
+	assert_line --index 0 --partial '"fs":"cmt1;step=1m;ret=1m/5m/15m/1h;rv=30m/1h;rsi=14;macd=12/26/9;bb=20/2;mom=10;vt=5/20;hl=1h;cal=utc"'
+	run cmt-features -q --feature-set 'cmt1;step=1m;ret=1m/5m/15m/1h;rv=30m/1h;rsi=14;macd=12/26/9;bb=20/2;mom=10;vt=5/20;cal=utc' --wide "$TMP/bars.ndjson"
+	assert_success
+	assert_line --index 0 --partial ';vt=5/20;rng=15m/1h;bar=step;vz=1h;zr=1h;hl=1h/4h/1d;lt=4h/1d;cal=utc"'
+	run cmt-features --step 1m --windows 1m,5m,15m,60m --vol-windows 30m,60m --high-low 90s < /dev/null
+	assert_failure 2
+	assert_output --partial "hl window 90s is not a positive multiple of the step"
+	run cmt-features --step 1m --windows 1m,5m,15m,60m --vol-windows 30m,60m --long 1h < /dev/null
+	assert_failure 2
+	assert_output --partial "feature ret_1h twice"
+	run cmt-features --feature-set 'cmt1;step=1m;ret=1m/5m/15m/1h;rv=30m/1h;rsi=14;macd=12/26/9;bb=20/2;mom=10;vt=5/20;hl=1h;hl=2h' < /dev/null
+	assert_failure 2
+	assert_output --partial "feature-set part hl twice"
+	# on the default 1s grid a day's windows cost 5.3 MiB a symbol: said
+	run cmt-features --wide < /dev/null
+	assert_failure 2
+	assert_output --partial "worst case 5.3 GiB (5.3 MiB per symbol x 1024 symbols) exceeds --max-memory 512.0 MiB"
+	run cmt-features --wide --max-symbols 90 < /dev/null
+	assert_success
+}

@@ -263,3 +263,32 @@ lr2() {
 	[ "$(wc -l < "$TMP/out")" -eq "$(wc -l < "$TMP/fv")" ]
 	grep -q ", $n partial vectors" "$TMP/err"
 }
+
+# Bar ticks from the bundled real minutes (BTC, 2024-03-04 to 03-10).
+demo_bars() {
+	gzip -dc "$ROOT/data/demo/btcusdt_1m_2024-03-04_2024-03-10.csv.gz" |
+		awk -F, 'NR > 1 { printf "{\"t\":%d000,\"sym\":\"BTC-USDT\",\"px\":%s,\"o\":%s,\"h\":%s,\"l\":%s,\"vol\":%s}\n", $1 + 60, $5, $2, $3, $4, $6 }'
+}
+
+@test "the shipped pair scores vectors of a wider set by name, as it scores its own set's" {
+	demo_bars > "$TMP/bars"
+	cmt-features -q --model default "$TMP/bars" | cmt-predict > "$TMP/own"
+	cmt-features -q --model default --wide "$TMP/bars" | cmt-predict > "$TMP/wide"
+	grep -q ';cal=utc","f":{' "$TMP/wide"
+	grep -o '"p_up":[^}]*' "$TMP/own" > "$TMP/p-own"
+	grep -o '"p_up":[^}]*' "$TMP/wide" > "$TMP/p-wide"
+	[ "$(wc -l < "$TMP/p-own")" -gt 9000 ]
+	run cmp "$TMP/p-own" "$TMP/p-wide"
+	assert_success
+	# the same in CSV: the header names the wider set's columns
+	cmt-features -q --csv --model default "$TMP/bars" | cmt-predict | awk -F, '{ print $(NF - 1), $NF }' > "$TMP/c-own"
+	cmt-features -q --csv --model default --wide "$TMP/bars" | cmt-predict 2> "$TMP/err" | awk -F, '{ print $(NF - 1), $NF }' > "$TMP/c-wide"
+	run cat "$TMP/err"
+	assert_output ""
+	run cmp "$TMP/c-own" "$TMP/c-wide"
+	assert_success
+	# a model whose set the vectors do not contain: a usage error
+	run cmt-predict < <(cmt-features -q --step 1m --windows 1m,2m,3m,4m --vol-windows 2m,4m --calendar "$TMP/bars")
+	assert_failure 2
+	assert_output --partial "does not match the model's"
+}

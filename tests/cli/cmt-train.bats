@@ -161,3 +161,31 @@ gen() {
 	diff <(grep -v '"partial":\|"command":' "$TMP/a.json") \
 		<(grep -v '"partial":\|"command":' "$TMP/b.json" | sed 's/"name": "b"/"name": "a"/')
 }
+
+@test "trains on the features a wider set carries, --exclude by name; cmt-predict reads the model from the same vectors" {
+	gzip -dc "$ROOT/data/demo/btcusdt_1m_2024-03-04_2024-03-10.csv.gz" |
+		awk -F, 'NR > 1 { printf "{\"t\":%d000,\"sym\":\"BTC-USDT\",\"px\":%s,\"o\":%s,\"h\":%s,\"l\":%s,\"vol\":%s}\n", $1 + 60, $5, $2, $3, $4, $6 }' |
+		cmt-features -q --model default --wide --label 60s > "$TMP/rows"
+	run cmt-train -o "$TMP/w.json" --kind logreg --exclude vol_trend,volz_1h,dhi_1d,dlo_1d,ret_1d,rv_1d "$TMP/rows"
+	assert_success
+	# the rows of the first day have null 1d features, kept: they are
+	# excluded; those of the first 4h (after the 1h warm-up) have null 4h
+	# features: 240 - 60 rows skipped
+	assert_output --regexp "rows: train [0-9]+, validation [0-9]+, test [0-9]+; skipped: [0-9]+ flat, 180 null feature"
+	run cmt-predict -m "$TMP/w.json" --info
+	assert_output --partial "features:    ret_1m ret_5m ret_15m ret_1h rv_30m rv_1h rsi macd_hist bb_pctb mom vol_trend pk_15m gk_15m pk_1h gk_1h body upper_wick lower_wick close_loc volz_1h zret_1m"
+	assert_output --partial "tod_sin tod_cos dow_sin dow_cos"
+	run grep '^inputs:' <<< "$output"
+	assert_output --partial "inputs:      ret_1m ret_5m"
+	assert_output --partial "dhi_4h dlo_4h ret_4h rv_4h tod_sin"
+	refute_output --partial "dhi_1d"
+	refute_output --partial "vol_trend"
+	run cmt-predict -m "$TMP/w.json" < "$TMP/rows"
+	assert_success
+	[ "$(grep -c '"model":"w"' <<< "$output")" -gt 9000 ]
+	# without the exclusion the first day's rows are skipped as null:
+	# 1440 - 60, but for 3 of them counted as flat (y null)
+	run cmt-train -o "$TMP/all.json" --kind logreg "$TMP/rows"
+	assert_success
+	assert_output --partial "skipped: 145 flat, 1377 null feature"
+}

@@ -55,22 +55,16 @@ for sym in ("BTC-USD", "ETH-USD"):
     g = -(-tk[0]["t"] // STEP) * STEP
     want = []
     i = 0                        # ticks up to and including g
-    prev_close = None
     while g <= tk[-1]["t"]:
         step = []
         while i < len(tk) and tk[i]["t"] <= g:
             step.append(tk[i])
             i += 1
         close = tk[i - 1]["px"]
-        if step:
-            if "o" in step[0]:
-                o = step[0]["o"]
-            elif prev_close is not None:
-                o = prev_close
-            else:
-                o = step[0]["px"]
-            h = max([o, close] + [t.get("h", t["px"]) for t in step])
-            l = min([o, close] + [t.get("l", t["px"]) for t in step])
+        if step:   # opens at its first price, as a venue's candle
+            o = step[0].get("o", step[0]["px"])
+            h = max(t.get("h", t["px"]) for t in step)
+            l = min(t.get("l", t["px"]) for t in step)
         else:
             o = h = l = close
         bar = {"t": g, "px": close, "o": o, "h": h, "l": l}
@@ -78,7 +72,6 @@ for sym in ("BTC-USD", "ETH-USD"):
             bar["vol"] = sum(t["vol"] for t in step)
         bar["warm"] = bool(tk[i - 1].get("warm"))
         want.append(bar)
-        prev_close = close
         g += STEP
     assert len(got) == len(want), (sym, len(got), len(want))
     for v, w in zip(got, want):
@@ -106,10 +99,11 @@ PY
 	run cmt-features --model default --emit-warmup --partial 0 -q "$TMP/t"
 	assert_success
 	assert_line --index 0 --partial '"o":100,"h":100,"l":100,"vol":1,'
-	assert_line --index 1 --partial '"o":100,"h":104,"l":100,"vol":1,'
-	assert_line --index 2 --partial '"o":100,"h":104,"l":97,"vol":3,'
+	# the next step opens at its first trade, 104
+	assert_line --index 1 --partial '"o":104,"h":104,"l":104,"vol":1,'
+	assert_line --index 2 --partial '"o":104,"h":104,"l":97,"vol":3,'
 	assert_line --index 3 --partial '"px":99,'
-	assert_line --index 3 --partial '"o":100,"h":104,"l":97,"vol":4,'
+	assert_line --index 3 --partial '"o":104,"h":104,"l":97,"vol":4,'
 }
 
 # The README's live pipeline after a warm start: two hours of history

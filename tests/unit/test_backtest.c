@@ -144,7 +144,7 @@ vec(const char *sym, int64_t t, double px, double p, int y)
 	v.p_up = p;
 	v.has_y = 1;
 	v.y = y;
-	for (i = 0; i < CMT_FEAT_N; i++)
+	for (i = 0; i < CMT_FEAT_BASE; i++)
 		v.x[i] = 0;
 	return v;
 }

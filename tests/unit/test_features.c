@@ -81,6 +81,22 @@ small_options(struct cmt_features_options *o)
 	o->max_symbols = 16;
 }
 
+/* The extension parts on small_options' 1s grid. */
+static void
+add_extension(struct cmt_features_options *o)
+{
+	static const char *opt[][2] = { { "range-vol", "2s,5s" },
+		{ "bar", NULL }, { "vol-z", "3s" }, { "zret", "3s" },
+		{ "high-low", "1s,4s" }, { "long", "6s,8s" }, { "calendar", NULL } };
+	char err[CMT_ERRLEN];
+	size_t i;
+
+	for (i = 0; i < sizeof opt / sizeof opt[0]; i++)
+		assert_int_equal(cmt_fs_option(&o->fs, opt[i][0], opt[i][1], err),
+			CMT_OK);
+	assert_int_equal(cmt_fs_check(&o->fs, err), CMT_OK);
+}
+
 static struct cmt_tick
 tick(const char *sym, int64_t t, double px, double vol)
 {
@@ -469,14 +485,17 @@ partial_vectors_leave_every_final_vector_byte_identical(void **state)
 	static const int64_t every[] = { 0, 1000, 3000 };
 	struct cmt_features_options o;
 	struct capture a = { 0 }, b = { 0 };
-	int lab, warm, csv, e, i, j, npart;
+	int lab, warm, csv, e, i, j, npart, ext;
 
 	partial_stream(tk, N);
+	for (ext = 0; ext < 2; ext++)
 	for (lab = 0; lab < 2; lab++)
 	for (warm = 0; warm < 2; warm++)
 	for (csv = 0; csv < 2; csv++)
 	for (e = 0; e < 3; e++) {
 		small_options(&o);
+		if (ext)
+			add_extension(&o);
 		o.label_ms = lab ? 3000 : 0;
 		o.emit_warmup = warm;
 		o.csv = csv;
@@ -486,9 +505,10 @@ partial_vectors_leave_every_final_vector_byte_identical(void **state)
 		run(&o, tk, N, &b);
 		npart = 0;
 		for (i = j = 0; i < b.n; i++) {
-			/* CSV: t,sym,px,fs, 11 features, [warmup,] partial */
+			/* CSV: t,sym,px,fs, the features, [warmup,] partial */
 			size_t len = 0;
-			char *f = csv ? csv_field(b.line[i], 15 + warm, &len) : NULL;
+			char *f = csv ? csv_field(b.line[i], 4 + cmt_fs_count(&o.fs) +
+			    warm, &len) : NULL;
 			int part = csv ? len == 4 && memcmp(f, "true", 4) == 0 :
 			    strstr(b.line[i], ",\"partial\":true") != NULL;
 
@@ -517,44 +537,48 @@ a_partial_vector_is_the_vector_the_step_would_end_with_now(void **state)
 	static struct cmt_tick tk[N + 1];
 	struct cmt_features_options o;
 	struct capture full = { 0 }, cut = { 0 };
-	int i, checked = 0;
+	int i, checked = 0, ext;
 
 	partial_stream(tk, N);
-	small_options(&o);
-	o.partial = 1;
-	o.partial_every_ms = 0;
-	run(&o, tk, N, &full);
-	o.partial = 0;
-	/* Cut the stream after tick i and end its step there: one more tick
-	 * at the grid time, at the same price, with no volume added.  The
-	 * vector that closes the step is the partial vector of tick i. */
-	for (i = 0; i < N; i += 7) {
-		struct cmt_tick save = tk[i + 1];
-		char want[1024], *p;
-		int m;
+	for (ext = 0; ext < 2; ext++) {
+		small_options(&o);
+		if (ext)
+			add_extension(&o);
+		o.partial = 1;
+		o.partial_every_ms = 0;
+		run(&o, tk, N, &full);
+		o.partial = 0;
+		/* Cut the stream after tick i and end its step there: one more tick
+		 * at the grid time, at the same price, with no volume added.  The
+		 * vector that closes the step is the partial vector of tick i. */
+		for (i = 0; i < N; i += 7) {
+			struct cmt_tick save = tk[i + 1];
+			char want[4096], *p;
+			int m;
 
-		tk[i + 1] = tick(tk[i].sym, (tk[i].t / 1000 + 1) * 1000, tk[i].px,
-			0);
-		run(&o, tk, i + 2, &cut);
-		tk[i + 1] = save;
-		if (cut.n == 0) {
+			tk[i + 1] = tick(tk[i].sym, (tk[i].t / 1000 + 1) * 1000, tk[i].px,
+				0);
+			run(&o, tk, i + 2, &cut);
+			tk[i + 1] = save;
+			if (cut.n == 0) {
+				cap_free(&cut);
+				continue;   /* still warming up */
+			}
+			snprintf(want, sizeof want, "%s", cut.line[cut.n - 1]);
+			p = strrchr(want, '}');
+			strcpy(p, ",\"partial\":true}\n");
+			/* it must be among the full run's partial lines */
+			for (m = 0; m < full.n; m++)
+				if (strcmp(full.line[m], want) == 0)
+					break;
+			if (m == full.n)
+				fail_msg("tick %d: no partial line %s", i, want);
+			checked++;
 			cap_free(&cut);
-			continue;   /* still warming up */
 		}
-		snprintf(want, sizeof want, "%s", cut.line[cut.n - 1]);
-		p = strrchr(want, '}');
-		strcpy(p, ",\"partial\":true}\n");
-		/* it must be among the full run's partial lines */
-		for (m = 0; m < full.n; m++)
-			if (strcmp(full.line[m], want) == 0)
-				break;
-		if (m == full.n)
-			fail_msg("tick %d: no partial line %s", i, want);
-		checked++;
-		cap_free(&cut);
+		assert_true(checked > 50 * (ext + 1));
+		cap_free(&full);
 	}
-	assert_true(checked > 50);
-	cap_free(&full);
 }
 
 static void

@@ -101,7 +101,7 @@ oracle_build(struct oracle *o, const struct cmt_feature_set *fs,
 	o->ng = ng;
 	o->g = calloc((size_t)ng, sizeof *o->g);
 	o->v = calloc((size_t)ng, sizeof *o->v);
-	o->x = calloc((size_t)ng * CMT_FEAT_N, sizeof *o->x);
+	o->x = calloc((size_t)ng * CMT_FEAT_BASE, sizeof *o->x);
 	assert_non_null(o->x);
 	/* grid price: the last tick at or before g; step volume: the ticks
 	 * in (g - step, g], and for the first point every tick up to it */
@@ -114,9 +114,9 @@ oracle_build(struct oracle *o, const struct cmt_feature_set *fs,
 		}
 		o->g[k] = s->px[i - 1];
 	}
-	for (i = 0; i < ng * CMT_FEAT_N; i++)
+	for (i = 0; i < ng * CMT_FEAT_BASE; i++)
 		o->x[i] = NAN;
-#define X(k, f) o->x[(size_t)(k) * CMT_FEAT_N + (f)]
+#define X(k, f) o->x[(size_t)(k) * CMT_FEAT_BASE + (f)]
 	r = calloc((size_t)ng, sizeof *r);
 	for (k = 1; k < ng; k++)
 		r[k] = log(o->g[k]) - log(o->g[k - 1]);
@@ -268,7 +268,7 @@ oracle_free(struct oracle *o)
 struct check {
 	const struct oracle *o;
 	int next_k, lines;
-	double worst[CMT_FEAT_N];  /* largest relative error seen */
+	double worst[CMT_FEAT_BASE];  /* largest relative error seen */
 	const char *what;
 	double *got;               /* if set: the engine's values, ng * 11 */
 };
@@ -320,10 +320,10 @@ check_emit(void *ctx, const char *line, size_t len)
 	c->next_k = k + 1;
 	assert_true(v.t == o->g0 + k * o->step);
 	assert_close(v.px, o->g[k], 1e-14 * o->g[k]);
-	for (f = 0; f < CMT_FEAT_N; f++) {
-		compare(c, k, f, v.x[f], o->x[(size_t)k * CMT_FEAT_N + f]);
+	for (f = 0; f < CMT_FEAT_BASE; f++) {
+		compare(c, k, f, v.x[f], o->x[(size_t)k * CMT_FEAT_BASE + f]);
 		if (c->got)
-			c->got[(size_t)k * CMT_FEAT_N + f] = v.x[f];
+			c->got[(size_t)k * CMT_FEAT_BASE + f] = v.x[f];
 	}
 	c->lines++;
 }
@@ -358,9 +358,9 @@ run_checked(const struct cmt_feature_set *fs, const struct series *s,
 	c.o = &o;
 	c.what = what;
 	if (got) {
-		c.got = malloc((size_t)o.ng * CMT_FEAT_N * sizeof *c.got);
+		c.got = malloc((size_t)o.ng * CMT_FEAT_BASE * sizeof *c.got);
 		assert_non_null(c.got);
-		for (i = 0; i < o.ng * CMT_FEAT_N; i++)
+		for (i = 0; i < o.ng * CMT_FEAT_BASE; i++)
 			c.got[i] = NAN;
 	}
 	fe = cmt_features_new(&opt, check_emit, no_notice, &c, err);
@@ -396,27 +396,6 @@ check_series(const struct cmt_feature_set *fs, const struct series *s,
 
 /* ---- series ------------------------------------------------------------ */
 
-static uint64_t
-rnd(uint64_t *s)
-{
-	*s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
-	return *s >> 11;
-}
-
-static double
-unif(uint64_t *s)
-{
-	return (double)rnd(s) / 9007199254740992.0;
-}
-
-static double
-gauss(uint64_t *s)
-{
-	double u = unif(s) + 1e-300, v = unif(s);
-
-	return sqrt(-2 * log(u)) * cos(6.283185307179586 * v);
-}
-
 /* `steps` grid steps of a random walk whose volatility switches regime
  * every few hundred steps (so rv must move), with 0 to 3 ticks per step
  * at random times inside it, sometimes exactly on the grid. */
@@ -439,23 +418,23 @@ make_series_min(struct series *s, int steps, int64_t step, uint64_t seed,
 		int64_t g = t0 + k * step, prev = g - step;
 
 		if (k % 250 == 0)
-			sigma = 1e-4 * (1 + 20 * unif(&seed));
-		m = min_ticks + (int)(rnd(&seed) % 4);
+			sigma = 1e-4 * (1 + 20 * test_unif(&seed));
+		m = min_ticks + (int)(test_rnd(&seed) % 4);
 		if (k == 0 || k == steps - 1)
 			m = m ? m : 1;
 		for (j = 0; j < m; j++) {
-			int64_t t = prev + 1 + (int64_t)(rnd(&seed) %
+			int64_t t = prev + 1 + (int64_t)(test_rnd(&seed) %
 			    (uint64_t)step);
-			if (j == m - 1 && unif(&seed) < 0.4)
+			if (j == m - 1 && test_unif(&seed) < 0.4)
 				t = g;
 			if (k == steps - 1 && j == m - 1)
 				t = g;  /* the series ends on a grid point */
 			if (t <= s->t[s->n - 1])
 				continue;
-			lp += sigma * gauss(&seed);
+			lp += sigma * test_gauss(&seed);
 			s->t[s->n] = t;
 			s->px[s->n] = exp(lp);
-			s->vol[s->n++] = unif(&seed) < 0.05 ? 0 : 10 * unif(&seed);
+			s->vol[s->n++] = test_unif(&seed) < 0.05 ? 0 : 10 * test_unif(&seed);
 		}
 	}
 }
@@ -643,8 +622,8 @@ same_within(const double *a, const double *b, int from, int n, int f,
 	int k;
 
 	for (k = from; k < n; k++) {
-		double x = a[(size_t)k * CMT_FEAT_N + f];
-		double y = b[(size_t)k * CMT_FEAT_N + f];
+		double x = a[(size_t)k * CMT_FEAT_BASE + f];
+		double y = b[(size_t)k * CMT_FEAT_BASE + f];
 
 		if (!(fabs(x - y) <= rel * fabs(x) + 1e-12))
 			fail_msg("%s: step %d feature %d: %.17g vs %.17g", what, k,
@@ -675,7 +654,7 @@ scale_invariance_and_sign_symmetry(void **state)
 		t.px[i] = s.px[i] * 3.7;
 	b = features_of(&fs[1], &t, &m);
 	assert_int_equal(n, m);
-	for (f = 0; f < CMT_FEAT_N; f++)
+	for (f = 0; f < CMT_FEAT_BASE; f++)
 		if (f != 8)
 			same_within(a, b, oracle_warmup(&fs[1]), n, f, 1e-6, "scaled");
 	/* %B: TA-Lib's variance from running sums of x and x^2 cancels
@@ -690,7 +669,7 @@ scale_invariance_and_sign_symmetry(void **state)
 	b = features_of(&fs[1], &t, &m);
 	for (i = oracle_warmup(&fs[1]); i < n; i++)
 		for (f = 0; f < 4; f++)
-			b[(size_t)i * CMT_FEAT_N + f] = -b[(size_t)i * CMT_FEAT_N + f];
+			b[(size_t)i * CMT_FEAT_BASE + f] = -b[(size_t)i * CMT_FEAT_BASE + f];
 	for (f = 0; f < 6; f++)
 		same_within(a, b, oracle_warmup(&fs[1]), n, f, 1e-6, "reversed");
 	free(a);
@@ -717,8 +696,8 @@ rv_moves_at_every_step(void **state)
 	x = features_of(&fs[1], &s, &n);
 	for (j = 4; j < 6; j++) {
 		for (same = 0, k = oracle_warmup(&fs[1]) + 1; k < n; k++)
-			same += x[(size_t)k * CMT_FEAT_N + j] ==
-			    x[(size_t)(k - 1) * CMT_FEAT_N + j];
+			same += x[(size_t)k * CMT_FEAT_BASE + j] ==
+			    x[(size_t)(k - 1) * CMT_FEAT_BASE + j];
 		/* a tick in every step: a repeat needs the incoming return to
 		 * equal the outgoing one, which a random walk never does */
 		if (same > 0)

@@ -16,14 +16,17 @@
 
 #include "cmt_fvec.h"
 #include "cmt_json.h"
+#include "cmt_test.h"
 
 #define FS "cmt1;step=1m;ret=1m/5m/15m/1h;rv=30m/1h;rsi=14;macd=12/26/9;" \
 	"bb=20/2;mom=10;vt=5/20"
+#define WIDE ";rng=15m/1h;bar=step;vz=1h;zr=1h;hl=1h/4h/1d;lt=4h/1d;cal=utc"
 
-static const char *const names[CMT_FEAT_N] = {
-	"ret_1m", "ret_5m", "ret_15m", "ret_1h", "rv_30m", "rv_1h", "rsi",
-	"macd_hist", "bb_pctb", "mom", "vol_trend",
-};
+static const char *const names[] = { TEST_WIDE_NAMES };
+
+/* the set the lines are of: the base, or the wide one */
+static const char *fs = FS;
+static int nfeat = CMT_FEAT_BASE, rounds = 4000;
 
 static uint64_t rng = 42;
 
@@ -49,8 +52,8 @@ make_line(char *buf)
 		next_u64() % 2 ? "BTC-USD" : "ETH-USD");
 	n += (size_t)cmt_fmt_double(buf + n, (double)(next_u64() % 10000000) /
 		100 + 0.01, 15);
-	n += (size_t)sprintf(buf + n, ",\"fs\":\"%s\",\"f\":{", FS);
-	for (i = 0; i < CMT_FEAT_N; i++) {
+	n += (size_t)sprintf(buf + n, ",\"fs\":\"%s\",\"f\":{", fs);
+	for (i = 0; i < nfeat; i++) {
 		n += (size_t)sprintf(buf + n, "%s\"%s\":", i ? "," : "", names[i]);
 		if (next_u64() % 16 == 0)
 			n += (size_t)sprintf(buf + n, "null");
@@ -126,9 +129,9 @@ compare(const char *prime, const char *line, size_t len)
 	    a.partial != b.partial || a.warm_start != b.warm_start ||
 	    (a.has_y && a.y != b.y) || a.has_p != b.has_p ||
 	    (a.has_p && a.p_up != b.p_up) || !same_slice(a.model, b.model) ||
-	    a.close != b.close)
+	    a.close != b.close || a.nfeat != b.nfeat)
 		fail_msg("%.*s: fields differ", (int)len, line);
-	for (i = 0; i < CMT_FEAT_N; i++)
+	for (i = 0; i < a.nfeat; i++)
 		if (!same_slice(a.name[i], b.name[i]) ||
 		    memcmp(&a.x[i], &b.x[i], sizeof a.x[i]) != 0)
 			fail_msg("%.*s: feature %d differs", (int)len, line, i);
@@ -144,12 +147,13 @@ compare_str(const char *prime, const char *line)
 static void
 edge_cases(void **state)
 {
-	char prime[2048], line[4096], *p;
+	char prime[3072], line[4096], *p;
 	size_t n;
 
 	do
 		n = make_line(prime);
 	while (strcmp(prime + n - 2, "}}") != 0);
+	fast_ok = fast_hits = 0;
 	compare(prime, prime, n);
 	assert_int_equal(fast_ok, 1);
 	assert_int_equal(fast_hits, 1);   /* the fast path took it */
@@ -170,7 +174,7 @@ edge_cases(void **state)
 		{ "\"ret_5m\"", "\"ret\\u005f5m\"" },
 		{ "step=1m", "step=1s" },                /* other fs */
 		{ "step=1m", "step=1\\u006d" },
-		{ "\"rsi\":", "\"rsi\":1e400,\"x\":" },  /* 12 features */
+		{ "\"rsi\":", "\"rsi\":1e400,\"x\":" },  /* a feature more */
 		{ "\"t\":17", "\"t\":-17" },
 		{ "\"t\":17", "\"t\":1.5e0+17" },
 		{ "\"t\":17", "\"t\":9007199254740992017" },
@@ -282,11 +286,12 @@ static void
 random_mutations(void **state)
 {
 	static const char interesting[] = "{}[]\":,.-+eE0123456789 \\nul\t\x01\x80";
-	char prime[2048], line[2048], mut[2048];
+	char prime[4096], line[4096], mut[4096];
 	size_t n, m, at;
 	int round, k;
 
-	for (round = 0; round < 4000; round++) {
+	fast_hits = fast_ok = compared = 0;
+	for (round = 0; round < rounds; round++) {
 		make_line(prime);
 		n = make_line(line);
 		compare(prime, line, n);
@@ -319,7 +324,18 @@ random_mutations(void **state)
 		compared, fast_ok, fast_hits);
 	/* every unmutated line, whatever members it ends with, and some of
 	 * the harmless mutations */
-	assert_true(fast_hits > 4000);
+	assert_true(fast_hits > (unsigned long)rounds);
+}
+
+/* The same on vectors of the wide set: 36 features, a longer id. */
+static int
+wide_set(void **state)
+{
+	(void)state;
+	fs = FS WIDE;
+	nfeat = (int)(sizeof names / sizeof names[0]);
+	rounds = 1500;
+	return 0;
 }
 
 int
@@ -328,6 +344,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(edge_cases),
 		cmocka_unit_test(random_mutations),
+		cmocka_unit_test_setup(edge_cases, wide_set),
+		cmocka_unit_test_setup(random_mutations, wide_set),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

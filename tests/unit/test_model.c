@@ -16,6 +16,8 @@
 
 #define FS "cmt1;step=1m;ret=1m/5m/15m/1h;rv=30m/1h;rsi=14;macd=12/26/9;" \
 	"bb=20/2;mom=10;vt=5/20"
+#define WIDE_FS FS ";rng=15m/1h;bar=step;vz=1h;zr=1h;hl=1h/4h/1d;lt=4h/1d;" \
+	"cal=utc"
 #define NAMES "[\"ret_1m\",\"ret_5m\",\"ret_15m\",\"ret_1h\",\"rv_30m\"," \
 	"\"rv_1h\",\"rsi\",\"macd_hist\",\"bb_pctb\",\"mom\",\"vol_trend\"]"
 #define HEAD "{\"format\":\"cmt-model\",\"version\":1,\"name\":\"t\"," \
@@ -75,7 +77,7 @@ ref_predict(const struct cmt_model *m, const double *x)
 	double a[2][CMT_MODEL_MAX_WIDTH], *in = a[0], *out = a[1], *tmp, acc;
 	int l, i, j;
 
-	for (j = 0; j < CMT_FEAT_N; j++)
+	for (j = 0; j < CMT_FEAT_BASE; j++)
 		in[j] = (x[j] - m->mean[j]) / m->std[j];
 	for (l = 0; l < m->nlayers; l++) {
 		const struct cmt_layer *ly = &m->layer[l];
@@ -121,13 +123,13 @@ forward_pass_is_bit_for_bit_the_scalar_one(void **state)
 {
 	static const int shapes[][6] = {
 		/* how many widths, then the widths */
-		{ 5, CMT_FEAT_N, 32, 16, 8, 1 }, { 3, CMT_FEAT_N, 37, 1 },
-		{ 5, CMT_FEAT_N, 17, 9, 3, 1 }, { 2, CMT_FEAT_N, 1 },
-		{ 5, CMT_FEAT_N, 64, 48, 2, 1 },
+		{ 5, CMT_FEAT_BASE, 32, 16, 8, 1 }, { 3, CMT_FEAT_BASE, 37, 1 },
+		{ 5, CMT_FEAT_BASE, 17, 9, 3, 1 }, { 2, CMT_FEAT_BASE, 1 },
+		{ 5, CMT_FEAT_BASE, 64, 48, 2, 1 },
 	};
 	struct cmt_model *m;
 	char err[CMT_ERRLEN];
-	double x[CMT_FEAT_N], got, want;
+	double x[CMT_FEAT_BASE], got, want;
 	size_t s, k;
 	int i, j, small;
 
@@ -138,7 +140,7 @@ forward_pass_is_bit_for_bit_the_scalar_one(void **state)
 				fail_msg("shape %zu: %s", s, err);
 			for (k = 0; k < m->nparams; k++)
 				m->params[k] = draw(small);
-			for (j = 0; j < CMT_FEAT_N; j++) {
+			for (j = 0; j < CMT_FEAT_BASE; j++) {
 				m->mean[j] = small ? 0 : draw(0);
 				m->std[j] = small ? 1 : fabs(draw(0)) + 0.01;
 			}
@@ -148,7 +150,7 @@ forward_pass_is_bit_for_bit_the_scalar_one(void **state)
 				m->layer[1].act = CMT_ACT_LINEAR;
 			}
 			for (i = 0; i < 20000; i++) {
-				for (j = 0; j < CMT_FEAT_N; j++)
+				for (j = 0; j < CMT_FEAT_BASE; j++)
 					x[j] = draw(small) * (small ? 1 : 100);
 				got = cmt_model_predict(m, x);
 				want = ref_predict(m, x);
@@ -164,7 +166,7 @@ static void
 logreg_probability_matches_the_formula(void **state)
 {
 	struct cmt_model *m = parse_ok(logreg);
-	double x[CMT_FEAT_N] = { 5, 0, 0, 0, 0, 0, 60, 0, 0, 0, 0 };
+	double x[CMT_FEAT_BASE] = { 5, 0, 0, 0, 0, 0, 60, 0, 0, 0, 0 };
 	/* z = 0.5 + (5-1)/2 - 2*(60-50)/10 = 0.5 */
 	double want = 1 / (1 + exp(-0.5));
 
@@ -183,7 +185,7 @@ mlp_probability_matches_a_hand_forward_pass(void **state)
 {
 	struct cmt_model *m = parse_ok(mlp);
 	/* z0 = (4-1)/2 = 1.5, z1 = 0.5: h = relu(1.0, 1.5); out 2 - 1.5 */
-	double x[CMT_FEAT_N] = { 4, 0.5, 0, 0, 0, 0, 50, 0, 0, 0, 0 };
+	double x[CMT_FEAT_BASE] = { 4, 0.5, 0, 0, 0, 0, 50, 0, 0, 0, 0 };
 
 	assert_int_equal(m->nlayers, 2);
 	assert_int_equal(m->nparams, 2 * 11 + 2 + 2 + 1);
@@ -247,7 +249,7 @@ static void
 a_model_reads_its_inputs_by_name_and_nothing_else(void **state)
 {
 	struct cmt_model *m = parse_ok(inputs2);
-	double x[CMT_FEAT_N] = { 5, 0, 0, 0, 0, 0, 60, 0, 0, 0, NAN };
+	double x[CMT_FEAT_BASE] = { 5, 0, 0, 0, 0, 0, 60, 0, 0, 0, NAN };
 	double want = 1 / (1 + exp(-0.5));
 	int i;
 
@@ -257,7 +259,7 @@ a_model_reads_its_inputs_by_name_and_nothing_else(void **state)
 	assert_int_equal(cmt_model_feature_index(m, "vol_trend"), 10);
 	assert_int_equal(cmt_model_feature_index(m, "volume"), -1);
 	/* every other feature null, vol_trend included: still scored */
-	for (i = 1; i < CMT_FEAT_N; i++)
+	for (i = 1; i < CMT_FEAT_BASE; i++)
 		if (i != 6)
 			x[i] = NAN;
 	assert_true(cmt_model_can_score(m, x));
@@ -267,9 +269,9 @@ a_model_reads_its_inputs_by_name_and_nothing_else(void **state)
 	cmt_model_free(m);
 	/* version 1 reads every feature: a null vol_trend stops it */
 	m = parse_ok(logreg);
-	assert_int_equal(m->ninput, CMT_FEAT_N);
+	assert_int_equal(m->ninput, CMT_FEAT_BASE);
 	x[6] = 60;
-	for (i = 1; i < CMT_FEAT_N; i++)
+	for (i = 1; i < CMT_FEAT_BASE; i++)
 		if (i != 6)
 			x[i] = 0;
 	assert_true(cmt_model_can_score(m, x));
@@ -331,17 +333,17 @@ a_truncated_file_never_loads(void **state)
 static void
 a_saved_model_loads_back_bit_for_bit(void **state)
 {
-	int width[] = { CMT_FEAT_N, 7, 3, 1 };
+	int width[] = { CMT_FEAT_BASE, 7, 3, 1 };
 	struct cmt_model *m, *back;
 	char path[] = "/tmp/cmt-test-model-XXXXXX", err[CMT_ERRLEN];
-	double x[CMT_FEAT_N];
+	double x[CMT_FEAT_BASE];
 	size_t k;
 	int fd, i;
 
 	assert_int_equal(cmt_model_create("mlp", width, 4, &m, err), CMT_OK);
 	for (k = 0; k < m->nparams; k++)
 		m->params[k] = sin((double)k * 1.7) / 3;
-	for (i = 0; i < CMT_FEAT_N; i++) {
+	for (i = 0; i < CMT_FEAT_BASE; i++) {
 		m->mean[i] = 0.1 * i;
 		m->std[i] = 1.0 / 3 + i;
 		snprintf(m->feature[i], sizeof m->feature[i], "f%d", i);
@@ -362,7 +364,7 @@ a_saved_model_loads_back_bit_for_bit(void **state)
 	assert_memory_equal(back->std, m->std, sizeof m->std);
 	assert_true(cmt_model_predict(back, x) == cmt_model_predict(m, x));
 	assert_string_equal(back->feature[3], "f3");
-	assert_int_equal(back->ninput, CMT_FEAT_N);
+	assert_int_equal(back->ninput, CMT_FEAT_BASE);
 	cmt_model_free(m);
 	cmt_model_free(back);
 }
@@ -373,17 +375,18 @@ a_saved_subset_model_loads_back_with_its_inputs(void **state)
 	int width[] = { 3, 4, 1 };
 	struct cmt_model *m, *back;
 	char path[] = "/tmp/cmt-test-model-XXXXXX", err[CMT_ERRLEN];
-	double x[CMT_FEAT_N];
+	double x[CMT_FEAT_BASE];
 	size_t k;
 	int fd, i;
 
 	assert_int_equal(cmt_model_create("mlp", width, 3, &m, err), CMT_OK);
 	for (k = 0; k < m->nparams; k++)
 		m->params[k] = sin((double)k * 1.3) / 2;
-	for (i = 0; i < CMT_FEAT_N; i++) {
+	for (i = 0; i < CMT_FEAT_BASE; i++) {
 		snprintf(m->feature[i], sizeof m->feature[i], "f%d", i);
 		x[i] = cos(i);
 	}
+	m->nfeature = CMT_FEAT_BASE;
 	m->input[0] = 9;
 	m->input[1] = 2;
 	m->input[2] = 4;
@@ -413,25 +416,116 @@ a_different_feature_set_is_refused_naming_both(void **state)
 	struct cmt_model *m = parse_ok(logreg);
 	struct cmt_slice other = { "cmt1;step=1s", 12 }, same = { FS,
 		sizeof FS - 1 };
-	struct cmt_slice names[CMT_FEAT_N];
+	struct cmt_slice names[CMT_FEAT_BASE];
 	char err[CMT_ERRLEN];
-	int i;
+	int i, map[CMT_FEAT_BASE], same_map;
 
-	assert_int_equal(cmt_model_check_fs(m, other, NULL, err),
-		CMT_EMISMATCH);
-	assert_non_null(strstr(err, "cmt1;step=1s"));
-	assert_non_null(strstr(err, FS));
-	for (i = 0; i < CMT_FEAT_N; i++) {
+	for (i = 0; i < m->nfeature; i++) {
 		names[i].s = m->feature[i];
 		names[i].len = strlen(m->feature[i]);
 	}
-	assert_int_equal(cmt_model_check_fs(m, same, names, err), CMT_OK);
+	assert_int_equal(cmt_model_bind(m, other, names, m->nfeature, map,
+		&same_map, err), CMT_EMISMATCH);
+	assert_non_null(strstr(err, "cmt1;step=1s"));
+	assert_non_null(strstr(err, FS));
+	assert_int_equal(cmt_model_bind(m, same, names, m->nfeature, map,
+		&same_map, err), CMT_OK);
+	assert_int_equal(same_map, 1);
 	names[6].s = "rsx";
 	names[6].len = 3;
-	assert_int_equal(cmt_model_check_fs(m, same, names, err),
-		CMT_EMISMATCH);
+	assert_int_equal(cmt_model_bind(m, same, names, m->nfeature, map,
+		&same_map, err), CMT_EMISMATCH);
 	assert_non_null(strstr(err, "rsx"));
+	/* its own set with a feature fewer */
+	names[6].s = m->feature[6];
+	names[6].len = strlen(m->feature[6]);
+	assert_int_equal(cmt_model_bind(m, same, names, m->nfeature - 1, map,
+		&same_map, err), CMT_EMISMATCH);
 	cmt_model_free(m);
+}
+
+/* A model of the base set reads vectors of a set that contains it, its
+ * inputs found by name wherever they are; one trained on a wider set
+ * names its 38 features and reads them from the same set only, or a
+ * wider one. */
+static void
+a_model_reads_its_inputs_by_name_from_a_wider_vector(void **state)
+{
+	static const char *wide[] = { TEST_WIDE_NAMES };
+	struct cmt_model *m = parse_ok(inputs2), *w;
+	struct cmt_slice names[CMT_FEAT_N], fs = { WIDE_FS, sizeof WIDE_FS - 1 };
+	struct cmt_slice other = { FS ";hl=2h", sizeof FS ";hl=2h" - 1 };
+	double vx[CMT_FEAT_N], x[CMT_FEAT_N], want;
+	char err[CMT_ERRLEN], path[] = "/tmp/cmt-test-wide-XXXXXX";
+	int map[CMT_FEAT_N], same = -1, i, n = 38, fd;
+
+	for (i = 0; i < n; i++) {
+		names[i].s = wide[i];
+		names[i].len = strlen(wide[i]);
+		vx[i] = NAN;
+	}
+	vx[6] = 60;     /* rsi */
+	vx[0] = 5;      /* ret_1m */
+	assert_int_equal(cmt_model_bind(m, fs, names, n, map, &same, err),
+		CMT_OK);
+	assert_int_equal(same, 0);
+	assert_int_equal(map[6], 6);
+	assert_int_equal(map[0], 0);
+	cmt_model_gather(m, map, vx, x);
+	want = cmt_model_predict(m, (double[CMT_FEAT_BASE]){ 5, 0, 0, 0, 0, 0,
+		60, 0, 0, 0, 0 });
+	assert_true(cmt_model_can_score(m, x));
+	assert_true(cmt_model_predict(m, x) == want);
+	/* the same set in another order: found by name */
+	names[0] = names[37];
+	names[37].s = "ret_1m";
+	names[37].len = 6;
+	vx[37] = 5;
+	vx[0] = 0.5;
+	assert_int_equal(cmt_model_bind(m, fs, names, n, map, &same, err),
+		CMT_OK);
+	assert_int_equal(map[0], 37);
+	cmt_model_gather(m, map, vx, x);
+	assert_true(cmt_model_predict(m, x) == want);
+	/* a wider set without an input; a set that does not contain it */
+	names[37].s = "ret_2m";
+	assert_int_equal(cmt_model_bind(m, fs, names, n, map, &same, err),
+		CMT_EMISMATCH);
+	assert_non_null(strstr(err, "no feature 'ret_1m'"));
+	assert_int_equal(cmt_model_bind(m, (struct cmt_slice){ "cmt1;step=2m;"
+		"ret=2m/4m/6m/8m;rv=4m/8m;rsi=14;macd=12/26/9;bb=20/2;mom=10;"
+		"vt=5/20;cal=utc", 88 }, names, n, map, &same, err), CMT_EMISMATCH);
+	assert_non_null(strstr(err, "does not match the model's"));
+	/* a model of the wide set: saved and loaded with its 38 names */
+	w = m;
+	w->nfeature = n;
+	for (i = 0; i < n; i++)
+		strcpy(w->feature[i], wide[i]);
+	strcpy(w->fs, WIDE_FS);
+	w->input[0] = 28;   /* dhi_1d */
+	w->input[1] = 34;   /* tod_sin */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(cmt_model_save(w, path, err), CMT_OK);
+	assert_int_equal(cmt_model_load(path, &m, err), CMT_OK);
+	unlink(path);
+	assert_int_equal(m->nfeature, 38);
+	assert_string_equal(m->feature[37], "dow_cos");
+	assert_int_equal(m->input[0], 28);
+	for (i = 0; i < n; i++)
+		names[i].s = wide[i], names[i].len = strlen(wide[i]);
+	assert_int_equal(cmt_model_bind(m, fs, names, n, map, &same, err),
+		CMT_OK);
+	assert_int_equal(same, 1);
+	/* vectors of the base set lack its inputs' part: refused */
+	assert_int_equal(cmt_model_bind(m, (struct cmt_slice){ FS,
+		sizeof FS - 1 }, names, CMT_FEAT_BASE, map, &same, err),
+		CMT_EMISMATCH);
+	assert_int_equal(cmt_model_bind(m, other, names, n, map, &same, err),
+		CMT_EMISMATCH);
+	cmt_model_free(m);
+	cmt_model_free(w);
 }
 
 static void
@@ -467,6 +561,7 @@ main(void)
 		cmocka_unit_test(a_saved_subset_model_loads_back_with_its_inputs),
 		cmocka_unit_test(a_saved_model_loads_back_bit_for_bit),
 		cmocka_unit_test(a_different_feature_set_is_refused_naming_both),
+		cmocka_unit_test(a_model_reads_its_inputs_by_name_from_a_wider_vector),
 		cmocka_unit_test(
 			the_default_model_honours_cmt_model_and_paths_pass_through),
 	};

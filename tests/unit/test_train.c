@@ -33,23 +33,24 @@ uniform(void)
 static void
 make_set(struct cmt_dataset *d, size_t n, int shuffled, uint64_t seed)
 {
-	static const double scale[CMT_FEAT_N] = { 1e-3, 2e-3, 5e-3, 1e-2, 1e-4,
+	static const double scale[CMT_FEAT_BASE] = { 1e-3, 2e-3, 5e-3, 1e-2, 1e-4,
 		2e-4, 30, 1e-5, 0.5, 1e-3, 2 };
 	size_t i;
 	int j;
 
 	cmt_dataset_init(d);
+	d->nfeat = d->ninput = CMT_FEAT_BASE;
 	strcpy(d->fs, FS);
-	for (j = 0; j < CMT_FEAT_N; j++)
+	for (j = 0; j < CMT_FEAT_BASE; j++)
 		snprintf(d->feature[j], sizeof d->feature[j], "f%d", j);
 	lcg_state = seed;
-	d->x = malloc(n * CMT_FEAT_N * sizeof *d->x);
+	d->x = malloc(n * CMT_FEAT_BASE * sizeof *d->x);
 	d->y = malloc(n * sizeof *d->y);
 	d->t = malloc(n * sizeof *d->t);
 	for (i = 0; i < n; i++) {
-		double *x = d->x + i * CMT_FEAT_N, u[CMT_FEAT_N];
+		double *x = d->x + i * CMT_FEAT_BASE, u[CMT_FEAT_BASE];
 
-		for (j = 0; j < CMT_FEAT_N; j++) {
+		for (j = 0; j < CMT_FEAT_BASE; j++) {
 			u[j] = 2 * uniform() - 1;
 			x[j] = u[j] * scale[j] + (j == 6 ? 50 : 0);
 		}
@@ -63,8 +64,8 @@ make_set(struct cmt_dataset *d, size_t n, int shuffled, uint64_t seed)
 static void
 backprop_matches_finite_differences(void **state)
 {
-	int width[] = { CMT_FEAT_N, 6, 4, 1 }, y[8];
-	double z[8 * CMT_FEAT_N], *grad, loss_hi, loss_lo, num, save;
+	int width[] = { CMT_FEAT_BASE, 6, 4, 1 }, y[8];
+	double z[8 * CMT_FEAT_BASE], *grad, loss_hi, loss_lo, num, save;
 	struct cmt_model *m;
 	char err[CMT_ERRLEN];
 	size_t k, i;
@@ -73,7 +74,7 @@ backprop_matches_finite_differences(void **state)
 	lcg_state = 42;
 	for (k = 0; k < m->nparams; k++)
 		m->params[k] = uniform() - 0.5;
-	for (i = 0; i < 8 * CMT_FEAT_N; i++)
+	for (i = 0; i < 8 * CMT_FEAT_BASE; i++)
 		z[i] = 4 * uniform() - 2;
 	for (i = 0; i < 8; i++)
 		y[i] = (int)(i % 3 == 0);
@@ -98,8 +99,8 @@ backprop_matches_finite_differences(void **state)
 static void
 logreg_gradient_matches_finite_differences(void **state)
 {
-	int width[] = { CMT_FEAT_N, 1 }, y[5] = { 1, 0, 0, 1, 1 };
-	double z[5 * CMT_FEAT_N], grad[CMT_FEAT_N + 1], hi, lo, save;
+	int width[] = { CMT_FEAT_BASE, 1 }, y[5] = { 1, 0, 0, 1, 1 };
+	double z[5 * CMT_FEAT_BASE], grad[CMT_FEAT_BASE + 1], hi, lo, save;
 	struct cmt_model *m;
 	char err[CMT_ERRLEN];
 	size_t k;
@@ -108,7 +109,7 @@ logreg_gradient_matches_finite_differences(void **state)
 	lcg_state = 7;
 	for (k = 0; k < m->nparams; k++)
 		m->params[k] = uniform() - 0.5;
-	for (k = 0; k < 5 * CMT_FEAT_N; k++)
+	for (k = 0; k < 5 * CMT_FEAT_BASE; k++)
 		z[k] = 2 * uniform() - 1;
 	cmt_train_loss_grad(m, z, y, 5, 0, grad);
 	for (k = 0; k < m->nparams; k++) {
@@ -243,8 +244,8 @@ train_save_load_predict_gives_identical_probabilities(void **state)
 		fail_msg("load: %s", err);
 	unlink(path);
 	for (i = 0; i < d.n; i++)
-		if (cmt_model_predict(m, d.x + i * CMT_FEAT_N) !=
-		    cmt_model_predict(back, d.x + i * CMT_FEAT_N))
+		if (cmt_model_predict(m, d.x + i * CMT_FEAT_BASE) !=
+		    cmt_model_predict(back, d.x + i * CMT_FEAT_BASE))
 			fail_msg("row %zu differs after the round trip", i);
 	assert_string_equal(back->fs, FS);
 	cmt_model_free(m);
@@ -290,9 +291,10 @@ rows_without_a_usable_label_or_features_are_counted_not_added(void **state)
 
 	cmt_dataset_init(&d);
 	memset(&v, 0, sizeof v);
+	v.nfeat = CMT_FEAT_BASE;
 	v.fs.s = FS;
 	v.fs.len = strlen(FS);
-	for (i = 0; i < CMT_FEAT_N; i++) {
+	for (i = 0; i < CMT_FEAT_BASE; i++) {
 		v.name[i].s = "f";
 		v.name[i].len = 1;
 		v.x[i] = i;
@@ -329,7 +331,7 @@ rows_without_a_usable_label_or_features_are_counted_not_added(void **state)
 static void
 add_rows_without_f10(struct cmt_dataset *d, size_t n)
 {
-	static const char *names[CMT_FEAT_N] = { "f0", "f1", "f2", "f3", "f4",
+	static const char *names[CMT_FEAT_BASE] = { "f0", "f1", "f2", "f3", "f4",
 		"f5", "f6", "f7", "f8", "f9", "f10" };
 	struct cmt_fvec v;
 	char err[CMT_ERRLEN];
@@ -337,12 +339,13 @@ add_rows_without_f10(struct cmt_dataset *d, size_t n)
 	int j;
 
 	memset(&v, 0, sizeof v);
+	v.nfeat = CMT_FEAT_BASE;
 	v.fs.s = FS;
 	v.fs.len = strlen(FS);
 	v.has_y = 1;
 	lcg_state = 7;
 	for (i = 0; i < n; i++) {
-		for (j = 0; j < CMT_FEAT_N; j++) {
+		for (j = 0; j < CMT_FEAT_BASE; j++) {
 			v.name[j].s = names[j];
 			v.name[j].len = strlen(names[j]);
 			v.x[j] = 2 * uniform() - 1;
@@ -364,7 +367,7 @@ an_excluded_feature_is_left_out_of_rows_and_model(void **state)
 	struct cmt_train_result res;
 	struct cmt_model *m;
 	char err[CMT_ERRLEN];
-	double x[CMT_FEAT_N] = { 0.5, 0, -0.2, 0, 0, 0, 0, 0, 0, 0, NAN }, p;
+	double x[CMT_FEAT_BASE] = { 0.5, 0, -0.2, 0, 0, 0, 0, 0, 0, 0, NAN }, p;
 
 	/* without the exclusion every row has a null feature */
 	cmt_dataset_init(&all);
@@ -410,10 +413,12 @@ an_excluded_feature_is_left_out_of_rows_and_model(void **state)
 		int j;
 
 		memset(&v, 0, sizeof v);
+		v.nfeat = CMT_FEAT_BASE;
+	v.nfeat = CMT_FEAT_BASE;
 		v.fs.s = FS;
 		v.fs.len = strlen(FS);
 		v.has_y = 1;
-		for (j = 0; j < CMT_FEAT_N; j++) {
+		for (j = 0; j < CMT_FEAT_BASE; j++) {
 			v.name[j].s = "f";
 			v.name[j].len = 1;
 		}
@@ -439,11 +444,11 @@ baselines_are_fitted_on_train_and_scored_on_test(void **state)
 	make_set(&tr, 8, 0, 7);
 	make_set(&te, 4, 0, 8);
 	for (i = 0; i < 8; i++) {
-		tr.x[i * CMT_FEAT_N] = trx[i];
+		tr.x[i * CMT_FEAT_BASE] = trx[i];
 		tr.y[i] = try[i];
 	}
 	for (i = 0; i < 4; i++) {
-		te.x[i * CMT_FEAT_N] = tex[i];
+		te.x[i * CMT_FEAT_BASE] = tex[i];
 		te.y[i] = tey[i];
 	}
 	assert_int_equal(cmt_train_baselines(&tr, &te, &maj, &last, err),
@@ -461,6 +466,73 @@ baselines_are_fitted_on_train_and_scored_on_test(void **state)
 		-(log(0.75) + log(0.25) + log(0.25) + log(0.75)) / 4, 1e-12);
 	cmt_dataset_free(&tr);
 	cmt_dataset_free(&te);
+}
+
+/* Rows of a set with 38 features (a wider cmt1 set): the dataset keeps
+ * all of them per row, trains on those not excluded, and a row is
+ * skipped only for a null among those. */
+static void
+a_wider_set_trains_on_the_features_it_carries(void **state)
+{
+	static char names[38][16];
+	struct cmt_dataset all, tr, va;
+	struct cmt_train_opts o;
+	struct cmt_train_result res;
+	struct cmt_metrics met;
+	struct cmt_model *m;
+	struct cmt_fvec v;
+	char err[CMT_ERRLEN];
+	size_t i;
+	int j, pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		cmt_dataset_init(&all);
+		if (pass)
+			assert_int_equal(cmt_dataset_exclude(&all, "w28", err), CMT_OK);
+		memset(&v, 0, sizeof v);
+		v.nfeat = 38;
+		v.fs.s = "wide;step=1m";
+		v.fs.len = strlen(v.fs.s);
+		v.has_y = 1;
+		lcg_state = 11;
+		for (i = 0; i < 4000; i++) {
+			for (j = 0; j < 38; j++) {
+				snprintf(names[j], sizeof names[j], "w%d", j);
+				v.name[j].s = names[j];
+				v.name[j].len = strlen(names[j]);
+				v.x[j] = 2 * uniform() - 1;
+			}
+			/* feature 30 decides; feature 28 null in the first half */
+			v.y = v.x[30] > 0;
+			v.x[28] = i < 2000 ? NAN : v.x[28];
+			v.t = 1700000000000LL + (int64_t)i * 60000;
+			if (cmt_dataset_add(&all, &v, err) == CMT_EMISMATCH)
+				fail_msg("%s", err);
+		}
+		assert_int_equal(all.nfeat, 38);
+		assert_int_equal(all.n, pass ? 4000 : 2000);
+		assert_int_equal(all.skipped_null, pass ? 0 : 2000);
+		assert_int_equal(all.ninput, pass ? 37 : 38);
+		assert_int_equal(cmt_dataset_split(&all,
+			cmt_dataset_time_quantile(&all, 0.25), &tr, &va, err), CMT_OK);
+		assert_int_equal(tr.nfeat, 38);
+		cmt_train_defaults(&o);
+		o.kind = "logreg";
+		o.max_epochs = 30;
+		o.lr = 0.01;   /* small sets: fewer steps per epoch */
+		assert_int_equal(cmt_train_fit(&o, &tr, &va, NULL, NULL, &m, &res,
+			err), CMT_OK);
+		assert_int_equal(m->nfeature, 38);
+		assert_int_equal(m->ninput, pass ? 37 : 38);
+		assert_string_equal(m->feature[37], "w37");
+		assert_int_equal(cmt_train_evaluate(m, &va, &met, err), CMT_OK);
+		if (!(met.auc > 0.95))
+			fail_msg("pass %d: AUC %g", pass, met.auc);
+		cmt_model_free(m);
+		cmt_dataset_free(&all);
+		cmt_dataset_free(&tr);
+		cmt_dataset_free(&va);
+	}
 }
 
 int
@@ -481,6 +553,7 @@ main(void)
 			rows_without_a_usable_label_or_features_are_counted_not_added),
 		cmocka_unit_test(baselines_are_fitted_on_train_and_scored_on_test),
 		cmocka_unit_test(an_excluded_feature_is_left_out_of_rows_and_model),
+		cmocka_unit_test(a_wider_set_trains_on_the_features_it_carries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
