@@ -12,7 +12,7 @@ CC        ?= cc
 AR        ?= ar
 CFLAGS    ?= -O2 -g
 SANFLAGS  ?=
-PKGS       = libcurl libcjson libwebsockets libnats
+PKGS       = libcurl libcjson libwebsockets libnats zlib
 CMT_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
              -Wall -Wextra -Werror -ffp-contract=off -Ilib -Icmd \
              -DCMT_VERSION=\"$(VERSION)\" -DCMT_DATADIR=\"$(DATADIR)\" \

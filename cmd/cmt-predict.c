@@ -101,6 +101,7 @@ main(int argc, char **argv)
 	struct cmt_fvec_decoder dec;
 	const char *names[CMT_FEAT_N];
 	struct cmt_linereader *lr;
+	int fd;
 	struct cmt_model *m;
 	struct cmt_fvec v;
 	struct cmt_line ln;
@@ -150,9 +151,7 @@ main(int argc, char **argv)
 		return cmt_finish(CMT_EXIT_OK);
 	}
 	m = sc.m[0];
-	if (!(lr = cmt_line_open(STDIN_FILENO, 0)))
-		cmt_die(CMT_EXIT_FAIL, "out of memory");
-	cmt_line_on_idle(lr, cmt_idle_flush, NULL);
+	lr = cmt_input_open(NULL, CMT_KIND_BIT(CMT_KIND_VECTORS), &fd);
 	cmt_fvec_decoder_init(&dec, csv ? CMT_FVEC_CSV : CMT_FVEC_AUTO);
 	for (c = 0; c < CMT_FEAT_N; c++)
 		names[c] = m->feature[c];
@@ -160,11 +159,11 @@ main(int argc, char **argv)
 	fslen = strlen(m->fs);
 	/* what follows the probability never changes: build it once */
 	make_tails(&sc, csv);
-	while (!cmt_stop && (rc = cmt_line_next(lr, &ln)) != 0) {
+	while (!cmt_stop && (rc = cmt_input_next(lr, &ln, NULL)) != 0) {
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
-			cmt_die(CMT_EXIT_FAIL, "read error:");
+			exit(cmt_finish(CMT_EXIT_FAIL));
 		}
 		if (ln.too_long) {
 			cmt_bad_line(NULL, (unsigned long long)ln.no,
@@ -286,7 +285,7 @@ main(int argc, char **argv)
 			"features or no finite output), %llu bad lines skipped", npred,
 			by, nnull, nbad);
 	}
-	cmt_line_close(lr);
+	cmt_input_close(lr, fd);
 	for (i = 0; i < sc.n; i++)
 		cmt_model_free(sc.m[i]);
 	return cmt_finish(CMT_EXIT_OK);

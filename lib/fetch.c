@@ -11,6 +11,7 @@
 #include "cmt_clock.h"
 #include "cmt_fetch.h"
 #include "cmt_line.h"
+#include "cmt_sniff.h"
 #include "cmt_parse.h"
 
 enum cmt_err
@@ -194,12 +195,13 @@ cmt_fetch_resume_scan(const char *path, struct cmt_fetch_sym *syms,
 		return cmt_errf(err, CMT_ENOMEM, "out of memory");
 	}
 	cmt_tick_decoder_init(&d, CMT_TICK_AUTO);
+	cmt_line_expect(r, CMT_KIND_BIT(CMT_KIND_TICKS), path);
 	while ((rc = cmt_line_next(r, &ln)) != 0) {
+		if (rc < 0 && errno == EINTR && rc != CMT_LINE_FOREIGN)
+			continue;
 		if (rc < 0) {
-			if (errno == EINTR)
-				continue;
-			e = cmt_errf(err, CMT_EIO, "%s: %s", path,
-				strerror(errno));
+			e = cmt_errf(err, rc == CMT_LINE_FOREIGN ? CMT_EFORMAT :
+				CMT_EIO, "%s: %s", path, cmt_line_error(r));
 			break;
 		}
 		if (ln.no_newline) {
