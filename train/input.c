@@ -8,6 +8,7 @@
 #include "cmt_line.h"
 #include "cmt_parse.h"
 #include "input.h"
+#include "sanity.h"
 
 /* Read one input into d; bad lines are reported and skipped. */
 void
@@ -47,6 +48,7 @@ read_rows(const char *name, int csv, struct cmt_dataset *d)
 		}
 		e = cmt_fvec_decode(&dec, ln.s, ln.len, &v, err);
 		if (e == CMT_OK) {
+			note_row(&v);
 			e = cmt_dataset_add(d, &v, err);
 			if (e == CMT_OK && !dec.expect[0].s)
 				cmt_fvec_decoder_expect(&dec, d->fs, names);
