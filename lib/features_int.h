@@ -32,6 +32,7 @@ struct symstate {
 	char src[6 * CMT_SRC_MAX + 12]; /* ,"src":"..." of the last tick */
 	int src_len;
 	int active;
+	int notice_due;           /* warm start: say the warm-up at live data */
 	int64_t last_t, next_g;
 	int64_t jump_t;           /* a tick skipped as a jump, or 0 */
 	double last_px;
