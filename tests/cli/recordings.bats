@@ -98,7 +98,21 @@ EOF
 	[ "$stderr" = "cmt-replay: $n ticks written, $n copies of another file's lines dropped" ]
 }
 
-@test "the README's daily recipe: files named by date replay in order with a glob" {
+@test "the README's daily recipe runs as written (a short day against the stand-in API) and its days replay" {
+	load fakeapi
+	start_api --live-clock
+	line=$(grep '^    0 0 \* \* \* ' "$ROOT/README.md")
+	grep -q '^    PATH=/home/you/.local/bin:/usr/bin:/bin$' "$ROOT/README.md"
+	# cron's line, with a day of 3 s and the stand-in for the exchange
+	cmd=$(printf '%s\n' "${line#    0 0 \* \* \* }" | sed -e 's/\\%/%/g' \
+		-e 's/--duration 1d/--duration 3s --interval 300ms/' \
+		-e "s|cmt-fetch |cmt-fetch --base-url $URL |")
+	HOME="$TMP/home" sh -c "$cmd" 2>/dev/null
+	f="$TMP/home/ticks/$(date -u +%F).ndjson.gz"
+	[ -s "$f" ]
+	[ "$(gzip -dc "$f" | grep -c '"warm":true')" -ge 200 ]
+	cmt-replay --speed max "$TMP"/home/ticks/*.ndjson.gz | cmp - <(gzip -dc "$f")
+	# and two days named by date replay in order with the README's glob
 	days "$TMP"
 	mkdir "$TMP/ticks"
 	gzip -c "$TMP/a.ndjson" > "$TMP/ticks/2024-03-01.ndjson.gz"
