@@ -167,6 +167,8 @@ cmt_sniff_check(const char *s, size_t len, unsigned want, const char *name,
 
 	if (k == CMT_KIND_UNKNOWN || (want & CMT_KIND_BIT(k)))
 		return CMT_OK;
+	if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+		s += 3, len -= 3;
 	for (w = CMT_KIND_TICKS; w < CMT_KIND_ARCHIVE; w++)
 		if (want & CMT_KIND_BIT(w))
 			left++;
