@@ -29,3 +29,13 @@ free_port() {
 need_shared_data() {
 	[ -d "$SHARED/data" ] || skip "../shared/data not present"
 }
+
+# wait_http PORT: until a server on 127.0.0.1:PORT answers /healthz (10 s).
+wait_http() {
+	local i
+	for i in $(seq 100); do
+		curl -sf "http://127.0.0.1:$1/healthz" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}

@@ -40,10 +40,7 @@ make_inputs() {
 	port=$(free_port)
 	cmt-sse --port "$port" --first-id 1 < "$TMP/pred.gz" 2>"$TMP/err" &
 	pid=$!
-	for _ in $(seq 100); do
-		curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-		sleep 0.05
-	done
+	wait_http "$port"
 	curl -sN --max-time 1 "http://127.0.0.1:$port/events?lastEventId=0" > "$TMP/ev" || true
 	kill "$pid"
 	wait "$pid" || true

@@ -46,10 +46,7 @@ cmt-features: 35 lines, 35 ticks, 0 vectors, 1 symbols" ]
 	cmt-sse --port "$port" < "$TMP/in" 2>/dev/null &
 	pid=$!
 	exec 5>"$TMP/in"
-	for _ in $(seq 100); do
-		curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-		sleep 0.05
-	done
+	wait_http "$port"
 	for i in 1 2 3; do echo "{\"n\":$i}" >&5; done
 	cd "$TMP"
 	curl -sN --max-time 1 "http://127.0.0.1:$port/events?lastEventId=0" | tee events.txt > /dev/null || true

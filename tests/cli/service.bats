@@ -103,10 +103,7 @@ service() {
 	setsid bash -c "$(declare -f service); service '$TMP/p/etc/cmt/test.env' \"\$1\"" \
 		_ "$cmd" 2>"$TMP/journal" &
 	pid=$!
-	for _ in $(seq 100); do
-		curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-		sleep 0.1
-	done
+	wait_http "$port"
 	curl -sN --max-time 3 "http://127.0.0.1:$port/events?lastEventId=0" > "$TMP/events" || true
 	kill -TERM -- "-$pid" 2>/dev/null || kill "$pid"
 	wait "$pid" || true

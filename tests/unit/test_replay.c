@@ -177,6 +177,20 @@ replay_texts(const char *const *texts, int n, char *out,
 		unlink(path[i]);
 }
 
+/* Replay texts; what comes out and what was dropped must be as said. */
+static void
+expect_replay(const char *const *texts, int n, const char *out,
+	uint64_t warm_covered, uint64_t copies)
+{
+	struct cmt_replay_stats st;
+	char got[1024];
+
+	replay_texts(texts, n, got, &st);
+	assert_string_equal(got, out);
+	assert_int_equal(st.warm_covered, warm_covered);
+	assert_int_equal(st.copies, copies);
+}
+
 #define T(t) "{\"t\":" #t ",\"sym\":\"A-B\",\"px\":1}\n"
 #define W(t) "{\"t\":" #t ",\"sym\":\"A-B\",\"px\":1,\"warm\":true}\n"
 
@@ -190,14 +204,8 @@ warm_ticks_that_live_ticks_of_a_going_recording_cover_are_dropped(void **s)
 		T(360000) T(420000) T(480000) T(540000) T(600000),
 		W(60000) W(120000) W(420000) W(480000) T(480001) T(660000),
 	};
-	struct cmt_replay_stats st;
-	char out[1024];
-
-	replay_texts(day, 2, out, &st);
-	assert_string_equal(out, "0w 60000w 60000 120000 180000 240000 "
-		"300000 360000 420000 480000 480001 540000 600000 660000");
-	assert_int_equal(st.warm_covered, 4);
-	assert_int_equal(st.copies, 0);
+	expect_replay(day, 2, "0w 60000w 60000 120000 180000 240000 300000 "
+		"360000 420000 480000 480001 540000 600000 660000", 4, 0);
 }
 
 static void
@@ -210,12 +218,7 @@ warm_ticks_after_a_recording_ended_are_kept(void **s)
 		T(0) T(60000) T(120000),
 		W(60000) W(120000) W(180000) W(240000) T(300000),
 	};
-	struct cmt_replay_stats st;
-	char out[1024];
-
-	replay_texts(day, 2, out, &st);
-	assert_string_equal(out, "0 60000 120000 180000w 240000w 300000");
-	assert_int_equal(st.warm_covered, 2);
+	expect_replay(day, 2, "0 60000 120000 180000w 240000w 300000", 2, 0);
 }
 
 static void
@@ -227,13 +230,8 @@ sparse_live_ticks_cover_while_their_recording_goes_on(void **s)
 		T(0) T(180000) T(360000) T(540000),
 		W(240000) W(300000) W(420000) W(600000) W(660000) W(900000),
 	};
-	struct cmt_replay_stats st;
-	char out[1024];
-
-	replay_texts(day, 2, out, &st);
-	assert_string_equal(out, "0 180000 360000 540000 600000w 660000w "
-		"900000w");
-	assert_int_equal(st.warm_covered, 3);
+	expect_replay(day, 2, "0 180000 360000 540000 600000w 660000w 900000w",
+		3, 0);
 }
 
 static void
@@ -243,12 +241,7 @@ a_restart_appended_to_the_same_file_drops_its_warm_ticks(void **s)
 		W(0) T(60000) T(120000) T(180000) W(60000) W(120000) W(180000)
 		T(180001) T(240000),
 	};
-	struct cmt_replay_stats st;
-	char out[1024];
-
-	replay_texts(one, 1, out, &st);
-	assert_string_equal(out, "0w 60000 120000 180000 180001 240000");
-	assert_int_equal(st.warm_covered, 3);
+	expect_replay(one, 1, "0w 60000 120000 180000 180001 240000", 3, 0);
 }
 
 static void
@@ -258,13 +251,7 @@ a_line_another_file_gave_is_dropped_copies_inside_a_file_kept(void **s)
 		T(1000) T(1000) T(2000) "{\"t\":3000,\"sym\":\"A-B\",\"px\":2}\n",
 		T(1000) T(1000) T(2000) "{\"t\":3000,\"sym\":\"A-B\",\"px\":3}\n",
 	};
-	struct cmt_replay_stats st;
-	char out[1024];
-
-	replay_texts(two, 2, out, &st);
-	assert_string_equal(out, "1000 1000 2000 3000 3000");
-	assert_int_equal(st.copies, 3);
-	assert_int_equal(st.warm_covered, 0);
+	expect_replay(two, 2, "1000 1000 2000 3000 3000", 0, 3);
 }
 
 int
