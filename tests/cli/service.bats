@@ -30,6 +30,26 @@ service() {
 	eval "exec $2"
 }
 
+@test "the README's set-up: after make demo, its PATH line and its make install line both run as written" {
+	path_line=$(grep -m1 '^    export PATH=' "$ROOT/README.md" | sed 's/ *#.*//; s/^ *//')
+	install_line=$(grep -m1 '^    make install PREFIX=\$HOME/.local' "$ROOT/README.md" | sed 's/ *#.*//; s/^ *//')
+	[ "$path_line" = 'export PATH=$PWD/build/bin:$PATH' ]
+	[ "$install_line" = 'make install PREFIX=$HOME/.local' ]
+	# in the repository, as the README is read after make demo (which
+	# builds build/bin; make asan alone builds build-asan/bin)
+	cd "$ROOT"
+	if [ -x "$ROOT/build/bin/cmt-fetch" ]; then
+		run env -i HOME="$TMP/home" PATH=/usr/bin:/bin sh -c "$path_line; command -v cmt-fetch; cmt-replay --version"
+		assert_success
+		assert_line --index 0 "$ROOT/build/bin/cmt-fetch"
+	fi
+	run env -i HOME="$TMP/home" PATH=/usr/bin:/bin sh -c "$install_line O='$(dirname "$BIN")' -s >/dev/null &&
+		PATH=\$HOME/.local/bin:\$PATH && cd / && cmt-fetch --version && cmt-predict --info | head -1"
+	assert_success
+	assert_line --index 0 --regexp '^cmt-fetch \(cmt\) '
+	assert_line --index 1 --partial 'model:       default'
+}
+
 @test "make install PREFIX=\$HOME/.local: binaries, man pages, models, units and settings, working from there" {
 	home="$TMP/home"
 	install_to "$home/.local"
