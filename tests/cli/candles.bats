@@ -5,6 +5,7 @@
 # (or the file's close time), px = close, o/h/l, vol.  The expected ticks
 # in tests/cli/data/candles/*.ndjson are written by hand from the candles.
 load helper
+bats_require_minimum_version 1.5.0
 
 D="$ROOT/tests/cli/data/candles"
 

@@ -4,6 +4,7 @@
 # another format ends the tool at once with exit 2 and ONE line saying what
 # the input is and which tool reads it, never a line per input line.
 load helper
+bats_require_minimum_version 1.5.0
 
 D="$ROOT/tests/cli/data/candles"
 

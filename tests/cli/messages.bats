@@ -3,6 +3,7 @@
 # notice when a warm start supplies the history, and the man page's
 # Last-Event-ID example for cmt-sse.
 load helper
+bats_require_minimum_version 1.5.0
 
 # bars SYM FROM_MS N [warm]: N one-minute bar ticks closing from FROM_MS on
 bars() {

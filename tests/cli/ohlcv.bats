@@ -2,6 +2,7 @@
 # Candles out: cmt-fetch --history --format ohlcv writes the candle CSV
 # cmt-replay reads back, to the very ticks --history writes as NDJSON.
 load helper
+bats_require_minimum_version 1.5.0
 load fakeapi
 
 @test "--format ohlcv round-trips byte for byte through cmt-replay, from every venue with bars" {

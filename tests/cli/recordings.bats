@@ -4,6 +4,7 @@
 # ticks of the day before.  cmt-replay over the days must give what one
 # continuous recording gives: each (symbol, minute) once.
 load helper
+bats_require_minimum_version 1.5.0
 
 # days DIR: one market (two symbols, a trade every 0.5-4 s, 2 h before
 # day A to the end of day B) recorded three ways, as cmt-fetch --stream

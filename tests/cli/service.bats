@@ -4,6 +4,7 @@
 # systemd: systemd-analyze verify, and the unit's own ExecStart line run
 # against the stand-in API, serving forecasts.
 load helper
+bats_require_minimum_version 1.5.0
 load fakeapi
 
 # install PREFIX [make args]: make install from the build the tests use
