@@ -275,27 +275,43 @@ cmt_candles_close(struct cmt_candles *c)
 
 /* ---- one bar ---- */
 
-/* A time cell: a number of s, ms, µs or ns by its size, or ISO 8601. */
+/* A time cell: a number of s, ms, us or ns by its size, or ISO 8601.
+ * Whole numbers are converted exactly; a fraction (seconds with decimals)
+ * must come to a whole millisecond. */
 static enum cmt_err
 time_cell(const char *s, size_t n, const char *name, int64_t *ms, char *err)
 {
-	double v, x, r;
+	uint64_t v = 0, div;
+	double x, r;
+	size_t i;
 
 	trim(&s, &n);
 	if (n == 0)
 		return cmt_errf(err, CMT_EMISSING, "empty %s", name);
 	if (n >= 10 && s[4] == '-')
 		return cmt_parse_iso_time(s, n, ms, err);
-	if (!number_cell(s, n, &v))
+	for (i = 0; i < n && i < 19 && s[i] >= '0' && s[i] <= '9'; i++)
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	if (i == n) {
+		div = v < 100000000000ULL ? 0 : v < 100000000000000ULL ? 1 :
+		    v < 100000000000000000ULL ? 1000 : 1000000;
+		if (div > 1 && v % div)
+			return cmt_errf(err, CMT_EVALUE, "%s %.*s is not a whole "
+				"millisecond", name, (int)n, s);
+		*ms = div ? (int64_t)(v / div) : (int64_t)v * 1000;
+		return CMT_OK;
+	}
+	if (!number_cell(s, n, &x))
 		return cmt_errf(err, CMT_ESYNTAX, "%s '%.*s' is neither a "
 			"number nor an ISO 8601 time", name,
 			(int)(n > 40 ? 40 : n), s);
-	if (!(v >= 0 && v < 9e18))
-		return cmt_errf(err, CMT_ERANGE, "%s %.*s is out of range", name,
+	if (!(x >= 0 && x < 1e11))
+		return cmt_errf(err, CMT_ERANGE, "%s %.*s is not a time in "
+			"seconds (fractions are for seconds only)", name,
 			(int)(n > 40 ? 40 : n), s);
-	x = v < 1e11 ? v * 1000 : v < 1e14 ? v : v < 1e17 ? v / 1e3 : v / 1e6;
+	x *= 1000;
 	r = floor(x + 0.5);
-	if (fabs(x - r) > 1e-3)
+	if (fabs(x - r) > 5e-4)
 		return cmt_errf(err, CMT_EVALUE, "%s %.*s is not a whole "
 			"millisecond", name, (int)(n > 40 ? 40 : n), s);
 	*ms = (int64_t)r;

@@ -4,10 +4,11 @@
 
 #include "cmt_candle.h"
 
-/* Quote currencies, longest first, that split BTCUSDT into BTC-USDT. */
+/* Quote currencies, longest first, that split BTCUSDT into BTC-USDT.  Not
+ * TUSD or USDP: XBTUSD would read XB-TUSD (give --symbol BTC/TUSD). */
 static const char *const quotes[] = {
-	"FDUSD", "USDT", "USDC", "BUSD", "TUSD", "USDP", "DAI", "USD", "EUR",
-	"GBP", "JPY", "TRY", "BRL", "AUD", "BTC", "ETH", "BNB",
+	"FDUSD", "USDT", "USDC", "BUSD", "DAI", "USD", "EUR", "GBP", "JPY",
+	"TRY", "BRL", "AUD", "BTC", "ETH", "BNB",
 };
 
 enum cmt_err
