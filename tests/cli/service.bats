@@ -7,11 +7,12 @@ load helper
 bats_require_minimum_version 1.5.0
 load fakeapi
 
-# install PREFIX [make args]: make install from the build the tests use
+# install PREFIX [make args]: make install from the build the tests use,
+# as built (-o all: never rebuilt here, with other flags than its own)
 install_to() {
 	local p=$1
 	shift
-	make -s -C "$ROOT" O="$(dirname "$BIN")" install PREFIX="$p" "$@" >/dev/null
+	make -s -C "$ROOT" O="$(dirname "$BIN")" -o all install PREFIX="$p" "$@" >/dev/null
 }
 
 # execstart UNIT NAME: the unit's ExecStart command for instance NAME, as
@@ -44,7 +45,7 @@ service() {
 		assert_success
 		assert_line --index 0 "$ROOT/build/bin/cmt-fetch"
 	fi
-	run env -i HOME="$TMP/home" PATH=/usr/bin:/bin sh -c "$install_line O='$(dirname "$BIN")' -s >/dev/null &&
+	run env -i HOME="$TMP/home" PATH=/usr/bin:/bin sh -c "$install_line O='$(dirname "$BIN")' -o all -s >/dev/null &&
 		PATH=\$HOME/.local/bin:\$PATH && cd / && cmt-fetch --version && cmt-predict --info | head -1"
 	assert_success
 	assert_line --index 0 --regexp '^cmt-fetch \(cmt\) '
@@ -84,7 +85,7 @@ service() {
 	echo "CMT_PORT=9999" >> "$TMP/p/etc/cmt/default.env"
 	install_to "$TMP/p"
 	grep -q "CMT_PORT=9999" "$TMP/p/etc/cmt/default.env"
-	make -s -C "$ROOT" O="$(dirname "$BIN")" uninstall PREFIX="$TMP/p" >/dev/null
+	make -s -C "$ROOT" O="$(dirname "$BIN")" -o all uninstall PREFIX="$TMP/p" >/dev/null
 	[ -z "$(find "$TMP/p" -type f ! -name default.env)" ]
 	[ -f "$TMP/p/etc/cmt/default.env" ]
 	# a package build: DESTDIR stages, the units name the final paths
