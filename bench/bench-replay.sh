@@ -21,7 +21,7 @@ c="$out/replay-candles.csv"
 	px = 60000; srand(7) }
 	{ o = px; px = px * (1 + (rand() - 0.5) / 500)
 	  h = (o > px ? o : px) + 1; l = (o < px ? o : px) - 1
-	  printf "%d,%.2f,%.2f,%.2f,%.2f,%.5f\n", (1704067200 + NR * 60) * 1000, o, h, l, px, rand() * 10 }' \
+	  printf "%.0f,%.2f,%.2f,%.2f,%.2f,%.5f\n", (1704067200 + NR * 60) * 1000, o, h, l, px, rand() * 10 }' \
 	"$f" > "$c"
 n=$(wc -l < "$f")
 # t LABEL LINES COMMAND...: wall time, lines/s and peak RSS of COMMAND,

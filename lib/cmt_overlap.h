@@ -32,8 +32,9 @@ struct cmt_overlap_stats {
 	uint64_t copies;         /* exact copies dropped */
 };
 
-/* NULL when out of memory. */
-struct cmt_overlap *cmt_overlap_new(void);
+/* For a merge of `files` recordings (copies are looked for only among two
+ * or more); NULL when out of memory. */
+struct cmt_overlap *cmt_overlap_new(int files);
 void cmt_overlap_free(struct cmt_overlap *o);
 
 /* Whether to write the tick (sym, t, warm) that file gave as line[0..len)

@@ -23,6 +23,8 @@ struct symstate {
 struct cmt_overlap {
 	struct symstate *table;
 	size_t size, used;      /* size a power of two */
+	struct symstate *last;  /* one-entry cache: ticks come in runs */
+	int files;              /* copies are looked for among 2 or more */
 	struct cmt_overlap_stats st;
 };
 
@@ -37,7 +39,7 @@ fnv1a(const char *s, size_t n)
 }
 
 struct cmt_overlap *
-cmt_overlap_new(void)
+cmt_overlap_new(int files)
 {
 	struct cmt_overlap *o = calloc(1, sizeof *o);
 
@@ -45,6 +47,8 @@ cmt_overlap_new(void)
 		free(o);
 		return NULL;
 	}
+	if (o)
+		o->files = files;
 	return o;
 }
 
@@ -78,11 +82,14 @@ slot(struct symstate *table, size_t size, const char *sym)
 static struct symstate *
 lookup(struct cmt_overlap *o, const char *sym)
 {
-	struct symstate *s = slot(o->table, o->size, sym), *bigger;
+	struct symstate *s, *bigger;
 	size_t i;
 
+	if (o->last && strcmp(o->last->sym, sym) == 0)
+		return o->last;
+	s = slot(o->table, o->size, sym);
 	if (s->sym[0])
-		return s;
+		return o->last = s;
 	if (o->used >= CMT_OVERLAP_MAX_SYMS)
 		return NULL;
 	if (2 * (o->used + 1) > o->size) {
@@ -99,7 +106,7 @@ lookup(struct cmt_overlap *o, const char *sym)
 	}
 	o->used++;
 	snprintf(s->sym, sizeof s->sym, "%s", sym);
-	return s;
+	return o->last = s;
 }
 
 int
@@ -119,6 +126,8 @@ cmt_overlap_keep(struct cmt_overlap *o, const char *sym, int64_t t,
 		o->st.warm_covered++;
 		return 0;
 	}
+	if (o->files < 2)
+		goto written;
 	h = fnv1a(line, len);
 	if (s->at_t != t || s->ncopies == 0) {
 		s->at_t = t;
@@ -133,6 +142,7 @@ cmt_overlap_keep(struct cmt_overlap *o, const char *sym, int64_t t,
 		s->copy[s->ncopies].hash = h;
 		s->copy[s->ncopies++].file = file;
 	}
+written:
 	if (!warm && (!s->have_live || t >= s->live_t)) {
 		s->have_live = 1;
 		s->live_t = t;

@@ -78,7 +78,7 @@ cmt_replay_open(struct cmt_replay **out, char *const *paths, int n,
 
 	*out = NULL;
 	if (!(r = calloc(1, sizeof *r + (size_t)n * sizeof r->src[0])) ||
-	    !(r->overlap = cmt_overlap_new())) {
+	    !(r->overlap = cmt_overlap_new(n))) {
 		free(r);
 		return cmt_errf(err, CMT_ENOMEM, "out of memory");
 	}
