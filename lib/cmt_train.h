@@ -7,6 +7,7 @@
 #ifndef CMT_TRAIN_H
 #define CMT_TRAIN_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,6 +68,9 @@ struct cmt_train_opts {
 	int batch;
 	double lr, l2;          /* Adam step size; L2 weight on weights */
 	uint64_t seed;
+	/* set by a signal: training ends within one mini-batch, with no
+	 * model (CMT_EIO); NULL: never */
+	volatile sig_atomic_t *stop;
 };
 
 /* The defaults: mlp 32,16,8, 60 epochs, patience 6, batch 256, lr 1e-3,

@@ -533,6 +533,11 @@ cmt_train_fit(const struct cmt_train_opts *o, const struct cmt_dataset *train,
 			order[j] = t;
 		}
 		for (start = 0; start < train->n; start += nb) {
+			if (o->stop && *o->stop) {
+				e = cmt_errf(err, CMT_EIO, "interrupted in epoch "
+					"%d", epoch);
+				goto done;
+			}
 			nb = train->n - start < (size_t)o->batch ?
 			    train->n - start : (size_t)o->batch;
 			for (k = 0; k < nb; k++) {

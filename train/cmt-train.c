@@ -230,9 +230,11 @@ main(int argc, char **argv)
 		all.skipped_partial + rest.skipped_partial + test.skipped_partial,
 		all.skipped_unlabelled + rest.skipped_unlabelled +
 		test.skipped_unlabelled);
+	to.stop = &cmt_stop;
 	if ((e = cmt_train_fit(&to, &train, &val, on_epoch, &quiet, &m, &res,
 	    err)))
-		cmt_die(CMT_EXIT_FAIL, "%s", err);
+		cmt_die(CMT_EXIT_FAIL, "%s%s", err, cmt_stop ?
+			": no model written" : "");
 	for (i = 0; i < CMT_FEAT_N; i++)
 		if (res.constant_mask & 1u << i)
 			cmt_warn("feature %s is constant in the training rows: "

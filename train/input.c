@@ -34,11 +34,12 @@ read_rows(const char *name, int csv, struct cmt_dataset *d)
 	if (d->fs[0])
 		cmt_fvec_decoder_expect(&dec, d->fs, names);
 	while ((rc = cmt_input_next(lr, &ln, name)) != 0) {
+		if (cmt_stop)
+			cmt_die(CMT_EXIT_FAIL, "interrupted while reading %s: no "
+				"model written", strcmp(name, "-") ? name : "stdin");
 		if (rc < 0) {
-			if (errno == EINTR && !cmt_stop)
+			if (errno == EINTR)
 				continue;
-			if (cmt_stop)
-				cmt_die(CMT_EXIT_FAIL, "interrupted");
 			exit(cmt_finish(CMT_EXIT_FAIL));
 		}
 		if (ln.too_long) {
