@@ -3,6 +3,13 @@ VERSION    = 0.1.0
 PREFIX    ?= /usr/local
 MANPREFIX ?= $(PREFIX)/share/man
 DATADIR   ?= $(PREFIX)/share/cmt
+SYSCONFDIR ?= $(PREFIX)/etc
+# systemd units, where systemd looks under the prefix: the system unit in
+# $(PREFIX)/lib/systemd/system (/usr/local/lib/systemd/system), the user
+# unit in $(PREFIX)/share/systemd/user ($XDG_DATA_HOME/systemd/user for
+# PREFIX=$HOME/.local, $XDG_DATA_DIRS' for /usr/local)
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
+USERUNITDIR ?= $(PREFIX)/share/systemd/user
 DESTDIR   ?=
 
 # O is the output directory, so the sanitizer build never mixes with the
@@ -12,7 +19,7 @@ CC        ?= cc
 AR        ?= ar
 CFLAGS    ?= -O2 -g
 SANFLAGS  ?=
-PKGS       = libcurl libcjson libwebsockets libnats
+PKGS       = libcurl libcjson libwebsockets libnats zlib
 CMT_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
              -Wall -Wextra -Werror -ffp-contract=off -Ilib -Icmd \
              -DCMT_VERSION=\"$(VERSION)\" -DCMT_DATADIR=\"$(DATADIR)\" \
@@ -150,18 +157,36 @@ model: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/make-model.sh $(O)
 
+# For a user as for root: make install PREFIX=$HOME/.local.  The units
+# name the installed binaries and settings by their absolute paths; an
+# existing settings file is kept.
+UNIT_SED = -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
 install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 \
-		$(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(DATADIR)
+		$(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(DATADIR) \
+		$(DESTDIR)$(SYSCONFDIR)/cmt $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(USERUNITDIR)
 	cp -f $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	if [ -f scripts/retrain.sh ]; then \
+		cp -f scripts/retrain.sh $(DESTDIR)$(PREFIX)/bin/cmt-retrain && \
+		chmod 755 $(DESTDIR)$(PREFIX)/bin/cmt-retrain; fi
 	for m in man/*.1; do [ -f "$$m" ] && cp -f $$m $(DESTDIR)$(MANPREFIX)/man1/; done; true
 	for m in man/*.5; do [ -f "$$m" ] && cp -f $$m $(DESTDIR)$(MANPREFIX)/man5/; done; true
 	for f in model/*.json; do [ -f "$$f" ] && cp -f $$f $(DESTDIR)$(DATADIR)/; done; true
+	sed $(UNIT_SED) -e 's/^#system //' -e '/^#user /d' \
+		systemd/cmt-live@.service.in > $(DESTDIR)$(UNITDIR)/cmt-live@.service
+	sed $(UNIT_SED) -e 's/^#user //' -e '/^#system /d' \
+		systemd/cmt-live@.service.in > $(DESTDIR)$(USERUNITDIR)/cmt-live@.service
+	[ -f $(DESTDIR)$(SYSCONFDIR)/cmt/default.env ] || \
+		cp systemd/default.env $(DESTDIR)$(SYSCONFDIR)/cmt/default.env
 
+# The settings in $(SYSCONFDIR)/cmt are yours: they stay.
 uninstall:
-	for b in $(notdir $(BINS)); do rm -f $(DESTDIR)$(PREFIX)/bin/$$b; done
+	for b in $(notdir $(BINS)) cmt-retrain; do rm -f $(DESTDIR)$(PREFIX)/bin/$$b; done
 	for m in man/*.[15]; do rm -f $(DESTDIR)$(MANPREFIX)/man$${m##*.}/$${m##*/}; done
 	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(UNITDIR)/cmt-live@.service \
+		$(DESTDIR)$(USERUNITDIR)/cmt-live@.service
 
 clean:
 	rm -rf build build-asan build-fuzz build-vg

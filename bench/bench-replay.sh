@@ -1,6 +1,7 @@
 #!/bin/sh
 # cmt-replay --speed max throughput and peak RSS on 1M simulated ticks,
-# plain and gzip, beside cat and zcat on the same files.
+# plain and gzip, three recordings merged, and 1M candles (a CSV of
+# one-minute bars) imported, beside cat and zcat on the same files.
 set -eu
 BIN=$1
 out=bench/out
@@ -9,6 +10,19 @@ f="$out/replay-ticks.ndjson"
 [ -s "$f" ] || "$BIN/cmt-sim" --symbols BTC-USD,ETH-USD,SOL-USD --count 1000000 \
 	--every 1s --seed 7 > "$f"
 [ -s "$f.gz" ] || gzip -c "$f" > "$f.gz"
+# two more recordings of other symbols (the same file thrice would be
+# copies, written once)
+for k in 2 3; do
+	[ -s "$f.$k" ] || "$BIN/cmt-sim" --symbols "A$k-USD,B$k-USD,C$k-USD" \
+		--count 1000000 --every 1s --seed $k > "$f.$k"
+done
+c="$out/replay-candles.csv"
+[ -s "$c" ] || awk 'BEGIN { print "timestamp,open,high,low,close,volume"
+	px = 60000; srand(7) }
+	{ o = px; px = px * (1 + (rand() - 0.5) / 500)
+	  h = (o > px ? o : px) + 1; l = (o < px ? o : px) - 1
+	  printf "%.0f,%.2f,%.2f,%.2f,%.2f,%.5f\n", (1704067200 + NR * 60) * 1000, o, h, l, px, rand() * 10 }' \
+	"$f" > "$c"
 n=$(wc -l < "$f")
 # t LABEL LINES COMMAND...: wall time, lines/s and peak RSS of COMMAND,
 # writing into a pipe as it would in a pipeline.
@@ -24,4 +38,6 @@ t "cat" $n cat "$f"
 t "cmt-replay --speed max" $n "$BIN/cmt-replay" --speed max "$f"
 t "zcat" $n zcat "$f.gz"
 t "cmt-replay --speed max (gzip)" $n "$BIN/cmt-replay" --speed max "$f.gz"
-t "cmt-replay --speed max (3 merged)" $((3 * n)) "$BIN/cmt-replay" --speed max "$f" "$f" "$f"
+t "cmt-replay --speed max (3 merged)" $((3 * n)) "$BIN/cmt-replay" --speed max "$f" "$f.2" "$f.3"
+t "cat (candles CSV)" $n cat "$c"
+t "cmt-replay --speed max (candles)" $n "$BIN/cmt-replay" --speed max --symbol BTC-USDT "$c"

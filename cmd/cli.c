@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "cmt_clock.h"
 #include "cmt_err.h"
+#include "cmt_line.h"
 #include "cmt_parse.h"
 
 volatile sig_atomic_t cmt_stop;
@@ -281,6 +282,50 @@ cmt_usage_hint(void)
 	abandon_output();
 	fprintf(stderr, "Try '%s --help' for more information.\n", cmt_progname);
 	exit(CMT_EXIT_USAGE);
+}
+
+struct cmt_linereader *
+cmt_input_open(const char *path, unsigned kinds, int *fd)
+{
+	struct cmt_linereader *lr;
+
+	*fd = STDIN_FILENO;
+	if (path && strcmp(path, "-") != 0 &&
+	    (*fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		cmt_warn("%s:", path);
+		return NULL;
+	}
+	if (!(lr = cmt_line_open(*fd, 0)))
+		cmt_die(CMT_EXIT_FAIL, "out of memory");
+	cmt_line_expect(lr, kinds, path);
+	cmt_line_on_idle(lr, cmt_idle_flush, NULL);
+	return lr;
+}
+
+void
+cmt_input_close(struct cmt_linereader *lr, int fd)
+{
+	cmt_line_close(lr);
+	if (fd != STDIN_FILENO)
+		close(fd);
+}
+
+int
+cmt_input_next(struct cmt_linereader *lr, struct cmt_line *ln,
+	const char *name)
+{
+	int rc = cmt_line_next(lr, ln);
+
+	if (rc == CMT_LINE_FOREIGN) {
+		abandon_output();
+		cmt_bad_line(name, (unsigned long long)ln->no, "%s",
+			cmt_line_error(lr));
+		exit(CMT_EXIT_USAGE);
+	}
+	if (rc < 0 && errno != EINTR)
+		cmt_warn("%s: read error: %s", !name || strcmp(name, "-") == 0 ?
+			"stdin" : name, cmt_line_error(lr));
+	return rc;
 }
 
 void

@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "cmt_sniff.h"
+
 enum { CMT_EXIT_OK = 0, CMT_EXIT_FAIL = 1, CMT_EXIT_USAGE = 2 };
 
 /* Set by SIGINT and SIGTERM; long loops check it and wind down. */
@@ -62,6 +64,26 @@ _Noreturn void cmt_bad_option(char **argv, const char *optstring);
 
 /* The hint line alone, exit 2. */
 _Noreturn void cmt_usage_hint(void);
+
+/* The tools' input (lib/cmt_line.h: gzip, the first-line rule): open
+ * path ("-" or NULL: stdin) for lines, *fd its descriptor; kinds is what
+ * the tool reads (CMT_KIND_BIT()s of cmt_sniff.h, or'ed; 0: anything).
+ * Output is flushed whenever the reader would wait.  A file that cannot
+ * be opened is reported ("prog: FILE: reason") and gives NULL. */
+struct cmt_linereader;
+struct cmt_line;
+struct cmt_linereader *cmt_input_open(const char *path, unsigned kinds,
+	int *fd);
+void cmt_input_close(struct cmt_linereader *lr, int fd);
+
+/* cmt_line_next under the rules every tool shares: input of another kind
+ * ends the tool with exit 2 and one line, "prog: [NAME: ]line 1: this is a
+ * candle file (...), not ticks: cmt-replay reads it (...)"; a read error is
+ * reported ("prog: NAME: read error: why", gzip damage included) and
+ * gives -1; an interrupted read gives -1 with errno EINTR, unreported.
+ * name NULL or "-" is stdin. */
+int cmt_input_next(struct cmt_linereader *lr, struct cmt_line *ln,
+	const char *name);
 
 /* Print "prog (cmt) VERSION" to stdout and exit 0. */
 _Noreturn void cmt_print_version(void);

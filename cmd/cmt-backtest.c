@@ -167,20 +167,17 @@ read_input(struct run *r, const char *path)
 	struct cmt_line ln;
 	struct cmt_fvec v;
 	char err[CMT_ERRLEN];
-	int fd = 0, rc;
+	int fd, rc;
 	enum cmt_err e;
 
-	if (strcmp(path, "-") != 0 && (fd = open(path, O_RDONLY)) < 0)
-		cmt_die(CMT_EXIT_FAIL, "%s:", path);
-	if (!(lr = cmt_line_open(fd, 0)))
-		cmt_die(CMT_EXIT_FAIL, "out of memory");
-	cmt_line_on_idle(lr, cmt_idle_flush, NULL);
+	if (!(lr = cmt_input_open(path, CMT_KIND_BIT(CMT_KIND_VECTORS) |
+	    CMT_KIND_BIT(CMT_KIND_PREDICTIONS), &fd)))
+		exit(cmt_finish(CMT_EXIT_FAIL));
 	cmt_fvec_decoder_init(&dec, CMT_FVEC_AUTO);
-	while (!cmt_stop && (rc = cmt_line_next(lr, &ln)) != 0) {
+	while (!cmt_stop && (rc = cmt_input_next(lr, &ln, path)) != 0) {
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
-			cmt_warn("%s: read error:", path);
 			break;
 		}
 		if ((e = decode(&dec, &ln, &v, err))) {
@@ -198,9 +195,7 @@ read_input(struct run *r, const char *path)
 		if (r->vs)
 			pull_other(r, v.t);
 	}
-	cmt_line_close(lr);
-	if (fd > 0)
-		close(fd);
+	cmt_input_close(lr, fd);
 	return cmt_stop ? -1 : 0;
 }
 

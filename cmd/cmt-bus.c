@@ -159,12 +159,12 @@ run_pub(struct cmt_bus *b, const struct cmt_bus_pub_opts *po)
 	struct cmt_line ln;
 	enum cmt_bus_status rc = CMT_BUS_OK;
 	unsigned long long nbad = 0;
-	int r;
+	int r, fd;
 
 	if ((rc = cmt_bus_pub_open(&p, b, po, err)) != CMT_BUS_OK)
 		bus_die(rc, err);
-	if (!(lr = cmt_line_open(STDIN_FILENO, 0)))
-		cmt_die(CMT_EXIT_FAIL, "out of memory");
+	lr = cmt_input_open(NULL, 0, &fd);
+	cmt_line_on_idle(lr, NULL, NULL);
 	while (!cmt_stop && rc == CMT_BUS_OK) {
 		if (cmt_line_pending(lr) == 0) {
 			struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
@@ -180,12 +180,12 @@ run_pub(struct cmt_bus *b, const struct cmt_bus_pub_opts *po)
 			if (r <= 0)
 				continue;   /* a signal: the loop checks cmt_stop */
 		}
-		if ((r = cmt_line_next(lr, &ln)) == 0)
+		if ((r = cmt_input_next(lr, &ln, NULL)) == 0)
 			break;
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			cmt_die(CMT_EXIT_FAIL, "read error:");
+			exit(cmt_finish(CMT_EXIT_FAIL));
 		}
 		if (ln.too_long) {
 			cmt_warn("line %llu: longer than %d bytes, skipped",
@@ -208,7 +208,7 @@ run_pub(struct cmt_bus *b, const struct cmt_bus_pub_opts *po)
 	if (rc == CMT_BUS_OK)
 		rc = cmt_bus_pub_flush(p, err);
 	pub_report(p, nbad, rc, err);
-	cmt_line_close(lr);
+	cmt_input_close(lr, fd);
 	cmt_bus_pub_close(p);
 	return CMT_EXIT_OK;
 }

@@ -107,9 +107,8 @@ bad_line(struct run *r, uint64_t no, enum cmt_err e, const char *why)
 
 /* Feed one input to the engine; returns -1 on a read error. */
 static int
-feed(struct cmt_features *fe, int fd, struct run *r)
+feed(struct cmt_features *fe, struct cmt_linereader *lr, struct run *r)
 {
-	struct cmt_linereader *lr = cmt_line_open(fd, 0);
 	struct cmt_tick_decoder dec;
 	struct cmt_line ln;
 	struct cmt_tick tk;
@@ -117,18 +116,13 @@ feed(struct cmt_features *fe, int fd, struct run *r)
 	char err[CMT_ERRLEN];
 	int rc;
 
-	if (!lr)
-		cmt_die(CMT_EXIT_FAIL, "out of memory");
-	cmt_line_on_idle(lr, cmt_idle_flush, NULL);
 	cmt_tick_decoder_init(&dec, CMT_TICK_AUTO);
 	while (!cmt_stop) {
-		if ((rc = cmt_line_next(lr, &ln)) == 0)
+		if ((rc = cmt_input_next(lr, &ln, r->name)) == 0)
 			break;
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
-			cmt_warn("%s: read error:", r->name ? r->name : "stdin");
-			cmt_line_close(lr);
 			return -1;
 		}
 		r->lines++;
@@ -151,7 +145,6 @@ feed(struct cmt_features *fe, int fd, struct run *r)
 		}
 		r->ticks++;
 	}
-	cmt_line_close(lr);
 	return 0;
 }
 
@@ -195,6 +188,7 @@ main(int argc, char **argv)
 	struct cmt_feature_set *fs = &o.fs;
 	struct cmt_features_stats st;
 	struct cmt_features *fe;
+	struct cmt_linereader *lr;
 	struct run r;
 	char err[CMT_ERRLEN], hdr[1024], model_fs[CMT_MODEL_FS_MAX];
 	const char *fs_id = NULL, *model = NULL;
@@ -299,20 +293,16 @@ main(int argc, char **argv)
 
 	memset(&r, 0, sizeof r);
 	for (i = optind; i < argc || i == optind; i++) {
-		if (i >= argc || strcmp(argv[i], "-") == 0) {
-			r.name = i >= argc ? NULL : "stdin";
-			fd = STDIN_FILENO;
-		} else if ((fd = open(argv[i], O_RDONLY)) < 0) {
-			cmt_warn("%s:", argv[i]);
+		r.name = i >= argc ? NULL : strcmp(argv[i], "-") == 0 ? "stdin"
+			: argv[i];
+		if (!(lr = cmt_input_open(i < argc ? argv[i] : NULL,
+		    CMT_KIND_BIT(CMT_KIND_TICKS), &fd))) {
 			status = CMT_EXIT_FAIL;
 			continue;
-		} else {
-			r.name = argv[i];
 		}
-		if (feed(fe, fd, &r) < 0)
+		if (feed(fe, lr, &r) < 0)
 			status = CMT_EXIT_FAIL;
-		if (fd != STDIN_FILENO)
-			close(fd);
+		cmt_input_close(lr, fd);
 		if (cmt_stop || i >= argc)
 			break;
 	}

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmt_candle.h"
 #include "cmt_fetch.h"
 #include "cmt_gapfill.h"
 #include "cmt_outq.h"
@@ -81,6 +82,8 @@ usage(void)
 "      --from TIME        history start (inclusive)\n"
 "      --to TIME          history end (exclusive; default now)\n"
 "      --resume FILE      continue after the last tick of each symbol in FILE\n"
+"      --format F         history as ndjson ticks (default) or ohlcv: the\n"
+"                         candle CSV cmt-replay reads back\n"
 "      --pace DUR         history: pause between requests\n"
 "                         (default");
 	for (i = 0; (s = cmt_source_at(i)); i++)
@@ -109,16 +112,26 @@ struct out {
 	int failed, quiet;
 	int have_warm;
 	struct cmt_warmup_result warm;
+	int ohlcv;              /* --format ohlcv: candle CSV rows */
 };
 
 static void
 emit(void *ctx, const struct cmt_tick *tk)
 {
 	struct out *o = ctx;
-	char line[CMT_TICK_LINE_MAX];
-	int n = cmt_tick_format_json(tk, line), r;
+	char line[CMT_TICK_LINE_MAX > CMT_CANDLE_CSV_MAX ? CMT_TICK_LINE_MAX :
+		CMT_CANDLE_CSV_MAX];
+	int n, r;
 
 	o->ticks++;
+	if (o->ohlcv) {
+		if ((n = cmt_candle_csv_row(tk, 60000, line)) < 0)
+			cmt_die(CMT_EXIT_FAIL, "%s: a history point that is not "
+				"a bar cannot be a candle", tk->sym);
+		cmt_out(line, (size_t)n);
+		return;
+	}
+	n = cmt_tick_format_json(tk, line);
 	if (!o->q) {
 		cmt_out(line, (size_t)n);
 		return;
@@ -213,7 +226,7 @@ ahead_note(const struct cmt_stream_stats *st, char *buf, size_t cap)
 enum { O_ONCE = 256, O_ALL, O_BASE, O_KEY, O_PRO, O_FROM, O_TO, O_RESUME,
 	O_PACE, O_TIMEOUT, O_BACKOFF, O_BACKOFF_MAX, O_RETRY, O_SEED, O_QUIET,
 	O_IDMAP, O_WARMUP, O_STREAM, O_WS_URL, O_WS_PING, O_OUTBUF, O_VERSION,
-	O_AHEAD, O_WARMUP_TIMEOUT, O_FILL_TIMEOUT, O_SUMMARY };
+	O_AHEAD, O_WARMUP_TIMEOUT, O_FILL_TIMEOUT, O_SUMMARY, O_FORMAT };
 
 int
 main(int argc, char **argv)
@@ -228,6 +241,7 @@ main(int argc, char **argv)
 		{ "api-key", 1, 0, O_KEY }, { "pro", 0, 0, O_PRO },
 		{ "history", 0, 0, 'H' }, { "from", 1, 0, O_FROM },
 		{ "to", 1, 0, O_TO }, { "resume", 1, 0, O_RESUME },
+		{ "format", 1, 0, O_FORMAT },
 		{ "pace", 1, 0, O_PACE }, { "timeout", 1, 0, O_TIMEOUT },
 		{ "backoff", 1, 0, O_BACKOFF },
 		{ "backoff-max", 1, 0, O_BACKOFF_MAX },
@@ -259,6 +273,7 @@ main(int argc, char **argv)
 	char err[CMT_ERRLEN], hdr[256];
 	int opt, nmap = 0, history = 0, live_opt = 0, pro = 0, quiet = 0;
 	int key_opt = 0, have_from = 0, have_to = 0, have_pace = 0, have_seed = 0;
+	int have_format = 0;
 	long bad;
 	enum cmt_err e;
 
@@ -314,6 +329,14 @@ main(int argc, char **argv)
 			have_to = 1;
 			break;
 		case O_RESUME: resume = optarg; break;
+		case O_FORMAT:
+			if (strcmp(optarg, "ohlcv") != 0 &&
+			    strcmp(optarg, "ndjson") != 0)
+				cmt_usage_error("--format: '%s' is not ndjson or "
+					"ohlcv", optarg);
+			out.ohlcv = strcmp(optarg, "ohlcv") == 0;
+			have_format = 1;
+			break;
 		case O_PACE: c.pace_ms = cmt_opt_duration("--pace", optarg);
 			have_pace = 1; break;
 		case O_TIMEOUT: c.http.timeout_ms = cmt_opt_duration("--timeout", optarg);
@@ -363,8 +386,9 @@ main(int argc, char **argv)
 	if (history && live_opt)
 		cmt_usage_error("--interval, --count, --once, --duration, "
 			"--all and --max-ahead apply to live mode, not --history");
-	if (!history && (have_from || have_to || resume || have_pace))
-		cmt_usage_error("--from, --to, --resume and --pace need "
+	if (!history && (have_from || have_to || resume || have_pace ||
+	    have_format))
+		cmt_usage_error("--from, --to, --resume, --pace and --format need "
 			"--history");
 	if (history && (have_warmup || have_wtimeout))
 		cmt_usage_error("--warmup and --warmup-timeout apply to live "
@@ -374,6 +398,10 @@ main(int argc, char **argv)
 	if (c.warmup_bound_ms < 100 || c.fill_bound_ms < 100)
 		cmt_usage_error("--warmup-timeout and --fill-timeout must be at "
 			"least 100ms");
+	if (out.ohlcv && !c.src->history_bars)
+		cmt_usage_error("--format ohlcv: %s history is points, not "
+			"bars (use a venue with candles, or ndjson)",
+			c.src->title);
 	if (warmup > 30LL * 86400000)
 		cmt_usage_error("--warmup is at most 30d");
 	if (history && !have_from)
@@ -437,10 +465,16 @@ main(int argc, char **argv)
 		if (resume) {
 			if ((e = cmt_fetch_resume_scan(resume, syms, c.nsym, &bad,
 			    err)))
-				cmt_die(CMT_EXIT_FAIL, "--resume: %s", err);
+				cmt_die(e == CMT_EFORMAT ? CMT_EXIT_USAGE :
+					CMT_EXIT_FAIL, "--resume: %s", err);
 			if (bad)
 				cmt_warn("--resume: %s: %ld lines are not ticks; "
 					"ignored", resume, bad);
+		}
+		/* the rows continue the --resume file: no second header */
+		if (out.ohlcv && !resume) {
+			cmt_candle_csv_header(list);
+			cmt_out(list, strlen(list));
 		}
 		e = cmt_fetch_history(&c, err);
 		if (c.progress && isatty(STDERR_FILENO))

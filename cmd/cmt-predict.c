@@ -176,6 +176,7 @@ main(int argc, char **argv)
 	const char *names[CMT_FEAT_N];
 	const double *x;
 	struct cmt_linereader *lr;
+	int fd;
 	struct cmt_model *m;
 	struct cmt_fvec v;
 	struct cmt_line ln;
@@ -225,9 +226,7 @@ main(int argc, char **argv)
 		return cmt_finish(CMT_EXIT_OK);
 	}
 	m = sc.m[0];
-	if (!(lr = cmt_line_open(STDIN_FILENO, 0)))
-		cmt_die(CMT_EXIT_FAIL, "out of memory");
-	cmt_line_on_idle(lr, cmt_idle_flush, NULL);
+	lr = cmt_input_open(NULL, CMT_KIND_BIT(CMT_KIND_VECTORS), &fd);
 	cmt_fvec_decoder_init(&dec, csv ? CMT_FVEC_CSV : CMT_FVEC_AUTO);
 	for (c = 0; c < m->nfeature; c++)
 		names[c] = m->feature[c];
@@ -235,11 +234,11 @@ main(int argc, char **argv)
 	cmt_fvec_decoder_expect(&dec, m->fs, names, m->nfeature);
 	/* what follows the probability never changes: build it once */
 	make_tails(&sc, csv);
-	while (!cmt_stop && (rc = cmt_line_next(lr, &ln)) != 0) {
+	while (!cmt_stop && (rc = cmt_input_next(lr, &ln, NULL)) != 0) {
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
-			cmt_die(CMT_EXIT_FAIL, "read error:");
+			exit(cmt_finish(CMT_EXIT_FAIL));
 		}
 		if (ln.too_long) {
 			cmt_bad_line(NULL, (unsigned long long)ln.no,
@@ -359,7 +358,7 @@ main(int argc, char **argv)
 			"features or no finite output), %llu bad lines skipped", npred,
 			by, nnull, nbad);
 	}
-	cmt_line_close(lr);
+	cmt_input_close(lr, fd);
 	for (i = 0; i < sc.n; i++)
 		cmt_model_free(sc.m[i]);
 	return cmt_finish(CMT_EXIT_OK);

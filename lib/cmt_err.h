@@ -23,7 +23,8 @@ enum cmt_err {
 	CMT_EORDER,    /* timestamp out of order or repeated */
 	CMT_EMISMATCH, /* feature set or shape does not match */
 	CMT_ELIMIT,    /* a configured bound (symbols, clients...) is reached */
-	CMT_ESKIP      /* not an error: the line carries no record (header) */
+	CMT_ESKIP,     /* not an error: the line carries no record (header) */
+	CMT_EFORMAT    /* the input as a whole is of another format */
 };
 
 const char *cmt_strerror(enum cmt_err e);

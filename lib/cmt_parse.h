@@ -42,6 +42,12 @@ enum cmt_err cmt_parse_double(const char *s, double min, double max,
  * relative to the clock: "now", "now-2h", "now+1d", "-2h" (= now-2h). */
 enum cmt_err cmt_parse_time_ms(const char *s, int64_t *ms, char *err);
 
+/* An absolute time as data files write it, [s, s+n): 2024-01-31,
+ * 2024-01-31T12:30:00Z, 2024-01-31 12:30:00.250+02:00 (T or a space;
+ * seconds, fraction and Z or an offset optional; no offset is UTC). */
+enum cmt_err cmt_parse_iso_time(const char *s, size_t n, int64_t *ms,
+	char *err);
+
 /* One field of an unquoted CSV line: *field and *len get the text from
  * *p to the next comma or end, and *p moves past the comma.  Returns 1 if
  * another field follows, 0 after the last one. */

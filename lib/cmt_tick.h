@@ -68,6 +68,11 @@ enum cmt_err cmt_tick_decode(struct cmt_tick_decoder *d, const char *line,
 enum cmt_err cmt_tick_parse_json(const char *line, size_t len,
 	struct cmt_tick *tk, char *err);
 
+/* The rules of every field of a filled tick (t, px, vol when has_vol,
+ * o, h, l when has_bar), as the parsers apply them: for ticks made from
+ * other formats (candles). */
+enum cmt_err cmt_tick_check(struct cmt_tick *tk, char *err);
+
 /* Validate and canonicalise a symbol (upper case) into out[CMT_SYM_MAX]. */
 enum cmt_err cmt_tick_symbol(const char *s, size_t len, char *out,
 	char *err);

@@ -20,6 +20,7 @@ cmt_strerror(enum cmt_err e)
 	case CMT_EMISMATCH: return "mismatch";
 	case CMT_ELIMIT:    return "limit reached";
 	case CMT_ESKIP:     return "no record";
+	case CMT_EFORMAT:   return "input of another format";
 	}
 	return "unknown error";
 }

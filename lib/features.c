@@ -337,37 +337,44 @@ notice(struct cmt_features *fe, const char *fmt, ...)
 
 
 /* Said once when a symbol's warm-up starts (first tick, or after a gap
- * reset): when its first vector comes, so a live pipeline is not silent. */
+ * reset): when its first vector comes, so a live pipeline is not silent.
+ * Ticks marked warm (a warm start's history) come at once: then it is said
+ * at the first live tick, and only if the history fell short. */
 static void
 warming_notice(struct cmt_features *fe, const struct symstate *s)
 {
 	int64_t step = fe->o.fs.step_ms, first;
-	int full = cmt_fs_full_warmup_steps(&fe->o.fs);
-	char when[32], span[32], lag[48] = "", longer[160] = "";
+	int full = cmt_fs_full_warmup_steps(&fe->o.fs) - (int)s->k;
+	int left = fe->warmup - (int)s->k;
+	char when[32], span[32], lag[48] = "", had[64] = "", longer[160] = "";
 
-	if (!fe->o.warmup_notice || fe->o.emit_warmup || full <= 0)
+	if (!fe->o.warmup_notice || fe->o.emit_warmup || left <= 0)
 		return;
-	first = s->next_g + (int64_t)fe->warmup * step;
+	first = s->next_g + (int64_t)left * step;
 	cmt_format_time(first, when, sizeof when);
-	cmt_format_duration((int64_t)fe->warmup * step, span, sizeof span);
+	cmt_format_duration((int64_t)left * step, span, sizeof span);
 	if (fe->o.label_ms) {
 		strcpy(lag, "; written with its label, ");
 		cmt_format_duration(fe->o.label_ms, lag + strlen(lag),
 			sizeof lag - strlen(lag));
 		strcat(lag, " later");
 	}
-	if (full > fe->warmup) {
+	if (s->k > 0)
+		snprintf(had, sizeof had, "the warm start gave %ld of %d grid "
+			"steps; ", s->k, fe->warmup);
+	if (full > left) {
 		/* an extension's long windows: null in the first vectors */
 		char fills[32], all[32];
 
 		cmt_format_time(s->next_g + (int64_t)full * step, fills,
 			sizeof fills);
-		cmt_format_duration((int64_t)full * step, all, sizeof all);
+		cmt_format_duration((int64_t)(full + s->k) * step, all,
+			sizeof all);
 		snprintf(longer, sizeof longer, "; features over longer windows "
 			"are null until %s of history, at grid time %s", all, fills);
 	}
-	notice(fe, "%s: warming up: first vector in %d grid steps (%s), at "
-		"grid time %s%s%s", s->sym, fe->warmup, span, when, lag, longer);
+	notice(fe, "%s: warming up: %sfirst vector in %d grid steps (%s), at "
+		"grid time %s%s%s", s->sym, had, left, span, when, lag, longer);
 }
 
 enum cmt_err
@@ -402,11 +409,16 @@ cmt_features_push(struct cmt_features *fe, const struct cmt_tick *tk,
 		s->active = 1;
 		/* first grid point at or after the tick */
 		s->next_g = (tk->t + step - 1) / step * step;
-		warming_notice(fe, s);
+		if (!(s->notice_due = tk->warm))
+			warming_notice(fe, s);
 	} else {
 		while (s->next_g < tk->t) {
 			cmt_features_grid_point(fe, s, s->next_g, s->last_px);
 			s->next_g += step;
+		}
+		if (s->notice_due && !tk->warm) {
+			s->notice_due = 0;
+			warming_notice(fe, s);
 		}
 	}
 	s->last_px = tk->px;

@@ -48,6 +48,7 @@ struct symstate {
 	char src[6 * CMT_SRC_MAX + 12]; /* ,"src":"..." of the last tick */
 	int src_len;
 	int active;
+	int notice_due;           /* warm start: say the warm-up at live data */
 	struct cmt_symtime time;  /* the symbol's last tick time (its rule) */
 	int64_t next_g;
 	double last_px;

@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cmt_candle.h"
 #include "cmt_clock.h"
 #include "cmt_fetch.h"
 #include "cmt_line.h"
@@ -15,6 +17,7 @@
 #include "cmt_parse.h"
 #include "cmt_stream.h"
 #include "cmt_warmup.h"
+#include "cmt_sniff.h"
 
 enum cmt_err
 cmt_fetch_check_base_url(const char *url, char *err)
@@ -178,6 +181,51 @@ cmt_fetch_minute_ceil(int64_t t)
 	return (t + 59999) / 60000 * 60000;
 }
 
+static void
+resume_at(struct cmt_fetch_sym *syms, int nsym, const struct cmt_tick *tk)
+{
+	int i;
+
+	for (i = 0; i < nsym; i++)
+		if (strcmp(tk->sym, syms[i].sym) == 0 && tk->t > syms[i].last_t)
+			syms[i].last_t = tk->t;
+}
+
+/* A --resume file of candles (--format ohlcv), through the candle
+ * reader; its last byte must end a line, as a tick file's must. */
+static enum cmt_err
+resume_candles(struct cmt_linereader *r, int fd, const char *path,
+	struct cmt_fetch_sym *syms, int nsym, long *bad, char *err)
+{
+	struct cmt_candle_opts o = { .bar_ms = 60000 };
+	struct cmt_candles *c;
+	struct cmt_tick tk;
+	struct stat st;
+	uint64_t no;
+	char last = '\n';
+	enum cmt_err e;
+
+	if (!cmt_line_gzip(r) && fstat(fd, &st) == 0 && st.st_size > 0 &&
+	    (pread(fd, &last, 1, st.st_size - 1) != 1 || last != '\n'))
+		return cmt_errf(err, CMT_EVALUE, "%s: its last line is "
+			"incomplete (no newline); remove it before resuming",
+			path);
+	if ((e = cmt_candles_open(&c, r, path, &o, err)))
+		return e;
+	while ((e = cmt_candles_next(c, &tk, &no, err)) != CMT_ESKIP) {
+		if (e == CMT_EIO && errno == EINTR)
+			continue;
+		if (e == CMT_EIO || e == CMT_EFORMAT)
+			break;
+		if (e)
+			(*bad)++;
+		else
+			resume_at(syms, nsym, &tk);
+	}
+	cmt_candles_close(c);
+	return e == CMT_ESKIP ? CMT_OK : e;
+}
+
 enum cmt_err
 cmt_fetch_resume_scan(const char *path, struct cmt_fetch_sym *syms,
 	int nsym, long *bad, char *err)
@@ -186,7 +234,9 @@ cmt_fetch_resume_scan(const char *path, struct cmt_fetch_sym *syms,
 	struct cmt_linereader *r;
 	struct cmt_line ln;
 	struct cmt_tick tk;
-	int fd, rc, i;
+	const char *head;
+	size_t len;
+	int fd, rc;
 	enum cmt_err e = CMT_OK;
 
 	*bad = 0;
@@ -196,13 +246,20 @@ cmt_fetch_resume_scan(const char *path, struct cmt_fetch_sym *syms,
 		close(fd);
 		return cmt_errf(err, CMT_ENOMEM, "out of memory");
 	}
+	if (cmt_line_peek(r, &head, &len) > 0 && cmt_candle_looks(head, len)) {
+		e = resume_candles(r, fd, path, syms, nsym, bad, err);
+		cmt_line_close(r);
+		close(fd);
+		return e;
+	}
 	cmt_tick_decoder_init(&d, CMT_TICK_AUTO);
+	cmt_line_expect(r, CMT_KIND_BIT(CMT_KIND_TICKS), path);
 	while ((rc = cmt_line_next(r, &ln)) != 0) {
+		if (rc < 0 && errno == EINTR && rc != CMT_LINE_FOREIGN)
+			continue;
 		if (rc < 0) {
-			if (errno == EINTR)
-				continue;
-			e = cmt_errf(err, CMT_EIO, "%s: %s", path,
-				strerror(errno));
+			e = cmt_errf(err, rc == CMT_LINE_FOREIGN ? CMT_EFORMAT :
+				CMT_EIO, "%s: %s", path, cmt_line_error(r));
 			break;
 		}
 		if (ln.no_newline) {
@@ -219,10 +276,7 @@ cmt_fetch_resume_scan(const char *path, struct cmt_fetch_sym *syms,
 			(*bad)++;
 			continue;
 		}
-		for (i = 0; i < nsym; i++)
-			if (strcmp(tk.sym, syms[i].sym) == 0 &&
-			    tk.t > syms[i].last_t)
-				syms[i].last_t = tk.t;
+		resume_at(syms, nsym, &tk);
 	}
 	cmt_line_close(r);
 	close(fd);

@@ -171,12 +171,79 @@ digits(const char **p, int n, int *out)
 	return 0;
 }
 
+/* An absolute time [s, end): YYYY-MM-DD, then optionally T or a space,
+ * hh:mm, :ss, a fraction (ms kept), and Z or an offset (+hh:mm, +hhmm,
+ * +hh); no offset means UTC.  Without offsets, only +00:00 is one (a
+ * time typed on the command line is UTC). */
+static int
+parse_iso(const char *s, const char *end, int offsets, int64_t *ms)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+		30, 31 };
+	const char *p = s;
+	int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, fd = 0, oh = 0, om = 0;
+	int leap, sign = 0;
+
+	if (end - p < 10 || digits(&p, 4, &y) || *p++ != '-' ||
+	    digits(&p, 2, &mo) || *p++ != '-' || digits(&p, 2, &d))
+		return -1;
+	if (p < end && (*p == 'T' || *p == ' ')) {
+		p++;
+		if (end - p < 5 || digits(&p, 2, &h) || *p++ != ':' ||
+		    digits(&p, 2, &mi))
+			return -1;
+		if (p < end && *p == ':') {
+			p++;
+			if (end - p < 2 || digits(&p, 2, &sec))
+				return -1;
+			if (p < end && *p == '.') {
+				p++;
+				if (p == end || *p < '0' || *p > '9')
+					return -1;
+				while (p < end && *p >= '0' && *p <= '9') {
+					if (fd < 3)
+						frac = frac * 10 + (*p - '0'), fd++;
+					p++;
+				}
+				while (fd < 3)
+					frac *= 10, fd++;
+			}
+		}
+		if (p < end && *p == 'Z') {
+			p++;
+		} else if (p < end && (*p == '+' || *p == '-')) {
+			sign = *p++ == '-' ? -1 : 1;
+			if (end - p < 2 || digits(&p, 2, &oh))
+				return -1;
+			if (p < end && *p == ':')
+				p++;
+			if (p < end && (end - p < 2 || digits(&p, 2, &om)))
+				return -1;
+		}
+	}
+	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	if (p != end || mo < 1 || mo > 12 || d < 1 ||
+	    d > mdays[mo - 1] + (mo == 2 && leap) || h > 23 || mi > 59 ||
+	    sec > 60 || oh > 23 || om > 59 || (!offsets && (oh || om)))
+		return -1;
+	*ms = ((cmt_days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000LL +
+	    sec * 1000LL + frac - sign * (oh * 60 + om) * 60000LL;
+	return 0;
+}
+
+enum cmt_err
+cmt_parse_iso_time(const char *s, size_t n, int64_t *ms, char *err)
+{
+	if (parse_iso(s, s + n, 1, ms))
+		return cmt_errf(err, CMT_ESYNTAX, "invalid time '%.*s' (ISO "
+			"8601: 2024-01-31, 2024-01-31T12:30:00Z, "
+			"2024-01-31 12:30:00+00:00)", (int)(n > 40 ? 40 : n), s);
+	return CMT_OK;
+}
+
 enum cmt_err
 cmt_parse_time_ms(const char *s, int64_t *ms, char *err)
 {
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	const char *p = s;
-	int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, fd = 0;
 	long long v;
 
 	/* relative to the clock: now, now-2h, now+1d, -2h (= now-2h) */
@@ -198,40 +265,8 @@ cmt_parse_time_ms(const char *s, int64_t *ms, char *err)
 		*ms = v >= 100000000000LL ? v : v * 1000;
 		return CMT_OK;
 	}
-	if (!s || digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) ||
-	    *p++ != '-' || digits(&p, 2, &d))
-		goto bad;
-	if (*p == 'T' || *p == ' ') {
-		p++;
-		if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &mi))
-			goto bad;
-		if (*p == ':') {
-			p++;
-			if (digits(&p, 2, &sec))
-				goto bad;
-			if (*p == '.') {
-				p++;
-				while (*p >= '0' && *p <= '9') {
-					if (fd < 3)
-						frac = frac * 10 + (*p - '0'), fd++;
-					p++;
-				}
-				while (fd < 3)
-					frac *= 10, fd++;
-			}
-		}
-		if (*p == 'Z')
-			p++;
-		else if (strcmp(p, "+00:00") == 0)
-			p += 6;
-	}
-	if (*p || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-	    h > 23 || mi > 59 || sec > 60)
-		goto bad;
-	*ms = ((cmt_days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60000LL +
-	    sec * 1000LL + frac;
-	return CMT_OK;
-bad:
+	if (s && parse_iso(s, s + strlen(s), 0, ms) == 0)
+		return CMT_OK;
 	return cmt_errf(err, CMT_ESYNTAX,
 		"invalid time '%s' (use 2024-01-31, 2024-01-31T12:30:00Z or epoch)",
 		s ? s : "");

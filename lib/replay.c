@@ -1,15 +1,14 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "cmt_candle.h"
 #include "cmt_line.h"
+#include "cmt_overlap.h"
 #include "cmt_replay.h"
+#include "cmt_sniff.h"
 #include "cmt_tick.h"
 
 enum state { NEED, HAVE, DONE };
@@ -17,13 +16,16 @@ enum state { NEED, HAVE, DONE };
 struct source {
 	const char *path;
 	int fd;
-	pid_t gzip;              /* > 0 while a `gzip -dc` child feeds fd */
-	int piped;               /* stdin on a pipe: could not sniff gzip */
 	struct cmt_linereader *lr;
+	struct cmt_candles *candles;   /* a candle file; NULL: tick lines */
 	struct cmt_tick_decoder dec;
 	enum state state;
 	struct cmt_line ln;
+	uint64_t recno;
 	int64_t t;
+	int64_t last_t;                /* of the last tick written */
+	int warm;
+	char sym[CMT_SYM_MAX];
 	const char *text;
 	size_t len;
 	char json[CMT_TICK_LINE_MAX];
@@ -32,75 +34,16 @@ struct source {
 struct cmt_replay {
 	int n;
 	int64_t from, to;
+	struct cmt_overlap *overlap;
 	struct source src[];
 };
 
-static int
-has_suffix(const char *s, const char *suf)
-{
-	size_t n = strlen(s), m = strlen(suf);
-
-	return n >= m && strcmp(s + n - m, suf) == 0;
-}
-
-/* A regular file is sniffed for the gzip magic without consuming it. */
-static int
-is_gzip(int fd, const char *path, int *piped)
-{
-	unsigned char m[2];
-	struct stat st;
-	off_t at;
-
-	*piped = 0;
-	if (has_suffix(path, ".gz"))
-		return 1;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		*piped = 1;
-		return 0;
-	}
-	at = lseek(fd, 0, SEEK_CUR);
-	return pread(fd, m, 2, at < 0 ? 0 : at) == 2 &&
-		m[0] == 0x1f && m[1] == 0x8b;
-}
-
-/* Replace fd by the read end of a pipe fed by `gzip -dc <fd`. */
 static enum cmt_err
-spawn_gzip(struct source *s, char *err)
+open_source(struct source *s, const char *path,
+	const struct cmt_candle_opts *co, char *err)
 {
-	int p[2];
-	pid_t pid;
-
-	if (pipe(p) != 0 || fcntl(p[0], F_SETFD, FD_CLOEXEC) != 0 ||
-	    fcntl(p[1], F_SETFD, FD_CLOEXEC) != 0)
-		return cmt_errf(err, CMT_EIO, "%s: pipe: %s", s->path,
-			strerror(errno));
-	if ((pid = fork()) < 0) {
-		close(p[0]);
-		close(p[1]);
-		return cmt_errf(err, CMT_EIO, "%s: fork: %s", s->path,
-			strerror(errno));
-	}
-	if (pid == 0) {
-		/* SIGPIPE is ignored by the tools; gzip must die of it
-		 * quietly when we stop reading early. */
-		signal(SIGPIPE, SIG_DFL);
-		if (dup2(s->fd, 0) < 0 || dup2(p[1], 1) < 0)
-			_exit(127);
-		execlp("gzip", "gzip", "-dc", (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	if (s->fd != 0)
-		close(s->fd);
-	s->fd = p[0];
-	s->gzip = pid;
-	return CMT_OK;
-}
-
-static enum cmt_err
-open_source(struct source *s, const char *path, char *err)
-{
-	enum cmt_err e;
+	const char *head;
+	size_t len;
 
 	s->path = path;
 	s->fd = -1;
@@ -109,46 +52,38 @@ open_source(struct source *s, const char *path, char *err)
 		s->fd = 0;
 	else if ((s->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return cmt_errf(err, CMT_EIO, "%s: %s", path, strerror(errno));
-	if (is_gzip(s->fd, path, &s->piped) && (e = spawn_gzip(s, err)))
-		return e;
 	if (!(s->lr = cmt_line_open(s->fd, 0)))
 		return cmt_errf(err, CMT_ENOMEM, "out of memory");
-	return CMT_OK;
-}
-
-static enum cmt_err
-reap(struct source *s, int check, char *err)
-{
-	int status = 0;
-	pid_t pid = s->gzip;
-
-	if (pid <= 0)
-		return CMT_OK;
-	s->gzip = 0;
-	while (waitpid(pid, &status, 0) < 0)
+	while (cmt_line_peek(s->lr, &head, &len) < 0)
 		if (errno != EINTR)
-			return CMT_OK;
-	if (check && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
-		return cmt_errf(err, CMT_EIO, "gzip -dc failed (%s %d)",
-			WIFEXITED(status) ? "exit" : "signal",
-			WIFEXITED(status) ? WEXITSTATUS(status) :
-			WTERMSIG(status));
+			return cmt_errf(err, CMT_EIO, "%s: %s", path,
+				cmt_line_error(s->lr));
+	if (cmt_candle_looks(head, len))
+		return cmt_candles_open(&s->candles, s->lr, path, co, err);
+	/* whatever has t, sym and px: ticks, and vectors or predictions
+	 * recorded to be replayed as they were */
+	cmt_line_expect(s->lr, CMT_KIND_BIT(CMT_KIND_TICKS) |
+		CMT_KIND_BIT(CMT_KIND_CANDLES) | CMT_KIND_BIT(CMT_KIND_VECTORS) |
+		CMT_KIND_BIT(CMT_KIND_PREDICTIONS), path);
 	return CMT_OK;
 }
 
 enum cmt_err
 cmt_replay_open(struct cmt_replay **out, char *const *paths, int n,
-	int64_t from, int64_t to, char *err)
+	const struct cmt_replay_opts *o, char *err)
 {
 	struct cmt_replay *r;
 	enum cmt_err e;
 	int i, stdin_seen = 0;
 
 	*out = NULL;
-	if (!(r = calloc(1, sizeof *r + (size_t)n * sizeof r->src[0])))
+	if (!(r = calloc(1, sizeof *r + (size_t)n * sizeof r->src[0])) ||
+	    !(r->overlap = cmt_overlap_new(n))) {
+		free(r);
 		return cmt_errf(err, CMT_ENOMEM, "out of memory");
-	r->from = from;
-	r->to = to;
+	}
+	r->from = o->from;
+	r->to = o->to;
 	for (i = 0; i < n; i++) {
 		if (strcmp(paths[i], "-") == 0 && stdin_seen++) {
 			e = cmt_errf(err, CMT_EVALUE,
@@ -156,7 +91,7 @@ cmt_replay_open(struct cmt_replay **out, char *const *paths, int n,
 			goto fail;
 		}
 		r->n = i + 1;
-		if ((e = open_source(&r->src[i], paths[i], err)))
+		if ((e = open_source(&r->src[i], paths[i], &o->candle, err)))
 			goto fail;
 	}
 	*out = r;
@@ -176,6 +111,16 @@ cmt_replay_on_idle(struct cmt_replay *r, void (*fn)(void *), void *ctx)
 }
 
 void
+cmt_replay_stats(const struct cmt_replay *r, struct cmt_replay_stats *st)
+{
+	struct cmt_overlap_stats os;
+
+	cmt_overlap_stats(r->overlap, &os);
+	st->warm_covered = os.warm_covered;
+	st->copies = os.copies;
+}
+
+void
 cmt_replay_close(struct cmt_replay *r)
 {
 	int i;
@@ -185,12 +130,58 @@ cmt_replay_close(struct cmt_replay *r)
 	for (i = 0; i < r->n; i++) {
 		struct source *s = &r->src[i];
 
+		cmt_candles_close(s->candles);
 		cmt_line_close(s->lr);
 		if (s->fd > 0)
 			close(s->fd);
-		reap(s, 0, NULL);
 	}
+	cmt_overlap_free(r->overlap);
 	free(r);
+}
+
+/* The next tick of a source, as its record number and tick. */
+static enum cmt_err
+next_tick(struct source *s, struct cmt_tick *tk, int *canonical, char *err)
+{
+	enum cmt_err e;
+	int rc;
+
+	if (s->candles) {
+		e = cmt_candles_next(s->candles, tk, &s->recno, err);
+		if (e == CMT_EIO && errno != EINTR)
+			s->state = DONE;
+		*canonical = 1;
+		return e;
+	}
+	*canonical = 0;
+	for (;;) {
+		rc = cmt_line_next(s->lr, &s->ln);
+		s->recno = s->ln.no;
+		if (rc == CMT_LINE_FOREIGN) {
+			s->state = DONE;
+			return cmt_errf(err, CMT_EFORMAT, "%s",
+				cmt_line_error(s->lr));
+		}
+		if (rc < 0) {
+			if (errno == EINTR)
+				return CMT_EIO;
+			s->state = DONE;
+			return cmt_errf(err, CMT_EIO, "%s", cmt_line_error(s->lr));
+		}
+		if (rc == 0)
+			return CMT_ESKIP;
+		if (s->ln.too_long)
+			return cmt_errf(err, CMT_ETOOLONG, "line longer "
+				"than %d bytes", CMT_LINE_MAX_DEFAULT);
+		if (s->ln.has_nul)
+			return cmt_errf(err, CMT_ESYNTAX,
+				"line contains a NUL byte");
+		e = cmt_tick_decode(&s->dec, s->ln.s, s->ln.len, tk, err);
+		if (e != CMT_ESKIP) {
+			*canonical = s->dec.format == CMT_TICK_CSV;
+			return e;
+		}
+	}
 }
 
 /* Read s's next tick inside [from, to) into its head. */
@@ -200,48 +191,25 @@ advance(struct cmt_replay *r, struct source *s, struct cmt_replay_rec *rec,
 {
 	struct cmt_tick tk;
 	enum cmt_err e;
-	int rc;
+	int canonical;
 
 	rec->file = s->path;
 	for (;;) {
-		rc = cmt_line_next(s->lr, &s->ln);
-		rec->lineno = s->ln.no;
-		if (rc < 0) {
-			if (errno == EINTR)
-				return CMT_EIO;
-			s->state = DONE;
-			return cmt_errf(err, CMT_EIO, "read error: %s",
-				strerror(errno));
-		}
-		if (rc == 0) {
+		e = next_tick(s, &tk, &canonical, err);
+		rec->lineno = s->recno;
+		if (e == CMT_ESKIP) {
 			s->state = DONE;
 			errno = 0;
-			return reap(s, 1, err);
+			return CMT_OK;
 		}
-		rec->lineno = s->ln.no;
-		if (s->ln.too_long)
-			return cmt_errf(err, CMT_ETOOLONG, "line longer "
-				"than %d bytes", CMT_LINE_MAX_DEFAULT);
-		if (s->ln.no == 1 && s->piped && s->ln.len >= 2 &&
-		    (unsigned char)s->ln.s[0] == 0x1f &&
-		    (unsigned char)s->ln.s[1] == 0x8b) {
-			s->state = DONE;
-			errno = EINVAL;
-			return cmt_errf(err, CMT_EIO, "gzip data on a pipe: "
-				"name the file, or decompress with zcat");
-		}
-		if (s->ln.has_nul)
-			return cmt_errf(err, CMT_ESYNTAX,
-				"line contains a NUL byte");
-		e = cmt_tick_decode(&s->dec, s->ln.s, s->ln.len, &tk, err);
-		if (e == CMT_ESKIP)
-			continue;
 		if (e)
 			return e;
 		if (tk.t < r->from || tk.t >= r->to)
 			continue;
 		s->t = tk.t;
-		if (s->dec.format == CMT_TICK_CSV) {
+		s->warm = tk.warm;
+		memcpy(s->sym, tk.sym, sizeof s->sym);
+		if (canonical) {
 			s->len = (size_t)cmt_tick_format_json(&tk, s->json) - 1;
 			s->text = s->json;
 		} else {
@@ -253,28 +221,44 @@ advance(struct cmt_replay *r, struct source *s, struct cmt_replay_rec *rec,
 	}
 }
 
+static int
+goes_on(void *ctx, int file, int64_t t)
+{
+	const struct source *s = &((struct cmt_replay *)ctx)->src[file];
+
+	return s->state == HAVE || s->last_t >= t;
+}
+
 enum cmt_err
 cmt_replay_next(struct cmt_replay *r, struct cmt_replay_rec *rec, char *err)
 {
-	struct source *best = NULL;
+	struct source *best;
 	enum cmt_err e;
 	int i;
 
-	for (i = 0; i < r->n; i++)
-		while (r->src[i].state == NEED)
-			if ((e = advance(r, &r->src[i], rec, err)))
-				return e;
-	for (i = 0; i < r->n; i++)
-		if (r->src[i].state == HAVE && (!best || r->src[i].t < best->t))
-			best = &r->src[i];
-	if (!best)
-		return CMT_ESKIP;
-	best->state = NEED;
+	for (;;) {
+		for (i = 0; i < r->n; i++)
+			while (r->src[i].state == NEED)
+				if ((e = advance(r, &r->src[i], rec, err)))
+					return e;
+		best = NULL;
+		for (i = 0; i < r->n; i++)
+			if (r->src[i].state == HAVE &&
+			    (!best || r->src[i].t < best->t))
+				best = &r->src[i];
+		if (!best)
+			return CMT_ESKIP;
+		best->state = NEED;
+		if (cmt_overlap_keep(r->overlap, best->sym, best->t, best->warm,
+		    (int)(best - r->src), best->text, best->len, goes_on, r))
+			break;
+	}
+	best->last_t = best->t;
 	rec->line = best->text;
 	rec->len = best->len;
 	rec->t = best->t;
 	rec->file = best->path;
-	rec->lineno = best->ln.no;
+	rec->lineno = best->recno;
 	return CMT_OK;
 }
 

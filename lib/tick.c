@@ -101,6 +101,23 @@ check_bar(struct cmt_tick *tk, unsigned have, char *err)
 	return CMT_OK;
 }
 
+enum cmt_err
+cmt_tick_check(struct cmt_tick *tk, char *err)
+{
+	enum cmt_err e;
+
+	if ((e = check_t((double)tk->t, 1, err)) || (e = check_px(tk->px, err)) ||
+	    (tk->has_vol && (e = check_vol(tk->vol, err))))
+		return e;
+	if (!tk->has_bar)
+		return CMT_OK;
+	if ((e = check_bar_price(tk->o, "o", err)) ||
+	    (e = check_bar_price(tk->h, "h", err)) ||
+	    (e = check_bar_price(tk->l, "l", err)))
+		return e;
+	return check_bar(tk, 7, err);
+}
+
 /* "buy" / "sell" into *side. */
 static enum cmt_err
 parse_side(const char *s, size_t n, enum cmt_side *side, char *err)

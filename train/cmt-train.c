@@ -10,6 +10,7 @@
 
 #include "card.h"
 #include "input.h"
+#include "sanity.h"
 #include "cli.h"
 #include "cmt_line.h"
 #include "cmt_parse.h"
@@ -194,6 +195,7 @@ main(int argc, char **argv)
 		read_rows("-", csv, &all);
 	for (i = optind; i < argc; i++)
 		read_rows(argv[i], csv, &all);
+	check_rows(&all, horizon);
 	if (all.n == 0)
 		cmt_die(CMT_EXIT_FAIL, "no usable labelled rows (make them with "
 			"cmt-features --label)");

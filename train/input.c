@@ -8,6 +8,7 @@
 #include "cmt_line.h"
 #include "cmt_parse.h"
 #include "input.h"
+#include "sanity.h"
 
 /* Read one input into d; bad lines are reported and skipped. */
 void
@@ -20,26 +21,26 @@ read_rows(const char *name, int csv, struct cmt_dataset *d)
 	char err[CMT_ERRLEN];
 	const char *names[CMT_FEAT_N];
 	enum cmt_err e;
-	int fd = STDIN_FILENO, rc, i;
+	int fd, rc, i;
 
-	if (strcmp(name, "-") != 0 && (fd = open(name, O_RDONLY)) < 0)
-		cmt_die(CMT_EXIT_FAIL, "%s:", name);
-	if (!(lr = cmt_line_open(fd, 0)))
-		cmt_die(CMT_EXIT_FAIL, "out of memory");
+	if (!(lr = cmt_input_open(name, CMT_KIND_BIT(CMT_KIND_VECTORS) |
+	    CMT_KIND_BIT(CMT_KIND_PREDICTIONS), &fd)))
+		exit(cmt_finish(CMT_EXIT_FAIL));
+	cmt_line_on_idle(lr, NULL, NULL);
 	cmt_fvec_decoder_init(&dec, csv ? CMT_FVEC_CSV : CMT_FVEC_AUTO);
 	for (i = 0; i < CMT_FEAT_N; i++)
 		names[i] = d->feature[i];
 	/* once the first row fixed the names, every row must carry them */
 	if (d->fs[0])
 		cmt_fvec_decoder_expect(&dec, d->fs, names, d->nfeat);
-	while ((rc = cmt_line_next(lr, &ln)) != 0) {
+	while ((rc = cmt_input_next(lr, &ln, name)) != 0) {
 		if (cmt_stop)
 			cmt_die(CMT_EXIT_FAIL, "interrupted while reading %s: no "
 				"model written", strcmp(name, "-") ? name : "stdin");
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
-			cmt_die(CMT_EXIT_FAIL, "%s: read error:", name);
+			exit(cmt_finish(CMT_EXIT_FAIL));
 		}
 		if (ln.too_long) {
 			cmt_bad_line(name, (unsigned long long)ln.no,
@@ -48,6 +49,7 @@ read_rows(const char *name, int csv, struct cmt_dataset *d)
 		}
 		e = cmt_fvec_decode(&dec, ln.s, ln.len, &v, err);
 		if (e == CMT_OK) {
+			note_row(&v);
 			e = cmt_dataset_add(d, &v, err);
 			if (e == CMT_OK && !dec.nexpect)
 				cmt_fvec_decoder_expect(&dec, d->fs, names, d->nfeat);
@@ -64,9 +66,7 @@ read_rows(const char *name, int csv, struct cmt_dataset *d)
 			cmt_bad_line(name, (unsigned long long)ln.no,
 				"%s, skipped", err);
 	}
-	cmt_line_close(lr);
-	if (fd != STDIN_FILENO)
-		close(fd);
+	cmt_input_close(lr, fd);
 }
 
 double

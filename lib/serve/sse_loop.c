@@ -445,7 +445,7 @@ read_input(struct cmt_sse *s, char *err)
 			if (errno == EAGAIN || errno == EINTR)
 				return CMT_OK;
 			return cmt_errf(err, CMT_EIO, "read error: %s",
-				strerror(errno));
+				cmt_line_error(s->lr));
 		}
 		/* A CR inside a line would end the data: field at the client
 		 * (EventSource splits on CR too) and let the rest of the line

@@ -53,3 +53,11 @@ load helper
 			print (c / v > 0.05) ? "clustered" : "flat " c / v }' "$TMP/t"
 	assert_output clustered
 }
+
+@test "every tick is t, sym, px, vol and src: no bar or warm-start field from uninitialised memory" {
+	for seed in 1 2 3 4 5 6 7 8; do
+		cmt-sim -d 1h --seed "$seed" > "$TMP/t"
+		n=$(grep -cv '^{"t":[0-9]*,"sym":"[A-Z]*-[A-Z]*","px":[0-9.e+-]*,"vol":[0-9.e+-]*,"src":"sim"}$' "$TMP/t" || true)
+		[ "$n" -eq 0 ] || { grep -m1 -v '"src":"sim"}$' "$TMP/t"; return 1; }
+	done
+}

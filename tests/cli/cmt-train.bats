@@ -133,8 +133,9 @@ gen() {
 		cmt-features --label 60s -q > "$TMP/rows"
 	grep -q '"vol_trend":null' "$TMP/rows"
 	run cmt-train -q -o "$TMP/m.json" --epochs 2 "$TMP/rows"
-	assert_failure 1
-	assert_output --partial "no usable labelled rows"
+	assert_failure 2
+	assert_output --partial "100% of the labelled rows (21335 of 21335) have a null feature (vol_trend in 21335)"
+	assert_output --partial "(--exclude vol_trend)"
 	run cmt-train -q -o "$TMP/m.json" --epochs 2 --exclude vol_trend "$TMP/rows"
 	assert_success
 	grep -q '"inputs": \["ret_5s", "ret_15s", "ret_30s", "ret_1m", "rv_30s", "rv_1m", "rsi", "macd_hist", "bb_pctb", "mom"\]' "$TMP/m.json"
@@ -188,4 +189,25 @@ gen() {
 	run cmt-train -o "$TMP/all.json" --kind logreg "$TMP/rows"
 	assert_success
 	assert_output --partial "skipped: 145 flat, 1377 null feature"
+}
+
+@test "rows that can only give a useless model are refused, naming the command that makes good ones" {
+	# the issue's case: one-minute bars on the default 1s grid
+	cmt-sim --symbols BTC-USDT --every 1m --regular --count 5000 --seed 3 > "$TMP/ticks"
+	cmt-features -q --label 60s < "$TMP/ticks" > "$TMP/rows"
+	[ "$(wc -l < "$TMP/rows")" -eq 299821 ]
+	run cmt-train -q -k logreg -o "$TMP/m.json" "$TMP/rows"
+	assert_failure 2
+	assert_line --index 0 "cmt-train: 91% of the rows (244896 of 269872) have ret_5s = 0: the prices change less often than the grid steps, so most rows are copies of the one before (one-minute bars on a 1s grid fill 60 steps each); make the rows on the data's own step, for one-minute bars the shipped models' feature set: cmt-features --model default --label 60s"
+	[ ! -e "$TMP/m.json" ]
+	# what it says works, without a warning
+	cmt-features -q --model default --label 60s < "$TMP/ticks" > "$TMP/rows"
+	run --separate-stderr cmt-train -q -k logreg -o "$TMP/m.json" "$TMP/rows"
+	assert_success
+	[[ "$stderr" != *warning* ]]
+	# a horizon other than the grid step is said, not refused
+	cmt-features -q --model default --label 5m < "$TMP/ticks" > "$TMP/rows5"
+	run --separate-stderr cmt-train -q -k logreg --horizon 5m -o "$TMP/m5.json" "$TMP/rows5"
+	assert_success
+	[[ "$stderr" == *"warning: the rows are on a 1m grid and labelled 5m ahead (--horizon 5m): neighbouring rows share their outcome, so the scores count each outcome about 5 times"* ]]
 }

@@ -64,3 +64,12 @@ free_port() {
 need_shared_data() {
 	[ -d "$SHARED/data" ] || skip "../shared/data not present"
 }
+
+healthy() {
+	curl -sf "http://127.0.0.1:$1/healthz" >/dev/null 2>&1
+}
+
+# wait_http PORT: until a server on 127.0.0.1:PORT answers /healthz.
+wait_http() {
+	wait_until healthy "$1"
+}

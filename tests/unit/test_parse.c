@@ -95,6 +95,22 @@ times_parse_to_utc_epoch_milliseconds(void **state)
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		if (cmt_parse_time_ms(bad[i], &ms, err) == CMT_OK)
 			fail_msg("accepted '%s'", bad[i]);
+	/* data files: offsets count, a day must exist in its year */
+	assert_int_equal(cmt_parse_iso_time("2024-03-01 02:00:00+02:00", 25,
+		&ms, err), CMT_OK);
+	assert_int_equal(ms, 1709251200000LL);
+	assert_int_equal(cmt_parse_iso_time("2024-02-29T19:30:00.5-0500", 26,
+		&ms, err), CMT_OK);
+	assert_int_equal(ms, 1709253000500LL);
+	assert_int_equal(cmt_parse_iso_time("2024-03-01T00:00Z", 17, &ms,
+		err), CMT_OK);
+	assert_int_equal(ms, 1709251200000LL);
+	assert_int_not_equal(cmt_parse_iso_time("2023-02-29", 10, &ms, err),
+		CMT_OK);
+	assert_int_not_equal(cmt_parse_iso_time("now", 3, &ms, err), CMT_OK);
+	assert_int_not_equal(cmt_parse_iso_time("1709209800", 10, &ms, err),
+		CMT_OK);
+	assert_int_not_equal(cmt_parse_time_ms("2023-02-29", &ms, err), CMT_OK);
 	cmt_format_time(1709209800250LL, buf, sizeof buf);
 	assert_string_equal(buf, "2024-02-29T12:30:00.250Z");
 	cmt_format_time(-1000, buf, sizeof buf);
