@@ -218,7 +218,7 @@ invalid_models_are_rejected_with_the_problem_named(void **state)
 		{ "\"relu\"", "\"sigmoid\"", "sigmoid" },
 		{ "[[2,-1]]", "[[2,1e999]]", "not finite" },
 		{ "[[2,-1]]", "[[2,\"x\"]]", "not a number" },
-		{ "\"version\":1", "\"version\":3", "version" },
+		{ "\"version\":1", "\"version\":4", "version" },
 		{ "\"version\":1", "\"version\":2", "\"inputs\"" },
 		{ "\"cmt-model\"", "\"other\"", "format" },
 		{ "\"feature_set\":", "\"fset\":", "feature_set" },
