@@ -43,7 +43,7 @@ all: $(BINS)
 
 # Missing packages are named in two lines, before any compiler runs.
 depcheck:
-	@sh scripts/check-deps.sh $(PKGS)
+	@sh scripts/check-deps.sh $(PKGS) xgboost
 
 # Each object depends on the headers it includes, as the compiler saw them
 # (-MMD), not on every header of the tree.
@@ -61,9 +61,13 @@ $(O)/libcmt.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# Only cmt-train links XGBoost (it trains the trees; cmt-predict evaluates
+# them in plain C).
+XGB_LIBS   = -lxgboost
+
 $(O)/bin/cmt-train: $(TRAIN_SRC:%.c=$(O)/%.o) $(CLI_OBJ) $(O)/libcmt.a
 	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(CMT_LIBS)
+	$(CC) -o $@ $^ $(CMT_LIBS) $(XGB_LIBS)
 
 $(O)/bin/%: $(O)/cmd/%.o $(CLI_OBJ) $(O)/libcmt.a
 	@mkdir -p $(@D)
@@ -81,6 +85,13 @@ $(O)/tests/%: tests/unit/%.c $(O)/libcmt.a | depcheck
 	@mkdir -p $(@D)
 	$(CC) $(CMT_CFLAGS) -MMD -MP -MF $@.d -Wno-unused-parameter -o $@ $< \
 		$(O)/libcmt.a $(CMT_LIBS) -lcmocka
+
+# The trees oracle: cmt's trees against XGBoost's own predictions.
+$(O)/tests/test_xgb: tests/unit/test_xgb.c $(O)/train/xgb.o $(O)/libcmt.a \
+	| depcheck
+	@mkdir -p $(@D)
+	$(CC) $(CMT_CFLAGS) -Itrain -MMD -MP -MF $@.d -Wno-unused-parameter -o $@ \
+		$< $(O)/train/xgb.o $(O)/libcmt.a $(CMT_LIBS) $(XGB_LIBS) -lcmocka
 
 -include $(wildcard $(O)/lib/*.d $(O)/lib/*/*.d $(O)/cmd/*.d \
 	$(O)/train/*.d $(O)/fuzz/*.d $(O)/tests/*.d)

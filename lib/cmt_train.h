@@ -27,6 +27,11 @@ struct cmt_dataset {
 	char exclude[CMT_FEAT_N][CMT_MODEL_FEATNAME_MAX];
 	int nexclude;
 	int ninput, input[CMT_FEAT_N];
+	/* inputs that may be null (trees; cmt_dataset_nullable), by name and,
+	 * once the first row fixed the names, by position in feature[] */
+	char nullable_name[CMT_FEAT_N][CMT_MODEL_FEATNAME_MAX];
+	int nnullable;
+	unsigned char nullable[CMT_FEAT_N];
 	/* rows refused by cmt_dataset_add, by reason */
 	size_t skipped_unlabelled, skipped_flat, skipped_null, skipped_warmup,
 	    skipped_partial;
@@ -42,9 +47,16 @@ void cmt_dataset_free(struct cmt_dataset *d);
 enum cmt_err cmt_dataset_exclude(struct cmt_dataset *d, const char *name,
 	char *err);
 
+/* Let the feature called name be null in rows (before the first row,
+ * which must have it among the inputs): for trees, which learn where a
+ * missing value goes.  A warm-up row whose null features are all of these
+ * is kept too. */
+enum cmt_err cmt_dataset_nullable(struct cmt_dataset *d, const char *name,
+	char *err);
+
 /* Add a decoded vector.  Rows without "y", with y null (flat), with a
- * null feature among those used, marked warm-up or partial are counted
- * and return CMT_ESKIP.  The first row fixes the feature set and the
+ * null feature among those used (but nullable ones), marked warm-up (but
+ * as said above) or partial are counted and return CMT_ESKIP.  The first row fixes the feature set and the
  * inputs; another set is CMT_EMISMATCH. */
 enum cmt_err cmt_dataset_add(struct cmt_dataset *d, const struct cmt_fvec *v,
 	char *err);
@@ -59,7 +71,7 @@ enum cmt_err cmt_dataset_split(const struct cmt_dataset *d, int64_t cutoff,
 	struct cmt_dataset *before, struct cmt_dataset *after, char *err);
 
 struct cmt_train_opts {
-	const char *kind;       /* "mlp" or "logreg" */
+	const char *kind;       /* "mlp", "logreg" or "trees" */
 	int hidden[CMT_MODEL_MAX_LAYERS - 1];
 	int nhidden;            /* mlp: hidden widths, e.g. 32,16,8 */
 	int max_epochs;
@@ -67,7 +79,15 @@ struct cmt_train_opts {
 	int batch;
 	double lr, l2;          /* Adam step size; L2 weight on weights */
 	uint64_t seed;
+	/* trees (train/xgb.h): max_epochs is the most rounds, lr the step
+	 * (eta), l2 XGBoost's lambda on leaf weights */
+	int depth;              /* tree depth */
+	double min_child;       /* least hessian sum in a leaf */
 };
+
+/* The defaults for trees: depth 4, 2000 rounds, patience 50, eta 0.05,
+ * lambda 1, min_child 100, seed 1. */
+void cmt_train_defaults_trees(struct cmt_train_opts *o);
 
 /* The defaults: mlp 32,16,8, 60 epochs, patience 6, batch 256, lr 1e-3,
  * l2 1e-4, seed 1. */

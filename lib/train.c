@@ -35,6 +35,23 @@ cmt_dataset_exclude(struct cmt_dataset *d, const char *name, char *err)
 	return CMT_OK;
 }
 
+enum cmt_err
+cmt_dataset_nullable(struct cmt_dataset *d, const char *name, char *err)
+{
+	int i;
+
+	if (strlen(name) == 0 || strlen(name) >= CMT_MODEL_FEATNAME_MAX)
+		return cmt_errf(err, CMT_EVALUE, "'%.40s' is not a feature name",
+			name);
+	for (i = 0; i < d->nnullable; i++)
+		if (strcmp(d->nullable_name[i], name) == 0)
+			return CMT_OK;
+	if (d->nnullable == CMT_FEAT_N)
+		return cmt_errf(err, CMT_ELIMIT, "too many nullable features");
+	strcpy(d->nullable_name[d->nnullable++], name);
+	return CMT_OK;
+}
+
 /* The first row's names fix the feature names and the inputs. */
 static enum cmt_err
 take_names(struct cmt_dataset *d, const struct cmt_fvec *v, char *err)
@@ -70,6 +87,17 @@ take_names(struct cmt_dataset *d, const struct cmt_fvec *v, char *err)
 			d->input[n++] = i;
 	}
 	d->ninput = n;
+	for (j = 0; j < d->nnullable; j++) {
+		for (i = 0; i < n; i++)
+			if (strcmp(d->feature[d->input[i]], d->nullable_name[j]) == 0)
+				break;
+		if (i == n)
+			return cmt_errf(err, CMT_EMISMATCH,
+				"no input '%s' to let be null in '%.*s'",
+				d->nullable_name[j],
+				(int)(v->fs.len > 60 ? 60 : v->fs.len), v->fs.s);
+		d->nullable[d->input[i]] = 1;
+	}
 	memcpy(d->fs, v->fs.s, v->fs.len);
 	d->fs[v->fs.len] = '\0';
 	return CMT_OK;
@@ -121,7 +149,7 @@ cmt_dataset_add(struct cmt_dataset *d, const struct cmt_fvec *v, char *err)
 		d->skipped_partial++;
 		return CMT_ESKIP;
 	}
-	if (v->warmup) {
+	if (v->warmup && !d->nnullable) {
 		d->skipped_warmup++;
 		return CMT_ESKIP;
 	}
@@ -143,8 +171,11 @@ cmt_dataset_add(struct cmt_dataset *d, const struct cmt_fvec *v, char *err)
 			v->fs.len > 320 ? "..." : "", d->fs);
 	}
 	for (i = 0; i < d->ninput; i++)
-		if (isnan(v->x[d->input[i]])) {
-			d->skipped_null++;
+		if (isnan(v->x[d->input[i]]) && !d->nullable[d->input[i]]) {
+			if (v->warmup)
+				d->skipped_warmup++;
+			else
+				d->skipped_null++;
 			return CMT_ESKIP;
 		}
 	if ((e = reserve(d, d->n + 1, err)))
@@ -212,6 +243,11 @@ cmt_dataset_split(const struct cmt_dataset *d, int64_t cutoff,
 	memcpy(after->exclude, d->exclude, sizeof d->exclude);
 	before->nexclude = after->nexclude = d->nexclude;
 	before->ninput = after->ninput = d->ninput;
+	memcpy(before->nullable_name, d->nullable_name, sizeof d->nullable_name);
+	memcpy(after->nullable_name, d->nullable_name, sizeof d->nullable_name);
+	before->nnullable = after->nnullable = d->nnullable;
+	memcpy(before->nullable, d->nullable, sizeof d->nullable);
+	memcpy(after->nullable, d->nullable, sizeof d->nullable);
 	memcpy(before->input, d->input, sizeof d->input);
 	memcpy(after->input, d->input, sizeof d->input);
 	return CMT_OK;
@@ -289,6 +325,20 @@ cmt_train_defaults(struct cmt_train_opts *o)
 	o->lr = 1e-3;
 	o->l2 = 1e-4;
 	o->seed = 1;
+	o->depth = 4;
+	o->min_child = 100;
+}
+
+void
+cmt_train_defaults_trees(struct cmt_train_opts *o)
+{
+	cmt_train_defaults(o);
+	o->kind = "trees";
+	o->nhidden = 0;
+	o->max_epochs = 2000;
+	o->patience = 50;
+	o->lr = 0.05;
+	o->l2 = 1;
 }
 
 /* cmt_model_predict's arithmetic, keeping every layer's output for the

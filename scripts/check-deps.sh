@@ -18,6 +18,7 @@ if command -v pkg-config >/dev/null 2>&1; then
 		libcjson) missing="$missing libcjson-dev" ;;
 		libwebsockets) missing="$missing libwebsockets-dev" ;;
 		libnats) missing="$missing libnats-dev" ;;
+		xgboost) missing="$missing libxgboost-dev" ;;
 		cmocka) missing="$missing libcmocka-dev" ;;
 		*) missing="$missing $m(pkg-config module)" ;;
 		esac

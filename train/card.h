@@ -4,6 +4,7 @@
 #ifndef CMT_TRAIN_CARD_H
 #define CMT_TRAIN_CARD_H
 
+#include "calib.h"
 #include "cmt_metrics.h"
 #include "cmt_train.h"
 
@@ -16,6 +17,7 @@ struct card_info {
 	size_t skipped_unlabelled, skipped_flat, skipped_null, skipped_warmup,
 	    skipped_partial;
 	struct cmt_metrics model, majority, last_sign, val_model;
+	struct calib_info calib;
 };
 
 char *card_build(const struct card_info *ci);
