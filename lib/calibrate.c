@@ -1,21 +1,23 @@
 /* Platt scaling by Newton's method on the two parameters, each step
- * halved until the log-likelihood does not fall.  Deterministic: the same
- * rows in the same order give the same a and b bit for bit. */
+ * halved until the loss does not rise.  The outcomes are Platt's targets,
+ * (N+ + 1) / (N+ + 2) for an up and 1 / (N- + 2) for a down (N+, N- the
+ * counts), so that a finite fit exists even when the margins separate
+ * the rows.  Deterministic: the same rows in the same order give the same
+ * a and b bit for bit. */
 #include <math.h>
 
 #include "cmt_calibrate.h"
 #include "cmt_metrics.h"
 
 #define PLATT_MAX_ITER 100
-#define PLATT_TOL 1e-12     /* gradient norm per row at convergence */
+#define PLATT_TOL 1e-18     /* Newton decrement per row at convergence */
 
-/* -log P(y | logit s), without overflow */
+/* -[t log p + (1 - t) log(1 - p)] for p = sigmoid(s), without overflow:
+ * log(1 + e^s) - t s */
 static double
-nll(double s, int y)
+nll(double s, double t)
 {
-	double t = y ? -s : s;
-
-	return (t > 0 ? t : 0) + log1p(exp(-fabs(s)));
+	return (s > 0 ? s : 0) + log1p(exp(-fabs(s))) - t * s;
 }
 
 double
@@ -33,13 +35,14 @@ cmt_platt_logloss(const double *z, const int *y, size_t n, double a, double b)
 }
 
 static double
-mean_nll(const double *z, const int *y, size_t n, double a, double b)
+mean_nll(const double *z, const int *y, size_t n, const double *target,
+	double a, double b)
 {
 	double sum = 0;
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		sum += nll(a * z[i] + b, y[i]);
+		sum += nll(a * z[i] + b, target[y[i] == 1]);
 	return sum / (double)n;
 }
 
@@ -47,12 +50,10 @@ enum cmt_err
 cmt_platt_fit(const double *z, const int *y, size_t n, double *a, double *b,
 	char *err)
 {
-	double ga, gb, haa, hab, hbb, det, da, db, f, fn, p, w, step;
+	double ga, gb, haa, hab, hbb, det, da, db, f, fn, p, w, step, t[2];
 	size_t i, up = 0;
 	int it;
 
-	*a = 1;
-	*b = 0;
 	for (i = 0; i < n; i++) {
 		if (!isfinite(z[i]))
 			return cmt_errf(err, CMT_EVALUE,
@@ -62,33 +63,44 @@ cmt_platt_fit(const double *z, const int *y, size_t n, double *a, double *b,
 	if (up == 0 || up == n)
 		return cmt_errf(err, CMT_EVALUE, "calibration: the rows have one "
 			"outcome only");
-	f = mean_nll(z, y, n, *a, *b);
+	t[0] = 1 / ((double)(n - up) + 2);
+	t[1] = ((double)up + 1) / ((double)up + 2);
+	/* from the base rate, as Lin, Lin and Weng's Platt does: the first
+	 * steps cannot overshoot on well-separated margins */
+	*a = 0;
+	*b = log(((double)up + 1) / ((double)(n - up) + 1));
+	f = mean_nll(z, y, n, t, *a, *b);
 	for (it = 0; it < PLATT_MAX_ITER; it++) {
 		ga = gb = haa = hab = hbb = 0;
 		for (i = 0; i < n; i++) {
 			p = 1 / (1 + exp(-(*a * z[i] + *b)));
 			w = p * (1 - p);
-			ga += (p - y[i]) * z[i];
-			gb += p - y[i];
+			ga += (p - t[y[i] == 1]) * z[i];
+			gb += p - t[y[i] == 1];
 			haa += w * z[i] * z[i];
 			hab += w * z[i];
 			hbb += w;
 		}
-		if (sqrt(ga * ga + gb * gb) / (double)n < PLATT_TOL)
-			return CMT_OK;
 		det = haa * hbb - hab * hab;
 		if (!(det > 0))
 			return cmt_errf(err, CMT_EVALUE, "calibration: the margins "
 				"do not vary");
 		da = (hbb * ga - hab * gb) / det;
 		db = (haa * gb - hab * ga) / det;
+		/* the Newton decrement: twice what the step would gain */
+		if ((ga * da + gb * db) / (double)n < PLATT_TOL)
+			return CMT_OK;
+		/* near the optimum the loss changes below its round-off: take
+		 * the full step there, halve it only further out */
 		for (step = 1; step > 1e-10; step /= 2) {
-			fn = mean_nll(z, y, n, *a - step * da, *b - step * db);
-			if (fn <= f)
+			fn = mean_nll(z, y, n, t, *a - step * da, *b - step * db);
+			if (fn <= f || (ga * da + gb * db) / (double)n < 1e-10)
 				break;
 		}
 		if (step <= 1e-10)
 			return CMT_OK;   /* no step lowers it: at the optimum */
+		if (*a - step * da == *a && *b - step * db == *b)
+			return CMT_OK;   /* below round-off */
 		*a -= step * da;
 		*b -= step * db;
 		f = fn;

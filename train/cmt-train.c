@@ -73,13 +73,20 @@ usage(void)
 		"      --version         show the version and exit\n");
 }
 
+struct progress_ctx {
+	int quiet;
+	const char *step;   /* "epoch", or "round" for trees */
+};
+
 static void
 on_epoch(const struct cmt_train_epoch *e, void *ctx)
 {
-	if (*(int *)ctx)
+	const struct progress_ctx *pc = ctx;
+
+	if (pc->quiet)
 		return;
-	fprintf(stderr, "%s: epoch %3d  train loss %.6f  val loss %.6f%s\n",
-		cmt_progname, e->epoch, e->train_loss, e->val_loss,
+	fprintf(stderr, "%s: %s %3d  train loss %.6f  val loss %.6f%s\n",
+		cmt_progname, pc->step, e->epoch, e->train_loss, e->val_loss,
 		e->best == e->epoch ? "  *" : "");
 }
 
@@ -136,6 +143,7 @@ main(int argc, char **argv)
 	struct cmt_train_result res;
 	struct cmt_dataset rest, train, val;
 	struct card_info ci;
+	struct progress_ctx pc;
 	struct cmt_model *m;
 	const char *output = NULL, *name = NULL, *test_file = NULL;
 	char err[CMT_ERRLEN], base[CMT_MODEL_NAME_MAX], *command;
@@ -274,11 +282,13 @@ main(int argc, char **argv)
 		all.skipped_partial + rest.skipped_partial + test.skipped_partial,
 		all.skipped_unlabelled + rest.skipped_unlabelled +
 		test.skipped_unlabelled);
+	pc.quiet = quiet;
+	pc.step = strcmp(to.kind, "trees") == 0 ? "round" : "epoch";
 	if (strcmp(to.kind, "trees") == 0)
-		e = xgb_fit(&to, &train, &val, on_epoch, &quiet, &m, &res, NULL,
+		e = xgb_fit(&to, &train, &val, on_epoch, &pc, &m, &res, NULL,
 			err);
 	else
-		e = cmt_train_fit(&to, &train, &val, on_epoch, &quiet, &m, &res,
+		e = cmt_train_fit(&to, &train, &val, on_epoch, &pc, &m, &res,
 			err);
 	if (e)
 		cmt_die(CMT_EXIT_FAIL, "%s", err);
@@ -309,8 +319,8 @@ main(int argc, char **argv)
 		cmt_die(CMT_EXIT_FAIL, "%s", err);
 	if (!(m->card = card_build(&ci)))
 		cmt_die(CMT_EXIT_FAIL, "out of memory");
-	fprintf(stderr, "%s: best epoch %d of %d; test set, %zu rows (%.1f%% "
-		"up):\n  %-18s %8s %9s %8s %7s\n", cmt_progname, res.best_epoch,
+	fprintf(stderr, "%s: best %s %d of %d; test set, %zu rows (%.1f%% "
+		"up):\n  %-18s %8s %9s %8s %7s\n", cmt_progname, pc.step, res.best_epoch,
 		res.epochs_run, test.n, 100.0 * (double)ci.model.n_up /
 		(double)test.n, "", "accuracy", "log-loss", "Brier", "AUC");
 	print_row(to.kind, &ci.model);
