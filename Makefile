@@ -165,12 +165,14 @@ install: all
 	mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man1 \
 		$(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(DATADIR)
 	cp -f $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	cp -f scripts/retrain.sh $(DESTDIR)$(PREFIX)/bin/cmt-retrain
+	chmod 755 $(DESTDIR)$(PREFIX)/bin/cmt-retrain
 	for m in man/*.1; do [ -f "$$m" ] && cp -f $$m $(DESTDIR)$(MANPREFIX)/man1/; done; true
 	for m in man/*.5; do [ -f "$$m" ] && cp -f $$m $(DESTDIR)$(MANPREFIX)/man5/; done; true
 	for f in model/*.json; do [ -f "$$f" ] && cp -f $$f $(DESTDIR)$(DATADIR)/; done; true
 
 uninstall:
-	for b in $(notdir $(BINS)); do rm -f $(DESTDIR)$(PREFIX)/bin/$$b; done
+	for b in $(notdir $(BINS)) cmt-retrain; do rm -f $(DESTDIR)$(PREFIX)/bin/$$b; done
 	for m in man/*.[15]; do rm -f $(DESTDIR)$(MANPREFIX)/man$${m##*.}/$${m##*/}; done
 	rm -rf $(DESTDIR)$(DATADIR)
 
