@@ -243,9 +243,10 @@ parse_calibration(const cJSON *doc, int version, struct cmt_model *m,
 	b = cJSON_GetObjectItemCaseSensitive(c, "b");
 	if (!cJSON_IsNumber(a) || !cJSON_IsNumber(b) ||
 	    !isfinite(a->valuedouble) || !isfinite(b->valuedouble) ||
-	    cJSON_GetArraySize(c) != 3)
+	    a->valuedouble == 0 || cJSON_GetArraySize(c) != 3)
 		return cmt_errf(err, CMT_EVALUE, "\"calibration\" must be "
-			"{\"method\": \"platt\", \"a\": A, \"b\": B}, A and B finite");
+			"{\"method\": \"platt\", \"a\": A, \"b\": B}, A and B finite, "
+			"A not 0");
 	m->calibrated = 1;
 	m->cal_a = a->valuedouble;
 	m->cal_b = b->valuedouble;
