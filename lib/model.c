@@ -391,7 +391,8 @@ cmt_model_describe(const struct cmt_model *m, const char *path, FILE *f)
 		fprintf(f, " %s%s", m->feature[m->input[i]],
 			m->nullable[m->input[i]] ? " (may be null)" : "");
 	if (m->calibrated)
-		fprintf(f, "\ncalibration: platt, p = sigmoid(%.6g * margin + "
-			"%.6g)", m->cal_a, m->cal_b);
+		fprintf(f, "\ncalibration: platt, p = sigmoid(%.6g * margin "
+			"%c %.6g)", m->cal_a, m->cal_b < 0 ? '-' : '+',
+			fabs(m->cal_b));
 	fprintf(f, "\ncard: %s\n", m->card);
 }
