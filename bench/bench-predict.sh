@@ -1,7 +1,8 @@
 #!/bin/sh
 # cmt-predict throughput (vectors/s, NDJSON in and out) and peak RSS on a
 # few million feature vectors of the shipped model's feature set, beside
-# `wc -l` and `cat` on the same file; then the forward pass alone in ns.
+# `wc -l` and `cat` on the same file; then the forward pass alone in ns,
+# for each shipped model.
 set -eu
 BIN=$1
 OUT=bench/out
@@ -44,5 +45,8 @@ awk -v n="$N" -v t0="$t0" -v t1="$t1" -v t2="$t2" -v t3="$t3" \
 cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -ffp-contract=off -Ilib \
 	-o "$OUT/forward" bench/forward.c "$O/libcmt.a" \
 	$(pkg-config --libs libcjson) -lm
-model=$(CMT_MODEL= "$BIN/cmt-predict" --info | sed -n "s/^file: *//p" | head -n 1)
-"$OUT/forward" "$model"
+# each shipped model, on the bench's own vectors
+CMT_MODEL= "$BIN/cmt-predict" --info | sed -n "s/^file: *//p" |
+while read -r model; do
+	"$OUT/forward" "$model" 5000000 "$OUT/vectors-base"
+done

@@ -30,6 +30,7 @@
 #define CMT_MODEL_FILE_MAX (16 << 20)
 #define CMT_MODEL_MAX_TREES 4096
 #define CMT_MODEL_MAX_NODES (1 << 20)   /* all trees together */
+#define CMT_MODEL_FLAT_DEPTH 8
 
 enum cmt_act { CMT_ACT_RELU, CMT_ACT_TANH, CMT_ACT_LINEAR, CMT_ACT_SIGMOID };
 
@@ -50,6 +51,13 @@ struct cmt_tnode {
 	uint16_t feat;                      /* position in feature[] */
 	uint16_t leaf;
 	int32_t yes, no, miss;
+};
+
+/* A split of the fast layout: one load. */
+struct cmt_flat_node {
+	float thr;
+	uint16_t feat;
+	uint8_t right_if_null;
 };
 
 struct cmt_model {
@@ -77,6 +85,13 @@ struct cmt_model {
 	int32_t *root;
 	struct cmt_tnode *node;
 	double base_margin;                 /* added to the leaves' sum */
+	/* trees of depth <= CMT_MODEL_FLAT_DEPTH, also laid out as perfect
+	 * trees of depth flat_depth (shallower leaves copied down), node i's
+	 * children 2i+1 and 2i+2: a walk of fixed length, no branch
+	 * (cmt_model_finish_trees); flat_depth 0 when too deep */
+	int flat_depth;
+	struct cmt_flat_node *flat_node;    /* per tree 2^d - 1 splits */
+	float *flat_leaf;                   /* per tree 2^d leaves */
 	char *card;                         /* model card: JSON object text */
 	double (*margin_fn)(struct cmt_model *m, const double *x); /* by kind */
 	double act[2][CMT_MODEL_MAX_WIDTH]; /* inference scratch */
@@ -92,9 +107,15 @@ enum cmt_err cmt_model_create(const char *kind, const int *width, int nwidth,
 
 /* A "trees" model with room for ntrees trees of nnodes nodes in all,
  * zeroed: no inputs, no card.  The caller fills root[], node[], the
- * inputs, nullable[] and the feature set. */
+ * inputs, nullable[] and the feature set, then calls
+ * cmt_model_finish_trees. */
 enum cmt_err cmt_model_create_trees(int ntrees, size_t nnodes,
 	struct cmt_model **out, char *err);
+
+/* Check the trees (children later nodes of the same tree, every node but
+ * a root reached once, splits on inputs) and lay them out for a fast
+ * walk; CMT_EVALUE naming the node, or CMT_ENOMEM. */
+enum cmt_err cmt_model_finish_trees(struct cmt_model *m, char *err);
 
 /* Read and validate a model file: format and version, kind, feature set
  * and names, inputs (version 2: "inputs", distinct names among

@@ -38,6 +38,8 @@ cmt_model_free(struct cmt_model *m)
 	free(m->params);
 	free(m->root);
 	free(m->node);
+	free(m->flat_node);
+	free(m->flat_leaf);
 	free(m->card);
 	free(m);
 }

@@ -47,17 +47,14 @@ cmt_model_create_trees(int ntrees, size_t nnodes, struct cmt_model **out,
 }
 
 /* Each tree from its root down: x < v goes to yes, else to no, null to
- * miss.  The inputs are rounded to single precision once per vector. */
-double
-cmt_trees_margin(struct cmt_model *m, const double *x)
+ * miss. */
+static double
+walk_nodes(const struct cmt_model *m, const float *xf)
 {
-	float xf[CMT_FEAT_N];
 	const struct cmt_tnode *base, *n;
 	double sum = m->base_margin;
 	int i;
 
-	for (i = 0; i < m->ninput; i++)
-		xf[m->input[i]] = (float)x[m->input[i]];
 	for (i = 0; i < m->ntrees; i++) {
 		base = n = m->node + m->root[i];
 		while (!n->leaf) {
@@ -69,6 +66,189 @@ cmt_trees_margin(struct cmt_model *m, const double *x)
 		sum += n->v;
 	}
 	return sum;
+}
+
+#define FLAT_LANES 8   /* trees walked side by side */
+
+/* One step down: to the right child unless x is below the threshold, and
+ * where the split was taught to send a null when x is null. */
+static inline size_t
+step(const struct cmt_flat_node *n, const float *xf, size_t i)
+{
+	float v = xf[n->feat];
+	unsigned right = (unsigned)!(v < n->thr) ^
+	    ((unsigned)(v != v) & (1u ^ n->right_if_null));
+
+	return 2 * i + 1 + right;
+}
+
+/* The same walk on the perfect trees: d steps per tree, each child index
+ * computed, not branched to, and FLAT_LANES trees at a time so that their
+ * loads overlap.  The leaves are added in tree order, as walk_nodes adds
+ * them: the same sum, bit for bit. */
+static double
+walk_flat(const struct cmt_model *m, const float *xf)
+{
+	const int d = m->flat_depth;
+	const size_t ns = ((size_t)1 << d) - 1, nl = (size_t)1 << d;
+	const struct cmt_flat_node *n = m->flat_node;
+	const float *leaf = m->flat_leaf;
+	double sum = m->base_margin;
+	size_t i[FLAT_LANES];
+	int t = 0, k, level;
+
+	for (; t + FLAT_LANES <= m->ntrees; t += FLAT_LANES) {
+		const struct cmt_flat_node *b = n + (size_t)t * ns;
+
+		for (k = 0; k < FLAT_LANES; k++)
+			i[k] = 0;
+		for (level = 0; level < d; level++)
+			for (k = 0; k < FLAT_LANES; k++)
+				i[k] = step(b + (size_t)k * ns + i[k], xf, i[k]);
+		for (k = 0; k < FLAT_LANES; k++)
+			sum += leaf[(size_t)(t + k) * nl + i[k] - ns];
+	}
+	for (; t < m->ntrees; t++) {
+		size_t j = 0;
+
+		for (level = 0; level < d; level++)
+			j = step(n + (size_t)t * ns + j, xf, j);
+		sum += leaf[(size_t)t * nl + j - ns];
+	}
+	return sum;
+}
+
+/* The inputs are rounded to single precision once per vector. */
+double
+cmt_trees_margin(struct cmt_model *m, const double *x)
+{
+	float xf[CMT_FEAT_N];
+	int i;
+
+	for (i = 0; i < m->ninput; i++)
+		xf[m->input[i]] = (float)x[m->input[i]];
+	return m->flat_depth ? walk_flat(m, xf) : walk_nodes(m, xf);
+}
+
+/* ---- checking and laying out ---- */
+
+/* Every node but the root has exactly one parent: with children after
+ * parents, the nodes form one tree.  Its depth into *depth. */
+static enum cmt_err
+check_tree(const struct cmt_tnode *nd, int n, int t, int *depth, char *err)
+{
+	unsigned char *parents = calloc((size_t)n, 1);
+	int *level = calloc((size_t)n, sizeof *level);
+	enum cmt_err e = CMT_OK;
+	int i;
+
+	*depth = 0;
+	if (!parents || !level) {
+		free(parents);
+		free(level);
+		return cmt_errf(err, CMT_ENOMEM, "out of memory");
+	}
+	for (i = 0; i < n && !e; i++) {
+		if (nd[i].leaf)
+			continue;
+		if (nd[i].yes <= i || nd[i].no <= i || nd[i].yes >= n ||
+		    nd[i].no >= n || nd[i].yes == nd[i].no ||
+		    (nd[i].miss != nd[i].yes && nd[i].miss != nd[i].no)) {
+			e = cmt_errf(err, CMT_EVALUE, "tree %d, node %d: children "
+				"must be two later nodes of the tree", t, i);
+			break;
+		}
+		parents[nd[i].yes]++;
+		parents[nd[i].no]++;
+		level[nd[i].yes] = level[nd[i].no] = level[i] + 1;
+		if (level[i] + 1 > *depth)
+			*depth = level[i] + 1;
+	}
+	for (i = 1; i < n && !e; i++)
+		if (parents[i] != 1)
+			e = cmt_errf(err, CMT_EVALUE, "tree %d, node %d: %s", t, i,
+				parents[i] ? "has two parents" :
+				"is reached from no node");
+	free(parents);
+	free(level);
+	return e;
+}
+
+/* Node k of a tree at position i of its perfect tree of depth d, level
+ * levels down: a leaf above the bottom fills its whole subtree, every
+ * split in it reading the first input (either way, the same leaf). */
+static void
+place(const struct cmt_model *m, const struct cmt_tnode *nd, int k,
+	size_t i, int level, size_t tree)
+{
+	const int d = m->flat_depth;
+	const size_t ns = ((size_t)1 << d) - 1, nl = (size_t)1 << d;
+	size_t lo, hi, j;
+
+	if (level == d) {
+		m->flat_leaf[tree * nl + i - ns] = nd[k].v;
+		return;
+	}
+	if (!nd[k].leaf) {
+		m->flat_node[tree * ns + i].feat = nd[k].feat;
+		m->flat_node[tree * ns + i].thr = nd[k].v;
+		m->flat_node[tree * ns + i].right_if_null = nd[k].miss == nd[k].no;
+		place(m, nd, nd[k].yes, 2 * i + 1, level + 1, tree);
+		place(m, nd, nd[k].no, 2 * i + 2, level + 1, tree);
+		return;
+	}
+	/* the leaf's subtree: positions lo..hi on each level below */
+	for (lo = hi = i; level < d; level++) {
+		for (j = lo; j <= hi; j++)
+			m->flat_node[tree * ns + j].feat = (uint16_t)m->input[0];
+		lo = 2 * lo + 1;
+		hi = 2 * hi + 2;
+	}
+	for (j = lo; j <= hi; j++)
+		m->flat_leaf[tree * nl + j - ns] = nd[k].v;
+}
+
+enum cmt_err
+cmt_model_finish_trees(struct cmt_model *m, char *err)
+{
+	size_t ns, nl;
+	enum cmt_err e;
+	int t, n, depth, maxdepth = 0, i;
+
+	for (t = 0; t < m->ntrees; t++) {
+		n = (int)((t + 1 < m->ntrees ? (size_t)m->root[t + 1] :
+		    m->nnodes) - (size_t)m->root[t]);
+		if ((e = check_tree(m->node + m->root[t], n, t, &depth, err)))
+			return e;
+		for (i = 0; i < n; i++)
+			if (!m->node[m->root[t] + i].leaf &&
+			    m->node[m->root[t] + i].feat >= CMT_FEAT_N)
+				return cmt_errf(err, CMT_EVALUE, "tree %d, node %d: "
+					"no such feature", t, i);
+		if (depth > maxdepth)
+			maxdepth = depth;
+	}
+	free(m->flat_node);
+	free(m->flat_leaf);
+	m->flat_node = NULL;
+	m->flat_leaf = NULL;
+	m->flat_depth = 0;
+	if (maxdepth > CMT_MODEL_FLAT_DEPTH)
+		return CMT_OK;       /* the node walk does it */
+	/* depth 0 (every tree a leaf) walks as depth 1 */
+	m->flat_depth = maxdepth ? maxdepth : 1;
+	ns = ((size_t)1 << m->flat_depth) - 1;
+	nl = (size_t)1 << m->flat_depth;
+	if (!(m->flat_node = calloc((size_t)m->ntrees * ns,
+	    sizeof *m->flat_node)) ||
+	    !(m->flat_leaf = calloc((size_t)m->ntrees * nl,
+	    sizeof *m->flat_leaf))) {
+		m->flat_depth = 0;
+		return cmt_errf(err, CMT_ENOMEM, "out of memory");
+	}
+	for (t = 0; t < m->ntrees; t++)
+		place(m, m->node + m->root[t], 0, 0, 0, (size_t)t);
+	return CMT_OK;
 }
 
 /* ---- reading ---- */
@@ -148,31 +328,6 @@ parse_node(const cJSON *o, const struct model_head *h, int self, int n,
 			"%s\"missing\" is '%.40s', not 'yes' or 'no'", where, s);
 	nd->miss = s[0] == 'y' ? nd->yes : nd->no;
 	return CMT_OK;
-}
-
-/* Every node but the root has exactly one parent: with children after
- * parents, the nodes form one tree. */
-static enum cmt_err
-check_tree(const struct cmt_tnode *nd, int n, int t, char *err)
-{
-	unsigned char *parents = calloc((size_t)n, 1);
-	enum cmt_err e = CMT_OK;
-	int i;
-
-	if (!parents)
-		return cmt_errf(err, CMT_ENOMEM, "out of memory");
-	for (i = 0; i < n; i++)
-		if (!nd[i].leaf) {
-			parents[nd[i].yes]++;
-			parents[nd[i].no]++;
-		}
-	for (i = 1; i < n && !e; i++)
-		if (parents[i] != 1)
-			e = cmt_errf(err, CMT_EVALUE, "tree %d, node %d: %s", t, i,
-				parents[i] ? "has two parents" :
-				"is reached from no node");
-	free(parents);
-	return e;
 }
 
 static enum cmt_err
@@ -259,11 +414,11 @@ cmt_trees_parse(const cJSON *doc, const struct model_head *h,
 				goto fail;
 			k++;
 		}
-		if ((e = check_tree(m->node + at, n, i, err)))
-			goto fail;
 		at += (size_t)n;
 		i++;
 	}
+	if ((e = cmt_model_finish_trees(m, err)))
+		goto fail;
 	*out = m;
 	return CMT_OK;
 fail:

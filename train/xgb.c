@@ -316,6 +316,8 @@ xgb_to_model(void *booster, int ntrees, const struct cmt_dataset *d,
 	m->ninput = d->ninput;
 	memcpy(m->input, d->input, sizeof m->input);
 	memcpy(m->nullable, d->nullable, sizeof m->nullable);
+	if ((e = cmt_model_finish_trees(m, err)))
+		goto done;
 	*out = m;
 	m = NULL;
 done:

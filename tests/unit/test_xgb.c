@@ -102,22 +102,28 @@ fit(struct cmt_dataset *train, struct cmt_dataset *val, int depth,
 		fail_msg("%s", err);
 }
 
+/* The oracle at a depth: trees of that depth, through the model file,
+ * against XGBoost on other rows; and the fixed-length walk (depth <= 8)
+ * against the node-by-node walk, bit for bit. */
 static void
-cmt_trees_give_xgboosts_own_probabilities(void **state)
+oracle_at_depth(int depth)
 {
 	struct cmt_dataset train, val, other;
 	struct cmt_train_result res;
 	struct cmt_model *m, *back;
 	void *booster;
 	char err[CMT_ERRLEN];
-	double *want, got, worst = 0;
+	double *want, got, slow, worst = 0;
 	size_t i, nnull = 0;
+	int flat;
 
 	make_set(&train, 4000, 1);
 	make_set(&val, 1000, 2);
 	make_set(&other, 3000, 3);
-	fit(&train, &val, 6, 60, &m, &booster, &res);
+	fit(&train, &val, depth, 60, &m, &booster, &res);
 	back = through_file(m);
+	assert_int_equal(back->flat_depth, depth <= CMT_MODEL_FLAT_DEPTH ?
+		depth : 0);
 	assert_string_equal(back->kind, "trees");
 	assert_int_equal(back->ntrees, res.best_epoch);
 	assert_true(back->nullable[2] && back->nullable[9] &&
@@ -130,6 +136,13 @@ cmt_trees_give_xgboosts_own_probabilities(void **state)
 		nnull += isnan(x[2]) || isnan(x[9]);
 		assert_true(cmt_model_can_score(back, x));
 		got = cmt_model_predict(back, x);
+		flat = back->flat_depth;
+		back->flat_depth = 0;
+		slow = cmt_model_predict(back, x);
+		back->flat_depth = flat;
+		if (memcmp(&got, &slow, sizeof got) != 0)
+			fail_msg("row %zu: fast walk %a, node walk %a", i, got,
+				slow);
 		if (fabs(got - want[i]) > worst)
 			worst = fabs(got - want[i]);
 		if (!(fabs(got - want[i]) <= 1e-6))
@@ -138,8 +151,8 @@ cmt_trees_give_xgboosts_own_probabilities(void **state)
 	}
 	/* the rows with null features took the learned branches */
 	assert_true(nnull > 500);
-	print_message("%zu rows (%zu with nulls), %d trees: largest "
-		"difference %.3g\n", other.n, nnull, back->ntrees, worst);
+	print_message("depth %d: %zu rows (%zu with nulls), %d trees: largest "
+		"difference %.3g\n", depth, other.n, nnull, back->ntrees, worst);
 	free(want);
 	xgb_free(booster);
 	cmt_model_free(m);
@@ -147,6 +160,16 @@ cmt_trees_give_xgboosts_own_probabilities(void **state)
 	cmt_dataset_free(&train);
 	cmt_dataset_free(&val);
 	cmt_dataset_free(&other);
+}
+
+static void
+cmt_trees_give_xgboosts_own_probabilities(void **state)
+{
+	oracle_at_depth(1);
+	oracle_at_depth(3);
+	oracle_at_depth(6);
+	oracle_at_depth(8);
+	oracle_at_depth(11);      /* past the fast layout: the node walk */
 }
 
 /* Inputs that are not nullable must be present; nullable ones may not. */
