@@ -72,12 +72,16 @@ add_model(struct scorer *sc, const char *name)
 	char err[CMT_ERRLEN];
 	enum cmt_err e = cmt_modelset_add(&sc->set, name, err);
 
-	if (e == CMT_ELIMIT || e == CMT_EMISMATCH)
+	if (e == CMT_ELIMIT)
 		cmt_usage_error("%s", err);
 	if (e)
 		cmt_die(CMT_EXIT_FAIL, "%s", err);
 	sc->n = sc->set.n;
 	sc->m = sc->set.m;
+	if (sc->n > 1 && strcmp(sc->m[sc->n - 1]->fs, sc->m[0]->fs) != 0)
+		cmt_usage_error("model %s: feature set '%s' differs from model "
+			"%s's '%s'", sc->m[sc->n - 1]->name, sc->m[sc->n - 1]->fs,
+			sc->m[0]->name, sc->m[0]->fs);
 }
 
 /* On SIGHUP, between two lines: every model file loaded again, or, if

@@ -20,8 +20,9 @@ struct cmt_modelset {
 };
 
 /* Resolve name_or_path (cmt_model_resolve), load it and append it.
- * CMT_ELIMIT past CMT_MODELSET_MAX; CMT_EMISMATCH when its feature set
- * differs from the first model's.  err names the file. */
+ * CMT_ELIMIT past CMT_MODELSET_MAX; a failure to resolve or load, with
+ * err naming the file.  Whether the models agree on a feature set is the
+ * caller's to check. */
 enum cmt_err cmt_modelset_add(struct cmt_modelset *s,
 	const char *name_or_path, char *err);
 

@@ -29,13 +29,6 @@ cmt_modelset_add(struct cmt_modelset *s, const char *name_or_path,
 		return cmt_errf(err, e, "%s", path);
 	if ((e = cmt_model_load(path, &m, why)))
 		return cmt_errf(err, e, "model %s: %s", path, why);
-	if (s->n > 0 && strcmp(m->fs, s->m[0]->fs) != 0) {
-		e = cmt_errf(err, CMT_EMISMATCH, "model %s: feature set '%s' "
-			"differs from model %s's '%s'", m->name, m->fs,
-			s->m[0]->name, s->m[0]->fs);
-		cmt_model_free(m);
-		return e;
-	}
 	s->m[s->n++] = m;
 	return CMT_OK;
 }
