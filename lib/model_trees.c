@@ -70,64 +70,82 @@ walk_nodes(const struct cmt_model *m, const float *xf)
 
 #define FLAT_LANES 8   /* trees walked side by side */
 
-/* One step down: to the right child unless x is below the threshold, and
- * where the split was taught to send a null when x is null. */
-static inline size_t
-step(const struct cmt_flat_node *n, const float *xf, size_t i)
-{
-	float v = xf[n->feat];
-	unsigned right = (unsigned)!(v < n->thr) ^
-	    ((unsigned)(v != v) & (1u ^ n->right_if_null));
-
-	return 2 * i + 1 + right;
-}
+/* One step down: to the right child unless x is below the threshold
+ * (with nulls: where the split was taught to send a null when x is
+ * null). */
+#define STEP(n, i) (2 * (i) + 1 + (size_t)!(xf[(n)[i].feat] < (n)[i].thr))
+#define STEP_NULL(n, i) (2 * (i) + 1 + (size_t)((unsigned)!(xf[(n)[i].feat] < \
+	(n)[i].thr) ^ ((unsigned)(xf[(n)[i].feat] != xf[(n)[i].feat]) & \
+	(1u ^ (n)[i].right_if_null))))
 
 /* The same walk on the perfect trees: d steps per tree, each child index
  * computed, not branched to, and FLAT_LANES trees at a time so that their
  * loads overlap.  The leaves are added in tree order, as walk_nodes adds
- * them: the same sum, bit for bit. */
-static double
-walk_flat(const struct cmt_model *m, const float *xf)
-{
-	const int d = m->flat_depth;
-	const size_t ns = ((size_t)1 << d) - 1, nl = (size_t)1 << d;
-	const struct cmt_flat_node *n = m->flat_node;
-	const float *leaf = m->flat_leaf;
-	double sum = m->base_margin;
-	size_t i[FLAT_LANES];
-	int t = 0, k, level;
-
-	for (; t + FLAT_LANES <= m->ntrees; t += FLAT_LANES) {
-		const struct cmt_flat_node *b = n + (size_t)t * ns;
-
-		for (k = 0; k < FLAT_LANES; k++)
-			i[k] = 0;
-		for (level = 0; level < d; level++)
-			for (k = 0; k < FLAT_LANES; k++)
-				i[k] = step(b + (size_t)k * ns + i[k], xf, i[k]);
-		for (k = 0; k < FLAT_LANES; k++)
-			sum += leaf[(size_t)(t + k) * nl + i[k] - ns];
-	}
-	for (; t < m->ntrees; t++) {
-		size_t j = 0;
-
-		for (level = 0; level < d; level++)
-			j = step(n + (size_t)t * ns + j, xf, j);
-		sum += leaf[(size_t)t * nl + j - ns];
-	}
-	return sum;
+ * them: the same sum, bit for bit.  Written twice: without nulls in the
+ * vector (the usual case) a step is a load and a compare. */
+#define WALK_FLAT(name, STEP)						\
+static double								\
+name(const struct cmt_model *m, const float *xf)			\
+{									\
+	const int d = m->flat_depth;					\
+	const size_t ns = ((size_t)1 << d) - 1, nl = (size_t)1 << d;	\
+	const struct cmt_flat_node *n = m->flat_node;			\
+	const float *leaf = m->flat_leaf;				\
+	double sum = m->base_margin;					\
+	int t = 0, level;						\
+									\
+	for (; t + FLAT_LANES <= m->ntrees; t += FLAT_LANES) {		\
+		const struct cmt_flat_node *n0 = n + (size_t)t * ns,	\
+		    *n1 = n0 + ns, *n2 = n1 + ns, *n3 = n2 + ns,		\
+		    *n4 = n3 + ns, *n5 = n4 + ns, *n6 = n5 + ns,		\
+		    *n7 = n6 + ns;					\
+		const float *l0 = leaf + (size_t)t * nl - ns;		\
+		size_t i0 = 0, i1 = 0, i2 = 0, i3 = 0, i4 = 0, i5 = 0,	\
+		    i6 = 0, i7 = 0;					\
+									\
+		for (level = 0; level < d; level++) {			\
+			i0 = STEP(n0, i0); i1 = STEP(n1, i1);		\
+			i2 = STEP(n2, i2); i3 = STEP(n3, i3);		\
+			i4 = STEP(n4, i4); i5 = STEP(n5, i5);		\
+			i6 = STEP(n6, i6); i7 = STEP(n7, i7);		\
+		}							\
+		sum += l0[i0];						\
+		sum += l0[nl + i1];					\
+		sum += l0[2 * nl + i2];					\
+		sum += l0[3 * nl + i3];					\
+		sum += l0[4 * nl + i4];					\
+		sum += l0[5 * nl + i5];					\
+		sum += l0[6 * nl + i6];					\
+		sum += l0[7 * nl + i7];					\
+	}								\
+	for (; t < m->ntrees; t++) {					\
+		const struct cmt_flat_node *nt = n + (size_t)t * ns;	\
+		size_t j = 0;						\
+									\
+		for (level = 0; level < d; level++)			\
+			j = STEP(nt, j);				\
+		sum += leaf[(size_t)t * nl + j - ns];			\
+	}								\
+	return sum;							\
 }
+
+WALK_FLAT(walk_flat, STEP)
+WALK_FLAT(walk_flat_null, STEP_NULL)
 
 /* The inputs are rounded to single precision once per vector. */
 double
 cmt_trees_margin(struct cmt_model *m, const double *x)
 {
 	float xf[CMT_FEAT_N];
-	int i;
+	int i, nulls = 0;
 
-	for (i = 0; i < m->ninput; i++)
+	for (i = 0; i < m->ninput; i++) {
 		xf[m->input[i]] = (float)x[m->input[i]];
-	return m->flat_depth ? walk_flat(m, xf) : walk_nodes(m, xf);
+		nulls |= x[m->input[i]] != x[m->input[i]];
+	}
+	if (!m->flat_depth)
+		return walk_nodes(m, xf);
+	return nulls ? walk_flat_null(m, xf) : walk_flat(m, xf);
 }
 
 /* ---- checking and laying out ---- */

@@ -5,12 +5,14 @@
 # cmt-predict -m M | cmt-backtest`.  The report is what README and the man
 # pages quote: the model beside the majority and last-return baselines,
 # both taken on the test rows themselves.
-# Usage: sh scripts/eval-model.sh BUILD_DIR MODEL [REPORT]
+# Usage: sh scripts/eval-model.sh BUILD_DIR MODEL [REPORT [PREDICTIONS]]
+# PREDICTIONS keeps cmt-predict's output (for cmt-backtest --vs).
 # Environment: CMT_DATA (../shared/data).
 set -eu
 O=$1
 MODEL=$2
 REPORT=${3:-/dev/stdout}
+PRED=${4:-/dev/null}
 BIN=$(cd "$O/bin" && pwd)
 DATA=${CMT_DATA:-../shared/data}
 TOTICKS='NR > 1 { printf "{\"t\":%d000,\"sym\":\"%s\",\"px\":%s,\"vol\":%s}\n", $1 + 60, sym, $5, $6 }'
@@ -28,5 +30,5 @@ done
 		esac
 		awk -F, -v sym="$sym" "$TOTICKS" "$f" |
 			"$BIN/cmt-features" --model "$MODEL" --label 60s --quiet
-	done | "$BIN/cmt-predict" -m "$MODEL" | "$BIN/cmt-backtest"
+	done | "$BIN/cmt-predict" -m "$MODEL" | tee "$PRED" | "$BIN/cmt-backtest"
 } > "$REPORT"
