@@ -93,11 +93,14 @@ train() {
 	[ "$target" = default-price ] && set -- "$@" --exclude "$vol"
 	[ "$kind" = trees ] && [ -n "$long" ] && set -- "$@" --nullable "$long"
 	pipeline="sh scripts/make-model.sh (cmt $VERSION): for each ../shared/data/{btc,eth}_1m/*.csv, 'awk -F, -v sym=BTC-USDT|ETH-USDT '\''$TOTICKS'\'' FILE | cmt-features --feature-set '\''$fs'\'' --label 60s --quiet', appending the 2021-2023 files to train.ndjson and the 2024 files to test.ndjson; then the command above; chosen among candidates by the validation log-loss (model/candidates.txt)"
-	(cd "$work/$set" && "$BIN/cmt-train" -q -o "$work/$id.json" \
+	# run from the set's directory, so the recorded command has no temp
+	# paths
+	(cd "$work/$set" && "$BIN/cmt-train" -o "$target.json" \
 		-n "$target" "$@" --horizon 60s --test test.ndjson \
 		--seed "$SEED" --source "$SOURCE" --pipeline "$pipeline" \
 		train.ndjson) 2> "$work/$id.log" ||
 		{ cat "$work/$id.log" >&2; exit 1; }
+	mv "$work/$set/$target.json" "$work/$id.json"
 	sh scripts/eval-model.sh "$O" "$work/$id.json" "$work/$id.test.txt" \
 		"$work/$id.pred"
 	echo "make-model: trained and scored $id" >&2

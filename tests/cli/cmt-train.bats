@@ -116,11 +116,13 @@ gen() {
 	cd "$ROOT"
 	CMT_MODEL_DIR="$TMP" run sh scripts/make-model.sh "$(dirname "$BIN")"
 	assert_success
-	assert_output --partial "last sign (train)"
+	assert_output --partial "shipped: default."
+	assert_output --partial "shipped: default-price."
 	cmp "$TMP/default.json" "$ROOT/model/default.json"
 	cmp "$TMP/default.test.txt" "$ROOT/model/default.test.txt"
 	cmp "$TMP/default-price.json" "$ROOT/model/default-price.json"
 	cmp "$TMP/default-price.test.txt" "$ROOT/model/default-price.test.txt"
+	cmp "$TMP/candidates.txt" "$ROOT/model/candidates.txt"
 	# the price-only model: trained on the same rows, vol_trend left out
 	grep -q '"inputs": \["ret_1m", .*"mom"\],' "$TMP/default-price.json"
 	! grep -q '"inputs": .*vol_trend' "$TMP/default-price.json"
