@@ -100,8 +100,9 @@ line() { # t, features object
 @test "the shipped default model is found without -m and scores its feature set" {
 	run cmt-predict --info
 	assert_success
-	assert_output --partial "model:       default (mlp)"
-	assert_output --partial "11 -> 32 -> 16 -> 8 -> 1"
+	assert_output --partial "model:       default (trees)"
+	assert_output --regexp "trees: +[0-9]+ \([0-9]+ nodes\)"
+	assert_output --partial "calibration: platt"
 	cmt-sim -d 3h -e 5s --seed 3 | cmt-features --model default -q |
 		cmt-predict > "$TMP/out"
 	n=$(wc -l < "$TMP/out")
@@ -177,11 +178,10 @@ lr2() {
 	cmp "$TMP/out" "$TMP/novol.fv"
 	grep -q '"vol_trend" is null: the source gives no volume; passed through without p_up' "$TMP/err"
 	run cmt-predict -m "$ROOT/model/default.json" --info
-	assert_output --partial "model:       default (mlp)"
+	assert_output --partial "model:       default (trees)"
 	refute_output --partial "default-price"
 	run cmt-predict --info
-	assert_output --partial "model:       default-price (mlp)"
-	assert_output --partial "10 -> 32 -> 16 -> 8 -> 1"
+	assert_output --partial "model:       default-price (trees)"
 	assert_output --regexp "inputs: +ret_1m .* mom
 "
 }
@@ -237,7 +237,7 @@ lr2() {
 
 @test "a model spelling its windows 60m/3600s works with cmt-features --model and cmt-predict -m" {
 	sed -e 's#ret=1m/5m/15m/1h;rv=30m/1h#ret=60s/5m/900s/60m;rv=30m/3600s#' \
-	    -e 's/"ret_1h"/"ret_60m"/; s/"rv_1h"/"rv_3600s"/; s/"ret_1m"/"ret_60s"/' \
+	    -e 's/"ret_1h"/"ret_60m"/g; s/"rv_1h"/"rv_3600s"/g; s/"ret_1m"/"ret_60s"/g' \
 	    "$ROOT/model/default.json" > "$TMP/m.json"
 	grep -q 'ret=60s/5m/900s/60m' "$TMP/m.json"
 	grep -q '"rv_3600s"' "$TMP/m.json"
