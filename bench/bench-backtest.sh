@@ -5,14 +5,7 @@
 set -eu
 BIN=$1
 out=bench/out
-mkdir -p "$out"
-f="$out/backtest-pred.ndjson"
-if [ ! -s "$f" ]; then
-	"$BIN/cmt-sim" --symbols BTC-USD,ETH-USD --count 1000000 --every 1s \
-		--regular --seed 7 |
-		"$BIN/cmt-features" --step 1s --label 1s -q |
-		awk 'BEGIN { srand(7) } { sub(/}$/, sprintf(",\"p_up\":%.4f,\"model\":\"bench\"}", rand())); print }' > "$f"
-fi
+f=$(sh bench/backtest-input.sh "$BIN")
 n=$(wc -l < "$f")
 # t LABEL LINES COMMAND...: wall time, lines/s and peak RSS of COMMAND,
 # writing into a pipe as it would in a pipeline.

@@ -69,16 +69,25 @@ on_signal(int sig)
  * whole buffer.  Here an interrupted write goes on: the tool finishes the
  * lines it has and exits cleanly as soon as the reader takes them.  Once
  * a stop was asked it waits at most STOP_WRITE_MS for a reader that takes
- * nothing, then fails with EINTR ("write error"), so a stuck reader
- * cannot hold it for ever. */
+ * nothing, then fails with EINTR (write_failed says what was left), so
+ * a stuck reader cannot hold it for ever. */
 #define STOP_WRITE_MS 2000
+
+/* What a stop left unwritten when the reader took nothing (see
+ * write_failed); and whether stdout's last byte so far ends a line.  A
+ * write into a pipe is cut short where the signal found it, so when the
+ * reader then takes nothing, the pipe may end inside a line. */
+static struct {
+	int gave_up, mid_line;
+	size_t lines;
+} stop_out;
 
 static ssize_t
 stdout_write(void *cookie, const char *buf, size_t n)
 {
 	struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
 	int64_t deadline = 0, left;
-	size_t done = 0;
+	size_t done = 0, k;
 	ssize_t w;
 
 	(void)cookie;
@@ -88,17 +97,37 @@ stdout_write(void *cookie, const char *buf, size_t n)
 				deadline = cmt_clock_mono_ms() + STOP_WRITE_MS;
 			if ((left = deadline - cmt_clock_mono_ms()) <= 0 ||
 			    (poll(&pfd, 1, (int)left) == 0)) {
+				stop_out.gave_up = 1;
+				for (k = done; k < n; k++)
+					stop_out.lines += buf[k] == '\n';
 				errno = EINTR;
 				return -1;
 			}
 		}
 		w = write(STDOUT_FILENO, buf + done, n - done);
-		if (w > 0)
+		if (w > 0) {
 			done += (size_t)w;
-		else if (w == 0 || errno != EINTR)
+			stop_out.mid_line = buf[done - 1] != '\n';
+		} else if (w == 0 || errno != EINTR)
 			return -1;
 	}
 	return (ssize_t)done;
+}
+
+/* A write to stdout failed: quiet on a closed pipe (see quiet_on_epipe),
+ * else one line saying what was lost. */
+static void
+write_failed(void)
+{
+	quiet_on_epipe();
+	if (!stop_out.gave_up) {
+		cmt_warn("write error:");
+		return;
+	}
+	cmt_warn("stopped: the reader took nothing for %d s after the signal; "
+		"%zu buffered line%s not written%s", STOP_WRITE_MS / 1000,
+		stop_out.lines, stop_out.lines == 1 ? "" : "s",
+		stop_out.mid_line ? ", the last one written cut short" : "");
 }
 
 void
@@ -419,8 +448,7 @@ cmt_out(const char *buf, size_t n)
 	/* fwrite can report success when flushing older data failed. */
 	if (fwrite_unlocked(buf, 1, n, stdout) != n ||
 	    ferror_unlocked(stdout)) {
-		quiet_on_epipe();
-		cmt_warn("write error:");
+		write_failed();
 		exit(CMT_EXIT_FAIL);
 	}
 }
@@ -434,8 +462,7 @@ cmt_flush(void)
 		return;
 	}
 	if (fflush(stdout) != 0) {
-		quiet_on_epipe();
-		cmt_warn("write error:");
+		write_failed();
 		exit(CMT_EXIT_FAIL);
 	}
 }
@@ -457,8 +484,7 @@ cmt_finish(int status)
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (errno == 0)
 			errno = EIO;
-		quiet_on_epipe();
-		cmt_warn("write error:");
+		write_failed();
 		return CMT_EXIT_FAIL;
 	}
 	return status;

@@ -28,6 +28,8 @@ usage(void)
 	"      --tls              require TLS; --tls-ca FILE, --tls-cert FILE,\n"
 	"                         --tls-key FILE (client certificate)\n"
 	"      --timeout D        connect and API timeout (5s)\n"
+	"      --stop-wait D      on SIGINT/SIGTERM, how long the server may take\n"
+	"                         to confirm what was sent (2s)\n"
 	"pub:\n"
 	"  -s, --subject T        subject template (cmt.ticks.{sym}); {field} is a\n"
 	"                         line's field, {part} its symbol's partition\n"
@@ -55,8 +57,9 @@ usage(void)
 	"  -o, --output FILE      write to FILE (whole lines, fsync at exit)\n"
 	"  -h, --help             this text\n"
 	"      --version          print the version\n"
-	"Exit: 0 ok, 1 failure, 2 usage, 3 server unreachable, 4 authentication\n"
-	"refused, 5 stream missing.\n", cmt_progname, cmt_progname);
+	"Exit: 0 ok, 1 failure, 2 usage, 3 server unreachable (also: stopped with\n"
+	"lines not confirmed), 4 authentication refused, 5 stream missing.\n",
+	cmt_progname, cmt_progname);
 	exit(cmt_finish(CMT_EXIT_OK));
 }
 
@@ -82,11 +85,13 @@ bus_die(enum cmt_bus_status st, const char *err)
 		[CMT_BUS_EUNREACHABLE] = EXIT_UNREACHABLE,
 		[CMT_BUS_EAUTH] = EXIT_AUTH,
 		[CMT_BUS_ENOSTREAM] = EXIT_NOSTREAM,
+		[CMT_BUS_ESTOPPED] = EXIT_UNREACHABLE,
 	};
 
 	if (st == CMT_BUS_ELINE)
 		cmt_usage_error("%s", err);
-	cmt_warn("%s", err);
+	if (err)        /* NULL: already said */
+		cmt_warn("%s", err);
 	exit(cmt_finish(code[st]));
 }
 
@@ -118,15 +123,41 @@ in(const int *set, int c)
 	return 0;
 }
 
+/* pub's summary on stderr; after a failure or a stop the server did not
+ * confirm, what was not stored, then exit. */
+static void
+pub_report(struct cmt_bus_pub *p, unsigned long long nbad,
+	enum cmt_bus_status rc, const char *err)
+{
+	struct cmt_bus_pub_stats st;
+
+	cmt_bus_pub_stats(p, &st);
+	if (nbad || st.resent || st.reordered || st.unconfirmed)
+		cmt_warn("%llu messages stored (%llu already there), %llu resent, "
+			"%llu stored after a later one, %llu bad lines skipped",
+			(unsigned long long)st.published,
+			(unsigned long long)st.duplicates,
+			(unsigned long long)st.resent,
+			(unsigned long long)st.reordered, nbad);
+	if (rc == CMT_BUS_OK)
+		return;
+	if (!st.unconfirmed)
+		bus_die(rc, err);
+	cmt_warn("%s: %llu lines read are not confirmed stored (the first is "
+		"input line %llu); publish them again", err,
+		(unsigned long long)st.unconfirmed,
+		(unsigned long long)st.first_unconfirmed);
+	bus_die(rc, NULL);
+}
+
 static int
 run_pub(struct cmt_bus *b, const struct cmt_bus_pub_opts *po)
 {
 	char err[CMT_ERRLEN];
 	struct cmt_bus_pub *p;
-	struct cmt_bus_pub_stats st;
 	struct cmt_linereader *lr;
 	struct cmt_line ln;
-	enum cmt_bus_status rc;
+	enum cmt_bus_status rc = CMT_BUS_OK;
 	unsigned long long nbad = 0;
 	int r;
 
@@ -134,7 +165,7 @@ run_pub(struct cmt_bus *b, const struct cmt_bus_pub_opts *po)
 		bus_die(rc, err);
 	if (!(lr = cmt_line_open(STDIN_FILENO, 0)))
 		cmt_die(CMT_EXIT_FAIL, "out of memory");
-	while (!cmt_stop) {
+	while (!cmt_stop && rc == CMT_BUS_OK) {
 		if (cmt_line_pending(lr) == 0) {
 			struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
 
@@ -142,10 +173,10 @@ run_pub(struct cmt_bus *b, const struct cmt_bus_pub_opts *po)
 			 * input: resend what failed meanwhile */
 			if (poll(&pfd, 1, 0) == 0 &&
 			    (rc = cmt_bus_pub_send(p, err)) != CMT_BUS_OK)
-				bus_die(rc, err);
+				break;
 			r = poll(&pfd, 1, 200);
 			if (r == 0 && (rc = cmt_bus_pub_poll(p, err)) != CMT_BUS_OK)
-				bus_die(rc, err);
+				break;
 			if (r <= 0)
 				continue;   /* a signal: the loop checks cmt_stop */
 		}
@@ -164,25 +195,19 @@ run_pub(struct cmt_bus *b, const struct cmt_bus_pub_opts *po)
 		}
 		if (ln.len == 0)
 			continue;
-		rc = cmt_bus_pub_line(p, ln.s, ln.len, err);
+		rc = cmt_bus_pub_line(p, ln.s, ln.len, ln.no, err);
 		if (rc == CMT_BUS_ELINE) {
 			cmt_warn("line %llu: %s, skipped", (unsigned long long)ln.no,
 				err);
 			nbad++;
-		} else if (rc != CMT_BUS_OK)
-			bus_die(rc, err);
+			rc = CMT_BUS_OK;
+		}
 	}
-	/* EOF or SIGTERM: everything read is stored before we exit 0 */
-	if ((rc = cmt_bus_pub_flush(p, err)) != CMT_BUS_OK)
-		bus_die(rc, err);
-	cmt_bus_pub_stats(p, &st);
-	if (nbad || st.resent || st.reordered)
-		cmt_warn("%llu messages stored (%llu already there), %llu resent, "
-			"%llu stored after a later one, %llu bad lines skipped",
-			(unsigned long long)st.published,
-			(unsigned long long)st.duplicates,
-			(unsigned long long)st.resent,
-			(unsigned long long)st.reordered, nbad);
+	/* end of input or a stop: everything read is stored before we exit
+	 * 0; after a stop the server has --stop-wait to confirm it */
+	if (rc == CMT_BUS_OK)
+		rc = cmt_bus_pub_flush(p, err);
+	pub_report(p, nbad, rc, err);
 	cmt_line_close(lr);
 	cmt_bus_pub_close(p);
 	return CMT_EXIT_OK;
@@ -199,7 +224,6 @@ run_sub(struct cmt_bus *b, struct cmt_bus_sub_opts *so)
 	so->write = out_write;
 	so->flush = out_flush;
 	so->ctx = NULL;
-	so->stop = &cmt_stop;
 	if ((rc = cmt_bus_sub_open(&s, b, so, err)) != CMT_BUS_OK)
 		bus_die(rc, err);
 	rc = cmt_bus_sub_run(s, err);
@@ -209,6 +233,13 @@ run_sub(struct cmt_bus *b, struct cmt_bus_sub_opts *so)
 			"%llu consumer repositionings", (unsigned long long)
 			st.written, (unsigned long long)st.redelivered,
 			(unsigned long long)st.resets);
+	if (rc != CMT_BUS_OK && st.unconfirmed) {
+		cmt_warn("%s: the acknowledgement of the last %llu lines written "
+			"is not confirmed; a restart with --durable %s may write "
+			"them again", err, (unsigned long long)st.unconfirmed,
+			so->durable);
+		bus_die(rc, NULL);
+	}
 	if (rc != CMT_BUS_OK)
 		bus_die(rc, err);
 	cmt_bus_sub_close(s);
@@ -222,7 +253,8 @@ main(int argc, char **argv)
 		O_CREDS = 256, O_USER, O_PASS, O_TOKEN, O_TLS, O_CA, O_CERT,
 		O_KEY, O_TIMEOUT, O_PARTS, O_ID, O_WINDOW, O_ACKWAIT, O_RETRY,
 		O_CREATE, O_REPL, O_AGE, O_DUPE, O_MEM, O_STREAM, O_DURABLE,
-		O_FILTER, O_PART, O_FROM, O_FROMSEQ, O_NEW, O_BATCH, O_PULL, O_VERSION
+		O_FILTER, O_PART, O_FROM, O_FROMSEQ, O_NEW, O_BATCH, O_PULL, O_VERSION,
+		O_STOPWAIT
 	};
 	static const struct option longopts[] = {
 		{ "url", required_argument, NULL, 'u' },
@@ -235,6 +267,7 @@ main(int argc, char **argv)
 		{ "tls-cert", required_argument, NULL, O_CERT },
 		{ "tls-key", required_argument, NULL, O_KEY },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "stop-wait", required_argument, NULL, O_STOPWAIT },
 		{ "subject", required_argument, NULL, 's' },
 		{ "partitions", required_argument, NULL, O_PARTS },
 		{ "id", required_argument, NULL, O_ID },
@@ -282,6 +315,7 @@ main(int argc, char **argv)
 	cmt_bus_sub_defaults(&so);
 	so.stream = NULL;
 	bo.log = log_line;
+	bo.stop = &cmt_stop;
 	if (argc > 1 && argv[1][0] != '-') {
 		cmd = argv[1];
 		argv++;
@@ -311,6 +345,9 @@ main(int argc, char **argv)
 		case O_TIMEOUT:
 			if ((bo.timeout_ms = cmt_opt_duration("--timeout", optarg)) <= 0)
 				cmt_usage_error("--timeout: must be more than 0");
+			break;
+		case O_STOPWAIT:
+			bo.stop_wait_ms = cmt_opt_duration("--stop-wait", optarg);
 			break;
 		case 's': po.subject = optarg; break;
 		case O_PARTS:

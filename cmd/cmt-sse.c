@@ -186,6 +186,12 @@ main(int argc, char **argv)
 		status = CMT_EXIT_FAIL;
 	}
 	cmt_sse_stats(srv, &st);
+	if (st.cut_streams)
+		cmt_warn("%llu stream%s closed with %llu events not delivered "
+			"within the %lld ms drain (a client not reading)",
+			(unsigned long long)st.cut_streams, st.cut_streams == 1 ?
+			"" : "s", (unsigned long long)st.cut_events,
+			(long long)o.drain_ms);
 	if (st.lines_skipped)
 		cmt_warn("%llu line%s skipped", (unsigned long long)
 			st.lines_skipped, st.lines_skipped == 1 ? "" : "s");

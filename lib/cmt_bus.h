@@ -26,8 +26,11 @@ enum cmt_bus_status {
 	CMT_BUS_EUNREACHABLE, /* no server answered at the URL(s) */
 	CMT_BUS_EAUTH,        /* credentials refused, or not permitted */
 	CMT_BUS_ENOSTREAM,    /* stream (or JetStream itself) missing */
-	CMT_BUS_ELINE         /* this line cannot be published: skip it;
+	CMT_BUS_ELINE,        /* this line cannot be published: skip it;
 			       * from an _open: the options are wrong */
+	CMT_BUS_ESTOPPED      /* a stop was asked and the server did not
+			       * confirm everything within stop_wait_ms:
+			       * err says why, the stats say what */
 };
 
 typedef void cmt_bus_log_fn(void *ctx, const char *msg);
@@ -43,6 +46,11 @@ struct cmt_bus_opts {
 	const char *name;       /* connection name shown by the server */
 	cmt_bus_log_fn *log;
 	void *log_ctx;
+	/* Set by a signal: publishing and subscribing wind down, giving the
+	 * server stop_wait_ms from the moment they see it to confirm what
+	 * was sent; every wait after that ends at once. */
+	volatile sig_atomic_t *stop;
+	int64_t stop_wait_ms;
 };
 
 struct cmt_bus;
@@ -91,6 +99,8 @@ struct cmt_bus_pub_stats {
 	uint64_t duplicates;    /* of which the server had already stored */
 	uint64_t resent;        /* messages sent again after a failure */
 	uint64_t reordered;     /* stored after a later one (see cmt-bus(1)) */
+	uint64_t unconfirmed;   /* lines given and not (yet) confirmed stored */
+	uint64_t first_unconfirmed; /* the lowest line number among them */
 };
 
 struct cmt_bus_pub;
@@ -100,23 +110,26 @@ void cmt_bus_pub_defaults(struct cmt_bus_pub_opts *o);
 enum cmt_bus_status cmt_bus_pub_open(struct cmt_bus_pub **p,
 	struct cmt_bus *b, const struct cmt_bus_pub_opts *o, char *err);
 
-/* Publish one line (without its newline).  Returns at once while the
- * window has room; CMT_BUS_ELINE: the line was skipped, err says why.
+/* Publish one line (without its newline), number no of the input (for
+ * the stats).  Returns at once while the window has room; CMT_BUS_ELINE:
+ * the line was skipped, err says why.
  * With batch > 1 the line may wait in its subject's batch (lines joined
  * by newlines, sent when full) until cmt_bus_pub_send: call it whenever
  * the input has nothing more to read right now. */
 enum cmt_bus_status cmt_bus_pub_line(struct cmt_bus_pub *p, const char *s,
-	size_t len, char *err);
+	size_t len, uint64_t no, char *err);
 enum cmt_bus_status cmt_bus_pub_send(struct cmt_bus_pub *p, char *err);
 
 /* Resend what failed; call when the input is idle. */
 enum cmt_bus_status cmt_bus_pub_poll(struct cmt_bus_pub *p, char *err);
 
-/* Wait until every line published so far is stored (resending as needed). */
+/* Wait until every line published so far is stored (resending as needed).
+ * After a stop (cmt_bus_opts.stop) these all give up with
+ * CMT_BUS_ESTOPPED once stop_wait_ms is over; the stats then count the
+ * lines not confirmed stored. */
 enum cmt_bus_status cmt_bus_pub_flush(struct cmt_bus_pub *p, char *err);
 
-void cmt_bus_pub_stats(const struct cmt_bus_pub *p,
-	struct cmt_bus_pub_stats *st);
+void cmt_bus_pub_stats(struct cmt_bus_pub *p, struct cmt_bus_pub_stats *st);
 void cmt_bus_pub_close(struct cmt_bus_pub *p);
 
 /* ---- subscribing ---- */
@@ -141,7 +154,6 @@ struct cmt_bus_sub_opts {
 	int (*write)(void *ctx, const char *s, size_t n);
 	int (*flush)(void *ctx);
 	void *ctx;
-	volatile sig_atomic_t *stop; /* set by a signal: drain and return */
 };
 
 struct cmt_bus_sub_stats {
@@ -149,6 +161,8 @@ struct cmt_bus_sub_stats {
 	uint64_t redelivered;   /* copies of lines already written, dropped */
 	uint64_t resets;        /* consumer repositioned after a gap */
 	uint64_t start_seq;     /* stream sequence the run started after */
+	uint64_t unconfirmed;   /* lines written whose acknowledgement the
+				 * server has not confirmed */
 };
 
 struct cmt_bus_sub;
@@ -158,7 +172,10 @@ void cmt_bus_sub_defaults(struct cmt_bus_sub_opts *o);
 enum cmt_bus_status cmt_bus_sub_open(struct cmt_bus_sub **s,
 	struct cmt_bus *b, const struct cmt_bus_sub_opts *o, char *err);
 
-/* Pull, write, flush, acknowledge, until *stop, count lines, or an error. */
+/* Pull, write, flush, acknowledge, until a stop, count lines, or an
+ * error.  After a stop the last acknowledgement is confirmed within
+ * stop_wait_ms, else CMT_BUS_ESTOPPED and the stats say how many lines
+ * a durable's next run may write again. */
 enum cmt_bus_status cmt_bus_sub_run(struct cmt_bus_sub *s, char *err);
 
 void cmt_bus_sub_stats(const struct cmt_bus_sub *s,

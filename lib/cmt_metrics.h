@@ -21,6 +21,11 @@ struct cmt_metrics {
 	double auc;       /* ROC AUC, ties count 1/2; NAN if one class only */
 };
 
+/* One row's terms of the log-loss and Brier sums: -log of the probability
+ * given to the outcome y (clipped at eps), and (p - y)^2.  Every sum of
+ * them (here, and the rolling window of cmt-backtest --follow) uses it. */
+void cmt_metrics_terms(double p, int y, double *logloss, double *brier);
+
 /* Each returns NAN when n is 0.  p >= 0.5 counts as a forecast of up. */
 double cmt_metrics_accuracy(const double *p, const int *y, size_t n);
 double cmt_metrics_logloss(const double *p, const int *y, size_t n);

@@ -114,6 +114,9 @@ struct cmt_sse_stats {
 	uint64_t connections, streams_opened, clients_dropped, clients_rejected;
 	uint64_t timeouts, requests, bad_requests;
 	uint64_t last_id;
+	/* at the end of a drain: streams closed still owed events, and how
+	 * many events they missed */
+	uint64_t cut_streams, cut_events;
 	size_t clients, streams, backlog_events, backlog_bytes;
 	int input_open;
 };

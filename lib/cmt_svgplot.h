@@ -47,6 +47,7 @@ struct cmt_plot {
 	double xlo, xhi;          /* x data range (ms when xtime) */
 	double ylo, yhi;
 	int xtime, ylog;
+	double title_size;        /* px; 0: 13 */
 };
 
 /* Pixel coordinates of data values. */
@@ -62,9 +63,39 @@ double cmt_plot_y(const struct cmt_plot *p, double y);
 void cmt_plot_frame(struct cmt_svg *g, struct cmt_plot *p, const char *title,
 	const char *xlabel, const char *ylabel, int auto_log, int pct);
 
-/* A line through (x[i], y[i]), broken where y is NAN or x jumps by more
- * than `gap` (0: never), thinned to about two points per pixel column.
- * dash may be NULL. */
+/* A line thinned as its points come, in x order: at most four points per
+ * pixel column of panel p (its first, its extremes and its last, which is
+ * all a line at that width shows), with a break (a NAN point) where y is
+ * NAN or x jumps by more than gap (0: never) from one column to the next.
+ * So a series of any length is drawn from memory bounded by the panel's
+ * width.  The caller zeroes it and sets p (whose x range and width must
+ * not change while adding) and gap; x and y hold the n points kept (the
+ * caller frees them with cmt_plot_thin_free).  cmt_plot_thin_end closes
+ * the last column: -1 if memory ran out on the way. */
+struct cmt_plot_thin {
+	const struct cmt_plot *p;
+	double gap;
+	double *x, *y;
+	size_t n, cap;
+	int fail;
+	/* the open column: first, lowest, highest and last point, and the
+	 * order they came in */
+	int have;
+	long col;
+	size_t k, lo_i, hi_i, last_i;
+	double fx, fy, lox, loy, hix, hiy, lx, ly;
+};
+void cmt_plot_thin_add(struct cmt_plot_thin *th, double x, double y);
+int cmt_plot_thin_end(struct cmt_plot_thin *th);
+void cmt_plot_thin_free(struct cmt_plot_thin *th);
+
+/* A line through the points as they are, broken where y is NAN or cannot
+ * be drawn (<= 0 on a log scale).  dash may be NULL. */
+void cmt_plot_points(struct cmt_svg *g, const struct cmt_plot *p,
+	const double *x, const double *y, size_t n, const char *color,
+	double width, const char *dash);
+
+/* cmt_plot_points of n points thinned as above. */
 void cmt_plot_line(struct cmt_svg *g, const struct cmt_plot *p,
 	const double *x, const double *y, size_t n, double gap,
 	const char *color, double width, const char *dash);

@@ -7,9 +7,11 @@
 #ifndef CMT_TRAIN_H
 #define CMT_TRAIN_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cmt_backtest.h"
 #include "cmt_err.h"
 #include "cmt_fvec.h"
 #include "cmt_metrics.h"
@@ -83,6 +85,9 @@ struct cmt_train_opts {
 	 * (eta), l2 XGBoost's lambda on leaf weights */
 	int depth;              /* tree depth */
 	double min_child;       /* least hessian sum in a leaf */
+	/* set by a signal: training ends within one mini-batch, with no
+	 * model (CMT_EIO); NULL: never */
+	volatile sig_atomic_t *stop;
 };
 
 /* The defaults for trees: depth 4, 2000 rounds, patience 50, eta 0.05,
@@ -135,13 +140,12 @@ double cmt_train_loss_grad(const struct cmt_model *m, const double *z,
 enum cmt_err cmt_train_evaluate(struct cmt_model *m,
 	const struct cmt_dataset *d, struct cmt_metrics *out, char *err);
 
-/* The two baselines on test, fitted on train only.  majority: p = the
- * training share of up rows for every row.  last_sign: accuracy of "up
- * if the first feature (the shortest return) is > 0, down if < 0, the
- * training majority if 0"; its log-loss, Brier and AUC use p = the
- * training share of up rows among rows with the same sign. */
+/* The baselines of every report (cmt_bt_baselines_score: majority,
+ * last return, reversal, in that order, CMT_BT_NBASE of them) on test,
+ * fitted on train only: the probabilities learnt from the training rows'
+ * up-shares, overall and by the sign of the first feature (the shortest
+ * return). */
 enum cmt_err cmt_train_baselines(const struct cmt_dataset *train,
-	const struct cmt_dataset *test, struct cmt_metrics *majority,
-	struct cmt_metrics *last_sign, char *err);
+	const struct cmt_dataset *test, struct cmt_metrics out[], char *err);
 
 #endif

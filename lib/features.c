@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmt_clock.h"
 #include "cmt_features.h"
 #include "cmt_fmt.h"
 #include "cmt_indicators.h"
@@ -322,61 +321,26 @@ warming_notice(struct cmt_features *fe, const struct symstate *s)
 		"grid time %s%s", s->sym, fe->warmup, span, when, lag);
 }
 
-/* One glitched timestamp must not silence a symbol for good: a tick far
- * ahead of the symbol's stream (or, for its first tick, of the clock) is
- * skipped, unless the next tick confirms the jump. */
-static int
-implausible(struct cmt_features *fe, struct symstate *s,
-	const struct cmt_tick *tk, char *err)
-{
-	int64_t max = fe->o.max_jump_ms, ref;
-	char when[32], by[32];
-
-	if (s->active && tk->t - s->last_t <= max) {
-		s->jump_t = 0;
-		return 0;
-	}
-	if (s->active && s->jump_t && tk->t >= s->jump_t) {
-		s->jump_t = 0;      /* a second tick that far: a real jump */
-		return 0;
-	}
-	ref = s->active ? s->last_t : cmt_clock_wall_ms();
-	if (!s->active && tk->t <= ref + max)
-		return 0;
-	if (s->active)
-		s->jump_t = tk->t;
-	cmt_format_time(tk->t, when, sizeof when);
-	cmt_format_duration(max, by, sizeof by);
-	cmt_errf(err, CMT_EORDER, "%s: timestamp %lld (%s) is more than %s "
-		"ahead of %s (--max-jump): skipped%s", tk->sym, (long long)tk->t,
-		when, by, s->active ? "the symbol's previous tick" : "the clock",
-		s->active ? "; a next tick as far ahead confirms a jump" : "");
-	return 1;
-}
-
 enum cmt_err
 cmt_features_push(struct cmt_features *fe, const struct cmt_tick *tk,
 	char *err)
 {
 	struct symstate *s = lookup(fe, tk->sym, err);
-	int64_t step = fe->o.fs.step_ms;
+	int64_t step = fe->o.fs.step_ms, prev_t;
 	char when[32], gap[32];
 
 	if (!s)
 		return CMT_ELIMIT;
-	if (fe->o.max_jump_ms > 0 && implausible(fe, s, tk, err))
+	prev_t = s->time.last_t;
+	if (cmt_symtime_take(&s->time, tk->sym, "tick", tk->t,
+	    fe->o.max_jump_ms, NULL, err))
 		return CMT_EORDER;
 	if (s->active) {
-		if (tk->t <= s->last_t)
-			return cmt_errf(err, CMT_EORDER,
-				"%s: timestamp %lld is %s the previous one (%lld)",
-				tk->sym, (long long)tk->t, tk->t == s->last_t ?
-				"the same as" : "before", (long long)s->last_t);
-		if (tk->t - s->last_t > fe->o.max_gap_ms) {
+		if (tk->t - prev_t > fe->o.max_gap_ms) {
 			uint64_t before = fe->st.unlabelled;
 
 			cmt_format_time(tk->t, when, sizeof when);
-			cmt_format_duration(tk->t - s->last_t, gap, sizeof gap);
+			cmt_format_duration(tk->t - prev_t, gap, sizeof gap);
 			reset_symbol(fe, s);
 			fe->st.gap_resets++;
 			notice(fe, "%s: no tick for %s before %s (max gap exceeded): "
@@ -397,7 +361,6 @@ cmt_features_push(struct cmt_features *fe, const struct cmt_tick *tk,
 		}
 	}
 	s->last_px = tk->px;
-	s->last_t = tk->t;
 	/* the tick's source travels with the vectors (e.g. "sim") */
 	s->src_len = 0;
 	if (tk->src[0]) {

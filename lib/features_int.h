@@ -8,6 +8,7 @@
 
 #include "cmt_features.h"
 #include "cmt_indicators.h"
+#include "cmt_symtime.h"
 
 #define LINE_MAX_OUT 1024
 
@@ -32,8 +33,8 @@ struct symstate {
 	char src[6 * CMT_SRC_MAX + 12]; /* ,"src":"..." of the last tick */
 	int src_len;
 	int active;
-	int64_t last_t, next_g;
-	int64_t jump_t;           /* a tick skipped as a jump, or 0 */
+	struct cmt_symtime time;  /* the symbol's last tick time (its rule) */
+	int64_t next_g;
 	double last_px;
 	double step_vol;
 	int step_vol_ok;          /* every tick of this step carried volume */

@@ -15,19 +15,28 @@ cmt_metrics_accuracy(const double *p, const int *y, size_t n)
 	return (double)hit / (double)n;
 }
 
+void
+cmt_metrics_terms(double p, int y, double *logloss, double *brier)
+{
+	/* clip the probability given to the outcome that happened, so both
+	 * kinds of certain miss cost exactly -log(eps) */
+	double q = y == 1 ? p : 1 - p, d = p - (y == 1);
+
+	*logloss = -log(q < CMT_METRICS_EPS ? CMT_METRICS_EPS : q);
+	*brier = d * d;
+}
+
 double
 cmt_metrics_logloss(const double *p, const int *y, size_t n)
 {
-	double sum = 0, q;
+	double sum = 0, ll, br;
 	size_t i;
 
 	if (n == 0)
 		return NAN;
-	/* clip the probability given to the outcome that happened, so both
-	 * kinds of certain miss cost exactly -log(eps) */
 	for (i = 0; i < n; i++) {
-		q = y[i] == 1 ? p[i] : 1 - p[i];
-		sum -= log(q < CMT_METRICS_EPS ? CMT_METRICS_EPS : q);
+		cmt_metrics_terms(p[i], y[i], &ll, &br);
+		sum += ll;
 	}
 	return sum / (double)n;
 }
@@ -35,14 +44,14 @@ cmt_metrics_logloss(const double *p, const int *y, size_t n)
 double
 cmt_metrics_brier(const double *p, const int *y, size_t n)
 {
-	double sum = 0, d;
+	double sum = 0, ll, br;
 	size_t i;
 
 	if (n == 0)
 		return NAN;
 	for (i = 0; i < n; i++) {
-		d = p[i] - (y[i] == 1);
-		sum += d * d;
+		cmt_metrics_terms(p[i], y[i], &ll, &br);
+		sum += br;
 	}
 	return sum / (double)n;
 }

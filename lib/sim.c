@@ -119,7 +119,11 @@ cmt_sim_next(struct cmt_sim *sim, struct cmt_tick *tk)
 	tk->vol = round(5e4 * exp(0.8 * cmt_sim_normal(&sim->rng)) *
 	    (1 + fabs(r) / sqrt(sim->long_var_per_ms * dt))) / 1e6;
 	tk->has_vol = 1;
+	tk->has_bar = 0;        /* a trade, not a bar; never a warm start */
+	tk->warm = 0;
 	tk->side = CMT_SIDE_NONE;
+	tk->has_bar = 0;   /* a trade, not a bar; live, not a warm start */
+	tk->warm = 0;
 	strcpy(tk->src, "sim");
 	s->last_t = s->next_t;
 	s->next_t += gap(sim);

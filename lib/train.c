@@ -583,6 +583,11 @@ cmt_train_fit(const struct cmt_train_opts *o, const struct cmt_dataset *train,
 			order[j] = t;
 		}
 		for (start = 0; start < train->n; start += nb) {
+			if (o->stop && *o->stop) {
+				e = cmt_errf(err, CMT_EIO, "interrupted in epoch "
+					"%d", epoch);
+				goto done;
+			}
 			nb = train->n - start < (size_t)o->batch ?
 			    train->n - start : (size_t)o->batch;
 			for (k = 0; k < nb; k++) {
@@ -662,48 +667,34 @@ cmt_train_evaluate(struct cmt_model *m, const struct cmt_dataset *d,
 	return CMT_OK;
 }
 
-static int
-sign_of(double x)
+/* The shortest return (the first feature) of each row and the outcomes:
+ * what the baselines read. */
+static double *
+first_feature(const struct cmt_dataset *d)
 {
-	return (x > 0) - (x < 0);
+	double *x0 = malloc((d->n ? d->n : 1) * sizeof *x0);
+	size_t r;
+
+	for (r = 0; x0 && r < d->n; r++)
+		x0[r] = d->x[r * CMT_FEAT_N];
+	return x0;
 }
 
 enum cmt_err
 cmt_train_baselines(const struct cmt_dataset *train,
-	const struct cmt_dataset *test, struct cmt_metrics *majority,
-	struct cmt_metrics *last_sign, char *err)
+	const struct cmt_dataset *test, struct cmt_metrics out[], char *err)
 {
-	double up[3] = { 0, 0, 0 }, all[3] = { 0, 0, 0 }, base, rate[3], *p;
-	size_t r, hit = 0;
-	int s, maj;
+	double *fx = first_feature(train), *tx = first_feature(test);
+	enum cmt_err e;
 
 	if (train->n == 0)
-		return cmt_errf(err, CMT_EVALUE, "training set is empty");
-	for (r = 0; r < train->n; r++) {
-		s = sign_of(train->x[r * CMT_FEAT_N]) + 1;
-		all[s]++;
-		up[s] += train->y[r];
-	}
-	base = (up[0] + up[1] + up[2]) / (double)train->n;
-	maj = base >= 0.5;
-	for (s = 0; s < 3; s++)
-		rate[s] = all[s] > 0 ? up[s] / all[s] : base;
-	if (!(p = malloc((test->n ? test->n : 1) * 3 * sizeof *p)))
-		return cmt_errf(err, CMT_ENOMEM, "out of memory");
-	for (r = 0; r < test->n; r++)
-		p[r] = base;
-	cmt_metrics_compute(p, test->y, test->n, p + test->n, majority);
-	/* a constant forecast cannot rank: its AUC is 1/2 by definition */
-	if (test->n)
-		majority->auc = 0.5;
-	for (r = 0; r < test->n; r++) {
-		s = sign_of(test->x[r * CMT_FEAT_N]);
-		p[r] = rate[s + 1];
-		hit += (s > 0 || (s == 0 && maj)) == (test->y[r] == 1);
-	}
-	cmt_metrics_compute(p, test->y, test->n, p + test->n, last_sign);
-	if (test->n)
-		last_sign->accuracy = (double)hit / (double)test->n;
-	free(p);
-	return CMT_OK;
+		e = cmt_errf(err, CMT_EVALUE, "training set is empty");
+	else if (!fx || !tx)
+		e = cmt_errf(err, CMT_ENOMEM, "out of memory");
+	else
+		e = cmt_bt_baselines_score(fx, train->y, train->n, tx, test->y,
+			test->n, out, err);
+	free(fx);
+	free(tx);
+	return e;
 }

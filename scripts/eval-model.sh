@@ -3,7 +3,8 @@
 # the 2024 candle files of ../shared/data (never seen in training) become
 # ticks at each bar's close, then `cmt-features --model M --label 60s |
 # cmt-predict -m M | cmt-backtest`.  The report is what README and the man
-# pages quote: the model beside the majority and last-return baselines,
+# pages quote: the model beside the majority, last-return and reversal
+# baselines,
 # both taken on the test rows themselves.
 # Usage: sh scripts/eval-model.sh BUILD_DIR MODEL [REPORT [PREDICTIONS]]
 # PREDICTIONS keeps cmt-predict's output (for cmt-backtest --vs).

@@ -11,7 +11,7 @@ summary=""
 for t in "$@"; do
 	mkdir -p "$O/corpus/$t" "$O/crashes"
 	dict=""
-	case $t in tick|fvec|json|model|fetch) dict="-dict=fuzz/json.dict" ;; esac
+	case $t in tick|fvec|json|model|fetch|bus) dict="-dict=fuzz/json.dict" ;; esac
 	maxlen=4096
 	[ "$t" = sse_request ] && maxlen=10000
 	[ "$t" = model ] && maxlen=16384

@@ -185,8 +185,11 @@ card_build(const struct card_info *ci)
 	o = cJSON_AddObjectToObject(card, "test_metrics");
 	cJSON_AddNumberToObject(o, "rows", (double)ci->model.n);
 	add_metrics(o, "model", &ci->model);
-	add_metrics(o, "majority_from_train_share", &ci->majority);
-	add_metrics(o, "last_return_sign_from_train", &ci->last_sign);
+	/* the baselines of every report, their probabilities learnt from
+	 * the training rows */
+	a = cJSON_AddObjectToObject(o, "baselines_fitted_on_train");
+	for (i = 0; i < CMT_BT_NBASE; i++)
+		add_metrics(a, cmt_bt_base_key[i], &ci->base[i]);
 	text = cJSON_Print(card);
 	cJSON_Delete(card);
 	return text;

@@ -16,7 +16,8 @@ struct card_info {
 	const struct cmt_dataset *train, *val, *test;
 	size_t skipped_unlabelled, skipped_flat, skipped_null, skipped_warmup,
 	    skipped_partial;
-	struct cmt_metrics model, majority, last_sign, val_model;
+	struct cmt_metrics model, val_model;
+	struct cmt_metrics base[CMT_BT_NBASE];  /* fitted on train, on test */
 	struct calib_info calib;
 };
 

@@ -146,7 +146,7 @@ main(int argc, char **argv)
 	struct progress_ctx pc;
 	struct cmt_model *m;
 	const char *output = NULL, *name = NULL, *test_file = NULL;
-	char err[CMT_ERRLEN], base[CMT_MODEL_NAME_MAX], *command;
+	char err[CMT_ERRLEN], base[CMT_MODEL_NAME_MAX], row[40], *command;
 	double test_frac = 0.15, val_frac = 0.15;
 	int64_t horizon = 60000, test_from = -1, cut;
 	int c, csv = 0, quiet = 0, calibrate = 1, i;
@@ -284,6 +284,7 @@ main(int argc, char **argv)
 		test.skipped_unlabelled);
 	pc.quiet = quiet;
 	pc.step = strcmp(to.kind, "trees") == 0 ? "round" : "epoch";
+	to.stop = &cmt_stop;
 	if (strcmp(to.kind, "trees") == 0)
 		e = xgb_fit(&to, &train, &val, on_epoch, &pc, &m, &res, NULL,
 			err);
@@ -291,7 +292,8 @@ main(int argc, char **argv)
 		e = cmt_train_fit(&to, &train, &val, on_epoch, &pc, &m, &res,
 			err);
 	if (e)
-		cmt_die(CMT_EXIT_FAIL, "%s", err);
+		cmt_die(CMT_EXIT_FAIL, "%s%s", err, cmt_stop ?
+			": no model written" : "");
 	if (calibrate)
 		calibrate_model(m, &val, &test, &ci.calib);
 	for (i = 0; i < CMT_FEAT_N; i++)
@@ -314,8 +316,7 @@ main(int argc, char **argv)
 	ci.command = command = join_args(argc, argv);
 	if ((e = cmt_train_evaluate(m, &test, &ci.model, err)) ||
 	    (e = cmt_train_evaluate(m, &val, &ci.val_model, err)) ||
-	    (e = cmt_train_baselines(&train, &test, &ci.majority, &ci.last_sign,
-	    err)))
+	    (e = cmt_train_baselines(&train, &test, ci.base, err)))
 		cmt_die(CMT_EXIT_FAIL, "%s", err);
 	if (!(m->card = card_build(&ci)))
 		cmt_die(CMT_EXIT_FAIL, "out of memory");
@@ -324,8 +325,10 @@ main(int argc, char **argv)
 		res.epochs_run, test.n, 100.0 * (double)ci.model.n_up /
 		(double)test.n, "", "accuracy", "log-loss", "Brier", "AUC");
 	print_row(to.kind, &ci.model);
-	print_row("majority (train)", &ci.majority);
-	print_row("last sign (train)", &ci.last_sign);
+	for (i = 0; i < CMT_BT_NBASE; i++) {
+		snprintf(row, sizeof row, "%s (train)", cmt_bt_base_name[i]);
+		print_row(row, &ci.base[i]);
+	}
 	if (strcmp(output, "-") == 0)
 		e = cmt_model_write(m, stdout, err);
 	else

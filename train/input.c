@@ -33,11 +33,12 @@ read_rows(const char *name, int csv, struct cmt_dataset *d)
 	if (d->fs[0])
 		cmt_fvec_decoder_expect(&dec, d->fs, names);
 	while ((rc = cmt_line_next(lr, &ln)) != 0) {
+		if (cmt_stop)
+			cmt_die(CMT_EXIT_FAIL, "interrupted while reading %s: no "
+				"model written", strcmp(name, "-") ? name : "stdin");
 		if (rc < 0) {
-			if (errno == EINTR && !cmt_stop)
+			if (errno == EINTR)
 				continue;
-			if (cmt_stop)
-				cmt_die(CMT_EXIT_FAIL, "interrupted");
 			cmt_die(CMT_EXIT_FAIL, "%s: read error:", name);
 		}
 		if (ln.too_long) {

@@ -140,6 +140,10 @@ xgb_fit(const struct cmt_train_opts *o, const struct cmt_dataset *train,
 		goto done;
 	res->best_val_loss = INFINITY;
 	for (round = 1; round <= o->max_epochs; round++) {
+		if (o->stop && *o->stop) {
+			e = cmt_errf(err, CMT_EIO, "interrupted in round %d", round);
+			goto done;
+		}
 		if (XGBoosterUpdateOneIter(b, round - 1, dm[0])) {
 			e = xgb_err(err, "boosting");
 			goto done;

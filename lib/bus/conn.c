@@ -15,12 +15,59 @@
 #include "cmt_clock.h"
 
 void
-bus_sleep_ms(int64_t ms)
+bus_sleep_ms(struct cmt_bus *b, int64_t ms)
 {
-	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 };
+	struct timespec ts;
+	int64_t left = bus_stop_left(b);
 
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+	if (ms > left)
+		ms = left;
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	/* a signal ends the sleep only if it asked for a stop */
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR && !bus_stopping(b))
 		;
+}
+
+int
+bus_stopping(const struct cmt_bus *b)
+{
+	return b->o.stop && *b->o.stop;
+}
+
+int64_t
+bus_stop_left(struct cmt_bus *b)
+{
+	int64_t now, end;
+
+	if (!bus_stopping(b))
+		return INT64_MAX;
+	now = cmt_clock_mono_ms();
+	if (!b->stop_at)
+		b->stop_at = now;
+	end = b->stop_at + b->o.stop_wait_ms;
+	return end > now ? end - now : 0;
+}
+
+int
+bus_api_opts(struct cmt_bus *b, jsOptions *jo)
+{
+	int64_t left = bus_stop_left(b);
+
+	jsOptions_Init(jo);
+	jo->Wait = b->api_ms < left ? b->api_ms : left;
+	return jo->Wait > 0;
+}
+
+enum cmt_bus_status
+bus_stopped(struct cmt_bus *b, char *err)
+{
+	if (natsConnection_Status(b->nc) != NATS_CONN_STATUS_CONNECTED)
+		return cmt_errf(err, CMT_EIO, "the server is gone"),
+			CMT_BUS_ESTOPPED;
+	return cmt_errf(err, CMT_EIO, "the server did not confirm within "
+		"%lldms", (long long)b->o.stop_wait_ms),
+		CMT_BUS_ESTOPPED;
 }
 
 void
@@ -74,6 +121,7 @@ cmt_bus_defaults(struct cmt_bus_opts *o)
 	o->timeout_ms = 5000;
 	o->reconnect_ms = 100;
 	o->name = "cmt-bus";
+	o->stop_wait_ms = 2000;
 }
 
 static void

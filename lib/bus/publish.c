@@ -35,6 +35,7 @@ struct batch {
 	char id[ID_MAX];          /* the first line's id */
 	struct cmt_strbuf text;   /* its lines, a newline between */
 	int n;
+	uint64_t first_no;        /* the first line's number */
 };
 
 struct slot {
@@ -42,6 +43,8 @@ struct slot {
 	int64_t sent_ms;
 	size_t len;
 	int state;
+	int nlines;
+	uint64_t first_no;
 };
 
 /* Bytes awaiting acknowledgement at most, whatever the window says. */
@@ -62,6 +65,7 @@ struct cmt_bus_pub {
 	int64_t backoff;       /* before the next resend round */
 	size_t inflight_bytes;
 	char lasterr[128];
+	uint64_t unsent, unsent_first; /* lines given up before sending */
 	struct cmt_bus_pub_stats st;
 	struct batch bt[NBATCH];
 	int open[NBATCH], nopen;
@@ -137,40 +141,6 @@ on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
 	natsMsg_Destroy(msg);
 }
 
-static enum cmt_bus_status
-stream_create(struct cmt_bus_pub *p, char *err)
-{
-	jsStreamConfig sc;
-	jsStreamInfo *si = NULL;
-	jsErrCode jerr = 0;
-	char wild[SUBJECT_MAX];
-	const char *subjects[1] = { wild };
-	natsStatus s;
-
-	if (cmt_bus_template_check(p->o.subject, wild, sizeof wild, err))
-		return CMT_BUS_EFAIL;
-	s = js_GetStreamInfo(&si, p->b->js, p->o.create_stream, NULL, &jerr);
-	if (s == NATS_OK) {
-		jsStreamInfo_Destroy(si);
-		return CMT_BUS_OK;      /* exists: used as it is */
-	}
-	if (s != NATS_NOT_FOUND && jerr != JSStreamNotFoundErr)
-		return bus_fail(err, s, jerr, p->o.create_stream);
-	jsStreamConfig_Init(&sc);
-	sc.Name = p->o.create_stream;
-	sc.Subjects = subjects;
-	sc.SubjectsLen = 1;
-	sc.Replicas = p->o.replicas;
-	sc.MaxAge = p->o.max_age_ms * 1000000;
-	sc.Duplicates = p->o.dupe_window_ms * 1000000;
-	sc.Storage = p->o.memory ? js_MemoryStorage : js_FileStorage;
-	s = js_AddStream(&si, p->b->js, &sc, NULL, &jerr);
-	if (s != NATS_OK)
-		return bus_fail(err, s, jerr, p->o.create_stream);
-	jsStreamInfo_Destroy(si);
-	return CMT_BUS_OK;
-}
-
 enum cmt_bus_status
 cmt_bus_pub_open(struct cmt_bus_pub **pp, struct cmt_bus *b,
 	const struct cmt_bus_pub_opts *o, char *err)
@@ -211,7 +181,7 @@ cmt_bus_pub_open(struct cmt_bus_pub **pp, struct cmt_bus *b,
 		cmt_errf(err, CMT_ENOMEM, "out of memory");
 		goto usage;
 	}
-	if (o->create_stream && (st = stream_create(p, err)) != CMT_BUS_OK) {
+	if (o->create_stream && (st = bus_stream_create(b, o, err)) != CMT_BUS_OK) {
 		cmt_bus_pub_close(p);
 		return st;
 	}
@@ -234,61 +204,6 @@ usage:
 	return CMT_BUS_ELINE;   /* the caller reports a usage error */
 }
 
-/* Is any stream listening on subject?  Answers a "no responders" reply:
- * a missing stream, or one between leaders. */
-static int
-subject_matches(const char *pat, const char *subj)
-{
-	while (*pat && *subj) {
-		size_t pn = strcspn(pat, "."), sn = strcspn(subj, ".");
-
-		if (pn == 1 && *pat == '>')
-			return 1;
-		if (!(pn == 1 && *pat == '*') &&
-		    (pn != sn || memcmp(pat, subj, pn) != 0))
-			return 0;
-		pat += pn;
-		subj += sn;
-		if (*pat != *subj)
-			return 0;
-		if (*pat) {
-			pat++;
-			subj++;
-		}
-	}
-	return !*pat && !*subj;
-}
-
-static enum cmt_bus_status
-stream_for(struct cmt_bus_pub *p, const char *subj, char *err)
-{
-	jsStreamInfoList *list = NULL;
-	jsErrCode jerr = 0;
-	natsStatus s;
-	int i, j, found = 0;
-
-	s = js_Streams(&list, p->b->js, NULL, &jerr);
-	if (s == NATS_NOT_FOUND)
-		list = NULL;
-	else if (s == NATS_NO_RESPONDERS)
-		return cmt_errf(err, CMT_EVALUE, "JetStream is not enabled at "
-			"the server"), CMT_BUS_ENOSTREAM;
-	else if (s != NATS_OK)
-		return CMT_BUS_OK;      /* cannot tell: keep trying */
-	for (i = 0; list && i < list->Count && !found; i++) {
-		jsStreamConfig *c = list->List[i]->Config;
-
-		for (j = 0; c && j < c->SubjectsLen && !found; j++)
-			found = subject_matches(c->Subjects[j], subj);
-	}
-	jsStreamInfoList_Destroy(list);
-	if (!found)
-		return cmt_errf(err, CMT_EVALUE, "no stream stores subject '%s' "
-			"(create one with --create-stream NAME)", subj),
-			CMT_BUS_ENOSTREAM;
-	return CMT_BUS_OK;
-}
-
 /* Send the failed messages again, in input order, with nothing else in
  * flight; a round that follows a failed round waits first (50 ms doubling
  * to 2 s).  A message that cannot even be handed to libnats ends the round,
@@ -300,7 +215,7 @@ resend_failed(struct cmt_bus_pub *p)
 
 	if (p->backoff > 0) {
 		pthread_mutex_unlock(&p->mu);
-		bus_sleep_ms(p->backoff);
+		bus_sleep_ms(p->b, p->backoff);
 		pthread_mutex_lock(&p->mu);
 	}
 	p->backoff = p->backoff ? (p->backoff < 1000 ? p->backoff * 2 : 2000) :
@@ -377,7 +292,8 @@ hold_ms(const struct cmt_bus_pub *p)
 }
 
 /* Wait, with the mutex held, until a new line may go out (want_room) or
- * until nothing is in flight (!want_room); resend failures on the way. */
+ * until nothing is in flight (!want_room); resend failures on the way.
+ * After a stop, only until its grace is over. */
 static enum cmt_bus_status
 pub_wait(struct cmt_bus_pub *p, int want_room, char *err)
 {
@@ -410,6 +326,8 @@ pub_wait(struct cmt_bus_pub *p, int want_room, char *err)
 			return CMT_BUS_OK;
 		if (!want_room && inflight == 0)
 			return CMT_BUS_OK;
+		if (bus_stop_left(p->b) == 0)
+			return bus_stopped(p->b, err);
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 50 * 1000000;
 		if (ts.tv_nsec >= 1000000000) {
@@ -420,10 +338,22 @@ pub_wait(struct cmt_bus_pub *p, int want_room, char *err)
 	}
 }
 
-/* Send one message (a line, or a batch of lines of one subject). */
+/* Lines given up before they were sent: counted for the stats. */
+static void
+unsent(struct cmt_bus_pub *p, uint64_t first_no, int nlines)
+{
+	pthread_mutex_lock(&p->mu);
+	if (!p->unsent || first_no < p->unsent_first)
+		p->unsent_first = first_no;
+	p->unsent += (uint64_t)nlines;
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Send one message (a line, or a batch of nlines lines of one subject,
+ * the first numbered first_no). */
 static enum cmt_bus_status
 send_msg(struct cmt_bus_pub *p, const char *subj, const char *id,
-	const char *data, size_t len, char *err)
+	const char *data, size_t len, uint64_t first_no, int nlines, char *err)
 {
 	enum cmt_bus_status st;
 	natsMsg *m = NULL;
@@ -431,21 +361,25 @@ send_msg(struct cmt_bus_pub *p, const char *subj, const char *id,
 	struct slot *sl;
 	natsStatus ns;
 
-	if ((ns = natsMsg_Create(&m, subj, NULL, data, (int)len)) != NATS_OK)
+	if ((ns = natsMsg_Create(&m, subj, NULL, data, (int)len)) != NATS_OK) {
+		unsent(p, first_no, nlines);
 		return bus_fail(err, ns, 0, "message");
+	}
 	jsPubOptions_Init(&po);
 	po.MsgId = id;
 	pthread_mutex_lock(&p->mu);
 	if ((st = pub_wait(p, 1, err)) != CMT_BUS_OK) {
 		pthread_mutex_unlock(&p->mu);
 		natsMsg_Destroy(m);
+		unsent(p, first_no, nlines);
 		return st;
 	}
 	/* the first message tells a missing stream at once */
 	if (p->tail == 0) {
 		pthread_mutex_unlock(&p->mu);
-		if ((st = stream_for(p, subj, err)) != CMT_BUS_OK) {
+		if ((st = bus_stream_for(p->b, subj, err)) != CMT_BUS_OK) {
 			natsMsg_Destroy(m);
+			unsent(p, first_no, nlines);
 			return st;
 		}
 		pthread_mutex_lock(&p->mu);
@@ -455,6 +389,8 @@ send_msg(struct cmt_bus_pub *p, const char *subj, const char *id,
 	sl->state = SLOT_FLIGHT;
 	sl->sent_ms = cmt_clock_mono_ms();
 	sl->len = len;
+	sl->nlines = nlines;
+	sl->first_no = first_no;
 	p->inflight_bytes += len;
 	p->tail++;
 	pthread_mutex_unlock(&p->mu);
@@ -482,7 +418,8 @@ batch_send(struct cmt_bus_pub *p, struct batch *b, char *err)
 	size_t w = strlen(b->id);
 
 	snprintf(b->id + w, sizeof b->id - w, "+%d", b->n);
-	st = send_msg(p, b->subj, b->id, b->text.s, b->text.len, err);
+	st = send_msg(p, b->subj, b->id, b->text.s, b->text.len, b->first_no,
+		b->n, err);
 	b->n = 0;
 	b->text.len = 0;        /* the room stays for the next lines */
 	return st;
@@ -526,14 +463,17 @@ batch_for(struct cmt_bus_pub *p, const char *subj)
 enum cmt_bus_status
 cmt_bus_pub_send(struct cmt_bus_pub *p, char *err)
 {
-	enum cmt_bus_status st = CMT_BUS_OK;
+	enum cmt_bus_status st = CMT_BUS_OK, r;
+	char e2[CMT_ERRLEN];
 	int i;
 
+	/* every batch is sent, or counted unsent: after the first failure
+	 * the others fail at once */
 	for (i = 0; i < p->nopen; i++) {
 		struct batch *b = &p->bt[p->open[i]];
 
-		if (st == CMT_BUS_OK && b->n > 0)
-			st = batch_send(p, b, err);
+		if (b->n > 0 && (r = batch_send(p, b, st ? e2 : err)) && !st)
+			st = r;
 		b->subj[0] = 0;
 	}
 	p->nopen = 0;
@@ -541,7 +481,8 @@ cmt_bus_pub_send(struct cmt_bus_pub *p, char *err)
 }
 
 enum cmt_bus_status
-cmt_bus_pub_line(struct cmt_bus_pub *p, const char *s, size_t len, char *err)
+cmt_bus_pub_line(struct cmt_bus_pub *p, const char *s, size_t len,
+	uint64_t no, char *err)
 {
 	char subj[SUBJECT_MAX], id[ID_MAX];
 	enum cmt_bus_status st;
@@ -552,36 +493,37 @@ cmt_bus_pub_line(struct cmt_bus_pub *p, const char *s, size_t len, char *err)
 	if (bus_fields_scan(&p->f, s, len, err) ||
 	    bus_tmpl_expand(&p->t, &p->f, p->o.partitions, subj, err))
 		return CMT_BUS_ELINE;
-	/* the id: subject, then each id field, '|' between */
+	/* the id: subject, then each id field's value, '|' between (room
+	 * is left for a batch's "+n") */
 	w = strlen(subj);
 	memcpy(id, subj, w);
 	for (i = 0; i < p->nid; i++) {
-		size_t n = p->f.vlen[p->idf[i]];
+		long n;
 
-		if (w + 1 + n >= sizeof id - 16)
-			return cmt_errf(err, CMT_ETOOLONG, "id too long"),
-				CMT_BUS_ELINE;
 		id[w++] = '|';
-		memcpy(id + w, p->f.v[p->idf[i]], n);
-		w += n;
+		if ((n = bus_id_value(&p->f, p->idf[i], id + w,
+		    sizeof id - 16 - w, err)) < 0)
+			return CMT_BUS_ELINE;
+		w += (size_t)n;
 	}
 	id[w] = 0;
 	if (p->o.batch <= 1)
-		return send_msg(p, subj, id, s, len, err);
+		return send_msg(p, subj, id, s, len, no, 1, err);
 	if (!(b = batch_for(p, subj))) {
 		if ((st = cmt_bus_pub_send(p, err)) != CMT_BUS_OK)
-			return st;
+			return unsent(p, no, 1), st;
 		b = batch_for(p, subj);
 	}
 	if (b->n > 0 && b->text.len + 1 + len > BATCH_BYTES &&
 	    (st = batch_send(p, b, err)) != CMT_BUS_OK)
-		return st;
+		return unsent(p, no, 1), st;
 	if (cmt_strbuf_reserve(&b->text, 1 + len))
-		return cmt_errf(err, CMT_ENOMEM, "out of memory"),
-			CMT_BUS_EFAIL;
-	if (b->n == 0)
+		return unsent(p, no, 1), cmt_errf(err, CMT_ENOMEM,
+			"out of memory"), CMT_BUS_EFAIL;
+	if (b->n == 0) {
 		memcpy(b->id, id, w + 1);
-	else
+		b->first_no = no;
+	} else
 		cmt_strbuf_put(&b->text, "\n", 1);
 	cmt_strbuf_put(&b->text, s, len);
 	if (++b->n >= p->o.batch || b->text.len >= BATCH_BYTES)
@@ -615,9 +557,36 @@ cmt_bus_pub_flush(struct cmt_bus_pub *p, char *err)
 }
 
 void
-cmt_bus_pub_stats(const struct cmt_bus_pub *p, struct cmt_bus_pub_stats *st)
+cmt_bus_pub_stats(struct cmt_bus_pub *p, struct cmt_bus_pub_stats *st)
 {
+	uint64_t n, first, i;
+	int k;
+
+	pthread_mutex_lock(&p->mu);
 	*st = p->st;
+	n = p->unsent;
+	first = p->unsent_first;
+	for (i = p->head; i < p->tail; i++) {
+		const struct slot *sl = &p->ring[i % (uint64_t)p->o.window];
+
+		if (sl->state == SLOT_DONE)
+			continue;
+		if (!n || sl->first_no < first)
+			first = sl->first_no;
+		n += (uint64_t)sl->nlines;
+	}
+	pthread_mutex_unlock(&p->mu);
+	for (k = 0; k < p->nopen; k++) {
+		const struct batch *b = &p->bt[p->open[k]];
+
+		if (b->n == 0)
+			continue;
+		if (!n || b->first_no < first)
+			first = b->first_no;
+		n += (uint64_t)b->n;
+	}
+	st->unconfirmed = n;
+	st->first_unconfirmed = n ? first : 0;
 }
 
 void

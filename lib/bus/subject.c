@@ -1,7 +1,10 @@
 /* Symbols, fields and subject templates: a line's fields found by one scan,
- * the subject they fill in, and the partition of a symbol.  A struct fields
- * owns the names it was given (bus_fields_free); its values point into the
- * line scanned last; a struct tmpl points into its template string. */
+ * the subject they fill in, the message id they make, and the partition
+ * of a symbol.  A struct fields owns the names it was given
+ * (bus_fields_free); its values point into the line scanned last, or into
+ * its own text[] when they had to be decoded; a struct tmpl points into
+ * its template string. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,21 +29,53 @@ cmt_bus_partition(const char *sym, size_t len, int n)
 	return n > 0 ? (int)(h % (uint32_t)n) : 0;
 }
 
-/* A value usable as one subject token. */
-static int
-token_ok(const char *s, size_t n)
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* Why byte c cannot be part of a subject token, or NULL if it can.  NATS
+ * splits subjects at dots and white space and reads '*' and '>' as
+ * wildcards.  The rest are refused because no --filter could name them:
+ * control characters and bytes outside ASCII (cmt_bus_template_check
+ * refuses them in filters), '"' and '\' (libnats 3.4 writes a consumer's
+ * filter into its JSON request unescaped, so the server reads another
+ * subject or none). */
+static const char *
+token_refusal(unsigned char c)
 {
-	size_t i;
+	if (c == '.')
+		return "it holds a dot";
+	if (c == ' ')
+		return "it holds a space";
+	if (c == '*' || c == '>')
+		return c == '*' ? "it holds '*'" : "it holds '>'";
+	if (c == '"' || c == '\\')
+		return c == '"' ? "it holds '\"'" : "it holds a backslash";
+	if (c < 0x20 || c == 0x7f)
+		return "it holds a control character";
+	if (c >= 0x80)
+		return "it holds a character outside ASCII";
+	return NULL;
+}
 
-	if (n == 0 || n >= TOKEN_MAX)
-		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+/* Field i's decoded value as one subject token, or why not. */
+static enum cmt_err
+token_check(const struct fields *f, int i, char *err)
+{
+	const char *why = NULL;
+	size_t k;
 
-		if (c <= ' ' || c == '.' || c == '*' || c == '>' || c >= 0x7f)
-			return 0;
-	}
-	return 1;
+	if (f->vlen[i] == 0)
+		why = "it is empty";
+	else if (f->vlen[i] >= TOKEN_MAX)
+		why = "it is " STR(TOKEN_MAX) " bytes or longer";
+	for (k = 0; !why && k < f->vlen[i]; k++)
+		why = token_refusal((unsigned char)f->v[i][k]);
+	if (!why)
+		return CMT_OK;
+	return cmt_errf(err, CMT_EVALUE, "\"%s\" value %s%.*s%s%s cannot be a "
+		"subject token: %s", f->name[i], f->str[i] ? "\"" : "",
+		(int)(f->rawlen[i] > 40 ? 40 : f->rawlen[i]), f->raw[i],
+		f->rawlen[i] > 40 ? "..." : "", f->str[i] ? "\"" : "", why);
 }
 
 int
@@ -69,36 +104,86 @@ bus_fields_free(struct fields *f)
 	f->n = 0;
 }
 
+/* One spelling per number, so that 1e3, 1000.0 and 1000 give one subject
+ * and one id: an integer written without fraction or exponent as it is
+ * (JSON allows it one spelling, bar -0; a long one stays exact), any
+ * other number as the shortest decimal that reads back to the same
+ * double, without a fraction when it is a whole number below 2^53. */
+static enum cmt_err
+number_text(struct fields *f, int i, const struct cmt_jval *v, char *err)
+{
+	char *buf = f->text[i];
+	double x = v->num;
+	int sig, n = 0;
+
+	if (v->integral && !(v->len == 2 && !memcmp(v->raw, "-0", 2))) {
+		f->v[i] = v->raw;
+		f->vlen[i] = v->len;
+		return CMT_OK;
+	}
+	if (!isfinite(x))
+		return cmt_errf(err, CMT_ERANGE, "\"%s\" is out of range",
+			f->name[i]);
+	if (x == 0)
+		n = snprintf(buf, VALUE_MAX, "0");
+	else if (x == trunc(x) && fabs(x) < 9007199254740992.0)
+		n = cmt_fmt_int(buf, (int64_t)x);
+	else
+		for (sig = 15; sig <= 17; sig++) {
+			n = snprintf(buf, VALUE_MAX, "%.*g", sig, x);
+			if (strtod(buf, NULL) == x)
+				break;
+		}
+	f->v[i] = buf;
+	f->vlen[i] = (size_t)n;
+	return CMT_OK;
+}
+
 enum cmt_err
 bus_fields_scan(struct fields *f, const char *s, size_t len, char *err)
 {
 	struct cmt_jscan js;
 	struct cmt_jval k, v;
 	enum cmt_err e;
+	long n;
 	int i;
 
 	for (i = 0; i < f->n; i++)
-		f->v[i] = NULL;
+		f->raw[i] = NULL;
 	if ((e = cmt_json_begin(&js, s, len, err)))
 		return e;
 	while ((e = cmt_json_next(&js, &k, &v, err)) == CMT_OK) {
 		for (i = 0; i < f->n; i++)
-			if (!f->v[i] && cmt_json_streq(&k, f->name[i]))
+			if (cmt_json_streq(&k, f->name[i]))
 				break;
 		if (i == f->n)
 			continue;
+		if (f->raw[i])  /* the one JSON rule, for the keys we read */
+			return cmt_errf(err, CMT_ESYNTAX, "duplicate key \"%s\"",
+				f->name[i]);
 		if (v.type == CMT_JOBJECT || v.type == CMT_JARRAY ||
 		    v.type == CMT_JNULL)
 			return cmt_errf(err, CMT_ETYPE, "\"%s\" is not a string "
 				"or number", f->name[i]);
+		f->raw[i] = v.raw;
+		f->rawlen[i] = v.len;
+		f->str[i] = v.type == CMT_JSTRING;
 		f->v[i] = v.raw;
 		f->vlen[i] = v.len;
-		f->str[i] = v.type == CMT_JSTRING;
+		if (v.type == CMT_JNUMBER && (e = number_text(f, i, &v, err)))
+			return e;
+		if (v.type != CMT_JSTRING || !v.escaped)
+			continue;
+		if ((n = cmt_json_unescape(&v, f->text[i], VALUE_MAX)) < 0)
+			return cmt_errf(err, CMT_ETOOLONG, "\"%s\" is longer than "
+				"%d bytes", f->name[i], VALUE_MAX - 1);
+		f->v[i] = f->text[i];
+		f->vlen[i] = (size_t)n;
 	}
 	if (e != CMT_ESKIP)
 		return e;
 	for (i = 0; i < f->n; i++)
-		if (!f->v[i])
+		if (!f->raw[i])
 			return cmt_errf(err, CMT_EMISSING, "missing \"%s\"",
 				f->name[i]);
 	return CMT_OK;
@@ -128,11 +213,16 @@ cmt_bus_template_check(const char *t, char *wild, size_t cap, char *err)
 			continue;
 		}
 		n = strcspn(p, "{");
-		for (q = p; q < p + n; q++)
-			if (*q <= ' ' || *q == '}' ||
-			    ((*q == '*' || *q == '>') && q != t && q[-1] != '.'))
+		for (q = p; q < p + n; q++) {
+			int whole = (q == t || q[-1] == '.') &&
+				(q[1] == '.' || !q[1]);
+
+			if (*q == '.' || ((*q == '*' || *q == '>') && whole))
+				continue;
+			if (*q == '}' || token_refusal((unsigned char)*q))
 				return cmt_errf(err, CMT_EVALUE, "'%s': not a subject",
 					t);
+		}
 		if (wild && w + n < cap) {
 			memcpy(wild + w, p, n);
 			w += n;
@@ -238,12 +328,10 @@ bus_tmpl_expand(const struct tmpl *tp, const struct fields *f, int nparts,
 			v = sym;
 			n = strlen(sym);
 		} else {
+			if (token_check(f, pc->field, err))
+				return CMT_EVALUE;
 			v = f->v[pc->field];
 			n = f->vlen[pc->field];
-			if (!token_ok(v, n))
-				return cmt_errf(err, CMT_EVALUE, "\"%s\" value "
-					"'%.*s' cannot be a subject token",
-					f->name[pc->field], (int)(n > 40 ? 40 : n), v);
 		}
 		if (w + n >= SUBJECT_MAX)
 			return cmt_errf(err, CMT_ETOOLONG, "subject too long");
@@ -252,4 +340,36 @@ bus_tmpl_expand(const struct tmpl *tp, const struct fields *f, int nparts,
 	}
 	out[w] = 0;
 	return CMT_OK;
+}
+
+long
+bus_id_value(const struct fields *f, int i, char *out, size_t cap, char *err)
+{
+	char sym[CMT_SYM_MAX];
+	const char *v = f->v[i];
+	size_t n = f->vlen[i], w = 0, k;
+
+	/* the symbol as the subject has it: btc-usd and BTC-USD are one */
+	if (!strcmp(f->name[i], "sym") && f->str[i] &&
+	    cmt_tick_symbol(v, n, sym, NULL) == CMT_OK) {
+		v = sym;
+		n = strlen(sym);
+	}
+	for (k = 0; k < n; k++) {
+		unsigned char c = (unsigned char)v[k];
+		const char *put = c == '|' ? "%7C" : c == '%' ? "%25" : v + k;
+		size_t m = put == v + k ? 1 : 3;
+
+		if (c < 0x20 || c == 0x7f)
+			return cmt_errf(err, CMT_EVALUE, "\"%s\" value %s%.*s%s "
+				"cannot be part of a message id: it holds a control "
+				"character", f->name[i], f->str[i] ? "\"" : "",
+				(int)(f->rawlen[i] > 40 ? 40 : f->rawlen[i]),
+				f->raw[i], f->str[i] ? "\"" : ""), -1;
+		if (w + m > cap)
+			return cmt_errf(err, CMT_ETOOLONG, "id too long"), -1;
+		memcpy(out + w, put, m);
+		w += m;
+	}
+	return (long)w;
 }

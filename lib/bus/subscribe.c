@@ -19,6 +19,10 @@
 #include "cmt_clock.h"
 #include "cmt_tick.h"
 
+/* An ephemeral consumer left behind (a crash, the server gone at exit) is
+ * removed by the server after this long unused. */
+#define EPHEMERAL_IDLE_S 300
+
 struct cmt_bus_sub {
 	struct cmt_bus *b;
 	struct cmt_bus_sub_opts o;
@@ -29,6 +33,9 @@ struct cmt_bus_sub {
 	uint64_t last_dseq;       /* delivery sequence of the last message */
 	struct fields f;          /* "sym", for the partition check */
 	uint64_t time_seq;        /* --from TIME as a stream sequence */
+	uint64_t acked_written;   /* lines written when the last ack went */
+	uint64_t confirmed_written; /* ... when the last confirmed one went */
+	int64_t confirmed_ms;     /* when an ack was last confirmed */
 	struct cmt_bus_sub_stats st;
 };
 
@@ -41,6 +48,22 @@ cmt_bus_sub_defaults(struct cmt_bus_sub_opts *o)
 	o->count = -1;
 }
 
+/* A stop's grace ended while the consumer was being made again. */
+static enum cmt_bus_status
+consumer_lost(struct cmt_bus_sub *s, int deleted, char *err)
+{
+	char why[CMT_ERRLEN];
+
+	bus_stopped(s->b, why);
+	if (!deleted || !s->o.durable)
+		return cmt_errf(err, CMT_EIO, "%s", why), CMT_BUS_ESTOPPED;
+	/* the durable is gone: a restart would begin where --from says */
+	return cmt_errf(err, CMT_EIO, "%s, and durable '%s' was deleted to be "
+		"made again: restart with --from-seq %llu to continue after the "
+		"last line written", why, s->o.durable,
+		(unsigned long long)s->written_seq + 1), CMT_BUS_ESTOPPED;
+}
+
 /* Create the consumer starting at stream sequence start (0: as the options
  * say), then (re)subscribe to it. */
 static enum cmt_bus_status
@@ -49,9 +72,11 @@ consumer_make(struct cmt_bus_sub *s, uint64_t start, char *err)
 	jsConsumerConfig cc;
 	jsConsumerInfo *ci = NULL;
 	jsSubOptions so;
+	jsOptions jo;
 	jsErrCode jerr = 0;
 	natsStatus ns = NATS_OK;
 	int64_t deadline = cmt_clock_mono_ms() + 120000, backoff = 100;
+	int deleted = 0;
 
 	if (s->sub) {
 		natsSubscription_Unsubscribe(s->sub);
@@ -65,7 +90,7 @@ consumer_make(struct cmt_bus_sub *s, uint64_t start, char *err)
 	cc.MaxAckPending = s->o.batch * 4 > 65536 ? s->o.batch * 4 : 65536;
 	cc.FilterSubject = s->filter[0] ? s->filter : NULL;
 	if (!s->o.durable)
-		cc.InactiveThreshold = (int64_t)300 * 1000000000;
+		cc.InactiveThreshold = (int64_t)EPHEMERAL_IDLE_S * 1000000000;
 	if (start > 0) {
 		cc.DeliverPolicy = js_DeliverByStartSequence;
 		cc.OptStartSeq = start;
@@ -86,29 +111,33 @@ consumer_make(struct cmt_bus_sub *s, uint64_t start, char *err)
 	/* delete the old one, then add: both retried while a cluster is
 	 * between leaders */
 	for (;;) {
+		if (!bus_api_opts(s->b, &jo))
+			return consumer_lost(s, deleted, err);
 		if (s->consumer) {
 			jerr = 0;
 			ns = js_DeleteConsumer(s->b->js, s->o.stream, s->consumer,
-				NULL, &jerr);
+				&jo, &jerr);
 			if (ns == NATS_OK || ns == NATS_NOT_FOUND ||
 			    jerr == JSConsumerNotFoundErr) {
 				free(s->consumer);
 				s->consumer = NULL;
+				deleted = 1;
 			}
 		}
 		if (!s->consumer) {
 			jerr = 0;
-			ns = js_AddConsumer(&ci, s->b->js, s->o.stream, &cc, NULL,
+			ns = js_AddConsumer(&ci, s->b->js, s->o.stream, &cc, &jo,
 				&jerr);
 			if (ns == NATS_OK)
 				break;
 		}
 		if (ns == NATS_CONNECTION_CLOSED || ns == NATS_NOT_PERMITTED ||
-		    jerr == JSStreamNotFoundErr || cmt_clock_mono_ms() > deadline ||
-		    *s->o.stop)
+		    jerr == JSStreamNotFoundErr || jerr == JSInvalidJSONErr ||
+		    jerr == JSConsumerFilterNotSubsetErr ||
+		    cmt_clock_mono_ms() > deadline)
 			return bus_fail(err, ns, jerr, "consumer");
 		bus_logf(s->b, "consumer: %s; retrying", natsStatus_GetText(ns));
-		bus_sleep_ms(backoff);
+		bus_sleep_ms(s->b, backoff);
 		if (backoff < 2000)
 			backoff *= 2;
 	}
@@ -135,7 +164,7 @@ msg_time(struct cmt_bus_sub *s, uint64_t seq, uint64_t last, uint64_t *at)
 	natsMsg *m = NULL;
 	int64_t t;
 
-	for (; seq <= last; seq++) {
+	for (; seq <= last && !bus_stopping(s->b); seq++) {
 		if (js_GetMsg(&m, s->b->js, s->o.stream, seq, NULL, NULL) != NATS_OK)
 			continue;
 		t = natsMsg_GetTime(m);
@@ -189,8 +218,13 @@ cmt_bus_sub_open(struct cmt_bus_sub **sp, struct cmt_bus *b,
 	s->b = b;
 	s->o = *o;
 	if (o->filter) {
-		if (cmt_bus_template_check(o->filter, NULL, 0, err) == CMT_OK &&
-		    strchr(o->filter, '{') && !strstr(o->filter, "{part}")) {
+		char why[CMT_ERRLEN];
+
+		if (cmt_bus_template_check(o->filter, NULL, 0, why) != CMT_OK) {
+			cmt_errf(err, CMT_EVALUE, "--filter: %s", why);
+			goto usage;
+		}
+		if (strchr(o->filter, '{') && !strstr(o->filter, "{part}")) {
 			cmt_errf(err, CMT_EVALUE, "--filter: only {part} may be "
 				"filled in");
 			goto usage;
@@ -381,38 +415,113 @@ static int
 drained(struct cmt_bus_sub *s)
 {
 	jsConsumerInfo *ci = NULL;
+	jsOptions jo;
 	int done;
 
-	if (js_GetConsumerInfo(&ci, s->b->js, s->o.stream, s->consumer, NULL,
-	    NULL) != NATS_OK)
+	if (!bus_api_opts(s->b, &jo) || js_GetConsumerInfo(&ci, s->b->js,
+	    s->o.stream, s->consumer, &jo, NULL) != NATS_OK)
 		return 0;
 	done = ci->NumPending == 0 && ci->NumAckPending == 0;
 	jsConsumerInfo_Destroy(ci);
 	return done;
 }
 
-/* Before a durable's process exits: wait (5 s at most) until the server
- * has the acknowledgement of the last line written, which may have been
- * sent without waiting for an answer. */
+/* Acknowledge m, the last message of a pull written out in full (the
+ * first through lines written are then acknowledged), and when wait_ms > 0
+ * wait that long at most for the server to confirm it: then those lines
+ * are safe. */
 static void
-acked(struct cmt_bus_sub *s)
+ack(struct cmt_bus_sub *s, natsMsg *m, uint64_t through, int64_t wait_ms)
+{
+	jsOptions jo;
+
+	s->acked_written = through;
+	if (wait_ms <= 0 || !bus_api_opts(s->b, &jo)) {
+		natsMsg_Ack(m, NULL);
+		return;
+	}
+	if (jo.Wait > wait_ms)
+		jo.Wait = wait_ms;
+	s->confirmed_ms = cmt_clock_mono_ms();
+	if (natsMsg_AckSync(m, &jo, NULL) == NATS_OK)
+		s->confirmed_written = s->acked_written;
+}
+
+/* Ask for the consumer's acknowledgement floor, waiting wait_ms at most:
+ * 1 if it covers the last line acknowledged (then those lines are safe). */
+static int
+floor_reached(struct cmt_bus_sub *s, int64_t wait_ms)
 {
 	jsConsumerInfo *ci = NULL;
-	int64_t end = cmt_clock_mono_ms() + 5000;
-	int done;
+	jsOptions jo;
+	int done = 0;
 
-	if (!s->o.durable || s->st.written == 0)
-		return;
-	natsConnection_FlushTimeout(s->b->nc, 5000);
-	do {
-		if (js_GetConsumerInfo(&ci, s->b->js, s->o.stream, s->consumer,
-		    NULL, NULL) != NATS_OK)
-			return;
+	if (!bus_api_opts(s->b, &jo) || wait_ms <= 0)
+		return 0;
+	if (jo.Wait > wait_ms)
+		jo.Wait = wait_ms;
+	if (js_GetConsumerInfo(&ci, s->b->js, s->o.stream, s->consumer, &jo,
+	    NULL) == NATS_OK) {
 		done = ci->AckFloor.Stream >= s->written_seq;
 		jsConsumerInfo_Destroy(ci);
-		if (!done)
-			bus_sleep_ms(20);
-	} while (!done && cmt_clock_mono_ms() < end);
+	}
+	if (done)
+		s->confirmed_written = s->acked_written;
+	return done;
+}
+
+/* At the end of a run (a stop, -n, -e): the server has the last
+ * acknowledgement, or a durable's next run may write some lines again.
+ * The server gets stop_wait_ms (the rest of it after a stop) to say so.
+ * An ephemeral consumer dies with the run: its acknowledgements do not
+ * matter. */
+static enum cmt_bus_status
+confirm(struct cmt_bus_sub *s, char *err)
+{
+	int64_t end = cmt_clock_mono_ms() + s->b->o.stop_wait_ms;
+
+	if (!s->o.durable || s->confirmed_written == s->acked_written)
+		return CMT_BUS_OK;
+	natsConnection_FlushTimeout(s->b->nc, 50);
+	while (!floor_reached(s, end - cmt_clock_mono_ms()) &&
+	    cmt_clock_mono_ms() < end && bus_stop_left(s->b) > 0)
+		bus_sleep_ms(s->b, 20);
+	if (s->confirmed_written == s->acked_written)
+		return CMT_BUS_OK;
+	s->st.unconfirmed = s->acked_written - s->confirmed_written;
+	return bus_stopped(s->b, err);
+}
+
+/* The consumer made again just after the last line written (it is gone,
+ * or a hole in the delivery sequence). */
+static enum cmt_bus_status
+remake(struct cmt_bus_sub *s, char *err)
+{
+	enum cmt_bus_status st = consumer_make(s, s->written_seq + 1, err);
+
+	if (st != CMT_BUS_OK && s->o.durable)
+		s->st.unconfirmed = s->acked_written - s->confirmed_written;
+	return st;
+}
+
+/* How often a durable's acknowledgement waits for the server's answer, so
+ * that a stop with the server gone can say how many lines may come again;
+ * and how long that answer may take. */
+#define CONFIRM_EVERY_MS 1000
+#define CONFIRM_WAIT_MS 1000
+
+/* How long the acknowledgement of a pull waits for the server's answer:
+ * the last pull of a run waits (up to the API timeout, or what is left of
+ * a stop's grace), a durable's about once a second, others not at all. */
+static int64_t
+ack_wait_ms(struct cmt_bus_sub *s)
+{
+	if (bus_stopping(s->b) || s->o.count == 0)
+		return s->b->api_ms;
+	if (s->o.durable &&
+	    cmt_clock_mono_ms() - s->confirmed_ms >= CONFIRM_EVERY_MS)
+		return CONFIRM_WAIT_MS;
+	return 0;
 }
 
 enum cmt_bus_status
@@ -422,13 +531,14 @@ cmt_bus_sub_run(struct cmt_bus_sub *s, char *err)
 	int64_t backoff = 100;
 	int warned = 0;
 
-	while (!*s->o.stop && s->o.count != 0) {
+	s->confirmed_ms = cmt_clock_mono_ms();
+	while (!bus_stopping(s->b) && s->o.count != 0) {
 		natsMsgList list = { 0 };
-		natsMsg *ack = NULL;
+		natsMsg *last = NULL;
 		jsErrCode jerr = 0;
 		natsStatus ns;
 		int i, want = s->o.batch, gap = 0;
-		int64_t lines;
+		int64_t lines, partial = 0;
 
 		if (s->o.count > 0 && s->o.count < want)
 			want = (int)s->o.count;
@@ -436,6 +546,9 @@ cmt_bus_sub_run(struct cmt_bus_sub *s, char *err)
 		if (ns == NATS_TIMEOUT) {
 			if (s->o.at_end && drained(s))
 				break;
+			/* idle: learn that the last acknowledgement arrived */
+			if (s->o.durable && s->acked_written > s->confirmed_written)
+				floor_reached(s, CONFIRM_WAIT_MS);
 			continue;
 		}
 		if (ns != NATS_OK) {
@@ -445,7 +558,7 @@ cmt_bus_sub_run(struct cmt_bus_sub *s, char *err)
 				bus_logf(s->b, "consumer gone; making it again after "
 					"stream sequence %llu",
 					(unsigned long long)s->written_seq);
-				if ((st = consumer_make(s, s->written_seq + 1, err)))
+				if ((st = remake(s, err)))
 					return st;
 				continue;
 			}
@@ -453,7 +566,7 @@ cmt_bus_sub_run(struct cmt_bus_sub *s, char *err)
 				bus_fail(err, ns, jerr, "fetch");
 			if (warned == 1)
 				bus_logf(s->b, "%s; retrying", err);
-			bus_sleep_ms(backoff);
+			bus_sleep_ms(s->b, backoff);
 			if (backoff < 3000)
 				backoff *= 2;
 			continue;
@@ -472,7 +585,7 @@ cmt_bus_sub_run(struct cmt_bus_sub *s, char *err)
 				s->st.redelivered++;
 				if (dseq > s->last_dseq)
 					s->last_dseq = dseq;
-				ack = m;
+				last = m;
 				continue;
 			}
 			if (dseq != s->last_dseq + 1) {
@@ -494,32 +607,29 @@ cmt_bus_sub_run(struct cmt_bus_sub *s, char *err)
 			}
 			s->st.written += lines;
 			if (s->o.count > 0 && (s->o.count -= lines) == 0 &&
-			    n < natsMsg_GetDataLength(m))
+			    n < natsMsg_GetDataLength(m)) {
+				partial = lines;
 				break;  /* -n ended inside it: not acknowledged */
+			}
 			s->written_seq = sseq;
 			s->last_dseq = dseq;
-			ack = m;
+			last = m;
 		}
 		if (s->o.flush(s->o.ctx) != 0) {
 			natsMsgList_Destroy(&list);
 			return cmt_errf(err, CMT_EIO, "write error"), CMT_BUS_EFAIL;
 		}
-		if (ack) {
-			/* the last batch of a run waits for its acknowledgement */
-			if (*s->o.stop || s->o.count == 0)
-				natsMsg_AckSync(ack, NULL, NULL);
-			else
-				natsMsg_Ack(ack, NULL);
-		}
+		if (last)
+			ack(s, last, s->st.written - (uint64_t)partial,
+				ack_wait_ms(s));
 		natsMsgList_Destroy(&list);
 		if (gap) {
 			s->st.resets++;
-			if ((st = consumer_make(s, s->written_seq + 1, err)))
+			if ((st = remake(s, err)))
 				return st;
 		}
 	}
-	acked(s);
-	return CMT_BUS_OK;
+	return confirm(s, err);
 }
 
 void
@@ -531,15 +641,25 @@ cmt_bus_sub_stats(const struct cmt_bus_sub *s, struct cmt_bus_sub_stats *st)
 void
 cmt_bus_sub_close(struct cmt_bus_sub *s)
 {
+	jsOptions jo;
+
 	if (!s)
 		return;
 	if (s->sub) {
 		natsSubscription_Unsubscribe(s->sub);
 		natsSubscription_Destroy(s->sub);
 	}
-	/* an ephemeral consumer goes with us; a durable stays */
-	if (s->consumer && !s->o.durable)
-		js_DeleteConsumer(s->b->js, s->o.stream, s->consumer, NULL, NULL);
+	/* an ephemeral consumer goes with us; a durable stays (a stop does
+	 * not wait for a server that is gone) */
+	if (s->consumer && !s->o.durable && (!bus_api_opts(s->b, &jo) ||
+	    (bus_stopping(s->b) && natsConnection_Status(s->b->nc) !=
+	    NATS_CONN_STATUS_CONNECTED) ||
+	    js_DeleteConsumer(s->b->js, s->o.stream, s->consumer, &jo,
+	    NULL) != NATS_OK))
+		bus_logf(s->b, "ephemeral consumer %s not deleted (%s): the "
+			"server removes it after %d minutes unused", s->consumer,
+			natsConnection_Status(s->b->nc) == NATS_CONN_STATUS_CONNECTED ?
+			"no answer" : "the server is gone", EPHEMERAL_IDLE_S / 60);
 	free(s->consumer);
 	bus_fields_free(&s->f);
 	free(s);

@@ -8,7 +8,8 @@
 
 #include "cmt_backtest.h"
 #include "cmt_follow.h"
-#include "cmt_json.h"
+#include "cmt_fmt.h"
+#include "cmt_symtime.h"
 
 struct forecast {
 	int64_t t;
@@ -17,9 +18,9 @@ struct forecast {
 
 struct sym {
 	char name[CMT_SYM_MAX];
+	struct cmt_symtime time;    /* its stream's time (the shared rule) */
 	struct cmt_bt_roll *roll;   /* horizon mode only */
 	int dirty;                  /* scored rows since its last line */
-	int64_t last_t;
 	struct forecast *q;         /* ring of forecasts awaiting t + H */
 	size_t head, n, cap;
 };
@@ -29,7 +30,11 @@ struct cmt_follow {
 	struct cmt_bt_roll *all;
 	struct sym *sym;
 	int nsym, last;             /* last: index of the latest symbol */
-	int64_t next_emit, last_t;
+	/* The metrics clock: the stream time it has reached, the next
+	 * interval's end, and how many vectors in a row came more than
+	 * max_jump ahead of it. */
+	int64_t clock_t, next_emit;
+	int clock_started, ahead;
 	int pending;                /* rows scored since the last line */
 	char model[CMT_BT_MODEL_MAX];
 	size_t model_len;
@@ -68,36 +73,42 @@ cmt_follow_free(struct cmt_follow *f)
 	free(f);
 }
 
+static char *
+put(char *at, const char *s, size_t n)
+{
+	memcpy(at, s, n);
+	return at + n;
+}
+
+/* a string literal */
+#define put_lit(at, lit) put(at, lit, sizeof lit - 1)
+
 /* The overall metrics line, then (with a horizon) one per symbol that
- * scored rows since its last line, "sym" spliced in after "kind". */
+ * scored rows since its last line, "sym" after "kind". */
 static void
 emit(struct cmt_follow *f, int64_t t)
 {
-	char buf[CMT_BT_ROLL_LINE + CMT_SYM_MAX + 16];
-	static const char kind[] = "{\"kind\":\"metrics\"";
-	size_t n, k = sizeof kind - 1;
+	static const char kind[] = "{\"kind\":\"metrics\",\"sym\":\"";
+	char buf[CMT_BT_ROLL_LINE + CMT_SYM_MAX + sizeof kind], *at;
+	size_t n;
 	int i;
 
 	n = cmt_bt_roll_format(f->all, t, f->model, f->model_len, buf,
 		CMT_BT_ROLL_LINE);
-	f->o.out(f->o.ctx, buf, n, !f->o.horizon_ms);
+	f->o.out(f->o.ctx, buf, n);
 	for (i = 0; f->o.horizon_ms && i < f->nsym; i++) {
 		struct sym *s = &f->sym[i];
-		int m;
 
 		if (!s->dirty)
 			continue;
-		m = snprintf(buf, sizeof buf, "%s,\"sym\":\"%s\"", kind,
-			s->name);
-		n = cmt_bt_roll_format(s->roll, t, f->model, f->model_len,
-			buf + m, CMT_BT_ROLL_LINE);
-		/* drop the second {"kind":"metrics" the roll line starts with */
-		memmove(buf + m, buf + m + k, n - k);
-		f->o.out(f->o.ctx, buf, (size_t)m + n - k, 0);
+		at = put(buf, kind, sizeof kind - 1);
+		at = put(at, s->name, strlen(s->name));
+		*at++ = '"';
+		at += cmt_bt_roll_members(s->roll, t, f->model, f->model_len,
+			at, CMT_BT_ROLL_LINE);
+		f->o.out(f->o.ctx, buf, (size_t)(at - buf));
 		s->dirty = 0;
 	}
-	if (f->o.horizon_ms)
-		f->o.out(f->o.ctx, "", 0, 1);
 	f->pending = 0;
 }
 
@@ -116,21 +127,27 @@ static void
 outcome(struct cmt_follow *f, struct sym *s, int64_t t, double p, int y,
 	double px, double px_out)
 {
-	char buf[512], a[4][32];
-	int n;
+	char buf[CMT_SYM_MAX + 256], *at;
 
-	n = snprintf(buf, sizeof buf, "{\"kind\":\"outcome\",\"sym\":\"%s\","
-		"\"t\":%lld,\"t_out\":%lld,\"p_up\":%s,\"y\":%d,\"hit\":%s",
-		s->name, (long long)t, (long long)(t + f->o.horizon_ms),
-		(cmt_fmt_double(a[0], p, 6), a[0]), y,
-		(p >= 0.5) == (y == 1) ? "true" : "false");
-	if (!isnan(px))   /* the forecast was scored from prices */
-		n += snprintf(buf + n, sizeof buf - (size_t)n,
-			",\"px\":%s,\"px_out\":%s",
-			(cmt_fmt_double(a[1], px, 15), a[1]),
-			(cmt_fmt_double(a[2], px_out, 15), a[2]));
-	n += snprintf(buf + n, sizeof buf - (size_t)n, "}\n");
-	f->o.out(f->o.ctx, buf, (size_t)n, 0);
+	at = put_lit(buf, "{\"kind\":\"outcome\",\"sym\":\"");
+	at = put(at, s->name, strlen(s->name));
+	at = put_lit(at, "\",\"t\":");
+	at += cmt_fmt_int(at, t);
+	at = put_lit(at, ",\"t_out\":");
+	at += cmt_fmt_int(at, t + f->o.horizon_ms);
+	at = put_lit(at, ",\"p_up\":");
+	at += cmt_fmt_double(at, p, 6);
+	at = put(at, y ? ",\"y\":1" : ",\"y\":0", 6);
+	at = (p >= 0.5) == (y == 1) ? put_lit(at, ",\"hit\":true") :
+		put_lit(at, ",\"hit\":false");
+	if (!isnan(px)) {   /* the forecast was scored from prices */
+		at = put_lit(at, ",\"px\":");
+		at += cmt_fmt_double(at, px, 15);
+		at = put_lit(at, ",\"px_out\":");
+		at += cmt_fmt_double(at, px_out, 15);
+	}
+	at = put_lit(at, "}\n");
+	f->o.out(f->o.ctx, buf, (size_t)(at - buf));
 }
 
 static struct sym *
@@ -150,7 +167,6 @@ lookup(struct cmt_follow *f, const char *name, char *err)
 	}
 	i = f->nsym;
 	snprintf(f->sym[i].name, sizeof f->sym[i].name, "%s", name);
-	f->sym[i].last_t = INT64_MIN;
 	if (f->o.horizon_ms && !(f->sym[i].roll =
 	    cmt_bt_roll_new(f->o.window))) {
 		cmt_errf(err, CMT_ENOMEM, "out of memory");
@@ -213,68 +229,87 @@ resolve(struct cmt_follow *f, struct sym *s, const struct cmt_fvec *v,
 	}
 }
 
+/* The metrics clock follows the stream's time, a line per interval.  A
+ * symbol whose time jumped (a jump its next vector confirmed) runs ahead
+ * of the others: its vectors move the clock only after a whole round of
+ * vectors (as many as there are symbols) all came that far ahead, so it
+ * never silences the others' lines, while a lone symbol's jump, or every
+ * symbol's, is followed. */
+static void
+advance_clock(struct cmt_follow *f, int64_t t)
+{
+	int64_t every = f->o.every_ms;
+
+	if (!f->clock_started) {
+		f->clock_started = 1;
+		f->clock_t = t;
+		f->next_emit = (t / every + 1) * every;
+	}
+	if (f->o.max_jump_ms > 0 && t - f->clock_t > f->o.max_jump_ms &&
+	    ++f->ahead < f->nsym)
+		return;
+	f->ahead = 0;
+	if (t >= f->next_emit) {
+		if (f->pending)
+			emit(f, f->next_emit);
+		f->next_emit = (t / every + 1) * every;
+	}
+	if (t > f->clock_t)
+		f->clock_t = t;
+}
+
+static void
+pass(struct cmt_follow *f, const char *line, size_t len)
+{
+	if (f->o.pass) {
+		f->o.out(f->o.ctx, line, len);
+		f->o.out(f->o.ctx, "\n", 1);
+	}
+}
+
 enum cmt_err
 cmt_follow_add(struct cmt_follow *f, const struct cmt_fvec *v,
 	const char *line, size_t len, int64_t now, char *err)
 {
-	struct sym *s = NULL;
-	enum cmt_err e = CMT_OK;
+	enum cmt_symtime_skip why;
+	struct sym *s;
+	enum cmt_err e;
 
 	if (v->partial) {
 		/* provisional: never scored, and its t is the end of the step
 		 * still forming, ahead of the stream; --pass copies it */
 		f->st.partial++;
-		if (f->o.pass) {
-			f->o.out(f->o.ctx, line, len, 0);
-			f->o.out(f->o.ctx, "\n", 1, 0);
-		}
+		pass(f, line, len);
 		return CMT_OK;
 	}
-	if (f->o.horizon_ms) {
-		if (!(s = lookup(f, v->sym, err)))
-			return f->nsym == CMT_FOLLOW_MAX_SYMBOLS ? CMT_ELIMIT :
-				CMT_ENOMEM;
-		if (v->t <= s->last_t)
-			return cmt_errf(err, CMT_EORDER, "%s: t %lld is not "
-				"after the previous vector's", v->sym,
-				(long long)v->t);
+	if (!(s = lookup(f, v->sym, err)))
+		return f->nsym == CMT_FOLLOW_MAX_SYMBOLS ? CMT_ELIMIT :
+			CMT_ENOMEM;
+	/* batch mode's rule, and cmt-features' for far-future times */
+	if ((e = cmt_symtime_take(&s->time, v->sym, "vector", v->t,
+	    f->o.max_jump_ms, &why, err))) {
+		f->st.skipped[why]++;
+		return e;
 	}
-	if (f->next_emit == 0)
-		f->next_emit = (v->t / f->o.every_ms + 1) * f->o.every_ms;
-	if (v->t >= f->next_emit) {
-		if (f->pending)
-			emit(f, f->next_emit);
-		f->next_emit = (v->t / f->o.every_ms + 1) * f->o.every_ms;
-	}
-	f->last_t = v->t;
+	advance_clock(f, v->t);
 	if (v->has_p) {
 		/* a longer name is not named in the metrics lines */
 		f->model_len = v->model.len <= CMT_BT_MODEL_MAX ?
 			v->model.len : 0;
-		memcpy(f->model, v->model.s, f->model_len);
+		if (f->model_len)
+			memcpy(f->model, v->model.s, f->model_len);
 	}
-	if (s) {
-		s->last_t = v->t;
+	if (f->o.horizon_ms)
 		resolve(f, s, v, now);
-	}
-	if (f->o.pass) {
-		f->o.out(f->o.ctx, line, len, 0);
-		f->o.out(f->o.ctx, "\n", 1, 0);
-	}
+	pass(f, line, len);
 	if (v->has_y && v->y >= 0 && v->has_p) {
-		if (s)
+		if (f->o.horizon_ms)
 			outcome(f, s, v->t, v->p_up, v->y, NAN, NAN);
-		if (s)
-			score(f, s, v->p_up, v->y, now - v->t);
-		else {
-			cmt_bt_roll_add(f->all, v->p_up, v->y, now - v->t);
-			f->pending = 1;
-			f->st.scored++;
-		}
-	} else if (s && v->has_p && !v->has_y) {
-		e = enqueue(f, s, v, err);
+		score(f, s, v->p_up, v->y, now - v->t);
+	} else if (f->o.horizon_ms && v->has_p && !v->has_y) {
+		return enqueue(f, s, v, err);
 	}
-	return e;
+	return CMT_OK;
 }
 
 void
@@ -283,7 +318,7 @@ cmt_follow_finish(struct cmt_follow *f)
 	int i;
 
 	if (f->pending)
-		emit(f, f->last_t);
+		emit(f, f->clock_t);
 	for (i = 0; i < f->nsym; i++)
 		f->st.pending += f->sym[i].n;
 }

@@ -1,9 +1,14 @@
-/* The long/flat trading rule (cmt_bt_trade, and a row at a time) and the
- * equal-weight portfolio merged from the symbols' spilled points.  The
- * caller owns what it passes; cmt_bt_portfolio frees its own cursors. */
+/* The long/flat trading rule (cmt_bt_trade, and a row at a time) with
+ * its trades, the threshold sweep, and the equal-weight portfolio's
+ * figures from the symbols' merged points.  The caller owns what it
+ * passes. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "cmt_fmt.h"
+#include "cmt_parse.h"
 
 #include "report_int.h"
 
@@ -26,37 +31,50 @@ cmt_bt_trade_begin(struct trade *t, double fee_bps)
 {
 	memset(t, 0, sizeof *t);
 	t->f = fee_bps / 1e4;
-	t->eq = t->peak = t->bh = t->entry = 1;
+	t->eq = t->gross = t->peak = t->bh = t->entry = 1;
 	t->out.max_dd = 0;
 }
 
-/* The row after the previous one: the position decided there earns the
- * return to px.  Returns the rule's equity now. */
-double
-cmt_bt_trade_step(struct trade *t, double px, double p, double theta)
+int
+cmt_bt_trade_step(struct trade *t, int64_t tm, double px, double p,
+	double theta)
 {
 	struct cmt_bt_trading *out = &t->out;
 	double g, r;
-	int pos;
+	int pos, closed = 0;
 
 	if (t->rows++ == 0) {
 		t->px = t->px0 = px;
 		t->p = p;
-		return t->eq;
+		t->t = tm;
+		return TRADE_NONE;
 	}
 	pos = !isnan(t->p) && t->p > theta;
 	r = px / t->px - 1;
 	if (pos && !t->prev) {
 		out->trades++;
 		t->entry = t->eq;
+		t->open.entry_t = t->t;
+		t->open.entry_px = t->px;
+		t->open.steps = 0;
 	}
 	g = (pos != t->prev ? 1 - t->f : 1) * (1 + (pos ? r : 0));
 	t->eq *= g;
-	if (!pos && t->prev && t->eq / t->entry - 1 > 0)
-		out->wins++;
+	t->gross *= 1 + (pos ? r : 0);
+	if (!pos && t->prev) {
+		/* the trade decided flat at the previous row: out there */
+		t->open.exit_t = t->t;
+		t->open.exit_px = t->px;
+		t->open.gross = t->px / t->open.entry_px - 1;
+		t->open.net = t->eq / t->entry - 1;
+		t->open.open = 0;
+		out->wins += t->open.net > 0;
+		closed = 1;
+	}
 	t->bh *= 1 + r;
 	out->periods++;
 	out->long_periods += pos;
+	t->open.steps += pos;
 	t->sum += g - 1;
 	t->sum2 += (g - 1) * (g - 1);
 	if (t->eq > t->peak)
@@ -66,17 +84,36 @@ cmt_bt_trade_step(struct trade *t, double px, double p, double theta)
 	t->prev = pos;
 	t->px = px;
 	t->p = p;
-	return t->eq;
+	t->t = tm;
+	return closed ? TRADE_CLOSED : TRADE_NONE;
+}
+
+/* The trade still open at the end, marked at the last row; 0 if none. */
+static int
+open_trade(const struct trade *t, struct cmt_bt_trade *tr)
+{
+	if (!t->prev)
+		return 0;
+	*tr = t->open;
+	tr->exit_t = t->t;
+	tr->exit_px = t->px;
+	tr->gross = t->px / tr->entry_px - 1;
+	tr->net = t->eq / t->entry - 1;
+	tr->open = 1;
+	return 1;
 }
 
 /* The results so far, as if the input ended here. */
 void
 cmt_bt_trade_end(const struct trade *t, struct cmt_bt_trading *out)
 {
+	struct cmt_bt_trade tr;
+
 	*out = t->out;
-	if (t->prev && t->eq / t->entry - 1 > 0)
+	if (open_trade(t, &tr) && tr.net > 0)
 		out->wins++;
 	out->ret = t->eq - 1;
+	out->gross_ret = t->gross - 1;
 	out->bh_ret = t->bh - 1;
 	out->hit_rate = out->trades ? (double)out->wins / (double)out->trades :
 		NAN;
@@ -92,167 +129,170 @@ cmt_bt_trade(const double *px, const double *p, size_t n, double theta,
 
 	cmt_bt_trade_begin(&t, fee_bps);
 	for (i = 0; i < n; i++) {
-		double eq = cmt_bt_trade_step(&t, px[i], p[i], theta);
-
+		cmt_bt_trade_step(&t, (int64_t)i, px[i], p[i], theta);
 		if (equity)
-			equity[i] = eq;
+			equity[i] = t.eq;
 	}
 	cmt_bt_trade_end(&t, out);
 }
 
+const char cmt_bt_trade_csv_header[] = "symbol,entry_time,entry_px,"
+	"exit_time,exit_px,gross_return,net_return,steps,open\n";
+
+size_t
+cmt_bt_trade_csv(const struct cmt_bt_trade *tr, char *buf, size_t cap)
+{
+	char t0[40], t1[40], p0[32], p1[32], g[32], n[32];
+	int len;
+
+	cmt_format_time(tr->entry_t, t0, sizeof t0);
+	cmt_format_time(tr->exit_t, t1, sizeof t1);
+	cmt_fmt_double(p0, tr->entry_px, 15);
+	cmt_fmt_double(p1, tr->exit_px, 15);
+	cmt_fmt_double(g, tr->gross, 12);
+	cmt_fmt_double(n, tr->net, 12);
+	len = snprintf(buf, cap, "%s,%s,%s,%s,%s,%s,%s,%zu,%d\n", tr->sym, t0,
+		p0, t1, p1, g, n, tr->steps, tr->open);
+	return len < 0 ? 0 : (size_t)len < cap ? (size_t)len : cap - 1;
+}
+
+/* Each still open trade of the rule, at the end (symbol order). */
+void
+cmt_bt_open_trades(const struct cmt_bt *bt)
+{
+	struct cmt_bt_trade tr;
+	int s;
+
+	for (s = 0; s < bt->nsym && bt->o.on_trade; s++)
+		if (open_trade(&bt->st[s]->tr, &tr)) {
+			tr.sym = bt->sym[s];
+			bt->o.on_trade(bt->o.trade_ctx, &tr);
+		}
+}
+
+/* ---- the sweep ---- */
+
+/* Every threshold's figures per symbol, and overall: trades summed, the
+ * returns those of 1/S of the capital per symbol (the portfolio's end
+ * value is the mean of the symbols' equities). */
+void
+cmt_bt_sweep_end(struct cmt_bt *bt)
+{
+	size_t k, ns = bt->o.nsweep;
+	int s;
+
+	for (k = 0; k < ns; k++) {
+		struct cmt_bt_sweep *all = &bt->sweeps[(size_t)bt->nsym * ns + k];
+		double eq = 0, gross = 0;
+
+		memset(all, 0, sizeof *all);
+		all->theta = bt->o.sweep[k];
+		for (s = 0; s < bt->nsym; s++) {
+			struct cmt_bt_sweep *w = &bt->sweeps[(size_t)s * ns + k];
+			struct cmt_bt_trading t;
+
+			cmt_bt_trade_end(&bt->st[s]->sweep[k], &t);
+			w->theta = bt->o.sweep[k];
+			w->long_periods = t.long_periods;
+			w->trades = t.trades;
+			w->wins = t.wins;
+			w->hit_rate = t.hit_rate;
+			w->gross_ret = t.gross_ret;
+			w->ret = t.ret;
+			all->long_periods += t.long_periods;
+			all->trades += t.trades;
+			all->wins += t.wins;
+			eq += (1 + t.ret) / bt->nsym;
+			gross += (1 + t.gross_ret) / bt->nsym;
+		}
+		all->hit_rate = all->trades ? (double)all->wins /
+			(double)all->trades : NAN;
+		all->ret = eq - 1;
+		all->gross_ret = gross - 1;
+	}
+}
+
 /* ---- the portfolio ---- */
 
-/* A cursor over one symbol's points: its spilled blocks in order, then
- * the block still in memory. */
-struct cursor {
-	const struct block *cur;
-	int64_t next;      /* next spilled block; -1: the memory one; -2: none */
-	int64_t i;
-	int s;
-	struct block buf;
+struct figures {
+	struct cmt_bt *bt;
+	struct cmt_bt_trading *all;
+	double peak, prev, sum, sum2, v, gross;
+	size_t n;
+	unsigned steps[64 * 8];        /* distinct-time steps by 1/8 octave */
+	double step_min[64 * 8];
 };
 
-static int
-cursor_before(const struct cursor *a, const struct cursor *b)
-{
-	const struct point *x = &a->cur->pt[a->i], *z = &b->cur->pt[b->i];
-
-	return x->t < z->t || (x->t == z->t && a->s < b->s);
-}
-
-/* Move to the next point: 1, 0 at the end, -1 on a read error. */
-static int
-cursor_next(struct cmt_bt *bt, struct cursor *c, char *err)
-{
-	c->i++;
-	while (!c->cur || c->i >= c->cur->count) {
-		if (c->next >= 0) {
-			if (cmt_bt_read_at(bt->pts_fd, &c->buf, sizeof c->buf,
-			    c->next, err))
-				return -1;
-			c->cur = &c->buf;
-			c->next = c->buf.next;
-		} else if (c->next == -1) {
-			c->cur = bt->st[c->s]->blk;
-			c->next = -2;
-			if (!c->cur)
-				return 0;
-		} else {
-			return 0;
-		}
-		c->i = 0;
-	}
-	return 1;
-}
-
 static void
-sift_down(struct cursor **h, size_t n, size_t i)
+figures_at(void *ctx, int64_t t, const double *pv)
 {
-	struct cursor *t;
-	size_t k;
+	struct figures *f = ctx;
+	struct cmt_bt *bt = f->bt;
+	double v = pv[PV_EQ];
 
-	for (;;) {
-		k = 2 * i + 1;
-		if (k >= n)
-			return;
-		if (k + 1 < n && cursor_before(h[k + 1], h[k]))
-			k++;
-		if (!cursor_before(h[k], h[i]))
-			return;
-		t = h[i];
-		h[i] = h[k];
-		h[k] = t;
-		i = k;
+	if (f->n == 0) {
+		bt->curve_t0 = t;
+	} else {
+		/* the step from the previous point, for the gap */
+		double step = (double)(t - bt->curve_t1);
+		int b = (int)(8 * log2(step));
+
+		b = b < 0 ? 0 : b >= 64 * 8 ? 64 * 8 - 1 : b;
+		if (!f->steps[b]++ || step < f->step_min[b])
+			f->step_min[b] = step;
 	}
+	bt->curve_t1 = t;
+	bt->curve_lo = fmin(bt->curve_lo, fmin(v, pv[PV_GROSS]));
+	bt->curve_hi = fmax(bt->curve_hi, fmax(v, pv[PV_GROSS]));
+	f->n++;
+	f->all->periods++;
+	f->sum += v / f->prev - 1;
+	f->sum2 += (v / f->prev - 1) * (v / f->prev - 1);
+	f->prev = v;
+	if (v > f->peak)
+		f->peak = v;
+	if (1 - v / f->peak > f->all->max_dd)
+		f->all->max_dd = 1 - v / f->peak;
+	f->v = v;
+	f->gross = pv[PV_GROSS];
 }
 
-/* The equal-weight portfolio: each symbol is a sub-account with 1/S of
- * the capital, valued at its latest equity.  The symbols' equity changes
- * are merged in time order (on equal times, in symbol order, as the
- * stable sort of the concatenated per-symbol changes did) and summed per
- * distinct time.  draw == 0: the figures, the number of curve points and
- * their range; draw > 0: keep every draw-th curve point for the plot. */
+/* The equal-weight portfolio's figures: each symbol is a sub-account with
+ * 1/S of the capital, valued at its latest equity; its time span and
+ * range, and the gap: ten times the median step between its points (the
+ * least step in the 1/8 octave that holds the median, exact when the
+ * steps are one grid step). */
 enum cmt_err
-cmt_bt_portfolio(struct cmt_bt *bt, size_t draw, char *err)
+cmt_bt_portfolio(struct cmt_bt *bt, char *err)
 {
-	struct cmt_bt_trading *all = &bt->groups[bt->nsym].trading;
-	struct cursor *c, **h;
-	double v = 1, vb = 1, peak = 1, prev = 1, sum = 0, sum2 = 0;
-	double ns = bt->nsym;
-	size_t nh = 0, i, n = 0;
-	int s, rc;
+	struct figures *f = calloc(1, sizeof *f);
+	size_t k, below = 0, nsteps;
+	enum cmt_err e;
 
-	c = calloc((size_t)bt->nsym + 1, sizeof *c);
-	h = calloc((size_t)bt->nsym + 1, sizeof *h);
-	if (!c || !h) {
-		free(c);
-		free(h);
+	if (!f)
 		return cmt_errf(err, CMT_ENOMEM, "out of memory");
+	f->bt = bt;
+	f->all = &bt->groups[bt->nsym].trading;
+	f->peak = f->prev = f->v = f->gross = 1;
+	bt->curve_lo = bt->curve_hi = 1;
+	bt->curve_t0 = bt->curve_t1 = 0;
+	bt->gap = 0;
+	f->all->max_dd = 0;
+	if ((e = cmt_bt_walk_portfolio(bt, figures_at, f, err))) {
+		free(f);
+		return e;
 	}
-	for (s = 0; s < bt->nsym; s++) {
-		c[s].s = s;
-		c[s].next = bt->st[s]->first_blk >= 0 ? bt->st[s]->first_blk : -1;
-		c[s].i = -1;
-		if ((rc = cursor_next(bt, &c[s], err)) < 0)
-			goto fail;
-		if (rc)
-			h[nh++] = &c[s];
-	}
-	for (i = nh; i-- > 0;)
-		sift_down(h, nh, i);
-	if (!draw) {
-		bt->curve_lo = bt->curve_hi = 1;
-		all->max_dd = 0;
-	}
-	while (nh > 0) {
-		int64_t t = h[0]->cur->pt[h[0]->i].t;
-
-		while (nh > 0 && h[0]->cur->pt[h[0]->i].t == t) {
-			const struct point *pt = &h[0]->cur->pt[h[0]->i];
-
-			v += pt->eq / ns;
-			vb += pt->bh / ns;
-			if ((rc = cursor_next(bt, h[0], err)) < 0)
-				goto fail;
-			if (!rc)
-				h[0] = h[--nh];
-			sift_down(h, nh, 0);
+	f->all->ret = f->v - 1;
+	f->all->gross_ret = f->gross - 1;
+	f->all->sharpe = sharpe(f->all->periods, f->sum, f->sum2);
+	nsteps = f->n ? f->n - 1 : 0;
+	for (k = 0; nsteps > 1 && k < 64 * 8; k++) {
+		below += f->steps[k];
+		if (below > nsteps / 2) {
+			bt->gap = 10 * f->step_min[k];
+			break;
 		}
-		if (draw) {
-			if (n % draw == 0) {
-				bt->curve[bt->ndrawn].t = t;
-				bt->curve[bt->ndrawn].eq = v;
-				bt->curve[bt->ndrawn].bh = vb;
-				bt->ndrawn++;
-			}
-			n++;
-			continue;
-		}
-		if (n == 0)
-			bt->curve_t0 = t;
-		bt->curve_t1 = t;
-		bt->curve_lo = fmin(bt->curve_lo, fmin(v, vb));
-		bt->curve_hi = fmax(bt->curve_hi, fmax(v, vb));
-		n++;
-		all->periods++;
-		sum += v / prev - 1;
-		sum2 += (v / prev - 1) * (v / prev - 1);
-		prev = v;
-		if (v > peak)
-			peak = v;
-		if (1 - v / peak > all->max_dd)
-			all->max_dd = 1 - v / peak;
 	}
-	free(c);
-	free(h);
-	if (draw)
-		return CMT_OK;
-	bt->ncurve = n;
-	all->ret = v - 1;
-	all->sharpe = sharpe(all->periods, sum, sum2);
+	free(f);
 	return CMT_OK;
-fail:
-	free(c);
-	free(h);
-	return CMT_EIO;
 }

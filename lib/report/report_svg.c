@@ -1,6 +1,8 @@
-/* The SVG plot of cmt-backtest (cmt_bt_format_svg), from the rows kept
- * with o.keep_rows.  Its arrays live for one call; the string it returns
- * is malloc'd and the caller frees it. */
+/* The SVG plot of cmt-backtest (cmt_bt_format_svg), drawn from bounded
+ * state: the equity curves are walked from the spilled points and thinned
+ * to each panel's pixel columns as they come (svgplot.c), the calibration
+ * comes from the per-score counts.  Its panels live for one call; the
+ * string it returns is malloc'd and the caller frees it. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,181 +12,109 @@
 #include "cmt_svgplot.h"
 #include "report_int.h"
 
-/* The plot (--plot): equity per symbol and for the portfolio, with buy
- * and hold and the two baselines traded by the same rule; calibration
- * zoomed to the forecasts' range with Wilson intervals, and a reliability
- * histogram.  Drawing is svgplot.c's. */
+/* The plot (--plot): equity per symbol and for the portfolio, net and
+ * gross of fees, with buy and hold and the three baselines traded by the
+ * same rule; calibration zoomed to the forecasts' range with Wilson
+ * intervals, and a reliability histogram. */
 
-#define NSTRAT 4
-static const char *const strat_name[NSTRAT] = { "rule (model)", "buy and hold",
-	"majority baseline", "last-return baseline" };
-static const char *const strat_color[NSTRAT] = { "#1f77b4", "#555555",
-	"#2ca02c", "#d62728" };
-static const char *const strat_dash[NSTRAT] = { NULL, "6,3", "2,3", "8,3,2,3" };
+#define NCURVE 6
+static const struct {
+	const char *name, *key, *color, *dash;
+	double width;
+	int pv;                    /* PV_*: the walks' value it draws */
+} curve[NCURVE] = {
+	{ "rule, net", "net", "#1f77b4", NULL, 1.8, PV_EQ },
+	{ "rule, gross", "gross", "#17becf", "5,2", 1.2, PV_GROSS },
+	{ "buy and hold", "buy_hold", "#555555", "6,3", 1.2, PV_BH },
+	{ "majority baseline", "majority", "#2ca02c", "2,3", 1.2, PV_MAJ },
+	{ "last-return baseline", "last_return", "#d62728", "8,3,2,3", 1.2,
+		PV_MOM },
+	{ "reversal baseline", "reversal", "#ff7f0e", "1,2", 1.2, PV_REV },
+};
 #define PLOT_W 960
 #define PLOT_SYMS 8      /* symbols drawn one panel each */
 #define CAL_BINS 10
+#define TOP 94           /* below the title and the two legend rows */
 
-struct plotdata {
-	size_t n, *start, *order;  /* rows by symbol, as in cmt_bt_finish */
-	double *t, *eq[NSTRAT];    /* per row (symbol order) */
-	double *pt, *pv[NSTRAT];   /* portfolio, by time */
-	size_t np;
-	double gap;                /* a jump in time longer than this breaks */
+/* An equity panel: each curve thinned to the panel's columns, and the
+ * values at the end. */
+struct panel {
+	struct cmt_plot pl;
+	struct cmt_plot_thin th[NCURVE];
+	double end[NCURVE];
+	int64_t t_end;
 };
-
-/* rows in time order: (t, index) pairs */
-struct tix {
-	double t;
-	size_t i;
-};
-
-static int
-cmp_tix(const void *a, const void *b)
-{
-	const struct tix *x = a, *z = b;
-
-	if (x->t != z->t)
-		return (x->t > z->t) - (x->t < z->t);
-	return (x->i > z->i) - (x->i < z->i);
-}
 
 static void
-plotdata_free(struct plotdata *d)
+panel_add(void *ctx, int64_t t, const double *pv)
 {
+	struct panel *pn = ctx;
 	int k;
 
-	free(d->start);
-	free(d->order);
-	free(d->t);
-	free(d->pt);
-	for (k = 0; k < NSTRAT; k++) {
-		free(d->eq[k]);
-		free(d->pv[k]);
+	for (k = 0; k < NCURVE; k++) {
+		cmt_plot_thin_add(&pn->th[k], (double)t, pv[curve[k].pv]);
+		pn->end[k] = pv[curve[k].pv];
 	}
+	pn->t_end = t;
 }
 
+/* A panel over [t0, t1]: every curve starts at 1 at t0 and holds its
+ * last value to t1. */
 static enum cmt_err
-plotdata_make(const struct cmt_bt *bt, struct plotdata *d)
+panel_fill(const struct cmt_bt *bt, struct panel *pn, int s, int64_t t0,
+	int64_t t1, char *err)
 {
-	size_t i, j, n = bt->nkept, m = n ? n : 1;
-	double *px = NULL, *p = NULL, *steps = NULL, v[NSTRAT];
-	struct tix *tx = NULL;
-	int s, k, ok;
+	double one[PV_MAX];
+	enum cmt_err e;
+	int k;
 
-	memset(d, 0, sizeof *d);
-	d->n = n;
-	d->start = calloc((size_t)bt->nsym + 1, sizeof *d->start);
-	d->order = malloc(m * sizeof *d->order);
-	d->t = malloc(m * sizeof *d->t);
-	d->pt = malloc(m * sizeof *d->pt);
-	px = malloc(m * sizeof *px);
-	p = malloc(m * sizeof *p);
-	tx = malloc(m * sizeof *tx);
-	ok = d->start && d->order && d->t && d->pt && px && p && tx;
-	for (k = 0; k < NSTRAT; k++) {
-		d->eq[k] = malloc(m * sizeof *d->eq[k]);
-		d->pv[k] = malloc(m * sizeof *d->pv[k]);
-		ok = ok && d->eq[k] && d->pv[k];
+	pn->pl.xlo = (double)t0;
+	pn->pl.xhi = (double)t1;
+	pn->pl.xtime = 1;
+	for (k = 0; k < NCURVE; k++) {
+		pn->th[k].p = &pn->pl;
+		pn->th[k].gap = bt->gap;
 	}
-	if (!ok)
-		goto fail;
-	for (i = 0; i < n; i++)
-		d->start[bt->kept[i].sym + 1]++;
-	for (s = 0; s < bt->nsym; s++)
-		d->start[s + 1] += d->start[s];
-	for (i = 0; i < n; i++)
-		d->order[d->start[bt->kept[i].sym]++] = i;
-	for (s = bt->nsym; s > 0; s--)
-		d->start[s] = d->start[s - 1];
-	d->start[0] = 0;
-	for (s = 0; s < bt->nsym; s++) {
-		size_t a = d->start[s], len = d->start[s + 1] - a;
-		double base = bt->groups[s].base_rate;
-		struct cmt_bt_trading tr;
-
-		for (k = 0; k < NSTRAT; k++) {
-			for (i = 0; i < len; i++) {
-				const struct kept_row *r = &bt->kept[d->order[a + i]];
-
-				px[i] = r->px;
-				d->t[a + i] = (double)r->t;
-				p[i] = k == 0 ? r->p : k == 2 ? base :
-					r->x0 > 0 ? 1 : r->x0 < 0 ? 0 : NAN;
-				if (k == 1)
-					d->eq[k][a + i] = r->px / bt->kept[
-						d->order[a]].px;
-			}
-			if (k != 1)
-				cmt_bt_trade(px, p, len, bt->o.theta,
-					bt->o.fee_bps, &tr, d->eq[k] + a);
-		}
+	for (k = 0; k < PV_MAX; k++)
+		one[k] = 1;
+	panel_add(pn, t0, one);
+	e = s < 0 ? cmt_bt_walk_portfolio(bt, panel_add, pn, err) :
+		cmt_bt_walk_symbol(bt, s, panel_add, pn, err);
+	if (!e && pn->t_end < t1) {
+		for (k = 0; k < NCURVE; k++)
+			one[curve[k].pv] = pn->end[k];
+		panel_add(pn, t1, one);
 	}
-	/* the portfolio: 1/S of the capital per symbol, each valued at its
-	 * latest equity; equity changes summed in time order */
-	for (i = 0; i < n; i++) {
-		tx[i].t = d->t[i];
-		tx[i].i = i;
-	}
-	qsort(tx, n, sizeof *tx, cmp_tix);
-	for (k = 0; k < NSTRAT; k++)
-		v[k] = 1;
-	for (i = 0; i < n; i = j) {
-		for (j = i; j < n && tx[j].t == tx[i].t; j++) {
-			size_t r = tx[j].i;
-			int first = 0;
-
-			for (s = 0; s < bt->nsym; s++)
-				first |= r == d->start[s];
-			for (k = 0; !first && k < NSTRAT; k++)
-				v[k] += (d->eq[k][r] - d->eq[k][r - 1]) /
-					bt->nsym;
-		}
-		d->pt[d->np] = tx[i].t;
-		for (k = 0; k < NSTRAT; k++)
-			d->pv[k][d->np] = v[k];
-		d->np++;
-	}
-	/* a gap: ten times the median step between portfolio points */
-	d->gap = 0;
-	if (d->np > 2 && (steps = malloc(d->np * sizeof *steps))) {
-		for (i = 1; i < d->np; i++)
-			steps[i - 1] = d->pt[i] - d->pt[i - 1];
-		qsort(steps, d->np - 1, sizeof *steps, cmt_bt_cmp_double);
-		d->gap = 10 * steps[(d->np - 1) / 2];
-		free(steps);
-	}
-	free(px);
-	free(p);
-	free(tx);
-	return CMT_OK;
-fail:
-	free(px);
-	free(p);
-	free(tx);
-	plotdata_free(d);
-	return CMT_ENOMEM;
+	for (k = 0; k < NCURVE; k++)
+		if (cmt_plot_thin_end(&pn->th[k]) && !e)
+			e = cmt_errf(err, CMT_ENOMEM, "out of memory");
+	return e;
 }
 
 static void
-equity_panel(struct cmt_svg *g, const struct cmt_bt *bt, struct plotdata *d,
-	struct cmt_plot *pl, int s, const char *title)
+panel_free(struct panel *pn)
 {
-	const double *t = s < 0 ? d->pt : d->t + d->start[s];
-	size_t n = s < 0 ? d->np : d->start[s + 1] - d->start[s], i;
-	double gap = d->gap;
 	int k;
 
-	(void)bt;
-	pl->ylo = pl->yhi = 1;
-	for (k = 0; k < NSTRAT; k++) {
-		const double *e = s < 0 ? d->pv[k] : d->eq[k] + d->start[s];
+	for (k = 0; k < NCURVE; k++)
+		cmt_plot_thin_free(&pn->th[k]);
+}
 
-		for (i = 0; i < n; i++) {
-			pl->ylo = fmin(pl->ylo, e[i]);
-			pl->yhi = fmax(pl->yhi, e[i]);
-		}
-	}
+static void
+panel_draw(struct cmt_svg *g, struct panel *pn, const char *title)
+{
+	struct cmt_plot *pl = &pn->pl;
+	char end[32];
+	size_t i;
+	int k;
+
+	pl->ylo = pl->yhi = 1;
+	for (k = 0; k < NCURVE; k++)
+		for (i = 0; i < pn->th[k].n; i++)
+			if (!isnan(pn->th[k].y[i])) {
+				pl->ylo = fmin(pl->ylo, pn->th[k].y[i]);
+				pl->yhi = fmax(pl->yhi, pn->th[k].y[i]);
+			}
 	if (pl->yhi - pl->ylo < 1e-6) {
 		pl->ylo -= 0.001;
 		pl->yhi += 0.001;
@@ -192,31 +122,34 @@ equity_panel(struct cmt_svg *g, const struct cmt_bt *bt, struct plotdata *d,
 	/* a little room, and never below zero on a linear scale */
 	pl->yhi += (pl->yhi - pl->ylo) * 0.04;
 	pl->ylo = fmax(pl->ylo - (pl->yhi - pl->ylo) * 0.04, pl->ylo * 0.9);
-	pl->xlo = n ? t[0] : 0;
-	pl->xhi = n ? t[n - 1] : 1;
-	pl->xtime = 1;
 	cmt_plot_frame(g, pl, title, "time (UTC)", "equity (start = 1)", 1, 0);
-	for (k = NSTRAT - 1; k >= 0; k--)
-		cmt_plot_line(g, pl, t, s < 0 ? d->pv[k] : d->eq[k] +
-			d->start[s], n, gap, strat_color[k], k ? 1.2 : 1.8,
-			strat_dash[k]);
+	for (k = NCURVE - 1; k >= 0; k--) {
+		/* the end value as data, so a reader can check the drawing
+		 * against the report */
+		snprintf(end, sizeof end, "%.17g", pn->end[k]);
+		cmt_svg_printf(g, "<g class=\"curve\" data-curve=\"%s\" "
+			"data-end=\"%s\">\n", curve[k].key, end);
+		cmt_plot_points(g, pl, pn->th[k].x, pn->th[k].y, pn->th[k].n,
+			curve[k].color, curve[k].width, curve[k].dash);
+		cmt_svg_printf(g, "</g>\n");
+	}
 }
 
 static void
-legend(struct cmt_svg *g, double x, double y, const double *ret)
+legend(struct cmt_svg *g, double x, double y, const double *end)
 {
 	int k;
 
-	for (k = 0; k < NSTRAT; k++) {
-		double xx = x + 200 * k;
+	for (k = 0; k < NCURVE; k++) {
+		double xx = x + 280 * (k % 3), yy = y + 18 * (k / 3);
 
 		cmt_svg_printf(g, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
 			"y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"%s%s%s/>"
 			"<text x=\"%.1f\" y=\"%.1f\">%s %+.2f%%</text>\n", xx,
-			y - 4, xx + 22, y - 4, strat_color[k], strat_dash[k] ?
-			" stroke-dasharray=\"" : "", strat_dash[k] ?
-			strat_dash[k] : "", strat_dash[k] ? "\"" : "", xx + 26, y,
-			strat_name[k], 100 * ret[k]);
+			yy - 4, xx + 22, yy - 4, curve[k].color, curve[k].dash ?
+			" stroke-dasharray=\"" : "", curve[k].dash ?
+			curve[k].dash : "", curve[k].dash ? "\"" : "", xx + 26,
+			yy, curve[k].name, 100 * (end[k] - 1));
 	}
 }
 
@@ -239,23 +172,26 @@ calibration_panels(struct cmt_svg *g, const struct cmt_bt *bt, double y0)
 	struct cmt_plot his = { .x0 = 90, .y0 = y0 + 360, .w = 380, .h = 110 };
 	double lo = INFINITY, hi = -INFINITY, sp[CAL_BINS] = { 0 };
 	double sy[CAL_BINS] = { 0 }, ylo, yhi, w, nmax = 0, cl, ch;
-	size_t cnt[CAL_BINS] = { 0 }, i, total = 0, np = 0;
-	double *ps;
+	size_t cnt[CAL_BINS] = { 0 }, i, total = 0, np = bt->all.n, nr = 0;
+	struct score *sc = cmt_bt_sorted_scores(&bt->all.scores, &nr);
 	char title[160];
 	int k;
 
 	/* the range of the forecasts, without the outer 0.1 % on each side
-	 * (they fall into the edge bins) */
-	if ((ps = malloc((bt->nkept ? bt->nkept : 1) * sizeof *ps))) {
-		for (i = 0; i < bt->nkept; i++)
-			if (bt->kept[i].y >= 0 && !isnan(bt->kept[i].p))
-				ps[np++] = bt->kept[i].p;
-		qsort(ps, np, sizeof *ps, cmt_bt_cmp_double);
-		if (np) {
-			lo = ps[(size_t)((double)(np - 1) * 0.001)];
-			hi = ps[(size_t)((double)(np - 1) * 0.999)];
+	 * (they fall into the edge bins): the scores at those ranks */
+	if (np) {
+		size_t rlo = (size_t)((double)(np - 1) * 0.001), below = 0;
+		size_t rhi = (size_t)((double)(np - 1) * 0.999);
+
+		for (i = 0; i < nr; i++) {
+			below += sc[i].up + sc[i].down;
+			if (isinf(lo) && below > rlo)
+				lo = sc[i].p;
+			if (below > rhi) {
+				hi = sc[i].p;
+				break;
+			}
 		}
-		free(ps);
 	}
 	if (lo > hi)
 		lo = 0.45, hi = 0.55;
@@ -264,18 +200,17 @@ calibration_panels(struct cmt_svg *g, const struct cmt_bt *bt, double y0)
 		hi += 0.005;
 	}
 	w = (hi - lo) / CAL_BINS;
-	for (i = 0; i < bt->nkept; i++) {
-		const struct kept_row *r = &bt->kept[i];
+	for (i = 0; i < nr; i++) {
+		double rows = (double)(sc[i].up + sc[i].down);
 
-		if (r->y < 0 || isnan(r->p))
-			continue;
-		k = (int)((r->p - lo) / w);
+		k = (int)((sc[i].p - lo) / w);
 		k = k < 0 ? 0 : k >= CAL_BINS ? CAL_BINS - 1 : k;
-		cnt[k]++;
-		sp[k] += r->p;
-		sy[k] += r->y;
-		total++;
+		cnt[k] += sc[i].up + sc[i].down;
+		sp[k] += sc[i].p * rows;
+		sy[k] += (double)sc[i].up;
+		total += sc[i].up + sc[i].down;
 	}
+	free(sc);
 	ylo = lo;
 	yhi = hi;
 	for (k = 0; k < CAL_BINS; k++) {
@@ -359,9 +294,8 @@ static void
 score_table(struct cmt_svg *g, const struct cmt_bt *bt, double x, double y)
 {
 	const struct cmt_bt_group *a = &bt->groups[bt->nsym];
-	const struct cmt_bt_scores *sc[3] = { &a->model, &a->majority,
-		&a->last_return };
-	static const char *const nm[3] = { "model", "majority", "last return" };
+	const struct cmt_bt_scores *sc[1 + CMT_BT_NBASE] = { &a->model,
+		&a->base[0], &a->base[1], &a->base[2] };
 	int i;
 
 	cmt_svg_printf(g, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" "
@@ -369,37 +303,51 @@ score_table(struct cmt_svg *g, const struct cmt_bt *bt, double x, double y)
 		"<text x=\"%.1f\" y=\"%.1f\" fill=\"#555\" xml:space=\"preserve\">"
 		"%-12s %8s %8s %8s %8s</text>\n", x, y, a->model.m.n, x, y + 22,
 		"", "accuracy", "AUC", "log-loss", "Brier");
-	for (i = 0; i < 3; i++)
-		cmt_svg_printf(g, "<text x=\"%.1f\" y=\"%.1f\" "
-			"xml:space=\"preserve\">%-12s %8.4f %8.4f %8.4f %8.4f"
-			"</text>\n", x, y + 40 + 18 * i, nm[i],
-			sc[i]->m.accuracy, sc[i]->m.auc, sc[i]->m.logloss,
-			sc[i]->m.brier);
+	for (i = 0; i <= CMT_BT_NBASE; i++)
+		cmt_svg_printf(g, "<text class=\"score\" x=\"%.1f\" "
+			"y=\"%.1f\" xml:space=\"preserve\">%-12s %8.4f %8.4f "
+			"%8.4f %8.4f</text>\n", x, y + 40 + 18 * i,
+			i ? cmt_bt_base_name[i - 1] : "model", sc[i]->m.accuracy,
+			sc[i]->m.auc, sc[i]->m.logloss, sc[i]->m.brier);
+	y += 40 + 18 * CMT_BT_NBASE + 10;
 	if (!isnan(a->model.auc_lo))
 		cmt_svg_printf(g, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#555\">"
 			"model AUC 95%% (DeLong): [%.4f, %.4f]</text>\n", x,
-			y + 104, a->model.auc_lo, a->model.auc_hi);
+			y += 18, a->model.auc_lo, a->model.auc_hi);
+	if (a->model.m.n)
+		cmt_svg_printf(g, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#555\">"
+			"held against %s (better sign rule): AUC %+.4f"
+			"</text>\n", x, y += 18, cmt_bt_base_name[a->held_against],
+			a->model.m.auc - a->base[a->held_against].m.auc);
+	for (i = 0; i < CMT_BT_NBASE; i++)
+		if (a->base_wins[i])
+			cmt_svg_printf(g, "<text class=\"wins\" x=\"%.1f\" "
+				"y=\"%.1f\" fill=\"#b22\">%s beats the model on"
+				"%s%s%s%s</text>\n", x, y += 18,
+				cmt_bt_base_name[i],
+				a->base_wins[i] & CMT_BT_ACCURACY ? " accuracy" : "",
+				a->base_wins[i] & CMT_BT_AUC ? " AUC" : "",
+				a->base_wins[i] & CMT_BT_LOGLOSS ? " log-loss" : "",
+				a->base_wins[i] & CMT_BT_BRIER ? " Brier" : "");
 }
 
 char *
 cmt_bt_format_svg(const struct cmt_bt *bt)
 {
+	const struct cmt_bt_group *all = &bt->groups[bt->nsym];
 	struct cmt_svg g = { 0 };
-	struct plotdata d;
-	struct cmt_plot pl = { .x0 = 90, .y0 = 76, .w = 840, .h = 260 };
-	char t0[40], t1[40], title[320];
-	double ret[NSTRAT], y;
-	int s, k, shown, rows, h;
+	struct panel *pn;
+	char t0[40], t1[40], title[320], err[CMT_ERRLEN];
+	double y;
+	int s, shown, rows, h, ok = 1;
 
-	if (plotdata_make(bt, &d))
-		return NULL;
 	shown = bt->nsym > 1 ? (bt->nsym < PLOT_SYMS ? bt->nsym : PLOT_SYMS) : 0;
 	rows = (shown + 1) / 2;
-	h = 76 + 260 + 60 + rows * 230 + 580;
-	cmt_format_time(bt->groups[bt->nsym].lines ?
-		bt->groups[bt->nsym].t_first : 0, t0, sizeof t0);
-	cmt_format_time(bt->groups[bt->nsym].lines ?
-		bt->groups[bt->nsym].t_last : 0, t1, sizeof t1);
+	h = TOP + 260 + 60 + rows * 230 + 620;
+	if (!(pn = calloc((size_t)shown + 1, sizeof *pn)))
+		return NULL;
+	cmt_format_time(all->lines ? all->t_first : 0, t0, sizeof t0);
+	cmt_format_time(all->lines ? all->t_last : 0, t1, sizeof t1);
 	cmt_svg_printf(&g, "<svg xmlns=\"http://www.w3.org/2000/svg\" "
 		"width=\"%d\" height=\"%d\" font-family=\"DejaVu Sans Mono, "
 		"monospace\" font-size=\"11\">\n<rect width=\"100%%\" "
@@ -408,23 +356,39 @@ cmt_bt_format_svg(const struct cmt_bt *bt)
 		"%d symbol%s, %s to %s</text>\n", PLOT_W, h,
 		cmt_bt_model_name(bt), bt->nsym, bt->nsym == 1 ? "" : "s", t0,
 		t1);
-	for (k = 0; k < NSTRAT; k++)
-		ret[k] = d.np ? d.pv[k][d.np - 1] - 1 : 0;
-	legend(&g, 90, 44, ret);
-	snprintf(title, sizeof title, "%s: long when P(up) > %g, else flat; "
-		"fee %g bps per entry and exit", bt->nsym == 1 ? bt->sym[0] :
-		"Portfolio, 1/S of the capital per symbol", bt->o.theta,
-		bt->o.fee_bps);
-	equity_panel(&g, bt, &d, &pl, -1, title);
-	y = 76 + 260 + 60;
-	for (s = 0; s < shown; s++) {
-		struct cmt_plot sp = { .x0 = s % 2 ? 570 : 90,
+	/* the portfolio, then the first symbols, one panel each */
+	pn[0].pl = (struct cmt_plot){ .x0 = 90, .y0 = TOP, .w = 840, .h = 260 };
+	ok = !panel_fill(bt, &pn[0], -1, all->t_first, all->t_last, err);
+	y = TOP + 260 + 60;
+	for (s = 0; ok && s < shown; s++) {
+		pn[s + 1].pl = (struct cmt_plot){ .x0 = s % 2 ? 570 : 90,
 			.y0 = y + 230 * (s / 2) + 20, .w = 360, .h = 160 };
+		ok = !panel_fill(bt, &pn[s + 1], s, bt->groups[s].t_first,
+			bt->groups[s].t_last, err);
+	}
+	if (ok) {
+		legend(&g, 90, 44, pn[0].end);
+		snprintf(title, sizeof title, "%s: long when P(up) > %g, else "
+			"flat; fee %g bps per entry and exit", bt->nsym == 1 ?
+			bt->sym[0] : "Portfolio, 1/S of the capital per symbol",
+			bt->o.theta, bt->o.fee_bps);
+		panel_draw(&g, &pn[0], title);
+	}
+	for (s = 0; ok && s < shown; s++) {
 		const struct cmt_bt_trading *tr = &bt->groups[s].trading;
 
-		snprintf(title, sizeof title, "%s: rule %+.2f%%, buy and hold "
-			"%+.2f%%", bt->sym[s], 100 * tr->ret, 100 * tr->bh_ret);
-		equity_panel(&g, bt, &d, &sp, s, title);
+		snprintf(title, sizeof title, "%s: rule %+.2f%% net, %+.2f%% "
+			"gross; hold %+.2f%%", bt->sym[s], 100 * tr->ret,
+			100 * tr->gross_ret, 100 * tr->bh_ret);
+		pn[s + 1].pl.title_size = 11;
+		panel_draw(&g, &pn[s + 1], title);
+	}
+	for (s = 0; s <= shown; s++)
+		panel_free(&pn[s]);
+	free(pn);
+	if (!ok) {
+		free(cmt_svg_done(&g));
+		return NULL;
 	}
 	if (bt->nsym > shown && shown)
 		cmt_svg_printf(&g, "<text x=\"90\" y=\"%.1f\" fill=\"#777\">"
@@ -434,6 +398,5 @@ cmt_bt_format_svg(const struct cmt_bt *bt)
 	calibration_panels(&g, bt, y);
 	score_table(&g, bt, 540, y + 10);
 	cmt_svg_printf(&g, "</svg>\n");
-	plotdata_free(&d);
 	return cmt_svg_done(&g);
 }

@@ -1,6 +1,7 @@
 /* Scores of the backtest's groups: calibration, the AUC and its DeLong
- * interval from per-score counts, the running sums a row adds to, and the
- * baselines.  The score maps belong to struct cmt_bt (report_int.h). */
+ * interval from per-score counts, and the running sums a row adds to.
+ * The score maps belong to struct cmt_bt (report_int.h); the baselines
+ * are baselines.c's. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -55,10 +56,8 @@ cmt_bt_calibration(const double *p, const int *y, size_t n,
 	return cal_table(cnt, sp, sy, n, tab);
 }
 
-/* One forecast p of outcome y into sums of log-loss and squared error,
- * as cmt_metrics_logloss and cmt_metrics_brier sum them. */
-static void
-add_loss(double p, int y, double *logloss, double *brier)
+void
+cmt_bt_add_loss(double p, int y, double *logloss, double *brier)
 {
 	double q = y == 1 ? p : 1 - p, d = p - (y == 1);
 
@@ -74,10 +73,10 @@ cmt_bt_cmp_double(const void *a, const void *b)
 	return (x > z) - (x < z);
 }
 
-/* The AUC from runs of equal p in ascending order, as cmt_metrics_auc
- * computes it from sorted rows: each run shares its average rank. */
-static double
-auc_runs(const struct score *r, size_t nr)
+/* As cmt_metrics_auc computes it from sorted rows: each run of equal p
+ * shares its average rank. */
+double
+cmt_bt_auc_runs(const struct score *r, size_t nr)
 {
 	double rank_sum = 0, n_up = 0, n = 0, n_down, avg;
 	size_t i;
@@ -103,45 +102,52 @@ auc_runs(const struct score *r, size_t nr)
  * row's the share of up rows that outrank it; their variances give the
  * variance of the AUC.  Rows with equal p have equal components, so runs
  * of equal p (ascending) are all it needs. */
-static double
-auc_se_runs(const struct score *r, size_t nr, double *auc)
+void
+cmt_bt_delong_runs(const struct score *r, size_t nr, double *v10,
+	double *v01, double *m, double *k)
 {
-	double m = 0, n = 0, k, s10 = 0, s01 = 0, sum10 = 0;
-	double pos_below, neg_below, d;
+	double pos_below = 0, neg_below = 0;
 	size_t i;
-	int l;
+
+	*m = *k = 0;
+	for (i = 0; i < nr; i++) {
+		*m += (double)r[i].up;
+		*k += (double)r[i].down;
+	}
+	for (i = 0; i < nr; i++) {
+		double ups = (double)r[i].up, downs = (double)r[i].down;
+
+		v10[i] = (neg_below + downs / 2) / *k;
+		v01[i] = (*m - pos_below - ups / 2) / *m;
+		pos_below += ups;
+		neg_below += downs;
+	}
+}
+
+double
+cmt_bt_auc_se_runs(const struct score *r, size_t nr, double *auc)
+{
+	double m, k, s10 = 0, s01 = 0, sum10 = 0, d, *v;
+	size_t i;
 
 	*auc = NAN;
-	for (i = 0; i < nr; i++) {
-		m += (double)r[i].up;
-		n += (double)(r[i].up + r[i].down);
-	}
-	k = n - m;
-	if (m < 2 || k < 2)
+	if (!(v = malloc((2 * nr + 1) * sizeof *v)))
 		return NAN;
-	/* first pass: sums, to get the AUC; second: squared deviations */
-	for (l = 0; l < 2; l++) {
-		pos_below = neg_below = 0;
-		for (i = 0; i < nr; i++) {
-			double ups = (double)r[i].up, v10, v01;
-			double downs = (double)(r[i].up + r[i].down) - ups;
-
-			v10 = (neg_below + downs / 2) / k;
-			v01 = (m - pos_below - ups / 2) / m;
-			if (l == 0) {
-				sum10 += ups * v10;
-			} else {
-				d = v10 - *auc;
-				s10 += ups * d * d;
-				d = v01 - *auc;
-				s01 += downs * d * d;
-			}
-			pos_below += ups;
-			neg_below += downs;
-		}
-		if (l == 0)
-			*auc = sum10 / m;
+	cmt_bt_delong_runs(r, nr, v, v + nr, &m, &k);
+	if (m < 2 || k < 2) {
+		free(v);
+		return NAN;
 	}
+	for (i = 0; i < nr; i++)
+		sum10 += (double)r[i].up * v[i];
+	*auc = sum10 / m;
+	for (i = 0; i < nr; i++) {
+		d = v[i] - *auc;
+		s10 += (double)r[i].up * d * d;
+		d = v[nr + i] - *auc;
+		s01 += (double)r[i].down * d * d;
+	}
+	free(v);
 	return sqrt(s10 / (m - 1) / m + s01 / (k - 1) / k);
 }
 
@@ -172,7 +178,7 @@ cmt_bt_auc_se(const double *p, const int *y, size_t n, double *pair,
 		r[nr].down = (uint64_t)(j - i) - (uint64_t)ups;
 		nr++;
 	}
-	se = auc_se_runs(r, nr, auc);
+	se = cmt_bt_auc_se_runs(r, nr, auc);
 	free(r);
 	return se;
 }
@@ -188,8 +194,8 @@ slot(const struct score_map *m, double p)
 	return (size_t)((bits * 0x9e3779b97f4a7c15u) >> 20) & (m->cap - 1);
 }
 
-static enum cmt_err
-count_score(struct score_map *m, double p, int up)
+enum cmt_err
+cmt_bt_count_score(struct score_map *m, double p, int up)
 {
 	struct score *e;
 	size_t i;
@@ -241,10 +247,27 @@ cmp_score(const void *a, const void *b)
 	return (x->p > z->p) - (x->p < z->p);
 }
 
+struct score *
+cmt_bt_sorted_scores(const struct score_map *m, size_t *nr)
+{
+	struct score *sc = malloc((m->n + 1) * sizeof *sc);
+	size_t i, j = 0;
+
+	*nr = 0;
+	if (!sc)
+		return NULL;
+	for (i = 0; i < m->cap; i++)
+		if (m->e[i].up + m->e[i].down)
+			sc[j++] = m->e[i];
+	qsort(sc, j, sizeof *sc, cmp_score);
+	*nr = j;
+	return sc;
+}
+
 /* One row into a group's running sums. */
 enum cmt_err
 cmt_bt_acc_add(struct acc *a, const struct cmt_fvec *v, double p, int y,
-	int sign, char *err)
+	char *err)
 {
 	int k;
 
@@ -268,64 +291,29 @@ cmt_bt_acc_add(struct acc *a, const struct cmt_fvec *v, double p, int y,
 	a->n++;
 	a->n_up += y == 1;
 	a->hits += (p >= 0.5) == (y == 1);
-	add_loss(p, y, &a->logloss, &a->brier);
+	cmt_bt_add_loss(p, y, &a->logloss, &a->brier);
 	k = cal_bin(p);
 	a->cal_n[k]++;
 	a->cal_p[k] += p;
 	a->cal_y[k] += y == 1;
-	a->sign_n[sign]++;
-	a->sign_up[sign] += (size_t)y;
-	a->sign_hits += (sign == 0 && y == 1) || (sign == 1 && y == 0) ? 1 :
-		sign == 2 ? 0.5 : 0;
-	if (count_score(&a->scores, p, y == 1))
+	cmt_bt_base_add(&a->base, v->x[0], y);
+	if (cmt_bt_count_score(&a->scores, p, y == 1))
 		return cmt_errf(err, CMT_ENOMEM, "out of memory");
 	return CMT_OK;
 }
 
 /* ---- the figures ---- */
 
-/* Runs of the sign rule's forecasts: each sign class forecasts the
- * up-share seen in it; classes with equal forecasts make one run. */
-static size_t
-sign_runs(const struct acc *a, double pl[3], struct score r[3])
-{
-	size_t nr = 0, i, j;
-	int k, order[3] = { 0, 1, 2 }, t;
-
-	for (k = 0; k < 3; k++)
-		pl[k] = (double)a->sign_up[k] / (double)a->sign_n[k];
-	for (i = 0; i < 3; i++)         /* sort the three by forecast */
-		for (j = i + 1; j < 3; j++)
-			if (a->sign_n[order[j]] && (!a->sign_n[order[i]] ||
-			    pl[order[j]] < pl[order[i]])) {
-				t = order[i];
-				order[i] = order[j];
-				order[j] = t;
-			}
-	for (i = 0; i < 3; i++) {
-		k = order[i];
-		if (!a->sign_n[k])
-			continue;
-		if (!nr || r[nr - 1].p != pl[k]) {
-			r[nr].p = pl[k];
-			r[nr].up = r[nr].down = 0;
-			nr++;
-		}
-		r[nr - 1].up += a->sign_up[k];
-		r[nr - 1].down += a->sign_n[k] - a->sign_up[k];
-	}
-	return nr;
-}
-
-/* Everything of a group but the baselines' log-loss and Brier score and
- * the trading results. */
+/* Every figure of a group but the trading results. */
 enum cmt_err
 cmt_bt_score_group(const struct acc *a, const char *sym,
 	struct cmt_bt_group *g, char *err)
 {
-	struct score *sc, sr[3];
-	double se, auc, n = (double)a->n, pl[3];
-	size_t i, j, nr;
+	struct cmt_metrics base[CMT_BT_NBASE];
+	struct score *sc;
+	double se, auc, n = (double)a->n;
+	size_t nr;
+	int b;
 
 	memset(g, 0, sizeof *g);
 	snprintf(g->sym, sizeof g->sym, "%s", sym);
@@ -337,101 +325,28 @@ cmt_bt_score_group(const struct acc *a, const char *sym,
 	g->no_p = a->no_p;
 	g->base_rate = a->n ? (double)a->n_up / n : NAN;
 	/* the model */
-	g->model.m.n = g->majority.m.n = g->last_return.m.n = a->n;
-	g->model.m.n_up = g->majority.m.n_up = g->last_return.m.n_up = a->n_up;
+	g->model.m.n = a->n;
+	g->model.m.n_up = a->n_up;
 	g->model.m.accuracy = a->n ? (double)a->hits / n : NAN;
 	g->model.m.logloss = a->n ? a->logloss / n : NAN;
 	g->model.m.brier = a->n ? a->brier / n : NAN;
-	/* the distinct scores in ascending order: runs of equal p */
-	if (!(sc = malloc((a->scores.n + 1) * sizeof *sc)))
+	if (!(sc = cmt_bt_sorted_scores(&a->scores, &nr)))
 		return cmt_errf(err, CMT_ENOMEM, "out of memory");
-	for (i = j = 0; i < a->scores.cap; i++)
-		if (a->scores.e[i].up + a->scores.e[i].down)
-			sc[j++] = a->scores.e[i];
-	qsort(sc, j, sizeof *sc, cmp_score);
-	g->model.m.auc = auc_runs(sc, j);
-	se = auc_se_runs(sc, j, &auc);
+	g->model.m.auc = cmt_bt_auc_runs(sc, nr);
+	se = cmt_bt_auc_se_runs(sc, nr, &auc);
 	free(sc);
 	g->model.auc_lo = fmax(0, g->model.m.auc - 1.959964 * se);
 	g->model.auc_hi = fmin(1, g->model.m.auc + 1.959964 * se);
 	if (isnan(se))
 		g->model.auc_lo = g->model.auc_hi = NAN;
-	/* the majority baseline forecasts the base rate everywhere */
-	g->majority.m.accuracy = a->n ? (double)((g->base_rate >= 0.5) ?
-		a->n_up : a->n - a->n_up) / n : NAN;
-	sr[0].p = g->base_rate;
-	sr[0].up = a->n_up;
-	sr[0].down = a->n - a->n_up;
-	g->majority.m.auc = auc_runs(sr, a->n ? 1 : 0);
-	g->majority.auc_lo = g->majority.auc_hi = NAN;
-	/* The sign rule forecasts up after a rise, down after a fall; its
-	 * probability, like the majority baseline's, is the up-share seen
-	 * among rows with that sign (in hindsight, which can only flatter
-	 * it).  A hard 0/1 probability would make log-loss meaningless. */
-	nr = sign_runs(a, pl, sr);
-	g->last_return.m.auc = auc_runs(sr, nr);
-	g->last_return.m.accuracy = a->n ? a->sign_hits / n : NAN;
-	g->last_return.auc_lo = g->last_return.auc_hi = NAN;
 	g->ece = cal_table(a->cal_n, a->cal_p, a->cal_y, a->n, g->calib);
+	/* the baselines, and where each beats the model */
+	cmt_bt_base_scores(&a->base, base);
+	for (b = 0; b < CMT_BT_NBASE; b++) {
+		g->base[b].m = base[b];
+		g->base[b].auc_lo = g->base[b].auc_hi = NAN;
+		g->base_wins[b] = cmt_bt_beats(&base[b], &g->model.m);
+	}
+	g->held_against = cmt_bt_held_against(base);
 	return CMT_OK;
-}
-
-/* The baselines' log-loss and Brier score: their forecasts are known now,
- * so the scored rows are read back in input order and summed as
- * cmt_metrics_logloss and cmt_metrics_brier sum them. */
-enum cmt_err
-cmt_bt_baselines(struct cmt_bt *bt, char *err)
-{
-	struct sums { double pm, pl[3], llm, brm, lll, brl; } *sum;
-	uint32_t rec[4096];
-	int64_t off = 0, end = bt->rows.size + (int64_t)bt->rows.len;
-	enum cmt_err e = CMT_OK;
-	size_t i, n;
-	int s, k, y, g, gi;
-
-	if (!(sum = calloc((size_t)bt->nsym + 1, sizeof *sum)))
-		return cmt_errf(err, CMT_ENOMEM, "out of memory");
-	for (s = 0; s <= bt->nsym; s++) {
-		const struct acc *a = s < bt->nsym ? &bt->st[s]->acc : &bt->all;
-		struct score r[3];
-
-		sum[s].pm = bt->groups[s].base_rate;
-		sign_runs(a, sum[s].pl, r);
-	}
-	while (off < end) {
-		n = (size_t)(end - off) / sizeof rec[0];
-		if (n > sizeof rec / sizeof rec[0])
-			n = sizeof rec / sizeof rec[0];
-		if (off >= bt->rows.size)   /* the tail still in memory */
-			memcpy(rec, bt->rows.buf + (off - bt->rows.size),
-				n * sizeof rec[0]);
-		else if (off + (int64_t)(n * sizeof rec[0]) > bt->rows.size)
-			n = (size_t)(bt->rows.size - off) / sizeof rec[0];
-		if (off < bt->rows.size && (e = cmt_bt_read_at(bt->rows.fd, rec,
-		    n * sizeof rec[0], off, err)))
-			break;
-		off += (int64_t)(n * sizeof rec[0]);
-		for (i = 0; i < n; i++) {
-			s = (int)(rec[i] >> 3);
-			k = (int)(rec[i] >> 1 & 3);
-			y = (int)(rec[i] & 1);
-			for (gi = 0; gi < 2; gi++) {
-				struct sums *z = &sum[gi ? bt->nsym : s];
-
-				add_loss(z->pm, y, &z->llm, &z->brm);
-				add_loss(z->pl[k], y, &z->lll, &z->brl);
-			}
-		}
-	}
-	for (g = 0; g <= bt->nsym && !e; g++) {
-		struct cmt_bt_group *gr = &bt->groups[g];
-		double n = (double)gr->model.m.n;
-
-		gr->majority.m.logloss = gr->model.m.n ? sum[g].llm / n : NAN;
-		gr->majority.m.brier = gr->model.m.n ? sum[g].brm / n : NAN;
-		gr->last_return.m.logloss = gr->model.m.n ? sum[g].lll / n : NAN;
-		gr->last_return.m.brier = gr->model.m.n ? sum[g].brl / n : NAN;
-	}
-	free(sum);
-	return e;
 }

@@ -1,6 +1,7 @@
-/* The backtest's spill files: unlinked temporary files of records that
- * only the end of the input can use, written and read at offsets.  struct
- * cmt_bt owns their descriptors and the block still in memory. */
+/* The report's spill files: unlinked temporary files of what only the end
+ * of the input can use, written and read at offsets, and a sequential
+ * file of fixed-size records with its tail in memory (struct spill).
+ * Whoever opens a file owns its descriptor. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -10,8 +11,8 @@
 
 #include "report_int.h"
 
-static int
-spill_open(char *err)
+int
+cmt_bt_spill_open(char *err)
 {
 	const char *dir = getenv("TMPDIR");
 	char path[4096];
@@ -29,8 +30,8 @@ spill_open(char *err)
 	return fd;
 }
 
-static enum cmt_err
-write_all(int fd, const void *buf, size_t n, int64_t off, char *err)
+enum cmt_err
+cmt_bt_write_at(int fd, const void *buf, size_t n, int64_t off, char *err)
 {
 	const char *p = buf;
 	ssize_t w;
@@ -70,55 +71,31 @@ cmt_bt_read_at(int fd, void *buf, size_t n, int64_t off, char *err)
 }
 
 enum cmt_err
-cmt_bt_spill_put(struct spill *sp, uint32_t rec, char *err)
+cmt_bt_spill_put(struct spill *sp, const void *rec, size_t n, char *err)
 {
 	enum cmt_err e;
 
-	if (sp->fd < 0 && (sp->fd = spill_open(err)) < 0)
+	if (sp->fd < 0 && (sp->fd = cmt_bt_spill_open(err)) < 0)
 		return CMT_EIO;
-	if (sp->len + sizeof rec > sizeof sp->buf) {
-		if ((e = write_all(sp->fd, sp->buf, sp->len, sp->size, err)))
+	if (sp->len + n > sizeof sp->buf) {
+		if ((e = cmt_bt_write_at(sp->fd, sp->buf, sp->len, sp->size,
+		    err)))
 			return e;
 		sp->size += (int64_t)sp->len;
 		sp->len = 0;
 	}
-	memcpy(sp->buf + sp->len, &rec, sizeof rec);
-	sp->len += sizeof rec;
+	memcpy(sp->buf + sp->len, rec, n);
+	sp->len += n;
 	return CMT_OK;
 }
 
-/* A symbol's point; a full block goes to the file, chained. */
 enum cmt_err
-cmt_bt_put_point(struct cmt_bt *bt, struct sym *st, int64_t t, double eq,
-	double bh, char *err)
+cmt_bt_spill_get(const struct spill *sp, void *buf, size_t n, int64_t off,
+	char *err)
 {
-	struct block *b = st->blk;
-	enum cmt_err e;
-	int64_t off;
-
-	if (!b) {
-		if (!(b = st->blk = malloc(sizeof *b)))
-			return cmt_errf(err, CMT_ENOMEM, "out of memory");
-		b->next = -1;
-		b->count = 0;
-	}
-	b->pt[b->count].t = t;
-	b->pt[b->count].eq = eq;
-	b->pt[b->count].bh = bh;
-	if (++b->count < BLOCK_POINTS)
+	if (off >= sp->size) {
+		memcpy(buf, sp->buf + (off - sp->size), n);
 		return CMT_OK;
-	if (bt->pts_fd < 0 && (bt->pts_fd = spill_open(err)) < 0)
-		return CMT_EIO;
-	off = bt->pts_size;
-	if ((e = write_all(bt->pts_fd, b, sizeof *b, off, err)))
-		return e;
-	bt->pts_size += (int64_t)sizeof *b;
-	if (st->last_blk >= 0 && (e = write_all(bt->pts_fd, &off, sizeof off,
-	    st->last_blk + (int64_t)offsetof(struct block, next), err)))
-		return e;
-	if (st->first_blk < 0)
-		st->first_blk = off;
-	st->last_blk = off;
-	b->count = 0;
-	return CMT_OK;
+	}
+	return cmt_bt_read_at(sp->fd, buf, n, off, err);
 }

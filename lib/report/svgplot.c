@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "cmt_svgplot.h"
@@ -197,9 +198,9 @@ cmt_plot_frame(struct cmt_svg *g, struct cmt_plot *p, const char *title,
 			p->y0 + p->h, x, p->y0 + p->h + 14, lab);
 	}
 	if (title)
-		cmt_svg_printf(g, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" "
+		cmt_svg_printf(g, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%g\" "
 			"font-weight=\"bold\">%s</text>\n", p->x0, p->y0 - 8,
-			title);
+			p->title_size > 0 ? p->title_size : 13, title);
 	if (xlabel)
 		cmt_svg_printf(g, "<text x=\"%.1f\" y=\"%.1f\" "
 			"text-anchor=\"middle\" fill=\"#555\">%s</text>\n",
@@ -212,27 +213,118 @@ cmt_plot_frame(struct cmt_svg *g, struct cmt_plot *p, const char *title,
 	cmt_svg_printf(g, "</g>\n");
 }
 
+/* ---- lines ---- */
+
 static void
-point(struct cmt_svg *g, const struct cmt_plot *p, double x, double y)
+thin_keep(struct cmt_plot_thin *th, double x, double y)
 {
-	cmt_svg_printf(g, "%.1f,%.1f ", cmt_plot_x(p, x), cmt_plot_y(p, y));
+	if (th->fail)
+		return;
+	if (th->n == th->cap) {
+		size_t cap = th->cap ? 2 * th->cap : 256;
+		double *nx = realloc(th->x, cap * sizeof *nx), *ny;
+
+		if (!nx) {
+			th->fail = 1;
+			return;
+		}
+		th->x = nx;
+		if (!(ny = realloc(th->y, cap * sizeof *ny))) {
+			th->fail = 1;
+			return;
+		}
+		th->y = ny;
+		th->cap = cap;
+	}
+	th->x[th->n] = x;
+	th->y[th->n] = y;
+	th->n++;
 }
 
-/* The points of one pixel column: its first, its extremes in order and
- * its last (indexes first <= lo, hi <= last), each once. */
+/* The open column's points: its first, its extremes in order and its
+ * last, each once. */
 static void
-column(struct cmt_svg *g, const struct cmt_plot *p, const double *x,
-	const double *y, size_t first, size_t lo, size_t hi, size_t last)
+thin_flush(struct cmt_plot_thin *th)
 {
-	size_t a = lo < hi ? lo : hi, b = lo < hi ? hi : lo;
+	double ax = th->lox, ay = th->loy, bx = th->hix, by = th->hiy;
+	int lo_first = th->lo_i <= th->hi_i;
+	size_t a_i, b_i;
 
-	point(g, p, x[first], y[first]);
-	if (a != first)
-		point(g, p, x[a], y[a]);
-	if (b != a && b != first)
-		point(g, p, x[b], y[b]);
-	if (last != b && last != first)
-		point(g, p, x[last], y[last]);
+	if (!th->have)
+		return;
+	if (!lo_first) {
+		ax = th->hix, ay = th->hiy, bx = th->lox, by = th->loy;
+	}
+	a_i = lo_first ? th->lo_i : th->hi_i;
+	b_i = lo_first ? th->hi_i : th->lo_i;
+	thin_keep(th, th->fx, th->fy);
+	if (a_i != 0)
+		thin_keep(th, ax, ay);
+	if (b_i != a_i && b_i != 0)
+		thin_keep(th, bx, by);
+	if (th->last_i != b_i && th->last_i != 0)
+		thin_keep(th, th->lx, th->ly);
+	th->have = 0;
+}
+
+static void
+thin_break(struct cmt_plot_thin *th)
+{
+	thin_flush(th);
+	if (th->n && !isnan(th->y[th->n - 1]))
+		thin_keep(th, th->lx, NAN);
+}
+
+void
+cmt_plot_thin_add(struct cmt_plot_thin *th, double x, double y)
+{
+	long c;
+
+	if (isnan(y)) {
+		thin_break(th);
+		return;
+	}
+	c = (long)floor(cmt_plot_x(th->p, x));
+	if (th->have && c != th->col) {
+		thin_flush(th);
+		if (th->gap > 0 && x - th->lx > th->gap)
+			thin_keep(th, th->lx, NAN);
+	}
+	if (!th->have) {
+		th->col = c;
+		th->have = 1;
+		th->fx = th->lox = th->hix = x;
+		th->fy = th->loy = th->hiy = y;
+		th->lo_i = th->hi_i = th->last_i = 0;
+		th->k = 0;
+	} else {
+		th->k++;
+		if (y < th->loy) {
+			th->lox = x, th->loy = y, th->lo_i = th->k;
+		}
+		if (y > th->hiy) {
+			th->hix = x, th->hiy = y, th->hi_i = th->k;
+		}
+		th->last_i = th->k;
+	}
+	th->lx = x;
+	th->ly = y;
+}
+
+int
+cmt_plot_thin_end(struct cmt_plot_thin *th)
+{
+	thin_flush(th);
+	return th->fail ? -1 : 0;
+}
+
+void
+cmt_plot_thin_free(struct cmt_plot_thin *th)
+{
+	free(th->x);
+	free(th->y);
+	th->x = th->y = NULL;
+	th->n = th->cap = 0;
 }
 
 static int
@@ -242,49 +334,46 @@ drawable(const struct cmt_plot *p, double y)
 }
 
 void
-cmt_plot_line(struct cmt_svg *g, const struct cmt_plot *p, const double *x,
-	const double *y, size_t n, double gap, const char *color,
-	double width, const char *dash)
+cmt_plot_points(struct cmt_svg *g, const struct cmt_plot *p, const double *x,
+	const double *y, size_t n, const char *color, double width,
+	const char *dash)
 {
-	size_t i, lo = 0, hi = 0, first = 0, last = 0;
-	long col = -1, c;
-	int open = 0, have = 0;
+	size_t i;
+	int open = 0;
 
 	for (i = 0; i < n; i++) {
-		if (open && (!drawable(p, y[i]) ||
-		    (gap > 0 && x[i] - x[last] > gap))) {
-			if (have)
-				column(g, p, x, y, first, lo, hi, last);
-			cmt_svg_printf(g, "\"/>\n");
-			open = have = 0;
-		}
-		if (!drawable(p, y[i]))
+		if (!drawable(p, y[i])) {
+			if (open)
+				cmt_svg_printf(g, "\"/>\n");
+			open = 0;
 			continue;
-		if (!open) {
+		}
+		if (!open)
 			cmt_svg_printf(g, "<polyline fill=\"none\" stroke=\"%s\" "
 				"stroke-width=\"%.1f\"%s%s%s points=\"", color,
 				width, dash ? " stroke-dasharray=\"" : "",
 				dash ? dash : "", dash ? "\"" : "");
-			open = 1;
-			col = -1;
-		}
-		c = (long)floor(cmt_plot_x(p, x[i]));
-		if (c != col) {
-			if (have)
-				column(g, p, x, y, first, lo, hi, last);
-			col = c;
-			first = lo = hi = i;
-			have = 1;
-		}
-		if (y[i] < y[lo])
-			lo = i;
-		if (y[i] > y[hi])
-			hi = i;
-		last = i;
+		open = 1;
+		cmt_svg_printf(g, "%.1f,%.1f ", cmt_plot_x(p, x[i]),
+			cmt_plot_y(p, y[i]));
 	}
-	if (open) {
-		if (have)
-			column(g, p, x, y, first, lo, hi, last);
+	if (open)
 		cmt_svg_printf(g, "\"/>\n");
-	}
+}
+
+void
+cmt_plot_line(struct cmt_svg *g, const struct cmt_plot *p, const double *x,
+	const double *y, size_t n, double gap, const char *color,
+	double width, const char *dash)
+{
+	struct cmt_plot_thin th = { .p = p, .gap = gap };
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		cmt_plot_thin_add(&th, x[i], drawable(p, y[i]) ? y[i] : NAN);
+	if (cmt_plot_thin_end(&th) == 0)
+		cmt_plot_points(g, p, th.x, th.y, th.n, color, width, dash);
+	else
+		g->b.failed = 1;
+	cmt_plot_thin_free(&th);
 }

@@ -454,6 +454,20 @@ timers(struct cmt_sse *s, int64_t now)
 	}
 }
 
+/* The drain is over: streams still owed events are cut off; count them
+ * and the events they miss. */
+static void
+count_cut(struct cmt_sse *s)
+{
+	struct client *c;
+
+	for (c = s->clients; c; c = c->next)
+		if (c->state == C_STREAM && c->next_id <= s->head_id) {
+			s->st.cut_streams++;
+			s->st.cut_events += s->head_id - c->next_id + 1;
+		}
+}
+
 enum cmt_err
 cmt_sse_run(struct cmt_sse *s, volatile sig_atomic_t *stop, char *err)
 {
@@ -469,8 +483,10 @@ cmt_sse_run(struct cmt_sse *s, volatile sig_atomic_t *stop, char *err)
 		if (stop && *stop)
 			start_drain(s, now);
 		if (s->draining && (s->st.clients == 0 ||
-		    now >= s->drain_deadline))
+		    now >= s->drain_deadline)) {
+			count_cut(s);
 			break;
+		}
 		wait = s->next_heartbeat - now;
 		if (wait > 200)
 			wait = 200;   /* bounds the delay in noticing *stop */

@@ -12,16 +12,6 @@ ticks() {
 			1709251200000 + i * 60000, 50000 + (i * 7919) % 101 }'
 }
 
-# Wait (up to 20 s, so a broken tool fails instead of hanging) until file
-# has at least n lines.
-wait_lines() {
-	for _ in $(seq 200); do
-		[ "$(wc -l <"$1")" -ge "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 @test "a pipeline that waits for input has written every line it could" {
 	ticks 100 >"$TMP/ticks"
 	cmt-features -q --model default <"$TMP/ticks" | cmt-predict \

@@ -74,10 +74,19 @@ EOF
 	# ECE: bins 2,4,6,8: (.25 + .55 + .65 + .15)/4 = 0.4
 	# majority: p = base rate .5: accuracy .5, log-loss ln 2, Brier .25
 	# last return signs (+,+,0,+), y (1,0,1,0): the rule hits, misses,
-	#   half (zero return), misses: accuracy 1.5/4 = .375.  Its p is the
-	#   up-share per sign: + rows y (1,0,0) -> 1/3, the zero row -> 1, so
-	#   p = (1/3,1/3,1,1/3): Brier (4/9 + 1/9 + 0 + 1/9)/4 = 1/6;
-	#   AUC: ups {1/3, 1} vs downs {1/3, 1/3}: ties .5+.5, wins 1+1 = .75
+	#   half (zero return), misses: accuracy 1.5/4 = .375; reversal the
+	#   opposite calls: 2.5/4 = .625.  Their AUC ranks by the call: last
+	#   return scores (+1,+1,0,+1): ups {+1, 0} vs downs {+1, +1}: ties
+	#   .5+.5, losses 0+0 = 1/4; reversal 3/4.
+	#   Their p: the Laplace up-share of the earlier rows after the same
+	#   move, (up+1)/(n+2), held on the rule's side of 1/2, 1/2 after no
+	#   move.  + rows before each + row: none (1/2), y 1 (2/3), y 1,0
+	#   (2/4).  Last return p = (.5, 2/3, .5, .5): log-loss
+	#   (3 ln 2 + ln 3)/4 = 0.794513, Brier (.25 + 4/9 + .25 + .25)/4 =
+	#   0.298611.  Reversal p = (.5, min(.5, 2/3), .5, .5) = 1/2 on every
+	#   row: ln 2, .25.  Reversal's AUC (.75) is not below the model's
+	#   (.75) nor is the last return's: the model is held against
+	#   reversal, which beats it on accuracy alone.
 	cmt-backtest --json "$TINY" > "$TMP/r.json"
 	run json_get "$TMP/r.json" '"%(scored)d %(flat)d %(no_p)d %(vectors)d" % j["overall"]'
 	assert_output "4 1 1 6"
@@ -89,8 +98,12 @@ EOF
 	assert_output "0.400000"
 	run json_get "$TMP/r.json" '" ".join("%.6f" % j["overall"]["majority"][k] for k in ("accuracy", "logloss", "brier", "auc"))'
 	assert_output "0.500000 0.693147 0.250000 0.500000"
-	run json_get "$TMP/r.json" '" ".join("%.4f" % j["overall"]["last_return"][k] for k in ("accuracy", "brier", "auc"))'
-	assert_output "0.3750 0.1667 0.7500"
+	run json_get "$TMP/r.json" '" ".join("%.6f" % j["overall"]["last_return"][k] for k in ("accuracy", "logloss", "brier", "auc"))'
+	assert_output "0.375000 0.794513 0.298611 0.250000"
+	run json_get "$TMP/r.json" '" ".join("%.6f" % j["overall"]["reversal"][k] for k in ("accuracy", "logloss", "brier", "auc"))'
+	assert_output "0.625000 0.693147 0.250000 0.750000"
+	run json_get "$TMP/r.json" '(j["overall"]["held_against"], [j["overall"][b]["beats_model_on"] for b in ("majority", "last_return", "reversal")])'
+	assert_output "('reversal', [[], [], ['accuracy']])"
 	run json_get "$TMP/r.json" '[(b["n"], b["freq"]) for b in j["overall"]["calibration"] if b["n"]]'
 	assert_output "[(1, 0), (1, 1), (1, 0), (1, 1)]"
 }
@@ -114,8 +127,13 @@ EOF
 	assert_success
 	assert_output --partial "scored 4; not scored: 1 flat (y null), 1 without p_up"
 	assert_line --regexp "^  model +4 +0\.5000 +0\.7500 +\[0\.0570, 1\.0000\] +0\.5746 +0\.2025 +0\.4000$"
-	assert_line --regexp "^  majority +4 +0\.5000 +0\.5000 +0\.6931 +0\.2500"
-	assert_line --regexp "^BTC-USD +5 +3 +3 +0\.3333 +-1\.000% +-1\.990% +10\.000%"
+	assert_line --regexp "^  majority +4 +0\.5000 +0\.5000 +0\.6931 +0\.2500 +$"
+	assert_line --regexp "^  last return +4 +0\.3750 +0\.2500 +0\.7945 +0\.2986 +$"
+	assert_line --regexp "^  reversal +4 +0\.6250 +0\.7500 +0\.6931 +0\.2500 +beats the model on accuracy$"
+	assert_line "  model minus reversal (the better sign rule): accuracy -0.1250, auc +0.0000, logloss -0.1185, brier -0.0475"
+	# gross beside net: the fees are 0 here
+	assert_line --regexp "^symbol +periods +long +trades +hit rate +gross +net +buy&hold +max dd +sharpe$"
+	assert_line --regexp "^BTC-USD +5 +3 +3 +0\.3333 +-1\.000% +-1\.000% +-1\.990% +10\.000%"
 }
 
 @test "look-ahead control: a past-only signal on a random walk scores at chance" {
@@ -185,7 +203,7 @@ EOF
 	run cmt-backtest --json "$TMP/b"
 	assert_success
 	assert_line --partial "$TMP/b: line 3:"
-	assert_line --partial "$TMP/b: line 4: BTC-USD: t 1709251200000 is not after"
+	assert_line --partial "$TMP/b: line 4: BTC-USD: timestamp 1709251200000 is before the previous vector's"
 	assert_line --partial "2 bad lines skipped"
 	cmt-backtest --json "$TINY" > "$TMP/want"
 	cmt-backtest --json "$TMP/b" 2>/dev/null | cmp - "$TMP/want"
@@ -256,9 +274,10 @@ PY
 	run svg_check "$TMP/p.svg"
 	assert_success
 	echo "$output"
-	# one symbol: the portfolio panel is it; rule, buy and hold, both baselines
+	# one symbol: the portfolio panel is it; the rule net and gross of
+	# fees, buy and hold, the three baselines
 	assert_line --regexp '^panel 0 BTC-USD: long when P\(up\) > 0.5'
-	assert_line --regexp '^polylines #1f77b4=1 #2ca02c=1 #555555=1 #d62728=1$'
+	assert_line --regexp '^polylines #17becf=1 #1f77b4=1 #2ca02c=1 #555555=1 #d62728=1 #ff7f0e=1$'
 	# 500 minutes from 00:01 UTC: hourly ticks at round times
 	assert_line --regexp '^panel 0 .*\| x 01:00 02:00 03:00 04:00 05:00 06:00 07:00 08:00 \|'
 	# linear, round y ticks (this rule on a leaked-free walk stays near 1)
@@ -296,7 +315,7 @@ PY
 	assert_line --regexp '^panel 1 BTC-USD: rule'
 	assert_line --regexp '^panel 2 ETH-USD: rule'
 	# 2 pieces in the portfolio + 1 per symbol panel, for each curve
-	assert_line 'polylines #1f77b4=4 #2ca02c=4 #555555=4 #d62728=4'
+	assert_line 'polylines #17becf=4 #1f77b4=4 #2ca02c=4 #555555=4 #d62728=4 #ff7f0e=4'
 	# a 6-week span is labelled in days
 	assert_line --regexp '^panel 0 .*\| x (Mar|Apr) [0-9]{2} '
 }
@@ -445,4 +464,406 @@ PY
 	assert_output --partial "forecasts not scored"
 	run cmt-backtest --horizon 1m "$TMP/p"
 	assert_failure 2
+}
+
+# Two prediction streams on the same rows of two symbols: pair_files A B
+# SEED.  A's p_up carries a slightly stronger signal than B's; both have
+# two decimals (many ties), some rows have y null or no p_up.
+pair_files() {
+	python3 - "$@" <<'PY'
+import random, sys
+a_path, b_path, seed = sys.argv[1], sys.argv[2], int(sys.argv[3])
+rng = random.Random(seed)
+fs = "cmt1;step=60s;ret=1m/5m/15m/60m;rv=30m/60m;rsi=14;macd=12/26/9;bb=20/2;mom=10;vt=5/20"
+names = ["ret_1m", "ret_5m", "ret_15m", "ret_60m", "rv_30m", "rv_60m", "rsi",
+         "macd_hist", "bb_pctb", "mom", "vol_trend"]
+feats = ",".join('"%s":0.0' % k for k in names)
+def clip(p):
+    return min(max(p, 0.0), 1.0)
+with open(a_path, "w") as a, open(b_path, "w") as b:
+    for i in range(1600):
+        for sym in ("BTC-USD", "ETH-USD"):
+            up = rng.random() < 0.5
+            y = "null" if rng.random() < 0.02 else "%d" % up
+            s = 1 if up else -1
+            pa = round(clip(0.5 + 0.024 * s + rng.gauss(0, 0.1)), 2)
+            pb = round(clip(0.5 + 0.02 * s + rng.gauss(0, 0.1)), 2)
+            for f, p, m in ((a, pa, "a"), (b, pb, "b")):
+                tail = ',"p_up":%r,"model":"%s"' % (p, m)
+                if rng.random() < 0.01:
+                    tail = ""
+                f.write('{"t":%d,"sym":"%s","px":100,"fs":"%s","f":{%s},'
+                        '"y":%s%s}\n' % (1709251200000 + 60000 * i, sym, fs,
+                                         feats, y, tail))
+PY
+}
+
+# The paired comparison computed apart from lib/: rows matched by (sym, t),
+# AUCs and DeLong's components from their definition (the share of the
+# other class each row outranks, ties 1/2), the per-row log-loss
+# differences; compared with --json to 1e-9.
+vs_oracle() {
+	python3 - "$@" <<'PY'
+import bisect, json, math, sys
+def rows(path):
+    out = {}
+    for line in open(path):
+        o = json.loads(line)
+        out[(o["sym"], o["t"])] = (o.get("p_up"), o.get("y"))
+    return out
+a, b, j = rows(sys.argv[1]), rows(sys.argv[2]), json.load(open(sys.argv[3]))
+both = sorted(set(a) & set(b))
+pairs = [(a[k][0], b[k][0], a[k][1]) for k in both
+         if a[k][0] is not None and b[k][0] is not None
+         and a[k][1] is not None and a[k][1] == b[k][1]]
+ys = [y for _, _, y in pairs]
+m, k = sum(ys), len(ys) - sum(ys)
+def components(ps):
+    up = sorted(p for p, y in zip(ps, ys) if y == 1)
+    dn = sorted(p for p, y in zip(ps, ys) if y == 0)
+    v10 = [(bisect.bisect_left(dn, p) + 0.5 * (bisect.bisect_right(dn, p) - bisect.bisect_left(dn, p))) / k
+           for p, y in zip(ps, ys) if y == 1]
+    v01 = [((m - bisect.bisect_right(up, p)) + 0.5 * (bisect.bisect_right(up, p) - bisect.bisect_left(up, p))) / m
+           for p, y in zip(ps, ys) if y == 0]
+    return v10, v01
+va10, va01 = components([p for p, _, _ in pairs])
+vb10, vb01 = components([p for _, p, _ in pairs])
+auc_a, auc_b = sum(va10) / m, sum(vb10) / m
+def cov(x, mx, z, mz):
+    return sum((u - mx) * (w - mz) for u, w in zip(x, z)) / (len(x) - 1)
+var = ((cov(va10, auc_a, va10, auc_a) + cov(vb10, auc_b, vb10, auc_b)
+        - 2 * cov(va10, auc_a, vb10, auc_b)) / m
+       + (cov(va01, auc_a, va01, auc_a) + cov(vb01, auc_b, vb01, auc_b)
+          - 2 * cov(va01, auc_a, vb01, auc_b)) / k)
+se = math.sqrt(var)
+z = (auc_a - auc_b) / se
+want = {"auc": (auc_a - auc_b, se, z, math.erfc(abs(z) / math.sqrt(2)))}
+def ll(p, y):
+    q = p if y == 1 else 1 - p
+    return -math.log(max(q, 1e-15))
+d = [ll(pa, y) - ll(pb, y) for pa, pb, y in pairs]
+n = len(d)
+mean = sum(d) / n
+sd = math.sqrt(sum((x - mean) ** 2 for x in d) / (n - 1))
+z = mean / (sd / math.sqrt(n))
+want["logloss"] = (mean, sd / math.sqrt(n), z, math.erfc(abs(z) / math.sqrt(2)))
+for key, (diff, se, z, p) in want.items():
+    got = j["diff"][key]
+    for name, w in (("diff", diff), ("se", se), ("z", z), ("p", p),
+                    ("lo", diff - 1.959964 * se), ("hi", diff + 1.959964 * se)):
+        assert abs(got[name] - w) <= 1e-9, (key, name, got[name], w)
+    print("%s diff %.6f z %.4f p %.4f" % (key, diff, z, p))
+assert abs(j["input"]["auc"] - auc_a) <= 1e-12 and abs(j["other"]["auc"] - auc_b) <= 1e-12
+assert j["rows"]["scored"] == n == j["input"]["n"] == j["other"]["n"]
+assert j["rows"]["matched"] == len(both)
+assert j["input"]["only"] == len(set(a) - set(b)) and j["other"]["only"] == len(set(b) - set(a))
+print("rows %d scored %d only %d %d" % (len(both), n, j["input"]["only"], j["other"]["only"]))
+PY
+}
+
+@test "--vs: the paired DeLong test and the log-loss interval equal an independent computation to 1e-9" {
+	pair_files "$TMP/a" "$TMP/b" 3
+	run cmt-backtest --json --vs "$TMP/b" "$TMP/a"
+	assert_success
+	echo "$output" > "$TMP/r.json"
+	run vs_oracle "$TMP/a" "$TMP/b" "$TMP/r.json"
+	assert_success
+	echo "$output"
+	# 3200 rows, about 2% flat and 2% without p_up on a side
+	assert_line --regexp '^rows 3200 scored 3[01][0-9][0-9] only 0 0$'
+	run json_get "$TMP/r.json" '(j["input"]["model"], j["other"]["model"], j["diff"]["auc"]["method"])'
+	assert_output "('a', 'b', 'paired DeLong')"
+	# the text says the same
+	run cmt-backtest --vs "$TMP/b" "$TMP/a"
+	assert_success
+	d=$(json_get "$TMP/r.json" '"%+.6f" % j["diff"]["auc"]["diff"]')
+	assert_line --regexp "^  auc +\\$d +\\[[-+]0\\.[0-9]{6}, [-+]0\\.[0-9]{6}\\] +-?[0-9.]+ +[0-9.e-]+$"
+	assert_line --partial "input  $TMP/a: model a; 3200 vectors"
+}
+
+@test "--vs: rows in one stream only are counted, the others paired as if alone" {
+	pair_files "$TMP/a" "$TMP/b" 4
+	# B loses every 7th line, and gains a symbol A has not and rows
+	# between A's minutes (in time order); A loses every 11th
+	{ awk 'NR % 7' "$TMP/b"
+	  sed -n '1~5p' "$TMP/b" | sed 's/"ETH-USD"/"SOL-USD"/'
+	  sed -n '1~9p' "$TMP/b" | sed 's/"t":\([0-9]*\)0000,/"t":\15000,/'
+	} | sort -t: -k2,2n -s > "$TMP/b2"
+	awk 'NR % 11' "$TMP/a" > "$TMP/a2"
+	cmt-backtest --json --vs "$TMP/b2" "$TMP/a2" > "$TMP/r.json"
+	run vs_oracle "$TMP/a2" "$TMP/b2" "$TMP/r.json"
+	assert_success
+	echo "$output"
+	# the same comparison on the rows both have, alone
+	python3 - "$TMP/a2" "$TMP/b2" "$TMP/a3" "$TMP/b3" <<'PY'
+import json, sys
+def keys(path):
+    return {(o["sym"], o["t"]) for o in map(json.loads, open(path))}
+both = keys(sys.argv[1]) & keys(sys.argv[2])
+for src, dst in ((sys.argv[1], sys.argv[3]), (sys.argv[2], sys.argv[4])):
+    lines = [l for l in open(src) if (lambda o: (o["sym"], o["t"]))(json.loads(l)) in both]
+    lines.sort(key=lambda l: (json.loads(l)["t"], json.loads(l)["sym"]))
+    open(dst, "w").writelines(lines)
+PY
+	cmt-backtest --json --vs "$TMP/b3" "$TMP/a3" > "$TMP/r3.json"
+	run json_get "$TMP/r.json" 'json.dumps(j["diff"])'
+	assert_output "$(json_get "$TMP/r3.json" 'json.dumps(j["diff"])')"
+	run json_get "$TMP/r3.json" '(j["input"]["only"], j["other"]["only"])'
+	assert_output "(0, 0)"
+	# labels that disagree are counted, not scored
+	sed '3s/"y":0/"y":1/; t; 3s/"y":1/"y":0/' "$TMP/b" > "$TMP/b4"
+	cmt-backtest --json --vs "$TMP/b4" "$TMP/a" > "$TMP/r4.json"
+	run json_get "$TMP/r4.json" 'j["rows"]["labels_differ"]'
+	assert_output "1"
+}
+
+@test "--vs: usage, and a missing file" {
+	pair_files "$TMP/a" "$TMP/b" 5
+	for extra in --follow "--plot $TMP/p.svg" "--trades $TMP/t.csv" "--theta 0.5,0.6"; do
+		run cmt-backtest $extra --vs "$TMP/b" "$TMP/a"
+		assert_failure 2
+		assert_output --partial "--vs"
+	done
+	run cmt-backtest --vs - < "$TMP/a"
+	assert_failure 2
+	assert_output --partial "standard input"
+	run cmt-backtest --vs - "$TMP/a" < "$TMP/b"
+	assert_success
+	run cmt-backtest --vs "$TMP/nonexistent" "$TMP/a"
+	assert_failure 1
+	assert_output --partial "nonexistent"
+}
+
+# A two-symbol walk whose next move tends to reverse the last one, with
+# flat minutes: walk FILE N SEED.  p_up is noise around 1/2 with a little
+# of the reversal in it; ret_1m (the first feature) is the last return.
+walk() {
+	python3 - "$@" <<'PY'
+import random, sys
+path, n, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rng = random.Random(seed)
+fs = "cmt1;step=60s;ret=1m/5m/15m/60m;rv=30m/60m;rsi=14;macd=12/26/9;bb=20/2;mom=10;vt=5/20"
+names = ["ret_1m", "ret_5m", "ret_15m", "ret_60m", "rv_30m", "rv_60m", "rsi",
+         "macd_hist", "bb_pctb", "mom", "vol_trend"]
+px = {"BTC-USD": [100.0, 100.0], "ETH-USD": [50.0, 50.0]}
+def step(prev_move):
+    r = rng.random()
+    if r < 0.08:
+        return 0
+    up = rng.random() < (0.5 - 0.06 * prev_move)
+    return 1 if up else -1
+moves = {s: [0] for s in px}
+for s in px:
+    for i in range(n + 1):
+        m = step(moves[s][-1])
+        moves[s].append(m)
+        px[s].append(px[s][-1] * (1.002 ** m))
+with open(path, "w") as f:
+    for i in range(1, n + 1):
+        for s in px:
+            last = px[s][i] / px[s][i - 1] - 1
+            nxt = px[s][i + 1]
+            y = "null" if nxt == px[s][i] else ("1" if nxt > px[s][i] else "0")
+            p = round(min(max(0.5 - 0.02 * moves[s][i] + rng.gauss(0, 0.03), 0), 1), 4)
+            feats = ",".join('"%s":%r' % (k, last if k == "ret_1m" else 0.0) for k in names)
+            f.write('{"t":%d,"sym":"%s","px":%r,"fs":"%s","f":{%s},"y":%s,"p_up":%r,"model":"w"}\n'
+                    % (1709251200000 + 60000 * i, s, px[s][i], fs, feats, y, p))
+PY
+}
+
+@test "baselines: each symbol's and the overall figures equal an independent computation" {
+	walk "$TMP/w" 3000 8
+	cmt-backtest --json "$TMP/w" > "$TMP/r.json"
+	python3 - "$TMP/w" "$TMP/r.json" <<'PY'
+import json, math, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+j = json.load(open(sys.argv[2]))
+def ll(p, y):
+    q = p if y == 1 else 1 - p
+    return -math.log(max(q, 1e-15))
+def auc(score, ys):
+    # the Mann-Whitney count over every pair
+    ups = [s for s, y in zip(score, ys) if y == 1]
+    dns = [s for s, y in zip(score, ys) if y == 0]
+    w = sum((u > d) + 0.5 * (u == d) for u in ups for d in dns)
+    return w / (len(ups) * len(dns))
+def baselines(rs):
+    rs = [r for r in rs if r["y"] is not None and "p_up" in r]
+    ys = [r["y"] for r in rs]
+    n, up = len(ys), sum(ys)
+    share = up / n
+    out = {"majority": {
+        "accuracy": max(up, n - up) / n if share != 0.5 else up / n,
+        "logloss": sum(ll(share, y) for y in ys) / n,
+        "brier": sum((share - y) ** 2 for y in ys) / n, "auc": 0.5}}
+    for name, d in (("last_return", 1), ("reversal", -1)):
+        seen = {1: [0, 0], -1: [0, 0], 0: [0, 0]}   # rows, ups per move
+        L = B = hits = 0.0
+        calls = []
+        for r, y in zip(rs, ys):
+            x = r["f"]["ret_1m"]
+            mv = (x > 0) - (x < 0)
+            call = mv * d
+            u = (seen[mv][1] + 1) / (seen[mv][0] + 2)
+            p = max(u, 0.5) if call > 0 else min(u, 0.5) if call < 0 else 0.5
+            L += ll(p, y)
+            B += (p - y) ** 2
+            hits += 0.5 if call == 0 else float((call > 0) == (y == 1))
+            calls.append(call)
+            seen[mv][0] += 1
+            seen[mv][1] += y
+        out[name] = {"accuracy": hits / n, "logloss": L / n, "brier": B / n,
+                     "auc": auc(calls, ys)}
+    return out
+groups = [(g["sym"], g) for g in j["symbols"]] + [("ALL", j["overall"])]
+for sym, g in groups:
+    want = baselines([r for r in rows if sym in ("ALL", r["sym"])])
+    for b, w in want.items():
+        for k, v in w.items():
+            assert abs(g[b][k] - v) <= 1e-6 * max(1, abs(v)), (sym, b, k, g[b][k], v)
+    better = "reversal" if want["reversal"]["auc"] > want["last_return"]["auc"] else "last_return"
+    assert g["held_against"] == better, (sym, g["held_against"])
+    for b in want:
+        beats = [k for k, hi in (("accuracy", 1), ("auc", 1), ("logloss", 0), ("brier", 0))
+                 if (g[b][k] > g["model"][k] if hi else g[b][k] < g["model"][k])]
+        assert g[b]["beats_model_on"] == beats, (sym, b, beats)
+    print(sym, " ".join("%s %.4f" % (b, want[b]["auc"]) for b in want))
+PY
+	# this walk reverses: the reversal is the better sign rule everywhere
+	run json_get "$TMP/r.json" '[g["held_against"] for g in j["symbols"] + [j["overall"]]]'
+	assert_output "['reversal', 'reversal', 'reversal']"
+	run cmt-backtest "$TMP/w"
+	assert_line --regexp '^  model minus reversal \(the better sign rule\): accuracy [-+]0\.[0-9]{4}, auc '
+}
+
+@test "--trades: the hand-computed trades of the tiny file" {
+	# prices 100 110 99 99 108.9 98.01, p_up .85 .25 .55 .45 .65 -, 10 bps:
+	# long at 00:00 (100) out at 00:01 (110); long at 00:02 (99) out at
+	# 00:03 (99); long at 00:04 (108.9), open at the end (98.01), which
+	# pays no exit fee.  net = .999^2 (1 + gross) - 1, .999 (1 + gross)
+	# - 1 when open: .0978011, -.001999, -.1009
+	run cmt-backtest --trades "$TMP/t.csv" "$TINY"
+	assert_success
+	run cat "$TMP/t.csv"
+	assert_output "symbol,entry_time,entry_px,exit_time,exit_px,gross_return,net_return,steps,open
+BTC-USD,2024-03-01T00:00:00.000Z,100,2024-03-01T00:01:00.000Z,110,0.1,0.0978011,1,0
+BTC-USD,2024-03-01T00:02:00.000Z,99,2024-03-01T00:03:00.000Z,99,0,-0.001999,1,0
+BTC-USD,2024-03-01T00:04:00.000Z,108.9,2024-03-01T00:05:00.000Z,98.01,-0.1,-0.1009,1,1"
+	# (1.0978011)(0.998001)(0.8991) - 1 is the report's net return
+	run json_get <(cmt-backtest --json "$TINY") '"%.6f" % j["overall"]["trading"]["return"]'
+	assert_output "$(python3 -c 'print("%.6f" % (1.0978011 * 0.998001 * 0.8991 - 1))')"
+	run cmt-backtest --trades /nonexistent/dir/t.csv "$TINY"
+	assert_failure 1
+	assert_output --partial "/nonexistent/dir/t.csv"
+}
+
+@test "--trades: the trades compound to each symbol's and the overall net return" {
+	walk "$TMP/w" 3000 9
+	cmt-backtest --json --theta 0.49 --fee-bps 2 --trades "$TMP/t.csv" "$TMP/w" > "$TMP/r.json"
+	python3 - "$TMP/t.csv" "$TMP/r.json" <<'PY'
+import csv, json, sys
+trades = list(csv.DictReader(open(sys.argv[1])))
+j = json.load(open(sys.argv[2]))
+f = 2e-4
+eq, n = {}, {}
+for t in trades:
+    g, net = float(t["gross_return"]), float(t["net_return"])
+    assert abs(g - (float(t["exit_px"]) / float(t["entry_px"]) - 1)) < 1e-10, t
+    fees = (1 - f) if t["open"] == "1" else (1 - f) ** 2
+    assert abs(net - (fees * (1 + g) - 1)) < 1e-10, t
+    assert t["entry_time"] < t["exit_time"] and int(t["steps"]) >= 1, t
+    eq[t["symbol"]] = eq.get(t["symbol"], 1) * (1 + net)
+    n[t["symbol"]] = n.get(t["symbol"], 0) + 1
+for g in j["symbols"]:
+    tr = g["trading"]
+    s = g["sym"]
+    mine = [t for t in trades if t["symbol"] == s]
+    assert tr["trades"] == n[s] and tr["wins"] == sum(float(t["net_return"]) > 0 for t in mine)
+    assert tr["long_periods"] == sum(int(t["steps"]) for t in mine)
+    assert abs(eq[s] - 1 - tr["return"]) <= 1e-6 * max(1, abs(tr["return"])), (s, eq[s], tr)
+    # trades of one symbol do not overlap
+    for a, b in zip(mine, mine[1:]):
+        assert a["exit_time"] <= b["entry_time"], (a, b)
+overall = sum(eq.values()) / len(eq) - 1
+assert abs(overall - j["overall"]["trading"]["return"]) <= 1e-6, overall
+print(len(trades), "trades", ", ".join("%s %.6f" % kv for kv in eq.items()))
+PY
+}
+
+@test "--theta list: a sweep whose every row is the run with that threshold alone" {
+	walk "$TMP/w" 2000 10
+	cmt-backtest --json --theta 0.48,0.5,0.52 "$TMP/w" > "$TMP/s.json"
+	for th in 0.48 0.5 0.52; do
+		cmt-backtest --json --theta $th "$TMP/w" > "$TMP/one.json"
+		python3 - "$TMP/s.json" "$TMP/one.json" $th <<'PY'
+import json, sys
+s, one, th = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), float(sys.argv[3])
+pairs = [(s["overall"], one["overall"])] + list(zip(s["symbols"], one["symbols"]))
+for g, o in pairs:
+    row = [r for r in g["sweep"] if r["theta"] == th][0]
+    t = o["trading"]
+    for k in ("long_periods", "trades", "wins"):
+        assert row[k] == t[k], (g["sym"], k, row[k], t[k])
+    for k, kt in (("hit_rate", "hit_rate"), ("gross_return", "gross_return"), ("return", "return")):
+        assert abs(row[k] - t[kt]) <= 1e-6 * max(1, abs(t[kt])), (g["sym"], k, row[k], t[kt])
+PY
+	done
+	# the report's rule is the first threshold; the text has the table
+	run json_get "$TMP/s.json" 'j["overall"]["trading"]["theta"]'
+	assert_output "0.48"
+	run cmt-backtest --theta 0.48,0.5,0.52 "$TMP/w"
+	assert_line "threshold sweep (ALL, 1/S each; --json has each symbol's)"
+	assert_line --regexp '^theta +long +trades +hit rate +gross +net$'
+	assert_line --regexp '^0\.52 +[0-9]+ +[0-9]+ +0\.[0-9]{4} +-?[0-9.]+% +-?[0-9.]+%$'
+	for bad in 0.5, ,0.5 0.5,,0.6 0.5,1.5 0.5,x; do
+		run cmt-backtest --theta "$bad" "$TMP/w"
+		assert_failure 2
+		assert_output --partial "--theta"
+	done
+}
+
+@test "--plot: the drawn curves end at the report's figures, from a bounded number of points" {
+	walk "$TMP/w" 20000 11
+	cmt-backtest --json --fee-bps 1 --plot "$TMP/p.svg" "$TMP/w" > "$TMP/r.json"
+	cmt-backtest --fee-bps 1 "$TMP/w" > "$TMP/r.txt"
+	python3 - "$TMP/p.svg" "$TMP/r.json" "$TMP/w" "$TMP/r.txt" <<'PY'
+import json, re, sys, xml.etree.ElementTree as E
+ns = "{http://www.w3.org/2000/svg}"
+root = E.parse(sys.argv[1]).getroot()
+j = json.load(open(sys.argv[2]))
+curves = [g for g in root.iter(ns + "g") if g.get("class") == "curve"]
+# the portfolio panel, then one per symbol: six curves each
+assert len(curves) == 6 * 3, len(curves)
+def ends(panel):
+    return {g.get("data-curve"): float(g.get("data-end")) for g in curves[6 * panel: 6 * panel + 6]}
+groups = [j["overall"]] + j["symbols"]
+for i, g in enumerate(groups):
+    e, t = ends(i), g["trading"]
+    for key, want in (("net", t["return"]), ("gross", t["gross_return"]), ("buy_hold", t["buy_hold"])):
+        assert abs(e[key] - 1 - want) <= 1e-6 * max(1, abs(want)), (g["sym"], key, e[key], want)
+# and the text report's trading table (gross, net, buy and hold in %)
+text = open(sys.argv[4]).read()
+for i, g in enumerate(groups):
+    name = "ALL (1/S each)" if g["sym"] == "ALL" else g["sym"]
+    row = [l for l in text.splitlines() if l.startswith(name + " ")][-1]
+    gross, net, hold = [float(x) for x in re.findall(r"(-?[0-9.]+)%", row)[:3]]
+    e = ends(i)
+    for v, key in ((gross, "gross"), (net, "net"), (hold, "buy_hold")):
+        assert "%.3f" % v == "%.3f" % (100 * (e[key] - 1)), (name, key, v, e[key])
+# the last-return baseline traded: long after a rise, the same fees,
+# simulated here for each symbol
+rows = [json.loads(l) for l in open(sys.argv[3])]
+for i, g in enumerate(j["symbols"], 1):
+    mine = [r for r in rows if r["sym"] == g["sym"]]
+    eq, prev, f = 1.0, 0, 1e-4
+    for a, b in zip(mine, mine[1:]):
+        pos = int(a["f"]["ret_1m"] > 0)
+        eq *= (1 - f if pos != prev else 1) * (1 + (b["px"] / a["px"] - 1 if pos else 0))
+        prev = pos
+    assert abs(ends(i)["last_return"] - eq) <= 1e-9 * eq, (g["sym"], ends(i)["last_return"], eq)
+# 20000 rows a symbol, drawn from at most four points per pixel column
+for p in root.iter(ns + "polyline"):
+    assert len(p.get("points").split()) <= 4 * 840 + 4, len(p.get("points").split())
+print("ok")
+PY
 }

@@ -7,53 +7,28 @@
 load helper
 load nats
 
-local_setup() {
-	BG_PIDS=
-}
-
 local_teardown() {
-	local p
-	for p in $BG_PIDS; do
-		kill -9 "$p" 2>/dev/null || true
-	done
 	nats_stop_all
 }
 
-bg() {
-	"$@" &
-	BG_PIDS="$BG_PIDS $!"
-	LAST_PID=$!
-}
-
-# wait_lines FILE N: until FILE holds at least N lines.
-wait_lines() {
-	local i
-	for i in $(seq 1200); do
-		[ -f "$1" ] && [ "$(wc -l <"$1")" -ge "$2" ] && return 0
-		sleep 0.05
-	done
-	echo "$1: $(wc -l <"$1" 2>/dev/null) lines, wanted $2" >&2
-	return 1
+uniq_at_least() {
+	[ -f "$1" ] && [ "$(sort -u "$1" | wc -l)" -ge "$2" ]
 }
 
 # wait_uniq FILE N: until FILE holds N different lines.
 wait_uniq() {
-	local i
-	for i in $(seq 1200); do
-		[ -f "$1" ] && [ "$(sort -u "$1" | wc -l)" -ge "$2" ] && return 0
-		sleep 0.1
-	done
+	wait_until uniq_at_least "$1" "$2" && return 0
 	echo "$1: $(sort -u "$1" | wc -l) different lines, wanted $2" >&2
 	return 1
 }
 
+ends_with() {
+	[ -f "$1" ] && [ "$(tail -n 1 "$1")" = "$2" ]
+}
+
 # wait_last FILE LINE: until the last line of FILE is LINE.
 wait_last() {
-	local i
-	for i in $(seq 1200); do
-		[ -f "$1" ] && [ "$(tail -n 1 "$1")" = "$2" ] && return 0
-		sleep 0.05
-	done
+	wait_until ends_with "$1" "$2" && return 0
 	echo "$1 never ended with $2" >&2
 	return 1
 }
@@ -249,6 +224,48 @@ EOF
 	assert_output --partial "durable 'x' filters '(all)'"
 }
 
+@test "cmt-bus pub: subject tokens come from decoded values; one spelled two ways is one subject; a token that cannot be one is refused" {
+	need_nats
+	nats_start
+	cat >"$TMP/in" <<'EOF'
+{"sym":"BTC-USD","t":1,"px":1,"src":"ab"}
+{"sym":"BTC-USD","t":2,"px":1,"src":"a\u0062"}
+{"sym":"btc\u002dusd","t":3,"px":1,"src":"\u0061b"}
+{"sym":"BTC-USD","t":4,"px":1,"src":"x\u0020y"}
+{"sym":"BTC-USD","t":5,"px":1,"src":"a\u002eb"}
+{"sym":"BTC-USD","t":6,"px":1,"src":"a\u002a"}
+{"sym":"BTC-USD","t":7,"px":1,"src":"\u003e"}
+{"sym":"BTC-USD","t":8,"px":1,"src":"a\nb"}
+{"sym":"BTC-USD","t":9,"px":1,"src":"a\u007f"}
+{"sym":"BTC-USD","t":10,"px":1,"src":"cd"}
+{"sym":"BTC-USD","t":1e1,"px":1,"src":"cd"}
+EOF
+	run cmt-bus pub -u "$NATS_URL" --create-stream S --subject 'c.{src}.{sym}' \
+		--batch 1 <"$TMP/in"
+	assert_success
+	assert_output --partial 'line 4: "src" value "x\u0020y" cannot be a subject token: it holds a space, skipped'
+	assert_output --partial 'line 5: "src" value "a\u002eb" cannot be a subject token: it holds a dot, skipped'
+	assert_output --partial "line 6: \"src\" value \"a\\u002a\" cannot be a subject token: it holds '*', skipped"
+	assert_output --partial "line 7: \"src\" value \"\\u003e\" cannot be a subject token: it holds '>', skipped"
+	assert_output --partial 'line 8: "src" value "a\nb" cannot be a subject token: it holds a control character, skipped'
+	assert_output --partial 'line 9: "src" value "a\u007f" cannot be a subject token: it holds a control character, skipped'
+	assert_output --partial '6 bad lines skipped'
+	# both spellings of "ab" (and of BTC-USD) on the one subject c.ab.BTC-USD
+	cmt-bus sub -u "$NATS_URL" --stream S --filter 'c.ab.BTC-USD' -e \
+		>"$TMP/ab"
+	head -n 3 "$TMP/in" | cmp - "$TMP/ab"
+	# nothing was published under a token made of the escaped text
+	cmt-bus sub -u "$NATS_URL" --stream S -e >"$TMP/all"
+	[ "$(wc -l <"$TMP/all")" -eq 4 ]
+	# t 10 and 1e1 are one id: the stream's dedupe stored one of them
+	cmt-bus sub -u "$NATS_URL" --stream S --filter 'c.cd.*' -e >"$TMP/cd"
+	sed -n 10p "$TMP/in" | cmp - "$TMP/cd"
+	# a filter no token can match is a usage error, not a retry loop
+	run cmt-bus sub -u "$NATS_URL" --stream S --filter 'c.a\b.*' -e
+	assert_failure 2
+	assert_output --partial "--filter: 'c.a\\b.*': not a subject"
+}
+
 @test "cmt-bus sub: SIGTERM drains and acknowledges, a restart continues with no line twice" {
 	need_nats
 	nats_start
@@ -282,6 +299,129 @@ EOF
 	wait "$LAST_PID"
 	cmt-bus sub -u "$NATS_URL" --stream ONE --durable idle -e >"$TMP/again"
 	[ ! -s "$TMP/again" ]
+}
+
+# term_timed PID: SIGTERM to PID (a child of the test shell); sets RC to
+# its status and MS to the milliseconds it took to exit.
+term_timed() {
+	local t0
+	t0=$(date +%s%N)
+	kill -TERM "$1"
+	RC=0
+	wait "$1" || RC=$?
+	MS=$((($(date +%s%N) - t0) / 1000000))
+}
+
+@test "cmt-bus sub: SIGTERM with the server gone ends at once, says which lines may come again (exit 3); the restart repeats no more" {
+	need_nats
+	nats_start
+	cmt-sim -n 50000 --symbols BTC-USD,ETH-USD >"$TMP/in"
+	cmt-bus pub -u "$NATS_URL" --create-stream ONE --subject 'one.{sym}' \
+		--batch 1 <"$TMP/in"
+	# a slow reader keeps the consumer mid-stream
+	mkfifo "$TMP/fifo"
+	cmt-bus sub -u "$NATS_URL" --stream ONE --durable d --pull 100 \
+		>"$TMP/fifo" 2>"$TMP/err" &
+	local sub=$!
+	BG_PIDS="$BG_PIDS $sub"
+	python3 -c '
+import sys, time
+out = open(sys.argv[1], "w")
+for i, l in enumerate(sys.stdin):
+	out.write(l)
+	if i % 20 == 0:
+		out.flush()
+		time.sleep(0.002)' "$TMP/out1" <"$TMP/fifo" &
+	local reader=$!
+	BG_PIDS="$BG_PIDS $reader"
+	wait_lines "$TMP/out1" 3000
+	nats_kill n0
+	sleep 0.3
+	term_timed "$sub"
+	echo "# sub, server gone: exit $RC after $MS ms" >&3
+	cat "$TMP/err" >&3
+	[ "$RC" -eq 3 ]
+	[ "$MS" -lt 5000 ]
+	grep -E '^cmt-bus: the server is gone: the acknowledgement of the last [0-9]+ lines written is not confirmed; a restart with --durable d may write them again$' "$TMP/err"
+	local n
+	n=$(sed -n 's/.*the last \([0-9]*\) lines written.*/\1/p' "$TMP/err")
+	wait "$reader"
+	# whole lines, a prefix of the stream
+	n1=$(wc -l <"$TMP/out1")
+	[ "$n1" -lt 50000 ]
+	head -n "$n1" "$TMP/in" | cmp - "$TMP/out1"
+	# the server back: the restart writes again at most the n lines said
+	nats_run n0
+	nats_wait "$NATS_MON"
+	cmt-bus sub -u "$NATS_URL" --stream ONE --durable d -e >"$TMP/out2"
+	python3 - "$TMP/in" "$TMP/out1" "$TMP/out2" "$n" <<'EOF' >&3
+import sys
+inp, o1, o2 = (open(f).read().splitlines() for f in sys.argv[1:4])
+n = int(sys.argv[4])
+k = len(o1) + len(o2) - len(inp)
+assert 0 <= k <= n, (k, n)
+assert o2[:k] == o1[len(o1) - k:], "repeats are not the unconfirmed tail"
+assert o1 + o2[k:] == inp, "lines lost, reordered or changed"
+print("# %d lines out before the stop, %d said unconfirmed, %d written again"
+	% (len(o1), n, k))
+EOF
+}
+
+@test "cmt-bus pub: SIGTERM with the server gone ends at once, names the first line not stored (exit 3); publishing from there loses nothing" {
+	need_nats
+	nats_start
+	cmt-sim -n 3000 --symbols BTC-USD,ETH-USD >"$TMP/in"
+	mkfifo "$TMP/fifo"
+	cmt-bus pub -u "$NATS_URL" --create-stream T --batch 1 <"$TMP/fifo" \
+		2>"$TMP/err" &
+	local pub=$!
+	BG_PIDS="$BG_PIDS $pub"
+	exec 4>"$TMP/fifo"
+	head -n 1000 "$TMP/in" >&4
+	local i
+	for i in $(seq 200); do
+		[ "$(stream_msgs "$NATS_MON" T)" -eq 1000 ] && break
+		sleep 0.05
+	done
+	nats_kill n0
+	sed -n 1001,1300p "$TMP/in" >&4
+	sleep 0.5
+	term_timed "$pub"
+	exec 4>&-
+	echo "# pub, server gone, lines in flight: exit $RC after $MS ms" >&3
+	cat "$TMP/err" >&3
+	[ "$RC" -eq 3 ]
+	[ "$MS" -lt 5000 ]
+	grep -E '^cmt-bus: the server is gone: 300 lines read are not confirmed stored \(the first is input line 1001\); publish them again$' "$TMP/err"
+	# the server back: publishing from that line stores every line once
+	nats_run n0
+	nats_wait "$NATS_MON"
+	sed -n '1001,$p' "$TMP/in" | cmt-bus pub -u "$NATS_URL" --batch 1
+	cmt-bus sub -u "$NATS_URL" --stream T -e | cmp - "$TMP/in"
+	# with a full window (4 messages) the line being sent is counted too
+	mkfifo "$TMP/fifo2"
+	cmt-bus pub -u "$NATS_URL" --create-stream T2 --subject 't2.{sym}' \
+		--batch 1 --window 4 <"$TMP/fifo2" 2>"$TMP/err2" &
+	pub=$!
+	BG_PIDS="$BG_PIDS $pub"
+	exec 4>"$TMP/fifo2"
+	head -n 100 "$TMP/in" >&4
+	for i in $(seq 200); do
+		[ "$(stream_msgs "$NATS_MON" T2)" -eq 100 ] && break
+		sleep 0.05
+	done
+	nats_kill n0
+	sed -n 101,2000p "$TMP/in" >&4 &
+	local feed=$!
+	sleep 0.5
+	term_timed "$pub"
+	exec 4>&-
+	kill "$feed" 2>/dev/null || true
+	echo "# pub, server gone, window full: exit $RC after $MS ms" >&3
+	cat "$TMP/err2" >&3
+	[ "$RC" -eq 3 ]
+	[ "$MS" -lt 5000 ]
+	grep -E '^cmt-bus: the server is gone: 5 lines read are not confirmed stored \(the first is input line 101\); publish them again$' "$TMP/err2"
 }
 
 @test "cmt-bus sub: exact delivery across a consumer killed with SIGKILL and restarted" {

@@ -3,10 +3,12 @@
 # paths, and the dashboard in headless Chromium.  The server reads a FIFO
 # held open on fd 5 (bats owns fd 3), so each test decides when lines arrive.
 load helper
+load sse
 
 local_setup() {
 	PORT=$(free_port)
 	URL="http://127.0.0.1:$PORT"
+	SSE_ARGS="--first-id 1"
 	SSE_PID=
 	CURL_PIDS=
 }
@@ -18,37 +20,6 @@ local_teardown() {
 	done
 	exec 5>&- 2>/dev/null || true
 	[ -z "$SSE_PID" ] || wait "$SSE_PID" 2>/dev/null || true
-}
-
-# start_sse ARGS...: server on $PORT reading $TMP/in (written through fd 3).
-start_sse() {
-	mkfifo "$TMP/in"
-	cmt-sse --port "$PORT" --first-id 1 "$@" <"$TMP/in" 2>"$TMP/err" &
-	SSE_PID=$!
-	exec 5>"$TMP/in"
-	local i
-	for i in $(seq 100); do
-		curl -sf "$URL/healthz" >/dev/null 2>&1 && return 0
-		sleep 0.05
-	done
-	cat "$TMP/err" >&2
-	return 1
-}
-
-metric() {
-	curl -sf "$URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'
-}
-
-# wait_metric NAME VALUE: poll /metrics until NAME equals VALUE (5 s).
-wait_metric() {
-	local i v
-	for i in $(seq 100); do
-		v=$(metric "$1")
-		[ "$v" = "$2" ] && return 0
-		sleep 0.05
-	done
-	echo "metric $1 is '$v', expected '$2'" >&2
-	return 1
 }
 
 # client NAME [CURL ARGS...]: a curl -N subscriber writing $TMP/NAME.

@@ -41,11 +41,13 @@ gen() {
 	assert_success
 	assert_output --partial "epoch   1  train loss"
 	assert_output --partial "majority (train)"
-	assert_output --partial "last sign (train)"
+	assert_output --partial "last return (train)"
+	assert_output --partial "reversal (train)"
 	acc=$(awk '$1 == "mlp" { print $2 }' <<< "$output")
 	awk -v a="$acc" 'BEGIN { exit !(a > 0.95) }'
 	grep -q '"test_metrics"' "$TMP/m.json"
-	grep -q '"last_return_sign_from_train"' "$TMP/m.json"
+	grep -q '"baselines_fitted_on_train"' "$TMP/m.json"
+	grep -q '"reversal"' "$TMP/m.json"
 	grep -q '"name": "m"' "$TMP/m.json"
 	# and the model scores new rows of the same feature set
 	gen 10 7 | cmt-predict -m "$TMP/m.json" | grep -c '"p_up":' | grep -qx 10

@@ -4,6 +4,7 @@
 # against cmt-backtest, the stale-data alarm.  cmt-sse reads a FIFO held
 # open on fd 5, so each test decides when lines arrive.
 load helper
+load sse
 
 local_setup() {
 	command -v chromium >/dev/null &&
@@ -12,6 +13,7 @@ local_setup() {
 		skip "chromium and chromium-driver are not installed (scripts/deps.sh)"
 	PORT=$(free_port)
 	URL="http://127.0.0.1:$PORT"
+	SSE_ARGS="--backlog 8192"
 	SSE_PID=
 	DASH="$BATS_TEST_DIRNAME/dashboard.py"
 }
@@ -20,34 +22,6 @@ local_teardown() {
 	[ -z "$SSE_PID" ] || kill "$SSE_PID" 2>/dev/null || true
 	exec 5>&- 2>/dev/null || true
 	[ -z "$SSE_PID" ] || wait "$SSE_PID" 2>/dev/null || true
-}
-
-start_sse() {
-	mkfifo "$TMP/in"
-	cmt-sse --port "$PORT" --backlog 8192 <"$TMP/in" 2>"$TMP/err" &
-	SSE_PID=$!
-	exec 5>"$TMP/in"
-	local i
-	for i in $(seq 100); do
-		curl -sf "$URL/healthz" >/dev/null 2>&1 && return 0
-		sleep 0.05
-	done
-	return 1
-}
-
-metric() {
-	curl -sf "$URL/metrics" | awk -v m="$1" '$1 == m { print $2 }'
-}
-
-wait_metric() {
-	local i v
-	for i in $(seq 200); do
-		v=$(metric "$1")
-		[ "$v" = "$2" ] && return 0
-		sleep 0.05
-	done
-	echo "metric $1 is '$v', expected '$2'" >&2
-	return 1
 }
 
 # 90 one-minute prediction lines of BTC-USD from 2024-03-05 12:00 UTC.

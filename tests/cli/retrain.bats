@@ -26,11 +26,6 @@ ticks() {
 	}'
 }
 
-need_vs() {
-	cmt-backtest --help | grep -q -- '--vs' ||
-		skip "cmt-backtest has no --vs on this branch yet"
-}
-
 FS='cmt1;step=60s;ret=1m/5m/15m/60m;rv=30m/60m;rsi=14;macd=12/26/9;bb=20/2;mom=10;vt=5/20'
 
 # A cmt-predict serving $TMP/serving.json from a fifo held open on fd 5
@@ -70,7 +65,6 @@ local_setup() {
 }
 
 @test "a worse candidate is not swapped and no SIGHUP is sent" {
-	need_vs
 	cp "$TMP/serving.json" "$TMP/before.json"
 	serve
 	# the candidate may not read the last returns: it loses the signal
@@ -89,7 +83,6 @@ local_setup() {
 }
 
 @test "a candidate not worse is swapped in atomically and the running cmt-predict reloads it" {
-	need_vs
 	serve
 	echo "$pid" > "$TMP/pidfile"
 	head -n 10 "$TMP/vectors" >&5
@@ -119,7 +112,6 @@ local_setup() {
 }
 
 @test "--dry-run decides and changes nothing" {
-	need_vs
 	cp "$TMP/serving.json" "$TMP/before.json"
 	run sh "$RETRAIN" -m "$TMP/serving.json" --dry-run --holdout 1d \
 		"$TMP/ticks.ndjson"

@@ -208,15 +208,57 @@ cmp_opoint(const void *a, const void *b)
 	return 0;
 }
 
+/* The baselines as the man page defines them, row by row: the majority
+ * forecasts the scored rows' share up; each sign rule the Laplace share
+ * up of the earlier rows after the same move, held on its side of 1/2
+ * (1/2 after no move), ranked by its call for the AUC. */
+static void
+oracle_baselines(const double *x0, const int *y, size_t n, double base,
+	double *pair, struct cmt_bt_scores out[CMT_BT_NBASE])
+{
+	double *p = calloc(n + 1, sizeof *p), *rank = calloc(n + 1, 8);
+	size_t i, cnt[3] = { 0 }, up[3] = { 0 };
+	int r;
+
+	for (i = 0; i < n; i++)
+		p[i] = base;
+	cmt_metrics_compute(p, y, n, pair, &out[CMT_BT_MAJORITY].m);
+	for (r = 0; r < 2; r++) {
+		double hits = 0, dir = r ? -1 : 1;   /* reversal bets against */
+
+		memset(cnt, 0, sizeof cnt);
+		memset(up, 0, sizeof up);
+		for (i = 0; i < n; i++) {
+			int k = x0[i] > 0 ? 0 : x0[i] < 0 ? 1 : 2;
+			double call = (k == 0 ? 1 : k == 1 ? -1 : 0) * dir;
+			double u = (up[k] + 1.0) / (cnt[k] + 2.0);
+
+			p[i] = call > 0 ? (u > 0.5 ? u : 0.5) :
+				call < 0 ? (u < 0.5 ? u : 0.5) : 0.5;
+			rank[i] = call;
+			hits += call == 0 ? 0.5 : (call > 0) == (y[i] == 1);
+			cnt[k]++;
+			up[k] += y[i];
+		}
+		cmt_metrics_compute(p, y, n, pair, &out[1 + r].m);
+		out[1 + r].m.accuracy = n ? hits / (double)n : NAN;
+		out[1 + r].m.auc = cmt_metrics_auc(rank, y, n, pair);
+	}
+	for (r = 0; r < CMT_BT_NBASE; r++)
+		out[r].auc_lo = out[r].auc_hi = NAN;
+	free(p);
+	free(rank);
+}
+
 static void
 oracle_group(const struct orow *rows, size_t nrows, int s, const char *sym,
 	struct cmt_bt_group *g)
 {
-	double *p = calloc(nrows + 1, sizeof *p), *pm = calloc(nrows + 1, 8);
-	double *pl = calloc(nrows + 1, 8), *pair = calloc(2 * nrows + 2, 8);
+	double *p = calloc(nrows + 1, sizeof *p), *x0 = calloc(nrows + 1, 8);
+	double *pair = calloc(2 * nrows + 2, 8);
 	int *y = calloc(nrows + 1, sizeof *y);
-	size_t i, n = 0, up = 0, sign_n[3] = { 0 }, sign_up[3] = { 0 };
-	double se, auc, hits = 0;
+	size_t i, n = 0, up = 0;
+	double se, auc;
 
 	memset(g, 0, sizeof *g);
 	strcpy(g->sym, sym);
@@ -239,36 +281,21 @@ oracle_group(const struct orow *rows, size_t nrows, int s, const char *sym,
 		} else {
 			p[n] = r->p;
 			y[n] = r->y;
-			pl[n] = r->x0 > 0 ? 1 : r->x0 < 0 ? -1 : 0;
-			sign_n[pl[n] > 0 ? 0 : pl[n] < 0 ? 1 : 2]++;
-			sign_up[pl[n] > 0 ? 0 : pl[n] < 0 ? 1 : 2] += r->y;
+			x0[n] = r->x0;
 			up += r->y;
 			n++;
 		}
 	}
 	g->base_rate = n ? (double)up / (double)n : NAN;
-	for (i = 0; i < n; i++)
-		pm[i] = g->base_rate;
-	for (i = 0; i < n; i++) {
-		int k = pl[i] > 0 ? 0 : pl[i] < 0 ? 1 : 2;
-
-		hits += (pl[i] > 0 && y[i] == 1) || (pl[i] < 0 && y[i] == 0) ?
-			1 : pl[i] == 0 ? 0.5 : 0;
-		pl[i] = (double)sign_up[k] / (double)sign_n[k];
-	}
 	cmt_metrics_compute(p, y, n, pair, &g->model.m);
-	cmt_metrics_compute(pm, y, n, pair, &g->majority.m);
-	cmt_metrics_compute(pl, y, n, pair, &g->last_return.m);
-	g->last_return.m.accuracy = n ? hits / (double)n : NAN;
+	oracle_baselines(x0, y, n, g->base_rate, pair, g->base);
 	se = cmt_bt_auc_se(p, y, n, pair, &auc);
 	g->model.auc_lo = fmax(0, g->model.m.auc - 1.959964 * se);
 	g->model.auc_hi = fmin(1, g->model.m.auc + 1.959964 * se);
 	if (isnan(se))
 		g->model.auc_lo = g->model.auc_hi = NAN;
-	g->majority.auc_lo = g->majority.auc_hi = NAN;
-	g->last_return.auc_lo = g->last_return.auc_hi = NAN;
 	g->ece = cmt_bt_calibration(p, y, n, g->calib);
-	free(p); free(pm); free(pl); free(pair); free(y);
+	free(p); free(x0); free(pair); free(y);
 }
 
 static void
@@ -346,15 +373,26 @@ oracle_trading(const struct orow *rows, size_t nrows, int nsym,
 		fail_msg("group %d: %s = %a, oracle %a", gi, #a, a_, b_); \
 } while (0)
 
+/* Scores equal bit for bit (tol 0), or to tol: the baselines' log-loss
+ * and Brier score of the majority are summed in closed form and the sign
+ * rules' AUC from three runs, so they are equal to rounding. */
+#define CLOSE(a, b) do { \
+	if (tol == 0) \
+		SAME(a, b); \
+	else if (!(isnan(a) && isnan(b)) && !(fabs((a) - (b)) <= tol)) \
+		fail_msg("group %d: %s = %.17g, oracle %.17g", gi, #a, a, b); \
+} while (0)
+
 static void
-same_scores(int gi, const struct cmt_bt_scores *a, const struct cmt_bt_scores *b)
+same_scores(int gi, const struct cmt_bt_scores *a,
+	const struct cmt_bt_scores *b, double tol)
 {
 	assert_int_equal(a->m.n, b->m.n);
 	assert_int_equal(a->m.n_up, b->m.n_up);
-	SAME(a->m.accuracy, b->m.accuracy);
-	SAME(a->m.logloss, b->m.logloss);
-	SAME(a->m.brier, b->m.brier);
-	SAME(a->m.auc, b->m.auc);
+	CLOSE(a->m.accuracy, b->m.accuracy);
+	CLOSE(a->m.logloss, b->m.logloss);
+	CLOSE(a->m.brier, b->m.brier);
+	CLOSE(a->m.auc, b->m.auc);
 	SAME(a->auc_lo, b->auc_lo);
 	SAME(a->auc_hi, b->auc_hi);
 }
@@ -428,9 +466,9 @@ streaming_figures_equal_the_stored_rows_computation(void **state)
 			assert_int_equal(g->t_first, w->t_first);
 			assert_int_equal(g->t_last, w->t_last);
 			SAME(g->base_rate, w->base_rate);
-			same_scores(gi, &g->model, &w->model);
-			same_scores(gi, &g->majority, &w->majority);
-			same_scores(gi, &g->last_return, &w->last_return);
+			same_scores(gi, &g->model, &w->model, 0);
+			for (k = 0; k < CMT_BT_NBASE; k++)
+				same_scores(gi, &g->base[k], &w->base[k], 1e-12);
 			SAME(g->ece, w->ece);
 			for (k = 0; k < CMT_BT_BINS; k++) {
 				assert_int_equal(g->calib[k].n, w->calib[k].n);
@@ -490,6 +528,86 @@ the_rolling_window_forgets_the_oldest_rows(void **state)
 	cmt_bt_roll_free(r);
 }
 
+static void
+baselines_fitted_on_other_rows_match_hand_values(void **state)
+{
+	/* fitting rows: after a rise y 1,1,0; after a fall 0,1; no move 1:
+	 * share up 4/6; Laplace shares rise 3/5, fall 2/4 */
+	double fx[] = { 0.1, 0.2, 0.3, -0.1, -0.2, 0 };
+	int fy[] = { 1, 1, 0, 0, 1, 1 };
+	double x[] = { 0.5, -0.5, 0, 0.5 };
+	int y[] = { 1, 0, 0, 0 };
+	struct cmt_metrics m[CMT_BT_NBASE];
+	char err[CMT_ERRLEN];
+
+	assert_int_equal(cmt_bt_baselines_score(fx, fy, 6, x, y, 4, m, err),
+		CMT_OK);
+	/* majority: p = 2/3, calls up: 1 of 4 right */
+	assert_near(m[CMT_BT_MAJORITY].accuracy, 0.25, 1e-12);
+	assert_near(m[CMT_BT_MAJORITY].logloss,
+		-(log(2.0 / 3) + 3 * log(1.0 / 3)) / 4, 1e-12);
+	assert_near(m[CMT_BT_MAJORITY].brier, 13.0 / 36, 1e-12);
+	assert_near(m[CMT_BT_MAJORITY].auc, 0.5, 0);
+	/* last return: p .6 after a rise, min(.5, .5) after a fall, .5 after
+	 * no move: (.6, .5, .5, .6); hits 1, 1, 1/2, 0; ranking (+1, -1, 0,
+	 * +1): the up row outranks the fall and no-move rows, ties the
+	 * other rise: 2.5 of 3 */
+	assert_near(m[CMT_BT_LAST_RETURN].accuracy, 0.625, 1e-12);
+	assert_near(m[CMT_BT_LAST_RETURN].logloss,
+		-(log(0.6) + 2 * log(0.5) + log(0.4)) / 4, 1e-12);
+	assert_near(m[CMT_BT_LAST_RETURN].brier, 1.02 / 4, 1e-12);
+	assert_near(m[CMT_BT_LAST_RETURN].auc, 2.5 / 3, 1e-12);
+	/* reversal: held at 1/2 on both sides (its bets lost in fitting) */
+	assert_near(m[CMT_BT_REVERSAL].accuracy, 0.375, 1e-12);
+	assert_near(m[CMT_BT_REVERSAL].logloss, log(2), 1e-12);
+	assert_near(m[CMT_BT_REVERSAL].brier, 0.25, 1e-12);
+	assert_near(m[CMT_BT_REVERSAL].auc, 0.5 / 3, 1e-12);
+	assert_int_equal(cmt_bt_held_against(m), CMT_BT_LAST_RETURN);
+	/* a y that is not 0 or 1 is refused */
+	y[2] = -1;
+	assert_int_equal(cmt_bt_baselines_score(fx, fy, 6, x, y, 4, m, err),
+		CMT_EVALUE);
+}
+
+static void
+paired_delong_matches_the_hand_computation(void **state)
+{
+	/* A: ups .9, .4 and downs .3, .6: V10 = (1, .5), V01 = (1, .5),
+	 * AUC .75.  B ranks every up row above every down row: V10 = V01 =
+	 * (1, 1), AUC 1.  S10 = S01 = .125 for A, 0 for B and the
+	 * covariance: var = .125/2 + .125/2; z = -.25/sqrt(.125). */
+	double pa[] = { 0.9, 0.4, 0.3, 0.6 }, pb[] = { 0.6, 0.7, 0.2, 0.5 };
+	int y[] = { 1, 1, 0, 0 };
+	double d[4] = { log(0.6 / 0.9), log(0.7 / 0.4), log(0.8 / 0.7),
+		log(0.5 / 0.4) }, mean = 0, var = 0;
+	struct cmt_bt_paired r;
+	char err[CMT_ERRLEN];
+	int i;
+
+	assert_int_equal(cmt_bt_paired(pa, pb, y, 4, &r, err), CMT_OK);
+	assert_int_equal(r.n, 4);
+	assert_near(r.side[0].m.auc, 0.75, 1e-12);
+	assert_near(r.side[1].m.auc, 1, 1e-12);
+	assert_near(r.auc.diff, -0.25, 1e-12);
+	assert_near(r.auc.se, sqrt(0.125), 1e-12);
+	assert_near(r.auc.z, -0.25 / sqrt(0.125), 1e-12);
+	assert_near(r.auc.p, erfc(0.25 / sqrt(0.125) / sqrt(2)), 1e-12);
+	/* the per-row log-loss differences: their mean and standard error */
+	for (i = 0; i < 4; i++)
+		mean += d[i] / 4;
+	for (i = 0; i < 4; i++)
+		var += (d[i] - mean) * (d[i] - mean) / 3;
+	assert_near(r.logloss.diff, mean, 1e-12);
+	assert_near(r.logloss.diff, r.side[0].m.logloss - r.side[1].m.logloss,
+		1e-12);
+	assert_near(r.logloss.se, sqrt(var / 4), 1e-12);
+	/* the same forecasts on both sides: no difference, p 1 */
+	assert_int_equal(cmt_bt_paired(pa, pa, y, 4, &r, err), CMT_OK);
+	assert_near(r.auc.diff, 0, 0);
+	assert_near(r.auc.p, 1, 0);
+	assert_near(r.logloss.p, 1, 0);
+}
+
 int
 main(void)
 {
@@ -504,6 +622,8 @@ main(void)
 		cmocka_unit_test(streaming_figures_equal_the_stored_rows_computation),
 		cmocka_unit_test(a_vector_not_after_its_symbols_previous_one_is_rejected),
 		cmocka_unit_test(the_rolling_window_forgets_the_oldest_rows),
+		cmocka_unit_test(baselines_fitted_on_other_rows_match_hand_values),
+		cmocka_unit_test(paired_delong_matches_the_hand_computation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
