@@ -50,7 +50,7 @@ all: $(BINS)
 
 # Missing packages are named in two lines, before any compiler runs.
 depcheck:
-	@sh scripts/check-deps.sh $(PKGS)
+	@sh scripts/check-deps.sh $(PKGS) xgboost
 
 # Each object depends on the headers it includes, as the compiler saw them
 # (-MMD), not on every header of the tree.
@@ -68,9 +68,13 @@ $(O)/libcmt.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# Only cmt-train links XGBoost (it trains the trees; cmt-predict evaluates
+# them in plain C).
+XGB_LIBS   = -lxgboost
+
 $(O)/bin/cmt-train: $(TRAIN_SRC:%.c=$(O)/%.o) $(CLI_OBJ) $(O)/libcmt.a
 	@mkdir -p $(@D)
-	$(CC) -o $@ $^ $(CMT_LIBS)
+	$(CC) -o $@ $^ $(CMT_LIBS) $(XGB_LIBS)
 
 $(O)/bin/%: $(O)/cmd/%.o $(CLI_OBJ) $(O)/libcmt.a
 	@mkdir -p $(@D)
@@ -88,6 +92,13 @@ $(O)/tests/%: tests/unit/%.c $(O)/libcmt.a | depcheck
 	@mkdir -p $(@D)
 	$(CC) $(CMT_CFLAGS) -MMD -MP -MF $@.d -Wno-unused-parameter -o $@ $< \
 		$(O)/libcmt.a $(CMT_LIBS) -lcmocka
+
+# The trees oracle: cmt's trees against XGBoost's own predictions.
+$(O)/tests/test_xgb: tests/unit/test_xgb.c $(O)/train/xgb.o $(O)/libcmt.a \
+	| depcheck
+	@mkdir -p $(@D)
+	$(CC) $(CMT_CFLAGS) -Itrain -MMD -MP -MF $@.d -Wno-unused-parameter -o $@ \
+		$< $(O)/train/xgb.o $(O)/libcmt.a $(CMT_LIBS) $(XGB_LIBS) -lcmocka
 
 -include $(wildcard $(O)/lib/*.d $(O)/lib/*/*.d $(O)/cmd/*.d \
 	$(O)/train/*.d $(O)/fuzz/*.d $(O)/tests/*.d)
@@ -167,9 +178,8 @@ install: all
 		$(DESTDIR)$(SYSCONFDIR)/cmt $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(USERUNITDIR)
 	cp -f $(BINS) $(DESTDIR)$(PREFIX)/bin/
-	if [ -f scripts/retrain.sh ]; then \
-		cp -f scripts/retrain.sh $(DESTDIR)$(PREFIX)/bin/cmt-retrain && \
-		chmod 755 $(DESTDIR)$(PREFIX)/bin/cmt-retrain; fi
+	cp -f scripts/retrain.sh $(DESTDIR)$(PREFIX)/bin/cmt-retrain
+	chmod 755 $(DESTDIR)$(PREFIX)/bin/cmt-retrain
 	for m in man/*.1; do [ -f "$$m" ] && cp -f $$m $(DESTDIR)$(MANPREFIX)/man1/; done; true
 	for m in man/*.5; do [ -f "$$m" ] && cp -f $$m $(DESTDIR)$(MANPREFIX)/man5/; done; true
 	for f in model/*.json; do [ -f "$$f" ] && cp -f $$f $(DESTDIR)$(DATADIR)/; done; true

@@ -1,4 +1,5 @@
-/* cmt-predict: add P(up after the horizon) to feature vectors. */
+/* cmt-predict: add P(up after the horizon) to feature vectors; reload the
+ * models on SIGHUP, between lines. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -13,20 +14,21 @@
 #include "cmt_json.h"
 #include "cmt_line.h"
 #include "cmt_model.h"
+#include "cmt_modelset.h"
 #include "cmt_parse.h"
 
 #define OPTSTRING "m:o:h"  /* getopt's, for cmt_bad_option too */
 
 #define NULL_REPORTS 5   /* null-feature vectors reported one by one */
-#define MAX_MODELS 8
+#define MAX_MODELS CMT_MODELSET_MAX
 
 /* The models, tried in order: the first whose inputs a vector has scores
  * it.  Each is bound to the feature set of the vectors (their own, or a
  * wider one its features are found in by name). */
 struct scorer {
+	struct cmt_modelset set;
 	int n;
-	struct cmt_model *m[MAX_MODELS];
-	char path[MAX_MODELS][PATH_MAX];
+	struct cmt_model **m;           /* set.m */
 	char tail[MAX_MODELS][CMT_MODEL_NAME_MAX + 16]; /* ,"model":"NAME" */
 	size_t taillen[MAX_MODELS];
 	unsigned long long scored[MAX_MODELS];
@@ -38,7 +40,20 @@ struct scorer {
 	size_t fslen;
 	char names[CMT_LINE_MAX_DEFAULT];
 	const char *name[CMT_FEAT_N];
+	int nname;
 };
+
+static void make_tails(struct scorer *sc, int csv);
+static void rebind(struct scorer *sc);
+
+static volatile sig_atomic_t reload_asked;
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	reload_asked = 1;
+}
 
 static void
 usage(void)
@@ -65,19 +80,45 @@ usage(void)
 static void
 add_model(struct scorer *sc, const char *name)
 {
-	char err[CMT_ERRLEN], *path = sc->path[sc->n];
-	struct cmt_model *m;
+	char err[CMT_ERRLEN];
+	enum cmt_err e = cmt_modelset_add(&sc->set, name, err);
 
-	if (sc->n == MAX_MODELS)
-		cmt_usage_error("at most %d models", MAX_MODELS);
-	if (cmt_model_resolve(name, path, PATH_MAX))
-		cmt_die(CMT_EXIT_FAIL, "%s", path);
-	if (cmt_model_load(path, &m, err))
-		cmt_die(CMT_EXIT_FAIL, "model %s: %s", path, err);
-	if (sc->n > 0 && strcmp(m->fs, sc->m[0]->fs) != 0)
+	if (e == CMT_ELIMIT)
+		cmt_usage_error("%s", err);
+	if (e)
+		cmt_die(CMT_EXIT_FAIL, "%s", err);
+	sc->n = sc->set.n;
+	sc->m = sc->set.m;
+	if (sc->n > 1 && strcmp(sc->m[sc->n - 1]->fs, sc->m[0]->fs) != 0)
 		cmt_usage_error("model %s: feature set '%s' differs from model "
-			"%s's '%s'", m->name, m->fs, sc->m[0]->name, sc->m[0]->fs);
-	sc->m[sc->n++] = m;
+			"%s's '%s'", sc->m[sc->n - 1]->name, sc->m[sc->n - 1]->fs,
+			sc->m[0]->name, sc->m[0]->fs);
+}
+
+/* On SIGHUP, between two lines: every model file loaded again, or, if
+ * any fails, the running models kept; said on stderr either way. */
+static void
+reload(struct scorer *sc, int csv)
+{
+	char err[CMT_ERRLEN], names[MAX_MODELS * (CMT_MODEL_NAME_MAX + 8)];
+	size_t len = 0;
+	int i;
+
+	reload_asked = 0;
+	if (cmt_modelset_reload(&sc->set, err)) {
+		for (i = 0; i < sc->n; i++)
+			len += (size_t)snprintf(names + len, sizeof names - len,
+				"%s%s", i ? ", " : "", sc->m[i]->name);
+		cmt_warn("SIGHUP: reload failed, %s; still scoring with %s", err,
+			names);
+		return;
+	}
+	make_tails(sc, csv);
+	for (i = 0; i < sc->n; i++)
+		len += (size_t)snprintf(names + len, sizeof names - len,
+			"%s%s (%s)", i ? ", " : "", sc->m[i]->name, sc->set.path[i]);
+	cmt_warn("SIGHUP: reloaded %s", names);
+	rebind(sc);
 }
 
 /* Bind every model to the set of vector v, and have the decoder hold
@@ -106,8 +147,31 @@ bind(struct scorer *sc, struct cmt_fvec_decoder *dec,
 		sc->name[i] = sc->names + used;
 		used += v->name[i].len + 1;
 	}
+	sc->nname = v->nfeat;
 	cmt_fvec_decoder_expect(dec, sc->fs, sc->name, v->nfeat);
 	return CMT_OK;
+}
+
+/* After a reload, the new models bound to the vectors' set as the old
+ * ones were (their inputs may differ: a vector lacking one of them is
+ * passed on unscored, with the reason). */
+static void
+rebind(struct scorer *sc)
+{
+	struct cmt_slice names[CMT_FEAT_N], fs = { sc->fs, sc->fslen };
+	char err[CMT_ERRLEN];
+	int k, i, n = sc->nname;
+
+	if (!sc->fslen)
+		return;   /* no vector yet: bound at the first */
+	for (i = 0; i < n; i++) {
+		names[i].s = sc->name[i];
+		names[i].len = strlen(sc->name[i]);
+	}
+	for (k = 0; k < sc->n; k++)
+		if (cmt_model_bind(sc->m[k], fs, names, n, sc->map[k],
+		    &sc->same[k], err))
+			cmt_warn("model %s: %s", sc->m[k]->name, err);
 }
 
 /* The first model that can score v, or -1; *x its features. */
@@ -180,6 +244,9 @@ main(int argc, char **argv)
 	struct cmt_model *m;
 	struct cmt_fvec v;
 	struct cmt_line ln;
+	struct sigaction hup;
+	static char run_fs[CMT_MODEL_FS_MAX];
+	static char run_feature[CMT_FEAT_N][CMT_MODEL_FEATNAME_MAX];
 	unsigned long long npred = 0, nnull = 0, nbad = 0, npartial = 0;
 	size_t n;
 	double p;
@@ -187,6 +254,12 @@ main(int argc, char **argv)
 	enum cmt_err e;
 
 	cmt_cli_init(argv[0]);
+	/* before the models load: a reload asked meanwhile is done at the
+	 * first line, never the default (death) */
+	memset(&hup, 0, sizeof hup);
+	hup.sa_handler = on_hup;     /* no SA_RESTART: a wait for input ends */
+	sigemptyset(&hup.sa_mask);
+	sigaction(SIGHUP, &hup, NULL);
 	while ((c = getopt_long(argc, argv, OPTSTRING, opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
@@ -219,27 +292,36 @@ main(int argc, char **argv)
 	if (info) {
 		for (i = 0; i < sc.n; i++) {
 			printf("%s", i ? "\n" : "");
-			cmt_model_describe(sc.m[i], sc.path[i], stdout);
+			cmt_model_describe(sc.m[i], sc.set.path[i], stdout);
 		}
-		for (i = 0; i < sc.n; i++)
-			cmt_model_free(sc.m[i]);
+		cmt_modelset_free(&sc.set);
 		return cmt_finish(CMT_EXIT_OK);
 	}
+	/* copies: a reload frees the models, and keeps these the same */
 	m = sc.m[0];
+	memcpy(run_fs, m->fs, sizeof run_fs);
+	memcpy(run_feature, m->feature, sizeof run_feature);
 	lr = cmt_input_open(NULL, CMT_KIND_BIT(CMT_KIND_VECTORS), &fd);
 	cmt_fvec_decoder_init(&dec, csv ? CMT_FVEC_CSV : CMT_FVEC_AUTO);
 	for (c = 0; c < m->nfeature; c++)
-		names[c] = m->feature[c];
+		names[c] = run_feature[c];
 	/* every vector, by name */
-	cmt_fvec_decoder_expect(&dec, m->fs, names, m->nfeature);
+	cmt_fvec_decoder_expect(&dec, run_fs, names, m->nfeature);
 	/* what follows the probability never changes: build it once */
 	make_tails(&sc, csv);
 	while (!cmt_stop && (rc = cmt_input_next(lr, &ln, NULL)) != 0) {
 		if (rc < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR) {
+				if (reload_asked && !cmt_stop)
+					reload(&sc, csv);
 				continue;
+			}
 			exit(cmt_finish(CMT_EXIT_FAIL));
 		}
+		/* the feature set and names stay those checked: reload()
+		 * refuses models of others */
+		if (reload_asked)
+			reload(&sc, csv);
 		if (ln.too_long) {
 			cmt_bad_line(NULL, (unsigned long long)ln.no,
 				"longer than %d bytes, skipped", CMT_LINE_MAX_DEFAULT);
@@ -359,7 +441,6 @@ main(int argc, char **argv)
 			by, nnull, nbad);
 	}
 	cmt_input_close(lr, fd);
-	for (i = 0; i < sc.n; i++)
-		cmt_model_free(sc.m[i]);
+	cmt_modelset_free(&sc.set);
 	return cmt_finish(CMT_EXIT_OK);
 }

@@ -1,12 +1,16 @@
 /* Forecast models: the JSON model file (load, validate, save), inference
  * on one feature vector, and where the default model lives.  A model is a
- * stack of dense layers over standardised features: "mlp" (ReLU hidden
- * layers, sigmoid output) or "logreg" (one sigmoid layer).  A model reads
- * the features it names as its inputs, a subset of its feature set's
- * vector members (e.g. all but vol_trend for a price-only model), found by
- * name in the vector; the rest are ignored, null or not.  The caller owns
- * a loaded model and frees it with cmt_model_free; inference never
- * allocates. */
+ * stack of dense layers over standardised features, "mlp" (ReLU hidden
+ * layers, sigmoid output) or "logreg" (one sigmoid layer), or "trees", a
+ * sum of regression trees (gradient boosting) over the raw features.
+ * Either gives a margin (a logit); p_up is its sigmoid, after a Platt
+ * scaling when the model carries one.  A model reads the features it
+ * names as its inputs, a subset of its feature set's vector members (e.g.
+ * all but vol_trend for a price-only model), found by name in the vector;
+ * the rest are ignored, null or not.  A trees model may name inputs that
+ * may be null: they follow each split's learned missing-value branch.
+ * The caller owns a loaded model and frees it with cmt_model_free;
+ * inference never allocates. */
 #ifndef CMT_MODEL_H
 #define CMT_MODEL_H
 
@@ -17,13 +21,16 @@
 #include "cmt_err.h"
 #include "cmt_fvec.h"
 
-#define CMT_MODEL_VERSION 2   /* written; version 1 (all features) is read too */
+#define CMT_MODEL_VERSION 3   /* written; versions 1 and 2 are read too */
 #define CMT_MODEL_MAX_LAYERS 8
 #define CMT_MODEL_MAX_WIDTH 256
 #define CMT_MODEL_NAME_MAX 64       /* [A-Za-z0-9._-], including the NUL */
 #define CMT_MODEL_FS_MAX 512
 #define CMT_MODEL_FEATNAME_MAX 32
 #define CMT_MODEL_FILE_MAX (16 << 20)
+#define CMT_MODEL_MAX_TREES 4096
+#define CMT_MODEL_MAX_NODES (1 << 20)   /* all trees together */
+#define CMT_MODEL_FLAT_DEPTH 8
 
 enum cmt_act { CMT_ACT_RELU, CMT_ACT_TANH, CMT_ACT_LINEAR, CMT_ACT_SIGMOID };
 
@@ -34,21 +41,60 @@ struct cmt_layer {
 	double *b;   /* out */
 };
 
+/* One node of a tree.  A split sends x (the vector's feature number feat,
+ * in single precision, as XGBoost compares it) to node yes when x < v,
+ * to no otherwise, and to miss (yes or no) when x is null; a leaf (leaf
+ * 1) adds v to the margin.  Nodes are numbered within their tree, each
+ * child after its parent. */
+struct cmt_tnode {
+	float v;                            /* threshold, or leaf value */
+	uint16_t feat;                      /* position in feature[] */
+	uint16_t leaf;
+	int32_t yes, no, miss;
+};
+
+/* A split of the fast layout: one load. */
+struct cmt_flat_node {
+	float thr;
+	uint16_t feat;
+	uint8_t right_if_null;
+};
+
 struct cmt_model {
 	char name[CMT_MODEL_NAME_MAX];
-	char kind[8];                       /* "mlp" or "logreg" */
+	char kind[8];                       /* "mlp", "logreg" or "trees" */
 	char fs[CMT_MODEL_FS_MAX];          /* feature-set id trained on */
 	int nfeature;                       /* the set's features: */
 	char feature[CMT_FEAT_N][CMT_MODEL_FEATNAME_MAX]; /* vector order */
 	int ninput;                         /* the model's inputs: */
 	int input[CMT_FEAT_N];              /* positions in feature[], in input order */
 	int64_t horizon_ms;                 /* what p_up is about */
+	/* trees only: inputs that may be null (by position in feature[]) */
+	unsigned char nullable[CMT_FEAT_N];
+	/* Platt scaling: p = sigmoid(cal_a * margin + cal_b) when calibrated */
+	int calibrated;
+	double cal_a, cal_b;
+	/* dense kinds */
 	double mean[CMT_FEAT_N], std[CMT_FEAT_N]; /* per input */
 	int nlayers;
 	struct cmt_layer layer[CMT_MODEL_MAX_LAYERS];
 	size_t nparams;
 	double *params;                     /* all w and b, one block */
+	/* trees: tree i is node[root[i]] and the nodes after it */
+	int ntrees;
+	size_t nnodes;
+	int32_t *root;
+	struct cmt_tnode *node;
+	double base_margin;                 /* added to the leaves' sum */
+	/* trees of depth <= CMT_MODEL_FLAT_DEPTH, also laid out as perfect
+	 * trees of depth flat_depth (shallower leaves copied down), node i's
+	 * children 2i+1 and 2i+2: a walk of fixed length, no branch
+	 * (cmt_model_finish_trees); flat_depth 0 when too deep */
+	int flat_depth;
+	struct cmt_flat_node *flat_node;    /* per tree 2^d - 1 splits */
+	float *flat_leaf;                   /* per tree 2^d leaves */
 	char *card;                         /* model card: JSON object text */
+	double (*margin_fn)(struct cmt_model *m, const double *x); /* by kind */
 	double act[2][CMT_MODEL_MAX_WIDTH]; /* inference scratch */
 };
 
@@ -59,6 +105,18 @@ struct cmt_model {
  * sets feature[], nfeature and input[].  mean 0, std 1, no card. */
 enum cmt_err cmt_model_create(const char *kind, const int *width, int nwidth,
 	struct cmt_model **out, char *err);
+
+/* A "trees" model with room for ntrees trees of nnodes nodes in all,
+ * zeroed: no inputs, no card.  The caller fills root[], node[], the
+ * inputs, nullable[] and the feature set, then calls
+ * cmt_model_finish_trees. */
+enum cmt_err cmt_model_create_trees(int ntrees, size_t nnodes,
+	struct cmt_model **out, char *err);
+
+/* Check the trees (children later nodes of the same tree, every node but
+ * a root reached once, splits on inputs) and lay them out for a fast
+ * walk; CMT_EVALUE naming the node, or CMT_ENOMEM. */
+enum cmt_err cmt_model_finish_trees(struct cmt_model *m, char *err);
 
 /* Read and validate a model file: format and version, kind, feature set
  * and names (1 to CMT_FEAT_N "feature_names"; version 1: 11), inputs
@@ -85,11 +143,17 @@ void cmt_model_free(struct cmt_model *m);
 
 /* P(up) for the model's nfeature raw (unstandardised) features in x, in
  * its feature[] order (cmt_model_gather from a wider vector); only the
- * model's inputs are read and they must be finite (cmt_model_can_score).
+ * model's inputs are read and they must be finite, but for a trees
+ * model's nullable inputs, which may be NaN (cmt_model_can_score).  The
+ * sigmoid of the margin, through the Platt scaling when m->calibrated.
  * Uses m->act as scratch: one model per thread. */
 double cmt_model_predict(struct cmt_model *m, const double *x);
 
-/* 1 if every input of m is finite in x (the other features may be null). */
+/* The margin alone (the logit before calibration). */
+double cmt_model_margin(struct cmt_model *m, const double *x);
+
+/* 1 if every input of m is finite in x, but for nullable inputs (the
+ * other features may be null). */
 int cmt_model_can_score(const struct cmt_model *m, const double *x);
 
 /* Of the n models m[], the first that can score x, or -1: a pair such as

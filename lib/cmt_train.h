@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cmt_backtest.h"
 #include "cmt_err.h"
 #include "cmt_fvec.h"
 #include "cmt_metrics.h"
@@ -29,6 +30,11 @@ struct cmt_dataset {
 	char exclude[CMT_FEAT_N][CMT_MODEL_FEATNAME_MAX];
 	int nexclude;
 	int ninput, input[CMT_FEAT_N];
+	/* inputs that may be null (trees; cmt_dataset_nullable), by name and,
+	 * once the first row fixed the names, by position in feature[] */
+	char nullable_name[CMT_FEAT_N][CMT_MODEL_FEATNAME_MAX];
+	int nnullable;
+	unsigned char nullable[CMT_FEAT_N];
 	/* rows refused by cmt_dataset_add, by reason */
 	size_t skipped_unlabelled, skipped_flat, skipped_null, skipped_warmup,
 	    skipped_partial;
@@ -44,9 +50,16 @@ void cmt_dataset_free(struct cmt_dataset *d);
 enum cmt_err cmt_dataset_exclude(struct cmt_dataset *d, const char *name,
 	char *err);
 
+/* Let the feature called name be null in rows (before the first row,
+ * which must have it among the inputs): for trees, which learn where a
+ * missing value goes.  A warm-up row whose null features are all of these
+ * is kept too. */
+enum cmt_err cmt_dataset_nullable(struct cmt_dataset *d, const char *name,
+	char *err);
+
 /* Add a decoded vector.  Rows without "y", with y null (flat), with a
- * null feature among those used, marked warm-up or partial are counted
- * and return CMT_ESKIP.  The first row fixes the feature set and the
+ * null feature among those used (but nullable ones), marked warm-up (but
+ * as said above) or partial are counted and return CMT_ESKIP.  The first row fixes the feature set and the
  * inputs; another set is CMT_EMISMATCH. */
 enum cmt_err cmt_dataset_add(struct cmt_dataset *d, const struct cmt_fvec *v,
 	char *err);
@@ -61,7 +74,7 @@ enum cmt_err cmt_dataset_split(const struct cmt_dataset *d, int64_t cutoff,
 	struct cmt_dataset *before, struct cmt_dataset *after, char *err);
 
 struct cmt_train_opts {
-	const char *kind;       /* "mlp" or "logreg" */
+	const char *kind;       /* "mlp", "logreg" or "trees" */
 	int hidden[CMT_MODEL_MAX_LAYERS - 1];
 	int nhidden;            /* mlp: hidden widths, e.g. 32,16,8 */
 	int max_epochs;
@@ -69,10 +82,18 @@ struct cmt_train_opts {
 	int batch;
 	double lr, l2;          /* Adam step size; L2 weight on weights */
 	uint64_t seed;
+	/* trees (train/xgb.h): max_epochs is the most rounds, lr the step
+	 * (eta), l2 XGBoost's lambda on leaf weights */
+	int depth;              /* tree depth */
+	double min_child;       /* least hessian sum in a leaf */
 	/* set by a signal: training ends within one mini-batch, with no
 	 * model (CMT_EIO); NULL: never */
 	volatile sig_atomic_t *stop;
 };
+
+/* The defaults for trees: depth 4, 2000 rounds, patience 50, eta 0.05,
+ * lambda 1, min_child 100, seed 1. */
+void cmt_train_defaults_trees(struct cmt_train_opts *o);
 
 /* The defaults: mlp 32,16,8, 60 epochs, patience 6, batch 256, lr 1e-3,
  * l2 1e-4, seed 1. */
@@ -120,13 +141,12 @@ double cmt_train_loss_grad(const struct cmt_model *m, const double *z,
 enum cmt_err cmt_train_evaluate(struct cmt_model *m,
 	const struct cmt_dataset *d, struct cmt_metrics *out, char *err);
 
-/* The two baselines on test, fitted on train only.  majority: p = the
- * training share of up rows for every row.  last_sign: accuracy of "up
- * if the first feature (the shortest return) is > 0, down if < 0, the
- * training majority if 0"; its log-loss, Brier and AUC use p = the
- * training share of up rows among rows with the same sign. */
+/* The baselines of every report (cmt_bt_baselines_score: majority,
+ * last return, reversal, in that order, CMT_BT_NBASE of them) on test,
+ * fitted on train only: the probabilities learnt from the training rows'
+ * up-shares, overall and by the sign of the first feature (the shortest
+ * return). */
 enum cmt_err cmt_train_baselines(const struct cmt_dataset *train,
-	const struct cmt_dataset *test, struct cmt_metrics *majority,
-	struct cmt_metrics *last_sign, char *err);
+	const struct cmt_dataset *test, struct cmt_metrics out[], char *err);
 
 #endif

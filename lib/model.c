@@ -1,5 +1,6 @@
-/* Models in memory: creating and freeing one, inference (the forward
- * pass, two lanes at a time), checking a vector stream's feature set
+/* Models in memory: the table of kinds, creating and freeing one,
+ * inference (the dense forward pass, two lanes at a time; the trees' is
+ * model_trees.c's), calibration, checking a vector stream's feature set
  * against a model, picking among models and describing one.  The file
  * format is model_file.c's, finding a model model_find.c's.  A model is
  * the caller's (cmt_model_free); inference never allocates. */
@@ -9,8 +10,25 @@
 #include <string.h>
 
 #include "cmt_features.h"
-#include "cmt_model.h"
 #include "cmt_parse.h"
+#include "model_int.h"
+
+static const struct model_kind kinds[] = {
+	{ "mlp", cmt_model_dense_margin, cmt_dense_parse, cmt_dense_write },
+	{ "logreg", cmt_model_dense_margin, cmt_dense_parse, cmt_dense_write },
+	{ "trees", cmt_trees_margin, cmt_trees_parse, cmt_trees_write },
+};
+
+const struct model_kind *
+cmt_model_kind(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (strcmp(kinds[i].name, name) == 0)
+			return &kinds[i];
+	return NULL;
+}
 
 void
 cmt_model_free(struct cmt_model *m)
@@ -18,6 +36,10 @@ cmt_model_free(struct cmt_model *m)
 	if (!m)
 		return;
 	free(m->params);
+	free(m->root);
+	free(m->node);
+	free(m->flat_node);
+	free(m->flat_leaf);
 	free(m->card);
 	free(m);
 }
@@ -56,6 +78,7 @@ alloc_model(const int *width, int nwidth, struct cmt_model **out, char *err)
 		return cmt_errf(err, CMT_ENOMEM, "out of memory");
 	}
 	m->nparams = n;
+	m->margin_fn = cmt_model_dense_margin;
 	m->nlayers = nwidth - 1;
 	p = m->params;
 	for (l = 0; l < m->nlayers; l++) {
@@ -249,8 +272,9 @@ cmt_model_activate(enum cmt_act act, double *v, int n)
 	}
 }
 
+/* The layers up to the output unit's sum, before its sigmoid. */
 double
-cmt_model_predict(struct cmt_model *m, const double *x)
+cmt_model_dense_margin(struct cmt_model *m, const double *x)
 {
 	double *in = m->act[0], *out = m->act[1], *tmp;
 	int l, j;
@@ -260,7 +284,7 @@ cmt_model_predict(struct cmt_model *m, const double *x)
 	for (l = 0; l < m->nlayers; l++) {
 		/* ReLU fused into the layer: the same values, one pass */
 		affine(&m->layer[l], in, out, m->layer[l].act == CMT_ACT_RELU);
-		if (m->layer[l].act != CMT_ACT_RELU)
+		if (m->layer[l].act != CMT_ACT_RELU && l < m->nlayers - 1)
 			cmt_model_activate(m->layer[l].act, out, m->layer[l].out);
 		tmp = in;
 		in = out;
@@ -269,13 +293,31 @@ cmt_model_predict(struct cmt_model *m, const double *x)
 	return in[0];
 }
 
+double
+cmt_model_margin(struct cmt_model *m, const double *x)
+{
+	return m->margin_fn(m, x);
+}
+
+/* The output layer's sigmoid, the same expression for every kind. */
+double
+cmt_model_predict(struct cmt_model *m, const double *x)
+{
+	double z = m->margin_fn(m, x);
+
+	if (m->calibrated)
+		z = m->cal_a * z + m->cal_b;
+	return 1 / (1 + exp(-z));
+}
+
 int
 cmt_model_can_score(const struct cmt_model *m, const double *x)
 {
 	int j;
 
 	for (j = 0; j < m->ninput; j++)
-		if (!isfinite(x[m->input[j]]))
+		if (!isfinite(x[m->input[j]]) &&
+		    !(m->nullable[m->input[j]] && isnan(x[m->input[j]])))
 			return 0;
 	return 1;
 }
@@ -394,15 +436,25 @@ cmt_model_describe(const struct cmt_model *m, const char *path, FILE *f)
 
 	cmt_format_duration(m->horizon_ms, hz, sizeof hz);
 	fprintf(f, "model:       %s (%s)\nfile:        %s\nfeature set: %s\n"
-		"horizon:     %s\nlayers:      %d", m->name, m->kind, path, m->fs,
-		hz, m->ninput);
-	for (l = 0; l < m->nlayers; l++)
-		fprintf(f, " -> %d", m->layer[l].out);
-	fprintf(f, " (%zu parameters)\nfeatures:   ", m->nparams);
+		"horizon:     %s\n", m->name, m->kind, path, m->fs, hz);
+	if (m->ntrees) {
+		fprintf(f, "trees:       %d (%zu nodes)", m->ntrees, m->nnodes);
+	} else {
+		fprintf(f, "layers:      %d", m->ninput);
+		for (l = 0; l < m->nlayers; l++)
+			fprintf(f, " -> %d", m->layer[l].out);
+		fprintf(f, " (%zu parameters)", m->nparams);
+	}
+	fprintf(f, "\nfeatures:   ");
 	for (i = 0; i < m->nfeature; i++)
 		fprintf(f, " %s", m->feature[i]);
 	fprintf(f, "\ninputs:     ");
 	for (i = 0; i < m->ninput; i++)
-		fprintf(f, " %s", m->feature[m->input[i]]);
+		fprintf(f, " %s%s", m->feature[m->input[i]],
+			m->nullable[m->input[i]] ? " (may be null)" : "");
+	if (m->calibrated)
+		fprintf(f, "\ncalibration: platt, p = sigmoid(%.6g * margin "
+			"%c %.6g)", m->cal_a, m->cal_b < 0 ? '-' : '+',
+			fabs(m->cal_b));
 	fprintf(f, "\ncard: %s\n", m->card);
 }

@@ -15,9 +15,7 @@
 
 #include "cmt_features.h"
 #include "cmt_json.h"
-#include "cmt_model.h"
-
-static const char *const act_name[] = { "relu", "tanh", "linear", "sigmoid" };
+#include "model_int.h"
 
 /* ---- loading ---- */
 
@@ -91,9 +89,9 @@ valid_fs(const char *s)
 	return 1;
 }
 
-static const char *
-get_string(const cJSON *o, const char *key, const char *where, char *err,
-	enum cmt_err *e)
+const char *
+cmt_model_string(const cJSON *o, const char *key, const char *where,
+	char *err, enum cmt_err *e)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
@@ -111,9 +109,9 @@ get_string(const cJSON *o, const char *key, const char *where, char *err,
 
 /* An array of exactly n finite numbers (n < 0: any length >= 1, stored in
  * *got) into dst (may be NULL to only count). */
-static enum cmt_err
-get_numbers(const cJSON *a, double *dst, int n, int *got, const char *what,
-	char *err)
+enum cmt_err
+cmt_model_numbers(const cJSON *a, double *dst, int n, int *got,
+	const char *what, char *err)
 {
 	const cJSON *v;
 	int i = 0, len;
@@ -141,110 +139,8 @@ get_numbers(const cJSON *a, double *dst, int n, int *got, const char *what,
 	return CMT_OK;
 }
 
-static enum cmt_err
-parse_act(const cJSON *layer, int l, enum cmt_act *act, char *err)
-{
-	const char *s;
-	char where[32];
-	enum cmt_err e = CMT_OK;
-	size_t i;
-
-	snprintf(where, sizeof where, "layer %d: ", l + 1);
-	if (!(s = get_string(layer, "activation", where, err, &e)))
-		return e;
-	for (i = 0; i < sizeof act_name / sizeof act_name[0]; i++)
-		if (strcmp(s, act_name[i]) == 0) {
-			*act = (enum cmt_act)i;
-			return CMT_OK;
-		}
-	return cmt_errf(err, CMT_EVALUE,
-		"layer %d: unknown activation '%.40s' (relu, tanh, linear, sigmoid)",
-		l + 1, s);
-}
-
-/* Read the widths from the layers' shapes, then fill the weights. */
-static enum cmt_err
-parse_layers(const cJSON *layers, const char *kind, int ninput,
-	struct cmt_model **out, char *err)
-{
-	int width[CMT_MODEL_MAX_LAYERS + 1], n, l = 0, i, j, got;
-	const cJSON *ly, *rows, *row;
-	struct cmt_model *m;
-	char what[64];
-	enum cmt_err e;
-	double rowbuf[CMT_MODEL_MAX_WIDTH];
-
-	if (!cJSON_IsArray(layers))
-		return cmt_errf(err, layers ? CMT_ETYPE : CMT_EMISSING,
-			"\"layers\" is %s", layers ? "not an array" : "missing");
-	n = cJSON_GetArraySize(layers);
-	if (n < 1 || n > CMT_MODEL_MAX_LAYERS)
-		return cmt_errf(err, CMT_EVALUE, "%d layers, expected 1 to %d", n,
-			CMT_MODEL_MAX_LAYERS);
-	width[0] = ninput;
-	cJSON_ArrayForEach(ly, layers) {
-		if (!cJSON_IsObject(ly))
-			return cmt_errf(err, CMT_ETYPE, "layer %d is not an object",
-				l + 1);
-		rows = cJSON_GetObjectItemCaseSensitive(ly, "weights");
-		if (!cJSON_IsArray(rows) || cJSON_GetArraySize(rows) < 1)
-			return cmt_errf(err, CMT_ETYPE,
-				"layer %d: \"weights\" is not a non-empty array", l + 1);
-		width[l + 1] = cJSON_GetArraySize(rows);
-		if (width[l + 1] > CMT_MODEL_MAX_WIDTH)
-			return cmt_errf(err, CMT_ELIMIT,
-				"layer %d: %d units, at most %d", l + 1, width[l + 1],
-				CMT_MODEL_MAX_WIDTH);
-		l++;
-	}
-	if ((e = cmt_model_create(kind, width, n + 1, &m, err)))
-		return e;
-	l = 0;
-	cJSON_ArrayForEach(ly, layers) {
-		struct cmt_layer *L = &m->layer[l];
-
-		if ((e = parse_act(ly, l, &L->act, err)))
-			goto fail;
-		if ((L->act == CMT_ACT_SIGMOID) != (l == n - 1)) {
-			e = cmt_errf(err, CMT_EVALUE, l == n - 1 ?
-				"layer %d: the output layer must be sigmoid" :
-				"layer %d: sigmoid is only allowed on the output layer",
-				l + 1);
-			goto fail;
-		}
-		i = 0;
-		cJSON_ArrayForEach(row, cJSON_GetObjectItemCaseSensitive(ly,
-		    "weights")) {
-			snprintf(what, sizeof what, "layer %d: weights row %d", l + 1,
-				i + 1);
-			if ((e = get_numbers(row, rowbuf, -1, &got, what, err)))
-				goto fail;
-			if (got != L->in) {
-				e = cmt_errf(err, CMT_EMISMATCH,
-					"layer %d: weights row %d has %d values, expected %d"
-					" (%s)", l + 1, i + 1, got, L->in, l == 0 ?
-					"the number of inputs" : "the previous layer's width");
-				goto fail;
-			}
-			for (j = 0; j < L->in; j++)
-				L->w[(size_t)j * (size_t)L->out + (size_t)i] = rowbuf[j];
-			i++;
-		}
-		snprintf(what, sizeof what, "layer %d: \"bias\"", l + 1);
-		if ((e = get_numbers(cJSON_GetObjectItemCaseSensitive(ly, "bias"),
-		    L->b, L->out, NULL, what, err)))
-			goto fail;
-		l++;
-	}
-	*out = m;
-	return CMT_OK;
-fail:
-	cmt_model_free(m);
-	return e;
-}
-
 /* "feature_names" (the vector's members, in order) into names[]: 11 in
- * version 1, 1 to CMT_FEAT_N in version 2. */
+ * version 1, 1 to CMT_FEAT_N from version 2. */
 static enum cmt_err
 parse_names(const cJSON *doc, int version,
 	char names[][CMT_MODEL_FEATNAME_MAX], int *nnames, char *err)
@@ -317,45 +213,101 @@ parse_inputs(const cJSON *doc, int version,
 	return CMT_OK;
 }
 
+int
+cmt_model_input_named(const struct model_head *h, const char *name)
+{
+	int i;
+
+	for (i = 0; i < h->ninput; i++)
+		if (strcmp(h->names[h->input[i]], name) == 0)
+			return h->input[i];
+	return -1;
+}
+
+/* "calibration": {"method": "platt", "a": A, "b": B} (version 3) */
+static enum cmt_err
+parse_calibration(const cJSON *doc, int version, struct cmt_model *m,
+	char *err)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(doc, "calibration");
+	const cJSON *a, *b;
+	const char *s;
+	enum cmt_err e = CMT_OK;
+
+	if (!c)
+		return CMT_OK;
+	if (version < 3)
+		return cmt_errf(err, CMT_EVALUE,
+			"\"calibration\" needs \"version\": 3");
+	if (!cJSON_IsObject(c))
+		return cmt_errf(err, CMT_ETYPE, "\"calibration\" is not an object");
+	if (!(s = cmt_model_string(c, "method", "\"calibration\": ", err, &e)))
+		return e;
+	if (strcmp(s, "platt") != 0)
+		return cmt_errf(err, CMT_EVALUE,
+			"\"calibration\": unknown method '%.40s' (platt)", s);
+	a = cJSON_GetObjectItemCaseSensitive(c, "a");
+	b = cJSON_GetObjectItemCaseSensitive(c, "b");
+	if (!cJSON_IsNumber(a) || !cJSON_IsNumber(b) ||
+	    !isfinite(a->valuedouble) || !isfinite(b->valuedouble) ||
+	    a->valuedouble == 0 || cJSON_GetArraySize(c) != 3)
+		return cmt_errf(err, CMT_EVALUE, "\"calibration\" must be "
+			"{\"method\": \"platt\", \"a\": A, \"b\": B}, A and B finite, "
+			"A not 0");
+	m->calibrated = 1;
+	m->cal_a = a->valuedouble;
+	m->cal_b = b->valuedouble;
+	return CMT_OK;
+}
+
 static enum cmt_err
 parse_doc(const cJSON *doc, struct cmt_model **out, char *err)
 {
-	char names[CMT_FEAT_N][CMT_MODEL_FEATNAME_MAX];
-	int input[CMT_FEAT_N], ninput = 0, nnames = 0, version, i;
-	const cJSON *v, *st;
-	const char *s, *kind;
+	struct model_head h;
+	const struct model_kind *k;
+	int version;
+	const cJSON *v;
+	const char *s;
 	struct cmt_model *m = NULL;
 	enum cmt_err e = CMT_OK;
 
 	*out = NULL;
+	memset(&h, 0, sizeof h);
 	if (!cJSON_IsObject(doc))
 		return cmt_errf(err, CMT_ETYPE, "not a JSON object");
-	if (!(s = get_string(doc, "format", "", err, &e)))
+	if (!(s = cmt_model_string(doc, "format", "", err, &e)))
 		return e;
 	if (strcmp(s, "cmt-model") != 0)
 		return cmt_errf(err, CMT_EVALUE,
 			"\"format\" is '%.40s', not 'cmt-model'", s);
 	v = cJSON_GetObjectItemCaseSensitive(doc, "version");
-	if (!cJSON_IsNumber(v) || (v->valuedouble != 1 &&
-	    v->valuedouble != CMT_MODEL_VERSION))
+	if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) ||
+	    v->valuedouble < 1 || v->valuedouble > CMT_MODEL_VERSION)
 		return cmt_errf(err, CMT_EVALUE,
-			"\"version\" must be 1 or %d (this cmt reads versions 1 to %d)",
-			CMT_MODEL_VERSION, CMT_MODEL_VERSION);
+			"\"version\" must be 1 to %d (this cmt reads versions 1 to "
+			"%d)", CMT_MODEL_VERSION, CMT_MODEL_VERSION);
 	version = (int)v->valuedouble;
-	if (!(kind = get_string(doc, "kind", "", err, &e)))
+	if (!(h.kind = cmt_model_string(doc, "kind", "", err, &e)))
 		return e;
-	if ((e = parse_names(doc, version, names, &nnames, err)) ||
-	    (e = parse_inputs(doc, version, names, nnames, input, &ninput,
-	    err)))
+	if (!(k = cmt_model_kind(h.kind)))
+		return cmt_errf(err, CMT_EVALUE,
+			"unknown model kind '%.40s' (mlp, logreg, trees)", h.kind);
+	if (k->parse != cmt_dense_parse && version < 3)
+		return cmt_errf(err, CMT_EVALUE,
+			"kind '%s' needs \"version\": 3", k->name);
+	if ((e = parse_names(doc, version, h.names, &h.nnames, err)) ||
+	    (e = parse_inputs(doc, version, h.names, h.nnames, h.input,
+	    &h.ninput, err)))
 		return e;
-	if ((e = parse_layers(cJSON_GetObjectItemCaseSensitive(doc, "layers"),
-	    kind, ninput, &m, err)))
+	if ((e = k->parse(doc, &h, &m, err)))
 		return e;
-	memcpy(m->feature, names, sizeof names);
-	m->nfeature = nnames;
-	memcpy(m->input, input, sizeof input);
-	m->ninput = ninput;
-	if (!(s = get_string(doc, "name", "", err, &e)))
+	strcpy(m->kind, k->name);
+	m->margin_fn = k->margin;
+	memcpy(m->feature, h.names, sizeof h.names);
+	m->nfeature = h.nnames;
+	memcpy(m->input, h.input, sizeof h.input);
+	m->ninput = h.ninput;
+	if (!(s = cmt_model_string(doc, "name", "", err, &e)))
 		goto fail;
 	if (!valid_name(s, sizeof m->name)) {
 		e = cmt_errf(err, CMT_EVALUE,
@@ -364,7 +316,7 @@ parse_doc(const cJSON *doc, struct cmt_model **out, char *err)
 		goto fail;
 	}
 	strcpy(m->name, s);
-	if (!(s = get_string(doc, "feature_set", "", err, &e)))
+	if (!(s = cmt_model_string(doc, "feature_set", "", err, &e)))
 		goto fail;
 	if (!valid_fs(s)) {
 		e = cmt_errf(err, CMT_EVALUE,
@@ -382,23 +334,8 @@ parse_doc(const cJSON *doc, struct cmt_model **out, char *err)
 		goto fail;
 	}
 	m->horizon_ms = (int64_t)v->valuedouble;
-	st = cJSON_GetObjectItemCaseSensitive(doc, "standardize");
-	if (!cJSON_IsObject(st)) {
-		e = cmt_errf(err, CMT_EMISSING, "\"standardize\" is missing");
+	if ((e = parse_calibration(doc, version, m, err)))
 		goto fail;
-	}
-	/* one mean and one std per input, in input order */
-	if ((e = get_numbers(cJSON_GetObjectItemCaseSensitive(st, "mean"),
-	    m->mean, ninput, NULL, "\"standardize\".\"mean\"", err)) ||
-	    (e = get_numbers(cJSON_GetObjectItemCaseSensitive(st, "std"),
-	    m->std, ninput, NULL, "\"standardize\".\"std\"", err)))
-		goto fail;
-	for (i = 0; i < ninput; i++)
-		if (!(m->std[i] > 0)) {
-			e = cmt_errf(err, CMT_EVALUE,
-				"\"standardize\".\"std\"[%d] must be > 0", i);
-			goto fail;
-		}
 	v = cJSON_GetObjectItemCaseSensitive(doc, "card");
 	if (!cJSON_IsObject(v)) {
 		e = cmt_errf(err, CMT_EMISSING, "\"card\" (the model card) is %s",
@@ -480,8 +417,8 @@ cmt_model_load(const char *path, struct cmt_model **out, char *err)
 
 /* ---- saving ---- */
 
-static void
-put_numbers(FILE *f, const double *x, int n, size_t stride)
+void
+cmt_model_put_numbers(FILE *f, const double *x, int n, size_t stride)
 {
 	int i;
 
@@ -491,8 +428,8 @@ put_numbers(FILE *f, const double *x, int n, size_t stride)
 	fputc(']', f);
 }
 
-static void
-put_string(FILE *f, const char *s)
+void
+cmt_model_put_string(FILE *f, const char *s)
 {
 	char buf[6 * CMT_MODEL_FS_MAX + 3];
 
@@ -503,46 +440,33 @@ enum cmt_err
 cmt_model_write(const struct cmt_model *m, FILE *f, char *err)
 {
 	const char *p;
-	int l, i;
+	int i;
 
 	fprintf(f, "{\n\t\"format\": \"cmt-model\",\n\t\"version\": %d,\n",
 		CMT_MODEL_VERSION);
 	fputs("\t\"name\": ", f);
-	put_string(f, m->name);
+	cmt_model_put_string(f, m->name);
 	fputs(",\n\t\"kind\": ", f);
-	put_string(f, m->kind);
+	cmt_model_put_string(f, m->kind);
 	fputs(",\n\t\"feature_set\": ", f);
-	put_string(f, m->fs);
+	cmt_model_put_string(f, m->fs);
 	fputs(",\n\t\"feature_names\": [", f);
 	for (i = 0; i < m->nfeature; i++) {
 		fputs(i ? ", " : "", f);
-		put_string(f, m->feature[i]);
+		cmt_model_put_string(f, m->feature[i]);
 	}
 	fputs("],\n\t\"inputs\": [", f);
 	for (i = 0; i < m->ninput; i++) {
 		fputs(i ? ", " : "", f);
-		put_string(f, m->feature[m->input[i]]);
+		cmt_model_put_string(f, m->feature[m->input[i]]);
 	}
 	fprintf(f, "],\n\t\"horizon_ms\": %lld,\n", (long long)m->horizon_ms);
-	fputs("\t\"standardize\": {\n\t\t\"mean\": ", f);
-	put_numbers(f, m->mean, m->ninput, 1);
-	fputs(",\n\t\t\"std\": ", f);
-	put_numbers(f, m->std, m->ninput, 1);
-	fputs("\n\t},\n\t\"layers\": [", f);
-	for (l = 0; l < m->nlayers; l++) {
-		const struct cmt_layer *L = &m->layer[l];
+	cmt_model_kind(m->kind)->write(m, f);
+	if (m->calibrated)
+		fprintf(f, "\t\"calibration\": {\"method\": \"platt\", \"a\": %.17g, "
+			"\"b\": %.17g},\n", m->cal_a, m->cal_b);
+	fputs("\t\"card\": ", f);
 
-		fprintf(f, "%s{\n\t\t\"activation\": \"%s\",\n"
-			"\t\t\"bias\": ", l ? ", " : "", act_name[L->act]);
-		put_numbers(f, L->b, L->out, 1);
-		fputs(",\n\t\t\"weights\": [", f);
-		for (i = 0; i < L->out; i++) {
-			fputs(i ? ",\n\t\t\t" : "\n\t\t\t", f);
-			put_numbers(f, L->w + i, L->in, (size_t)L->out);
-		}
-		fputs("\n\t\t]\n\t}", f);
-	}
-	fputs("],\n\t\"card\": ", f);
 	/* re-indent the card's own lines one level */
 	for (p = m->card ? m->card : "{}"; *p; p++) {
 		fputc(*p, f);

@@ -35,6 +35,23 @@ cmt_dataset_exclude(struct cmt_dataset *d, const char *name, char *err)
 	return CMT_OK;
 }
 
+enum cmt_err
+cmt_dataset_nullable(struct cmt_dataset *d, const char *name, char *err)
+{
+	int i;
+
+	if (strlen(name) == 0 || strlen(name) >= CMT_MODEL_FEATNAME_MAX)
+		return cmt_errf(err, CMT_EVALUE, "'%.40s' is not a feature name",
+			name);
+	for (i = 0; i < d->nnullable; i++)
+		if (strcmp(d->nullable_name[i], name) == 0)
+			return CMT_OK;
+	if (d->nnullable == CMT_FEAT_N)
+		return cmt_errf(err, CMT_ELIMIT, "too many nullable features");
+	strcpy(d->nullable_name[d->nnullable++], name);
+	return CMT_OK;
+}
+
 /* The first row's names fix the feature names and the inputs. */
 static enum cmt_err
 take_names(struct cmt_dataset *d, const struct cmt_fvec *v, char *err)
@@ -75,6 +92,17 @@ take_names(struct cmt_dataset *d, const struct cmt_fvec *v, char *err)
 			"left", (int)(v->fs.len > 60 ? 60 : v->fs.len), v->fs.s);
 	d->ninput = n;
 	d->nfeat = v->nfeat;
+	for (j = 0; j < d->nnullable; j++) {
+		for (i = 0; i < n; i++)
+			if (strcmp(d->feature[d->input[i]], d->nullable_name[j]) == 0)
+				break;
+		if (i == n)
+			return cmt_errf(err, CMT_EMISMATCH,
+				"no input '%s' to let be null in '%.*s'",
+				d->nullable_name[j],
+				(int)(v->fs.len > 60 ? 60 : v->fs.len), v->fs.s);
+		d->nullable[d->input[i]] = 1;
+	}
 	memcpy(d->fs, v->fs.s, v->fs.len);
 	d->fs[v->fs.len] = '\0';
 	return CMT_OK;
@@ -126,7 +154,7 @@ cmt_dataset_add(struct cmt_dataset *d, const struct cmt_fvec *v, char *err)
 		d->skipped_partial++;
 		return CMT_ESKIP;
 	}
-	if (v->warmup) {
+	if (v->warmup && !d->nnullable) {
 		d->skipped_warmup++;
 		return CMT_ESKIP;
 	}
@@ -151,8 +179,11 @@ cmt_dataset_add(struct cmt_dataset *d, const struct cmt_fvec *v, char *err)
 		return cmt_errf(err, CMT_EMISMATCH, "%d features, the first row "
 			"had %d", v->nfeat, d->nfeat);
 	for (i = 0; i < d->ninput; i++)
-		if (isnan(v->x[d->input[i]])) {
-			d->skipped_null++;
+		if (isnan(v->x[d->input[i]]) && !d->nullable[d->input[i]]) {
+			if (v->warmup)
+				d->skipped_warmup++;
+			else
+				d->skipped_null++;
 			return CMT_ESKIP;
 		}
 	if ((e = reserve(d, d->n + 1, err)))
@@ -222,6 +253,11 @@ cmt_dataset_split(const struct cmt_dataset *d, int64_t cutoff,
 	memcpy(after->exclude, d->exclude, sizeof d->exclude);
 	before->nexclude = after->nexclude = d->nexclude;
 	before->ninput = after->ninput = d->ninput;
+	memcpy(before->nullable_name, d->nullable_name, sizeof d->nullable_name);
+	memcpy(after->nullable_name, d->nullable_name, sizeof d->nullable_name);
+	before->nnullable = after->nnullable = d->nnullable;
+	memcpy(before->nullable, d->nullable, sizeof d->nullable);
+	memcpy(after->nullable, d->nullable, sizeof d->nullable);
 	memcpy(before->input, d->input, sizeof d->input);
 	memcpy(after->input, d->input, sizeof d->input);
 	return CMT_OK;
@@ -299,6 +335,20 @@ cmt_train_defaults(struct cmt_train_opts *o)
 	o->lr = 1e-3;
 	o->l2 = 1e-4;
 	o->seed = 1;
+	o->depth = 4;
+	o->min_child = 100;
+}
+
+void
+cmt_train_defaults_trees(struct cmt_train_opts *o)
+{
+	cmt_train_defaults(o);
+	o->kind = "trees";
+	o->nhidden = 0;
+	o->max_epochs = 2000;
+	o->patience = 50;
+	o->lr = 0.05;
+	o->l2 = 1;
 }
 
 /* cmt_model_predict's arithmetic, keeping every layer's output for the
@@ -628,48 +678,34 @@ cmt_train_evaluate(struct cmt_model *m, const struct cmt_dataset *d,
 	return CMT_OK;
 }
 
-static int
-sign_of(double x)
+/* The shortest return (the first feature) of each row and the outcomes:
+ * what the baselines read. */
+static double *
+first_feature(const struct cmt_dataset *d)
 {
-	return (x > 0) - (x < 0);
+	double *x0 = malloc((d->n ? d->n : 1) * sizeof *x0);
+	size_t r;
+
+	for (r = 0; x0 && r < d->n; r++)
+		x0[r] = d->x[r * (size_t)d->nfeat];
+	return x0;
 }
 
 enum cmt_err
 cmt_train_baselines(const struct cmt_dataset *train,
-	const struct cmt_dataset *test, struct cmt_metrics *majority,
-	struct cmt_metrics *last_sign, char *err)
+	const struct cmt_dataset *test, struct cmt_metrics out[], char *err)
 {
-	double up[3] = { 0, 0, 0 }, all[3] = { 0, 0, 0 }, base, rate[3], *p;
-	size_t r, hit = 0;
-	int s, maj;
+	double *fx = first_feature(train), *tx = first_feature(test);
+	enum cmt_err e;
 
 	if (train->n == 0)
-		return cmt_errf(err, CMT_EVALUE, "training set is empty");
-	for (r = 0; r < train->n; r++) {
-		s = sign_of(train->x[r * (size_t)train->nfeat]) + 1;
-		all[s]++;
-		up[s] += train->y[r];
-	}
-	base = (up[0] + up[1] + up[2]) / (double)train->n;
-	maj = base >= 0.5;
-	for (s = 0; s < 3; s++)
-		rate[s] = all[s] > 0 ? up[s] / all[s] : base;
-	if (!(p = malloc((test->n ? test->n : 1) * 3 * sizeof *p)))
-		return cmt_errf(err, CMT_ENOMEM, "out of memory");
-	for (r = 0; r < test->n; r++)
-		p[r] = base;
-	cmt_metrics_compute(p, test->y, test->n, p + test->n, majority);
-	/* a constant forecast cannot rank: its AUC is 1/2 by definition */
-	if (test->n)
-		majority->auc = 0.5;
-	for (r = 0; r < test->n; r++) {
-		s = sign_of(test->x[r * (size_t)test->nfeat]);
-		p[r] = rate[s + 1];
-		hit += (s > 0 || (s == 0 && maj)) == (test->y[r] == 1);
-	}
-	cmt_metrics_compute(p, test->y, test->n, p + test->n, last_sign);
-	if (test->n)
-		last_sign->accuracy = (double)hit / (double)test->n;
-	free(p);
-	return CMT_OK;
+		e = cmt_errf(err, CMT_EVALUE, "training set is empty");
+	else if (!fx || !tx)
+		e = cmt_errf(err, CMT_ENOMEM, "out of memory");
+	else
+		e = cmt_bt_baselines_score(fx, train->y, train->n, tx, test->y,
+			test->n, out, err);
+	free(fx);
+	free(tx);
+	return e;
 }

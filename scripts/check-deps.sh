@@ -19,6 +19,7 @@ if command -v pkg-config >/dev/null 2>&1; then
 		libwebsockets) missing="$missing libwebsockets-dev" ;;
 		libnats) missing="$missing libnats-dev" ;;
 		zlib) missing="$missing zlib1g-dev" ;;
+		xgboost) missing="$missing libxgboost-dev" ;;
 		cmocka) missing="$missing libcmocka-dev" ;;
 		*) missing="$missing $m(pkg-config module)" ;;
 		esac

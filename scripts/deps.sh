@@ -9,7 +9,7 @@ check=0
 pkgs="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libcmocka-dev
 bats bats-assert bats-support python3 curl chromium chromium-driver
 librsvg2-bin libwebsockets-dev python3-websockets libnats-dev nats-server
-openssl zlib1g-dev
+openssl zlib1g-dev libxgboost-dev
 ${CMT_EXTRA_PKGS:-}"
 missing=""
 for p in $pkgs; do

@@ -7,12 +7,14 @@
 # pages quote: the model beside the majority, last-return and reversal
 # baselines,
 # both taken on the test rows themselves.
-# Usage: sh scripts/eval-model.sh BUILD_DIR MODEL [REPORT]
+# Usage: sh scripts/eval-model.sh BUILD_DIR MODEL [REPORT [PREDICTIONS]]
+# PREDICTIONS keeps cmt-predict's output (for cmt-backtest --vs).
 # Environment: CMT_DATA (../shared/data).
 set -eu
 O=$1
 MODEL=$2
 REPORT=${3:-/dev/stdout}
+PRED=${4:-/dev/null}
 BIN=$(cd "$O/bin" && pwd)
 DATA=${CMT_DATA:-../shared/data}
 TOTICKS=$(cd "$(dirname "$0")" && pwd)/candle-ticks.awk
@@ -30,5 +32,5 @@ done
 		esac
 		awk -F, -v sym="$sym" -f "$TOTICKS" "$f" |
 			"$BIN/cmt-features" --model "$MODEL" --label 60s --quiet
-	done | "$BIN/cmt-predict" -m "$MODEL" | "$BIN/cmt-backtest"
+	done | "$BIN/cmt-predict" -m "$MODEL" | tee "$PRED" | "$BIN/cmt-backtest"
 } > "$REPORT"

@@ -1,6 +1,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
 
@@ -61,6 +62,76 @@ add_metrics(cJSON *o, const char *key, const struct cmt_metrics *m)
 	cJSON_AddNumberToObject(s, "auc", r6(m->auc));
 }
 
+static void
+add_adam(cJSON *o, const struct card_info *ci)
+{
+	cJSON_AddStringToObject(o, "optimizer", "adam");
+	cJSON_AddNumberToObject(o, "lr", ci->opts->lr);
+	cJSON_AddNumberToObject(o, "l2", ci->opts->l2);
+	cJSON_AddNumberToObject(o, "batch", ci->opts->batch);
+	cJSON_AddNumberToObject(o, "max_epochs", ci->opts->max_epochs);
+	cJSON_AddNumberToObject(o, "patience", ci->opts->patience);
+	cJSON_AddNumberToObject(o, "seed", (double)ci->opts->seed);
+	cJSON_AddNumberToObject(o, "epochs_run", ci->res->epochs_run);
+	cJSON_AddNumberToObject(o, "best_epoch", ci->res->best_epoch);
+}
+
+static void
+add_trees(cJSON *o, const struct card_info *ci)
+{
+	cJSON *a;
+	int i;
+
+	cJSON_AddStringToObject(o, "trainer", "XGBoost (C API), binary:logistic,"
+		" hist, one thread; early stopping on the validation log-loss");
+	cJSON_AddNumberToObject(o, "depth", ci->opts->depth);
+	cJSON_AddNumberToObject(o, "eta", ci->opts->lr);
+	cJSON_AddNumberToObject(o, "lambda", ci->opts->l2);
+	cJSON_AddNumberToObject(o, "min_child_weight", ci->opts->min_child);
+	cJSON_AddNumberToObject(o, "max_rounds", ci->opts->max_epochs);
+	cJSON_AddNumberToObject(o, "patience", ci->opts->patience);
+	cJSON_AddNumberToObject(o, "seed", (double)ci->opts->seed);
+	cJSON_AddNumberToObject(o, "rounds_run", ci->res->epochs_run);
+	cJSON_AddNumberToObject(o, "trees", ci->res->best_epoch);
+	a = cJSON_AddArrayToObject(o, "nullable_inputs");
+	for (i = 0; i < CMT_FEAT_N; i++)
+		if (ci->train->nullable[i])
+			cJSON_AddItemToArray(a,
+				cJSON_CreateString(ci->train->feature[i]));
+}
+
+static void
+add_calib_score(cJSON *o, const char *key, const struct calib_score *s)
+{
+	cJSON *c = cJSON_AddObjectToObject(o, key);
+
+	cJSON_AddNumberToObject(c, "logloss", r6(s->logloss));
+	cJSON_AddNumberToObject(c, "ece", r6(s->ece));
+}
+
+/* The Platt scaling and what it did, on the rows it was fitted on
+ * (validation) and on the test rows. */
+static void
+add_calibration(cJSON *card, const struct calib_info *c)
+{
+	cJSON *o = cJSON_AddObjectToObject(card, "calibration"), *v;
+
+	if (!c->done) {
+		cJSON_AddStringToObject(o, "method", "none");
+		return;
+	}
+	cJSON_AddStringToObject(o, "method", "platt: p = sigmoid(a * margin + "
+		"b), fitted on the validation rows");
+	cJSON_AddNumberToObject(o, "a", r6(c->a));
+	cJSON_AddNumberToObject(o, "b", r6(c->b));
+	v = cJSON_AddObjectToObject(o, "validation");
+	add_calib_score(v, "before", &c->val_before);
+	add_calib_score(v, "after", &c->val_after);
+	v = cJSON_AddObjectToObject(o, "test");
+	add_calib_score(v, "before", &c->test_before);
+	add_calib_score(v, "after", &c->test_after);
+}
+
 char *
 card_build(const struct card_info *ci)
 {
@@ -97,15 +168,10 @@ card_build(const struct card_info *ci)
 	a = cJSON_AddArrayToObject(o, "excluded_features");
 	for (i = 0; i < ci->train->nexclude; i++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(ci->train->exclude[i]));
-	cJSON_AddStringToObject(o, "optimizer", "adam");
-	cJSON_AddNumberToObject(o, "lr", ci->opts->lr);
-	cJSON_AddNumberToObject(o, "l2", ci->opts->l2);
-	cJSON_AddNumberToObject(o, "batch", ci->opts->batch);
-	cJSON_AddNumberToObject(o, "max_epochs", ci->opts->max_epochs);
-	cJSON_AddNumberToObject(o, "patience", ci->opts->patience);
-	cJSON_AddNumberToObject(o, "seed", (double)ci->opts->seed);
-	cJSON_AddNumberToObject(o, "epochs_run", ci->res->epochs_run);
-	cJSON_AddNumberToObject(o, "best_epoch", ci->res->best_epoch);
+	if (strcmp(ci->opts->kind, "trees") == 0)
+		add_trees(o, ci);
+	else
+		add_adam(o, ci);
 	cJSON_AddNumberToObject(o, "constant_features",
 		ci->res->constant_features);
 	if (ci->res->constant_mask)     /* named when there are some */
@@ -114,12 +180,16 @@ card_build(const struct card_info *ci)
 		if (ci->res->constant_mask & (uint64_t)1 << i)
 			cJSON_AddItemToArray(a,
 				cJSON_CreateString(ci->train->feature[i]));
+	add_calibration(card, &ci->calib);
 	add_metrics(card, "validation_metrics", &ci->val_model);
 	o = cJSON_AddObjectToObject(card, "test_metrics");
 	cJSON_AddNumberToObject(o, "rows", (double)ci->model.n);
 	add_metrics(o, "model", &ci->model);
-	add_metrics(o, "majority_from_train_share", &ci->majority);
-	add_metrics(o, "last_return_sign_from_train", &ci->last_sign);
+	/* the baselines of every report, their probabilities learnt from
+	 * the training rows */
+	a = cJSON_AddObjectToObject(o, "baselines_fitted_on_train");
+	for (i = 0; i < CMT_BT_NBASE; i++)
+		add_metrics(a, cmt_bt_base_key[i], &ci->base[i]);
 	text = cJSON_Print(card);
 	cJSON_Delete(card);
 	return text;

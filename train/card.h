@@ -4,6 +4,7 @@
 #ifndef CMT_TRAIN_CARD_H
 #define CMT_TRAIN_CARD_H
 
+#include "calib.h"
 #include "cmt_metrics.h"
 #include "cmt_train.h"
 
@@ -15,7 +16,9 @@ struct card_info {
 	const struct cmt_dataset *train, *val, *test;
 	size_t skipped_unlabelled, skipped_flat, skipped_null, skipped_warmup,
 	    skipped_partial;
-	struct cmt_metrics model, majority, last_sign, val_model;
+	struct cmt_metrics model, val_model;
+	struct cmt_metrics base[CMT_BT_NBASE];  /* fitted on train, on test */
+	struct calib_info calib;
 };
 
 char *card_build(const struct card_info *ci);

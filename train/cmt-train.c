@@ -1,4 +1,5 @@
-/* cmt-train: fit an mlp or logreg model on labelled feature vectors. */
+/* cmt-train: fit an mlp, logreg or boosted-trees model on labelled feature
+ * vectors, calibrate it on the validation rows and write it with its card. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -8,10 +9,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "calib.h"
 #include "card.h"
 #include "input.h"
 #include "sanity.h"
+#include "xgb.h"
 #include "cli.h"
+#include "cmt_calibrate.h"
 #include "cmt_line.h"
 #include "cmt_parse.h"
 
@@ -25,8 +29,16 @@ usage(void)
 		" from FILEs\nor stdin; split by time into train, validation and"
 		" test (the latest rows).\n\n"
 		"  -o, --output FILE     write the model here ('-' for stdout)\n"
-		"  -k, --kind KIND       mlp (default) or logreg\n"
+		"  -k, --kind KIND       mlp (default), logreg or trees (gradient-"
+		"boosted trees,\n"
+		"                        trained by XGBoost)\n"
 		"      --hidden N,N,...  mlp hidden widths (default 32,16,8)\n"
+		"      --depth N         trees: depth of each tree (4)\n"
+		"      --min-child X     trees: least hessian sum in a leaf (100)\n"
+		"      --nullable NAMES  trees: these inputs may be null; rows where"
+		" they are\n"
+		"                        are kept and the trees learn where a null"
+		" goes\n"
 		"  -x, --exclude NAMES   leave these features out of the model,"
 		" e.g. vol_trend\n"
 		"                        (rows where they are null are then"
@@ -41,12 +53,17 @@ usage(void)
 		" 0.15)\n"
 		"      --val-frac F      validate on the latest share F of the"
 		" rest (0.15)\n"
-		"      --epochs N        at most N epochs (60)\n"
+		"      --epochs N        at most N epochs (60; trees: rounds,"
+		" 2000)\n"
 		"      --patience N      stop after N epochs without validation"
-		" gain (6)\n"
+		" gain (6; trees 50)\n"
 		"      --batch N         mini-batch size (256)\n"
-		"      --lr X            Adam step size (0.001)\n"
-		"      --l2 X            L2 penalty on weights (0.0001)\n"
+		"      --lr X            Adam step size (0.001; trees: eta,"
+		" 0.05)\n"
+		"      --l2 X            L2 penalty on weights (0.0001; trees:"
+		" lambda, 1)\n"
+		"      --no-calibration  do not fit the Platt scaling on the"
+		" validation rows\n"
 		"      --seed N          random seed (1); same seed, same model\n"
 		"      --source TEXT     model card: where the data came from\n"
 		"      --pipeline TEXT   model card: the commands that made the"
@@ -57,13 +74,20 @@ usage(void)
 		"      --version         show the version and exit\n");
 }
 
+struct progress_ctx {
+	int quiet;
+	const char *step;   /* "epoch", or "round" for trees */
+};
+
 static void
 on_epoch(const struct cmt_train_epoch *e, void *ctx)
 {
-	if (*(int *)ctx)
+	const struct progress_ctx *pc = ctx;
+
+	if (pc->quiet)
 		return;
-	fprintf(stderr, "%s: epoch %3d  train loss %.6f  val loss %.6f%s\n",
-		cmt_progname, e->epoch, e->train_loss, e->val_loss,
+	fprintf(stderr, "%s: %s %3d  train loss %.6f  val loss %.6f%s\n",
+		cmt_progname, pc->step, e->epoch, e->train_loss, e->val_loss,
 		e->best == e->epoch ? "  *" : "");
 }
 
@@ -95,7 +119,8 @@ main(int argc, char **argv)
 {
 	enum { O_HIDDEN = 256, O_HORIZON, O_TEST, O_TESTFROM, O_TESTFRAC,
 		O_VALFRAC, O_EPOCHS, O_PATIENCE, O_BATCH, O_LR, O_L2, O_SEED,
-		O_SOURCE, O_PIPELINE, O_CSV, O_VERSION };
+		O_SOURCE, O_PIPELINE, O_CSV, O_VERSION, O_DEPTH, O_MINCHILD,
+		O_NULLABLE, O_NOCAL };
 	static struct cmt_dataset all, test;
 	static const struct option opts[] = {
 		{ "output", 1, NULL, 'o' }, { "kind", 1, NULL, 'k' },
@@ -109,19 +134,24 @@ main(int argc, char **argv)
 		{ "lr", 1, NULL, O_LR }, { "l2", 1, NULL, O_L2 },
 		{ "seed", 1, NULL, O_SEED }, { "source", 1, NULL, O_SOURCE },
 		{ "pipeline", 1, NULL, O_PIPELINE }, { "csv", 0, NULL, O_CSV },
+		{ "depth", 1, NULL, O_DEPTH }, { "min-child", 1, NULL, O_MINCHILD },
+		{ "nullable", 1, NULL, O_NULLABLE },
+		{ "no-calibration", 0, NULL, O_NOCAL },
 		{ "quiet", 0, NULL, 'q' }, { "help", 0, NULL, 'h' },
 		{ "version", 0, NULL, O_VERSION }, { NULL, 0, NULL, 0 },
 	};
-	struct cmt_train_opts to;
+	struct cmt_train_opts to, td;
 	struct cmt_train_result res;
 	struct cmt_dataset rest, train, val;
 	struct card_info ci;
+	struct progress_ctx pc;
 	struct cmt_model *m;
 	const char *output = NULL, *name = NULL, *test_file = NULL;
-	char err[CMT_ERRLEN], base[CMT_MODEL_NAME_MAX], *command;
+	char err[CMT_ERRLEN], base[CMT_MODEL_NAME_MAX], row[40], *command;
 	double test_frac = 0.15, val_frac = 0.15;
 	int64_t horizon = 60000, test_from = -1, cut;
-	int c, csv = 0, quiet = 0, i;
+	int c, csv = 0, quiet = 0, calibrate = 1, i;
+	unsigned set = 0;   /* options given: 1 epochs, 2 patience, 4 lr, 8 l2 */
 	enum cmt_err e;
 
 	cmt_cli_init(argv[0]);
@@ -157,13 +187,23 @@ main(int argc, char **argv)
 		case O_VALFRAC: val_frac = num_arg(optarg, 0.01, 0.9,
 			"--val-frac"); break;
 		case O_EPOCHS: to.max_epochs = (int)num_arg(optarg, 1, 100000,
-			"--epochs"); break;
+			"--epochs"); set |= 1; break;
 		case O_PATIENCE: to.patience = (int)num_arg(optarg, 1, 100000,
-			"--patience"); break;
+			"--patience"); set |= 2; break;
 		case O_BATCH: to.batch = (int)num_arg(optarg, 1, 1 << 20,
 			"--batch"); break;
-		case O_LR: to.lr = num_arg(optarg, 1e-9, 10, "--lr"); break;
-		case O_L2: to.l2 = num_arg(optarg, 0, 10, "--l2"); break;
+		case O_LR: to.lr = num_arg(optarg, 1e-9, 10, "--lr"); set |= 4;
+			break;
+		case O_L2: to.l2 = num_arg(optarg, 0, 10, "--l2"); set |= 8; break;
+		case O_DEPTH: to.depth = (int)num_arg(optarg, 1, 16, "--depth");
+			break;
+		case O_MINCHILD: to.min_child = num_arg(optarg, 0, 1e9,
+			"--min-child"); break;
+		case O_NULLABLE:
+			parse_nullable(optarg, &all);
+			parse_nullable(optarg, &test);
+			break;
+		case O_NOCAL: calibrate = 0; break;
 		case O_SEED: to.seed = (uint64_t)num_arg(optarg, 0, 9e15,
 			"--seed"); break;
 		case O_SOURCE: ci.source = optarg; break;
@@ -177,8 +217,22 @@ main(int argc, char **argv)
 	}
 	if (!output)
 		cmt_usage_error("-o MODEL.json is required");
-	if (strcmp(to.kind, "mlp") != 0 && strcmp(to.kind, "logreg") != 0)
-		cmt_usage_error("--kind: '%s' is not mlp or logreg", to.kind);
+	if (strcmp(to.kind, "mlp") != 0 && strcmp(to.kind, "logreg") != 0 &&
+	    strcmp(to.kind, "trees") != 0)
+		cmt_usage_error("--kind: '%s' is not mlp, logreg or trees",
+			to.kind);
+	if (strcmp(to.kind, "trees") == 0) {
+		/* the trees' own defaults where no option said otherwise */
+		cmt_train_defaults_trees(&td);
+		to.max_epochs = set & 1 ? to.max_epochs : td.max_epochs;
+		to.patience = set & 2 ? to.patience : td.patience;
+		to.lr = set & 4 ? to.lr : td.lr;
+		to.l2 = set & 8 ? to.l2 : td.l2;
+		to.nhidden = 0;
+	} else if (all.nnullable) {
+		cmt_usage_error("--nullable: only trees can score rows with null "
+			"inputs");
+	}
 	if (test_file && test_from >= 0)
 		cmt_usage_error("--test and --test-from exclude each other");
 	/* never train a model the project could not load: the name is
@@ -230,11 +284,20 @@ main(int argc, char **argv)
 		all.skipped_partial + rest.skipped_partial + test.skipped_partial,
 		all.skipped_unlabelled + rest.skipped_unlabelled +
 		test.skipped_unlabelled);
+	pc.quiet = quiet;
+	pc.step = strcmp(to.kind, "trees") == 0 ? "round" : "epoch";
 	to.stop = &cmt_stop;
-	if ((e = cmt_train_fit(&to, &train, &val, on_epoch, &quiet, &m, &res,
-	    err)))
+	if (strcmp(to.kind, "trees") == 0)
+		e = xgb_fit(&to, &train, &val, on_epoch, &pc, &m, &res, NULL,
+			err);
+	else
+		e = cmt_train_fit(&to, &train, &val, on_epoch, &pc, &m, &res,
+			err);
+	if (e)
 		cmt_die(CMT_EXIT_FAIL, "%s%s", err, cmt_stop ?
 			": no model written" : "");
+	if (calibrate)
+		calibrate_model(m, &val, &test, &ci.calib);
 	for (i = 0; i < train.nfeat; i++)
 		if (res.constant_mask & (uint64_t)1 << i)
 			cmt_warn("feature %s is constant in the training rows: "
@@ -255,18 +318,19 @@ main(int argc, char **argv)
 	ci.command = command = join_args(argc, argv);
 	if ((e = cmt_train_evaluate(m, &test, &ci.model, err)) ||
 	    (e = cmt_train_evaluate(m, &val, &ci.val_model, err)) ||
-	    (e = cmt_train_baselines(&train, &test, &ci.majority, &ci.last_sign,
-	    err)))
+	    (e = cmt_train_baselines(&train, &test, ci.base, err)))
 		cmt_die(CMT_EXIT_FAIL, "%s", err);
 	if (!(m->card = card_build(&ci)))
 		cmt_die(CMT_EXIT_FAIL, "out of memory");
-	fprintf(stderr, "%s: best epoch %d of %d; test set, %zu rows (%.1f%% "
-		"up):\n  %-18s %8s %9s %8s %7s\n", cmt_progname, res.best_epoch,
+	fprintf(stderr, "%s: best %s %d of %d; test set, %zu rows (%.1f%% "
+		"up):\n  %-18s %8s %9s %8s %7s\n", cmt_progname, pc.step, res.best_epoch,
 		res.epochs_run, test.n, 100.0 * (double)ci.model.n_up /
 		(double)test.n, "", "accuracy", "log-loss", "Brier", "AUC");
 	print_row(to.kind, &ci.model);
-	print_row("majority (train)", &ci.majority);
-	print_row("last sign (train)", &ci.last_sign);
+	for (i = 0; i < CMT_BT_NBASE; i++) {
+		snprintf(row, sizeof row, "%s (train)", cmt_bt_base_name[i]);
+		print_row(row, &ci.base[i]);
+	}
 	if (strcmp(output, "-") == 0)
 		e = cmt_model_write(m, stdout, err);
 	else

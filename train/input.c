@@ -109,9 +109,10 @@ parse_widths(const char *s, int *w)
 	}
 }
 
-/* --exclude vol_trend,rsi */
-void
-parse_exclude(const char *s, struct cmt_dataset *d)
+/* NAME,NAME,... each passed to add(d, name) */
+static void
+parse_names(const char *s, struct cmt_dataset *d, const char *opt,
+	enum cmt_err (*add)(struct cmt_dataset *, const char *, char *))
 {
 	char item[CMT_MODEL_FEATNAME_MAX], err[CMT_ERRLEN];
 	const char *comma;
@@ -121,16 +122,30 @@ parse_exclude(const char *s, struct cmt_dataset *d)
 		comma = strchr(s, ',');
 		len = comma ? (size_t)(comma - s) : strlen(s);
 		if (len == 0 || len >= sizeof item)
-			cmt_usage_error("--exclude: expected feature names, "
-				"NAME,NAME,...");
+			cmt_usage_error("%s: expected feature names, "
+				"NAME,NAME,...", opt);
 		memcpy(item, s, len);
 		item[len] = '\0';
-		if (cmt_dataset_exclude(d, item, err))
-			cmt_usage_error("--exclude: %s", err);
+		if (add(d, item, err))
+			cmt_usage_error("%s: %s", opt, err);
 		if (!comma)
 			return;
 		s = comma + 1;
 	}
+}
+
+/* --exclude vol_trend,rsi */
+void
+parse_exclude(const char *s, struct cmt_dataset *d)
+{
+	parse_names(s, d, "--exclude", cmt_dataset_exclude);
+}
+
+/* --nullable ret_1d,rv_1d */
+void
+parse_nullable(const char *s, struct cmt_dataset *d)
+{
+	parse_names(s, d, "--nullable", cmt_dataset_nullable);
 }
 
 /* "cmt-train" plus the arguments, quoted for sh, for the model card */

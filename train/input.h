@@ -11,6 +11,7 @@ void read_rows(const char *name, int csv, struct cmt_dataset *d);
 double num_arg(const char *s, double lo, double hi, const char *opt);
 int parse_widths(const char *s, int *w);
 void parse_exclude(const char *s, struct cmt_dataset *d);
+void parse_nullable(const char *s, struct cmt_dataset *d);
 char *join_args(int argc, char **argv);
 
 #endif

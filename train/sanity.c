@@ -26,7 +26,7 @@ note_row(const struct cmt_fvec *v)
 
 	if (!v->has_y || v->y < 0 || v->warmup || v->partial)
 		return;
-	for (i = 0; i < CMT_FEAT_N; i++)
+	for (i = 0; i < v->nfeat && i < CMT_FEAT_N; i++)
 		null_by_feature[i] += isnan(v->x[i]);
 }
 
@@ -49,7 +49,7 @@ still_rows(const struct cmt_dataset *d)
 	size_t r, n = 0;
 
 	for (r = 0; r < d->n; r++)
-		n += d->x[r * CMT_FEAT_N] == 0;
+		n += d->x[r * (size_t)d->nfeat] == 0;
 	return n;
 }
 
@@ -62,7 +62,7 @@ check_rows(const struct cmt_dataset *d, int64_t horizon_ms)
 	char step[32], hz[32], err[CMT_ERRLEN];
 	int i, w = -1;
 
-	for (i = 0; i < CMT_FEAT_N; i++)
+	for (i = 0; i < d->nfeat; i++)
 		if (null_by_feature[i] > worst && !excluded(d, d->feature[i])) {
 			worst = null_by_feature[i];
 			w = i;

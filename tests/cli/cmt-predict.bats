@@ -100,8 +100,9 @@ line() { # t, features object
 @test "the shipped default model is found without -m and scores its feature set" {
 	run cmt-predict --info
 	assert_success
-	assert_output --partial "model:       default (mlp)"
-	assert_output --partial "11 -> 32 -> 16 -> 8 -> 1"
+	assert_output --partial "model:       default (trees)"
+	assert_output --regexp "trees: +[0-9]+ \([0-9]+ nodes\)"
+	assert_output --partial "calibration: platt"
 	cmt-sim -d 3h -e 5s --seed 3 | cmt-features --model default -q |
 		cmt-predict > "$TMP/out"
 	n=$(wc -l < "$TMP/out")
@@ -177,11 +178,10 @@ lr2() {
 	cmp "$TMP/out" "$TMP/novol.fv"
 	grep -q '"vol_trend" is null: the source gives no volume; passed through without p_up' "$TMP/err"
 	run cmt-predict -m "$ROOT/model/default.json" --info
-	assert_output --partial "model:       default (mlp)"
+	assert_output --partial "model:       default (trees)"
 	refute_output --partial "default-price"
 	run cmt-predict --info
-	assert_output --partial "model:       default-price (mlp)"
-	assert_output --partial "10 -> 32 -> 16 -> 8 -> 1"
+	assert_output --partial "model:       default-price (trees)"
 	assert_output --regexp "inputs: +ret_1m .* mom
 "
 }
@@ -237,7 +237,7 @@ lr2() {
 
 @test "a model spelling its windows 60m/3600s works with cmt-features --model and cmt-predict -m" {
 	sed -e 's#ret=1m/5m/15m/1h;rv=30m/1h#ret=60s/5m/900s/60m;rv=30m/3600s#' \
-	    -e 's/"ret_1h"/"ret_60m"/; s/"rv_1h"/"rv_3600s"/; s/"ret_1m"/"ret_60s"/' \
+	    -e 's/"ret_1h"/"ret_60m"/g; s/"rv_1h"/"rv_3600s"/g; s/"ret_1m"/"ret_60s"/g' \
 	    "$ROOT/model/default.json" > "$TMP/m.json"
 	grep -q 'ret=60s/5m/900s/60m' "$TMP/m.json"
 	grep -q '"rv_3600s"' "$TMP/m.json"
@@ -291,4 +291,126 @@ demo_bars() {
 	run cmt-predict < <(cmt-features -q --step 1m --windows 1m,2m,3m,4m --vol-windows 2m,4m --calendar "$TMP/bars")
 	assert_failure 2
 	assert_output --partial "does not match the model's"
+}
+
+# Two models of the shipped feature set with other names: a (every
+# feature) and b (price only); base vectors of that set in $TMP/base.
+two_models() {
+	sed 's/"name": "default"/"name": "a"/' "$ROOT/model/default.json" \
+		> "$TMP/a.json"
+	sed 's/"name": "default-price"/"name": "b"/' \
+		"$ROOT/model/default-price.json" > "$TMP/b.json"
+	cmt-sim -d "${1:-3d}" -e 20s --seed 5 |
+		cmt-features --model "$TMP/a.json" -q > "$TMP/base"
+}
+
+# Wait until process $1 catches SIGHUP (bit 0 of SigCgt).
+wait_hup_handler() {
+	for _ in $(seq 1 200); do
+		mask=$(awk '/^SigCgt/ { print $2 }' "/proc/$1/status" 2>/dev/null)
+		[ -n "$mask" ] && [ $((0x$mask & 1)) -eq 1 ] && return 0
+		sleep 0.01
+	done
+	return 1
+}
+
+@test "SIGHUP under 1M vectors, a reload every few ms: no line lost or doubled, each scored whole by one model" {
+	two_models 3d
+	nbase=$(wc -l < "$TMP/base")
+	# each model's own output on the base vectors, offline
+	cmt-predict -m "$TMP/a.json" < "$TMP/base" |
+		sed 's/.*"p_up":\([^,]*\),.*/\1/' > "$TMP/pa"
+	cmt-predict -m "$TMP/b.json" < "$TMP/base" |
+		sed 's/.*"p_up":\([^,]*\),.*/\1/' > "$TMP/pb"
+	[ "$(wc -l < "$TMP/pa")" -eq "$nbase" ]
+	! cmp -s "$TMP/pa" "$TMP/pb"
+	cp "$TMP/a.json" "$TMP/cur.json"
+	# 1M vectors: the base ones over and over; every output line must be
+	# its input line with p_up and model added, p_up that model's own
+	cmt-predict -m "$TMP/cur.json" 2> "$TMP/err" \
+		< <(awk -v n=1000000 '{ b[NR - 1] = $0 } END {
+			for (i = 0; i < n; i++) print b[i % NR] }' "$TMP/base") \
+		> >(awk -v nbase="$nbase" -v pa="$TMP/pa" -v pb="$TMP/pb" \
+		    -v base="$TMP/base" '
+			BEGIN {
+				while ((getline l < base) > 0) v[k++] = l
+				k = 0; while ((getline l < pa) > 0) p["a", k++] = l
+				k = 0; while ((getline l < pb) > 0) p["b", k++] = l
+			}
+			{
+				i = (NR - 1) % nbase
+				want = substr(v[i], 1, length(v[i]) - 1)
+				if (substr($0, 1, length(want)) != want) { bad++; next }
+				rest = substr($0, length(want) + 1)
+				if (!match(rest, /^,"p_up":[0-9.e-]+,"model":"[ab]"}$/)) { bad++; next }
+				split(rest, f, /[:,"}]+/)
+				m = substr(rest, length(rest) - 2, 1)
+				if (f[3] != p[m, i]) { bad++; next }
+				n[m]++
+			}
+			END { printf "lines %d bad %d a %d b %d\n", NR, bad, n["a"], n["b"] }
+		' > "$TMP/result") &
+	pid=$!
+	wait_hup_handler $pid || { kill $pid; false; }
+	i=0
+	while kill -0 $pid 2>/dev/null; do
+		if [ $((i % 2)) -eq 0 ]; then src=b; else src=a; fi
+		cp "$TMP/$src.json" "$TMP/next.json"
+		mv -f "$TMP/next.json" "$TMP/cur.json"   # atomic, as retrain.sh
+		kill -HUP $pid 2>/dev/null || true
+		sleep 0.002
+		i=$((i + 1))
+	done
+	st=0
+	wait $pid || st=$?
+	assert_equal "$st" 0
+	for _ in $(seq 1 100); do [ -s "$TMP/result" ] && break; sleep 0.1; done
+	cat "$TMP/result" >&3
+	reloads=$(grep -c 'SIGHUP: reloaded' "$TMP/err")
+	echo "reloads: $reloads"
+	read -r _ lines _ bad _ na _ nb < "$TMP/result"
+	[ "$lines" -eq 1000000 ]
+	[ "$bad" -eq 0 ]
+	[ "$na" -gt 0 ] && [ "$nb" -gt 0 ]
+	[ "$((na + nb))" -eq 1000000 ]
+	[ "$reloads" -ge 10 ]
+	! grep -v 'SIGHUP: reloaded' "$TMP/err"
+}
+
+@test "a model file that fails to reload keeps the old model and says why" {
+	two_models 1d
+	head -n 300 "$TMP/base" > "$TMP/in"
+	cp "$TMP/a.json" "$TMP/cur.json"
+	mkfifo "$TMP/fifo"
+	cmt-predict -m "$TMP/cur.json" < "$TMP/fifo" > "$TMP/out" 2> "$TMP/err" &
+	pid=$!
+	exec 5> "$TMP/fifo"
+	wait_hup_handler $pid || { exec 5>&-; kill $pid; false; }
+	step() {   # lines $1..$2, then wait until they are out
+		sed -n "$1,$2p" "$TMP/in" >&5
+		for _ in $(seq 1 200); do
+			[ "$(wc -l < "$TMP/out")" -ge "$2" ] && return 0
+			sleep 0.02
+		done
+		return 1
+	}
+	step 1 100
+	echo '{"format": "cmt-model", trunc' > "$TMP/cur.json"
+	kill -HUP $pid
+	step 101 200
+	# another feature set is refused too
+	sed 's/rsi=14/rsi=21/' "$TMP/b.json" > "$TMP/cur.json"
+	kill -HUP $pid
+	step 201 250
+	cp "$TMP/b.json" "$TMP/cur.json"
+	kill -HUP $pid
+	step 251 300
+	exec 5>&-
+	wait $pid
+	cat "$TMP/err"
+	[ "$(grep -c '"model":"a"' "$TMP/out")" -eq 250 ]
+	[ "$(sed -n '251,300p' "$TMP/out" | grep -c '"model":"b"')" -eq 50 ]
+	grep -q "SIGHUP: reload failed, model $TMP/cur.json: not valid JSON.*; still scoring with a$" "$TMP/err"
+	grep -q "SIGHUP: reload failed, model $TMP/cur.json: its feature set or names differ" "$TMP/err"
+	grep -q "SIGHUP: reloaded b ($TMP/cur.json)" "$TMP/err"
 }

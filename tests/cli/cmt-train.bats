@@ -3,9 +3,9 @@
 load helper
 
 # n labelled rows, one minute apart; y = [a - 0.5 c + 0.3 g + noise > 0]
-# (or a coin flip with shuffle=1), fs given.
+# (or a coin flip with shuffle=1), fs given, noise of the given width.
 gen() {
-	awk -v n="$1" -v seed="${2:-1}" -v shuffle="${3:-0}" -v fs="${4:-test1;step=1m}" '
+	awk -v n="$1" -v seed="${2:-1}" -v shuffle="${3:-0}" -v fs="${4:-test1;step=1m}" -v noise="${5:-0.05}" '
 	BEGIN {
 		srand(seed)
 		split("a b c d e f g h i j k", nm, " ")
@@ -17,7 +17,7 @@ gen() {
 				if (j == 1) s += x; if (j == 3) s -= 0.5 * x; if (j == 7) s += 0.3 * x
 				line = line sprintf("%s\"%s\":%.6f", j > 1 ? "," : "", nm[j], x)
 			}
-			y = s + 0.05 * (rand() - 0.5) > 0 ? 1 : 0
+			y = s + noise * (rand() - 0.5) > 0 ? 1 : 0
 			if (shuffle) y = rand() < 0.5 ? 1 : 0
 			print line "},\"y\":" y "}"
 		}
@@ -41,11 +41,13 @@ gen() {
 	assert_success
 	assert_output --partial "epoch   1  train loss"
 	assert_output --partial "majority (train)"
-	assert_output --partial "last sign (train)"
+	assert_output --partial "last return (train)"
+	assert_output --partial "reversal (train)"
 	acc=$(awk '$1 == "mlp" { print $2 }' <<< "$output")
 	awk -v a="$acc" 'BEGIN { exit !(a > 0.95) }'
 	grep -q '"test_metrics"' "$TMP/m.json"
-	grep -q '"last_return_sign_from_train"' "$TMP/m.json"
+	grep -q '"baselines_fitted_on_train"' "$TMP/m.json"
+	grep -q '"reversal"' "$TMP/m.json"
 	grep -q '"name": "m"' "$TMP/m.json"
 	# and the model scores new rows of the same feature set
 	gen 10 7 | cmt-predict -m "$TMP/m.json" | grep -c '"p_up":' | grep -qx 10
@@ -116,11 +118,13 @@ gen() {
 	cd "$ROOT"
 	CMT_MODEL_DIR="$TMP" run sh scripts/make-model.sh "$(dirname "$BIN")"
 	assert_success
-	assert_output --partial "last sign (train)"
+	assert_output --partial "shipped: default."
+	assert_output --partial "shipped: default-price."
 	cmp "$TMP/default.json" "$ROOT/model/default.json"
 	cmp "$TMP/default.test.txt" "$ROOT/model/default.test.txt"
 	cmp "$TMP/default-price.json" "$ROOT/model/default-price.json"
 	cmp "$TMP/default-price.test.txt" "$ROOT/model/default-price.test.txt"
+	cmp "$TMP/candidates.txt" "$ROOT/model/candidates.txt"
 	# the price-only model: trained on the same rows, vol_trend left out
 	grep -q '"inputs": \["ret_1m", .*"mom"\],' "$TMP/default-price.json"
 	! grep -q '"inputs": .*vol_trend' "$TMP/default-price.json"
@@ -210,4 +214,57 @@ gen() {
 	run --separate-stderr cmt-train -q -k logreg --horizon 5m -o "$TMP/m5.json" "$TMP/rows5"
 	assert_success
 	[[ "$stderr" == *"warning: the rows are on a 1m grid and labelled 5m ahead (--horizon 5m): neighbouring rows share their outcome, so the scores count each outcome about 5 times"* ]]
+}
+
+@test "--kind trees: boosted trees, early-stopped, calibrated, scored by cmt-predict" {
+	gen 4000 3 0 test1\;step=1m 1 > "$TMP/rows"
+	run cmt-train -k trees --depth 3 -o "$TMP/t.json" "$TMP/rows"
+	assert_success
+	assert_output --partial "round  25  train loss"
+	assert_output --partial "trees "
+	auc=$(awk '$1 == "trees" { print $5 }' <<< "$output")
+	awk -v a="$auc" 'BEGIN { exit !(a > 0.8) }'
+	grep -q '"kind": "trees"' "$TMP/t.json"
+	grep -q '"trainer":.*XGBoost' "$TMP/t.json"
+	grep -q '"calibration": {"method": "platt"' "$TMP/t.json"
+	grep -q '"before":' "$TMP/t.json"
+	run cmt-predict --info -m "$TMP/t.json"
+	assert_output --partial "trees:"
+	assert_output --partial "calibration: platt"
+	gen 10 7 | cmt-predict -m "$TMP/t.json" | grep -c '"p_up":' | grep -qx 10
+	# --no-calibration leaves it out
+	cmt-train -q -k trees --no-calibration --epochs 5 -o "$TMP/u.json" \
+		"$TMP/rows" 2>/dev/null
+	! grep -q '"calibration": {"method": "platt"' "$TMP/u.json"
+	grep -q '"method":.*"none"' "$TMP/u.json"
+}
+
+@test "the Platt scaling equals an independent fit on the validation margins" {
+	gen 600 3 0 test1\;step=1m 1 > "$TMP/rows"
+	cmt-train -q -k logreg --lr 0.01 -o "$TMP/lr.json" "$TMP/rows" 2>/dev/null
+	run python3 "$CMT_ROOT/tests/platt_oracle.py" "$TMP/lr.json" \
+		"$TMP/rows" 0.15
+	echo "$output"
+	assert_success
+	assert_output --partial "oracle a"
+}
+
+@test "--nullable: trees keep rows where the input is null and score them" {
+	gen 3000 4 0 test1\;step=1m 1 |
+		awk 'NR % 4 == 0 { sub(/"k":[-0-9.]+/, "\"k\":null") } { print }' \
+		> "$TMP/rows"
+	run cmt-train -k trees --nullable k -o "$TMP/t.json" "$TMP/rows"
+	assert_success
+	assert_output --partial "0 null feature"
+	grep -q '"nullable_inputs": \["k"\]' "$TMP/t.json"
+	run cmt-predict --info -m "$TMP/t.json"
+	assert_output --partial "k (may be null)"
+	awk 'NR <= 20' "$TMP/rows" | sed 's/,"y":[01]}/}/' |
+		cmt-predict -m "$TMP/t.json" | grep -c '"p_up":' | grep -qx 20
+	# without it those rows are skipped; other kinds cannot take it
+	run cmt-train -q -k trees --epochs 3 -o "$TMP/u.json" "$TMP/rows"
+	assert_output --partial "750 null feature"
+	run cmt-train -q --nullable k -o "$TMP/u.json" "$TMP/rows"
+	assert_failure 2
+	assert_output --partial "only trees"
 }

@@ -220,7 +220,7 @@ invalid_models_are_rejected_with_the_problem_named(void **state)
 		{ "\"relu\"", "\"sigmoid\"", "sigmoid" },
 		{ "[[2,-1]]", "[[2,1e999]]", "not finite" },
 		{ "[[2,-1]]", "[[2,\"x\"]]", "not a number" },
-		{ "\"version\":1", "\"version\":3", "version" },
+		{ "\"version\":1", "\"version\":4", "version" },
 		{ "\"version\":1", "\"version\":2", "\"inputs\"" },
 		{ "\"cmt-model\"", "\"other\"", "format" },
 		{ "\"feature_set\":", "\"fset\":", "feature_set" },
@@ -547,10 +547,182 @@ the_default_model_honours_cmt_model_and_paths_pass_through(void **state)
 	assert_non_null(strstr(out, "no-such-model-name.json"));
 }
 
+/* Version 3: two trees over rsi, ret_1m and a nullable vol_trend.
+ * tree 0: rsi < 50 ? (vol_trend < 1 ? -0.25 : 0.5 ; null -> yes) : 1
+ * tree 1: ret_1m < 0.1 ? 0.125 : -0.125 (null -> no); base 0.0625 */
+#define HEAD3 "{\"format\":\"cmt-model\",\"version\":3,\"name\":\"tr\"," \
+	"\"feature_set\":\"" FS "\",\"feature_names\":" NAMES "," \
+	"\"horizon_ms\":60000,\"card\":{},\"kind\":\"trees\"," \
+	"\"inputs\":[\"rsi\",\"ret_1m\",\"vol_trend\"],"
+static const char trees[] = HEAD3
+	"\"nullable_inputs\":[\"vol_trend\"],\"base_margin\":0.0625,"
+	"\"trees\":[[{\"split\":\"rsi\",\"lt\":50,\"yes\":1,\"no\":2,"
+	"\"missing\":\"no\"},{\"split\":\"vol_trend\",\"lt\":1,\"yes\":3,"
+	"\"no\":4,\"missing\":\"yes\"},{\"leaf\":1},{\"leaf\":-0.25},"
+	"{\"leaf\":0.5}],[{\"split\":\"ret_1m\",\"lt\":0.1,\"yes\":1,"
+	"\"no\":2,\"missing\":\"no\"},{\"leaf\":0.125},{\"leaf\":-0.125}]]}";
+
+static double
+sigmoid(double z)
+{
+	return 1 / (1 + exp(-z));
+}
+
+static void
+trees_sum_the_leaves_each_vector_reaches(void **state)
+{
+	struct cmt_model *m = parse_ok(trees);
+	double x[CMT_FEAT_N] = { 0.05, 0, 0, 0, 0, 0, 40, 0, 0, 0, 0.5 };
+
+	assert_string_equal(m->kind, "trees");
+	assert_int_equal(m->ntrees, 2);
+	assert_int_equal(m->nnodes, 8);
+	assert_close(cmt_model_margin(m, x), 0.0625 - 0.25 + 0.125, 0);
+	assert_close(cmt_model_predict(m, x), sigmoid(-0.0625), 1e-15);
+	x[10] = 2;                          /* vol_trend >= 1 */
+	assert_close(cmt_model_margin(m, x), 0.0625 + 0.5 + 0.125, 0);
+	x[10] = NAN;                        /* nullable: its missing branch */
+	assert_true(cmt_model_can_score(m, x));
+	assert_close(cmt_model_margin(m, x), 0.0625 - 0.25 + 0.125, 0);
+	x[6] = 50;                          /* not below 50 */
+	assert_close(cmt_model_margin(m, x), 0.0625 + 1 + 0.125, 0);
+	x[0] = NAN;                         /* not nullable */
+	assert_false(cmt_model_can_score(m, x));
+	/* other features are not read */
+	x[0] = 0.2;
+	x[1] = x[2] = NAN;
+	assert_true(cmt_model_can_score(m, x));
+	assert_close(cmt_model_margin(m, x), 0.0625 + 1 - 0.125, 0);
+	cmt_model_free(m);
+}
+
+/* XGBoost compares in single precision: 0.1 as a double is above 0.1f's
+ * double... and below it once rounded the same way. */
+static void
+trees_compare_in_single_precision(void **state)
+{
+	struct cmt_model *m = parse_ok(trees);
+	double x[CMT_FEAT_N] = { 0, 0, 0, 0, 0, 0, 60, 0, 0, 0, 0 };
+
+	x[0] = nextafter((double)0.1f, 0);  /* below 0.1f in double... */
+	assert_true(x[0] < (double)0.1f);
+	/* ...but 0.1f once rounded to float: not below, so "no" */
+	assert_close(cmt_model_margin(m, x), 0.0625 + 1 - 0.125, 0);
+	x[0] = (double)nextafterf(0.1f, 0);
+	assert_close(cmt_model_margin(m, x), 0.0625 + 1 + 0.125, 0);
+	cmt_model_free(m);
+}
+
+static void
+calibration_maps_the_margin(void **state)
+{
+	char doc[4096];
+	struct cmt_model *m;
+	double x[CMT_FEAT_N] = { 5, 0, 0, 0, 0, 0, 60, 0, 0, 0, 0 };
+
+	/* logreg's margin is 0.5 here (above) */
+	snprintf(doc, sizeof doc, "%s", replace(logreg, "\"version\":1",
+		"\"version\":3,\"inputs\":" NAMES ",\"calibration\":{\"method\":"
+		"\"platt\",\"a\":0.5,\"b\":-0.125}"));
+	m = parse_ok(doc);
+	assert_true(m->calibrated);
+	assert_close(cmt_model_margin(m, x), 0.5, 1e-15);
+	assert_close(cmt_model_predict(m, x), sigmoid(0.5 * 0.5 - 0.125),
+		1e-15);
+	cmt_model_free(m);
+}
+
+static void
+a_saved_trees_model_loads_back_bit_for_bit(void **state)
+{
+	struct cmt_model *m = parse_ok(trees), *back;
+	char err[CMT_ERRLEN], *a = NULL, *b = NULL;
+	size_t la = 0, lb = 0;
+	FILE *f;
+
+	m->calibrated = 1;
+	m->cal_a = 0.6180339887498949;
+	m->cal_b = -1.0 / 3;
+	f = open_memstream(&a, &la);
+	assert_int_equal(cmt_model_write(m, f, err), CMT_OK);
+	fclose(f);
+	back = parse_ok(a);
+	assert_int_equal(back->nnodes, m->nnodes);
+	assert_memory_equal(back->node, m->node, m->nnodes * sizeof *m->node);
+	assert_memory_equal(back->root, m->root, (size_t)m->ntrees *
+		sizeof *m->root);
+	assert_true(back->cal_a == m->cal_a && back->cal_b == m->cal_b);
+	assert_true(back->base_margin == m->base_margin);
+	assert_memory_equal(back->nullable, m->nullable, sizeof m->nullable);
+	f = open_memstream(&b, &lb);
+	assert_int_equal(cmt_model_write(back, f, err), CMT_OK);
+	fclose(f);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	cmt_model_free(m);
+	cmt_model_free(back);
+}
+
+static void
+invalid_trees_are_rejected_with_the_problem_named(void **state)
+{
+	static const struct { const char *from, *to, *says; } cases[] = {
+		{ "\"version\":3", "\"version\":2", "needs \"version\": 3" },
+		{ "\"yes\":3", "\"yes\":1", "later node" },
+		{ "\"no\":4", "\"no\":3", "same node" },
+		{ "\"no\":4", "\"no\":5", "later node" },
+		{ "\"split\":\"rsi\"", "\"split\":\"mom\"", "not one of \"inputs\"" },
+		{ "\"missing\":\"yes\"", "\"missing\":\"left\"", "'yes' or 'no'" },
+		{ "{\"leaf\":1}", "{\"leaf\":1,\"x\":2}", "nothing else" },
+		{ "{\"leaf\":1}", "{\"leaf\":1e39}", "single-precision" },
+		{ "\"lt\":50", "\"lt\":\"50\"", "not a number" },
+		{ "\"base_margin\":0.0625,", "", "base_margin" },
+		{ "{\"leaf\":0.125}", "\"leaf\"", "not an object" },
+		{ "\"trees\":[[", "\"trees\":[[],[", "not a non-empty array" },
+		{ "[\"vol_trend\"]", "[\"mom\"]", "nullable_inputs" },
+		{ "\"kind\":\"trees\",", "\"kind\":\"trees\",\"layers\":[],",
+			"no \"layers\"" },
+		/* node 2 unreached (node 4 reached twice: one of the two said) */
+		{ "\"yes\":1,\"no\":2,\"missing\":\"no\"},{\"split\":\"vol",
+			"\"yes\":1,\"no\":4,\"missing\":\"no\"},{\"split\":\"vol",
+			"is reached from no node" },
+	};
+	char err[CMT_ERRLEN];
+	size_t i;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		err[0] = '\0';
+		if (parse_err(replace(trees, cases[i].from, cases[i].to), err) ==
+		    CMT_OK)
+			fail_msg("case %zu accepted", i);
+		if (!strstr(err, cases[i].says))
+			fail_msg("case %zu: '%s' does not mention '%s'", i, err,
+				cases[i].says);
+	}
+	/* calibration: version 3 only, a method we know, a slope not 0 */
+	assert_int_not_equal(parse_err(replace(logreg, "\"version\":1",
+		"\"version\":2,\"inputs\":[\"ret_1m\"],\"calibration\":{}"), err),
+		CMT_OK);
+	assert_int_not_equal(parse_err(replace(logreg, "\"version\":1",
+		"\"version\":3,\"inputs\":" NAMES ",\"calibration\":{\"method\":"
+		"\"platt\",\"a\":0,\"b\":1}"), err), CMT_OK);
+	assert_non_null(strstr(err, "A not 0"));
+	assert_int_not_equal(parse_err(replace(logreg, "\"version\":1",
+		"\"version\":3,\"inputs\":" NAMES ",\"calibration\":{\"method\":"
+		"\"iso\",\"a\":1,\"b\":1}"), err), CMT_OK);
+	assert_non_null(strstr(err, "unknown method"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(trees_sum_the_leaves_each_vector_reaches),
+		cmocka_unit_test(trees_compare_in_single_precision),
+		cmocka_unit_test(calibration_maps_the_margin),
+		cmocka_unit_test(a_saved_trees_model_loads_back_bit_for_bit),
+		cmocka_unit_test(invalid_trees_are_rejected_with_the_problem_named),
 		cmocka_unit_test(logreg_probability_matches_the_formula),
 		cmocka_unit_test(forward_pass_is_bit_for_bit_the_scalar_one),
 		cmocka_unit_test(mlp_probability_matches_a_hand_forward_pass),

@@ -428,11 +428,14 @@ an_excluded_feature_is_left_out_of_rows_and_model(void **state)
 	cmt_dataset_free(&bad);
 }
 
+/* The card's baselines are the reports' (cmt_bt_baselines_score), fitted
+ * on the training rows' shortest return (the first feature) and scored
+ * on the test rows'. */
 static void
 baselines_are_fitted_on_train_and_scored_on_test(void **state)
 {
 	struct cmt_dataset tr, te;
-	struct cmt_metrics maj, last;
+	struct cmt_metrics got[CMT_BT_NBASE], want[CMT_BT_NBASE];
 	char err[CMT_ERRLEN];
 	/* train: ret > 0 -> up 3 of 4; ret < 0 -> up 1 of 4; base 1/2 */
 	static const double trx[] = { 1, 1, 1, 1, -1, -1, -1, -1 };
@@ -440,6 +443,7 @@ baselines_are_fitted_on_train_and_scored_on_test(void **state)
 	static const double tex[] = { 2, -2, 3, -3 };
 	static const int tey[] = { 1, 1, 0, 0 };
 	size_t i;
+	int k;
 
 	make_set(&tr, 8, 0, 7);
 	make_set(&te, 4, 0, 8);
@@ -451,19 +455,19 @@ baselines_are_fitted_on_train_and_scored_on_test(void **state)
 		te.x[i * CMT_FEAT_BASE] = tex[i];
 		te.y[i] = tey[i];
 	}
-	assert_int_equal(cmt_train_baselines(&tr, &te, &maj, &last, err),
-		CMT_OK);
-	/* majority: p = 0.5 everywhere, counted as "up": 2 of 4 right */
-	assert_close(maj.accuracy, 0.5, 1e-12);
-	assert_close(maj.logloss, log(2.0), 1e-12);
-	assert_close(maj.auc, 0.5, 1e-12);
-	/* sign rule: up, down, up, down vs 1, 1, 0, 0 -> 2 of 4 */
-	assert_close(last.accuracy, 0.5, 1e-12);
-	/* p = .75, .25, .75, .25 */
-	assert_close(last.brier, (0.0625 + 0.5625 + 0.5625 + 0.0625) / 4,
-		1e-12);
-	assert_close(last.logloss,
-		-(log(0.75) + log(0.25) + log(0.25) + log(0.75)) / 4, 1e-12);
+	assert_int_equal(cmt_train_baselines(&tr, &te, got, err), CMT_OK);
+	assert_int_equal(cmt_bt_baselines_score(trx, try, 8, tex, tey, 4, want,
+		err), CMT_OK);
+	for (k = 0; k < CMT_BT_NBASE; k++) {
+		assert_true(got[k].accuracy == want[k].accuracy);
+		assert_true(got[k].logloss == want[k].logloss);
+		assert_true(got[k].auc == want[k].auc);
+	}
+	/* the sign rules call up, down, up, down and down, up, down, up
+	 * against 1, 1, 0, 0: 2 of 4 right each */
+	assert_close(got[CMT_BT_LAST_RETURN].accuracy, 0.5, 1e-12);
+	assert_close(got[CMT_BT_REVERSAL].accuracy, 0.5, 1e-12);
+	assert_close(got[CMT_BT_MAJORITY].auc, 0.5, 1e-12);
 	cmt_dataset_free(&tr);
 	cmt_dataset_free(&te);
 }
