@@ -19,10 +19,15 @@ local_setup() {
 	assert_line --regexp '^BTC-USDT  \(up 0\.5153\)$'
 	assert_line --regexp '^  majority +19821 +0\.5065 '
 	assert_line --regexp '^  last return +19821 '
-	# the figures README quotes for the demo are the ones it prints
 	assert_line --regexp '^  model +19821 +0\.5106 +0\.5139 +\[0\.5058, 0\.5219\]'
-	grep -q 'accuracy 0.5106, AUC 0.514 \[0.506, 0.522\]' "$ROOT/README.md"
-	grep -q 'majority baseline (0.5065)' "$ROOT/README.md"
+	# the lines README quotes for the demo are lines it prints
+	printf '%s\n' "$output" > "$TMP/demo.out"
+	python3 "$ROOT/tests/cli/readme.py" block "$ROOT/README.md" "ALL  (up " > "$TMP/shown"
+	[ "$(grep -c . "$TMP/shown")" -ge 4 ]
+	python3 "$ROOT/tests/cli/readme.py" lines "$TMP/shown" "$TMP/demo.out"
+	# and its words for them: 11 % before fees, -89 % after
+	grep -q "ALL (1/S each) .* 11\.314%  -88\.902% " "$TMP/demo.out"
+	grep -q "the rule's 11 % before fees is −89 % after them" "$ROOT/README.md"
 	# the ticks are bar closes with the bars' volume, marked as Binance's
 	gzip -dc "$TMP/o/demo/ticks-binance-2024.ndjson.gz" | head -1 |
 		grep -q '^{"t":1709510460000,"sym":"BTC-USDT","px":[0-9.]*,"vol":[0-9.]*,"src":"binance"}$'

@@ -73,6 +73,9 @@ EOF
 	# the counts are said once, not per line
 	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
 	[[ "$stderr" == "cmt-replay: "*" ticks written, 240 warm-start ticks dropped (live ticks of an overlapping recording cover them)" ]]
+	# the line README and docs/recording.md quote for these two days
+	grep -qxF "    $stderr" "$ROOT/README.md"
+	grep -qF "\`$stderr\`" "$ROOT/docs/recording.md"
 	cmt-replay --speed max "$TMP/a.ndjson.gz" "$TMP/b.ndjson.gz" |
 		cmt-features --model default 2>"$TMP/err.days" > "$TMP/days.fv"
 	cmt-features --model default < "$TMP/one.ndjson" 2>"$TMP/err.one" > "$TMP/one.fv"
