@@ -135,16 +135,21 @@ EOF
 	grep -qx '    nats-server -js -sd /var/lib/nats &' "$README"
 	pub=$(sed -n 's/^    cmt-fetch --source binance --symbols btc,eth | \(cmt-bus pub .*\)$/\1/p' "$README")
 	[ "$pub" = "cmt-bus pub --create-stream TICKS --max-age 30d" ]
-	replay=$(sed -n 's/^    \(cmt-bus sub --stream TICKS --from .* -e | .*\) | cmt-backtest$/\1/p' "$README")
+	replay=$(sed -n 's/^    \(cmt-bus sub --stream TICKS --from .* -e | .* | cmt-backtest\)$/\1/p' "$README")
 	[ -n "$replay" ]
 	# the feed here is the demo's recording, the server this test's
 	cmt-replay --speed max "$ticks" | bash -c "${pub/cmt-bus pub/cmt-bus pub -u $NATS_URL}"
 	bash -c "${replay/cmt-bus sub/cmt-bus sub -u $NATS_URL}" 2>/dev/null > "$TMP/bus"
-	cmt-replay --speed max "$ticks" | cmt-features --model default 2>/dev/null | cmt-predict > "$TMP/direct"
-	[ "$(wc -l < "$TMP/direct")" -gt 20000 ]
-	# the same lines, in the same order per symbol
+	# the same pipeline fed directly: the same report, every figure
+	cmt-replay --speed max "$ticks" | bash -c "${replay#* -e | }" 2>/dev/null > "$TMP/direct"
+	grep -q '^scored 19821;' "$TMP/direct"
+	cmp "$TMP/bus" "$TMP/direct"
+	# and the forecasts themselves, in the same order per symbol
+	cmt-bus sub -u "$NATS_URL" --stream TICKS -e 2>/dev/null | cmt-features --model default 2>/dev/null | cmt-predict > "$TMP/bus.p"
+	cmt-replay --speed max "$ticks" | cmt-features --model default 2>/dev/null | cmt-predict > "$TMP/direct.p"
+	[ "$(wc -l < "$TMP/direct.p")" -gt 20000 ]
 	for sym in BTC-USDT ETH-USDT; do
-		cmp <(grep "\"sym\":\"$sym\"" "$TMP/bus") <(grep "\"sym\":\"$sym\"" "$TMP/direct")
+		cmp <(grep "\"sym\":\"$sym\"" "$TMP/bus.p") <(grep "\"sym\":\"$sym\"" "$TMP/direct.p")
 	done
-	[ "$(wc -l < "$TMP/bus")" -eq "$(wc -l < "$TMP/direct")" ]
+	[ "$(wc -l < "$TMP/bus.p")" -eq "$(wc -l < "$TMP/direct.p")" ]
 }
