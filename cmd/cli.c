@@ -83,6 +83,12 @@ static struct {
 	size_t lines;
 } stop_out;
 
+/* The errno of the write to stdout that failed: glibc may report the
+ * failure later (the stream's error flag, seen at the next fwrite) with
+ * errno long since changed, and a closed pipe must still be told from a
+ * full disk (write_failed). */
+static int stdout_errno;
+
 static ssize_t
 stdout_write(void *cookie, const char *buf, size_t n)
 {
@@ -101,7 +107,7 @@ stdout_write(void *cookie, const char *buf, size_t n)
 				stop_out.gave_up = 1;
 				for (k = done; k < n; k++)
 					stop_out.lines += buf[k] == '\n';
-				errno = EINTR;
+				errno = stdout_errno = EINTR;
 				return -1;
 			}
 		}
@@ -109,8 +115,10 @@ stdout_write(void *cookie, const char *buf, size_t n)
 		if (w > 0) {
 			done += (size_t)w;
 			stop_out.mid_line = buf[done - 1] != '\n';
-		} else if (w == 0 || errno != EINTR)
+		} else if (w == 0 || errno != EINTR) {
+			stdout_errno = w == 0 ? EIO : errno;
 			return -1;
+		}
 	}
 	return (ssize_t)done;
 }
@@ -120,6 +128,8 @@ stdout_write(void *cookie, const char *buf, size_t n)
 static void
 write_failed(void)
 {
+	if (stdout_errno)
+		errno = stdout_errno;
 	quiet_on_epipe();
 	if (!stop_out.gave_up) {
 		cmt_warn("write error:");
@@ -510,7 +520,7 @@ cmt_flush(void)
 			out_lines();
 		return;
 	}
-	if (fflush(stdout) != 0) {
+	if (fflush(stdout) != 0 || ferror_unlocked(stdout)) {
 		write_failed();
 		exit(CMT_EXIT_FAIL);
 	}

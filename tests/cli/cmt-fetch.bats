@@ -529,3 +529,11 @@ need_pipeline() {
 	assert_failure 141
 	assert_output ""
 }
+
+@test "a reader gone before the warm start is written ends cmt-fetch quietly too (141, no 'write error: Success')" {
+	start_api --live-clock
+	run --separate-stderr bash -c "cmt-fetch --base-url '$URL' --source binance --symbols btc,eth \
+		--duration 5s | true; exit \${PIPESTATUS[0]}"
+	[ "$status" -eq 141 ]
+	[[ "$stderr" != *"write error"* ]]
+}
