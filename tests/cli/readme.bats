@@ -132,7 +132,7 @@ EOF
 	top "$TMP/w/top"
 	ticks="$TMP/w/top/build/demo/ticks-binance-2024.ndjson.gz"
 	[ -s "$ticks" ]
-	grep -qx '    nats-server -js -sd /var/lib/nats &' "$README"
+	grep -q '^    /usr/sbin/nats-server -js -sd ~/nats &  ' "$README"
 	pub=$(sed -n 's/^    cmt-fetch --source binance --symbols btc,eth | \(cmt-bus pub .*\)$/\1/p' "$README")
 	[ "$pub" = "cmt-bus pub --create-stream TICKS --max-age 30d" ]
 	replay=$(sed -n 's/^    \(cmt-bus sub --stream TICKS --from .* -e | .* | cmt-backtest\)$/\1/p' "$README")
