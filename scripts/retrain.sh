@@ -10,8 +10,10 @@ prog=cmt-retrain
 usage() {
 	cat <<'EOF'
 Usage: cmt-retrain -m MODEL.json [OPTION]... TICKS...
-Retrain MODEL on the recorded ticks (NDJSON, in time order across the
-files), hold back the latest days, and replace MODEL with the candidate
+Retrain MODEL on the recorded ticks (as cmt-fetch records them, plain or
+gzip; the files merged by time through cmt-replay, so daily recordings
+that begin with a warm start give each minute once), hold back the
+latest days, and replace MODEL with the candidate
 (atomically, the old one kept as MODEL.prev) and send SIGHUP to the given
 cmt-predict processes only when the candidate is not worse there.
 
@@ -91,9 +93,13 @@ exclude=$(awk '/^features:/ { for (i = 2; i <= NF; i++) f[i] = $i; n = NF }
 	END { s = ""; for (i = 2; i <= n; i++) if (!(f[i] in in_))
 		s = s (s == "" ? "" : ",") f[i]; print s }' "$work/info")
 
-# labelled vectors of the model's feature set, split by time
-cat "$@" | cmt-features --model "$model" --label "$horizon" --quiet \
+# labelled vectors of the model's feature set, split by time; the
+# recordings through cmt-replay, which merges them by time and gives each
+# (symbol, minute) once where a day's warm start covers the day before
+{ cmt-replay --speed max "$@" || echo replay > "$work/failed"; } |
+	cmt-features --model "$model" --label "$horizon" --quiet \
 	> "$work/rows" || die "cmt-features failed"
+[ -e "$work/failed" ] && die "cmt-replay failed"
 last=$(awk -F'[:,]' '$1 == "{\"t\"" && $2 > m { m = $2 } END { printf "%.0f", m }' "$work/rows")
 [ "${last:-0}" -gt 0 ] || die "no labelled vectors in the ticks"
 awk -F'[:,]' -v cut=$((last - hold_ms)) -v tr="$work/train" -v ho="$work/holdout" \

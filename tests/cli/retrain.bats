@@ -3,6 +3,7 @@
 # the held-back days with cmt-backtest --vs, swap and SIGHUP only when the
 # candidate is not worse.
 load helper
+bats_require_minimum_version 1.5.0
 
 RETRAIN="$ROOT/scripts/retrain.sh"
 
@@ -118,6 +119,26 @@ local_setup() {
 	assert_success
 	assert_output --partial "would promote"
 	cmp "$TMP/serving.json" "$TMP/before.json"
+}
+
+@test "daily recordings, each beginning with a warm start over the day before, train as one continuous recording" {
+	# day A: the first two days; day B: a warm start (the last 2 h of A,
+	# marked as cmt-fetch marks them), then the last two days, gzipped as
+	# the README's recorder writes them
+	mid=$((1704067200000 + 2 * 1440 * 60000))
+	awk -F'[:,]' -v mid=$mid '$2 + 0 <= mid' "$TMP/ticks.ndjson" | gzip > "$TMP/a.ndjson.gz"
+	{ awk -F'[:,]' -v mid=$mid '$2 + 0 > mid - 7200000 && $2 + 0 <= mid' "$TMP/ticks.ndjson" |
+		sed 's/}$/,"warm":true}/'
+	  awk -F'[:,]' -v mid=$mid '$2 + 0 > mid' "$TMP/ticks.ndjson"; } | gzip > "$TMP/b.ndjson.gz"
+	run --separate-stderr sh "$RETRAIN" -m "$TMP/serving.json" --dry-run --holdout 1d \
+		"$TMP/a.ndjson.gz" "$TMP/b.ndjson.gz"
+	assert_success
+	days=$output
+	[[ "$stderr" != *"before the previous tick"* ]]
+	run --separate-stderr sh "$RETRAIN" -m "$TMP/serving.json" --dry-run --holdout 1d \
+		"$TMP/ticks.ndjson"
+	assert_success
+	[ "$output" = "$days" ]
 }
 
 @test "make install puts cmt-retrain beside the tools, with its man page" {
