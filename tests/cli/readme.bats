@@ -7,6 +7,7 @@ load helper
 bats_require_minimum_version 1.5.0
 load fakeapi
 load nats
+load days
 
 README="$ROOT/README.md"
 
@@ -71,10 +72,15 @@ EOF
 
 @test "every \$ example in the README runs as written from the top of a tree after make demo, and prints what it shows" {
 	top "$TMP/w/top"
+	# ~/ticks: two daily recordings, the second's warm start over the first
+	days "$TMP"
+	mkdir -p "$TMP/home/ticks"
+	gzip -c "$TMP/a.ndjson" > "$TMP/home/ticks/2024-03-01.ndjson.gz"
+	gzip -c "$TMP/b.ndjson" > "$TMP/home/ticks/2024-03-02.ndjson.gz"
 	if [ -d "$SHARED/data" ]; then
-		run python3 "$ROOT/tests/cli/readme.py" run "$README" "$TMP/w/top"
+		run env HOME="$TMP/home" python3 "$ROOT/tests/cli/readme.py" run "$README" "$TMP/w/top"
 	else
-		run env SKIP=../shared python3 "$ROOT/tests/cli/readme.py" run "$README" "$TMP/w/top"
+		run env HOME="$TMP/home" SKIP=../shared python3 "$ROOT/tests/cli/readme.py" run "$README" "$TMP/w/top"
 	fi
 	echo "$output"
 	assert_success
