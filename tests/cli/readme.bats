@@ -102,13 +102,16 @@ EOF
 	[ "$(wc -l < "$TMP/shown")" -eq 4 ]
 	run python3 "$ROOT/tests/cli/readme.py" shapes "$TMP/shown" "$TMP/out"
 	assert_success
-	# and into cmt-sse, as written but for the port: forecasts and outcomes served
+	# and into cmt-sse, as written but for the port (and an end: the feed
+	# stops after 6 s, cmt-sse at its end of input): forecasts and outcomes
 	port=$(free_port)
 	full=${line/cmt-fetch /cmt-fetch --base-url $URL --interval 300ms --duration 6s }
-	full=${full/--port 8080/--port $port}
-	bg bash -c "$full" 2>/dev/null
+	full=${full/--port 8080/--port $port --exit-on-eof}
+	bash -c "$full" 2>/dev/null &
+	pid=$!
 	wait_http "$port"
 	curl -sN --max-time 3 "http://127.0.0.1:$port/events?lastEventId=0" > "$TMP/events" || true
+	wait "$pid"
 	grep -q '"p_up":.*"model":"default"' "$TMP/events"
 	grep -q '"kind":"outcome","sym":"BTC-USDT"' "$TMP/events"
 	grep -q '"kind":"metrics","sym":"ETH-USDT"' "$TMP/events"
