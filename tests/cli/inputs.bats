@@ -39,7 +39,7 @@ make_inputs() {
 	make_inputs
 	gzip -c "$TMP/pred" > "$TMP/pred.gz"
 	port=$(free_port)
-	cmt-sse --port "$port" --first-id 1 < "$TMP/pred.gz" 2>"$TMP/err" &
+	cmt-sse --port "$port" --first-id 1 --no-stamp --status 0 < "$TMP/pred.gz" 2>"$TMP/err" &
 	pid=$!
 	wait_http "$port"
 	curl -sN --max-time 1 "http://127.0.0.1:$port/events?lastEventId=0" > "$TMP/ev" || true
