@@ -128,11 +128,9 @@ pull_other(struct run *r, int64_t t)
 	int rc;
 
 	while (!o->eof && !cmt_stop && o->last_t <= t) {
-		if ((rc = cmt_line_next(o->lr, &ln)) <= 0) {
+		if ((rc = cmt_input_next(o->lr, &ln, o->path)) <= 0) {
 			if (rc < 0 && errno == EINTR)
 				continue;
-			if (rc < 0)
-				cmt_warn("%s: read error:", o->path);
 			o->eof = 1;
 			break;
 		}
@@ -151,10 +149,10 @@ open_other(struct run *r, const char *path)
 
 	o->path = path;
 	o->last_t = INT64_MIN;
-	if (strcmp(path, "-") != 0 && (o->fd = open(path, O_RDONLY)) < 0)
-		cmt_die(CMT_EXIT_FAIL, "%s:", path);
-	if (!(o->lr = cmt_line_open(o->fd, 0)))
-		cmt_die(CMT_EXIT_FAIL, "out of memory");
+	/* the input rule of every file read (gzip, another format refused) */
+	if (!(o->lr = cmt_input_open(path, CMT_KIND_BIT(CMT_KIND_VECTORS) |
+	    CMT_KIND_BIT(CMT_KIND_PREDICTIONS), &o->fd)))
+		exit(cmt_finish(CMT_EXIT_FAIL));
 	cmt_fvec_decoder_init(&o->dec, CMT_FVEC_AUTO);
 }
 
@@ -305,9 +303,7 @@ vs_report(struct run *r, int json, int nfiles, char **files)
 		cmt_die(CMT_EXIT_FAIL, "out of memory");
 	cmt_out(text, strlen(text));
 	free(text);
-	cmt_line_close(r->other.lr);
-	if (r->other.fd > 0)
-		close(r->other.fd);
+	cmt_input_close(r->other.lr, r->other.fd);
 	cmt_bt_vs_free(r->vs);
 	return cmt_finish(CMT_EXIT_OK);
 }

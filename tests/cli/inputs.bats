@@ -98,6 +98,16 @@ refuses() {
 	assert_output --partial '"sym":"BTC-USD"'
 }
 
+@test "cmt-backtest --vs reads the other file by the same rule: gzip, and another format refused at once" {
+	make_inputs
+	gzip -c "$TMP/pred" > "$TMP/pred.gz"
+	cmt-backtest --json --vs "$TMP/pred" "$TMP/pred" |
+		sed 's/"other":{"name":"\([^"]*\)pred"/"other":{"name":"\1pred.gz"/' > "$TMP/want"
+	cmt-backtest --json --vs "$TMP/pred.gz" "$TMP/pred" | cmp - "$TMP/want"
+	refuses "cmt-backtest --vs $D/btcusdt_1m.csv" "$TMP/pred" "cmt-backtest: $D/btcusdt_1m.csv: line 1: this is a candle file (timestamp,open,high,low,close,volume), not feature vectors or predictions: cmt-replay reads it"
+	refuses "cmt-backtest --vs $TMP/ticks" "$TMP/pred" "line 1: these are ticks (t, sym, px), not feature vectors or predictions: cmt-features reads them"
+}
+
 @test "the issue's case: cmt-features --model default on a 50,000-line candle file says one line, not 50,002" {
 	need_shared_data
 	f="$SHARED/data/btc_1m/btcusdt_binance_1m_2024.csv"
