@@ -66,10 +66,9 @@ usage(void)
 "  -w, --window N      --follow: scored rows in the window (default 1000)\n"
 "  -P, --pass          --follow: also copy each good input line to\n"
 "                      stdout, between the metrics lines\n"
-"      --max-jump D    --follow: skip a vector more than D after its\n"
-"                      symbol's previous one unless the next confirms\n"
-"                      it, or a first one D ahead of the clock (1d;\n"
-"                      0 off)\n"
+"      --max-jump D    skip a vector more than D after its symbol's\n"
+"                      previous one unless the next confirms it, or a\n"
+"                      first one D ahead of the clock (1d; 0 off)\n"
 "  -H, --horizon H     --follow: score each unlabelled forecast when its\n"
 "                      symbol's vector H later arrives (outcome lines)\n"
 "  -v, --vs OTHER      compare with the predictions in OTHER on the same\n"
@@ -338,15 +337,15 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct cmt_bt_opts o = { .theta = 0.5, .fee_bps = 10 };
-	struct cmt_follow_opts fo = { .every_ms = 60000, .out = out,
+	struct cmt_bt_opts o = { .theta = 0.5, .fee_bps = 10,
 		.max_jump_ms = 86400000 };
+	struct cmt_follow_opts fo = { .every_ms = 60000, .out = out };
 	struct cmt_follow_stats fst;
 	struct run r = { 0 };
 	const char *plot = NULL, *png = NULL, *vs = NULL;
 	char err[CMT_ERRLEN], *text;
 	long long window = 1000;
-	int c, i, json = 0, follow_mode = 0, max_jump_set = 0;
+	int c, i, json = 0, follow_mode = 0;
 
 	cmt_cli_init(argv[0]);
 	while ((c = getopt_long(argc, argv, OPTSTRING, opts,
@@ -381,18 +380,17 @@ main(int argc, char **argv)
 					0 ? "must be > 0" : err);
 			break;
 		case 'J':
-			if (cmt_parse_duration_ms(optarg, &fo.max_jump_ms, err))
+			if (cmt_parse_duration_ms(optarg, &o.max_jump_ms, err))
 				cmt_usage_error("--max-jump: %s", err);
-			max_jump_set = 1;
 			break;
 		case 'h': usage(); break;
 		case 'V': cmt_print_version(); break;
 		default: cmt_bad_option(argv, OPTSTRING);
 		}
 	}
-	if ((fo.pass || fo.horizon_ms || max_jump_set) && !follow_mode)
+	if ((fo.pass || fo.horizon_ms) && !follow_mode)
 		cmt_usage_error("--%s goes with --follow", fo.pass ? "pass" :
-			fo.horizon_ms ? "horizon" : "max-jump");
+			"horizon");
 	if (follow_mode && (json || plot || png || r.trades_path ||
 	    o.nsweep))
 		cmt_usage_error("--follow writes NDJSON lines; --json, --plot, "
@@ -413,11 +411,12 @@ main(int argc, char **argv)
 		o.trade_ctx = &r;
 	}
 	if (vs) {
-		if (cmt_bt_vs_new(&r.vs))
+		if (cmt_bt_vs_new(&r.vs, o.max_jump_ms))
 			cmt_die(CMT_EXIT_FAIL, "out of memory");
 		open_other(&r, vs);
 	} else if (follow_mode) {
 		fo.window = (size_t)window;
+		fo.max_jump_ms = o.max_jump_ms;
 		if (!(r.fol = cmt_follow_new(&fo)))
 			cmt_die(CMT_EXIT_FAIL, "out of memory");
 	} else if (cmt_bt_new(&r.bt, &o)) {
