@@ -153,7 +153,7 @@ pair_add(struct cmt_bt_vs *vs, const struct waiting *a,
 {
 	const struct waiting *w[2] = { a, b };
 	struct pair rec;
-	double ll[2] = { 0, 0 }, br[2] = { 0, 0 };
+	double ll[2], br[2];
 	int k, hit[2];
 
 	vs->res.matched++;
@@ -168,7 +168,7 @@ pair_add(struct cmt_bt_vs *vs, const struct waiting *a,
 	for (k = 0; k < 2; k++) {
 		struct vs_side *sd = &vs->side[k];
 
-		cmt_bt_add_loss(w[k]->p, a->y, &ll[k], &br[k]);
+		cmt_metrics_terms(w[k]->p, a->y, &ll[k], &br[k]);
 		sd->logloss += ll[k];
 		sd->brier += br[k];
 		hit[k] = (w[k]->p >= 0.5) == (a->y == 1);
