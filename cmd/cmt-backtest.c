@@ -66,10 +66,9 @@ usage(void)
 "  -w, --window N      --follow: scored rows in the window (default 1000)\n"
 "  -P, --pass          --follow: also copy each good input line to\n"
 "                      stdout, between the metrics lines\n"
-"      --max-jump D    --follow: skip a vector more than D after its\n"
-"                      symbol's previous one unless the next confirms\n"
-"                      it, or a first one D ahead of the clock (1d;\n"
-"                      0 off)\n"
+"      --max-jump D    skip a vector more than D after its symbol's\n"
+"                      previous one unless the next confirms it, or a\n"
+"                      first one D ahead of the clock (1d; 0 off)\n"
 "  -H, --horizon H     --follow: score each unlabelled forecast when its\n"
 "                      symbol's vector H later arrives (outcome lines)\n"
 "  -v, --vs OTHER      compare with the predictions in OTHER on the same\n"
@@ -128,11 +127,9 @@ pull_other(struct run *r, int64_t t)
 	int rc;
 
 	while (!o->eof && !cmt_stop && o->last_t <= t) {
-		if ((rc = cmt_line_next(o->lr, &ln)) <= 0) {
+		if ((rc = cmt_input_next(o->lr, &ln, o->path)) <= 0) {
 			if (rc < 0 && errno == EINTR)
 				continue;
-			if (rc < 0)
-				cmt_warn("%s: read error:", o->path);
 			o->eof = 1;
 			break;
 		}
@@ -151,10 +148,10 @@ open_other(struct run *r, const char *path)
 
 	o->path = path;
 	o->last_t = INT64_MIN;
-	if (strcmp(path, "-") != 0 && (o->fd = open(path, O_RDONLY)) < 0)
-		cmt_die(CMT_EXIT_FAIL, "%s:", path);
-	if (!(o->lr = cmt_line_open(o->fd, 0)))
-		cmt_die(CMT_EXIT_FAIL, "out of memory");
+	/* the input rule of every file read (gzip, another format refused) */
+	if (!(o->lr = cmt_input_open(path, CMT_KIND_BIT(CMT_KIND_VECTORS) |
+	    CMT_KIND_BIT(CMT_KIND_PREDICTIONS), &o->fd)))
+		exit(cmt_finish(CMT_EXIT_FAIL));
 	cmt_fvec_decoder_init(&o->dec, CMT_FVEC_AUTO);
 }
 
@@ -305,9 +302,7 @@ vs_report(struct run *r, int json, int nfiles, char **files)
 		cmt_die(CMT_EXIT_FAIL, "out of memory");
 	cmt_out(text, strlen(text));
 	free(text);
-	cmt_line_close(r->other.lr);
-	if (r->other.fd > 0)
-		close(r->other.fd);
+	cmt_input_close(r->other.lr, r->other.fd);
 	cmt_bt_vs_free(r->vs);
 	return cmt_finish(CMT_EXIT_OK);
 }
@@ -342,15 +337,15 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct cmt_bt_opts o = { .theta = 0.5, .fee_bps = 10 };
-	struct cmt_follow_opts fo = { .every_ms = 60000, .out = out,
+	struct cmt_bt_opts o = { .theta = 0.5, .fee_bps = 10,
 		.max_jump_ms = 86400000 };
+	struct cmt_follow_opts fo = { .every_ms = 60000, .out = out };
 	struct cmt_follow_stats fst;
 	struct run r = { 0 };
 	const char *plot = NULL, *png = NULL, *vs = NULL;
 	char err[CMT_ERRLEN], *text;
 	long long window = 1000;
-	int c, i, json = 0, follow_mode = 0, max_jump_set = 0;
+	int c, i, json = 0, follow_mode = 0;
 
 	cmt_cli_init(argv[0]);
 	while ((c = getopt_long(argc, argv, OPTSTRING, opts,
@@ -385,18 +380,17 @@ main(int argc, char **argv)
 					0 ? "must be > 0" : err);
 			break;
 		case 'J':
-			if (cmt_parse_duration_ms(optarg, &fo.max_jump_ms, err))
+			if (cmt_parse_duration_ms(optarg, &o.max_jump_ms, err))
 				cmt_usage_error("--max-jump: %s", err);
-			max_jump_set = 1;
 			break;
 		case 'h': usage(); break;
 		case 'V': cmt_print_version(); break;
 		default: cmt_bad_option(argv, OPTSTRING);
 		}
 	}
-	if ((fo.pass || fo.horizon_ms || max_jump_set) && !follow_mode)
+	if ((fo.pass || fo.horizon_ms) && !follow_mode)
 		cmt_usage_error("--%s goes with --follow", fo.pass ? "pass" :
-			fo.horizon_ms ? "horizon" : "max-jump");
+			"horizon");
 	if (follow_mode && (json || plot || png || r.trades_path ||
 	    o.nsweep))
 		cmt_usage_error("--follow writes NDJSON lines; --json, --plot, "
@@ -417,11 +411,12 @@ main(int argc, char **argv)
 		o.trade_ctx = &r;
 	}
 	if (vs) {
-		if (cmt_bt_vs_new(&r.vs))
+		if (cmt_bt_vs_new(&r.vs, o.max_jump_ms))
 			cmt_die(CMT_EXIT_FAIL, "out of memory");
 		open_other(&r, vs);
 	} else if (follow_mode) {
 		fo.window = (size_t)window;
+		fo.max_jump_ms = o.max_jump_ms;
 		if (!(r.fol = cmt_follow_new(&fo)))
 			cmt_die(CMT_EXIT_FAIL, "out of memory");
 	} else if (cmt_bt_new(&r.bt, &o)) {

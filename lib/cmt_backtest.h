@@ -119,6 +119,8 @@ size_t cmt_bt_trade_csv(const struct cmt_bt_trade *tr, char *buf,
 struct cmt_bt_opts {
 	double theta;      /* long when p_up > theta */
 	double fee_bps;    /* cost per entry and per exit, basis points */
+	int64_t max_jump_ms; /* the time rule's --max-jump (cmt_symtime.h);
+	                      * 0: no jump check */
 	int plot;          /* keep what the plot draws: the baselines' equity
 	                    * too (48 instead of 24 bytes a row on disk) */
 	/* a threshold sweep (--theta with a list), sweep[0] == theta; nsweep
@@ -166,8 +168,10 @@ struct cmt_bt;
 enum cmt_err cmt_bt_new(struct cmt_bt **out, const struct cmt_bt_opts *o);
 void cmt_bt_free(struct cmt_bt *bt);
 
-/* Keep one decoded vector.  CMT_EORDER if its t is not after the previous
- * vector of its symbol; CMT_ELIMIT past CMT_BT_MAX_SYMBOLS symbols.  A
+/* Keep one decoded vector.  CMT_EORDER if its symbol's time rule
+ * (cmt_symtime_take with o.max_jump_ms) skips it: not after the previous
+ * vector of its symbol, or a jump too far; CMT_ELIMIT past
+ * CMT_BT_MAX_SYMBOLS symbols.  A
  * partial vector (provisional, for a step whose final vector follows) is
  * counted and not kept: CMT_ESKIP. */
 enum cmt_err cmt_bt_add(struct cmt_bt *bt, const struct cmt_fvec *v,
@@ -222,11 +226,12 @@ enum cmt_err cmt_bt_paired(const double *pa, const double *pb, const int *y,
  * cmt_bt_vs owns all of it. */
 struct cmt_bt_vs;
 
-enum cmt_err cmt_bt_vs_new(struct cmt_bt_vs **out);
+/* max_jump_ms: each side's time rule's --max-jump, as cmt_bt_opts'. */
+enum cmt_err cmt_bt_vs_new(struct cmt_bt_vs **out, int64_t max_jump_ms);
 void cmt_bt_vs_free(struct cmt_bt_vs *vs);
-/* CMT_EORDER if t is not after the side's previous vector of the symbol,
- * CMT_ELIMIT past CMT_BT_MAX_SYMBOLS symbols, CMT_ESKIP for a partial
- * vector (counted). */
+/* CMT_EORDER if the side's time rule for the symbol (cmt_symtime_take)
+ * skips it, CMT_ELIMIT past CMT_BT_MAX_SYMBOLS symbols, CMT_ESKIP for a
+ * partial vector (counted). */
 enum cmt_err cmt_bt_vs_add(struct cmt_bt_vs *vs, int side,
 	const struct cmt_fvec *v, char *err);
 enum cmt_err cmt_bt_vs_finish(struct cmt_bt_vs *vs, char *err);

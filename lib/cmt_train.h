@@ -43,6 +43,14 @@ struct cmt_dataset {
 void cmt_dataset_init(struct cmt_dataset *d);
 void cmt_dataset_free(struct cmt_dataset *d);
 
+/* Row r's features: rows lie nfeat apart (the set's width, not
+ * CMT_FEAT_N), and this is the one place every trainer takes that from. */
+static inline double *
+cmt_dataset_row(const struct cmt_dataset *d, size_t r)
+{
+	return d->x + r * (size_t)d->nfeat;
+}
+
 /* Leave the feature called name out of the model (before the first row;
  * the first row must have it, else cmt_dataset_add fails with
  * CMT_EMISMATCH).  A null value of an excluded feature does not skip a

@@ -188,7 +188,7 @@ cmt_dataset_add(struct cmt_dataset *d, const struct cmt_fvec *v, char *err)
 		}
 	if ((e = reserve(d, d->n + 1, err)))
 		return e;
-	memcpy(d->x + d->n * (size_t)d->nfeat, v->x,
+	memcpy(cmt_dataset_row(d, d->n), v->x,
 		(size_t)d->nfeat * sizeof *v->x);
 	d->y[d->n] = v->y;
 	d->t[d->n] = v->t;
@@ -239,8 +239,8 @@ cmt_dataset_split(const struct cmt_dataset *d, int64_t cutoff,
 		to = d->t[i] < cutoff ? before : after;
 		if ((e = reserve(to, to->n + 1, err)))
 			return e;
-		memcpy(to->x + to->n * (size_t)d->nfeat, d->x + i *
-			(size_t)d->nfeat, (size_t)d->nfeat * sizeof *d->x);
+		memcpy(cmt_dataset_row(to, to->n), cmt_dataset_row(d, i),
+			(size_t)d->nfeat * sizeof *d->x);
 		to->y[to->n] = d->y[i];
 		to->t[to->n] = d->t[i];
 		to->n++;
@@ -467,10 +467,10 @@ standardise_stats(const struct cmt_dataset *d, double *mean, double *std,
 		int c = d->input[j];
 
 		for (r = 0; r < d->n; r++)
-			sum += d->x[r * (size_t)d->nfeat + (size_t)c];
+			sum += cmt_dataset_row(d, r)[c];
 		mu = sum / (double)d->n;
 		for (r = 0; r < d->n; r++) {
-			dv = d->x[r * (size_t)d->nfeat + (size_t)c] - mu;
+			dv = cmt_dataset_row(d, r)[c] - mu;
 			ss += dv * dv;
 		}
 		mean[j] = mu;
@@ -499,8 +499,8 @@ standardise(const struct cmt_model *m, const struct cmt_dataset *d)
 		return NULL;
 	for (r = 0; r < d->n; r++)
 		for (j = 0; j < m->ninput; j++)
-			z[r * nin + (size_t)j] = (d->x[r * (size_t)d->nfeat +
-			    (size_t)m->input[j]] - m->mean[j]) / m->std[j];
+			z[r * nin + (size_t)j] = (cmt_dataset_row(d, r)[m->input[j]] -
+			    m->mean[j]) / m->std[j];
 	return z;
 }
 
@@ -672,7 +672,7 @@ cmt_train_evaluate(struct cmt_model *m, const struct cmt_dataset *d,
 	if (!p)
 		return cmt_errf(err, CMT_ENOMEM, "out of memory");
 	for (r = 0; r < d->n; r++)
-		p[r] = cmt_model_predict(m, d->x + r * (size_t)d->nfeat);
+		p[r] = cmt_model_predict(m, cmt_dataset_row(d, r));
 	cmt_metrics_compute(p, d->y, d->n, p + d->n, out);
 	free(p);
 	return CMT_OK;
@@ -687,7 +687,7 @@ first_feature(const struct cmt_dataset *d)
 	size_t r;
 
 	for (r = 0; x0 && r < d->n; r++)
-		x0[r] = d->x[r * (size_t)d->nfeat];
+		x0[r] = cmt_dataset_row(d, r)[0];
 	return x0;
 }
 

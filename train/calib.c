@@ -19,7 +19,7 @@ score(struct cmt_model *m, const struct cmt_dataset *d)
 	if (!p)
 		cmt_die(CMT_EXIT_FAIL, "out of memory");
 	for (r = 0; r < d->n; r++)
-		p[r] = cmt_model_predict(m, d->x + r * (size_t)d->nfeat);
+		p[r] = cmt_model_predict(m, cmt_dataset_row(d, r));
 	s.logloss = cmt_metrics_logloss(p, d->y, d->n);
 	s.ece = cmt_bt_calibration(p, d->y, d->n, tab);
 	free(p);
@@ -40,7 +40,7 @@ calibrate_model(struct cmt_model *m, const struct cmt_dataset *val,
 	ci->val_before = score(m, val);
 	ci->test_before = score(m, test);
 	for (r = 0; r < val->n; r++)
-		z[r] = cmt_model_margin(m, val->x + r * (size_t)val->nfeat);
+		z[r] = cmt_model_margin(m, cmt_dataset_row(val, r));
 	if (cmt_platt_fit(z, val->y, val->n, &ci->a, &ci->b, err))
 		cmt_die(CMT_EXIT_FAIL, "%s (--no-calibration trains without)",
 			err);

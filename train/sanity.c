@@ -49,7 +49,7 @@ still_rows(const struct cmt_dataset *d)
 	size_t r, n = 0;
 
 	for (r = 0; r < d->n; r++)
-		n += d->x[r * (size_t)d->nfeat] == 0;
+		n += cmt_dataset_row(d, r)[0] == 0;
 	return n;
 }
 

@@ -40,7 +40,7 @@ make_matrix(const struct cmt_dataset *d, DMatrixHandle *out, char *err)
 	for (r = 0; r < d->n; r++) {
 		for (j = 0; j < d->ninput; j++)
 			x[r * (size_t)d->ninput + (size_t)j] =
-			    (float)d->x[r * (size_t)d->nfeat + (size_t)d->input[j]];
+			    (float)cmt_dataset_row(d, r)[d->input[j]];
 		y[r] = d->y ? (float)d->y[r] : 0;
 	}
 	if (XGDMatrixCreateFromMat(x, d->n, (bst_ulong)d->ninput, NAN, out))

@@ -177,20 +177,24 @@ cmt_bt_add(struct cmt_bt *bt, const struct cmt_fvec *v, char *err)
 			bt->partial_n[s]++;
 		return CMT_ESKIP;
 	}
+	if (s < 0 && bt->nsym == CMT_BT_MAX_SYMBOLS)
+		return cmt_errf(err, CMT_ELIMIT, "more than %d symbols",
+			CMT_BT_MAX_SYMBOLS);
+	/* the rule of every reader of vectors, --follow's too; a new
+	 * symbol's slot (zeroed) is taken only once its first time is */
+	if ((e = cmt_symtime_take(&bt->time[s < 0 ? bt->nsym : s], v->sym,
+	    "vector", v->t, bt->o.max_jump_ms, NULL, err)))
+		return e;
 	if (s < 0) {
-		if (bt->nsym == CMT_BT_MAX_SYMBOLS)
-			return cmt_errf(err, CMT_ELIMIT, "more than %d symbols",
-				CMT_BT_MAX_SYMBOLS);
-		if (!(st = sym_new(bt)))
+		s = bt->nsym;
+		if (!(st = sym_new(bt))) {
+			memset(&bt->time[s], 0, sizeof bt->time[s]);
 			return cmt_errf(err, CMT_ENOMEM, "out of memory");
-		s = bt->nsym++;
+		}
+		bt->nsym++;
 		bt->st[s] = st;
 		strcpy(bt->sym[s], v->sym);
 	}
-	/* the rule of every reader of vectors, --follow's too */
-	if ((e = cmt_symtime_take(&bt->time[s], v->sym, "vector", v->t, 0,
-	    NULL, err)))
-		return e;
 	st = bt->st[s];
 	cmt_bt_model_see(&bt->model, v);
 	bt->n++;

@@ -72,10 +72,13 @@ void
 cmt_bt_base_add(struct base_acc *b, double x0, int y)
 {
 	int k = cmt_bt_base_class(x0), r;
+	double ll, br;
 
-	for (r = 0; r < 2; r++)
-		cmt_bt_add_loss(rule_p(b, r, k), y, &b->logloss[r],
-			&b->brier[r]);
+	for (r = 0; r < 2; r++) {
+		cmt_metrics_terms(rule_p(b, r, k), y, &ll, &br);
+		b->logloss[r] += ll;
+		b->brier[r] += br;
+	}
 	b->n[k]++;
 	b->up[k] += y == 1;
 	if (b->learn) {

@@ -168,9 +168,6 @@ double cmt_bt_auc_se_runs(const struct score *r, size_t nr, double *auc);
  * out of memory), their number in *nr. */
 struct score *cmt_bt_sorted_scores(const struct score_map *m, size_t *nr);
 enum cmt_err cmt_bt_count_score(struct score_map *m, double p, int up);
-/* One forecast p of outcome y into sums of log-loss and squared error,
- * as cmt_metrics_logloss and cmt_metrics_brier sum them. */
-void cmt_bt_add_loss(double p, int y, double *logloss, double *brier);
 /* qsort's comparison of doubles in ascending order */
 int cmt_bt_cmp_double(const void *a, const void *b);
 

@@ -56,15 +56,6 @@ cmt_bt_calibration(const double *p, const int *y, size_t n,
 	return cal_table(cnt, sp, sy, n, tab);
 }
 
-void
-cmt_bt_add_loss(double p, int y, double *logloss, double *brier)
-{
-	double q = y == 1 ? p : 1 - p, d = p - (y == 1);
-
-	*logloss -= log(q < CMT_METRICS_EPS ? CMT_METRICS_EPS : q);
-	*brier += d * d;
-}
-
 int
 cmt_bt_cmp_double(const void *a, const void *b)
 {
@@ -269,6 +260,7 @@ enum cmt_err
 cmt_bt_acc_add(struct acc *a, const struct cmt_fvec *v, double p, int y,
 	char *err)
 {
+	double ll, br;
 	int k;
 
 	a->lines++;
@@ -291,7 +283,9 @@ cmt_bt_acc_add(struct acc *a, const struct cmt_fvec *v, double p, int y,
 	a->n++;
 	a->n_up += y == 1;
 	a->hits += (p >= 0.5) == (y == 1);
-	cmt_bt_add_loss(p, y, &a->logloss, &a->brier);
+	cmt_metrics_terms(p, y, &ll, &br);
+	a->logloss += ll;
+	a->brier += br;
 	k = cal_bin(p);
 	a->cal_n[k]++;
 	a->cal_p[k] += p;

@@ -29,8 +29,7 @@ struct queue {
 struct vs_sym {
 	char sym[CMT_SYM_MAX];
 	struct queue q[2];
-	int64_t last_t[2];
-	int seen[2];
+	struct cmt_symtime time[2]; /* each side's (the shared rule) */
 };
 
 /* One side's scores on the paired rows. */
@@ -54,6 +53,7 @@ struct pair {
 };
 
 struct cmt_bt_vs {
+	int64_t max_jump_ms;
 	struct vs_sym *sym[CMT_BT_MAX_SYMBOLS];
 	int nsym;
 	struct vs_side side[2];
@@ -63,13 +63,14 @@ struct cmt_bt_vs {
 };
 
 enum cmt_err
-cmt_bt_vs_new(struct cmt_bt_vs **out)
+cmt_bt_vs_new(struct cmt_bt_vs **out, int64_t max_jump_ms)
 {
 	struct cmt_bt_vs *vs = calloc(1, sizeof *vs);
 
 	*out = vs;
 	if (!vs)
 		return CMT_ENOMEM;
+	vs->max_jump_ms = max_jump_ms;
 	vs->pairs.fd = -1;
 	return CMT_OK;
 }
@@ -152,7 +153,7 @@ pair_add(struct cmt_bt_vs *vs, const struct waiting *a,
 {
 	const struct waiting *w[2] = { a, b };
 	struct pair rec;
-	double ll[2] = { 0, 0 }, br[2] = { 0, 0 };
+	double ll[2], br[2];
 	int k, hit[2];
 
 	vs->res.matched++;
@@ -167,7 +168,7 @@ pair_add(struct cmt_bt_vs *vs, const struct waiting *a,
 	for (k = 0; k < 2; k++) {
 		struct vs_side *sd = &vs->side[k];
 
-		cmt_bt_add_loss(w[k]->p, a->y, &ll[k], &br[k]);
+		cmt_metrics_terms(w[k]->p, a->y, &ll[k], &br[k]);
 		sd->logloss += ll[k];
 		sd->brier += br[k];
 		hit[k] = (w[k]->p >= 0.5) == (a->y == 1);
@@ -224,6 +225,7 @@ cmt_bt_vs_add(struct cmt_bt_vs *vs, int side, const struct cmt_fvec *v,
 {
 	struct waiting w;
 	struct vs_sym *sy = NULL;
+	enum cmt_err e;
 	int s;
 
 	if (v->partial) {
@@ -242,11 +244,10 @@ cmt_bt_vs_add(struct cmt_bt_vs *vs, int side, const struct cmt_fvec *v,
 		strcpy(sy->sym, v->sym);
 		vs->sym[vs->nsym++] = sy;
 	}
-	if (sy->seen[side] && v->t <= sy->last_t[side])
-		return cmt_errf(err, CMT_EORDER, "%s: t %lld is not after the "
-			"previous vector's", v->sym, (long long)v->t);
-	sy->seen[side] = 1;
-	sy->last_t[side] = v->t;
+	/* the rule of every reader of vectors, batch's and --follow's */
+	if ((e = cmt_symtime_take(&sy->time[side], v->sym, "vector", v->t,
+	    vs->max_jump_ms, NULL, err)))
+		return e;
 	vs->res.lines[side]++;
 	cmt_bt_model_see(&vs->side[side].model, v);
 	w.t = v->t;
@@ -410,7 +411,7 @@ cmt_bt_paired(const double *pa, const double *pb, const int *y, size_t n,
 	enum cmt_err e = CMT_OK;
 	size_t i;
 
-	if (cmt_bt_vs_new(&vs))
+	if (cmt_bt_vs_new(&vs, 0))
 		return cmt_errf(err, CMT_ENOMEM, "out of memory");
 	for (i = 0; i < n && !e; i++) {
 		if (y[i] != 0 && y[i] != 1) {

@@ -433,10 +433,11 @@ PY
 	start_sse
 	python3 - >"$TMP/t" <<'PY'
 import json
-# four minutes of trades and one bar: wicks beyond open and close
+# four minutes of trades and one bar; a step opens at its first trade,
+# as a venue's candle: the last step has wicks beyond open and close
 ticks = [(0, 100, None), (15, 104, None), (30, 97, None), (60, 101, None),
-         (75, 99, None), (120, 102, (101, 106, 100)), (150, 103, None),
-         (165, 95, None), (180, 100, None)]
+         (75, 99, None), (120, 102, (101, 106, 100)), (150, 99, None),
+         (160, 104, None), (165, 95, None), (180, 100, None)]
 for s, px, bar in ticks:
     d = {"t": 1709640000000 + s * 1000, "sym": "BTC-USD", "px": px, "vol": 1.5}
     if bar:

@@ -98,6 +98,41 @@ two_symbols() {
 	run cmt-backtest --follow --max-jump -1 "$TMP/one"
 	assert_failure 2
 	assert_output --partial "--max-jump"
-	run cmt-backtest --max-jump 1h "$TMP/one"
+	run cmt-backtest --max-jump -1 "$TMP/one"
 	assert_failure 2
+	assert_output --partial "--max-jump"
+}
+
+@test "batch mode and --vs apply --follow's time rule: a vector stamped in 2100 is reported and skipped; --max-jump 0 takes it" {
+	two_symbols
+	awk '/"BTC-USD"/ && ++b == 200 { g = $0; sub(/"t":[0-9]+/, "\"t\":4102444800000", g); print g } { print }' \
+		"$TMP/l" > "$TMP/g"
+	line=$(grep -n '"t":4102444800000' "$TMP/g" | cut -d: -f1)
+	run --separate-stderr cmt-backtest --json "$TMP/g"
+	assert_success
+	[ "$stderr" = "cmt-backtest: $TMP/g: line $line: BTC-USD: timestamp 4102444800000 (2100-01-01T00:00:00.000Z) is more than 1d ahead of the symbol's previous vector (--max-jump): skipped; a next vector as far ahead confirms a jump
+cmt-backtest: 1 bad lines skipped" ]
+	# nothing else changes: the report is that of the file without it
+	[ "$output" = "$(cmt-backtest --json "$TMP/l")" ]
+	# --vs: on either side, by the same rule
+	n=$(wc -l < "$TMP/l")
+	for sides in "$TMP/g $TMP/l" "$TMP/l $TMP/g"; do
+		set -- $sides
+		run --separate-stderr cmt-backtest --json --vs "$1" "$2"
+		assert_success
+		[[ "$stderr" == "cmt-backtest: $TMP/g: line $line: BTC-USD: timestamp 4102444800000 (2100-01-01T00:00:00.000Z) is more than 1d ahead of the symbol's previous vector (--max-jump): skipped;"* ]]
+		[ "$(python3 -c 'import json, sys; j = json.loads(sys.argv[1]); print(j["rows"]["matched"], j["input"]["only"], j["other"]["only"])' "$output")" = "$n 0 0" ]
+	done
+	# a symbol's first vector that far ahead of the clock: skipped, and the
+	# symbol's report is that of its other vectors
+	sed '1s/"t":[0-9]*/"t":4102444800000/' "$TMP/l" > "$TMP/f"
+	sed 1d "$TMP/l" > "$TMP/f2"
+	run --separate-stderr cmt-backtest --json "$TMP/f"
+	[[ "$stderr" == *"line 1: BTC-USD: timestamp 4102444800000 (2100-01-01T00:00:00.000Z) is more than 1d ahead of the clock (--max-jump): skipped"* ]]
+	[ "$output" = "$(cmt-backtest --json "$TMP/f2")" ]
+	# without the check the glitch is taken, and BTC's later vectors are
+	# before it
+	run --separate-stderr cmt-backtest --json --max-jump 0 "$TMP/g"
+	assert_success
+	[[ "$stderr" == *"line $((line + 1)): BTC-USD: timestamp "*" is before the previous vector's (4102444800000): skipped"* ]]
 }

@@ -39,7 +39,7 @@ make_inputs() {
 	make_inputs
 	gzip -c "$TMP/pred" > "$TMP/pred.gz"
 	port=$(free_port)
-	cmt-sse --port "$port" --first-id 1 < "$TMP/pred.gz" 2>"$TMP/err" &
+	cmt-sse --port "$port" --first-id 1 --no-stamp --status 0 < "$TMP/pred.gz" 2>"$TMP/err" &
 	pid=$!
 	wait_http "$port"
 	curl -sN --max-time 1 "http://127.0.0.1:$port/events?lastEventId=0" > "$TMP/ev" || true
@@ -96,6 +96,16 @@ refuses() {
 	run cmt-features -q --emit-warmup "$TMP/bom.csv"
 	assert_success
 	assert_output --partial '"sym":"BTC-USD"'
+}
+
+@test "cmt-backtest --vs reads the other file by the same rule: gzip, and another format refused at once" {
+	make_inputs
+	gzip -c "$TMP/pred" > "$TMP/pred.gz"
+	cmt-backtest --json --vs "$TMP/pred" "$TMP/pred" |
+		sed 's/"other":{"name":"\([^"]*\)pred"/"other":{"name":"\1pred.gz"/' > "$TMP/want"
+	cmt-backtest --json --vs "$TMP/pred.gz" "$TMP/pred" | cmp - "$TMP/want"
+	refuses "cmt-backtest --vs $D/btcusdt_1m.csv" "$TMP/pred" "cmt-backtest: $D/btcusdt_1m.csv: line 1: this is a candle file (timestamp,open,high,low,close,volume), not feature vectors or predictions: cmt-replay reads it"
+	refuses "cmt-backtest --vs $TMP/ticks" "$TMP/pred" "line 1: these are ticks (t, sym, px), not feature vectors or predictions: cmt-features reads them"
 }
 
 @test "the issue's case: cmt-features --model default on a 50,000-line candle file says one line, not 50,002" {

@@ -44,7 +44,7 @@ cmt-features: 35 lines, 35 ticks, 0 vectors, 1 symbols" ]
 	! grep -q "Last-Event-ID: 120'" "$ROOT/man/cmt-sse.1"
 	port=$(free_port)
 	mkfifo "$TMP/in"
-	cmt-sse --port "$port" < "$TMP/in" 2>/dev/null &
+	cmt-sse --port "$port" --no-stamp --status 0 < "$TMP/in" 2>/dev/null &
 	pid=$!
 	exec 5>"$TMP/in"
 	wait_http "$port"

@@ -218,9 +218,9 @@ idle_writer() {
 	[ "$RC" -eq 0 ]
 	wait "$c1"
 	wait "$c2"
-	# every event whole, on both clients
-	[ "$(grep -c '^data: {"n":[12]}$' "$TMP/c1")" -eq 2 ]
-	[ "$(grep -c '^data: {"n":[12]}$' "$TMP/c2")" -eq 2 ]
+	# every event whole (stamped with its receive time), on both clients
+	[ "$(grep -cE '^data: \{"n":[12],"t_recv":[0-9]+\}$' "$TMP/c1")" -eq 2 ]
+	[ "$(grep -cE '^data: \{"n":[12],"t_recv":[0-9]+\}$' "$TMP/c2")" -eq 2 ]
 	# a client that stops reading holds at most the 2 s drain
 	rm -f "$TMP/in"
 	start_sse --client-buffer 64MiB --backlog 100000
