@@ -20,8 +20,8 @@ local_setup() {
 	assert_line --regexp '^  majority +19821 +0\.5065 '
 	assert_line --regexp '^  last return +19821 '
 	# the figures README quotes for the demo are the ones it prints
-	assert_line --regexp '^  model +19821 +0\.5106 +0\.5139 +\[0\.5058, 0\.5219\]'
-	grep -q 'accuracy 0.5106, AUC 0.514 \[0.506, 0.522\]' "$ROOT/README.md"
+	assert_line --regexp '^  model +19821 +0\.5103 +0\.5168 +\[0\.5087, 0\.5248\]'
+	grep -q 'accuracy 0.5103, AUC 0.517 \[0.509, 0.525\]' "$ROOT/README.md"
 	grep -q 'majority baseline (0.5065)' "$ROOT/README.md"
 	# the ticks are bar closes with the bars' volume, marked as Binance's
 	gzip -dc "$TMP/o/demo/ticks-binance-2024.ndjson.gz" | head -1 |
