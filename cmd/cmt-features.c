@@ -185,7 +185,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cmt_features_options o;
-	struct cmt_feature_set *fs = &o.fs;
+	struct cmt_feature_set *fs = &o.fs, mfs;
 	struct cmt_features_stats st;
 	struct cmt_features *fe;
 	struct cmt_linereader *lr;
@@ -275,10 +275,20 @@ main(int argc, char **argv)
 	}
 	if (fs_id && cmt_fs_parse_id(fs_id, fs, err))
 		cmt_usage_error("--feature-set: %s", err);
-	/* the extension on top of the set, e.g. a model's set widened */
-	for (i = 0; i < next; i++)
+	/* the extension on top of the set, e.g. a model's set widened; a
+	 * model's vectors must keep every feature it reads */
+	mfs = *fs;
+	for (i = 0; i < next; i++) {
 		if (cmt_fs_option(fs, ext[i].name, ext[i].arg, err))
 			cmt_usage_error("--%s: %s", ext[i].name, err);
+		if (model && !cmt_fs_contains(fs, &mfs))
+			cmt_usage_error("--%s%s%s: model %s reads the set '%s', "
+				"and this option changes a part of it, so its "
+				"vectors would lack features it reads (with "
+				"--model, options may only add parts)", ext[i].name,
+				ext[i].arg ? " " : "", ext[i].arg ? ext[i].arg : "",
+				model, model_fs);
+	}
 	if (wide && cmt_fs_option(fs, "wide", NULL, err))
 		cmt_usage_error("--wide: %s", err);
 	if (cmt_fs_check(fs, err))

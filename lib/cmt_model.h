@@ -227,8 +227,10 @@ enum cmt_err cmt_model_resolve(const char *name_or_path, char *out,
 enum cmt_err cmt_model_feature_set(const char *name_or_path, char *fs,
 	size_t cap, char *err);
 
-/* The live data (ms) the model's features need before its first vector:
- * when a first forecast comes without a warm start.  0 if the model
+/* The live data (ms) the model needs before its first forecast, when
+ * there is no warm start: the set's base warm-up (no vector before it),
+ * or the longest window among the inputs the model cannot score null if
+ * longer (a trees model's nullable inputs do not count).  0 if the model
  * cannot be read. */
 int64_t cmt_model_warmup_ms(const char *name_or_path);
 

@@ -1,7 +1,7 @@
 /* Where a model named on the command line is: $CMT_MODEL, the install
  * and build-tree directories found from the executable's path, or a path
  * used as given.  Paths go to the caller's buffers; the model loaded to
- * read its feature set is freed before returning. */
+ * read its feature set (or its warm-up) is freed before returning. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,11 +100,27 @@ cmt_model_feature_set(const char *name_or_path, char *fs, size_t cap,
 int64_t
 cmt_model_warmup_ms(const char *name_or_path)
 {
-	char id[CMT_FS_ID_MAX], err[CMT_ERRLEN];
+	char path[PATH_MAX], err[CMT_ERRLEN];
 	struct cmt_feature_set fs;
+	struct cmt_model *m;
+	int lb[CMT_FEAT_N], steps, i, k;
+	int64_t ms = 0;
 
-	if (cmt_model_feature_set(name_or_path, id, sizeof id, err) ||
-	    cmt_fs_parse_id(id, &fs, err))
+	if (cmt_model_resolve(name_or_path, path, sizeof path) ||
+	    cmt_model_load(path, &m, err))
 		return 0;
-	return (int64_t)cmt_fs_warmup_steps(&fs) * fs.step_ms;
+	if (cmt_fs_parse_id(m->fs, &fs, err) == CMT_OK) {
+		/* no vector before the base warm-up; then the model waits for
+		 * the longest window among the inputs it cannot score null */
+		cmt_fs_lookbacks(&fs, lb);
+		steps = cmt_fs_warmup_steps(&fs);
+		for (i = 0; i < m->ninput; i++) {
+			k = m->input[i];
+			if (!m->nullable[k] && lb[k] > steps)
+				steps = lb[k];
+		}
+		ms = (int64_t)steps * fs.step_ms;
+	}
+	cmt_model_free(m);
+	return ms;
 }

@@ -6,9 +6,10 @@
 #                   2024-03-10) and ETH/USDT (2024-05-20 to 2024-05-26),
 #                   from the shipped model's 2024 test period, never its
 #                   training period.  Each bar becomes one tick at its
-#                   close (t = open time + 60 s, px = close, vol = the
-#                   bar's volume, src "binance"), the same conversion
-#                   `make model` uses.
+#                   close (t = open time + 60 s, px = close, o, h, l =
+#                   the bar's open, high and low, vol = its volume),
+#                   by scripts/candle-ticks.awk, the conversion `make
+#                   model` uses, marked src "binance".
 #   sim             SIMULATED ticks: cmt-sim, a random walk with GARCH(1,1)
 #                   volatility (seed 42), BTC-USD and ETH-USD, 3 days from
 #                   2024-03-01, a tick every 5 s on average.
@@ -22,17 +23,18 @@ mkdir -p "$dir"
 case $kind in
 real)
 	ticks="$dir/ticks-binance-2024.ndjson.gz"
-	if [ ! -s "$ticks" ]; then
+	# made again when missing, or made before the ticks kept the bars'
+	# range (the shipped models read it)
+	if [ ! -s "$ticks" ] || ! gzip -dc "$ticks" | head -n 1 | grep -q '"o":'; then
 		echo "demo: real Binance 1-minute bars (data/demo, 2024 test period) -> $ticks" >&2
 		for f in data/demo/btcusdt_1m_*.csv.gz data/demo/ethusdt_1m_*.csv.gz; do
 			case $f in
 			*btcusdt*) sym=BTC-USDT ;;
 			*) sym=ETH-USDT ;;
 			esac
-			gzip -dc "$f" | awk -F, -v sym="$sym" 'NR > 1 {
-				printf "{\"t\":%d000,\"sym\":\"%s\",\"px\":%s,\"vol\":%s,\"src\":\"binance\"}\n",
-				    $1 + 60, sym, $5, $6 }'
-		done | gzip -c > "$ticks.tmp"
+			gzip -dc "$f" |
+				awk -F, -v sym="$sym" -f scripts/candle-ticks.awk
+		done | sed 's/}$/,"src":"binance"}/' | gzip -c > "$ticks.tmp"
 		mv "$ticks.tmp" "$ticks"
 	fi
 	;;

@@ -92,6 +92,11 @@ exclude=$(awk '/^features:/ { for (i = 2; i <= NF; i++) f[i] = $i; n = NF }
 	/^inputs:/ { for (i = 2; i <= NF; i++) in_[$i] = 1 }
 	END { s = ""; for (i = 2; i <= n; i++) if (!(f[i] in in_))
 		s = s (s == "" ? "" : ",") f[i]; print s }' "$work/info")
+# a trees model's inputs that may be null ("NAME (may be null)") stay so:
+# the long windows are null for the first day of the recording too
+nullable=$(awk '/^inputs:/ { for (i = 2; i < NF; i++) if ($(i + 1) == "(may")
+		s = s (s == "" ? "" : ",") $i }
+	END { print s }' "$work/info")
 
 # labelled vectors of the model's feature set, split by time; the
 # recordings through cmt-replay, which merges them by time and gives each
@@ -111,6 +116,7 @@ awk -F'[:,]' -v cut=$((last - hold_ms)) -v tr="$work/train" -v ho="$work/holdout
 set -- -o "$work/candidate.json" -n "$name" -k "$kind" --horizon "$horizon" \
 	--test "$work/holdout" -q
 [ -n "$exclude" ] && set -- "$@" --exclude "$exclude"
+[ -n "$nullable" ] && set -- "$@" --nullable "$nullable"
 # shellcheck disable=SC2086 # word-split on purpose
 cmt-train "$@" $train_args "$work/train" 2> "$work/train.log" ||
 	{ cat "$work/train.log" >&2; die "cmt-train failed"; }

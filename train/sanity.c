@@ -41,6 +41,31 @@ excluded(const struct cmt_dataset *d, const char *name)
 	return 0;
 }
 
+/* The features null in some rows whose window is longer than the set's
+ * warm-up (null that long after each start or gap: the long windows of
+ * cmt-features --wide), neither left out nor nullable, comma-joined into
+ * buf; how many. */
+static int
+long_window_nulls(const struct cmt_dataset *d, char *buf, size_t cap)
+{
+	struct cmt_feature_set fs;
+	int lb[CMT_FEAT_N], i, n = 0, warm;
+	size_t used = 0;
+	char err[CMT_ERRLEN];
+
+	buf[0] = 0;
+	if (cmt_fs_parse_id(d->fs, &fs, err) != CMT_OK)
+		return 0;
+	cmt_fs_lookbacks(&fs, lb);
+	warm = cmt_fs_warmup_steps(&fs);
+	for (i = 0; i < d->nfeat && used < cap; i++)
+		if (null_by_feature[i] && lb[i] > warm && !d->nullable[i] &&
+		    !excluded(d, d->feature[i]))
+			used += (size_t)snprintf(buf + used, cap - used, "%s%s",
+				n++ ? "," : "", d->feature[i]);
+	return n;
+}
+
 /* Rows whose shortest return is exactly 0: the price did not move over
  * the window, as when a grid step is finer than the data under it. */
 static size_t
@@ -60,13 +85,30 @@ check_rows(const struct cmt_dataset *d, int64_t horizon_ms)
 	size_t rows = d->n + d->skipped_null, still = still_rows(d), worst = 0;
 	double null_share = rows ? (double)d->skipped_null / (double)rows : 0;
 	char step[32], hz[32], err[CMT_ERRLEN];
+	char longs[CMT_FEAT_N * CMT_MODEL_FEATNAME_MAX], why[sizeof longs * 2 + 200];
 	int i, w = -1;
 
 	for (i = 0; i < d->nfeat; i++)
-		if (null_by_feature[i] > worst && !excluded(d, d->feature[i])) {
+		if (null_by_feature[i] > worst && !d->nullable[i] &&
+		    !excluded(d, d->feature[i])) {
 			worst = null_by_feature[i];
 			w = i;
 		}
+	/* the shipped set's long windows are null for their first day: the
+	 * way out is trees that take them null, or leaving them out */
+	if (long_window_nulls(d, longs, sizeof longs) && w >= 0 &&
+	    strstr(longs, d->feature[w]))
+		snprintf(why, sizeof why, "windows longer than the set's "
+			"warm-up are null that long after each start or gap; "
+			"train trees that take them null (--kind trees "
+			"--nullable %s) or leave them out (--exclude %s)", longs,
+			longs);
+	else
+		why[0] = 0;
+	if (null_share > REFUSE_SHARE && why[0])
+		cmt_usage_error("%.0f%% of the labelled rows (%zu of %zu) have a "
+			"null feature (%s in %zu): %s", 100 * null_share,
+			d->skipped_null, rows, d->feature[w], worst, why);
 	if (null_share > REFUSE_SHARE)
 		cmt_usage_error("%.0f%% of the labelled rows (%zu of %zu) have a "
 			"null feature (%s in %zu): a model would learn from the "
@@ -85,8 +127,9 @@ check_rows(const struct cmt_dataset *d, int64_t horizon_ms)
 			still, d->n, d->feature[0], fix);
 	if (null_share > WARN_SHARE)
 		cmt_warn("warning: %.0f%% of the labelled rows have a null "
-			"feature (%s most often) and are left out", 100 * null_share,
-			w >= 0 ? d->feature[w] : "?");
+			"feature (%s most often) and are left out%s%s",
+			100 * null_share, w >= 0 ? d->feature[w] : "?",
+			why[0] ? ": " : "", why);
 	if (cmt_fs_parse_id(d->fs, &fs, err) == CMT_OK &&
 	    fs.step_ms != horizon_ms) {
 		cmt_format_duration(fs.step_ms, step, sizeof step);

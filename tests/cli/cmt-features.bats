@@ -230,7 +230,7 @@ make_ticks() {
 	cmt-features --model default "$TMP/t" > "$TMP/out" 2> "$TMP/err"
 	[ ! -s "$TMP/out" ]   # 30 minutes: still warming
 	[ "$(grep -c 'warming up' "$TMP/err")" -eq 2 ]
-	grep -qx 'cmt-features: BTC-USD: warming up: first vector in 60 grid steps (1h), at grid time 2024-01-01T01:01:00.000Z' "$TMP/err"
+	grep -qx 'cmt-features: BTC-USD: warming up: first vector in 60 grid steps (1h), at grid time 2024-01-01T01:01:00.000Z; features over longer windows are null until 1d of history, at grid time 2024-01-02T00:01:00.000Z' "$TMP/err"
 	grep -q '^cmt-features: ETH-USD: warming up: first vector in 60 grid steps (1h), at grid time ' "$TMP/err"
 	# the time named is when the first vector comes
 	cmt-sim -d 2h -e 5s --seed 2 | cmt-features --model default -q |
@@ -287,7 +287,7 @@ make_ticks() {
 	assert_equal "$(printf '%s\n' "${lines[@]}" | grep -c '"partial":true}$')" 3620
 	# CSV: a partial column, true or false
 	cmt-features --model default --partial 30s --csv -q "$TMP/t" > "$TMP/csv"
-	head -1 "$TMP/csv" | grep -q ',vol_trend,partial$'
+	head -1 "$TMP/csv" | grep -q ',vol_trend,.*,dow_cos,partial$'
 	[ "$(grep -c ',true$' "$TMP/csv")" -eq 120 ]   # two per step
 	[ "$(grep -c ',false$' "$TMP/csv")" -eq 60 ]
 	run cmt-features --partial -1s "$TMP/t"
@@ -383,9 +383,23 @@ make_trades_and_bars() {
 
 @test "extension options widen a model's set or an id; bad parts are usage errors" {
 	make_trades_and_bars
-	run cmt-features -q --model default --high-low 1h --calendar "$TMP/bars.ndjson"
+	base='cmt1;step=1m;ret=1m/5m/15m/1h;rv=30m/1h;rsi=14;macd=12/26/9;bb=20/2;mom=10;vt=5/20'
+	run cmt-features -q --feature-set "$base" --high-low 1h --calendar "$TMP/bars.ndjson"
 	assert_success
-	assert_line --index 0 --partial '"fs":"cmt1;step=1m;ret=1m/5m/15m/1h;rv=30m/1h;rsi=14;macd=12/26/9;bb=20/2;mom=10;vt=5/20;hl=1h;cal=utc"'
+	assert_line --index 0 --partial "\"fs\":\"$base;hl=1h;cal=utc\""
+	# a model's set: options add parts, never change one it reads
+	cmt-features -q --feature-set "$base;hl=1h" --label 1m "$TMP/bars.ndjson" |
+		cmt-train -q -k logreg -o "$TMP/hl.json" --epochs 1 2> /dev/null
+	run cmt-features -q --model "$TMP/hl.json" --calendar --long 4h "$TMP/bars.ndjson"
+	assert_success
+	assert_line --index 0 --partial "\"fs\":\"$base;hl=1h;lt=4h;cal=utc\""
+	run cmt-features -q --model "$TMP/hl.json" --calendar --high-low 4h "$TMP/bars.ndjson"
+	assert_failure 2
+	assert_output "cmt-features: --high-low 4h: model $TMP/hl.json reads the set '$base;hl=1h', and this option changes a part of it, so its vectors would lack features it reads (with --model, options may only add parts)
+Try 'cmt-features --help' for more information."
+	run cmt-features -q --model default --wide "$TMP/bars.ndjson"
+	assert_success
+	assert_line --index 0 --partial "\"fs\":\"$(sed -n 's/^\t"feature_set": "\(.*\)",$/\1/p' "$ROOT/model/default.json")\""
 	run cmt-features -q --feature-set 'cmt1;step=1m;ret=1m/5m/15m/1h;rv=30m/1h;rsi=14;macd=12/26/9;bb=20/2;mom=10;vt=5/20;cal=utc' --wide "$TMP/bars.ndjson"
 	assert_success
 	assert_line --index 0 --partial ';vt=5/20;rng=15m/1h;bar=step;vz=1h;zr=1h;hl=1h/4h/1d;lt=4h/1d;cal=utc"'

@@ -125,10 +125,18 @@ gen() {
 	cmp "$TMP/default-price.json" "$ROOT/model/default-price.json"
 	cmp "$TMP/default-price.test.txt" "$ROOT/model/default-price.test.txt"
 	cmp "$TMP/candidates.txt" "$ROOT/model/candidates.txt"
-	# the price-only model: trained on the same rows, vol_trend left out
-	grep -q '"inputs": \["ret_1m", .*"mom"\],' "$TMP/default-price.json"
-	! grep -q '"inputs": .*vol_trend' "$TMP/default-price.json"
-	grep -q '"excluded_features":.*\["vol_trend"\]' "$TMP/default-price.json"
+	# the price-only model: trained on the same rows and the same feature
+	# set (cmt-predict's default pair scores the same vectors), the
+	# volume features left out
+	grep '"feature_set":' "$TMP/default.json" > "$TMP/fs"
+	grep -qxF "$(cat "$TMP/fs")" "$TMP/default-price.json"
+	grep -q '"inputs": \["ret_1m", .*"mom", ' "$TMP/default-price.json"
+	! grep -q '"inputs": .*vol' "$TMP/default-price.json"
+	grep -q '"excluded_features":.*\["vol_trend", "volz_1h"\]' "$TMP/default-price.json"
+	# the choice and the figures of every candidate, on the same rows
+	grep -q '^shipped: default.wide.trees (lowest validation log-loss)$' "$TMP/candidates.txt"
+	grep -q '^default.wide.mlp  .* 95541 rows ' "$TMP/candidates.txt"
+	grep -q "^# every row both score: cmt-backtest --vs default.today.pred default.wide.trees.pred$" "$TMP/default.test.txt"
 	[ "$(grep -A1 '"train":' "$TMP/default.json")" = "$(grep -A1 '"train":' "$TMP/default-price.json")" ]
 }
 
@@ -204,11 +212,26 @@ gen() {
 	assert_failure 2
 	assert_line --index 0 "cmt-train: 91% of the rows (244896 of 269872) have ret_5s = 0: the prices change less often than the grid steps, so most rows are copies of the one before (one-minute bars on a 1s grid fill 60 steps each); make the rows on the data's own step, for one-minute bars the shipped models' feature set: cmt-features --model default --label 60s"
 	[ ! -e "$TMP/m.json" ]
-	# what it says works, without a warning
+	# what it says works: no copies; the shipped set's 4h and 1d windows
+	# are null for the first day of these 3.5 days, and the warning says
+	# what keeps those rows or leaves the features out
 	cmt-features -q --model default --label 60s < "$TMP/ticks" > "$TMP/rows"
 	run --separate-stderr cmt-train -q -k logreg -o "$TMP/m.json" "$TMP/rows"
 	assert_success
+	[[ "$stderr" != *copies* ]]
+	long=dhi_4h,dlo_4h,dhi_1d,dlo_1d,ret_4h,rv_4h,ret_1d,rv_1d
+	[[ "$stderr" == *"warning: 28% of the labelled rows have a null feature (ret_1d most often) and are left out: windows longer than the set's warm-up are null that long after each start or gap; train trees that take them null (--kind trees --nullable $long) or leave them out (--exclude $long)"* ]]
+	run --separate-stderr cmt-train -q -k logreg --exclude "$long" -o "$TMP/m.json" "$TMP/rows"
+	assert_success
 	[[ "$stderr" != *warning* ]]
+	run --separate-stderr cmt-train -q -k trees --nullable "$long" -o "$TMP/m.json" "$TMP/rows"
+	assert_success
+	[[ "$stderr" != *warning* ]]
+	# fewer days: refused, saying the same
+	head -n 2000 "$TMP/rows" > "$TMP/rows2"
+	run cmt-train -q -k logreg -o "$TMP/m.json" "$TMP/rows2"
+	assert_failure 2
+	assert_line --index 0 "cmt-train: 69% of the labelled rows (1380 of 2000) have a null feature (ret_1d in 1380): windows longer than the set's warm-up are null that long after each start or gap; train trees that take them null (--kind trees --nullable $long) or leave them out (--exclude $long)"
 	# a horizon other than the grid step is said, not refused
 	cmt-features -q --model default --label 5m < "$TMP/ticks" > "$TMP/rows5"
 	run --separate-stderr cmt-train -q -k logreg --horizon 5m -o "$TMP/m5.json" "$TMP/rows5"

@@ -112,6 +112,24 @@ local_setup() {
 	tail -n 1 "$TMP/out" | cmp - "$TMP/want"
 }
 
+@test "a trees model's nullable inputs stay nullable in the candidate (the shipped models' long windows)" {
+	# trees over a set with 4h windows, null for the first 4 hours of
+	# every recording: the serving model takes them null
+	ticks 3 2 | cmt-features --feature-set "$FS;lt=4h" --label 60s -q > "$TMP/rows4h"
+	cmt-train -q -k trees -n serving --nullable ret_4h,rv_4h \
+		-o "$TMP/trees.json" "$TMP/rows4h" 2>/dev/null
+	grep -q '"nullable_inputs": \["ret_4h", "rv_4h"\]' "$TMP/trees.json"
+	run sh "$RETRAIN" -m "$TMP/trees.json" --holdout 1d --alpha 0.000001 \
+		"$TMP/ticks.ndjson"
+	echo "$output"
+	assert_success
+	assert_output --partial "promoted the candidate over $TMP/trees.json"
+	grep -q '"nullable_inputs": \["ret_4h", "rv_4h"\]' "$TMP/trees.json"
+	grep -q '"command":.*--nullable ret_4h,rv_4h' "$TMP/trees.json"
+	# the first 4 hours of the recording were trained on, not skipped
+	grep -A6 '"skipped_rows":' "$TMP/trees.json" | grep -q '"null_feature":.0,'
+}
+
 @test "--dry-run decides and changes nothing" {
 	cp "$TMP/serving.json" "$TMP/before.json"
 	run sh "$RETRAIN" -m "$TMP/serving.json" --dry-run --holdout 1d \

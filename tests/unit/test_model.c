@@ -664,6 +664,54 @@ a_saved_trees_model_loads_back_bit_for_bit(void **state)
 	cmt_model_free(back);
 }
 
+/* cmt_model_warmup_ms: the live data a model needs before it can score,
+ * by hand for the shipped wide set on 1-minute steps: no vector before
+ * the base warm-up (ret_1h: 60 steps); a return over W steps needs W + 1
+ * prices (ret_4h: 240, ret_1d: 1440), a rolling high over W steps W
+ * (dhi_4h: 239); inputs a trees model may take null do not wait. */
+static void
+the_warm_up_is_the_longest_window_among_the_inputs_that_cannot_be_null(
+	void **state)
+{
+	static const struct { const char *inputs, *nullable; int64_t min; }
+	cases[] = {
+		{ "\"rsi\"", "", 60 },
+		{ "\"rsi\",\"ret_1d\"", "\"ret_1d\"", 60 },
+		{ "\"rsi\",\"ret_4h\",\"ret_1d\"", "\"ret_1d\"", 240 },
+		{ "\"rsi\",\"dhi_4h\",\"ret_1d\"", "\"ret_1d\"", 239 },
+		{ "\"rsi\",\"dhi_4h\",\"ret_1d\"", "\"ret_1d\",\"dhi_4h\"", 60 },
+		{ "\"rsi\",\"ret_4h\",\"ret_1d\"", "", 1440 },
+		{ "\"rsi\",\"dlo_1d\"", "", 1439 },
+	};
+	static const char *wide[] = { TEST_WIDE_NAMES };
+	char path[] = "/tmp/cmt-test-warm-XXXXXX", json[4096], names[1024];
+	size_t i, used = 0;
+	int fd;
+
+	for (i = 0; i < sizeof wide / sizeof wide[0]; i++)
+		used += (size_t)snprintf(names + used, sizeof names - used,
+			"%s\"%s\"", i ? "," : "", wide[i]);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(json, sizeof json, "{\"format\":\"cmt-model\","
+			"\"version\":3,\"name\":\"w\",\"feature_set\":\"%s\","
+			"\"feature_names\":[%s],\"horizon_ms\":60000,\"card\":{},"
+			"\"kind\":\"trees\",\"inputs\":[%s],"
+			"\"nullable_inputs\":[%s],\"base_margin\":0,"
+			"\"trees\":[[{\"split\":\"rsi\",\"lt\":50,\"yes\":1,"
+			"\"no\":2,\"missing\":\"no\"},{\"leaf\":1},"
+			"{\"leaf\":-1}]]}", WIDE_FS, names,
+			cases[i].inputs, cases[i].nullable);
+		strcpy(path + sizeof path - 7, "XXXXXX");
+		fd = mkstemp(path);
+		assert_true(fd >= 0);
+		assert_true(write(fd, json, strlen(json)) == (ssize_t)strlen(json));
+		close(fd);
+		assert_int_equal(cmt_model_warmup_ms(path), cases[i].min * 60000);
+		unlink(path);
+	}
+	assert_int_equal(cmt_model_warmup_ms("/no/such/model.json"), 0);
+}
+
 static void
 invalid_trees_are_rejected_with_the_problem_named(void **state)
 {
@@ -723,6 +771,8 @@ main(void)
 		cmocka_unit_test(calibration_maps_the_margin),
 		cmocka_unit_test(a_saved_trees_model_loads_back_bit_for_bit),
 		cmocka_unit_test(invalid_trees_are_rejected_with_the_problem_named),
+		cmocka_unit_test(
+		the_warm_up_is_the_longest_window_among_the_inputs_that_cannot_be_null),
 		cmocka_unit_test(logreg_probability_matches_the_formula),
 		cmocka_unit_test(forward_pass_is_bit_for_bit_the_scalar_one),
 		cmocka_unit_test(mlp_probability_matches_a_hand_forward_pass),
