@@ -182,7 +182,7 @@ lr2() {
 	refute_output --partial "default-price"
 	run cmt-predict --info
 	assert_output --partial "model:       default-price (trees)"
-	assert_output --regexp "inputs: +ret_1m .* mom pk_15m .* close_loc zret_1m .* dow_cos
+	assert_output --regexp "inputs: +ret_1m .* mom
 "
 	# the price model's inputs (the second model): no volume feature
 	[ "$(grep '^inputs:' <<< "$output" | tail -1 | grep -c vol)" -eq 0 ]
