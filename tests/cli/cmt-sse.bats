@@ -256,14 +256,17 @@ for i in range(1, 3001):
 
 @test "connections beyond --max-clients get 503" {
 	start_sse --max-clients 2
-	client a
+	client a --max-time 60
 	wait_metric cmt_sse_streams 1   # the metrics request is the second
-	client b
+	client b --max-time 60
 	# Wait until both slots hold streams: then a third is refused (a
-	# loaded machine may take seconds to start the second client).
+	# loaded machine may take seconds to start the second client).  The
+	# metrics request may still hold its slot when b comes, and b is then
+	# refused (503) and ends: start it again.
 	for i in $(seq 400); do
 		code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")
 		[ "$code" = 503 ] && break
+		kill -0 "${CURL_PIDS##* }" 2>/dev/null || client b --max-time 60
 		sleep 0.05
 	done
 	assert_equal "$code" 503
