@@ -354,14 +354,21 @@ wait_hup_handler() {
 		' > "$TMP/result") &
 	pid=$!
 	wait_hup_handler $pid || { kill $pid; false; }
+	# The next signal waits for the last reload's line: signals faster
+	# than reloads (a sanitizer build reloads slowly) would otherwise
+	# leave a reload before every line and the 1M lines would take hours.
 	i=0
 	while kill -0 $pid 2>/dev/null; do
 		if [ $((i % 2)) -eq 0 ]; then src=b; else src=a; fi
 		cp "$TMP/$src.json" "$TMP/next.json"
 		mv -f "$TMP/next.json" "$TMP/cur.json"   # atomic, as retrain.sh
 		kill -HUP $pid 2>/dev/null || true
-		sleep 0.002
 		i=$((i + 1))
+		for _ in $(seq 1 500); do
+			[ "$(grep -c 'SIGHUP: reloaded' "$TMP/err")" -ge "$i" ] && break
+			kill -0 $pid 2>/dev/null || break
+			sleep 0.002
+		done
 	done
 	st=0
 	wait $pid || st=$?
