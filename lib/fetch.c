@@ -345,7 +345,7 @@ cmt_fetch_get(struct cmt_fetch_cfg *c, struct cmt_http *h, const char *url,
 	int64_t deadline, cmt_fetch_parse_fn parse, void *arg, char *err)
 {
 	struct cmt_http_resp r;
-	char why[CMT_ERRLEN], dbuf[32];
+	char why[CMT_ERRLEN], dbuf[32], took[32];
 	int attempt = 0;
 	int64_t delay, start = cmt_clock_mono_ms();
 	enum cmt_err e;
@@ -365,6 +365,17 @@ cmt_fetch_get(struct cmt_fetch_cfg *c, struct cmt_http *h, const char *url,
 			return cmt_errf(err, CMT_ENOMEM, "out of memory");
 		if (r.stopped)
 			return CMT_ESKIP;
+		/* a retry cut short by the bound: the failure that wanted
+		 * the retries is the one to name, not the cut */
+		if (attempt && c->bound_ms && r.cls != CMT_HTTP_OK &&
+		    cmt_clock_mono_ms() >= c->bound_ms) {
+			cmt_format_duration(cmt_clock_mono_ms() - start, took,
+				sizeof took);
+			return cmt_errf(err, CMT_EIO, "%s; giving up after %d "
+				"attempts in %s: the time allowed ran out during "
+				"the last (%s) (%s)", why, attempt + 1, took,
+				r.err, url);
+		}
 		if (r.cls == CMT_HTTP_OK) {
 			e = parse(arg, &r, why);
 			if (e == CMT_OK)
@@ -384,6 +395,7 @@ cmt_fetch_get(struct cmt_fetch_cfg *c, struct cmt_http *h, const char *url,
 				body[0] ? ": " : "", body, url);
 		}
 		attempt++;
+		snprintf(why, sizeof why, "%s", r.err);
 		if (c->retry_max > 0 && attempt > c->retry_max)
 			return cmt_errf(err, CMT_EIO, "giving up after %d "
 				"attempts: %s (%s)", attempt, r.err, url);
@@ -391,8 +403,6 @@ cmt_fetch_get(struct cmt_fetch_cfg *c, struct cmt_http *h, const char *url,
 			r.cls != CMT_HTTP_OK ? r.retry_after_ms : -1, &c->rng);
 		if (c->bound_ms && cmt_clock_mono_ms() + delay >= c->bound_ms) {
 			/* an optional step: no retry it could not finish */
-			char took[32];
-
 			cmt_format_duration(cmt_clock_mono_ms() - start, took,
 				sizeof took);
 			cmt_format_duration(delay, dbuf, sizeof dbuf);

@@ -320,6 +320,21 @@ assert ts == sorted(ts) and len(set(ts)) == len(ts), "order"
 	done
 }
 
+# A retry cut short by --fill-timeout names the failure that wanted it
+# (under load a 503 answer can be in flight when the bound passes; the
+# gap was then said to be "Timeout was reached").
+@test "stream: a fill retry cut short by --fill-timeout names the failure that wanted it" {
+	rm -f "$TMP/wsport" "$TMP/wslog"
+	start_ws binance --symbols "$SYM_binance" \
+		--script 'T:1-5,close:1001|T:20-25' --rest-plan '503*3,hang:30'
+	stream binance 11 --fill-timeout 2s
+	assert_success
+	same binance 1-5,20-25
+	id0=$(( $(expect_id0 binance) ))
+	[[ "$stderr" == *"$SYM_binance: 14 of the 14 trades before id $((id0 + 20)) are missing (ids $((id0 + 6))-$((id0 + 19))): the gap fill gave up: HTTP 503; giving up after 4 attempts in "*": the time allowed ran out during the last (Timeout was reached)"* ]]
+	kill "$WS_PID"
+}
+
 @test "stream: the socket is read while a fill runs: a ping is answered, the trades meanwhile kept" {
 	# the fill gets no answer for 3 s; the server pings meanwhile and
 	# closes the connection (1011) if no pong comes within 2 s
