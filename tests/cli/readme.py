@@ -7,7 +7,8 @@
                                 a line of what it printed (stdout and
                                 stderr); prints what differs, exit 1 if
                                 anything does.  SKIP=WORD skips commands
-                                naming WORD (../shared without the data).
+                                naming WORD (../shared without the data)
+                                and the rest of their block.
   readme.py block README FIRST  print the indented block whose first line
                                 starts with FIRST, unindented
   readme.py lines FILE OUT      each line of FILE (`...` eliding text) is a
@@ -45,13 +46,14 @@ def blocks(path):
 
 
 def examples(path):
-    """(command, [shown lines]) for every `$ ` line, in README order."""
+    """(command, [shown lines], block number) for every `$ ` line, in
+    README order."""
     ex = []
-    for b in blocks(path):
+    for n, b in enumerate(blocks(path)):
         mine = None
         for line in b:
             if line.startswith("$ "):
-                mine = (line[2:], [])
+                mine = (line[2:], [], n)
                 ex.append(mine)
             elif mine is not None and line.strip():
                 mine[1].append(line.rstrip())
@@ -89,9 +91,12 @@ def check(shown, printed, numbers=False):
 def run(readme, where):
     skip = os.environ.get("SKIP")
     failed = 0
-    for cmd, shown in examples(readme):
-        if skip and skip in cmd:
+    skipped_block = None
+    for cmd, shown, block in examples(readme):
+        # the rest of a block may read what a skipped command made
+        if (skip and skip in cmd) or block == skipped_block:
             print("skipped: $ " + cmd)
+            skipped_block = block
             continue
         p = subprocess.run(["bash", "-c", cmd], cwd=where,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
