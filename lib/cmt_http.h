@@ -42,6 +42,7 @@ struct cmt_http_resp {
 	int64_t retry_after_ms;          /* -1: no usable Retry-After */
 	long rate_used;                  /* opts.rate_header's value; -1: absent */
 	int stopped;                     /* aborted because *stop was set */
+	int cut;                         /* cut by cmt_http_set_deadline's time */
 	char err[CMT_ERRLEN];            /* why, when cls != CMT_HTTP_OK */
 };
 

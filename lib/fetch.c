@@ -367,8 +367,7 @@ cmt_fetch_get(struct cmt_fetch_cfg *c, struct cmt_http *h, const char *url,
 			return CMT_ESKIP;
 		/* a retry cut short by the bound: the failure that wanted
 		 * the retries is the one to name, not the cut */
-		if (attempt && c->bound_ms && r.cls != CMT_HTTP_OK &&
-		    cmt_clock_mono_ms() >= c->bound_ms) {
+		if (r.cut && attempt) {
 			cmt_format_duration(cmt_clock_mono_ms() - start, took,
 				sizeof took);
 			return cmt_errf(err, CMT_EIO, "%s; giving up after %d "

@@ -208,6 +208,7 @@ cmt_http_get(struct cmt_http *h, const char *url,
 	CURLcode rc;
 	long status = 0, timeout;
 	int64_t left;
+	int by_deadline = 0;
 
 	memset(r, 0, sizeof *r);
 	r->retry_after_ms = -1;
@@ -229,8 +230,10 @@ cmt_http_get(struct cmt_http *h, const char *url,
 	timeout = h->timeout_ms;
 	if (h->deadline) {
 		left = h->deadline - cmt_clock_mono_ms();
-		if (left < timeout)
+		if (left < timeout) {
 			timeout = left > 1 ? (long)left : 1;
+			by_deadline = 1;
+		}
 	}
 	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, timeout);
 	rc = curl_easy_perform(h->curl);
@@ -258,6 +261,7 @@ cmt_http_get(struct cmt_http *h, const char *url,
 			"response body larger than %zu bytes", h->max_body);
 	} else if (rc != CURLE_OK) {
 		r->cls = classify_curl(rc);
+		r->cut = by_deadline && rc == CURLE_OPERATION_TIMEDOUT;
 		cmt_errf(r->err, CMT_EIO, "%s", curl_easy_strerror(rc));
 	} else if ((r->cls = cmt_http_classify_status(status)) != CMT_HTTP_OK) {
 		cmt_errf(r->err, CMT_EIO, "HTTP %ld", status);
